@@ -2,7 +2,8 @@
  * The modules of a configuration in torchvision's registration order, with their state-dict names and PyTorch
  * shapes. The network (weights + forward), the accounting and the state-dict matching all read this one list.
  */
-import { EXPANSION, stagePlans, type NetworkConfig } from './config';
+import { ConfigError } from './errors';
+import { DEFAULT_PRESET, describeConfig, EXPANSION, LIMITS, presetConfig, requirePreset, stagePlans, validateConfig, type NetworkConfig } from './config';
 
 export interface ConvModule {
   readonly type: 'Conv2d';
@@ -130,4 +131,45 @@ export function stateDictSpec(arch: Architecture): TensorEntrySpec[] {
     }
   }
   return out;
+}
+
+/** Learnable parameters of a module: numel(weight) + numel(bias) (torch counts `parameters()`, not buffers). */
+export function moduleParams(m: ParamModule): number {
+  switch (m.type) {
+    case 'Conv2d':
+      return m.outChannels * (m.inChannels / m.groups) * m.kernel * m.kernel;
+    case 'BatchNorm2d':
+      return 2 * m.channels;
+    case 'Linear':
+      return m.inFeatures * m.outFeatures + m.outFeatures;
+  }
+}
+
+export function countParams(arch: Architecture): number {
+  return paramModules(arch).reduce((sum, m) => sum + moduleParams(m), 0);
+}
+
+/** Validates a configuration and refuses one whose weights would not fit in memory (LIMITS.params). */
+export function checkedArchitecture(config: NetworkConfig): Architecture {
+  validateConfig(config);
+  const arch = architecture(config);
+  const params = countParams(arch);
+  if (params > LIMITS.params) {
+    throw new ConfigError(
+      `this configuration has ${params.toLocaleString('en-US')} parameters, more than the ${LIMITS.params.toLocaleString('en-US')} accepted ` +
+        `(${(LIMITS.params * 4) / 2 ** 30} GiB of float32 weights); reduce the widths, groups or depths`,
+    );
+  }
+  return arch;
+}
+
+export type ConfigOverrides = Partial<Omit<NetworkConfig, 'layers'>> & { layers?: readonly number[] };
+
+/** A preset (resnext50_32x4d when none is named, DESIGN §4) with overrides applied, validated. */
+export function resolveConfig(preset: string | undefined, overrides: ConfigOverrides = {}): { model: string; config: NetworkConfig } {
+  const base = presetConfig(preset === undefined ? DEFAULT_PRESET : requirePreset(preset));
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as ConfigOverrides;
+  const config = { ...base, ...defined } as NetworkConfig;
+  checkedArchitecture(config);
+  return { model: describeConfig(config, preset), config };
 }

@@ -95,6 +95,9 @@ function levenshtein(a: string, b: string): number {
 /** The preset nearest to a mistyped name (edit distance on the lower-cased, separator-free spelling). */
 export function closestPreset(name: string): PresetName {
   const norm = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  // A prefix ("resnext50") means the preset it starts; among several, the shortest.
+  const prefixed = PRESET_NAMES.filter((p) => norm(name).length > 0 && norm(p).startsWith(norm(name)));
+  if (prefixed.length > 0) return prefixed.reduce((a, b) => (b.length < a.length ? b : a));
   let best: PresetName = PRESET_NAMES[0]!;
   let bestDistance = Infinity;
   for (const candidate of PRESET_NAMES) {
@@ -196,23 +199,6 @@ export function checkGroupedWidth(stage: string, width: number, groups: number, 
   }
 }
 
-/** Parameter count of a configuration without building it (same formulas as accounting; used to refuse giants early). */
-export function countParams(config: NetworkConfig): number {
-  const { stages } = stagePlans(config);
-  let total = 3 * config.baseWidth * 49 + 2 * config.baseWidth;
-  for (const s of stages) {
-    for (let b = 0; b < s.blocks; b++) {
-      const cin = b === 0 ? s.inChannels : s.outChannels;
-      total += cin * s.width + 2 * s.width;
-      total += s.width * (s.width / config.groups) * 9 + 2 * s.width;
-      total += s.width * s.outChannels + 2 * s.outChannels;
-      if (b === 0 && (s.stride !== 1 || cin !== s.outChannels)) total += cin * s.outChannels + 2 * s.outChannels;
-    }
-  }
-  const features = stages[3]!.outChannels;
-  return total + features * config.numClasses + config.numClasses;
-}
-
 /** Validates every field and the derived widths and feature-map sizes; the message says what is accepted. */
 export function validateConfig(config: NetworkConfig): void {
   if (!Array.isArray(config.layers) || config.layers.length !== 4) {
@@ -238,23 +224,6 @@ export function validateConfig(config: NetworkConfig): void {
       );
     }
   }
-  const params = countParams(config);
-  if (params > LIMITS.params) {
-    throw new ConfigError(
-      `this configuration has ${params.toLocaleString('en-US')} parameters, more than the ${LIMITS.params.toLocaleString('en-US')} accepted (${(LIMITS.params * 4) / 2 ** 30} GiB of float32 weights); reduce widths, groups or depths`,
-    );
-  }
-}
-
-export type ConfigOverrides = Partial<Omit<NetworkConfig, 'layers'>> & { layers?: readonly number[] };
-
-/** A preset (or resnext50_32x4d when none) with overrides applied, validated. */
-export function resolveConfig(preset: string | undefined, overrides: ConfigOverrides = {}): { model: string; config: NetworkConfig } {
-  const base = presetConfig(preset === undefined ? DEFAULT_PRESET : requirePreset(preset));
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as ConfigOverrides;
-  const config = { ...base, ...defined } as NetworkConfig;
-  validateConfig(config);
-  return { model: describeConfig(config, preset), config };
 }
 
 export function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {

@@ -5,7 +5,7 @@
  * shape each of them would have.
  */
 import { tf } from './tf';
-import { architecture, paramModules, type Architecture, type BatchNormModule, type ConvModule } from './architecture';
+import { architecture, paramModules, stateDictSpec, type Architecture, type BatchNormModule, type ConvModule } from './architecture';
 import type { NetworkConfig } from './config';
 import { groupedConvFilter, groupedConv2d, type GroupedConvWeights } from './groupedConv';
 import { checkStateDict, type StateDict, type TensorData } from './weights/stateDict';
@@ -15,10 +15,10 @@ const BN_EPS = 1e-5;
 
 export type LeafType = 'Conv2d' | 'BatchNorm2d' | 'ReLU' | 'MaxPool2d' | 'AdaptiveAvgPool2d' | 'Linear';
 
-/** One call of a leaf module (or, with `type: 'Bottleneck'`, a block; torchsummary prints both). */
+/** One call of a leaf module, or (type `Bottleneck`) of a block: torchsummary prints a row for both. */
 export interface LeafCall {
   readonly name: string;
-  readonly type: LeafType;
+  readonly type: LeafType | 'Bottleneck';
   /** PyTorch NCHW (or [N, features] for Linear). */
   readonly outputShape: readonly number[];
 }
@@ -79,7 +79,27 @@ export function toHwio(weight: Float32Array, cout: number, cin: number, k: numbe
 /** A source of PyTorch-layout float32 tensors by state-dict key. */
 type TensorSource = (key: string, shape: readonly number[]) => Float32Array;
 
-function fuseConv(spec: ConvModule, bnSpec: BatchNormModule, get: TensorSource): FusedConv {
+/** The fused conv with all-zero weights, made directly in TF.js layouts (a shape trace needs no weight values). */
+function zeroConv(spec: ConvModule): FusedConv {
+  const k = spec.kernel;
+  if (spec.groups === 1) {
+    return { spec, filter: tf.zeros([k, k, spec.inChannels, spec.outChannels]), bias: tf.zeros([spec.outChannels]) };
+  }
+  const multiplier = spec.outChannels / spec.groups;
+  return {
+    spec,
+    grouped: {
+      filter: tf.zeros([k, k, spec.inChannels, multiplier]),
+      bias: tf.zeros([spec.inChannels * multiplier]),
+      groups: spec.groups,
+      inChannels: spec.inChannels,
+      outChannels: spec.outChannels,
+    },
+  };
+}
+
+function fuseConv(spec: ConvModule, bnSpec: BatchNormModule, get: TensorSource | undefined): FusedConv {
+  if (!get) return zeroConv(spec);
   const cinPerGroup = spec.inChannels / spec.groups;
   const raw = get(`${spec.name}.weight`, [spec.outChannels, cinPerGroup, spec.kernel, spec.kernel]);
   const bnParams: BatchNormParams = {
@@ -126,40 +146,59 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** FNV-1a of a key: per-tensor seeds, so a tensor's random values do not depend on the order of generation. */
+function hashKey(key: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /**
  * torchvision's initialisation in distribution shape (conv: kaiming with fan_out and ReLU gain, drawn uniform with
- * the same standard deviation; BN γ=1 β=0, running mean 0 var 1; Linear uniform ±1/√fan_in), seeded.
+ * the same standard deviation; BN γ=1 β=0, running mean 0 var 1; Linear uniform ±1/√fan_in), seeded per tensor and
+ * generated on demand, so building never holds a second copy of all the weights.
  */
-export function randomStateDict(arch: Architecture, seed = 0): Map<string, TensorData> {
-  const rand = mulberry32(seed);
-  const out = new Map<string, TensorData>();
-  const uniform = (shape: number[], bound: number): TensorData => {
+export function randomTensorSource(arch: Architecture, seed = 0): (key: string) => TensorData {
+  const modules = new Map(paramModules(arch).map((m) => [m.name, m]));
+  const uniform = (key: string, shape: number[], bound: number): TensorData => {
+    const rand = mulberry32(hashKey(key, seed));
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = (rand() * 2 - 1) * bound;
     return { shape, data, sourceDtype: 'random' };
   };
   const filled = (n: number, v: number): TensorData => ({ shape: [n], data: new Float32Array(n).fill(v), sourceDtype: 'random' });
-  for (const m of paramModules(arch)) {
-    if (m.type === 'Conv2d') {
+  return (key) => {
+    const dot = key.lastIndexOf('.');
+    const m = modules.get(key.slice(0, dot));
+    const field = key.slice(dot + 1);
+    if (m?.type === 'Conv2d' && field === 'weight') {
       const std = Math.sqrt(2 / (m.outChannels * m.kernel * m.kernel));
-      out.set(`${m.name}.weight`, uniform([m.outChannels, m.inChannels / m.groups, m.kernel, m.kernel], std * Math.sqrt(3)));
-    } else if (m.type === 'BatchNorm2d') {
-      out.set(`${m.name}.weight`, filled(m.channels, 1));
-      out.set(`${m.name}.bias`, filled(m.channels, 0));
-      out.set(`${m.name}.running_mean`, filled(m.channels, 0));
-      out.set(`${m.name}.running_var`, filled(m.channels, 1));
-    } else {
-      const bound = 1 / Math.sqrt(m.inFeatures);
-      out.set(`${m.name}.weight`, uniform([m.outFeatures, m.inFeatures], bound));
-      out.set(`${m.name}.bias`, uniform([m.outFeatures], bound));
+      return uniform(key, [m.outChannels, m.inChannels / m.groups, m.kernel, m.kernel], std * Math.sqrt(3));
     }
-  }
-  return out;
+    if (m?.type === 'BatchNorm2d') {
+      const value = { weight: 1, bias: 0, running_mean: 0, running_var: 1 }[field];
+      if (value !== undefined) return filled(m.channels, value);
+    }
+    if (m?.type === 'Linear') {
+      const bound = 1 / Math.sqrt(m.inFeatures);
+      if (field === 'weight') return uniform(key, [m.outFeatures, m.inFeatures], bound);
+      if (field === 'bias') return uniform(key, [m.outFeatures], bound);
+    }
+    throw new Error(`no parameter ${key} in this architecture`);
+  };
+}
+
+/** All random weights as a state dict (for tests and tools that need the values, e.g. to save them). */
+export function randomStateDict(arch: Architecture, seed = 0): Map<string, TensorData> {
+  const source = randomTensorSource(arch, seed);
+  return new Map(stateDictSpec(arch).filter((e) => !e.key.endsWith('num_batches_tracked')).map((e) => [e.key, source(e.key)]));
 }
 
 export interface NetworkOptions {
-  /** Real weights (checked against the architecture); without them, seeded random weights. */
+  /** Real weights (checked against the architecture). */
   readonly stateDict?: StateDict;
+  /** Without a state dict: seeded random weights (default) or zeros, made directly in TF.js (fast; for shape traces). */
+  readonly init?: 'random' | 'zeros';
   /** Where the weights came from, for error messages. */
   readonly source?: string;
   readonly seed?: number;
@@ -196,21 +235,23 @@ class TfNetwork implements Network {
 
   forward(input: tf.Tensor4D, trace?: TraceSink): tf.Tensor2D {
     if (this.disposed) throw new Error('network used after dispose()');
-    const [n, c, h, w] = input.shape;
-    if (c !== 3 || h !== this.config.inputHeightPx || w !== this.config.inputWidthPx) {
-      throw new Error(`input must be [N, 3, ${this.config.inputHeightPx}, ${this.config.inputWidthPx}], got [${input.shape.join(', ')}]`);
-    }
-    void n;
-    const record = (name: string, type: LeafType, t: tf.Tensor): void => trace?.({ name, type, outputShape: nchw(t) });
-    return tf.tidy(() => {
-      let x = tf.transpose(input, [0, 2, 3, 1]) as tf.Tensor4D;
-      x = applyConv(x, this.stem, true);
-      record('conv1', 'Conv2d', x);
-      record('bn1', 'BatchNorm2d', x);
-      record('relu', 'ReLU', x);
-      x = tf.maxPool(x, 3, 2, 1);
-      record('maxpool', 'MaxPool2d', x);
-      for (const b of this.blocks) {
+    // Fully convolutional up to the global average pool: any H x W works, as in torchvision.
+    if (input.shape[1] !== 3) throw new Error(`input must be [N, 3, H, W], got [${input.shape.join(', ')}]`);
+    const record = (name: string, type: LeafCall['type'], t: tf.Tensor): void => trace?.({ name, type, outputShape: nchw(t) });
+    // One tidy per block, disposing each block's input as soon as the next exists: at most two blocks' activations
+    // are alive at a time (one tidy around the whole forward would keep every intermediate until the end).
+    let x = tf.tidy(() => {
+      const nhwc = tf.transpose(input, [0, 2, 3, 1]) as tf.Tensor4D;
+      const stem = applyConv(nhwc, this.stem, true);
+      record('conv1', 'Conv2d', stem);
+      record('bn1', 'BatchNorm2d', stem);
+      record('relu', 'ReLU', stem);
+      const pooled = tf.maxPool(stem, 3, 2, 1);
+      record('maxpool', 'MaxPool2d', pooled);
+      return pooled;
+    });
+    for (const b of this.blocks) {
+      const next = tf.tidy(() => {
         let out = applyConv(x, b.conv1, true);
         record(`${b.name}.conv1`, 'Conv2d', out);
         record(`${b.name}.bn1`, 'BatchNorm2d', out);
@@ -228,10 +269,18 @@ class TfNetwork implements Network {
           record(`${b.name}.downsample.0`, 'Conv2d', identity);
           record(`${b.name}.downsample.1`, 'BatchNorm2d', identity);
         }
-        x = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
-        record(`${b.name}.relu`, 'ReLU', x);
-      }
-      const pooled = tf.mean(x, [1, 2], true) as tf.Tensor4D;
+        const y = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
+        record(`${b.name}.relu`, 'ReLU', y);
+        record(b.name, 'Bottleneck', y);
+        return y;
+      });
+      x.dispose();
+      x = next;
+    }
+    const features = x;
+    return tf.tidy(() => {
+      const pooled = tf.mean(features, [1, 2], true) as tf.Tensor4D;
+      features.dispose();
       record('avgpool', 'AdaptiveAvgPool2d', pooled);
       const flat = tf.reshape(pooled, [pooled.shape[0], pooled.shape[3]!]) as tf.Tensor2D;
       const logits = tf.add(tf.matMul(flat, this.fcWeight, false, true), this.fcBias) as tf.Tensor2D;
@@ -250,13 +299,16 @@ class TfNetwork implements Network {
 /** Builds the network for a (validated) configuration, from real weights or seeded random ones. */
 export function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}): Network {
   const arch = architecture(config);
-  const stateDict = options.stateDict ?? randomStateDict(arch, options.seed ?? 0);
-  if (options.stateDict) checkStateDict(options.stateDict, arch, options.source ?? 'the weights');
-  const get: TensorSource = (key) => {
-    const t = stateDict.get(key);
-    if (!t) throw new Error(`state dict has no ${key}`); // checkStateDict ran first; this is a bug if reached
-    return t.data;
-  };
+  if (options.stateDict) checkStateDict(options.stateDict, arch, options.source ?? 'the state dict');
+  const { stateDict } = options;
+  const random = options.init === 'zeros' ? undefined : randomTensorSource(arch, options.seed ?? 0);
+  const get: TensorSource | undefined = stateDict
+    ? (key) => {
+        const t = stateDict.get(key);
+        if (!t) throw new Error(`state dict has no ${key}`); // checkStateDict ran first; this is a bug if reached
+        return t.data;
+      }
+    : random && ((key) => random(key).data);
   const tensors: tf.Tensor[] = [];
   const keep = (c: FusedConv): FusedConv => {
     for (const t of [c.filter, c.bias, c.grouped?.filter, c.grouped?.bias]) if (t) tensors.push(t);
@@ -272,9 +324,10 @@ export function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}
       conv3: keep(fuseConv(b.conv3, b.bn3, get)),
       ...(b.downsample ? { downsample: keep(fuseConv(b.downsample.conv, b.downsample.bn, get)) } : {}),
     }));
-    const fcWeight = tf.tensor2d(get('fc.weight', []), [arch.fc.outFeatures, arch.fc.inFeatures]);
+    const fcShape: [number, number] = [arch.fc.outFeatures, arch.fc.inFeatures];
+    const fcWeight = get ? tf.tensor2d(get('fc.weight', fcShape), fcShape) : tf.zeros<tf.Rank.R2>(fcShape);
     tensors.push(fcWeight);
-    const fcBias = tf.tensor1d(get('fc.bias', []));
+    const fcBias = get ? tf.tensor1d(get('fc.bias', [arch.fc.outFeatures])) : tf.zeros<tf.Rank.R1>([arch.fc.outFeatures]);
     tensors.push(fcBias);
     return new TfNetwork(config, arch, stem, blocks, fcWeight, fcBias, tensors);
   } catch (error) {

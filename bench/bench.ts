@@ -1,0 +1,161 @@
+/**
+ * `npm run bench [-- --json] [-- --models a,b]`: build, first and warm forward (median of 7), where the warm forward's
+ * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
+ * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
+ * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
+ */
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+
+const ROOT = path.join(__dirname, '..');
+const WARM_RUNS = 7;
+
+interface ModelResult {
+  model: string;
+  params: number;
+  macs: number;
+  buildMs: number;
+  firstForwardMs: number;
+  warmForwardMs: number;
+  warmForwardMinMs: number;
+  /** Warm forward time by kernel: dense convs (1x1, stem), grouped convs (depthwise + sum), the rest. */
+  kernelMs: { denseConv: number; groupedConv: number; other: number };
+  peakRssMB: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measureModel(model: string): Promise<ModelResult> {
+  v8.setFlagsFromString('--no-liftoff'); // as the CLI runs
+  const { initBackend, tf } = await import('../src/model/tf');
+  const { presetConfig, requirePreset } = await import('../src/model/config');
+  const { buildNetwork } = await import('../src/model/network');
+  const { staticTotals } = await import('../src/model/catalog');
+  await initBackend();
+  const config = presetConfig(requirePreset(model));
+  const start = performance.now();
+  const network = buildNetwork(config, { init: 'random', seed: 1 });
+  const buildMs = performance.now() - start;
+  const input = tf.randomUniform([1, 3, 224, 224], -2, 2) as import('@tensorflow/tfjs-core').Tensor4D;
+  const forward = async (): Promise<number> => {
+    const t0 = performance.now();
+    const logits = network.forward(input);
+    await logits.data();
+    logits.dispose();
+    return performance.now() - t0;
+  };
+  const firstForwardMs = await forward();
+  const warm: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) warm.push(await forward());
+  const profile = await tf.profile(() => network.forward(input));
+  (profile.result as import('@tensorflow/tfjs-core').Tensor).dispose();
+  const kernelMs = { denseConv: 0, groupedConv: 0, other: 0 };
+  for (const k of profile.kernels) {
+    if (k.name.endsWith('__op')) continue; // the op wrapper around a kernel: counted by the kernel itself
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    if (k.name === 'FusedConv2D') kernelMs.denseConv += ms;
+    else if (k.name === 'FusedDepthwiseConv2D' || k.name === 'Sum') kernelMs.groupedConv += ms;
+    else kernelMs.other += ms;
+  }
+  network.dispose();
+  input.dispose();
+  const totals = staticTotals(config);
+  return {
+    model,
+    params: totals.params,
+    macs: totals.macs,
+    buildMs,
+    firstForwardMs,
+    warmForwardMs: median(warm),
+    warmForwardMinMs: Math.min(...warm),
+    kernelMs,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/** Multiply-adds per second of one large 1x1 convolution (XNNPACK GEMM): the ceiling for dense layers here. */
+async function measureGemmBaseline(): Promise<{ gmacsPerSecond: number }> {
+  v8.setFlagsFromString('--no-liftoff');
+  const { initBackend, tf } = await import('../src/model/tf');
+  await initBackend();
+  const [h, w, cin, cout] = [56, 56, 256, 512];
+  const x = tf.randomUniform([1, h, w, cin]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const filter = tf.randomUniform([1, 1, cin, cout]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    const y = tf.fused.conv2d({ x, filter, strides: 1, pad: 0 });
+    await y.data();
+    y.dispose();
+    times.push(performance.now() - t0);
+  }
+  x.dispose();
+  filter.dispose();
+  return { gmacsPerSecond: (h * w * cin * cout) / (median(times.slice(3)) / 1000) / 1e9 };
+}
+
+function child<T>(args: string[]): T {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+function cliCold(runs: number): { medianMs: number; minMs: number } {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', 'resnext50_32x4d', '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    times.push(performance.now() - t0);
+    if (r.status !== 0) throw new Error(`CLI failed: ${r.stderr}`);
+  }
+  return { medianMs: median(times), minMs: Math.min(...times) };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child-model') return void process.stdout.write(JSON.stringify(await measureModel(argv[1]!)));
+  if (argv[0] === '--child-gemm') return void process.stdout.write(JSON.stringify(await measureGemmBaseline()));
+  const json = argv.includes('--json');
+  const modelsFlag = argv.indexOf('--models');
+  const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
+  const { backendInfo } = await import('../src/model/tf');
+  const info = await backendInfo();
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    tfjs: info.tfjsVersion,
+    backend: info.backend,
+    simd: info.simd,
+    threads: info.threads,
+  };
+  const gemm = child<{ gmacsPerSecond: number }>(['--child-gemm']);
+  const results = models.map((m) => child<ModelResult>(['--child-model', m]));
+  const cli = cliCold(5);
+  if (json) {
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs }, null, 2) + '\n');
+    return;
+  }
+  const f0 = (n: number): string => n.toFixed(0);
+  const rows = results.map((r) => {
+    const gmacs = r.macs / (r.warmForwardMs / 1000) / 1e9;
+    return [r.model, f0(r.buildMs), f0(r.firstForwardMs), `${f0(r.warmForwardMs)} (min ${f0(r.warmForwardMinMs)})`, `${f0(r.kernelMs.denseConv)} / ${f0(r.kernelMs.groupedConv)} / ${f0(r.kernelMs.other)}`, `${gmacs.toFixed(1)} (${((100 * gmacs) / gemm.gmacsPerSecond).toFixed(0)}%)`, f0(r.peakRssMB)];
+  });
+  const header = ['model', 'build ms', 'first fwd ms', `warm fwd ms (median of ${WARM_RUNS})`, 'dense/grouped/other ms', 'GMAC/s (% of GEMM)', 'peak RSS MB'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; TF.js ${machine.tfjs} ${machine.backend} (SIMD ${machine.simd ? 'on' : 'off'}, ${machine.threads} thread)`);
+  console.log(`baseline: 1x1 conv GEMM (56x56, 256→512) ${gemm.gmacsPerSecond.toFixed(1)} GMAC/s`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log(`cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

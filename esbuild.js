@@ -1,0 +1,58 @@
+// Four bundles from one helper (DESIGN §1): extension and cli (Node, CommonJS), worker (Node), webview (browser IIFE).
+// TF.js's wasm binaries are copied next to the Node bundles, where src/model/tf.ts looks for them.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const dist = path.join(__dirname, 'dist');
+
+/** @param {import('esbuild').BuildOptions} options */
+async function build(options) {
+  const config = {
+    bundle: true,
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    logLevel: 'warning',
+    ...options,
+  };
+  if (watch) {
+    const context = await esbuild.context(config);
+    await context.watch();
+  } else {
+    await esbuild.build(config);
+  }
+}
+
+function copyWasm() {
+  const source = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  fs.mkdirSync(dist, { recursive: true });
+  for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
+    fs.copyFileSync(path.join(source, file), path.join(dist, file));
+  }
+}
+
+async function main() {
+  copyWasm();
+  const node = { platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'] };
+  const builds = [
+    build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
+    build({ ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  ];
+  for (const [entry, out] of [['src/extension/worker.ts', 'dist/worker.js'], ['webview/main.ts', 'dist/webview.js']]) {
+    if (fs.existsSync(entry)) {
+      builds.push(entry.startsWith('webview')
+        ? build({ entryPoints: [entry], outfile: out, platform: 'browser', format: 'iife', target: 'es2022' })
+        : build({ ...node, entryPoints: [entry], outfile: out }));
+    }
+  }
+  await Promise.all(builds);
+  fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

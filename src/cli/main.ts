@@ -1,0 +1,98 @@
+/**
+ * The `resnext` command (DESIGN §4). Exit codes: 0 success, 2 bad input or usage (one line on stderr saying what
+ * was wrong and what is accepted), 1 internal error. JSON goes to stdout only.
+ */
+import * as v8 from 'node:v8';
+import { isInputError } from '../model/errors';
+import { resolveConfig } from '../model/architecture';
+import { presetCatalog } from '../model/catalog';
+import { summarize } from '../model/summarize';
+import { formatSummary, SUMMARY_FORMATS } from '../model/report';
+import { formatInt, formatSi } from '../model/report/format';
+import { renderColumns } from '../model/report/table';
+import { CONFIG_OPTIONS, parse, parseChoice, UsageError } from './args';
+import { configOverrides } from './args';
+import { checkWritable, emit } from './output';
+
+const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
+
+Usage:
+  resnext presets [--format table|json]
+  resnext summarize <preset> [--layers 3,4,6,3] [--groups N] [--width-per-group N] [--base-width N]
+                    [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
+
+Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
+wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
+Exit codes: 0 success, 2 bad input or usage, 1 internal error.
+`;
+
+async function presetsCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse('presets', args, { format: { type: 'string' } });
+  if (values.help) return void process.stdout.write(USAGE);
+  if (positionals.length > 0) throw new UsageError(`presets takes no arguments, got '${positionals.join(' ')}'`);
+  const format = parseChoice('format', values.format as string | undefined, ['table', 'json'] as const, 'table');
+  const catalog = presetCatalog();
+  if (format === 'json') {
+    const presets = catalog.map((p) => ({
+      name: p.name,
+      config: { layers: p.config.layers, groups: p.config.groups, widthPerGroup: p.config.widthPerGroup, baseWidth: p.config.baseWidth, numClasses: p.config.numClasses },
+      params: p.totals.params,
+      macs: p.totals.macs,
+    }));
+    return void process.stdout.write(JSON.stringify({ schema: 'resnext-inspector/presets@1', presets }, null, 2) + '\n');
+  }
+  const table = renderColumns(
+    [
+      { title: 'Preset', align: 'left' },
+      { title: 'Layers', align: 'left' },
+      { title: 'Groups', align: 'right' },
+      { title: 'Width/group', align: 'right' },
+      { title: 'Params', align: 'right' },
+      { title: 'MACs', align: 'right' },
+    ],
+    catalog.map((p) => [p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
+  );
+  process.stdout.write([table.header, '-'.repeat(table.width), ...table.lines].join('\n') + '\n');
+}
+
+async function summarizeCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' } });
+  if (values.help) return void process.stdout.write(USAGE);
+  if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
+  const format = parseChoice('format', values.format as string | undefined, SUMMARY_FORMATS, 'table');
+  const out = values.out as string | undefined;
+  if (out !== undefined) checkWritable(out);
+  const { model, config } = resolveConfig(positionals[0], configOverrides(values));
+  const summary = await summarize(config, { model });
+  emit(formatSummary(summary, format), out);
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  presets: presetsCommand,
+  summarize: summarizeCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  // TurboFan-compile TF.js's wasm up front: the first forward pass otherwise runs baseline (Liftoff) code at about
+  // half speed while the optimising tier catches up (see bench). Must happen before the backend compiles the module.
+  v8.setFlagsFromString('--no-liftoff');
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command '${command}'; accepted: ${Object.keys(COMMANDS).join(', ')} (see 'resnext --help')`);
+    await run(rest);
+    return 0;
+  } catch (error) {
+    if (isInputError(error)) {
+      process.stderr.write(`resnext: ${error.message}\n`);
+      return 2;
+    }
+    const detail = error instanceof Error ? (process.env.RESNEXT_DEBUG ? error.stack : error.message) : String(error);
+    process.stderr.write(`resnext: internal error: ${detail}\nThis is a bug; please report it with the command line (set RESNEXT_DEBUG=1 for the stack trace).\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+/** Writing results: stdout, or `--out FILE` written atomically (temporary file in the same folder, then rename). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from './args';
+
+/** Fails early (before any work) when --out cannot be written: missing folder, a folder given, no permission. */
+export function checkWritable(file: string): void {
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    // does not exist yet: fine
+  }
+  if (stat?.isDirectory()) throw new UsageError(`--out ${file} is a folder; give a file path such as ${path.join(file, 'summary.md')}`);
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new Error('not a folder');
+    fs.accessSync(dir, fs.constants.W_OK);
+    if (stat) fs.accessSync(target, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`--out ${file} cannot be written: ${fs.existsSync(dir) ? 'no write permission' : `the folder ${dir} does not exist`}; give a writable file path`);
+  }
+}
+
+export function writeAtomically(file: string, text: string): void {
+  const target = path.resolve(file);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(temp, text, { flag: 'wx' });
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new UsageError(`--out ${file} cannot be written: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+export function emit(text: string, out: string | undefined): void {
+  if (out === undefined) {
+    process.stdout.write(text);
+  } else {
+    writeAtomically(out, text);
+    process.stderr.write(`wrote ${out} (${Buffer.byteLength(text)} bytes)\n`);
+  }
+}

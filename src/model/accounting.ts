@@ -1,0 +1,127 @@
+/**
+ * Counting over a trace: pure functions of the architecture and the traced output shapes.
+ * - Params per layer = numel(weight) + numel(bias); BatchNorm's running statistics are buffers, not params
+ *   (torchvision's `num_params` counts `model.parameters()` only).
+ * - MACs: Conv2d = Cout · (Cin / groups) · kh · kw · Hout · Wout; Linear = in · out; nothing else counts
+ *   (torchvision's "GFLOPS" figures are these multiply-adds).
+ * - Dense equivalent of a grouped conv: same Cin, Cout, kernel with groups = 1, i.e. params × G and MACs × G.
+ * - torchsummary's memory lines (its "MB" is MiB): input = numel(input)·4; forward/backward = 2 · Σ numel(output of
+ *   every printed row)·4, rows being every module call but Sequential and the root (so each Bottleneck and each of
+ *   its three ReLU calls); params = total params · 4.
+ */
+import { moduleParams, paramModules, type Architecture } from './architecture';
+import type { LeafCall, LeafType } from './network';
+
+export interface LayerRow {
+  /** torchvision's module name, e.g. `layer1.0.conv2` (a ReLU module called three times per block appears three times). */
+  readonly name: string;
+  readonly type: LeafType;
+  readonly outputShape: readonly number[];
+  readonly params: number;
+  readonly macs: number;
+  /** Conv2d only. */
+  readonly groups?: number;
+  readonly kernel?: readonly [number, number];
+  readonly stride?: readonly [number, number];
+  /** The same layer with groups = 1 (equal to params / macs for everything that is not a grouped conv). */
+  readonly denseParams: number;
+  readonly denseMacs: number;
+}
+
+export interface Totals {
+  readonly params: number;
+  readonly trainableParams: number;
+  readonly macs: number;
+  readonly denseParams: number;
+  readonly denseMacs: number;
+  readonly inputSizeMiB: number;
+  readonly forwardBackwardSizeMiB: number;
+  readonly paramsSizeMiB: number;
+  readonly estimatedTotalSizeMiB: number;
+}
+
+export interface StageRow {
+  /** `stem` (conv1, bn1, relu, maxpool), `layer1` … `layer4`, `head` (avgpool, fc). */
+  readonly name: string;
+  readonly outputShape: readonly number[];
+  readonly params: number;
+  readonly macs: number;
+  readonly denseParams: number;
+  readonly denseMacs: number;
+}
+
+const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const BYTES_PER_FLOAT = 4;
+const MIB = 2 ** 20;
+
+/** One row per leaf-module call, in forward order, with params, MACs and dense equivalents. */
+export function layerRows(arch: Architecture, calls: readonly LeafCall[]): LayerRow[] {
+  const modules = new Map(paramModules(arch).map((m) => [m.name, m]));
+  const rows: LayerRow[] = [];
+  for (const call of calls) {
+    if (call.type === 'Bottleneck') continue;
+    const m = modules.get(call.name);
+    const base = { name: call.name, type: call.type, outputShape: call.outputShape };
+    if (m?.type === 'Conv2d') {
+      const params = moduleParams(m);
+      const [, , h, w] = call.outputShape as [number, number, number, number];
+      const macs = params * h * w;
+      rows.push({ ...base, params, macs, groups: m.groups, kernel: [m.kernel, m.kernel], stride: [m.stride, m.stride], denseParams: params * m.groups, denseMacs: macs * m.groups });
+    } else if (m) {
+      const params = moduleParams(m);
+      const macs = m.type === 'Linear' ? m.inFeatures * m.outFeatures * (call.outputShape[0] ?? 1) : 0;
+      rows.push({ ...base, params, macs, denseParams: params, denseMacs: macs });
+    } else if (call.type === 'MaxPool2d') {
+      rows.push({ ...base, params: 0, macs: 0, kernel: [3, 3], stride: [2, 2], denseParams: 0, denseMacs: 0 });
+    } else {
+      rows.push({ ...base, params: 0, macs: 0, denseParams: 0, denseMacs: 0 });
+    }
+  }
+  return rows;
+}
+
+export function stageOf(layerName: string): string {
+  const match = /^(layer\d+)\./.exec(layerName);
+  if (match) return match[1]!;
+  return layerName === 'avgpool' || layerName === 'fc' ? 'head' : 'stem';
+}
+
+/** Per-stage sums; a stage's output shape is that of its last row. */
+export function stageRows(rows: readonly LayerRow[]): StageRow[] {
+  const stages = new Map<string, { outputShape: readonly number[]; params: number; macs: number; denseParams: number; denseMacs: number }>();
+  for (const r of rows) {
+    const name = stageOf(r.name);
+    const s = stages.get(name) ?? { outputShape: r.outputShape, params: 0, macs: 0, denseParams: 0, denseMacs: 0 };
+    s.outputShape = r.outputShape;
+    s.params += r.params;
+    s.macs += r.macs;
+    s.denseParams += r.denseParams;
+    s.denseMacs += r.denseMacs;
+    stages.set(name, s);
+  }
+  return [...stages].map(([name, s]) => ({ name, ...s }));
+}
+
+export function totals(rows: readonly LayerRow[], calls: readonly LeafCall[], inputShape: readonly number[]): Totals {
+  const sum = (f: (r: LayerRow) => number): number => rows.reduce((a, r) => a + f(r), 0);
+  const params = sum((r) => r.params);
+  const inputSizeMiB = (numel(inputShape) * BYTES_PER_FLOAT) / MIB;
+  const forwardBackwardSizeMiB = (2 * calls.reduce((a, c) => a + numel(c.outputShape), 0) * BYTES_PER_FLOAT) / MIB;
+  const paramsSizeMiB = (params * BYTES_PER_FLOAT) / MIB;
+  return {
+    params,
+    trainableParams: params,
+    macs: sum((r) => r.macs),
+    denseParams: sum((r) => r.denseParams),
+    denseMacs: sum((r) => r.denseMacs),
+    inputSizeMiB,
+    forwardBackwardSizeMiB,
+    paramsSizeMiB,
+    estimatedTotalSizeMiB: inputSizeMiB + forwardBackwardSizeMiB + paramsSizeMiB,
+  };
+}
+
+/** Rows and totals in one call. */
+export function accountingTotals(arch: Architecture, calls: readonly LeafCall[], inputShape: readonly number[]): Totals {
+  return totals(layerRows(arch, calls), calls, inputShape);
+}

@@ -1,0 +1,73 @@
+/** Markdown for a pull request: the configuration, totals (torchsummary's lines included), stages, then every layer. */
+import type { Summary } from '../summarize';
+import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
+
+/** Escapes the characters that would break a GitHub table cell. */
+const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+const row = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+  return [row(header), `|${header.map((_, i) => (rightAligned.has(i) ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map(row)].join('\n');
+}
+
+export function summaryMarkdown(summary: Summary): string {
+  const c = summary.config;
+  const t = summary.totals;
+  return [
+    `## ${cell(summary.model)}`,
+    '',
+    `Layers ${c.layers.join(', ')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ${c.numClasses} classes · input ${formatShape(c.inputShape)}`,
+    '',
+    markdownTable(
+      ['Total', 'Value'],
+      [
+        ['Params', formatInt(t.params)],
+        ['Trainable params', formatInt(t.trainableParams)],
+        ['MACs (multiply-adds; FLOPs ≈ 2 × MACs)', `${formatInt(t.macs)} (${formatSi(t.macs)})`],
+        ['Dense-equivalent params', formatInt(t.denseParams)],
+        ['Dense-equivalent MACs', formatInt(t.denseMacs)],
+        ['Grouped-conv saving (params / MACs)', t.denseParams > t.params ? `${formatSaving(t.params, t.denseParams)} / ${formatSaving(t.macs, t.denseMacs)}` : 'none'],
+        ['Input size (MiB)', formatMiB(t.inputSizeMiB)],
+        ['Forward/backward pass size (MiB)', formatMiB(t.forwardBackwardSizeMiB)],
+        ['Params size (MiB)', formatMiB(t.paramsSizeMiB)],
+        ['Estimated total size (MiB)', formatMiB(t.estimatedTotalSizeMiB)],
+      ],
+      new Set([1]),
+    ),
+    '',
+    '### Stages',
+    '',
+    markdownTable(
+      ['Stage', 'Output shape', 'Params', 'MACs', 'Dense params', 'Dense MACs', 'Saving (params / MACs)'],
+      summary.stages.map((s) => [
+        s.name,
+        formatShape(s.outputShape),
+        formatInt(s.params),
+        formatInt(s.macs),
+        formatInt(s.denseParams),
+        formatInt(s.denseMacs),
+        s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
+      ]),
+      new Set([2, 3, 4, 5, 6]),
+    ),
+    '',
+    '### Layers',
+    '',
+    markdownTable(
+      ['Layer', 'Type', 'Output shape', 'Params', 'MACs', 'Groups', 'Dense params', 'Dense MACs', 'Saving'],
+      summary.layers.map((r) => [
+        r.name,
+        r.type,
+        formatShape(r.outputShape),
+        formatInt(r.params),
+        formatInt(r.macs),
+        r.groups === undefined ? '' : String(r.groups),
+        formatInt(r.denseParams),
+        formatInt(r.denseMacs),
+        formatSaving(r.params, r.denseParams),
+      ]),
+      new Set([3, 4, 5, 6, 7, 8]),
+    ),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * The console table, in the spirit of torchsummary's printout (same memory lines, "MB" meaning MiB as there) with
+ * the columns it lacks: layer name, MACs, groups, the dense equivalent and what grouped convolution saves.
+ */
+import type { Summary } from '../summarize';
+import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
+
+interface Column {
+  readonly title: string;
+  readonly align: 'left' | 'right';
+}
+
+export function renderColumns(columns: readonly Column[], rows: readonly (readonly string[])[]): { header: string; lines: string[]; width: number } {
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => r[i]!.length)));
+  const cell = (text: string, i: number): string => (columns[i]!.align === 'left' ? text.padEnd(widths[i]!) : text.padStart(widths[i]!));
+  const line = (cells: readonly string[]): string => cells.map(cell).join('  ').trimEnd();
+  const width = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  return { header: line(columns.map((c) => c.title)), lines: rows.map(line), width };
+}
+
+export function summaryTable(summary: Summary): string {
+  const columns: Column[] = [
+    { title: 'Layer', align: 'left' },
+    { title: 'Type', align: 'left' },
+    { title: 'Output Shape', align: 'left' },
+    { title: 'Param #', align: 'right' },
+    { title: 'MACs', align: 'right' },
+    { title: 'Groups', align: 'right' },
+    { title: 'Dense Param #', align: 'right' },
+    { title: 'Dense MACs', align: 'right' },
+    { title: 'Saving', align: 'right' },
+  ];
+  const rows = summary.layers.map((r) => [
+    r.name,
+    r.type,
+    formatShape(r.outputShape),
+    formatInt(r.params),
+    r.macs === 0 ? '0' : formatInt(r.macs),
+    r.groups === undefined ? '' : String(r.groups),
+    formatInt(r.denseParams),
+    r.denseMacs === 0 ? '0' : formatInt(r.denseMacs),
+    formatSaving(r.params, r.denseParams),
+  ]);
+  const table = renderColumns(columns, rows);
+  const rule = (ch: string): string => ch.repeat(table.width);
+  const t = summary.totals;
+  const stageTable = renderColumns(
+    [
+      { title: 'Stage', align: 'left' },
+      { title: 'Output Shape', align: 'left' },
+      { title: 'Param #', align: 'right' },
+      { title: 'MACs', align: 'right' },
+      { title: 'Dense Param #', align: 'right' },
+      { title: 'Dense MACs', align: 'right' },
+      { title: 'Saving (params / MACs)', align: 'right' },
+    ],
+    summary.stages.map((s) => [
+      s.name,
+      formatShape(s.outputShape),
+      formatInt(s.params),
+      formatInt(s.macs),
+      formatInt(s.denseParams),
+      formatInt(s.denseMacs),
+      s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
+    ]),
+  );
+  const c = summary.config;
+  return [
+    `${summary.model}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`,
+    rule('-'),
+    table.header,
+    rule('='),
+    ...table.lines,
+    rule('='),
+    `Total params: ${formatInt(t.params)}`,
+    `Trainable params: ${formatInt(t.trainableParams)}`,
+    `Non-trainable params: ${formatInt(t.params - t.trainableParams)}`,
+    `Total MACs (multiply-adds): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)`,
+    `Dense-equivalent params: ${formatInt(t.denseParams)}; MACs: ${formatInt(t.denseMacs)}` +
+      (t.denseParams > t.params
+        ? ` (grouped convolution saves ${formatInt(t.denseParams - t.params)} params, ${formatSaving(t.params, t.denseParams)}, and ${formatInt(t.denseMacs - t.macs)} MACs, ${formatSaving(t.macs, t.denseMacs)})`
+        : ' (no grouped convolution)'),
+    rule('-'),
+    `Input size (MB): ${formatMiB(t.inputSizeMiB)}`,
+    `Forward/backward pass size (MB): ${formatMiB(t.forwardBackwardSizeMiB)}`,
+    `Params size (MB): ${formatMiB(t.paramsSizeMiB)}`,
+    `Estimated Total Size (MB): ${formatMiB(t.estimatedTotalSizeMiB)}`,
+    rule('-'),
+    stageTable.header,
+    '-'.repeat(stageTable.width),
+    ...stageTable.lines,
+    '-'.repeat(stageTable.width),
+    `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
+  ].join('\n') + '\n';
+}

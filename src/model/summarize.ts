@@ -1,0 +1,87 @@
+/**
+ * "Summarize": build the network on TF.js, run one dummy 1x3xHxW forward pass that records every module call, and
+ * count. Returns plain JSON (the schema of DESIGN §4), so the CLI, the worker and the webview share it.
+ */
+import { initBackend, tf } from './tf';
+import { configName, type NetworkConfig } from './config';
+import { buildNetwork, type LeafCall } from './network';
+import { layerRows, stageRows, totals, type LayerRow, type StageRow, type Totals } from './accounting';
+import type { StateDict } from './weights/stateDict';
+
+export const SUMMARY_SCHEMA = 'resnext-inspector/summary@1';
+
+export interface SummaryConfig {
+  readonly layers: readonly number[];
+  readonly groups: number;
+  readonly widthPerGroup: number;
+  readonly baseWidth: number;
+  readonly numClasses: number;
+  /** NCHW of the traced input. */
+  readonly inputShape: readonly [number, number, number, number];
+}
+
+export interface Summary {
+  readonly schema: typeof SUMMARY_SCHEMA;
+  readonly model: string;
+  readonly config: SummaryConfig;
+  readonly layers: readonly LayerRow[];
+  readonly stages: readonly StageRow[];
+  readonly totals: Totals;
+  /** Where the weights came from: absent for the shape trace (zero weights). */
+  readonly weights?: string;
+  readonly timingsMs: { readonly build: number; readonly forward: number };
+}
+
+export function summaryConfig(config: NetworkConfig): SummaryConfig {
+  return {
+    layers: [...config.layers],
+    groups: config.groups,
+    widthPerGroup: config.widthPerGroup,
+    baseWidth: config.baseWidth,
+    numClasses: config.numClasses,
+    inputShape: [1, 3, config.inputHeightPx, config.inputWidthPx],
+  };
+}
+
+export interface SummarizeOptions {
+  /** Display name; defaults to the preset name or a description of the custom configuration. */
+  readonly model?: string;
+  /** Trace with these weights instead of zeros (shapes and counts do not depend on them). */
+  readonly stateDict?: StateDict;
+  readonly weightsSource?: string;
+}
+
+/** Builds, traces and counts. Leaves no tensor behind (tf.memory().numTensors is unchanged). */
+export async function summarize(config: NetworkConfig, options: SummarizeOptions = {}): Promise<Summary> {
+  await initBackend();
+  let start = performance.now();
+  const network = buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' });
+  const buildMs = performance.now() - start;
+  const calls: LeafCall[] = [];
+  let forwardMs: number;
+  try {
+    start = performance.now();
+    const input = tf.zeros<tf.Rank.R4>([1, 3, config.inputHeightPx, config.inputWidthPx]);
+    const logits = network.forward(input, (call) => calls.push(call));
+    await logits.data();
+    forwardMs = performance.now() - start;
+    input.dispose();
+    logits.dispose();
+  } finally {
+    network.dispose();
+  }
+  const rows = layerRows(network.architecture, calls);
+  const inputShape = [1, 3, config.inputHeightPx, config.inputWidthPx] as const;
+  return {
+    schema: SUMMARY_SCHEMA,
+    model: options.model ?? configName(config),
+    config: summaryConfig(config),
+    layers: rows,
+    stages: stageRows(rows),
+    totals: totals(rows, calls, inputShape),
+    ...(options.weightsSource ? { weights: options.weightsSource } : {}),
+    timingsMs: { build: round1(buildMs), forward: round1(forwardMs) },
+  };
+}
+
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;

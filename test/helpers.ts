@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NetworkConfig, StageDepths } from '../src/model/config';
+
+export const FIXTURES = path.join(__dirname, 'fixtures');
+export const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
+export const ROOT = path.join(__dirname, '..');
+
+export interface TinyReference {
+  config: { layers: number[]; groups: number; width_per_group: number; num_classes: number; base: number };
+  num_params: number;
+  state_dict: Record<string, [number[], string]>;
+  outputs: Record<'chelsea.jpg' | 'zeros' | 'linspace', Record<'fp32' | 'fp16' | 'bf16', number[]>>;
+  leaf_calls: [string, string, number[]][];
+}
+
+export const tinyReference = (): TinyReference => JSON.parse(fixture('tiny_reference.json').toString('utf8')) as TinyReference;
+
+export function tinyConfig(): NetworkConfig {
+  const c = tinyReference().config;
+  return {
+    layers: c.layers as unknown as StageDepths,
+    groups: c.groups,
+    widthPerGroup: c.width_per_group,
+    baseWidth: c.base,
+    numClasses: c.num_classes,
+    inputHeightPx: 224,
+    inputWidthPx: 224,
+  };
+}
+
+/** torch.linspace(-2, 2, n): start + i * (end - start) / (n - 1), in float32 as torch computes it (step in float). */
+export function linspace(start: number, end: number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  const step = (end - start) / (n - 1);
+  // torch's CPU kernel fills the first half from the start and the second half from the end.
+  const half = Math.floor(n / 2);
+  for (let i = 0; i < n; i++) out[i] = i < half ? start + step * i : end - step * (n - 1 - i);
+  return out;
+}
+
+export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+};

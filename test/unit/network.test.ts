@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { initBackend, tf } from '../../src/model/tf';
+import { buildNetwork } from '../../src/model/network';
+import { readSafetensors } from '../../src/model/weights/safetensors';
+import { inferConfig } from '../../src/model/weights/infer';
+import { summarize } from '../../src/model/summarize';
+import { presetConfig } from '../../src/model/config';
+import { WeightsError } from '../../src/model/errors';
+import { fixture, linspace, maxAbsDiff, tinyConfig, tinyReference } from '../helpers';
+
+const INPUTS = {
+  zeros: () => new Float32Array(3 * 224 * 224),
+  linspace: () => linspace(-2, 2, 3 * 224 * 224),
+};
+
+for (const precision of ['fp32', 'fp16', 'bf16'] as const) {
+  test(`tiny_${precision}.safetensors: logits for zeros and linspace equal PyTorch's within 1e-4`, async () => {
+    await initBackend();
+    const ref = tinyReference();
+    const stateDict = readSafetensors(fixture(`tiny_${precision}.safetensors`), `tiny_${precision}.safetensors`);
+    const network = buildNetwork(tinyConfig(), { stateDict });
+    try {
+      for (const [name, make] of Object.entries(INPUTS) as [keyof typeof INPUTS, () => Float32Array][]) {
+        const input = tf.tensor4d(make(), [1, 3, 224, 224]);
+        const logits = network.forward(input);
+        const values = await logits.data();
+        input.dispose();
+        logits.dispose();
+        const diff = maxAbsDiff(values, ref.outputs[name][precision]);
+        assert.ok(diff <= 1e-4, `${precision} ${name}: max abs diff ${diff}`);
+      }
+    } finally {
+      network.dispose();
+    }
+  });
+}
+
+test('the architecture of the tiny checkpoint is inferred from its keys and shapes', () => {
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'));
+  assert.deepEqual(inferConfig(stateDict, 'tiny'), tinyConfig());
+});
+
+test('weights of another architecture: one error listing the shape mismatches and the expected configuration', () => {
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
+  assert.throws(
+    () => buildNetwork({ ...tinyConfig(), groups: 2, widthPerGroup: 32 }, { stateDict, source: 'tiny_fp32.safetensors' }),
+    (e: unknown) =>
+      e instanceof WeightsError &&
+      /do not fit .*groups 2, width per group 32/.test(e.message) &&
+      /shape mismatches \(5\): layer1\.0\.conv2\.weight: file has \[8, 2, 3, 3\], the network expects \[8, 4, 3, 3\]/.test(e.message),
+  );
+  assert.throws(
+    () => buildNetwork({ ...tinyConfig(), layers: [3, 1, 1, 1] }, { stateDict }),
+    /missing keys \(\d+\): layer1\.2\.conv1\.weight/,
+  );
+  assert.throws(() => buildNetwork({ ...tinyConfig(), layers: [1, 1, 1, 1] }, { stateDict }), /unexpected keys \(15\): layer1\.1\./);
+});
+
+test('summarizing 20 times in one process leaves tf.memory().numTensors where it started', async () => {
+  await initBackend();
+  await summarize(tinyConfig());
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 20; i++) await summarize(i % 2 ? presetConfig('resnext50_32x4d') : tinyConfig());
+  assert.equal(tf.memory().numTensors, before);
+  const network = buildNetwork(tinyConfig());
+  network.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
