@@ -4,14 +4,16 @@
  */
 import * as v8 from 'node:v8';
 import { isInputError } from '../model/errors';
-import { resolveConfig } from '../model/architecture';
+import { checkedArchitecture, resolveConfig } from '../model/architecture';
+import { configName, PRESET_NAMES } from '../model/config';
+import { readWeightsFile } from '../model/weights/load';
+import { inferConfig } from '../model/weights/infer';
 import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
 import { formatInt, formatSi } from '../model/report/format';
 import { renderColumns } from '../model/report/table';
-import { CONFIG_OPTIONS, parse, parseChoice, UsageError } from './args';
-import { configOverrides } from './args';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
 import { checkWritable, emit } from './output';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
@@ -20,6 +22,8 @@ Usage:
   resnext presets [--format table|json]
   resnext summarize <preset> [--layers 3,4,6,3] [--groups N] [--width-per-group N] [--base-width N]
                     [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
+  resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
+                    (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
 
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
@@ -56,14 +60,33 @@ async function presetsCommand(args: string[]): Promise<void> {
 }
 
 async function summarizeCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' } });
+  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, weights: { type: 'string' } });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
   const format = parseChoice('format', values.format as string | undefined, SUMMARY_FORMATS, 'table');
   const out = values.out as string | undefined;
   if (out !== undefined) checkWritable(out);
-  const { model, config } = resolveConfig(positionals[0], configOverrides(values));
-  const summary = await summarize(config, { model });
+  const weightsPath = values.weights as string | undefined;
+  if (weightsPath === undefined) {
+    if (positionals.length === 0 && !hasConfigFlags(values) && values.input === undefined) {
+      throw new UsageError(`summarize needs a preset (${PRESET_NAMES.join(', ')}), custom flags, or --weights FILE`);
+    }
+    const { model, config } = resolveConfig(positionals[0], configOverrides(values));
+    emit(formatSummary(await summarize(config, { model }), format), out);
+    return;
+  }
+  // The checkpoint says the architecture unless a preset or flags name one (then the weights are checked against it).
+  const { stateDict } = readWeightsFile(weightsPath);
+  const overrides = configOverrides(values);
+  const resolved =
+    positionals.length > 0 || hasConfigFlags(values)
+      ? resolveConfig(positionals[0], overrides)
+      : (() => {
+          const config = { ...inferConfig(stateDict, weightsPath), ...(overrides.inputHeightPx !== undefined ? { inputHeightPx: overrides.inputHeightPx, inputWidthPx: overrides.inputWidthPx! } : {}) };
+          checkedArchitecture(config);
+          return { model: configName(config), config };
+        })();
+  const summary = await summarize(resolved.config, { model: resolved.model, stateDict, weightsSource: weightsPath });
   emit(formatSummary(summary, format), out);
 }
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from '../helpers';
+import { FIXTURES, ROOT } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
@@ -81,7 +81,21 @@ test('presets lists all nine with params and MACs', () => {
   assert.match(run('presets').stdout, /resnext50_32x4d\s+3,4,6,3\s+32\s+4\s+25,028,904\s+4,230,479,872 \(4\.23 G\)/);
 });
 
+test('summarize --weights infers the architecture from a checkpoint (zip, legacy, safetensors)', () => {
+  for (const file of ['tiny.pth', 'tiny_legacy.pth', 'tiny_wrapped.pth', 'tiny_bf16.safetensors']) {
+    const r = run('summarize', '--weights', path.join(FIXTURES, file), '--format', 'json');
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.deepEqual(s.config, { layers: [2, 1, 1, 1], groups: 4, widthPerGroup: 16, baseWidth: 8, numClasses: 10, inputShape: [1, 3, 224, 224] });
+    assert.equal(s.totals.params, 94_994);
+    assert.equal(s.weights, path.join(FIXTURES, file));
+  }
+});
+
 const BAD_INPUT: [string, string[], RegExp][] = [
+  ['missing weights file', ['summarize', '--weights', '/nonexistent/w.pth'], /cannot read the weights file \/nonexistent\/w\.pth: there is no file at this path/],
+  ['not a weights file', ['summarize', '--weights', path.join(FIXTURES, 'imagenet_categories.json')], /is not a weights file this reader knows .*accepted are PyTorch checkpoints/],
+  ['whole pickled model', ['summarize', '--weights', path.join(FIXTURES, 'tiny_fullmodel_pickle.pth')], /holds a pickled Python object \(class __main__\.ScaledResNet\) rather than a state dict/],
   ['unknown preset', ['summarize', 'resnext50'], /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet50, .*wide_resnet101_2/],
   ['width that comes out 0', ['summarize', '--base-width', '8', '--width-per-group', '4'], /bottleneck width of layer1 comes out 0 .*raise --width-per-group or --base-width/],
   ['layers not 4 numbers', ['summarize', '--layers', '3,4,6'], /--layers must be 4 positive whole numbers separated by commas .*got '3,4,6'/],
