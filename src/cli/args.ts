@@ -36,10 +36,11 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
 
 /** A whole number written as digits only ("2.5", "1e3", "-1", "" are refused). */
 export function parseWholeNumber(flag: string, text: string, range: { min: number; max: number }): number {
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`--${flag} must be a whole number from ${range.min} to ${range.max}, got '${text}'`);
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new UsageError(`--${flag} must be a whole number from ${range.min} to ${range.max}, got ${/^\d+$/.test(text.trim()) ? text.trim() : `'${text}'`}`);
   }
-  return Number(text);
+  return value;
 }
 
 export function parseChoice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {

@@ -15,6 +15,7 @@ import { formatInt, formatSi } from '../model/report/format';
 import { renderColumns } from '../model/report/table';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
 import { checkWritable, emit } from './output';
+import { classifyCommand, CLASSIFY_USAGE } from './classify';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -24,7 +25,7 @@ Usage:
                     [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
-
+${CLASSIFY_USAGE}
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
@@ -93,6 +94,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   presets: presetsCommand,
   summarize: summarizeCommand,
+  classify: classifyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -112,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (isInputError(error)) {
       process.stderr.write(`resnext: ${error.message}\n`);
-      return 2;
+      return process.exitCode === 130 ? 130 : 2; // 130: interrupted (Ctrl-C) during a download
     }
     const detail = error instanceof Error ? (process.env.RESNEXT_DEBUG ? error.stack : error.message) : String(error);
     process.stderr.write(`resnext: internal error: ${detail}\nThis is a bug; please report it with the command line (set RESNEXT_DEBUG=1 for the stack trace).\n`);

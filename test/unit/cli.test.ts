@@ -104,7 +104,7 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['non-integer groups', ['summarize', '--groups', '2.5'], /--groups must be a whole number from 1 to 1024, got '2\.5'/],
   ['negative width', ['summarize', '--width-per-group', '-4'], /width-per-group/],
   ['zero groups', ['summarize', '--groups', '0'], /groups must be a whole number from 1 to 1024, got 0/],
-  ['zero classes', ['summarize', 'resnet50', '--num-classes', '0'], /num classes must be a whole number from 1 to 100000, got 0/],
+  ['zero classes', ['summarize', 'resnet50', '--num-classes', '0'], /--num-classes must be a whole number from 1 to 100000, got 0/],
   ['input too small', ['summarize', '--input', '0x224'], /input height must be a whole number from 1 to 1024 pixels, got 0/],
   ['input not HxW', ['summarize', '--input', 'big'], /--input must be HxW in pixels/],
   ['input too large', ['summarize', '--input', '4096'], /input height must be a whole number from 1 to 1024 pixels, got 4096/],

@@ -27,7 +27,8 @@ async function withServer(behaviour: Behaviour, run: (baseUrl: string, requests:
     res.writeHead(200, { 'content-length': String(TINY.length), 'content-type': 'application/octet-stream' });
     if (behaviour === 'corrupt') {
       const body = Buffer.from(TINY);
-      body[body.length >> 1] ^= 0xff;
+      const middle = body.length >> 1;
+      body[middle] = body[middle]! ^ 0xff;
       res.end(body);
     } else if (behaviour === 'cut') {
       res.write(TINY.subarray(0, TINY.length >> 1), () => res.socket?.destroy());

@@ -1,0 +1,166 @@
+/**
+ * `resnext classify <image>… (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
+ *  [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json]`
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkedArchitecture, resolveConfig } from '../model/architecture';
+import { configName, isPresetName, LIMITS, type NetworkConfig } from '../model/config';
+import { CLASSIFICATION_SCHEMA, classifyImage, defaultResizePx, IMAGENET_CATEGORIES, parseLabels, type Classification } from '../model/classify';
+import { InputError } from '../model/errors';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../model/image/preprocess';
+import { buildNetwork } from '../model/network';
+import { initBackend } from '../model/tf';
+import { defaultCacheDir, describeProgress, downloadToCache, weightsUrl } from '../model/weights/download';
+import { inferConfig } from '../model/weights/infer';
+import { readWeightsFile } from '../model/weights/load';
+import { DEFAULT_WEIGHTS_BASE_URL, officialWeights } from '../model/weights/official';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
+import { checkWritable, emit } from './output';
+
+export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
+                   [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
+                   [--cache-dir DIR] [--weights-base-url URL]
+`;
+
+/** Resolves --weights URL / --pretrained to a local file, downloading into the cache (Ctrl-C leaves no partial file). */
+async function fetchWeights(url: string, fileName: string, sha256Prefix: string, cacheDir: string): Promise<string> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.on('SIGINT', onSigint); // also swallows a second Ctrl-C while the partial file is removed
+  try {
+    const result = await downloadToCache({
+      url,
+      fileName,
+      sha256Prefix,
+      cacheDir,
+      signal: controller.signal,
+      onProgress: (p) => process.stderr.write(`\rdownloading ${fileName}: ${describeProgress(p)}   `),
+    });
+    if (result.downloaded) process.stderr.write(`\nsaved ${result.path}\n`);
+    return result.path;
+  } catch (error) {
+    if (controller.signal.aborted) process.exitCode = 130;
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+export async function classifyCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse('classify', args, {
+    ...CONFIG_OPTIONS,
+    weights: { type: 'string' },
+    pretrained: { type: 'string' },
+    resize: { type: 'string' },
+    crop: { type: 'string' },
+    labels: { type: 'string' },
+    top: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'cache-dir': { type: 'string' },
+    'weights-base-url': { type: 'string' },
+  });
+  if (values.help) return void process.stdout.write(CLASSIFY_USAGE);
+  const format = parseChoice('format', values.format as string | undefined, ['table', 'json'] as const, 'table');
+  const out = values.out as string | undefined;
+  if (out !== undefined) checkWritable(out);
+  // A positional that names a preset (and is not a file) is the architecture; the others are images.
+  const presetArgs = positionals.filter((p) => isPresetName(p) && !fs.existsSync(p));
+  const images = positionals.filter((p) => !presetArgs.includes(p));
+  if (presetArgs.length > 1) throw new UsageError(`classify takes at most one preset, got ${presetArgs.join(', ')}`);
+  if (images.length === 0) throw new UsageError('classify needs at least one image file (JPEG, PNG or BMP)');
+  const weightsArg = values.weights as string | undefined;
+  const pretrained = values.pretrained as string | undefined;
+  if ((weightsArg === undefined) === (pretrained === undefined)) {
+    throw new UsageError('classify needs exactly one of --weights FILE|URL or --pretrained <preset>[:V1|V2] (e.g. --pretrained resnext50_32x4d)');
+  }
+  const cacheDir = (values['cache-dir'] as string | undefined) ?? defaultCacheDir();
+  const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
+
+  let weightsPath: string;
+  let resizeDefault: number;
+  let presetFromWeights: string | undefined;
+  if (pretrained !== undefined) {
+    const official = officialWeights(pretrained);
+    weightsPath = await fetchWeights(weightsUrl(baseUrl, official.fileName), official.fileName, official.sha256Prefix, cacheDir);
+    resizeDefault = official.resizePx;
+    presetFromWeights = official.preset;
+  } else if (/^https?:\/\//i.test(weightsArg!)) {
+    const fileName = path.basename(new URL(weightsArg!).pathname) || 'weights.pth';
+    const hash = /-([0-9a-f]{8,})\.[a-z]+$/.exec(fileName)?.[1] ?? ''; // torch.hub names carry the hash prefix
+    weightsPath = await fetchWeights(weightsArg!, fileName, hash, cacheDir);
+    resizeDefault = defaultResizePx(fileName);
+  } else {
+    weightsPath = weightsArg!;
+    resizeDefault = defaultResizePx(weightsPath);
+  }
+  const resizePx = values.resize === undefined ? resizeDefault : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
+  const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
+  const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });
+
+  const { stateDict } = readWeightsFile(weightsPath);
+  const overrides = configOverrides(values);
+  let model: string;
+  let config: NetworkConfig;
+  const preset = presetArgs[0] ?? presetFromWeights;
+  if (preset !== undefined || hasConfigFlags(values)) {
+    ({ model, config } = resolveConfig(preset, overrides));
+  } else {
+    config = inferConfig(stateDict, weightsPath);
+    checkedArchitecture(config);
+    model = configName(config);
+  }
+  const labelsPath = values.labels as string | undefined;
+  let labels: readonly string[];
+  if (labelsPath !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(labelsPath, 'utf8');
+    } catch (error) {
+      throw new InputError(`cannot read --labels ${labelsPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    labels = parseLabels(text, labelsPath, config.numClasses);
+  } else if (config.numClasses === IMAGENET_CATEGORIES.length) {
+    labels = IMAGENET_CATEGORIES;
+  } else {
+    labels = Array.from({ length: config.numClasses }, (_, i) => `class ${i}`);
+  }
+  if (topK > config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${config.numClasses} classes`);
+
+  await initBackend();
+  const network = buildNetwork(config, { stateDict, source: weightsPath });
+  try {
+    const results = [];
+    for (const image of images) {
+      let bytes: Uint8Array;
+      try {
+        bytes = fs.readFileSync(image);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new InputError(`cannot read the image ${image}: ${code === 'ENOENT' ? 'there is no file at this path' : code === 'EISDIR' ? 'it is a directory' : String(code)}`);
+      }
+      results.push(await classifyImage(network, bytes, image, { resizePx, cropPx, topK, labels }));
+    }
+    const classification: Classification = {
+      schema: CLASSIFICATION_SCHEMA,
+      model,
+      weights: weightsPath,
+      preprocessing: { resizePx, cropPx, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+      results,
+    };
+    emit(format === 'json' ? JSON.stringify(classification, null, 2) + '\n' : classificationTable(classification), out);
+  } finally {
+    network.dispose();
+  }
+}
+
+export function classificationTable(c: Classification): string {
+  const lines = [`${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx}, center crop ${c.preprocessing.cropPx}`];
+  for (const r of c.results) {
+    lines.push('', `${r.image} (${r.widthPx}x${r.heightPx} ${r.mode}; decode ${r.timingsMs.decode.toFixed(0)} ms, preprocess ${r.timingsMs.preprocess.toFixed(0)} ms, forward ${r.timingsMs.forward.toFixed(0)} ms)`);
+    const width = Math.max(...r.top.map((t) => t.label.length));
+    r.top.forEach((t, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${t.label.padEnd(width)}  ${(100 * t.probability).toFixed(2).padStart(6)}%  (class ${t.index})`));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,79 @@
+/**
+ * `resnext compare <preset|spec>… [--sweep] [--resnet-vs-resnext] [custom flags] [--equivalence BLOCK]
+ *                  [--format table|markdown|csv|json] [--out FILE]`
+ * Figures come from `summarize` (src/model/compare.ts); the spec syntax is in configSpec.ts.
+ */
+import { compare, COMPARISON_PRESETS, type CompareEntry, type ComparisonPresetId } from '../model/compare';
+import { checkedArchitecture } from '../model/architecture';
+import { checkEquivalence, findBlock, type Equivalence } from '../model/equivalence';
+import { PRESET_NAMES } from '../model/config';
+import { COMPARE_FORMATS, formatComparison, type CompareReportOptions } from '../model/report/compare';
+import { CONFIG_OPTIONS, configOverrides, parse, parseChoice, UsageError } from './args';
+import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
+import { checkWritable, emit } from './output';
+
+/** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
+export const COMPARE_SYNOPSIS = `  resnext compare <preset|preset:key=value,…>… [--sweep] [--resnet-vs-resnext] [--equivalence BLOCK]
+                  [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
+                  [--format table|markdown|csv|json] [--out FILE]
+`;
+
+export const COMPARE_USAGE = `Usage:
+${COMPARE_SYNOPSIS}
+Compares configurations side by side: params, MACs and grouped-conv savings per stage and in total, with the
+differences against the first one. A configuration is a preset (${PRESET_NAMES.join(', ')}), a preset
+with overrides (${SPEC_EXAMPLE}; keys: layers, groups, width_per_group, base_width, num_classes, input), or
+overrides alone (groups=8,width_per_group=14: starts from resnext50_32x4d). layers takes four numbers:
+resnet50:layers=3,4,23,3. The --layers/--groups/… flags apply to every configuration, the spec's keys on top.
+  --sweep               ResNeXt-50 with (groups, width/group) = (1,64), (2,40), (4,24), (8,14), (32,4)
+  --resnet-vs-resnext   resnet50 and resnext50_32x4d
+  --equivalence BLOCK   also check the split-transform-merge equivalence of BLOCK (e.g. layer1.0) in each one
+`;
+
+const OPTIONS = {
+  ...CONFIG_OPTIONS,
+  sweep: { type: 'boolean' },
+  'resnet-vs-resnext': { type: 'boolean' },
+  equivalence: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+export async function compareCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse('compare', args, OPTIONS);
+  if (values.help) return void process.stdout.write(COMPARE_USAGE);
+  const format = parseChoice('format', values.format as string | undefined, COMPARE_FORMATS, 'table');
+  const out = values.out as string | undefined;
+  const block = values.equivalence as string | undefined;
+  if (block !== undefined && format === 'csv') {
+    throw new UsageError('--equivalence does not fit the CSV rows; use --format table, markdown or json (or resnext equivalence … --format json)');
+  }
+  if (out !== undefined) checkWritable(out);
+
+  const builtIn: ComparisonPresetId[] = [];
+  if (values.sweep) builtIn.push('cardinality-sweep');
+  if (values['resnet-vs-resnext']) builtIn.push('resnet50-vs-resnext50');
+  const common = configOverrides(values);
+  const hasCommon = Object.values(common).some((v) => v !== undefined);
+  if (builtIn.length > 0 && hasCommon) {
+    throw new UsageError(`--sweep and --resnet-vs-resnext are fixed configurations; drop the --layers/--groups/… flags, or write the configurations out (e.g. ${SPEC_EXAMPLE})`);
+  }
+  const entries: CompareEntry[] = [...builtIn.flatMap((id) => COMPARISON_PRESETS[id].entries()), ...positionals.map((spec) => resolveSpec(spec, common))];
+  if (entries.length === 0) {
+    throw new UsageError(`compare needs configurations: presets (e.g. resnet50 resnext50_32x4d), presets with overrides (e.g. ${SPEC_EXAMPLE}), --sweep or --resnet-vs-resnext`);
+  }
+  const options: { -readonly [K in keyof CompareReportOptions]: CompareReportOptions[K] } = {};
+  if (builtIn.length === 1 && positionals.length === 0) {
+    options.title = COMPARISON_PRESETS[builtIn[0]!].title;
+    options.description = COMPARISON_PRESETS[builtIn[0]!].description;
+  }
+  // Fail on a block name before the (slow) summaries; the message lists the valid blocks.
+  if (block !== undefined) for (const entry of entries) findBlock(checkedArchitecture(entry.config), block, entry.model);
+  const comparison = await compare(entries);
+  if (block !== undefined) {
+    const results: Equivalence[] = [];
+    for (const entry of entries) results.push(await checkEquivalence(entry.config, { model: entry.model, block }));
+    options.equivalence = results;
+  }
+  emit(formatComparison(comparison, format, options), out);
+}
