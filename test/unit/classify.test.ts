@@ -53,7 +53,7 @@ test('classify prints a table; PNG works; --labels names the classes', () => {
   const r = run(['classify', path.join(FIXTURES, 'chelsea.png'), path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--labels', labels, '--top', '3']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /chelsea\.png \(451x300 RGB; /);
-  assert.match(r.stdout, /^ {3}1\. thing 1 +\d+\.\d\d%  \(class 1\)$/m);
+  assert.match(r.stdout, /^ {3}1\. thing 1 +\d+\.\d\d% {2}\(class 1\)$/m);
   assert.equal((r.stdout.match(/^ {3}\d\. /gm) ?? []).length, 6);
   fs.rmSync(dir, { recursive: true });
 });
