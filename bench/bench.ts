@@ -96,6 +96,71 @@ async function measureGemmBaseline(): Promise<{ gmacsPerSecond: number }> {
   return { gmacsPerSecond: (h * w * cin * cout) / (median(times.slice(3)) / 1000) / 1e9 };
 }
 
+/** Parse throughput of a ~100 MB checkpoint with resnext50_32x4d's shapes, zip and legacy format, to float32 tensors. */
+async function measureWeights(): Promise<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }> {
+  const { architecture } = await import('../src/model/architecture');
+  const { presetConfig } = await import('../src/model/config');
+  const { randomStateDict } = await import('../src/model/network');
+  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../src/model/weights/writePth');
+  const { readWeights } = await import('../src/model/weights/load');
+  const stateDict = randomStateDict(architecture(presetConfig('resnext50_32x4d')), 3);
+  const rate = (bytes: Uint8Array): number => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      readWeights(bytes, 'bench');
+      times.push(performance.now() - t0);
+    }
+    return bytes.length / 1e6 / (median(times) / 1000);
+  };
+  const zip = writeZipCheckpoint(stateDict);
+  const zipMBps = rate(zip);
+  const legacyMBps = rate(writeLegacyCheckpoint(stateDict));
+  // safetensors written by hand: header + concatenated float32 data
+  const entries = [...stateDict];
+  let offset = 0;
+  const header: Record<string, unknown> = {};
+  for (const [key, t] of entries) {
+    header[key] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const file = Buffer.alloc(8 + json.length + offset);
+  file.writeBigUInt64LE(BigInt(json.length), 0);
+  json.copy(file, 8);
+  let at = 8 + json.length;
+  for (const [, t] of entries) {
+    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(file, at);
+    at += t.data.byteLength;
+  }
+  return { fileMB: zip.length / 1e6, zipMBps, legacyMBps, safetensorsMBps: rate(file) };
+}
+
+/** Warm classification of chelsea.jpg (decode + preprocess + forward) with resnext50_32x4d weights already built. */
+async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: number }> {
+  v8.setFlagsFromString('--no-liftoff');
+  const fs = await import('node:fs');
+  const { initBackend } = await import('../src/model/tf');
+  const { presetConfig } = await import('../src/model/config');
+  const { buildNetwork } = await import('../src/model/network');
+  const { classifyImage, IMAGENET_CATEGORIES } = await import('../src/model/classify');
+  await initBackend();
+  const network = buildNetwork(presetConfig('resnext50_32x4d'), { seed: 2 });
+  const bytes = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'));
+  const options = { resizePx: 256, cropPx: 224, topK: 5, labels: IMAGENET_CATEGORIES };
+  await classifyImage(network, bytes, 'chelsea.jpg', options);
+  const total: number[] = [];
+  const prep: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const r = await classifyImage(network, bytes, 'chelsea.jpg', options);
+    total.push(performance.now() - t0);
+    prep.push(r.timingsMs.decode + r.timingsMs.preprocess);
+  }
+  network.dispose();
+  return { warmMs: median(total), decodePreprocessMs: median(prep) };
+}
+
 function child<T>(args: string[]): T {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
@@ -117,6 +182,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child-model') return void process.stdout.write(JSON.stringify(await measureModel(argv[1]!)));
   if (argv[0] === '--child-gemm') return void process.stdout.write(JSON.stringify(await measureGemmBaseline()));
+  if (argv[0] === '--child-weights') return void process.stdout.write(JSON.stringify(await measureWeights()));
+  if (argv[0] === '--child-classify') return void process.stdout.write(JSON.stringify(await measureClassify()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
   const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
@@ -135,8 +202,10 @@ async function main(): Promise<void> {
   const gemm = child<{ gmacsPerSecond: number }>(['--child-gemm']);
   const results = models.map((m) => child<ModelResult>(['--child-model', m]));
   const cli = cliCold(5);
+  const weights = child<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }>(['--child-weights']);
+  const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);

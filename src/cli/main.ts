@@ -16,6 +16,8 @@ import { renderColumns } from '../model/report/table';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
 import { checkWritable, emit } from './output';
 import { classifyCommand, CLASSIFY_USAGE } from './classify';
+import { compareCommand, COMPARE_SYNOPSIS } from './compare';
+import { equivalenceCommand, EQUIVALENCE_SYNOPSIS } from './equivalence';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -25,7 +27,7 @@ Usage:
                     [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
-${CLASSIFY_USAGE}
+${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
@@ -95,6 +97,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   presets: presetsCommand,
   summarize: summarizeCommand,
   classify: classifyCommand,
+  compare: compareCommand,
+  equivalence: equivalenceCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,96 @@
+/** The split-transform-merge equivalence (src/model/equivalence.ts) as a console table, markdown and JSON. */
+import type { Equivalence, Form } from '../equivalence';
+import { FORMS } from '../equivalence';
+import { formatInt, formatShape } from './format';
+import { markdownTable } from './markdown';
+import { renderColumns } from './table';
+
+export const EQUIVALENCE_FORMATS = ['table', 'markdown', 'json'] as const;
+export type EquivalenceFormat = (typeof EQUIVALENCE_FORMATS)[number];
+
+/** 9.5367e-7 → "9.54e-7"; exact zero stays "0". */
+export const formatAbsDiff = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
+
+export function formName(e: Pick<Equivalence, 'cardinality'>, form: Form): string {
+  const c = e.cardinality;
+  switch (form) {
+    case 'a':
+      return `(a) ${c} path${c === 1 ? '' : 's'} 1x1→3x3→1x1, summed`;
+    case 'b':
+      return `(b) ${c} path${c === 1 ? '' : 's'} 1x1→3x3, concatenated, one 1x1`;
+    case 'c':
+      return `(c) grouped 3x3 (groups=${c}), as the network runs it`;
+  }
+}
+
+function formRows(e: Equivalence): string[][] {
+  const diff = (form: Form, kind: 'max' | 'mean'): string => {
+    if (form === 'c') return '(reference)';
+    const key = form === 'a' ? 'aVsC' : 'bVsC';
+    return formatAbsDiff(kind === 'max' ? e.maxAbsDiff[key] : e.meanAbsDiff[key]);
+  };
+  return FORMS.map((form) => [formName(e, form), String(e.ops[form].convOps), formatInt(e.ops[form].macs), String(e.ops[form].kernels), diff(form, 'max'), diff(form, 'mean')]);
+}
+
+const FORM_HEADER = ['Form', 'Conv ops', 'MACs (multiply-adds)', 'TF.js kernels', 'Max |Δ| vs (c)', 'Mean |Δ| vs (c)'];
+
+function describe(e: Equivalence): string[] {
+  return [
+    `Input ${formatShape(e.inputShape)} → output ${formatShape(e.outputShape)}; cardinality C = ${e.cardinality}, path width d = ${e.pathWidth}; ` +
+      `shortcut: ${e.shortcut === 'downsample' ? 'downsample (1x1 conv + BN)' : 'identity'}.`,
+    `Weights: ${e.weights}; input uniform in [-1, 1), seed ${e.seed}. Computed: the whole block, ReLU(F(x) + shortcut(x)), BatchNorm folded (eval mode).`,
+  ];
+}
+
+export function verdict(e: Equivalence): string {
+  const worst = Math.max(e.maxAbsDiff.aVsC, e.maxAbsDiff.bVsC);
+  const sameMacs = e.ops.a.macs === e.ops.c.macs && e.ops.b.macs === e.ops.c.macs;
+  return (
+    (e.equivalent
+      ? `Equivalent: max |Δ| ${formatAbsDiff(worst)} ≤ ${e.tolerance.toExponential(0)} (largest |output| ${e.maxAbsOutput.toFixed(2)}).`
+      : `NOT equivalent: max |Δ| ${formatAbsDiff(worst)} > ${e.tolerance.toExponential(0)} (largest |output| ${e.maxAbsOutput.toFixed(2)}).`) +
+    (sameMacs ? ' Multiply-adds are equal in all three forms; only the number of ops differs.' : ' The multiply-adds differ between forms.')
+  );
+}
+
+export function equivalenceTable(e: Equivalence): string {
+  const table = renderColumns(
+    FORM_HEADER.map((title, i) => ({ title, align: i === 0 ? 'left' : 'right' })),
+    formRows(e),
+  );
+  return [
+    `Split-transform-merge equivalence (Xie et al. 2017, Fig. 3): ${e.model} ${e.block}`,
+    ...describe(e),
+    '',
+    table.header,
+    '-'.repeat(table.width),
+    ...table.lines,
+    '-'.repeat(table.width),
+    verdict(e),
+  ].join('\n') + '\n';
+}
+
+/** A markdown section (heading level 3 so it nests in a comparison report). */
+export function equivalenceMarkdown(e: Equivalence): string {
+  return [
+    `### Split-transform-merge equivalence: ${e.model} \`${e.block}\``,
+    '',
+    ...describe(e).map((line) => `${line}  `),
+    '',
+    markdownTable(FORM_HEADER, formRows(e), new Set([1, 2, 3, 4, 5])),
+    '',
+    `**${verdict(e)}**`,
+    '',
+  ].join('\n');
+}
+
+export function formatEquivalence(e: Equivalence, format: EquivalenceFormat): string {
+  switch (format) {
+    case 'table':
+      return equivalenceTable(e);
+    case 'markdown':
+      return equivalenceMarkdown(e);
+    case 'json':
+      return JSON.stringify(e, null, 2) + '\n';
+  }
+}

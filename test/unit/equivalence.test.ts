@@ -1,0 +1,183 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend, tf } from '../../src/model/tf';
+import { checkEquivalence, EQUIVALENCE_SCHEMA, type Equivalence } from '../../src/model/equivalence';
+import { architecture } from '../../src/model/architecture';
+import { presetConfig } from '../../src/model/config';
+import { summarize } from '../../src/model/summarize';
+import { ConfigError, WeightsError } from '../../src/model/errors';
+import { readSafetensors } from '../../src/model/weights/safetensors';
+import { equivalenceMarkdown, equivalenceTable, formatEquivalence } from '../../src/model/report/equivalence';
+import { equivalenceCommand } from '../../src/cli/equivalence';
+import { fixture, tinyConfig } from '../helpers';
+
+const TOLERANCE = 1e-4;
+
+function assertEquivalent(e: Equivalence, label: string): void {
+  assert.ok(e.maxAbsDiff.aVsC <= TOLERANCE, `${label}: (a) vs (c) max abs diff ${e.maxAbsDiff.aVsC}`);
+  assert.ok(e.maxAbsDiff.bVsC <= TOLERANCE, `${label}: (b) vs (c) max abs diff ${e.maxAbsDiff.bVsC}`);
+  assert.ok(e.meanAbsDiff.aVsC <= e.maxAbsDiff.aVsC && e.meanAbsDiff.bVsC <= e.maxAbsDiff.bVsC, label);
+  assert.ok(e.maxAbsOutput > 0.1, `${label}: the output is not trivially zero (${e.maxAbsOutput})`);
+  assert.equal(e.equivalent, true, label);
+  // Same multiply-adds, different numbers of ops.
+  assert.equal(e.ops.a.macs, e.ops.c.macs, label);
+  assert.equal(e.ops.b.macs, e.ops.c.macs, label);
+}
+
+/** Conv2d MACs of one block (downsample included) as the summary's accounting counts them. */
+async function accountedBlockMacs(config: Parameters<typeof summarize>[0], block: string): Promise<number> {
+  const summary = await summarize(config);
+  return summary.layers.filter((r) => r.type === 'Conv2d' && r.name.startsWith(`${block}.`)).reduce((a, r) => a + r.macs, 0);
+}
+
+test('resnext50_32x4d layer1.0 and layer2.0 (stride 2, downsample): the three forms agree to ≤ 1e-4 with equal multiply-adds', async () => {
+  await initBackend();
+  const config = presetConfig('resnext50_32x4d');
+  const before = tf.memory().numTensors;
+  const layer1 = await checkEquivalence(config);
+  const layer2 = await checkEquivalence(config, { block: 'layer2.0', seed: 3 });
+  assert.equal(tf.memory().numTensors, before);
+  for (const e of [layer1, layer2]) {
+    console.log(`${e.model} ${e.block}: max ${e.maxAbsDiff.aVsC} / ${e.maxAbsDiff.bVsC}, mean ${e.meanAbsDiff.aVsC} / ${e.meanAbsDiff.bVsC}`);
+    assertEquivalent(e, e.block);
+    assert.equal(e.schema, EQUIVALENCE_SCHEMA);
+    assert.equal(e.cardinality, 32);
+    assert.equal(e.shortcut, 'downsample');
+    // (a): 3 convs per path, (b): 2 per path + one 1x1, (c): conv1, the grouped 3x3 (one depthwise kernel), conv3;
+    // each + the downsample conv.
+    assert.deepEqual([e.ops.a.convOps, e.ops.b.convOps, e.ops.c.convOps], [3 * 32 + 1, 2 * 32 + 1 + 1, 3 + 1]);
+    assert.equal(e.ops.c.macs, await accountedBlockMacs(config, e.block));
+  }
+  assert.deepEqual([layer1.pathWidth, layer2.pathWidth], [4, 8]);
+  assert.deepEqual(layer1.inputShape, [1, 64, 56, 56]);
+  assert.deepEqual(layer1.outputShape, [1, 256, 56, 56]);
+  assert.deepEqual(layer2.inputShape, [1, 256, 56, 56]);
+  assert.deepEqual(layer2.outputShape, [1, 512, 28, 28]);
+  // ResNeXt-50 layer1.0: conv1 64·128·56² + conv2 4,608·56² + conv3 128·256·56² + downsample 64·256·56².
+  assert.equal(layer1.ops.c.macs, 25_690_112 + 14_450_688 + 102_760_448 + 51_380_224);
+  assert.equal(layer2.seed, 3);
+  assert.equal(layer2.weights, 'random (seed 3)');
+});
+
+test('an identity-shortcut block, ResNet-50 (C = 1) and a non-square input agree too', async () => {
+  await initBackend();
+  const block = await checkEquivalence(presetConfig('resnext50_32x4d'), { block: 'layer3.4' });
+  assertEquivalent(block, 'layer3.4');
+  assert.equal(block.shortcut, 'identity');
+  assert.deepEqual([block.ops.a.convOps, block.ops.b.convOps, block.ops.c.convOps], [96, 65, 3]);
+  const resnet = await checkEquivalence(presetConfig('resnet50'), { block: 'layer1.1' });
+  assertEquivalent(resnet, 'resnet50');
+  assert.equal(resnet.cardinality, 1);
+  const odd = await checkEquivalence({ ...presetConfig('resnext50_32x4d'), groups: 8, widthPerGroup: 14, inputHeightPx: 97, inputWidthPx: 130 }, { block: 'layer2.0' });
+  assertEquivalent(odd, 'odd input');
+  assert.deepEqual(odd.outputShape, [1, 512, 13, 17]);
+});
+
+test('every block of the tiny model with its real (PyTorch-trained) weights: the three forms agree to ≤ 1e-4', async () => {
+  await initBackend();
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
+  const config = tinyConfig();
+  const before = tf.memory().numTensors;
+  const blocks = architecture(config).blocks.map((b) => b.name);
+  assert.deepEqual(blocks, ['layer1.0', 'layer1.1', 'layer2.0', 'layer3.0', 'layer4.0']);
+  for (const block of blocks) {
+    const e = await checkEquivalence(config, { block, stateDict, weightsSource: 'tiny_fp32.safetensors', model: 'tiny' });
+    console.log(`tiny ${block}: max ${e.maxAbsDiff.aVsC} / ${e.maxAbsDiff.bVsC}, mean ${e.meanAbsDiff.aVsC} / ${e.meanAbsDiff.bVsC}`);
+    assertEquivalent(e, `tiny ${block}`);
+    assert.equal(e.weights, 'tiny_fp32.safetensors');
+    assert.equal(e.cardinality, 4);
+    assert.equal(e.ops.c.macs, await accountedBlockMacs(config, block));
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('a corrupted path is detected: the damaged form differs by far more than 1e-4, the other still agrees', async () => {
+  await initBackend();
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'));
+  const cases = [
+    { config: presetConfig('resnext50_32x4d'), options: { block: 'layer1.0' } },
+    { config: tinyConfig(), options: { block: 'layer2.0', stateDict } },
+  ];
+  for (const { config, options } of cases) {
+    for (const form of ['a', 'b'] as const) {
+      for (const kind of ['zero', 'swap'] as const) {
+        const e = await checkEquivalence(config, { ...options, corrupt: { form, path: 1, kind } });
+        const damaged = form === 'a' ? e.maxAbsDiff.aVsC : e.maxAbsDiff.bVsC;
+        const intact = form === 'a' ? e.maxAbsDiff.bVsC : e.maxAbsDiff.aVsC;
+        const label = `${e.model} ${e.block} ${form} ${kind}`;
+        assert.ok(damaged > 1e-2, `${label}: ${damaged}`);
+        assert.ok(intact <= TOLERANCE, `${label}: intact form ${intact}`);
+        assert.equal(e.equivalent, false, label);
+      }
+    }
+  }
+  await assert.rejects(checkEquivalence(tinyConfig(), { corrupt: { form: 'a', path: 4, kind: 'zero' } }), /cannot corrupt path 4 .* it has 4 path\(s\), numbered from 0/);
+  await assert.rejects(checkEquivalence(presetConfig('resnet50'), { corrupt: { form: 'a', path: 0, kind: 'swap' } }), /'swap' needs at least 2/);
+});
+
+test('the same seed gives the same result; another seed, other weights and input', async () => {
+  await initBackend();
+  const config = tinyConfig();
+  const a = await checkEquivalence(config, { seed: 11 });
+  const b = await checkEquivalence(config, { seed: 11 });
+  const c = await checkEquivalence(config, { seed: 12 });
+  assert.deepEqual(a, b);
+  assert.notEqual(a.maxAbsOutput, c.maxAbsOutput);
+  await assert.rejects(checkEquivalence(config, { seed: -1 }), /seed must be a whole number from 0 to 4294967295, got -1/);
+});
+
+test('bad input: a block that does not exist lists the valid blocks; invalid configs and unfitting weights are refused', async () => {
+  await assert.rejects(
+    checkEquivalence(tinyConfig(), { block: 'layer2.1', model: 'tiny' }),
+    (e: unknown) => e instanceof ConfigError && e.message === "tiny has no block 'layer2.1'; valid blocks: layer1.0, layer1.1, layer2.0, layer3.0, layer4.0",
+  );
+  await assert.rejects(checkEquivalence(presetConfig('resnext50_32x4d'), { block: 'layer1' }), /no block 'layer1'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0, .*, layer4\.2$/);
+  await assert.rejects(checkEquivalence({ ...presetConfig('resnet50'), groups: 0 }), (e: unknown) => e instanceof ConfigError && /groups must be a whole number/.test(e.message));
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'));
+  await assert.rejects(checkEquivalence(presetConfig('resnext50_32x4d'), { stateDict, weightsSource: 'tiny_fp32.safetensors' }), (e: unknown) => e instanceof WeightsError && /tiny_fp32\.safetensors do not fit/.test(e.message));
+  await assert.rejects(equivalenceCommand(['resnet50', '--block', 'layer9.9']), /resnet50 has no block 'layer9\.9'; valid blocks: layer1\.0/);
+  await assert.rejects(equivalenceCommand(['nosuchnet']), /unknown preset 'nosuchnet' .*accepted presets: resnet50/);
+  await assert.rejects(equivalenceCommand(['resnet50', 'resnet101']), /equivalence takes one configuration, got 2/);
+  await assert.rejects(equivalenceCommand(['--seed', '4294967296']), /--seed must be a whole number from 0 to 4294967295, got '?4294967296'?/);
+  await assert.rejects(equivalenceCommand(['--seed', '1.5']), /--seed must be a whole number/);
+  await assert.rejects(equivalenceCommand(['--format', 'csv']), /--format 'csv' is not supported; accepted: table, markdown, json/);
+});
+
+test('formats: the table and markdown show each form with its ops and differences; JSON is the result', async () => {
+  await initBackend();
+  const e = await checkEquivalence(tinyConfig(), { block: 'layer2.0', model: 'tiny' });
+  const table = equivalenceTable(e);
+  assert.match(table, /^Split-transform-merge equivalence \(Xie et al\. 2017, Fig\. 3\): tiny layer2\.0$/m);
+  const row = (form: 'a' | 'b' | 'c'): string => table.split('\n').find((l) => l.startsWith(`(${form})`))!;
+  assert.match(row('a'), new RegExp(`^\\(a\\) 4 paths 1x1→3x3→1x1, summed\\s+${e.ops.a.convOps}\\s+${e.ops.a.macs.toLocaleString('en-US')}\\s+${e.ops.a.kernels}\\s+${e.maxAbsDiff.aVsC.toExponential(2)}`));
+  assert.match(row('c'), /\(reference\)/);
+  assert.match(table, /^Equivalent: max \|Δ\| .* ≤ 1e-4/m);
+  const md = equivalenceMarkdown(e);
+  assert.match(md, /^### Split-transform-merge equivalence: tiny `layer2\.0`/);
+  assert.match(md, new RegExp(`\\| \\(b\\) 4 paths 1x1→3x3, concatenated, one 1x1 \\| ${e.ops.b.convOps} \\| ${e.ops.b.macs.toLocaleString('en-US')} \\|`));
+  assert.deepEqual(JSON.parse(formatEquivalence(e, 'json')), JSON.parse(JSON.stringify(e)));
+  const keys = Object.keys(JSON.parse(formatEquivalence(e, 'json')));
+  for (const key of ['schema', 'model', 'block', 'outputShape', 'maxAbsDiff', 'meanAbsDiff', 'ops']) assert.ok(keys.includes(key), key);
+});
+
+test('equivalenceCommand --format json --out writes the result', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-equivalence-'));
+  const file = path.join(dir, 'eq.json');
+  const stderr = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write; // emit() reports "wrote …" on stderr
+  try {
+    await equivalenceCommand(['resnext50_32x4d:groups=8,width_per_group=14', '--block', 'layer4.0', '--seed', '5', '--format', 'json', '--out', file]);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Equivalence;
+  assert.equal(e.model, 'resnext50_32x4d(groups=8 width_per_group=14)');
+  assert.equal(e.block, 'layer4.0');
+  assert.equal(e.seed, 5);
+  assert.deepEqual(e.outputShape, [1, 2048, 7, 7]);
+  assertEquivalent(e, 'cli');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
