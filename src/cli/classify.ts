@@ -4,19 +4,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkedArchitecture, resolveConfig } from '../model/architecture';
-import { configName, isPresetName, LIMITS, type NetworkConfig } from '../model/config';
+import { isPresetName, LIMITS } from '../model/config';
 import { CLASSIFICATION_SCHEMA, classifyImage, defaultResizePx, IMAGENET_CATEGORIES, parseLabels, type Classification } from '../model/classify';
 import { InputError } from '../model/errors';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../model/image/preprocess';
 import { buildNetwork } from '../model/network';
 import { initBackend } from '../model/tf';
 import { defaultCacheDir, describeProgress, downloadToCache, weightsUrl } from '../model/weights/download';
-import { inferConfig } from '../model/weights/infer';
 import { readWeightsFile } from '../model/weights/load';
 import { DEFAULT_WEIGHTS_BASE_URL, officialWeights } from '../model/weights/official';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
 import { checkWritable, emit } from './output';
+import { configForWeights } from './weights';
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
                    [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
@@ -100,17 +99,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });
 
   const { stateDict } = readWeightsFile(weightsPath);
-  const overrides = configOverrides(values);
-  let model: string;
-  let config: NetworkConfig;
-  const preset = presetArgs[0] ?? presetFromWeights;
-  if (preset !== undefined || hasConfigFlags(values)) {
-    ({ model, config } = resolveConfig(preset, overrides));
-  } else {
-    config = inferConfig(stateDict, weightsPath);
-    checkedArchitecture(config);
-    model = configName(config);
-  }
+  const { config, model } = configForWeights(stateDict, weightsPath, presetArgs[0] ?? presetFromWeights, configOverrides(values), hasConfigFlags(values));
   const labelsPath = values.labels as string | undefined;
   let labels: readonly string[];
   if (labelsPath !== undefined) {

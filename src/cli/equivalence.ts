@@ -7,14 +7,16 @@
 import { checkEquivalence, DEFAULT_BLOCK } from '../model/equivalence';
 import { PRESET_NAMES } from '../model/config';
 import { EQUIVALENCE_FORMATS, formatEquivalence } from '../model/report/equivalence';
-import { CONFIG_OPTIONS, configOverrides, parse, parseChoice, parseWholeNumber, UsageError } from './args';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { checkWritable, emit } from './output';
+import { configForWeights } from './weights';
+import { readWeightsFile } from '../model/weights/load';
 
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
 export const EQUIVALENCE_SYNOPSIS = `  resnext equivalence [<preset|preset:key=value,…>] [--block ${DEFAULT_BLOCK}] [--seed N]
                       [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
-                      [--format table|markdown|json] [--out FILE]
+                      [--format table|markdown|json] [--out FILE] [--weights FILE]
 `;
 
 export const EQUIVALENCE_USAGE = `Usage:
@@ -23,7 +25,7 @@ Computes one Bottleneck block (default ${DEFAULT_BLOCK}) three ways on the same 
 (Xie et al. 2017, Fig. 3): (a) C parallel paths 1x1→3x3→1x1 summed, (b) C paths 1x1→3x3 concatenated then one 1x1,
 (c) the grouped convolution the network runs; reports the max and mean abs differences of (a) and (b) against (c),
 and the convolution ops and multiply-adds each form executed. Weights are random, seeded by --seed (default 0),
-which also seeds the input. Presets: ${PRESET_NAMES.join(', ')}; without one, resnext50_32x4d. A configuration may
+which also seeds the input, or a checkpoint's (--weights FILE: its architecture unless a configuration is named). Presets: ${PRESET_NAMES.join(', ')}; without one, resnext50_32x4d. A configuration may
 also be written as ${SPEC_EXAMPLE}.
 `;
 
@@ -33,8 +35,7 @@ const OPTIONS = {
   ...CONFIG_OPTIONS,
   block: { type: 'string' },
   seed: { type: 'string' },
-  // --weights FILE goes here: read it with the weights loader, take the configuration from the checkpoint
-  // (weights/infer.ts inferConfig) unless a preset is named, and pass { stateDict, weightsSource } below.
+  weights: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -51,8 +52,19 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     seed = parseWholeNumber('seed', values.seed, SEED_RANGE);
     if (seed > SEED_RANGE.max) throw new UsageError(`--seed must be a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max}, got '${values.seed}'`);
   }
-  const { model, config } = resolveSpec(positionals[0] ?? 'resnext50_32x4d', configOverrides(values));
-  const result = await checkEquivalence(config, { model, block: (values.block as string | undefined) ?? DEFAULT_BLOCK, seed });
+  const block = (values.block as string | undefined) ?? DEFAULT_BLOCK;
+  const weightsPath = values.weights as string | undefined;
+  let result;
+  if (weightsPath === undefined) {
+    const { model, config } = resolveSpec(positionals[0] ?? 'resnext50_32x4d', configOverrides(values));
+    result = await checkEquivalence(config, { model, block, seed });
+  } else {
+    // The checkpoint's own weights; its architecture unless a preset or flags name one (then checked against it).
+    const { stateDict } = readWeightsFile(weightsPath);
+    const resolved =
+      positionals[0] !== undefined ? resolveSpec(positionals[0], configOverrides(values)) : configForWeights(stateDict, weightsPath, undefined, configOverrides(values), hasConfigFlags(values));
+    result = await checkEquivalence(resolved.config, { model: resolved.model, block, seed, stateDict, weightsSource: weightsPath });
+  }
   emit(formatEquivalence(result, format), out);
   if (!result.equivalent) {
     throw new Error(`the three forms of ${result.block} disagree (max abs difference ${Math.max(result.maxAbsDiff.aVsC, result.maxAbsDiff.bVsC)} > ${result.tolerance})`);

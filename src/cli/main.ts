@@ -4,10 +4,10 @@
  */
 import * as v8 from 'node:v8';
 import { isInputError } from '../model/errors';
-import { checkedArchitecture, resolveConfig } from '../model/architecture';
-import { configName, PRESET_NAMES } from '../model/config';
+import { resolveConfig } from '../model/architecture';
+import { PRESET_NAMES } from '../model/config';
 import { readWeightsFile } from '../model/weights/load';
-import { inferConfig } from '../model/weights/infer';
+import { configForWeights } from './weights';
 import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
@@ -80,15 +80,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
   }
   // The checkpoint says the architecture unless a preset or flags name one (then the weights are checked against it).
   const { stateDict } = readWeightsFile(weightsPath);
-  const overrides = configOverrides(values);
-  const resolved =
-    positionals.length > 0 || hasConfigFlags(values)
-      ? resolveConfig(positionals[0], overrides)
-      : (() => {
-          const config = { ...inferConfig(stateDict, weightsPath), ...(overrides.inputHeightPx !== undefined ? { inputHeightPx: overrides.inputHeightPx, inputWidthPx: overrides.inputWidthPx! } : {}) };
-          checkedArchitecture(config);
-          return { model: configName(config), config };
-        })();
+  const resolved = configForWeights(stateDict, weightsPath, positionals[0], configOverrides(values), hasConfigFlags(values));
   const summary = await summarize(resolved.config, { model: resolved.model, stateDict, weightsSource: weightsPath });
   emit(formatSummary(summary, format), out);
 }

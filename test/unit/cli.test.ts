@@ -92,7 +92,19 @@ test('summarize --weights infers the architecture from a checkpoint (zip, legacy
   }
 });
 
+test('equivalence --weights runs the three forms on a checkpoint\'s own weights', () => {
+  const r = run('equivalence', '--weights', path.join(FIXTURES, 'tiny_legacy.pth'), '--block', 'layer2.0', '--format', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  const e = JSON.parse(r.stdout);
+  assert.equal(e.schema, 'resnext-inspector/equivalence@1');
+  assert.equal(e.block, 'layer2.0');
+  assert.deepEqual(e.outputShape, [1, 64, 28, 28]);
+  assert.ok(e.maxAbsDiff.aVsC <= 1e-4 && e.maxAbsDiff.bVsC <= 1e-4);
+  assert.equal(e.ops.a.macs, e.ops.c.macs);
+});
+
 const BAD_INPUT: [string, string[], RegExp][] = [
+  ['a block that does not exist', ['equivalence', 'resnext50_32x4d', '--block', 'layer9.0'], /has no block 'layer9\.0'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0/],
   ['missing weights file', ['summarize', '--weights', '/nonexistent/w.pth'], /cannot read the weights file \/nonexistent\/w\.pth: there is no file at this path/],
   ['not a weights file', ['summarize', '--weights', path.join(FIXTURES, 'imagenet_categories.json')], /is not a weights file this reader knows .*accepted are PyTorch checkpoints/],
   ['whole pickled model', ['summarize', '--weights', path.join(FIXTURES, 'tiny_fullmodel_pickle.pth')], /holds a pickled Python object \(class __main__\.ScaledResNet\) rather than a state dict/],
