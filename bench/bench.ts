@@ -221,6 +221,8 @@ async function main(): Promise<void> {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+  console.log(`weights parsing (${weights.fileMB.toFixed(0)} MB checkpoint, resnext50_32x4d shapes, to float32 tensors): zip ${weights.zipMBps.toFixed(0)} MB/s, legacy ${weights.legacyMBps.toFixed(0)} MB/s, safetensors ${weights.safetensorsMBps.toFixed(0)} MB/s`);
+  console.log(`warm classify of chelsea.jpg with resnext50_32x4d loaded: ${classify.warmMs.toFixed(0)} ms (decode + preprocess ${classify.decodePreprocessMs.toFixed(1)} ms)`);
   console.log(`cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`);
 }
 
