@@ -14,6 +14,7 @@ import { unpickle } from '../../src/model/weights/pickle';
 import { openZip } from '../../src/model/weights/zip';
 import { readSafetensors } from '../../src/model/weights/safetensors';
 import { writeZip, zipCheckpointEntries } from '../../src/model/weights/writePth';
+import { mulberry32 as prng } from '../../src/model/network';
 
 /** FUZZ_CASES and FUZZ_SEED allow longer runs with other seeds by hand; the defaults keep the suite under ~15 s. */
 const CASES_PER_PARSER = Number(process.env.FUZZ_CASES ?? 10_000);
@@ -22,17 +23,6 @@ const fixtures = join(__dirname, '..', 'fixtures');
 // A plain Uint8Array copy: Buffer's slice() returns a view, which would let a test's edits leak into the fixture.
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(fixtures, name)));
 
-/** mulberry32: a small, fast, seedable PRNG (public domain, Tommy Ettinger). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Byte ranges of an input where mutations mostly land: [start, end) pairs. */
 type Region = readonly [number, number];

@@ -8,6 +8,7 @@ import { deflateSync } from 'node:zlib';
 import { InputError } from '../../src/model/errors';
 import { decodeImage, MAX_IMAGE_PIXELS, type RgbImage } from '../../src/model/image/decode';
 import { centerCrop, normalize, preprocess, resizedSizePx, resizeShorterSide, type RgbPixels } from '../../src/model/image/preprocess';
+import { mulberry32 as prng } from '../../src/model/network';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const IMAGES = join(FIXTURES, 'images');
@@ -350,17 +351,6 @@ for (const bad of badInputs) {
 // ---------------------------------------------------------------------------------------------------------------
 // Fuzz: mutated headers give a decoded image or an InputError, nothing else (no crash, hang or huge allocation)
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Recomputes every PNG chunk CRC before the first IDAT so mutations reach past the checksum check. */
 function fixPngCrcs(bytes: Uint8Array): void {
