@@ -397,7 +397,7 @@ function fuzz(name: string, original: Uint8Array, headerBytes: number, seed: num
   });
 }
 
-fuzz('chelsea.png', chelseaPng, 120, 1, 2000, fixPngCrcs);
-fuzz('chelsea.jpg', chelseaJpg, 640, 2, 2000);
-fuzz('progressive JPEG', readBytes(join(IMAGES, 'rgb-420-progressive.jpg')), 900, 3, 2000);
-fuzz('BMP', readBytes(join(IMAGES, 'palette8.bmp')), 120, 4, 500);
+fuzz('chelsea.png', chelseaPng, 120, 1, 10_000, fixPngCrcs);
+fuzz('chelsea.jpg', chelseaJpg, 640, 2, 10_000);
+fuzz('progressive JPEG', readBytes(join(IMAGES, 'rgb-420-progressive.jpg')), 900, 3, 10_000);
+fuzz('BMP', readBytes(join(IMAGES, 'palette8.bmp')), 120, 4, 10_000);

@@ -4,6 +4,7 @@ import { initBackend, tf } from '../../src/model/tf';
 import { buildNetwork } from '../../src/model/network';
 import { readSafetensors } from '../../src/model/weights/safetensors';
 import { inferConfig } from '../../src/model/weights/infer';
+import { readWeights } from '../../src/model/weights/load';
 import { summarize } from '../../src/model/summarize';
 import { presetConfig } from '../../src/model/config';
 import { WeightsError } from '../../src/model/errors';
@@ -35,6 +36,27 @@ for (const precision of ['fp32', 'fp16', 'bf16'] as const) {
     }
   });
 }
+
+test('every state-dict fixture (.pth zip, legacy, wrapped; safetensors) reproduces the fp32 reference logits within 1e-4', async () => {
+  await initBackend();
+  const ref = tinyReference();
+  for (const file of ['tiny.pth', 'tiny_legacy.pth', 'tiny_wrapped.pth', 'tiny_fp32.safetensors']) {
+    const { stateDict } = readWeights(fixture(file), file);
+    const network = buildNetwork(inferConfig(stateDict, file), { stateDict, source: file });
+    try {
+      for (const [name, make] of Object.entries(INPUTS) as [keyof typeof INPUTS, () => Float32Array][]) {
+        const input = tf.tensor4d(make(), [1, 3, 224, 224]);
+        const logits = network.forward(input);
+        const diff = maxAbsDiff(await logits.data(), ref.outputs[name].fp32);
+        input.dispose();
+        logits.dispose();
+        assert.ok(diff <= 1e-4, `${file} ${name}: max abs diff ${diff}`);
+      }
+    } finally {
+      network.dispose();
+    }
+  }
+});
 
 test('the architecture of the tiny checkpoint is inferred from its keys and shapes', () => {
   const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'));
