@@ -3,41 +3,39 @@
  *  [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json]`
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { isPresetName, LIMITS } from '../model/config';
-import { CLASSIFICATION_SCHEMA, classifyImage, defaultResizePx, IMAGENET_CATEGORIES, parseLabels, type Classification } from '../model/classify';
+import { CLASSIFICATION_SCHEMA, classifyImage, IMAGENET_CATEGORIES, parseLabels, type Classification } from '../model/classify';
 import { InputError } from '../model/errors';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../model/image/preprocess';
 import { buildNetwork } from '../model/network';
 import { initBackend } from '../model/tf';
-import { defaultCacheDir, describeProgress, downloadToCache, weightsUrl } from '../model/weights/download';
+import { defaultCacheDir, describeProgress } from '../model/weights/download';
+import { configForWeights, parseWeightsSpec, resolveWeights, type ResolvedWeights, type WeightsSpec } from '../model/weights/resolve';
 import { readWeightsFile } from '../model/weights/load';
-import { DEFAULT_WEIGHTS_BASE_URL, officialWeights } from '../model/weights/official';
+import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
 import { checkWritable, emit } from './output';
-import { configForWeights } from './weights';
+
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
                    [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
                    [--cache-dir DIR] [--weights-base-url URL]
 `;
 
-/** Resolves --weights URL / --pretrained to a local file, downloading into the cache (Ctrl-C leaves no partial file). */
-async function fetchWeights(url: string, fileName: string, sha256Prefix: string, cacheDir: string): Promise<string> {
+/** A download with progress on stderr; Ctrl-C aborts it and leaves no partial file (exit 130). */
+async function fetchWithProgress(spec: WeightsSpec, cacheDir: string, baseUrl: string): Promise<ResolvedWeights> {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.on('SIGINT', onSigint); // also swallows a second Ctrl-C while the partial file is removed
   try {
-    const result = await downloadToCache({
-      url,
-      fileName,
-      sha256Prefix,
+    const resolved = await resolveWeights(spec, {
       cacheDir,
+      baseUrl,
       signal: controller.signal,
-      onProgress: (p) => process.stderr.write(`\rdownloading ${fileName}: ${describeProgress(p)}   `),
+      onProgress: (fileName, p) => process.stderr.write(`\rdownloading ${fileName}: ${describeProgress(p)}   `),
     });
-    if (result.downloaded) process.stderr.write(`\nsaved ${result.path}\n`);
-    return result.path;
+    if (resolved.downloaded) process.stderr.write(`\nsaved ${resolved.path}\n`);
+    return resolved;
   } catch (error) {
     if (controller.signal.aborted) process.exitCode = 130;
     throw error;
@@ -77,23 +75,10 @@ export async function classifyCommand(args: string[]): Promise<void> {
   const cacheDir = (values['cache-dir'] as string | undefined) ?? defaultCacheDir();
   const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
 
-  let weightsPath: string;
-  let resizeDefault: number;
-  let presetFromWeights: string | undefined;
-  if (pretrained !== undefined) {
-    const official = officialWeights(pretrained);
-    weightsPath = await fetchWeights(weightsUrl(baseUrl, official.fileName), official.fileName, official.sha256Prefix, cacheDir);
-    resizeDefault = official.resizePx;
-    presetFromWeights = official.preset;
-  } else if (/^https?:\/\//i.test(weightsArg!)) {
-    const fileName = path.basename(new URL(weightsArg!).pathname) || 'weights.pth';
-    const hash = /-([0-9a-f]{8,})\.[a-z]+$/.exec(fileName)?.[1] ?? ''; // torch.hub names carry the hash prefix
-    weightsPath = await fetchWeights(weightsArg!, fileName, hash, cacheDir);
-    resizeDefault = defaultResizePx(fileName);
-  } else {
-    weightsPath = weightsArg!;
-    resizeDefault = defaultResizePx(weightsPath);
-  }
+  const weights = await fetchWithProgress(pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!), cacheDir, baseUrl);
+  const weightsPath = weights.path;
+  const resizeDefault = weights.resizePx;
+  const presetFromWeights = weights.preset;
   const resizePx = values.resize === undefined ? resizeDefault : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
   const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });

@@ -10,7 +10,7 @@ import { EQUIVALENCE_FORMATS, formatEquivalence } from '../model/report/equivale
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { checkWritable, emit } from './output';
-import { configForWeights } from './weights';
+import { configForWeights } from '../model/weights/resolve';
 import { readWeightsFile } from '../model/weights/load';
 
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */

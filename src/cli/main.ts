@@ -7,7 +7,7 @@ import { isInputError } from '../model/errors';
 import { resolveConfig } from '../model/architecture';
 import { PRESET_NAMES } from '../model/config';
 import { readWeightsFile } from '../model/weights/load';
-import { configForWeights } from './weights';
+import { configForWeights } from '../model/weights/resolve';
 import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';

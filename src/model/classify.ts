@@ -2,14 +2,12 @@
  * Image classification: decode → torchvision's preprocessing → the network → softmax → top-K with class names.
  * Plain JSON results (DESIGN §4, `resnext-inspector/classification@1`).
  */
-import * as path from 'node:path';
 import { initBackend, tf } from './tf';
 import { InputError } from './errors';
 import { decodeImage } from './image/decode';
 import { preprocess } from './image/preprocess';
 import type { Network } from './network';
 import imagenetCategories from './data/imagenet_categories.json';
-import { OFFICIAL_WEIGHTS } from './weights/official';
 
 export const CLASSIFICATION_SCHEMA = 'resnext-inspector/classification@1';
 
@@ -65,15 +63,6 @@ export function topK(logits: ArrayLike<number>, k: number, labels: readonly stri
     .sort((a, b) => probabilities[b]! - probabilities[a]! || a - b)
     .slice(0, k)
     .map((index) => ({ index, label: labels[index] ?? `class ${index}`, probability: probabilities[index]! }));
-}
-
-/**
- * The resize of torchvision's preset for a weights file: 232 for a file named as an official IMAGENET1K_V2 file (and
- * resnext101_64x4d), otherwise 256 (the V1 recipe).
- */
-export function defaultResizePx(weightsPath: string): number {
-  const official = OFFICIAL_WEIGHTS.find((w) => w.fileName === path.basename(weightsPath));
-  return official?.resizePx ?? 256;
 }
 
 /** Class names from a file: a JSON array of strings, or plain text with one name per line. */

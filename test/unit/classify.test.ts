@@ -7,7 +7,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { softmax, topK, parseLabels, defaultResizePx } from '../../src/model/classify';
+import { softmax, topK, parseLabels } from '../../src/model/classify';
+import { defaultResizePx, parseWeightsSpec } from '../../src/model/weights/resolve';
 import { fixture, FIXTURES, maxAbsDiff, ROOT, tinyReference } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -158,4 +159,7 @@ test('softmax/top-K, labels files and the default resize for official file names
   assert.equal(defaultResizePx('/cache/resnext50_32x4d-1a0047aa.pth'), 232);
   assert.equal(defaultResizePx('resnext50_32x4d-7cdf4587.pth'), 256);
   assert.equal(defaultResizePx('my.safetensors'), 256);
+  assert.deepEqual(parseWeightsSpec('pretrained:resnext50_32x4d:V2'), { kind: 'pretrained', spec: 'resnext50_32x4d:V2' });
+  assert.deepEqual(parseWeightsSpec('https://host/x-12345678.pth'), { kind: 'url', url: 'https://host/x-12345678.pth' });
+  assert.deepEqual(parseWeightsSpec('./w.pth'), { kind: 'file', path: './w.pth' });
 });
