@@ -1,15 +1,79 @@
 /**
- * The extension's entry point: activate() only registers (the commands arrive with their own issue). TF.js is never
- * loaded here; the core runs in a worker.
+ * The extension's entry point. activate() only registers: commands, the summary panel's serializer, the worker host
+ * (which starts its thread on first use). TF.js is never loaded in the extension host; it runs in dist/worker.js.
  */
+// Must stay the first import: it timestamps the start of this bundle's evaluation.
+import { moduleLoadStartMs, vscodeApiReadyMs } from './loadStart';
 import * as vscode from 'vscode';
+import { Command, SUMMARY_VIEW_TYPE } from './commands';
+import type { Services } from './services';
+import { WorkerHost } from './workerHost';
 
-export function activate(context: vscode.ExtensionContext): void {
+// The commands and the panel are loaded on first use: esbuild turns these dynamic imports into lazily evaluated
+// modules of the same bundle, so activation evaluates only this file, the worker host and the command ids.
+const summarize = () => import('./commands/summarize');
+const summarizeCheckpoint = () => import('./commands/summarizeCheckpoint');
+const classifyImage = () => import('./commands/classifyImage');
+const compareArchitectures = () => import('./commands/compareArchitectures');
+const summaryPanel = () => import('./summaryPanel');
+
+/** Static imports are evaluated before this line: the bundle's evaluation ends here. */
+const moduleLoadEndMs = performance.now();
+
+/** What activate() returns: `vscode.extensions.getExtension(…).exports`, for tests and other extensions. */
+export interface ResnextApi {
+  /** Milliseconds activate() took. */
+  readonly activationMs: number;
+  /** Milliseconds spent evaluating this bundle (module top levels, including VS Code creating the API object). */
+  readonly moduleLoadMs: number;
+  /** Of moduleLoadMs, VS Code creating the extension's API object (the first require('vscode')). */
+  readonly vscodeApiMs: number;
+  /** Between the end of loading and the call of activate(): VS Code preparing the ExtensionContext (storage etc.). */
+  readonly contextWaitMs: number;
+  /** Whether the worker thread is running (TF.js loaded). */
+  readonly workerRunning: () => boolean;
+  /** Called whenever a summary panel shows a summary. */
+  readonly onDidShowSummary: (listener: (panel: { readonly model: string; readonly panel: vscode.WebviewPanel }) => void) => vscode.Disposable;
+}
+
+export function activate(context: vscode.ExtensionContext): ResnextApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('ResNeXt', { log: true });
-  context.subscriptions.push(log);
-  log.info(`ResNeXt Inspector ${String(context.extension.packageJSON.version)} activated`);
+  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
+  const services: Services = { context, log, worker };
+  context.subscriptions.push(
+    log,
+    worker,
+    vscode.commands.registerCommand(Command.Summarize, async (arg?: unknown) => (await summarize()).summarizeCommand(services, arg)),
+    vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
+    vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),
+    vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(panel, context, log, state),
+    }),
+  );
+  const ended = performance.now();
+  const activationMs = ended - started;
+  const moduleLoadMs = moduleLoadEndMs - moduleLoadStartMs;
+  const vscodeApiMs = vscodeApiReadyMs - moduleLoadStartMs;
+  const contextWaitMs = started - moduleLoadEndMs;
+  log.info(
+    `ResNeXt Inspector ${String(context.extension.packageJSON.version)} activated: bundle evaluated in ${moduleLoadMs.toFixed(1)} ms, ` +
+      `activate() ${activationMs.toFixed(1)} ms (VS Code prepared the context for ${contextWaitMs.toFixed(1)} ms in between)`,
+  );
+  return {
+    activationMs,
+    moduleLoadMs,
+    vscodeApiMs,
+    contextWaitMs,
+    workerRunning: () => worker.isRunning,
+    onDidShowSummary: (listener) => {
+      const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow((p) => listener({ model: p.currentSummary.model, panel: p.panel })));
+      return { dispose: () => void registration.then((d) => d.dispose()) };
+    },
+  };
 }
 
 export function deactivate(): void {
-  // Everything registered is disposed through context.subscriptions.
+  // The worker, panels' listeners and the log are disposed through context.subscriptions.
 }

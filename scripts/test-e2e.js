@@ -1,0 +1,363 @@
+// UI end to end: the packaged .vsix installed into code-server, driven through the workbench with playwright-core
+// and Debian Chromium, as a person would: command palette → "ResNeXt: Summarize" → resnext50_32x4d → the webview's
+// table and totals; collapse a stage (mouse and keyboard); export Markdown through the save dialog and read the
+// file; the explorer's context menu on an image and on a text file. Screenshots (dark, light, high contrast) go to
+// out/screenshots/, or to SHOTS=dir: `npm run screenshots` refreshes the README's pictures in docs/images/ (kept out
+// of the test run so that testing does not rewrite committed files). Needs resnext-inspector.vsix (npm run package).
+const { chromium } = require('playwright-core');
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { CHROMIUM, CHROMIUM_ARGS } = require('./chromium');
+
+const ROOT = path.join(__dirname, '..');
+const VSIX = path.join(ROOT, 'resnext-inspector.vsix');
+const SHOTS = path.resolve(process.env.SHOTS ?? path.join(ROOT, 'out', 'screenshots'));
+const DARK = 'Default Dark Modern';
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+async function waitForHealth(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await globalThis.fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`code-server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+function writeSettings(state, theme) {
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'workbench.colorTheme': theme,
+    'workbench.tips.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'chat.commandCenter.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'window.commandCenter': false,
+    'files.simpleDialog.enable': true,
+  };
+  fs.writeFileSync(path.join(state, 'user', 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+function makeWorkspace(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'media', 'icon.png'), path.join(dir, 'cat.png'));
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
+  fs.writeFileSync(path.join(dir, 'README.md'), '# A workspace for the ResNeXt Inspector UI test\n');
+}
+
+async function main() {
+  if (!fs.existsSync(VSIX)) throw new Error(`${path.relative(ROOT, VSIX)} is missing: run npm run package first`);
+  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-e2e-'));
+  const workspace = path.join(state, 'workspace');
+  const extensions = path.join(state, 'extensions');
+  fs.mkdirSync(path.join(state, 'user', 'User'), { recursive: true });
+  makeWorkspace(workspace);
+  writeSettings(state, DARK);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(state, 'xdg'), XDG_DATA_HOME: path.join(state, 'xdg') };
+  const common = ['--user-data-dir', path.join(state, 'user'), '--extensions-dir', extensions, '--config', path.join(state, 'config.yaml')];
+  execFileSync(codeServer, [...common, '--install-extension', VSIX], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const log = fs.openSync(path.join(state, 'server.log'), 'w');
+  const server = spawn(codeServer, [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace], { env, stdio: ['ignore', log, log] });
+  let context;
+  let page;
+  let passed = 0;
+  let failed = 0;
+  const started = Date.now();
+  const step = async (name, fn) => {
+    try {
+      await fn();
+      passed++;
+      console.log(`ok ${name}`);
+    } catch (error) {
+      failed++;
+      console.log(`FAIL ${name}: ${String(error && error.message).split('\n').slice(0, 4).join(' | ')}`);
+      await page?.screenshot({ path: path.join(state, `FAIL-${passed + failed}.png`) }).catch(() => {});
+      if (process.env.E2E_FAIL_DIR) fs.cpSync(state, process.env.E2E_FAIL_DIR, { recursive: true, filter: (f) => !f.includes('extensions') });
+    }
+  };
+  try {
+    await waitForHealth(url, 60_000);
+    const profile = path.join(state, 'chromium');
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: 900 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message.slice(0, 200)}`));
+    const cspViolations = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+    });
+    const webview = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    /** Opens the palette on `title`, retrying while the remote extension host's contributions are still arriving. */
+    const runCommand = async (title, retries = 30) => {
+      const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      // Keys typed while a webview has focus stay in its iframe: give the workbench the focus first.
+      await page.evaluate(() => {
+        const active = globalThis.document.activeElement;
+        if (active && active.tagName === 'IFRAME') active.blur();
+      });
+      for (let i = 0; ; i++) {
+        await page.keyboard.press('F1');
+        await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
+        await page.keyboard.type(title);
+        try {
+          await entry.waitFor({ timeout: 2000 });
+          break;
+        } catch (error) {
+          if (i >= retries) throw error;
+          await page.keyboard.press('Escape');
+          await page.waitForTimeout(1000);
+        }
+      }
+      // Click the entry itself: Enter would run whichever entry the fuzzy match put on top.
+      await entry.click();
+    };
+
+    await step('the workbench loads with the extension installed from the .vsix', async () => {
+      await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 90_000 });
+      console.log(`  workbench ready after ${Date.now() - started} ms`);
+    });
+
+    await step('palette → ResNeXt: Summarize → resnext50_32x4d → the webview shows layer1.0.conv2 and the totals', async () => {
+      await runCommand('ResNeXt: Summarize');
+      const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first();
+      await preset.waitFor({ timeout: 15_000 });
+      const description = await preset.innerText();
+      if (!description.includes('25.0 M params') || !description.includes('4.23 G MACs')) throw new Error(`preset item reads: ${description}`);
+      await page.screenshot({ path: path.join(SHOTS, 'quick-pick.png') });
+      await page.keyboard.type('resnext50_32x4d');
+      await page.keyboard.press('Enter');
+      await webview.locator('table#summary').waitFor({ timeout: 60_000 });
+      const table = await webview.locator('table#summary').innerText();
+      for (const text of ['layer1.0.conv2', '4,608', '147,456', '25,028,904', '4,230,479,872', 'Estimated Total Size (MB)']) {
+        if (!table.includes(text)) throw new Error(`the table lacks '${text}'`);
+      }
+      const title = await webview.locator('#title').innerText();
+      if (title !== 'resnext50_32x4d') throw new Error(`title '${title}'`);
+      // @vscode-elements/elements upgraded inside the webview (custom elements defined, shadow DOM rendered).
+      const upgraded = await webview.locator('vscode-button#copy-markdown').evaluate((e) => !!e.ownerDocument.defaultView.customElements.get('vscode-button') && !!e.shadowRoot);
+      if (!upgraded) throw new Error('vscode-elements components did not upgrade');
+      // The README's pictures show the panel with the side bar closed, as one reads a wide table.
+      await runCommand('View: Close Primary Side Bar');
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(SHOTS, 'summary-dark.png') });
+    });
+
+    await step('collapse a stage with the mouse and another with the keyboard', async () => {
+      const rows = () => webview.locator('table#summary tbody tr').count();
+      const before = await rows();
+      await webview.locator('button.toggle[data-key="layer1"]').click();
+      await webview.locator('tr[data-key="layer1.0"]').waitFor({ state: 'detached', timeout: 5000 });
+      const afterMouse = await rows();
+      const expanded = await webview.locator('button.toggle[data-key="layer1"]').getAttribute('aria-expanded');
+      if (expanded !== 'false') throw new Error(`layer1 toggle aria-expanded=${expanded}`);
+      await webview.locator('button.toggle[data-key="layer2"]').focus();
+      await page.keyboard.press('ArrowLeft');
+      await webview.locator('tr[data-key="layer2.0"]').waitFor({ state: 'detached', timeout: 5000 });
+      const afterKeyboard = await rows();
+      console.log(`  rows: ${before} → ${afterMouse} (layer1 collapsed) → ${afterKeyboard} (layer2 collapsed by ←)`);
+      if (!(before > afterMouse && afterMouse > afterKeyboard)) throw new Error('collapsing did not hide rows');
+      await page.keyboard.press('ArrowRight');
+      await webview.locator('tr[data-key="layer2.0"]').waitFor({ timeout: 5000 });
+      await webview.locator('button.toggle[data-key="layer1"]').click();
+      await webview.locator('tr[data-key="layer1.0"]').waitFor({ timeout: 5000 });
+    });
+
+    await step('sort by MACs and filter by name', async () => {
+      await webview.locator('button.sort[data-column="macs"]').click();
+      const sort = await webview.locator('th[aria-sort="descending"]').innerText();
+      if (!sort.includes('MACs')) throw new Error(`sorted column: ${sort}`);
+      const firstStage = await webview.locator('table#summary tbody tr.stage').first().getAttribute('data-key');
+      if (firstStage !== 'layer3') throw new Error(`the stage with the most MACs should come first, got ${firstStage}`);
+      await webview.locator('button.sort[data-column="macs"]').click();
+      await webview.locator('button.sort[data-column="macs"]').click();
+      await webview.locator('vscode-textfield#filter').click();
+      await page.keyboard.type('.conv2');
+      await page.waitForTimeout(300);
+      const names = await webview.locator('table#summary tbody tr.layer td.name').allInnerTexts();
+      if (names.length !== 16 || !names.every((n) => n.endsWith('.conv2'))) throw new Error(`filter '.conv2' shows ${names.length} layers: ${names.slice(0, 5).join(', ')}`);
+      await page.screenshot({ path: path.join(SHOTS, 'filter-dark.png') });
+      await webview.locator('vscode-textfield#filter').click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Backspace');
+      await page.waitForTimeout(300);
+    });
+
+    await step('Export Markdown… through the save dialog writes the core\'s Markdown', async () => {
+      const target = path.join(workspace, 'resnext50_32x4d-summary.md');
+      await webview.locator('vscode-button#export-markdown').click();
+      // VS Code's save dialog in the browser is a quick input holding the proposed path (defaultUri).
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 15_000 });
+      // The dialog fills in the proposed path (defaultUri) a moment after it opens.
+      let proposed = '';
+      for (let i = 0; i < 50 && !proposed.endsWith('.md'); i++) {
+        proposed = await input.inputValue();
+        if (!proposed.endsWith('.md')) await page.waitForTimeout(100);
+      }
+      if (proposed !== target) throw new Error(`the save dialog proposed '${proposed}', expected '${target}'`);
+      await page.keyboard.press('Enter');
+      for (let i = 0; i < 100 && !fs.existsSync(target); i++) await page.waitForTimeout(100);
+      const markdown = fs.readFileSync(target, 'utf8');
+      for (const text of ['## resnext50_32x4d', '| Params | 25,028,904 |', '4,230,479,872', '| layer1.0.conv2 | Conv2d | [1, 128, 56, 56] | 4,608 |', 'Estimated total size (MiB)']) {
+        if (!markdown.includes(text)) throw new Error(`the exported Markdown lacks '${text}'`);
+      }
+      await webview.locator('#status', { hasText: 'Saved resnext50_32x4d-summary.md' }).waitFor({ timeout: 10_000 });
+      console.log(`  exported ${markdown.split('\n').length} lines of Markdown`);
+    });
+
+    await step('light and high-contrast themes: screenshots', async () => {
+      for (const [theme, workbenchClass, webviewClass, file] of [
+        ['Light Modern', 'vs', 'vscode-light', 'summary-light.png'],
+        ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', 'summary-high-contrast.png'],
+        ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
+      ]) {
+        await runCommand('Preferences: Color Theme');
+        await page.keyboard.type(theme);
+        // The theme picker's rows read "Light Modern  Default Light Modern"; the typed name puts the theme on top.
+        await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+        await page.keyboard.press('Enter');
+        await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
+        await webview.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
+        if (file) {
+          await page.mouse.move(0, 0);
+          await page.waitForTimeout(800);
+          await page.screenshot({ path: path.join(SHOTS, file) });
+        }
+      }
+    });
+
+    await step('the panel survives a window reload (serializer + saved state)', async () => {
+      await webview.locator('button.toggle[data-key="layer4"]').click();
+      await webview.locator('tr[data-key="layer4.0"]').waitFor({ state: 'detached', timeout: 5000 });
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await webview.locator('table#summary').waitFor({ timeout: 60_000 });
+      const text = await webview.locator('table#summary').innerText();
+      if (!text.includes('layer1.0.conv2') || !text.includes('25,028,904')) throw new Error('the revived panel lacks the summary');
+      // The webview's latest setState reaches VS Code's storage when the workbench flushes it (periodically, and
+      // best-effort when the page unloads), so whether the last collapse survived is reported, not required.
+      const expanded = await webview.locator('button.toggle[data-key="layer4"]').getAttribute('aria-expanded');
+      console.log(`  revived; the collapse made just before the reload ${expanded === 'false' ? 'was kept' : 'was not flushed in time'}`);
+      if (expanded === 'false') await webview.locator('button.toggle[data-key="layer4"]').click();
+    });
+
+    await step('Custom configuration…: validation as you type, then the summary of the custom network', async () => {
+      await runCommand('ResNeXt: Summarize');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.type('Custom configuration');
+      const custom = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Custom configuration' }).first();
+      await custom.waitFor({ timeout: 15_000 });
+      await custom.click();
+      const input = page.locator('.quick-input-widget input');
+      const message = page.locator('.quick-input-message');
+      const enter = async (text, expectTitle) => {
+        await page.locator('.quick-input-title', { hasText: expectTitle }).waitFor({ timeout: 10_000 });
+        if (text !== undefined) {
+          await input.press('Control+A');
+          await input.pressSequentially(text);
+        }
+        await page.waitForTimeout(200);
+        await input.press('Enter');
+      };
+      await page.locator('.quick-input-title', { hasText: 'Blocks per stage' }).waitFor({ timeout: 10_000 });
+      await input.press('Control+A');
+      await input.pressSequentially('3,4,6');
+      await message.filter({ hasText: '4 whole numbers' }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(SHOTS, 'custom-validation.png') });
+      await enter('3,4,6,3', 'Blocks per stage');
+      await page.locator('.quick-input-title', { hasText: 'Groups' }).waitFor({ timeout: 10_000 });
+      await input.press('Control+A');
+      await input.pressSequentially('0');
+      await message.filter({ hasText: 'Groups must be a whole number from 1' }).waitFor({ timeout: 10_000 });
+      await enter('8', 'Groups');
+      await enter('14', 'Width per group');
+      await enter(undefined, 'Base width');
+      await enter(undefined, 'Classes');
+      await enter(undefined, 'Input size');
+      await webview.locator('#title', { hasText: 'resnext50_32x4d(groups=8 width_per_group=14)' }).waitFor({ timeout: 60_000 });
+    });
+
+    await step('palette → ResNeXt: Compare Architectures → cardinality sweep → the Markdown report', async () => {
+      await runCommand('ResNeXt: Compare Architectures');
+      const sweep = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Cardinality sweep' }).first();
+      await sweep.waitFor({ timeout: 30_000 });
+      await sweep.click();
+      const editor = page.locator('.editor-instance .view-lines');
+      await page.locator('.view-lines', { hasText: 'Cardinality sweep' }).first().waitFor({ timeout: 60_000 });
+      const text = await editor.first().innerText();
+      for (const model of ['resnext50_1x64d', 'resnext50_32x4d']) if (!text.includes(model)) throw new Error(`the report lacks ${model}`);
+      await page.screenshot({ path: path.join(SHOTS, 'compare.png') });
+      await runCommand('View: Revert and Close Editor');
+    });
+
+    await step('explorer context menu: Classify Image on a .png, not on a .txt', async () => {
+      await runCommand('View: Show Explorer');
+      const image = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cat.png' }).first();
+      await image.waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(1000); // the side bar animates open; a click during the layout lands on the wrong row
+      await image.click();
+      // A single click opens the image's preview, whose editor title offers the command too.
+      await page.locator('.editor-actions .action-label[aria-label="Classify Image"]').waitFor({ timeout: 15_000 });
+      await image.click({ button: 'right' });
+      const item = page.locator('.context-view .action-item', { hasText: 'Classify Image' }).first();
+      await item.waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(SHOTS, 'context-menu.png') });
+      await item.click();
+      // The classification core is not in this version: the command says so (no silent stub).
+      await page.locator('.notifications-toasts', { hasText: 'not available yet' }).waitFor({ timeout: 30_000 });
+      const text = await page.locator('.notifications-toasts').innerText();
+      console.log(`  notification: ${text.split('\n').find((l) => l.includes('not available')).slice(0, 120)}`);
+      await page.keyboard.press('Escape');
+      const notes = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).first();
+      await notes.click({ button: 'right' });
+      await page.locator('.context-view .action-item').first().waitFor({ timeout: 15_000 });
+      const count = await page.locator('.context-view .action-item', { hasText: 'Classify Image' }).count();
+      await page.keyboard.press('Escape');
+      if (count !== 0) throw new Error('Classify Image is offered for a .txt file');
+    });
+
+    await step('no Content-Security-Policy violations', async () => {
+      if (cspViolations.length > 0) throw new Error(cspViolations.slice(0, 3).join(' | '));
+    });
+  } finally {
+    await context?.close().catch(() => {});
+    server.kill();
+    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
+    if (failed === 0 || !process.env.E2E_KEEP) fs.rmSync(state, { recursive: true, force: true });
+    else console.log(`  kept ${state} (server.log, FAIL-*.png)`);
+  }
+  console.log(`e2e: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, SHOTS) || SHOTS})`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`e2e: ${error instanceof Error ? error.stack : error}`);
+    process.exit(1);
+  },
+);

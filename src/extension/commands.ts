@@ -1,0 +1,10 @@
+/** Every command id in one place (error-lens style); package.json's `contributes.commands` lists the same ids. */
+export enum Command {
+  Summarize = 'resnext.summarize',
+  SummarizeCheckpoint = 'resnext.summarizeCheckpoint',
+  ClassifyImage = 'resnext.classifyImage',
+  CompareArchitectures = 'resnext.compareArchitectures',
+}
+
+/** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */
+export const SUMMARY_VIEW_TYPE = 'resnext.summary';

@@ -1,0 +1,113 @@
+/**
+ * "ResNeXt: Compare Architectures": one of the core's built-in comparisons (e.g. the cardinality sweep of Xie et al.
+ * Table 2) or presets of your choice, traced in the worker; the core's Markdown report (params, MACs and savings per
+ * stage and in total, differences against the first) opens as an untitled Markdown document.
+ * Automation: `executeCommand('resnext.compareArchitectures', { comparison: 'cardinality-sweep' })` or
+ * `{ presets: ['resnet50', 'resnext50_32x4d'], show?: false }`; returns the comparison (plain JSON).
+ */
+import * as vscode from 'vscode';
+import { presetCatalog } from '../../model/catalog';
+import { resolveConfig } from '../../model/architecture';
+import { isInputError } from '../../model/errors';
+import type { ComparisonData } from '../../shared/protocol';
+import { showError, UserInputError } from '../errors';
+import { presetPickItems } from '../presetItems';
+import { runWithProgress, type Services } from '../services';
+import { readSettings } from '../settings';
+import type { WorkerJob } from '../workerHost';
+
+interface CompareArgs {
+  readonly comparison?: string;
+  readonly presets?: readonly string[];
+  readonly show?: boolean;
+}
+
+function parseArgs(arg: unknown): CompareArgs | undefined {
+  if (typeof arg !== 'object' || arg === null || arg instanceof vscode.Uri) return undefined;
+  const a = arg as Record<string, unknown>;
+  return {
+    ...(typeof a.comparison === 'string' && { comparison: a.comparison }),
+    ...(Array.isArray(a.presets) && a.presets.every((p) => typeof p === 'string') && { presets: a.presets as string[] }),
+    ...(typeof a.show === 'boolean' && { show: a.show }),
+  };
+}
+
+/** Presets → a worker job; the configurations are validated here so a bad name fails before any tracing. */
+function presetsJob(presets: readonly string[]): WorkerJob {
+  if (presets.length < 2) throw new UserInputError(`a comparison needs at least two presets, got ${presets.length}`);
+  try {
+    return { type: 'compareEntries', entries: presets.map((p) => ({ model: p, config: resolveConfig(p).config })) };
+  } catch (error) {
+    if (isInputError(error)) throw new UserInputError(error.message);
+    throw error;
+  }
+}
+
+export async function compareArchitecturesCommand(services: Services, arg?: unknown): Promise<ComparisonData | undefined> {
+  const args = parseArgs(arg);
+  let job: WorkerJob | undefined;
+  try {
+    if (args?.comparison !== undefined) job = { type: 'compare', preset: args.comparison };
+    else if (args?.presets !== undefined) job = presetsJob(args.presets);
+    else job = await pickComparison(services);
+  } catch (error) {
+    void showError(error, 'ResNeXt: Compare Architectures', services.log);
+    return undefined;
+  }
+  if (!job) return undefined;
+  try {
+    const result = await runWithProgress(services, 'Comparing architectures', job);
+    if (result.type !== 'comparison') throw new Error(`the worker answered a compare request with '${result.type}'`);
+    services.log.info(`compared ${result.comparison.models.map((m) => m.model).join(', ')}`);
+    if (args?.show !== false) {
+      const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: result.markdown });
+      await vscode.window.showTextDocument(document, { preview: false });
+    }
+    return result.comparison;
+  } catch (error) {
+    void showError(error, 'Comparing architectures', services.log);
+    return undefined;
+  }
+}
+
+const CHOOSE_LABEL = 'Choose presets…';
+
+async function pickComparison(services: Services): Promise<WorkerJob | undefined> {
+  // The built-in comparisons are defined in the core next to TF.js code, so the worker lists them; the quick pick
+  // opens at once and fills in when it answers.
+  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { id?: string }>();
+  pick.title = 'ResNeXt: Compare Architectures';
+  pick.placeholder = 'A built-in comparison, or presets of your choice';
+  pick.busy = true;
+  pick.items = [{ label: CHOOSE_LABEL, description: 'two or more torchvision presets side by side' }];
+  pick.show();
+  services.worker.run({ type: 'listComparisons' }).then(
+    (result) => {
+      if (result.type !== 'comparisons') return;
+      pick.items = [
+        ...result.presets.map((p) => ({ label: p.title, detail: p.description, id: p.id })),
+        { label: '', kind: vscode.QuickPickItemKind.Separator },
+        ...pick.items,
+      ];
+      pick.busy = false;
+    },
+    (error: unknown) => {
+      pick.busy = false;
+      services.log.error(`listing the built-in comparisons failed: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
+  const chosen = await new Promise<(vscode.QuickPickItem & { id?: string }) | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+    pick.onDidHide(() => resolve(undefined));
+  });
+  pick.dispose();
+  if (!chosen) return undefined;
+  if (chosen.id !== undefined) return { type: 'compare', preset: chosen.id };
+  const items = presetPickItems(presetCatalog(), readSettings().defaultPreset).filter((i) => i.preset !== undefined);
+  const picked = await vscode.window.showQuickPick(
+    items.map((i) => ({ label: i.label, description: i.description, detail: i.detail })),
+    { title: 'Compare presets (the first picked is the reference)', canPickMany: true, placeHolder: 'Pick two or more presets' },
+  );
+  if (!picked || picked.length === 0) return undefined;
+  return presetsJob(picked.map((p) => p.label));
+}

@@ -1,0 +1,120 @@
+/**
+ * "ResNeXt: Summarize": pick a preset (params and MACs from the static catalog, no TF.js) or enter a custom
+ * configuration, trace it in the worker, show the summary panel. With an argument it skips the pickers (tests and
+ * automation): `executeCommand('resnext.summarize', 'resnext50_32x4d')` or `{ preset?, config?, show? }`.
+ * Returns the summary (plain JSON) or undefined when the user cancelled.
+ */
+import * as vscode from 'vscode';
+import { presetCatalog } from '../../model/catalog';
+import { presetConfig, type NetworkConfig, type PresetName } from '../../model/config';
+import type { SummaryData } from '../../shared/protocol';
+import { CUSTOM_FIELDS, applyField, resolveCustom, validateField, type Resolved } from '../customConfig';
+import { showError, UserInputError } from '../errors';
+import { presetPickItems, type PresetPickItem } from '../presetItems';
+import { runWithProgress, type Services } from '../services';
+import { readSettings } from '../settings';
+import { SummaryPanel } from '../summaryPanel';
+
+export interface SummarizeArgs {
+  /** A preset name (the base of `config` when both are given). */
+  readonly preset?: string;
+  /** Overrides of the preset's values, validated as the custom flow does. */
+  readonly config?: Partial<NetworkConfig>;
+  /** Open the panel (default true). */
+  readonly show?: boolean;
+}
+
+function parseArgs(arg: unknown): SummarizeArgs | undefined {
+  if (typeof arg === 'string') return { preset: arg };
+  if (typeof arg !== 'object' || arg === null || arg instanceof vscode.Uri) return undefined;
+  const a = arg as Record<string, unknown>;
+  return {
+    ...(typeof a.preset === 'string' && { preset: a.preset }),
+    ...(typeof a.config === 'object' && a.config !== null && { config: a.config as Partial<NetworkConfig> }),
+    ...(typeof a.show === 'boolean' && { show: a.show }),
+  };
+}
+
+export async function summarizeCommand(services: Services, arg?: unknown): Promise<SummaryData | undefined> {
+  const settings = readSettings();
+  const args = parseArgs(arg);
+  let resolved: Resolved | undefined;
+  if (args) {
+    const outcome = resolvePreset(args.preset ?? settings.defaultPreset, args.config);
+    if ('error' in outcome) {
+      void showError(new UserInputError(outcome.error), 'ResNeXt: Summarize', services.log);
+      return undefined;
+    }
+    resolved = outcome;
+  } else {
+    resolved = await pickConfiguration(settings.defaultPreset);
+    if (!resolved) return undefined;
+  }
+  return summarizeResolved(services, resolved, args?.show ?? true);
+}
+
+/** A preset with optional overrides, validated by the core (unknown presets get the closest name). */
+function resolvePreset(preset: string, overrides: Partial<NetworkConfig> = {}): Resolved | { error: string } {
+  if (overrides.layers !== undefined && !Array.isArray(overrides.layers)) return { error: 'config.layers must be an array of 4 whole numbers' };
+  return resolveCustom(preset, overrides);
+}
+
+export async function summarizeResolved(services: Services, resolved: Resolved, show: boolean): Promise<SummaryData | undefined> {
+  try {
+    const result = await runWithProgress(services, `Summarizing ${resolved.model}`, { type: 'summarize', model: resolved.model, config: resolved.config });
+    if (result.type !== 'summary') throw new Error(`the worker answered a summarize request with '${result.type}'`);
+    const s = result.summary;
+    services.log.info(`${s.model}: ${s.totals.params.toLocaleString('en-US')} params, ${s.totals.macs.toLocaleString('en-US')} MACs (build ${s.timingsMs.build} ms, forward ${s.timingsMs.forward} ms)`);
+    if (show) SummaryPanel.createOrShow(services.context, services.log, s);
+    return s;
+  } catch (error) {
+    void showError(error, `Summarizing ${resolved.model}`, services.log);
+    return undefined;
+  }
+}
+
+async function pickConfiguration(defaultPreset: PresetName): Promise<Resolved | undefined> {
+  const items = presetPickItems(presetCatalog(), defaultPreset);
+  const quickPickItems: (vscode.QuickPickItem & { entry?: PresetPickItem })[] = [];
+  for (const entry of items) {
+    if (entry.preset === undefined) quickPickItems.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+    quickPickItems.push({ label: entry.label, description: entry.description, detail: entry.detail, entry });
+  }
+  const picked = await vscode.window.showQuickPick(quickPickItems, {
+    title: 'ResNeXt: Summarize (MACs = multiply-adds; FLOPs ≈ 2 × MACs)',
+    placeHolder: 'Pick a torchvision preset or a custom configuration',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (!picked?.entry) return undefined;
+  if (picked.entry.preset !== undefined) {
+    const outcome = resolvePreset(picked.entry.preset);
+    return 'error' in outcome ? undefined : outcome;
+  }
+  return customFlow(defaultPreset);
+}
+
+/** One input box per field, each validated as you type against everything entered so far. */
+async function customFlow(base: PresetName): Promise<Resolved | undefined> {
+  let config = presetConfig(base);
+  for (const [index, field] of CUSTOM_FIELDS.entries()) {
+    const draft = config;
+    const text = await vscode.window.showInputBox({
+      title: `Custom configuration (${index + 1}/${CUSTOM_FIELDS.length}): ${field.title}`,
+      prompt: field.prompt,
+      value: field.format(draft),
+      ignoreFocusOut: true,
+      validateInput: (value) => validateField(base, draft, field.key, value),
+    });
+    if (text === undefined) return undefined;
+    const applied = applyField(draft, field.key, text);
+    if ('error' in applied) return undefined;
+    config = applied.config;
+  }
+  const resolved = resolveCustom(base, config);
+  if ('error' in resolved) {
+    void vscode.window.showErrorMessage(resolved.error);
+    return undefined;
+  }
+  return resolved;
+}

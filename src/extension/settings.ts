@@ -1,0 +1,24 @@
+/** Typed access to the `resnext.*` settings declared in package.json's `contributes.configuration`. */
+import * as vscode from 'vscode';
+import { DEFAULT_PRESET, isPresetName, type PresetName } from '../model/config';
+
+export interface Settings {
+  /** Weights for classification: a .pth/.safetensors path, a URL, or '' for the preset's torchvision weights. */
+  readonly weights: string;
+  readonly weightsDownloadBaseUrl: string;
+  readonly topK: number;
+  readonly defaultPreset: PresetName;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('resnext');
+  const preset = c.get<string>('defaultPreset', DEFAULT_PRESET);
+  const topK = c.get<number>('topK', 5);
+  return {
+    weights: c.get<string>('weights', '').trim(),
+    weightsDownloadBaseUrl: c.get<string>('weightsDownloadBaseUrl', 'https://download.pytorch.org/models/'),
+    // The schema bounds topK, but settings.json can hold anything: clamp rather than fail.
+    topK: Number.isInteger(topK) ? Math.min(Math.max(topK, 1), 1000) : 5,
+    defaultPreset: isPresetName(preset) ? preset : DEFAULT_PRESET,
+  };
+}

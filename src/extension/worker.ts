@@ -1,0 +1,87 @@
+/**
+ * The worker thread that runs TensorFlow.js for the extension host (DESIGN §1: the host never blocks). It answers
+ * one WorkerRequest at a time with plain JSON; the host cancels by terminating the thread. Bundled as dist/worker.js
+ * next to the wasm binaries, where src/model/tf.ts finds them.
+ */
+import { parentPort } from 'node:worker_threads';
+import { isInputError } from '../model/errors';
+import { checkedArchitecture } from '../model/architecture';
+import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
+import { ConfigError } from '../model/errors';
+import { formatComparison } from '../model/report/compare';
+import { inferConfig } from '../model/weights/infer';
+import { summarize } from '../model/summarize';
+import type { NetworkConfig, StageDepths } from '../model/config';
+import { isWorkerRequest, type ConfigData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+import { toComparisonData, toSummaryData } from './summaryData';
+import { classifyImage, readWeightsFile, UnavailableError } from './pendingCore';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
+
+const post = (message: WorkerResponse): void => port.postMessage(message);
+
+function networkConfig(data: ConfigData): NetworkConfig {
+  return { ...data, layers: [...data.layers] as unknown as StageDepths };
+}
+
+async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  switch (request.type) {
+    case 'summarize': {
+      const config = networkConfig(request.config);
+      // The host validated already; validate again because the worker must never trust what it is sent.
+      checkedArchitecture(config);
+      post({ type: 'progress', id: request.id, message: `Building and tracing ${request.model} (1×3×${config.inputHeightPx}×${config.inputWidthPx})…` });
+      const summary = await summarize(config, { model: request.model });
+      return { type: 'summary', id: request.id, summary: toSummaryData(summary) };
+    }
+    case 'summarizeCheckpoint': {
+      post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
+      const { stateDict, format } = readWeightsFile(request.path);
+      const config = inferConfig(stateDict, request.path);
+      post({ type: 'progress', id: request.id, message: `Tracing the ${format} checkpoint's architecture…` });
+      const summary = await summarize(config, { stateDict, weightsSource: request.path });
+      return { type: 'summary', id: request.id, summary: toSummaryData(summary) };
+    }
+    case 'classify': {
+      post({ type: 'progress', id: request.id, message: `Classifying ${request.imagePath}…` });
+      const result = await classifyImage({ imagePath: request.imagePath, weights: request.weights, topK: request.topK });
+      return { type: 'classification', id: request.id, result };
+    }
+    case 'listComparisons':
+      return { type: 'comparisons', id: request.id, presets: COMPARISON_PRESET_IDS.map((id) => ({ id, title: COMPARISON_PRESETS[id].title, description: COMPARISON_PRESETS[id].description })) };
+    case 'compare': {
+      if (!(COMPARISON_PRESET_IDS as readonly string[]).includes(request.preset)) {
+        throw new ConfigError(`unknown comparison '${request.preset}'; accepted: ${COMPARISON_PRESET_IDS.join(', ')}`);
+      }
+      const preset = COMPARISON_PRESETS[request.preset as ComparisonPresetId];
+      const entries = preset.entries();
+      post({ type: 'progress', id: request.id, message: `Tracing ${entries.map((e) => e.model).join(', ')}…` });
+      const comparison = await compare(entries);
+      const markdown = formatComparison(comparison, 'markdown', { title: preset.title, description: preset.description });
+      return { type: 'comparison', id: request.id, comparison: toComparisonData(comparison), markdown };
+    }
+    case 'compareEntries': {
+      const entries = request.entries.map((e) => ({ model: e.model, config: networkConfig(e.config) }));
+      post({ type: 'progress', id: request.id, message: `Tracing ${entries.map((e) => e.model).join(', ')}…` });
+      const comparison = await compare(entries);
+      return { type: 'comparison', id: request.id, comparison: toComparisonData(comparison), markdown: formatComparison(comparison, 'markdown') };
+    }
+  }
+}
+
+function errorReply(id: number, error: unknown): WorkerResponse {
+  if (error instanceof UnavailableError) return { type: 'error', id, kind: 'unavailable', message: error.message };
+  if (isInputError(error)) return { type: 'error', id, kind: 'input', message: error.message };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { type: 'error', id, kind: 'internal', message: e.message, ...(e.stack !== undefined && { stack: e.stack }) };
+}
+
+port.on('message', (message: unknown) => {
+  if (!isWorkerRequest(message)) {
+    const id = typeof message === 'object' && message !== null && typeof (message as { id?: unknown }).id === 'number' ? (message as { id: number }).id : 0;
+    post({ type: 'error', id, kind: 'internal', message: `the worker received a malformed request: ${JSON.stringify(message)?.slice(0, 200)}` });
+    return;
+  }
+  handle(message).then(post, (error: unknown) => post(errorReply(message.id, error)));
+});

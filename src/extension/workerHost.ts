@@ -1,0 +1,151 @@
+/**
+ * Runs core requests in one worker_threads Worker (dist/worker.js), started on first use and kept while warm:
+ * TF.js's wasm backend takes ~1 s to compile and initialise, so back-to-back summaries reuse it; after a quiet
+ * spell the worker is ended to give its memory back. Cancelling terminates the thread (a forward pass in wasm
+ * cannot be interrupted any other way); the next request starts a fresh one.
+ */
+import { Worker } from 'node:worker_threads';
+import type * as vscode from 'vscode';
+import { isWorkerResponse, type ErrorKind, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type WorkerJob = DistributiveOmit<WorkerRequest, 'id'>;
+export type WorkerResult = Exclude<WorkerResponse, { type: 'progress' } | { type: 'error' }>;
+
+/** An error reply from the worker (or the worker's death), with the protocol's kind. */
+export class WorkerError extends Error {
+  override readonly name = 'WorkerError';
+  constructor(readonly kind: ErrorKind, message: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor() {
+    super('cancelled');
+  }
+}
+
+interface Pending {
+  readonly resolve: (result: WorkerResult) => void;
+  readonly reject: (error: Error) => void;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface RunOptions {
+  readonly token?: vscode.CancellationToken;
+  readonly onProgress?: (message: string) => void;
+}
+
+export class WorkerHost implements vscode.Disposable {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly workerPath: string,
+    private readonly log: vscode.LogOutputChannel,
+    /** How long an idle worker is kept warm. */
+    private readonly idleMs = 5 * 60_000,
+  ) {}
+
+  /** Whether a worker thread is running now (warm). */
+  get isRunning(): boolean {
+    return this.worker !== undefined;
+  }
+
+  run(job: WorkerJob, options: RunOptions = {}): Promise<WorkerResult> {
+    if (this.disposed) return Promise.reject(new WorkerError('internal', 'the ResNeXt worker has been disposed'));
+    if (options.token?.isCancellationRequested) return Promise.reject(new CancelledError());
+    const id = this.nextId++;
+    const worker = this.ensureWorker();
+    this.clearIdleTimer();
+    return new Promise<WorkerResult>((resolve, reject) => {
+      const cancel = options.token?.onCancellationRequested(() => {
+        this.log.info(`request ${id} (${job.type}) cancelled: terminating the worker`);
+        this.terminate(new CancelledError());
+      });
+      const settle = <T>(f: (value: T) => void) => (value: T): void => {
+        cancel?.dispose();
+        f(value);
+      };
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...(options.onProgress && { onProgress: options.onProgress }) });
+      worker.postMessage({ ...job, id } satisfies WorkerRequest);
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const started = performance.now();
+    const worker = new Worker(this.workerPath);
+    this.log.info(`worker started (${this.workerPath})`);
+    worker.on('online', () => this.log.debug(`worker online after ${(performance.now() - started).toFixed(0)} ms`));
+    worker.on('message', (message: unknown) => this.onMessage(message));
+    worker.on('error', (error) => {
+      this.log.error(`worker error: ${error.stack ?? error.message}`);
+      if (this.worker === worker) this.terminate(new WorkerError('internal', `the ResNeXt worker failed: ${error.message}`, error.stack));
+    });
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.rejectAll(new WorkerError('internal', `the ResNeXt worker stopped unexpectedly (exit code ${code})`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isWorkerResponse(message)) {
+      this.log.error(`malformed message from the worker, ignored: ${JSON.stringify(message)?.slice(0, 300)}`);
+      return;
+    }
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === 'progress') {
+      pending.onProgress?.(message.message);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.type === 'error') pending.reject(new WorkerError(message.kind, message.message, message.stack));
+    else pending.resolve(message);
+    if (this.pending.size === 0) this.startIdleTimer();
+  }
+
+  private startIdleTimer(): void {
+    this.clearIdleTimer();
+    this.idleTimer = setTimeout(() => {
+      this.log.info(`worker idle for ${Math.round(this.idleMs / 1000)} s: stopping it to free its memory`);
+      this.terminate(new CancelledError());
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private rejectAll(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+
+  /** Ends the worker thread now and fails whatever it was doing with `reason`. */
+  private terminate(reason: Error): void {
+    this.clearIdleTimer();
+    const worker = this.worker;
+    this.worker = undefined;
+    this.rejectAll(reason);
+    if (worker) void worker.terminate();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.terminate(new WorkerError('internal', 'the extension is shutting down'));
+    this.disposed = true;
+  }
+}

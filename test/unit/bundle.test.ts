@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { ROOT } from '../helpers';
+
+/** The modules esbuild puts into a bundle (in memory, same options as esbuild.js), relative to the repo. */
+async function bundledInputs(entry: string, options: esbuild.BuildOptions): Promise<string[]> {
+  // An outdir is needed for the webview's CSS import; nothing is written.
+  const result = await esbuild.build({ entryPoints: [path.join(ROOT, entry)], bundle: true, write: false, metafile: true, logLevel: 'silent', outdir: path.join(ROOT, 'out', 'bundle-test'), ...options });
+  return Object.keys(result.metafile?.inputs ?? {});
+}
+
+test('the extension host bundle loads no TensorFlow.js (activation stays cheap; TF.js runs in the worker)', async () => {
+  const inputs = await bundledInputs('src/extension/extension.ts', { platform: 'node', format: 'cjs', external: ['vscode'] });
+  const heavy = inputs.filter((i) => i.includes('@tensorflow') || i.endsWith('src/model/tf.ts') || i.endsWith('src/model/network.ts') || i.endsWith('src/model/summarize.ts'));
+  assert.deepEqual(heavy, []);
+  assert.ok(inputs.some((i) => i.endsWith('src/model/catalog.ts')), 'the preset catalog (static counts) is in the host bundle');
+});
+
+test('the worker bundle has TF.js; the webview bundle has only the UI and type-only protocol imports', async () => {
+  const worker = await bundledInputs('src/extension/worker.ts', { platform: 'node', format: 'cjs' });
+  assert.ok(worker.some((i) => i.includes('@tensorflow/tfjs-core')));
+  const webview = await bundledInputs('webview/main.ts', { platform: 'browser', format: 'iife' });
+  const foreign = webview.filter((i) => /(^|\/)src\//.test(i) || i.includes('@tensorflow'));
+  assert.deepEqual(foreign, [], 'the webview bundles no core, extension or protocol code');
+  assert.ok(webview.some((i) => i.includes('@vscode-elements/elements')));
+});

@@ -1,0 +1,172 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import {
+  isHostMessage,
+  isWebviewMessage,
+  isWebviewState,
+  isWorkerRequest,
+  isWorkerResponse,
+  type HostMessage,
+  type SummaryData,
+  type WebviewMessage,
+  type WorkerRequest,
+  type WorkerResponse,
+} from '../../src/shared/protocol';
+import { staticTrace } from '../../src/model/shapes';
+import { architecture } from '../../src/model/architecture';
+import { layerRows, stageRows, totals } from '../../src/model/accounting';
+import { presetConfig } from '../../src/model/config';
+import { summaryConfig, SUMMARY_SCHEMA, type Summary } from '../../src/model/summarize';
+
+/** A real summary of resnext50_32x4d from the static trace (no TF.js needed), typed as the core's Summary. */
+function staticSummary(): Summary {
+  const config = presetConfig('resnext50_32x4d');
+  const arch = architecture(config);
+  const calls = staticTrace(arch);
+  const rows = layerRows(arch, calls);
+  return {
+    schema: SUMMARY_SCHEMA,
+    model: 'resnext50_32x4d',
+    config: summaryConfig(config),
+    layers: rows,
+    stages: stageRows(rows),
+    totals: totals(rows, calls, [1, 3, 224, 224]),
+    timingsMs: { build: 1, forward: 2 },
+  };
+}
+
+const summary: SummaryData = staticSummary();
+const roundTrip = <T>(x: T): unknown => JSON.parse(JSON.stringify(x));
+const clone = (x: unknown): unknown => structuredClone(x);
+
+const webviewMessages: WebviewMessage[] = [
+  { type: 'ready' },
+  { type: 'copyMarkdown', id: 1 },
+  { type: 'export', id: 2, format: 'markdown' },
+  { type: 'export', id: 3, format: 'csv' },
+  { type: 'export', id: 4, format: 'json' },
+];
+const hostMessages: HostMessage[] = [
+  { type: 'summary', summary },
+  { type: 'done', id: 1, message: 'Saved resnext50_32x4d-summary.md' },
+  { type: 'done', id: 2, message: '' },
+  { type: 'error', id: 3, message: 'EACCES: permission denied' },
+];
+const config = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputHeightPx: 224, inputWidthPx: 224 };
+const workerRequests: WorkerRequest[] = [
+  { type: 'summarize', id: 1, model: 'resnext50_32x4d', config },
+  { type: 'summarizeCheckpoint', id: 2, path: '/tmp/model.pth' },
+  { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: '', topK: 5 },
+  { type: 'listComparisons', id: 4 },
+  { type: 'compare', id: 5, preset: 'cardinality-sweep' },
+  { type: 'compareEntries', id: 6, entries: [{ model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } }, { model: 'resnext50_32x4d', config }] },
+];
+const comparison = { schema: 'resnext-inspector/compare@1', models: [{ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages }] };
+const workerResponses: WorkerResponse[] = [
+  { type: 'progress', id: 1, message: 'Building…' },
+  { type: 'summary', id: 1, summary },
+  { type: 'classification', id: 3, result: { image: '/tmp/cat.png', model: 'resnext50_32x4d', weights: 'x.pth', top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }] } },
+  { type: 'comparisons', id: 4, presets: [{ id: 'cardinality-sweep', title: 'Cardinality sweep', description: 'C x d at equal complexity' }] },
+  { type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' },
+  { type: 'error', id: 2, kind: 'input', message: 'not a weights file' },
+  { type: 'error', id: 2, kind: 'unavailable', message: 'not available yet' },
+  { type: 'error', id: 2, kind: 'internal', message: 'boom', stack: 'Error: boom\n    at x' },
+];
+
+test('every message type round-trips through JSON and structured clone and stays valid', () => {
+  const cases: [string, unknown[], (x: unknown) => boolean][] = [
+    ['webview → host', webviewMessages, isWebviewMessage],
+    ['host → webview', hostMessages, isHostMessage],
+    ['host → worker', workerRequests, isWorkerRequest],
+    ['worker → host', workerResponses, isWorkerResponse],
+  ];
+  for (const [channel, messages, isValid] of cases) {
+    for (const message of messages) {
+      for (const copy of [roundTrip(message), clone(message)]) {
+        assert.deepEqual(copy, message, `${channel}: ${JSON.stringify(message).slice(0, 80)}`);
+        assert.ok(isValid(copy), `${channel} rejects its own ${(message as { type: string }).type}`);
+      }
+    }
+  }
+  // Each union member is covered (a new message type without a case here fails this count).
+  assert.deepEqual(new Set(webviewMessages.map((m) => m.type)), new Set(['ready', 'copyMarkdown', 'export']));
+  assert.deepEqual(new Set(hostMessages.map((m) => m.type)), new Set(['summary', 'done', 'error']));
+  assert.deepEqual(new Set(workerRequests.map((m) => m.type)), new Set(['summarize', 'summarizeCheckpoint', 'classify', 'listComparisons', 'compare', 'compareEntries']));
+  assert.deepEqual(new Set(workerResponses.map((m) => m.type)), new Set(['progress', 'summary', 'classification', 'comparisons', 'comparison', 'error']));
+});
+
+test('the webview state round-trips and is recognised', () => {
+  const state = { summary, collapsed: ['layer1', 'layer2.0'], filter: 'conv2', sort: { column: 'macs', descending: true } };
+  assert.ok(isWebviewState(roundTrip(state)));
+  assert.ok(isWebviewState({ ...state, sort: null }));
+  assert.ok(!isWebviewState({ ...state, collapsed: [1] }));
+  assert.ok(!isWebviewState({ ...state, summary: { ...summary, layers: 'x' } }));
+});
+
+test('malformed messages from the webview are rejected', () => {
+  const malformed: unknown[] = [
+    null,
+    undefined,
+    42,
+    'ready',
+    [],
+    [{ type: 'ready' }],
+    {},
+    { type: 'READY' },
+    { type: 'ready', extra: true },
+    { type: 'copyMarkdown' },
+    { type: 'copyMarkdown', id: '1' },
+    { type: 'copyMarkdown', id: -1 },
+    { type: 'copyMarkdown', id: 1.5 },
+    { type: 'copyMarkdown', id: Number.NaN },
+    { type: 'export', id: 1 },
+    { type: 'export', id: 1, format: 'pdf' },
+    { type: 'export', id: 1, format: 'markdown', path: '/etc/passwd' },
+    { type: 'export', id: 1, format: ['markdown'] },
+    { type: 'summary', summary },
+    { type: 'done', id: 1, message: 'x' },
+    { type: '__proto__', id: 1 },
+    JSON.parse('{"type":"ready","__proto__":{"polluted":true}}'),
+  ];
+  for (const message of malformed) assert.ok(!isWebviewMessage(message), `accepted ${JSON.stringify(message)}`);
+});
+
+test('malformed host, worker and summary messages are rejected', () => {
+  const broken = (patch: Record<string, unknown>): unknown => ({ ...summary, ...patch });
+  const badSummaries = [
+    broken({ layers: [{ ...summary.layers[0], params: -1 }] }),
+    broken({ layers: [{ ...summary.layers[0], outputShape: [1, 'x'] }] }),
+    broken({ totals: { ...summary.totals, macs: Infinity } }),
+    broken({ config: { ...summary.config, layers: 'a' } }),
+    broken({ model: 5 }),
+    broken({ stages: null }),
+    broken({ weights: 3 }),
+  ];
+  for (const s of badSummaries) {
+    assert.ok(!isHostMessage({ type: 'summary', summary: s }));
+    assert.ok(!isWorkerResponse({ type: 'summary', id: 1, summary: s }));
+  }
+  for (const m of [{ type: 'done', id: 1 }, { type: 'error', message: 'x' }, { type: 'progress', id: 1, message: 'x' }]) assert.ok(!isHostMessage(m));
+  const badRequests = [
+    { type: 'summarize', id: 1, model: 'x', config: { ...config, layers: [3, 4, 6] } },
+    { type: 'summarize', id: 1, config },
+    { type: 'summarizeCheckpoint', id: 1, path: '' },
+    { type: 'classify', id: 1, imagePath: '/a.png', weights: '', topK: 0 },
+    { type: 'classify', id: 'x', imagePath: '/a.png', weights: '', topK: 5 },
+    { type: 'train', id: 1 },
+    { type: 'compare', id: 1, preset: '' },
+    { type: 'compareEntries', id: 1, entries: [{ model: 'resnet50', config }] },
+    { type: 'compareEntries', id: 1, entries: [{ model: 'a', config }, { model: 'b', config: { ...config, layers: [1] } }] },
+  ];
+  for (const r of badRequests) assert.ok(!isWorkerRequest(r), `accepted ${JSON.stringify(r)}`);
+  const badResponses = [
+    { type: 'error', id: 1, kind: 'fatal', message: 'x' },
+    { type: 'error', id: 1, kind: 'input' },
+    { type: 'classification', id: 1, result: { image: 'a', model: 'm', weights: 'w', top: [{ index: 1, label: 'x', probability: 2 }] } },
+    { type: 'progress', id: 1 },
+    { type: 'comparison', id: 1, comparison: { schema: 'x', models: [] }, markdown: '' },
+    { type: 'comparison', id: 1, comparison },
+    { type: 'comparisons', id: 1, presets: [{ id: 'x' }] },
+  ];
+  for (const r of badResponses) assert.ok(!isWorkerResponse(r), `accepted ${JSON.stringify(r)}`);
+});

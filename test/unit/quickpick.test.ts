@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { presetCatalog } from '../../src/model/catalog';
+import { presetConfig, PRESET_NAMES } from '../../src/model/config';
+import { applyField, CUSTOM_FIELDS, resolveCustom, validateField, type FieldKey } from '../../src/extension/customConfig';
+import { compactCount, CUSTOM_LABEL, presetPickItems } from '../../src/extension/presetItems';
+import { ROOT } from '../helpers';
+
+const base = 'resnext50_32x4d';
+const start = presetConfig(base);
+
+test('the preset quick pick lists every preset with params and MACs, the default first, then the custom entry', () => {
+  const items = presetPickItems(presetCatalog(), 'resnet50');
+  assert.equal(items.length, PRESET_NAMES.length + 1);
+  assert.equal(items[0]!.label, 'resnet50');
+  assert.match(items[0]!.description, /default/);
+  assert.equal(items.at(-1)!.label, CUSTOM_LABEL);
+  assert.equal(items.at(-1)!.preset, undefined);
+  const resnext = items.find((i) => i.label === 'resnext50_32x4d')!;
+  assert.equal(resnext.description, '25.0 M params · 4.23 G MACs');
+  assert.match(resnext.detail, /^layers 3,4,6,3 · groups 32 · width per group 4 · grouped conv: −64% params$/);
+  assert.doesNotMatch(items.find((i) => i.label === 'resnet50')!.detail, /grouped/);
+  assert.equal(compactCount(999), '999');
+  assert.equal(compactCount(4_230_479_872), '4.23 G');
+});
+
+test('each custom field shows the preset value and accepts it unchanged', () => {
+  for (const field of CUSTOM_FIELDS) {
+    const text = field.format(start);
+    assert.equal(validateField(base, start, field.key, text), undefined, `${field.key}: '${text}'`);
+  }
+  assert.equal(CUSTOM_FIELDS.map((f) => f.format(start)).join(' '), '3,4,6,3 32 4 64 1000 224');
+});
+
+/** What the user types, and a fragment of the message shown under the box (undefined: accepted). */
+const CASES: [FieldKey, string, RegExp | undefined][] = [
+  ['layers', '3,4,6,3', undefined],
+  ['layers', '3 4 23 3', undefined],
+  ['layers', '3,4,6', /4 whole numbers.*got 3 values/],
+  ['layers', '3,4,6,3,1', /got 5 values/],
+  ['layers', '3,4,x,3', /4 whole numbers/],
+  ['layers', '3,0,6,3', /^Layers\[1\] \(blocks in layer2\) must be a whole number from 1 to 100 \(e\.g\. 3,4,6,3\), got 0$/],
+  ['layers', '', /Enter a value/],
+  ['groups', '64', undefined],
+  ['groups', '8', undefined],
+  ['groups', '0', /^Groups must be a whole number from 1 to 1024, got 0$/],
+  ['groups', '2.5', /Enter a whole number/],
+  ['groups', '-1', /Enter a whole number/],
+  ['widthPerGroup', '14', undefined],
+  ['widthPerGroup', 'four', /Enter a whole number/],
+  ['baseWidth', '1', /bottleneck width of layer1 comes out 0 .*raise width per group or base width/],
+  ['baseWidth', '600', /^Base width must be a whole number from 1 to 512/],
+  ['numClasses', '10', undefined],
+  ['numClasses', '0', /^Num classes must be a whole number from 1/],
+  ['inputSize', '224', undefined],
+  ['inputSize', '320x256', undefined],
+  ['inputSize', '320 × 256', undefined],
+  ['inputSize', '2000', /^Input height must be a whole number from 1 to 1024/],
+  ['inputSize', '224x', /HxW/],
+  ['inputSize', 'big', /HxW/],
+];
+
+test('custom configuration: validation messages as you type (table-driven)', () => {
+  for (const [key, text, expected] of CASES) {
+    const message = validateField(base, start, key, text);
+    if (expected === undefined) assert.equal(message, undefined, `${key} '${text}' should be accepted, got: ${message}`);
+    else assert.match(message ?? '(accepted)', expected, `${key} '${text}'`);
+  }
+});
+
+test('custom configuration: validation sees the values entered in earlier steps', () => {
+  // groups 32 with width per group 4 is fine; after choosing groups 3, width 4 per group at planes 64 gives
+  // int(64*4/64)*3 = 12 channels: valid. But base width 16 then makes int(16*4/64)*3 = 3 → still valid, and
+  // base width 8 gives int(8*4/64) = 0 → the core's "comes out 0" message.
+  const afterGroups = applyField(start, 'groups', '3');
+  assert.ok('config' in afterGroups);
+  assert.equal(validateField(base, afterGroups.config, 'baseWidth', '16'), undefined);
+  assert.match(validateField(base, afterGroups.config, 'baseWidth', '8') ?? '', /comes out 0/);
+  // The parameter cap of the core applies too.
+  const wide = applyField(start, 'widthPerGroup', '1024');
+  assert.ok('config' in wide);
+  assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the 500,000,000 accepted|must divide|comes out/);
+});
+
+test('custom configuration: the resolved model name describes the changes', () => {
+  const applied = applyField(start, 'groups', '8');
+  assert.ok('config' in applied);
+  const withWidth = applyField(applied.config, 'widthPerGroup', '14');
+  assert.ok('config' in withWidth);
+  const resolved = resolveCustom(base, withWidth.config);
+  assert.ok(!('error' in resolved));
+  assert.equal(resolved.model, 'resnext50_32x4d(groups=8 width_per_group=14)');
+  assert.match((resolveCustom('resnext50', {}) as { error: string }).error, /Unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\)/);
+});
+
+test('the when-clause regexes in package.json accept image (resp. checkpoint) extensions and nothing else', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { menus: Record<string, { command: string; when: string }[]> };
+  };
+  const regexOf = (menu: string, command: string): RegExp => {
+    const entry = manifest.contributes.menus[menu]?.find((m) => m.command === command);
+    assert.ok(entry, `${menu} has ${command}`);
+    const match = /resourceExtname =~ \/(.+)\/([a-z]*)/.exec(entry.when);
+    assert.ok(match, `${menu}/${command} uses a resourceExtname regex: ${entry.when}`);
+    return new RegExp(match[1]!, match[2]);
+  };
+  for (const [menu, command, yes, no] of [
+    ['explorer/context', 'resnext.classifyImage', ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.PNG', '.JPG'], ['.txt', '.pth', '.svg', '.tiff', '.png.txt', '.jpgx', '', '.']],
+    ['editor/title', 'resnext.classifyImage', ['.png', '.jpeg', '.gif'], ['.txt', '.md']],
+    ['explorer/context', 'resnext.summarizeCheckpoint', ['.pth', '.pt', '.safetensors', '.PTH'], ['.txt', '.png', '.ptx', '.pth.bak', '.onnx']],
+  ] as const) {
+    const regex = regexOf(menu, command);
+    for (const ext of yes) assert.ok(regex.test(ext), `${menu} ${command}: ${ext} should match ${regex}`);
+    for (const ext of no) assert.ok(!regex.test(ext), `${menu} ${command}: ${ext} should not match ${regex}`);
+  }
+});
