@@ -26,6 +26,12 @@ async function build(options) {
   }
 }
 
+/** Static files the webviews load as they are. */
+function copyStatic() {
+  fs.mkdirSync(dist, { recursive: true });
+  fs.copyFileSync(path.join(__dirname, 'webview', 'classification.css'), path.join(dist, 'classification.css'));
+}
+
 function copyWasm() {
   const source = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
   fs.mkdirSync(dist, { recursive: true });
@@ -36,6 +42,7 @@ function copyWasm() {
 
 async function main() {
   copyWasm();
+  copyStatic();
   const node = { platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'] };
   const builds = [
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),

@@ -52,13 +52,16 @@ function writeSettings(state, theme) {
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'window.commandCenter': false,
     'files.simpleDialog.enable': true,
+    // Classification uses the tiny PyTorch-made checkpoint of test/fixtures (relative to the workspace folder).
+    'resnext.weights': 'tiny.pth',
   };
   fs.writeFileSync(path.join(state, 'user', 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
 function makeWorkspace(dir) {
   fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'media', 'icon.png'), path.join(dir, 'cat.png'));
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.png'), path.join(dir, 'cat.png'));
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'tiny.pth'), path.join(dir, 'tiny.pth'));
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
   fs.writeFileSync(path.join(dir, 'README.md'), '# A workspace for the ResNeXt Inspector UI test\n');
 }
@@ -129,8 +132,15 @@ async function main() {
           await page.waitForTimeout(1000);
         }
       }
-      // Click the entry itself: Enter would run whichever entry the fuzzy match put on top.
-      await entry.click();
+      // Click the entry itself: Enter would run whichever entry the fuzzy match put on top. A webview that is
+      // re-laid out under the palette can swallow the click; then Enter, but only if our entry is the focused one.
+      try {
+        await entry.click({ timeout: 5000 });
+      } catch (error) {
+        const focused = /\bfocused\b/.test((await entry.getAttribute('class')) ?? '');
+        if (!focused) throw error;
+        await page.keyboard.press('Enter');
+      }
     };
 
     await step('the workbench loads with the extension installed from the .vsix', async () => {
@@ -327,10 +337,31 @@ async function main() {
       await item.waitFor({ timeout: 15_000 });
       await page.screenshot({ path: path.join(SHOTS, 'context-menu.png') });
       await item.click();
-      // The classification core is not in this version: the command says so (no silent stub).
-      await page.locator('.notifications-toasts', { hasText: 'not available yet' }).waitFor({ timeout: 30_000 });
-      const text = await page.locator('.notifications-toasts').innerText();
-      console.log(`  notification: ${text.split('\n').find((l) => l.includes('not available')).slice(0, 120)}`);
+      // The classification view (a webview beside the editor) shows the image and the top-5 of the tiny network.
+      let view;
+      const deadline = Date.now() + 90_000;
+      while (!view && Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          if ((await frame.locator('table#top').count().catch(() => 0)) > 0) view = frame;
+        }
+        if (!view) await page.waitForTimeout(500);
+      }
+      if (!view) {
+        for (const frame of page.frames()) {
+          const html = await frame.content().catch((e) => `(${e.message})`);
+          console.log(`  frame ${frame.url().slice(0, 120)}: ${html.length} chars: ${html.replace(/\s+/g, ' ').slice(0, 400)}`);
+        }
+        throw new Error('the classification view did not appear');
+      }
+      const rows = await view.locator('table#top tbody tr').allInnerTexts();
+      if (rows.length !== 5) throw new Error(`expected the top-5, got ${rows.length} rows`);
+      // PyTorch's logits for this network order the classes 1, 8, 5, 4, 0 (test/fixtures/tiny_reference.json, chelsea).
+      const order = rows.map((r) => /class (\d+)\s*$/.exec(r.trim())?.[1]);
+      if (order.join(',') !== '1,8,5,4,0') throw new Error(`top-5 order ${order.join(',')}`);
+      if ((await view.locator('img').count()) !== 1) throw new Error('the image is not shown');
+      console.log(`  top-5: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: path.join(SHOTS, 'classification.png') });
       await page.keyboard.press('Escape');
       const notes = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).first();
       await notes.click({ button: 'right' });

@@ -10,24 +10,35 @@ export class UserInputError extends Error {
   override readonly name = 'UserInputError';
 }
 
-export async function showError(error: unknown, what: string, log: vscode.LogOutputChannel): Promise<void> {
+/** The last error messages shown (newest last, at most 20): for tests and automation, through the extension's API. */
+const shown: string[] = [];
+export function recentErrors(): readonly string[] {
+  return [...shown];
+}
+function remember(text: string): void {
+  shown.push(text);
+  if (shown.length > 20) shown.shift();
+}
+
+export async function showError(error: unknown, what: string, log: vscode.LogOutputChannel, inputActions: readonly string[] = []): Promise<string | undefined> {
   if (error instanceof CancelledError) {
     log.info(`${what}: cancelled`);
-    return;
+    return undefined;
   }
   const kind = error instanceof WorkerError ? error.kind : error instanceof UserInputError ? 'input' : 'internal';
   const message = error instanceof Error ? error.message : String(error);
   const detail = error instanceof WorkerError ? error.detail : error instanceof Error ? error.stack : undefined;
+  remember(`${what}: ${message}`);
   if (kind === 'input') {
     log.warn(`${what}: ${message}`);
-    const action = await vscode.window.showErrorMessage(`${what}: ${message}`, 'Show Log');
+    const action = await vscode.window.showErrorMessage(`${what}: ${message}`, ...inputActions, 'Show Log');
     if (action === 'Show Log') log.show(true);
-    return;
+    return action;
   }
   if (kind === 'unavailable') {
     log.warn(`${what}: ${message}`);
     await vscode.window.showErrorMessage(message);
-    return;
+    return undefined;
   }
   log.error(`${what} failed (a bug): ${detail ?? message}`);
   const action = await vscode.window.showErrorMessage(
@@ -37,4 +48,5 @@ export async function showError(error: unknown, what: string, log: vscode.LogOut
   );
   if (action === 'Show Log') log.show(true);
   if (action === 'Copy Details') await vscode.env.clipboard.writeText(`${what}: ${detail ?? message}\nVS Code ${vscode.version}, ${process.platform} ${process.arch}, Node ${process.versions.node}`);
+  return undefined;
 }

@@ -32,6 +32,8 @@ export interface ResnextApi {
   readonly contextWaitMs: number;
   /** Whether the worker thread is running (TF.js loaded). */
   readonly workerRunning: () => boolean;
+  /** The last error messages shown to the user (newest last). */
+  readonly recentErrors: () => Promise<readonly string[]>;
   /** Called whenever a summary panel shows a summary. */
   readonly onDidShowSummary: (listener: (panel: { readonly model: string; readonly panel: vscode.WebviewPanel }) => void) => vscode.Disposable;
 }
@@ -67,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscodeApiMs,
     contextWaitMs,
     workerRunning: () => worker.isRunning,
+    recentErrors: async () => (await import('./errors')).recentErrors(),
     onDidShowSummary: (listener) => {
       const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow((p) => listener({ model: p.currentSummary.model, panel: p.panel })));
       return { dispose: () => void registration.then((d) => d.dispose()) };

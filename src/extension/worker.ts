@@ -14,12 +14,20 @@ import { summarize } from '../model/summarize';
 import type { NetworkConfig, StageDepths } from '../model/config';
 import { isWorkerRequest, type ConfigData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { toComparisonData, toSummaryData } from './summaryData';
-import { classifyImage, readWeightsFile, UnavailableError } from './pendingCore';
+import * as fs from 'node:fs';
+import { readWeightsFile } from '../model/weights/load';
+import { configForWeights, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
+import { describeProgress } from '../model/weights/download';
+import { buildNetwork, type Network } from '../model/network';
+import { classifyImage, IMAGENET_CATEGORIES } from '../model/classify';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
 
 const post = (message: WorkerResponse): void => port.postMessage(message);
+
+/** The last classifier built, kept while the worker is warm: a second image with the same weights skips the load. */
+let warm: { readonly key: string; readonly model: string; readonly network: Network; readonly weightsPath: string } | undefined;
 
 function networkConfig(data: ConfigData): NetworkConfig {
   return { ...data, layers: [...data.layers] as unknown as StageDepths };
@@ -44,9 +52,53 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       return { type: 'summary', id: request.id, summary: toSummaryData(summary) };
     }
     case 'classify': {
-      post({ type: 'progress', id: request.id, message: `Classifying ${request.imagePath}…` });
-      const result = await classifyImage({ imagePath: request.imagePath, weights: request.weights, topK: request.topK });
-      return { type: 'classification', id: request.id, result };
+      const weights = await resolveWeights(parseWeightsSpec(request.weights), {
+        cacheDir: request.cacheDir,
+        baseUrl: request.baseUrl,
+        onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
+      });
+      let loadMs = 0;
+      const classifier = await (async () => {
+        const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
+        const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}`;
+        if (warm?.key === key) return warm;
+        const started = performance.now();
+        post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
+        warm?.network.dispose();
+        warm = undefined;
+        const { stateDict } = readWeightsFile(weights.path);
+        const { model, config } = configForWeights(stateDict, weights.path, weights.preset);
+        const network = buildNetwork(config, { stateDict, source: weights.path });
+        loadMs = performance.now() - started;
+        warm = { key, model, network, weightsPath: weights.path };
+        return warm;
+      })();
+      const numClasses = classifier.network.config.numClasses;
+      const labels = numClasses === IMAGENET_CATEGORIES.length ? IMAGENET_CATEGORIES : Array.from({ length: numClasses }, (_, i) => `class ${i}`);
+      post({ type: 'progress', id: request.id, message: `Classifying with ${classifier.model}…` });
+      let bytes: Uint8Array;
+      try {
+        bytes = fs.readFileSync(request.imagePath);
+      } catch (error) {
+        throw new ConfigError(`cannot read the image ${request.imagePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+      const options = { resizePx: weights.resizePx, cropPx: 224, topK: Math.min(request.topK, numClasses), labels };
+      const r = await classifyImage(classifier.network, bytes, request.imagePath, options);
+      return {
+        type: 'classification',
+        id: request.id,
+        result: {
+          image: request.imagePath,
+          model: classifier.model,
+          weights: classifier.weightsPath,
+          top: r.top,
+          widthPx: r.widthPx,
+          heightPx: r.heightPx,
+          mode: r.mode,
+          preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx },
+          timingsMs: { load: Math.round(loadMs), ...r.timingsMs },
+        },
+      };
     }
     case 'listComparisons':
       return { type: 'comparisons', id: request.id, presets: COMPARISON_PRESET_IDS.map((id) => ({ id, title: COMPARISON_PRESETS[id].title, description: COMPARISON_PRESETS[id].description })) };
@@ -71,7 +123,6 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
 }
 
 function errorReply(id: number, error: unknown): WorkerResponse {
-  if (error instanceof UnavailableError) return { type: 'error', id, kind: 'unavailable', message: error.message };
   if (isInputError(error)) return { type: 'error', id, kind: 'input', message: error.message };
   const e = error instanceof Error ? error : new Error(String(error));
   return { type: 'error', id, kind: 'internal', message: e.message, ...(e.stack !== undefined && { stack: e.stack }) };

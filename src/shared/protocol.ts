@@ -103,6 +103,13 @@ export interface ClassificationData {
   readonly model: string;
   readonly weights: string;
   readonly top: readonly { readonly index: number; readonly label: string; readonly probability: number }[];
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** The image's mode as Pillow names it (L, RGB, RGBA, P, CMYK, …) before conversion to RGB. */
+  readonly mode: string;
+  readonly preprocessing: { readonly resizePx: number; readonly cropPx: number };
+  /** Loading the weights (0 when the network was warm), decoding, preprocessing, the forward pass. */
+  readonly timingsMs: { readonly load: number; readonly decode: number; readonly preprocess: number; readonly forward: number };
 }
 
 /** What kind of failure an error reply reports, so the host can word it (netron's split, DESIGN §6). */
@@ -122,7 +129,17 @@ export const ERROR_KINDS: readonly ErrorKind[] = ['input', 'unavailable', 'inter
 export type WorkerRequest =
   | { readonly type: 'summarize'; readonly id: number; readonly model: string; readonly config: ConfigData }
   | { readonly type: 'summarizeCheckpoint'; readonly id: number; readonly path: string }
-  | { readonly type: 'classify'; readonly id: number; readonly imagePath: string; readonly weights: string; readonly topK: number }
+  | {
+      readonly type: 'classify';
+      readonly id: number;
+      readonly imagePath: string;
+      /** A weights file path, an http(s) URL, or `pretrained:<preset>[:V1|V2]`. */
+      readonly weights: string;
+      readonly topK: number;
+      /** Where downloaded weights are kept (the extension's global storage). */
+      readonly cacheDir: string;
+      readonly baseUrl: string;
+    }
   | { readonly type: 'listComparisons'; readonly id: number }
   /** A built-in comparison by id, or the given configurations (at least two) under an optional title. */
   | { readonly type: 'compare'; readonly id: number; readonly preset: string }
@@ -230,7 +247,10 @@ export function isComparisonData(x: unknown): x is ComparisonData {
 function isClassification(x: unknown): x is ClassificationData {
   return (
     isObject(x) && isString(x.image) && isString(x.model) && isString(x.weights) && Array.isArray(x.top) &&
-    x.top.every((e) => isObject(e) && isCount(e.index) && isString(e.label) && typeof e.probability === 'number' && e.probability >= 0 && e.probability <= 1)
+    x.top.every((e) => isObject(e) && isCount(e.index) && isString(e.label) && typeof e.probability === 'number' && e.probability >= 0 && e.probability <= 1) &&
+    isCount(x.widthPx) && isCount(x.heightPx) && isString(x.mode) &&
+    isObject(x.preprocessing) && isCount(x.preprocessing.resizePx) && isCount(x.preprocessing.cropPx) &&
+    isObject(x.timingsMs) && ['load', 'decode', 'preprocess', 'forward'].every((k) => typeof (x.timingsMs as Record<string, unknown>)[k] === 'number')
   );
 }
 
@@ -270,7 +290,10 @@ export function isWorkerRequest(x: unknown): x is WorkerRequest {
     case 'summarizeCheckpoint':
       return isString(x.path) && x.path.length > 0;
     case 'classify':
-      return isString(x.imagePath) && x.imagePath.length > 0 && isString(x.weights) && isId(x.topK) && x.topK >= 1;
+      return (
+        isString(x.imagePath) && x.imagePath.length > 0 && isString(x.weights) && x.weights.length > 0 && isId(x.topK) && x.topK >= 1 &&
+        isString(x.cacheDir) && x.cacheDir.length > 0 && isString(x.baseUrl)
+      );
     case 'listComparisons':
       return true;
     case 'compare':

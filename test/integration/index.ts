@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResnextApi } from '../../src/extension/extension';
 import { Command } from '../../src/extension/commands';
-import type { ComparisonData, SummaryData } from '../../src/shared/protocol';
+import type { ClassificationData, ComparisonData, SummaryData } from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'resnext-inspector.resnext-inspector';
 const TEST_TIMEOUT_MS = 120_000;
@@ -139,17 +139,52 @@ it('resnext.compareArchitectures traces presets side by side and opens the core\
   assert.equal(tooFew, undefined);
 });
 
-it('checkpoint and classification requests reach the worker and come back as "not available yet", not silence', async () => {
+const FIXTURES = path.join(process.env.RESNEXT_ROOT ?? path.join(__dirname, '..', '..', '..'), 'test', 'fixtures');
+
+it('resnext.summarizeCheckpoint infers the tiny checkpoint\'s architecture (94,994 params)', async () => {
+  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.SummarizeCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'tiny_legacy.pth')));
+  assert.ok(summary, 'the checkpoint was summarized');
+  assert.equal(summary.totals.params, 94_994);
+  assert.deepEqual(summary.config.layers, [2, 1, 1, 1]);
+  assert.equal(summary.config.groups, 4);
+});
+
+it('resnext.classifyImage on a fixture image with the tiny weights returns PyTorch\'s top-5', async () => {
+  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tiny_reference.json'), 'utf8')) as { outputs: Record<string, Record<string, number[]>> };
+  const logits = reference.outputs['chelsea.jpg']!['fp32']!;
+  const expected = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!).slice(0, 5);
+  const result = await vscode.commands.executeCommand<ClassificationData | undefined>(Command.ClassifyImage, {
+    image: path.join(FIXTURES, 'chelsea.jpg'),
+    weights: path.join(FIXTURES, 'tiny.pth'),
+  });
+  assert.ok(result, 'an image was classified');
+  assert.deepEqual(result.top.map((t) => t.index), expected);
+  assert.deepEqual(result.preprocessing, { resizePx: 256, cropPx: 224 });
+  assert.ok(result.timingsMs.forward > 0);
+  note(`classify (tiny, chelsea.jpg): top-5 ${result.top.map((t) => t.index).join(',')}, load ${result.timingsMs.load} ms, forward ${result.timingsMs.forward} ms`);
+  // The same weights again: the worker keeps the network warm.
+  const again = await vscode.commands.executeCommand<ClassificationData | undefined>(Command.ClassifyImage, {
+    image: path.join(FIXTURES, 'chelsea.png'),
+    weights: path.join(FIXTURES, 'tiny.pth'),
+    show: false,
+  });
+  assert.equal(again?.timingsMs.load, 0);
+});
+
+it('a corrupt image and a missing weights file give their errors, not an exception', async () => {
   const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   assert.ok(workspace);
-  const checkpoint = path.join(workspace, 'tiny.pth');
-  fs.writeFileSync(checkpoint, Buffer.from('PK\u0003\u0004'));
-  const summary = await vscode.commands.executeCommand(Command.SummarizeCheckpoint, vscode.Uri.file(checkpoint));
-  assert.equal(summary, undefined);
-  const image = path.join(workspace, 'cat.png');
-  fs.writeFileSync(image, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-  const classification = await vscode.commands.executeCommand(Command.ClassifyImage, vscode.Uri.file(image));
-  assert.equal(classification, undefined);
+  const image = path.join(workspace, 'corrupt.png');
+  fs.writeFileSync(image, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]));
+  const corrupt = await vscode.commands.executeCommand(Command.ClassifyImage, { image, weights: path.join(FIXTURES, 'tiny.pth'), show: false });
+  assert.equal(corrupt, undefined);
+  const missing = await vscode.commands.executeCommand(Command.ClassifyImage, { image: path.join(FIXTURES, 'chelsea.jpg'), weights: path.join(workspace, 'no-such-weights.pth'), show: false });
+  assert.equal(missing, undefined);
+  assert.ok(api, 'the extension is active');
+  const errors = await api.recentErrors();
+  assert.ok(errors.some((e) => /corrupt\.png/.test(e) && /PNG/.test(e)), errors.join(' | '));
+  assert.ok(errors.some((e) => /cannot read the weights file .*no-such-weights\.pth: there is no file at this path/.test(e)), errors.join(' | '));
+  note(`errors shown: ${errors.slice(-2).join(' | ')}`);
 });
 
 export async function run(): Promise<void> {

@@ -56,7 +56,7 @@ const config = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 
 const workerRequests: WorkerRequest[] = [
   { type: 'summarize', id: 1, model: 'resnext50_32x4d', config },
   { type: 'summarizeCheckpoint', id: 2, path: '/tmp/model.pth' },
-  { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: '', topK: 5 },
+  { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: 'https://download.pytorch.org/models/' },
   { type: 'listComparisons', id: 4 },
   { type: 'compare', id: 5, preset: 'cardinality-sweep' },
   { type: 'compareEntries', id: 6, entries: [{ model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } }, { model: 'resnext50_32x4d', config }] },
@@ -65,7 +65,7 @@ const comparison = { schema: 'resnext-inspector/compare@1', models: [{ model: su
 const workerResponses: WorkerResponse[] = [
   { type: 'progress', id: 1, message: 'Building…' },
   { type: 'summary', id: 1, summary },
-  { type: 'classification', id: 3, result: { image: '/tmp/cat.png', model: 'resnext50_32x4d', weights: 'x.pth', top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }] } },
+  { type: 'classification', id: 3, result: { image: '/tmp/cat.png', model: 'resnext50_32x4d', weights: 'x.pth', top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }], widthPx: 451, heightPx: 300, mode: 'RGB', preprocessing: { resizePx: 256, cropPx: 224 }, timingsMs: { load: 120, decode: 7, preprocess: 3, forward: 380 } } },
   { type: 'comparisons', id: 4, presets: [{ id: 'cardinality-sweep', title: 'Cardinality sweep', description: 'C x d at equal complexity' }] },
   { type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' },
   { type: 'error', id: 2, kind: 'input', message: 'not a weights file' },
@@ -151,7 +151,9 @@ test('malformed host, worker and summary messages are rejected', () => {
     { type: 'summarize', id: 1, model: 'x', config: { ...config, layers: [3, 4, 6] } },
     { type: 'summarize', id: 1, config },
     { type: 'summarizeCheckpoint', id: 1, path: '' },
-    { type: 'classify', id: 1, imagePath: '/a.png', weights: '', topK: 0 },
+    { type: 'classify', id: 1, imagePath: '/a.png', weights: 'w.pth', topK: 0, cacheDir: '/c', baseUrl: '' },
+    { type: 'classify', id: 1, imagePath: '/a.png', weights: 'w.pth', topK: 5 },
+    { type: 'classify', id: 1, imagePath: '/a.png', weights: '', topK: 5, cacheDir: '/c', baseUrl: '' },
     { type: 'classify', id: 'x', imagePath: '/a.png', weights: '', topK: 5 },
     { type: 'train', id: 1 },
     { type: 'compare', id: 1, preset: '' },

@@ -1,36 +1,112 @@
 /**
- * "ResNeXt: Classify Image": top-k ImageNet classes of an image, with the weights from the `resnext.weights`
- * setting. From the explorer's context menu or the editor title of an open image (the URI is the argument), or the
- * palette (asks for the file). The result is logged and shown as a notification.
+ * "ResNeXt: Classify Image": top-k ImageNet classes of an image. From the explorer's context menu or the editor title
+ * of an open image (the URI is the argument), or the palette (asks for the file). Weights: the `resnext.weights`
+ * setting (a file, a URL or `pretrained:<preset>[:V1|V2]`), otherwise the user is asked: download torchvision's
+ * official weights (into the extension's global storage, with a cancellable progress notification) or choose a file.
+ * The result opens in the classification view.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { OFFICIAL_WEIGHTS } from '../../model/weights/official';
+import { removePartialDownloads } from '../../model/weights/download';
 import type { ClassificationData } from '../../shared/protocol';
+import { showClassification } from '../classificationPanel';
 import { showError } from '../errors';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
+import { CancelledError } from '../workerHost';
 
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'];
 
+/** Automation and tests: `{ image, weights?, show? }` instead of a URI. */
+interface ClassifyArgs {
+  readonly image: string;
+  readonly weights?: string;
+  readonly show?: boolean;
+}
+
+const isClassifyArgs = (x: unknown): x is ClassifyArgs =>
+  typeof x === 'object' && x !== null && typeof (x as ClassifyArgs).image === 'string' &&
+  ((x as ClassifyArgs).weights === undefined || typeof (x as ClassifyArgs).weights === 'string');
+
 export async function classifyImageCommand(services: Services, arg?: unknown): Promise<ClassificationData | undefined> {
-  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : activeImage() ?? (await pickImage());
+  const args = isClassifyArgs(arg) ? arg : undefined;
+  const uri = args ? vscode.Uri.file(args.image) : arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : activeImage() ?? (await pickImage());
   if (!uri) return undefined;
   if (uri.scheme !== 'file') {
     void vscode.window.showErrorMessage(`ResNeXt Inspector classifies local image files; ${uri.toString(true)} is not one.`);
     return undefined;
   }
   const settings = readSettings();
-  const name = uri.path.split('/').pop() ?? uri.fsPath;
+  const name = path.basename(uri.fsPath);
+  const weights = args?.weights ?? (settings.weights ? resolveSettingPath(settings.weights) : await askForWeights());
+  if (!weights) return undefined;
+  const cacheDir = path.join(services.context.globalStorageUri.fsPath, 'weights');
   try {
-    const result = await runWithProgress(services, `Classifying ${name}`, { type: 'classify', imagePath: uri.fsPath, weights: settings.weights, topK: settings.topK });
+    const result = await runWithProgress(services, `Classifying ${name}`, {
+      type: 'classify',
+      imagePath: uri.fsPath,
+      weights,
+      topK: settings.topK,
+      cacheDir,
+      baseUrl: settings.weightsDownloadBaseUrl,
+    });
     if (result.type !== 'classification') throw new Error(`the worker answered a classify request with '${result.type}'`);
-    const top = result.result.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`);
-    services.log.info(`${name} (${result.result.model}, ${result.result.weights}): ${top.join(', ')}`);
-    void vscode.window.showInformationMessage(`${name}: ${top.slice(0, 3).join(' · ')}`, 'Show Log').then((a) => a && services.log.show(true));
-    return result.result;
+    const c = result.result;
+    const top = c.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`);
+    services.log.info(
+      `${name} (${c.model}, ${c.weights}, resize ${c.preprocessing.resizePx} crop ${c.preprocessing.cropPx}; ` +
+        `load ${c.timingsMs.load} ms, decode ${c.timingsMs.decode} ms, preprocess ${c.timingsMs.preprocess} ms, forward ${c.timingsMs.forward} ms): ${top.join(', ')}`,
+    );
+    if (args?.show !== false) showClassification(services.context, c);
+    return c;
   } catch (error) {
-    void showError(error, `Classifying ${name}`, services.log);
+    if (error instanceof CancelledError) {
+      const removed = removePartialDownloads(cacheDir);
+      if (removed > 0) services.log.info(`removed ${removed} partial download(s) from ${cacheDir}`);
+    }
+    void showError(error, `Classifying ${name}`, services.log, ['Choose a weights file…', 'Open Settings']).then(async (action) => {
+      if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'resnext.weights');
+      if (action === 'Choose a weights file…') {
+        const file = await pickWeightsFile();
+        if (file) await vscode.commands.executeCommand('resnext.classifyImage', { image: uri.fsPath, weights: file });
+      }
+    });
     return undefined;
   }
+}
+
+/** A relative path in the setting is relative to the first workspace folder. */
+function resolveSettingPath(weights: string): string {
+  if (/^(pretrained:|https?:\/\/)/i.test(weights) || path.isAbsolute(weights)) return weights;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return folder ? path.join(folder, weights) : weights;
+}
+
+async function askForWeights(): Promise<string | undefined> {
+  const choice = await vscode.window.showInformationMessage(
+    'Classifying needs weights. Download torchvision\'s official ImageNet weights, or choose a .pth/.safetensors file? (Set "resnext.weights" to skip this question.)',
+    'Download official weights…',
+    'Choose a weights file…',
+    'Cancel',
+  );
+  if (choice === 'Choose a weights file…') return pickWeightsFile();
+  if (choice !== 'Download official weights…') return undefined;
+  const defaultPreset = readSettings().defaultPreset;
+  const items = OFFICIAL_WEIGHTS.map((w) => ({
+    label: `${w.preset} ${w.version}`,
+    description: `ImageNet top-1 ${w.top1.toFixed(1)}% · ${w.fileSizeMB.toFixed(0)} MB · resize ${w.resizePx}`,
+    detail: w.fileName,
+    spec: `pretrained:${w.preset}:${w.version}`,
+    picked: w.preset === defaultPreset,
+  })).sort((a, b) => Number(b.picked) - Number(a.picked));
+  const picked = await vscode.window.showQuickPick(items, { title: 'torchvision weights to download (kept in the extension\'s storage)', matchOnDetail: true });
+  return picked?.spec;
+}
+
+async function pickWeightsFile(): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({ title: 'Weights for classification', openLabel: 'Use these weights', canSelectMany: false, filters: { 'PyTorch / safetensors weights': ['pth', 'pt', 'safetensors'] } });
+  return picked?.[0]?.fsPath;
 }
 
 /** The image open in the active tab (VS Code's image preview is a custom editor, so not a text editor). */

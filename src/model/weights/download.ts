@@ -141,3 +141,24 @@ export function describeProgress(p: DownloadProgress): string {
   const eta = p.etaSeconds === undefined ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
   return `${mb(p.receivedBytes)}${p.totalBytes === undefined ? '' : ` of ${mb(p.totalBytes)}`}, ${mb(p.bytesPerSecond)}/s${eta}`;
 }
+
+/**
+ * Removes the temporary files of downloads that were killed rather than aborted (the extension cancels by
+ * terminating its worker thread, which runs no cleanup). Returns how many were removed.
+ */
+export function removePartialDownloads(cacheDir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(cacheDir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (/^\..+\.part$/.test(name)) {
+      fs.rmSync(path.join(cacheDir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
