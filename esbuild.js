@@ -29,7 +29,7 @@ async function build(options) {
 /** Static files the webviews load as they are. */
 function copyStatic() {
   fs.mkdirSync(dist, { recursive: true });
-  fs.copyFileSync(path.join(__dirname, 'webview', 'classification.css'), path.join(dist, 'classification.css'));
+  for (const file of ['classification.css', 'report.css']) fs.copyFileSync(path.join(__dirname, 'webview', file), path.join(dist, file));
 }
 
 function copyWasm() {

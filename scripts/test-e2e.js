@@ -311,17 +311,62 @@ async function main() {
       await webview.locator('#title', { hasText: 'resnext50_32x4d(groups=8 width_per_group=14)' }).waitFor({ timeout: 60_000 });
     });
 
-    await step('palette → ResNeXt: Compare Architectures → cardinality sweep → the Markdown report', async () => {
+    /** The frame (of any webview) that contains `selector`: static webviews have no script to report readiness. */
+    const findFrame = async (selector, what, timeoutMs = 90_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+        }
+        await page.waitForTimeout(500);
+      }
+      for (const frame of page.frames()) {
+        const html = await frame.content().catch((e) => `(${e.message})`);
+        console.log(`  frame ${frame.url().slice(0, 120)}: ${html.length} chars: ${html.replace(/\s+/g, ' ').slice(0, 400)}`);
+      }
+      throw new Error(`${what} did not appear`);
+    };
+
+    await step('palette → ResNeXt: Compare Architectures → cardinality sweep → the compare view with charts and the export action', async () => {
       await runCommand('ResNeXt: Compare Architectures');
       const sweep = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Cardinality sweep' }).first();
       await sweep.waitFor({ timeout: 30_000 });
       await sweep.click();
-      const editor = page.locator('.editor-instance .view-lines');
-      await page.locator('.view-lines', { hasText: 'Cardinality sweep' }).first().waitFor({ timeout: 60_000 });
-      const text = await editor.first().innerText();
-      for (const model of ['resnext50_1x64d', 'resnext50_32x4d']) if (!text.includes(model)) throw new Error(`the report lacks ${model}`);
+      const view = await findFrame('table#totals', 'the compare view');
+      const rows = await view.locator('table#totals tbody tr').allInnerTexts();
+      if (rows.length !== 5) throw new Error(`expected 5 models in the totals, got ${rows.length}`);
+      for (const model of ['resnext50_1x64d', 'resnext50_32x4d']) if (!rows.some((r) => r.includes(model))) throw new Error(`the totals lack ${model}`);
+      if (!rows[4].includes('-528,128') || !rows[4].includes('-2.07%')) throw new Error(`resnext50_32x4d's Δ params: ${rows[4]}`);
+      for (const chart of ['svg#params-chart', 'svg#macs-chart']) {
+        const bars = await view.locator(`${chart} rect.bar`).count();
+        if (bars < 30) throw new Error(`${chart} has ${bars} bars`);
+      }
+      // The export action: in the editor toolbar while the compare view is active, and as a link in the page.
+      await page.locator('.editor-actions .action-label[aria-label="Export Review Report…"]').waitFor({ timeout: 15_000 });
+      if ((await view.locator('a#export').count()) !== 1) throw new Error('the page lacks its export link');
+      console.log(`  totals: ${rows.map((r) => r.replace(/\s+/g, ' ').trim().split(' ').slice(0, 3).join(' ')).join(' | ')}`);
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: path.join(SHOTS, 'compare.png') });
-      await runCommand('View: Revert and Close Editor');
+      await runCommand('View: Close Editor');
+    });
+
+    await step('palette → ResNeXt: Show Split-Transform-Merge Equivalence → resnext50_32x4d → layer1.0 → the three forms', async () => {
+      await runCommand('ResNeXt: Show Split-Transform-Merge Equivalence');
+      const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first();
+      await preset.waitFor({ timeout: 15_000 });
+      await preset.click();
+      await page.locator('.quick-input-title', { hasText: 'block of resnext50_32x4d' }).waitFor({ timeout: 15_000 });
+      const block = page.locator('.quick-input-list .monaco-list-row', { hasText: 'layer1.0' }).first();
+      await block.waitFor({ timeout: 15_000 });
+      await block.click();
+      const view = await findFrame('table#forms', 'the equivalence view');
+      const verdict = await view.locator('#verdict').innerText();
+      if (!verdict.startsWith('Equivalent')) throw new Error(`verdict: ${verdict}`);
+      if ((await view.locator('svg.diagram').count()) !== 3) throw new Error('the three diagrams are not shown');
+      console.log(`  ${verdict}`);
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: path.join(SHOTS, 'equivalence.png') });
+      await runCommand('View: Close Editor');
     });
 
     await step('explorer context menu: Classify Image on a .png, not on a .txt', async () => {

@@ -4,6 +4,8 @@ export enum Command {
   SummarizeCheckpoint = 'resnext.summarizeCheckpoint',
   ClassifyImage = 'resnext.classifyImage',
   CompareArchitectures = 'resnext.compareArchitectures',
+  ExportReviewReport = 'resnext.exportReviewReport',
+  Equivalence = 'resnext.equivalence',
 }
 
 /** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */

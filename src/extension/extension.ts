@@ -15,6 +15,7 @@ const summarize = () => import('./commands/summarize');
 const summarizeCheckpoint = () => import('./commands/summarizeCheckpoint');
 const classifyImage = () => import('./commands/classifyImage');
 const compareArchitectures = () => import('./commands/compareArchitectures');
+const equivalence = () => import('./commands/equivalence');
 const summaryPanel = () => import('./summaryPanel');
 
 /** Static imports are evaluated before this line: the bundle's evaluation ends here. */
@@ -50,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) => (await compareArchitectures()).exportReviewReportCommand(services, arg)),
+    vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(panel, context, log, state),
     }),

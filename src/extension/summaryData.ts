@@ -3,8 +3,9 @@
  * so that the webview never sees core types; these two functions are where the compiler checks they agree.
  */
 import type { Comparison } from '../model/compare';
+import type { Equivalence } from '../model/equivalence';
 import type { Summary } from '../model/summarize';
-import type { ComparisonData, SummaryData } from '../shared/protocol';
+import type { ComparisonData, EquivalenceData, SummaryData } from '../shared/protocol';
 
 /** A compile-time check: if the core's Summary stops fitting SummaryData, this assignment fails to typecheck. */
 export function toSummaryData(summary: Summary): SummaryData {
@@ -23,4 +24,9 @@ export function toCoreSummary(data: SummaryData): Summary {
 /** The same compile-time check for the core's Comparison. */
 export function toComparisonData(comparison: Comparison): ComparisonData {
   return comparison;
+}
+
+/** The same compile-time check for the core's Equivalence. */
+export function toEquivalenceData(equivalence: Equivalence): EquivalenceData {
+  return equivalence;
 }

@@ -13,7 +13,8 @@ import { inferConfig } from '../model/weights/infer';
 import { summarize } from '../model/summarize';
 import type { NetworkConfig, StageDepths } from '../model/config';
 import { isWorkerRequest, type ConfigData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
-import { toComparisonData, toSummaryData } from './summaryData';
+import { toComparisonData, toEquivalenceData, toSummaryData } from './summaryData';
+import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
 import { readWeightsFile } from '../model/weights/load';
 import { configForWeights, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
@@ -118,6 +119,12 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       post({ type: 'progress', id: request.id, message: `Tracing ${entries.map((e) => e.model).join(', ')}…` });
       const comparison = await compare(entries);
       return { type: 'comparison', id: request.id, comparison: toComparisonData(comparison), markdown: formatComparison(comparison, 'markdown') };
+    }
+    case 'equivalence': {
+      const config = networkConfig(request.config);
+      post({ type: 'progress', id: request.id, message: `Computing ${request.model} ${request.block} in three forms…` });
+      const result = await checkEquivalence(config, { model: request.model, block: request.block });
+      return { type: 'equivalence', id: request.id, result: toEquivalenceData(result) };
     }
   }
 }

@@ -112,6 +112,32 @@ export interface ClassificationData {
   readonly timingsMs: { readonly load: number; readonly decode: number; readonly preprocess: number; readonly forward: number };
 }
 
+/** The split-transform-merge equivalence of one block (the core's Equivalence, schema resnext-inspector/equivalence@1). */
+export interface FormOpsData {
+  readonly convOps: number;
+  readonly macs: number;
+  readonly kernels: number;
+}
+
+export interface EquivalenceData {
+  readonly schema: string;
+  readonly model: string;
+  readonly block: string;
+  readonly weights: string;
+  readonly seed: number;
+  readonly cardinality: number;
+  readonly pathWidth: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly shortcut: 'identity' | 'downsample';
+  readonly maxAbsOutput: number;
+  readonly maxAbsDiff: { readonly aVsC: number; readonly bVsC: number };
+  readonly meanAbsDiff: { readonly aVsC: number; readonly bVsC: number };
+  readonly ops: { readonly a: FormOpsData; readonly b: FormOpsData; readonly c: FormOpsData };
+  readonly tolerance: number;
+  readonly equivalent: boolean;
+}
+
 /** What kind of failure an error reply reports, so the host can word it (netron's split, DESIGN §6). */
 export type ErrorKind =
   /** The user's to fix (bad configuration, unreadable or mismatched file): show the message as is. */
@@ -143,7 +169,9 @@ export type WorkerRequest =
   | { readonly type: 'listComparisons'; readonly id: number }
   /** A built-in comparison by id, or the given configurations (at least two) under an optional title. */
   | { readonly type: 'compare'; readonly id: number; readonly preset: string }
-  | { readonly type: 'compareEntries'; readonly id: number; readonly entries: readonly { readonly model: string; readonly config: ConfigData }[] };
+  | { readonly type: 'compareEntries'; readonly id: number; readonly entries: readonly { readonly model: string; readonly config: ConfigData }[] }
+  /** One block computed in the three forms of Xie et al. Fig. 3 (seeded random weights and input). */
+  | { readonly type: 'equivalence'; readonly id: number; readonly model: string; readonly config: ConfigData; readonly block: string };
 
 // Worker → extension host
 
@@ -154,6 +182,7 @@ export type WorkerResponse =
   | { readonly type: 'comparisons'; readonly id: number; readonly presets: readonly ComparisonPresetData[] }
   /** The comparison and the core's Markdown report of it (formatted in the worker, where the core's report lives). */
   | { readonly type: 'comparison'; readonly id: number; readonly comparison: ComparisonData; readonly markdown: string }
+  | { readonly type: 'equivalence'; readonly id: number; readonly result: EquivalenceData }
   | { readonly type: 'error'; readonly id: number; readonly kind: ErrorKind; readonly message: string; readonly stack?: string };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -244,6 +273,18 @@ export function isComparisonData(x: unknown): x is ComparisonData {
   );
 }
 
+const isFormOps = (x: unknown): x is FormOpsData => isObject(x) && isCount(x.convOps) && isCount(x.macs) && isCount(x.kernels);
+const isDiffPair = (x: unknown): boolean => isObject(x) && isCount(x.aVsC) && isCount(x.bVsC);
+
+export function isEquivalenceData(x: unknown): x is EquivalenceData {
+  return (
+    isObject(x) && isString(x.schema) && isString(x.model) && isString(x.block) && isString(x.weights) && isCount(x.seed) &&
+    isCount(x.cardinality) && isCount(x.pathWidth) && isShape(x.inputShape) && isShape(x.outputShape) &&
+    (x.shortcut === 'identity' || x.shortcut === 'downsample') && isCount(x.maxAbsOutput) && isDiffPair(x.maxAbsDiff) && isDiffPair(x.meanAbsDiff) &&
+    isObject(x.ops) && isFormOps(x.ops.a) && isFormOps(x.ops.b) && isFormOps(x.ops.c) && isCount(x.tolerance) && typeof x.equivalent === 'boolean'
+  );
+}
+
 function isClassification(x: unknown): x is ClassificationData {
   return (
     isObject(x) && isString(x.image) && isString(x.model) && isString(x.weights) && Array.isArray(x.top) &&
@@ -300,6 +341,8 @@ export function isWorkerRequest(x: unknown): x is WorkerRequest {
       return isString(x.preset) && x.preset.length > 0;
     case 'compareEntries':
       return Array.isArray(x.entries) && x.entries.length >= 2 && x.entries.every((e) => isObject(e) && isString(e.model) && isConfigData(e.config));
+    case 'equivalence':
+      return isString(x.model) && isConfigData(x.config) && isString(x.block) && x.block.length > 0;
     default:
       return false;
   }
@@ -318,6 +361,8 @@ export function isWorkerResponse(x: unknown): x is WorkerResponse {
       return Array.isArray(x.presets) && x.presets.every((p) => isObject(p) && isString(p.id) && isString(p.title) && isString(p.description));
     case 'comparison':
       return isComparisonData(x.comparison) && isString(x.markdown);
+    case 'equivalence':
+      return isEquivalenceData(x.result);
     case 'error':
       return isOneOf(ERROR_KINDS, x.kind) && isString(x.message) && (x.stack === undefined || isString(x.stack));
     default:

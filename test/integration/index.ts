@@ -5,11 +5,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResnextApi } from '../../src/extension/extension';
 import { Command } from '../../src/extension/commands';
-import type { ClassificationData, ComparisonData, SummaryData } from '../../src/shared/protocol';
+import type { ClassificationData, ComparisonData, EquivalenceData, SummaryData } from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'resnext-inspector.resnext-inspector';
 const TEST_TIMEOUT_MS = 120_000;
@@ -123,20 +124,55 @@ it('a custom configuration by argument is validated, traced and named', async ()
   assert.equal(unknown, undefined);
 });
 
-it('resnext.compareArchitectures traces presets side by side and opens the core\'s Markdown report', async () => {
+/** The open tab of a webview panel of that view type (tabs report it as `mainThreadWebview-<viewType>`). */
+function webviewTab(viewType: string): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputWebview && (t.input.viewType === viewType || t.input.viewType.endsWith(`-${viewType}`)));
+}
+
+it('resnext.compareArchitectures traces presets side by side, opens the compare view and exports the review report', async () => {
   const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(Command.CompareArchitectures, { presets: ['resnet50', 'resnext50_32x4d'], show: false });
   assert.ok(comparison);
   assert.deepEqual(comparison.models.map((m) => [m.model, m.totals.params, m.totals.macs]), [
     ['resnet50', 25_557_032, 4_089_184_256],
     ['resnext50_32x4d', 25_028_904, 4_230_479_872],
   ]);
+  assert.equal(webviewTab('resnext.compare'), undefined, 'show: false opens no view');
   const sweep = await vscode.commands.executeCommand<ComparisonData | undefined>(Command.CompareArchitectures, { comparison: 'resnet50-vs-resnext50' });
   assert.equal(sweep?.models.length, 2);
-  const editor = await waitFor(() => (vscode.window.activeTextEditor?.document.languageId === 'markdown' ? vscode.window.activeTextEditor : undefined), 10_000);
-  assert.match(editor.document.getText(), /ResNet-50 vs ResNeXt-50 32x4d/);
-  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  const tab = await waitFor(() => webviewTab('resnext.compare'), 10_000);
+  assert.match(tab.label, /ResNet-50 vs ResNeXt-50 32x4d/);
+  const target = vscode.Uri.file(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-it-')), 'review.md'));
+  const saved = await vscode.commands.executeCommand<vscode.Uri | undefined>(Command.ExportReviewReport, target);
+  assert.equal(saved?.fsPath, target.fsPath);
+  const report = fs.readFileSync(target.fsPath, 'utf8');
+  assert.match(report, /^## ResNet-50 vs ResNeXt-50 32x4d/);
+  assert.match(report, /25,028,904/);
+  await vscode.window.tabGroups.close(tab);
   const tooFew = await vscode.commands.executeCommand(Command.CompareArchitectures, { presets: ['resnet50'], show: false });
   assert.equal(tooFew, undefined);
+});
+
+it('resnext.equivalence computes a block in the three forms of Xie et al. Fig. 3 and shows them', async () => {
+  const e = await vscode.commands.executeCommand<EquivalenceData | undefined>(Command.Equivalence, { preset: 'resnext50_32x4d', block: 'layer2.0', show: false });
+  assert.ok(e, 'the equivalence was computed');
+  assert.equal(e.block, 'layer2.0');
+  assert.deepEqual(e.outputShape, [1, 512, 28, 28]);
+  assert.equal(e.cardinality, 32);
+  assert.ok(e.maxAbsDiff.aVsC <= 1e-4 && e.maxAbsDiff.bVsC <= 1e-4, JSON.stringify(e.maxAbsDiff));
+  assert.equal(e.ops.a.macs, e.ops.c.macs);
+  assert.equal(e.ops.b.macs, e.ops.c.macs);
+  assert.ok(e.ops.c.convOps < e.ops.b.convOps && e.ops.b.convOps < e.ops.a.convOps);
+  assert.equal(e.equivalent, true);
+  note(`equivalence resnext50_32x4d layer2.0: max |Δ| a-c ${e.maxAbsDiff.aVsC.toExponential(2)}, b-c ${e.maxAbsDiff.bVsC.toExponential(2)}; conv ops ${e.ops.a.convOps}/${e.ops.b.convOps}/${e.ops.c.convOps}, MACs ${e.ops.c.macs}`);
+  const shown = await vscode.commands.executeCommand<EquivalenceData | undefined>(Command.Equivalence, { preset: 'resnet50', show: true });
+  assert.equal(shown?.block, 'layer1.0');
+  assert.equal(shown?.cardinality, 1);
+  const tab = await waitFor(() => webviewTab('resnext.equivalence'), 10_000);
+  await vscode.window.tabGroups.close(tab);
+  const bad = await vscode.commands.executeCommand(Command.Equivalence, { preset: 'resnext50_32x4d', block: 'layer9.0', show: false });
+  assert.equal(bad, undefined, 'an unknown block is refused with a message');
 });
 
 const FIXTURES = path.join(process.env.RESNEXT_ROOT ?? path.join(__dirname, '..', '..', '..'), 'test', 'fixtures');

@@ -6,6 +6,7 @@ import {
   isWebviewState,
   isWorkerRequest,
   isWorkerResponse,
+  type EquivalenceData,
   type HostMessage,
   type SummaryData,
   type WebviewMessage,
@@ -60,14 +61,34 @@ const workerRequests: WorkerRequest[] = [
   { type: 'listComparisons', id: 4 },
   { type: 'compare', id: 5, preset: 'cardinality-sweep' },
   { type: 'compareEntries', id: 6, entries: [{ model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } }, { model: 'resnext50_32x4d', config }] },
+  { type: 'equivalence', id: 7, model: 'resnext50_32x4d', config, block: 'layer2.0' },
 ];
 const comparison = { schema: 'resnext-inspector/compare@1', models: [{ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages }] };
+const equivalence: EquivalenceData = {
+  schema: 'resnext-inspector/equivalence@1',
+  model: 'resnext50_32x4d',
+  block: 'layer2.0',
+  weights: 'random (seed 0)',
+  seed: 0,
+  cardinality: 32,
+  pathWidth: 8,
+  inputShape: [1, 256, 56, 56],
+  outputShape: [1, 512, 28, 28],
+  shortcut: 'downsample',
+  maxAbsOutput: 7.5,
+  maxAbsDiff: { aVsC: 1.9e-6, bVsC: 9.5e-7 },
+  meanAbsDiff: { aVsC: 1e-7, bVsC: 5e-8 },
+  ops: { a: { convOps: 97, macs: 1, kernels: 300 }, b: { convOps: 66, macs: 1, kernels: 200 }, c: { convOps: 4, macs: 1, kernels: 9 } },
+  tolerance: 1e-4,
+  equivalent: true,
+};
 const workerResponses: WorkerResponse[] = [
   { type: 'progress', id: 1, message: 'Building…' },
   { type: 'summary', id: 1, summary },
   { type: 'classification', id: 3, result: { image: '/tmp/cat.png', model: 'resnext50_32x4d', weights: 'x.pth', top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }], widthPx: 451, heightPx: 300, mode: 'RGB', preprocessing: { resizePx: 256, cropPx: 224 }, timingsMs: { load: 120, decode: 7, preprocess: 3, forward: 380 } } },
   { type: 'comparisons', id: 4, presets: [{ id: 'cardinality-sweep', title: 'Cardinality sweep', description: 'C x d at equal complexity' }] },
   { type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' },
+  { type: 'equivalence', id: 7, result: equivalence },
   { type: 'error', id: 2, kind: 'input', message: 'not a weights file' },
   { type: 'error', id: 2, kind: 'unavailable', message: 'not available yet' },
   { type: 'error', id: 2, kind: 'internal', message: 'boom', stack: 'Error: boom\n    at x' },
@@ -91,8 +112,8 @@ test('every message type round-trips through JSON and structured clone and stays
   // Each union member is covered (a new message type without a case here fails this count).
   assert.deepEqual(new Set(webviewMessages.map((m) => m.type)), new Set(['ready', 'copyMarkdown', 'export']));
   assert.deepEqual(new Set(hostMessages.map((m) => m.type)), new Set(['summary', 'done', 'error']));
-  assert.deepEqual(new Set(workerRequests.map((m) => m.type)), new Set(['summarize', 'summarizeCheckpoint', 'classify', 'listComparisons', 'compare', 'compareEntries']));
-  assert.deepEqual(new Set(workerResponses.map((m) => m.type)), new Set(['progress', 'summary', 'classification', 'comparisons', 'comparison', 'error']));
+  assert.deepEqual(new Set(workerRequests.map((m) => m.type)), new Set(['summarize', 'summarizeCheckpoint', 'classify', 'listComparisons', 'compare', 'compareEntries', 'equivalence']));
+  assert.deepEqual(new Set(workerResponses.map((m) => m.type)), new Set(['progress', 'summary', 'classification', 'comparisons', 'comparison', 'equivalence', 'error']));
 });
 
 test('the webview state round-trips and is recognised', () => {
@@ -158,6 +179,9 @@ test('malformed host, worker and summary messages are rejected', () => {
     { type: 'train', id: 1 },
     { type: 'compare', id: 1, preset: '' },
     { type: 'compareEntries', id: 1, entries: [{ model: 'resnet50', config }] },
+    { type: 'equivalence', id: 1, model: 'resnext50_32x4d', config, block: '' },
+    { type: 'equivalence', id: 1, model: 'resnext50_32x4d', config: { ...config, layers: [3] }, block: 'layer1.0' },
+    { type: 'equivalence', id: 1, config, block: 'layer1.0' },
     { type: 'compareEntries', id: 1, entries: [{ model: 'a', config }, { model: 'b', config: { ...config, layers: [1] } }] },
   ];
   for (const r of badRequests) assert.ok(!isWorkerRequest(r), `accepted ${JSON.stringify(r)}`);
@@ -169,6 +193,11 @@ test('malformed host, worker and summary messages are rejected', () => {
     { type: 'comparison', id: 1, comparison: { schema: 'x', models: [] }, markdown: '' },
     { type: 'comparison', id: 1, comparison },
     { type: 'comparisons', id: 1, presets: [{ id: 'x' }] },
+    { type: 'equivalence', id: 1 },
+    { type: 'equivalence', id: 1, result: { ...equivalence, shortcut: 'projection' } },
+    { type: 'equivalence', id: 1, result: { ...equivalence, maxAbsDiff: { aVsC: -1, bVsC: 0 } } },
+    { type: 'equivalence', id: 1, result: { ...equivalence, ops: { ...equivalence.ops, b: { convOps: 1 } } } },
+    { type: 'equivalence', id: 1, result: { ...equivalence, equivalent: 'yes' } },
   ];
   for (const r of badResponses) assert.ok(!isWorkerResponse(r), `accepted ${JSON.stringify(r)}`);
 });

@@ -1,10 +1,14 @@
 /**
  * "ResNeXt: Compare Architectures": one of the core's built-in comparisons (e.g. the cardinality sweep of Xie et al.
- * Table 2) or presets of your choice, traced in the worker; the core's Markdown report (params, MACs and savings per
- * stage and in total, differences against the first) opens as an untitled Markdown document.
+ * Table 2) or presets of your choice, traced in the worker, shown in the compare view (reportPanels.ts: totals with
+ * differences against the first, per-stage charts and table). "ResNeXt: Export Review Report…" saves the core's
+ * Markdown report of the last comparison.
  * Automation: `executeCommand('resnext.compareArchitectures', { comparison: 'cardinality-sweep' })` or
  * `{ presets: ['resnet50', 'resnext50_32x4d'], show?: false }`; returns the comparison (plain JSON).
+ * `executeCommand('resnext.exportReviewReport', uri?)` writes there without asking; returns the Uri or undefined.
  */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { presetCatalog } from '../../model/catalog';
 import { resolveConfig } from '../../model/architecture';
@@ -14,6 +18,7 @@ import { showError, UserInputError } from '../errors';
 import { presetPickItems } from '../presetItems';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
+import { lastComparison, rememberComparison, showComparison } from '../reportPanels';
 import type { WorkerJob } from '../workerHost';
 
 interface CompareArgs {
@@ -59,10 +64,8 @@ export async function compareArchitecturesCommand(services: Services, arg?: unkn
     const result = await runWithProgress(services, 'Comparing architectures', job);
     if (result.type !== 'comparison') throw new Error(`the worker answered a compare request with '${result.type}'`);
     services.log.info(`compared ${result.comparison.models.map((m) => m.model).join(', ')}`);
-    if (args?.show !== false) {
-      const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: result.markdown });
-      await vscode.window.showTextDocument(document, { preview: false });
-    }
+    if (args?.show !== false) showComparison(services.context, result.comparison, result.markdown);
+    else rememberComparison(result.comparison, result.markdown);
     return result.comparison;
   } catch (error) {
     void showError(error, 'Comparing architectures', services.log);
@@ -110,4 +113,35 @@ async function pickComparison(services: Services): Promise<WorkerJob | undefined
   );
   if (!picked || picked.length === 0) return undefined;
   return presetsJob(picked.map((p) => p.label));
+}
+
+/** "ResNeXt: Export Review Report…": the core's Markdown report of the last comparison, saved where the user says. */
+export async function exportReviewReportCommand(services: Services, arg?: unknown): Promise<vscode.Uri | undefined> {
+  const last = lastComparison();
+  if (!last) {
+    void vscode.window.showInformationMessage('Compare architectures first (ResNeXt: Compare Architectures); the review report is that comparison.');
+    return undefined;
+  }
+  try {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const fileName = `${last.title.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'comparison'}.md`;
+    const uri =
+      arg instanceof vscode.Uri
+        ? arg
+        : await vscode.window.showSaveDialog({
+            title: 'Export the comparison as a Markdown review report',
+            saveLabel: 'Export',
+            filters: { Markdown: ['md'] },
+            ...(folder && { defaultUri: vscode.Uri.joinPath(folder, fileName) }),
+          });
+    if (!uri) return undefined;
+    if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, last.markdown, 'utf8');
+    else await vscode.workspace.fs.writeFile(uri, Buffer.from(last.markdown, 'utf8'));
+    services.log.info(`exported the review report of ${last.comparison.models.map((m) => m.model).join(', ')} to ${uri.toString(true)}`);
+    if (!(arg instanceof vscode.Uri)) void vscode.window.showInformationMessage(`Saved ${path.basename(uri.path)}`);
+    return uri;
+  } catch (error) {
+    void showError(error, 'Exporting the review report', services.log);
+    return undefined;
+  }
 }

@@ -1,0 +1,205 @@
+/**
+ * The compare view's HTML (vscode-free, unit-tested): the configurations, the totals with their differences against
+ * the first configuration, per-stage params and MACs as inline SVG bar charts (each model's bar over the lighter bar
+ * of its dense equivalent, i.e. the same network without grouped convolution), and the per-stage table.
+ * Static like the classification view: CSP `default-src 'none'`, styles only from the webview's origin, no script;
+ * colours come from classes in dist/report.css (inline `style=` would be refused by the CSP).
+ * The core's report formatters are not imported: they pull in TF.js code, which the extension host never loads.
+ */
+import type { ComparedModelData, ComparisonData, StageRowData } from '../shared/protocol';
+import { formatInt, formatSaving, formatShape, formatSi } from '../model/report/format';
+import { classificationCsp } from './classificationHtml';
+import { escapeHtml } from './webviewHtml';
+
+/** The command the toolbar button and the page's link run (a `command:` link needs no page script). */
+export const EXPORT_REVIEW_REPORT_COMMAND = 'resnext.exportReviewReport';
+
+export interface CompareHtmlOptions {
+  readonly cspSource: string;
+  /** `webview.asWebviewUri(dist/report.css)`. */
+  readonly styleUri: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly comparison: ComparisonData;
+}
+
+/** Same policy as the classification view: no script, styles from the webview origin, images only as data:. */
+export const compareCsp = classificationCsp;
+
+/** "+528,128", "-528,128", "0". */
+export function formatDelta(value: number, reference: number): string {
+  const d = value - reference;
+  return d === 0 ? '0' : `${d > 0 ? '+' : '-'}${formatInt(Math.abs(d))}`;
+}
+
+/** "+2.07%", "-2.07%", "0.00%", "n/a" when the reference is 0 and the value is not. */
+export function formatDeltaPercent(value: number, reference: number): string {
+  if (reference === 0) return value === 0 ? '0.00%' : 'n/a';
+  const p = (100 * (value - reference)) / reference;
+  const text = Math.abs(p).toFixed(2);
+  return Number(text) === 0 ? '0.00%' : `${p > 0 ? '+' : '-'}${text}%`;
+}
+
+const REFERENCE = '—';
+const SERIES = 6;
+const seriesClass = (i: number): string => `series-${i % SERIES}`;
+
+function deltaCells(isReference: boolean, value: number, reference: number): string {
+  if (isReference) return `<td class="num ref">${REFERENCE}</td><td class="num ref">${REFERENCE}</td>`;
+  const sign = value > reference ? 'up' : value < reference ? 'down' : 'same';
+  return `<td class="num delta ${sign}">${formatDelta(value, reference)}</td><td class="num delta ${sign}">${formatDeltaPercent(value, reference)}</td>`;
+}
+
+function configurationsTable(models: readonly ComparedModelData[]): string {
+  const rows = models
+    .map(
+      (m, i) => `<tr><td class="num">${i + 1}</td><th scope="row"><span class="swatch ${seriesClass(i)}"></span>${escapeHtml(m.model)}</th>` +
+        `<td>${m.config.layers.join(',')}</td><td class="num">${m.config.groups}</td><td class="num">${m.config.widthPerGroup}</td>` +
+        `<td class="num">${m.config.baseWidth}</td><td class="num">${m.config.numClasses}</td><td>${formatShape(m.config.inputShape)}</td></tr>`,
+    )
+    .join('\n');
+  return `<table id="configurations">
+<thead><tr><th class="num">#</th><th>Model</th><th>Layers</th><th class="num">Groups</th><th class="num">Width/group</th><th class="num">Base width</th><th class="num">Classes</th><th>Input</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+function totalsTable(models: readonly ComparedModelData[]): string {
+  const ref = models[0]!.totals;
+  const rows = models
+    .map((m, i) => {
+      const t = m.totals;
+      return `<tr><th scope="row">${escapeHtml(m.model)}</th>` +
+        `<td class="num">${formatInt(t.params)}</td>${deltaCells(i === 0, t.params, ref.params)}` +
+        `<td class="num">${formatInt(t.macs)}</td>${deltaCells(i === 0, t.macs, ref.macs)}` +
+        `<td class="num">${formatSi(t.macs)}</td><td class="num">${formatSaving(t.params, t.denseParams) || '—'}</td><td class="num">${t.estimatedTotalSizeMiB.toFixed(2)}</td></tr>`;
+    })
+    .join('\n');
+  return `<table id="totals">
+<thead><tr><th>Model</th><th class="num">Params</th><th class="num">Δ params</th><th class="num">Δ%</th><th class="num">MACs</th><th class="num">Δ MACs</th><th class="num">Δ%</th><th class="num">MACs (SI)</th><th class="num">Params saved by grouping</th><th class="num">Est. size (MiB)</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+type Metric = 'params' | 'macs';
+
+const stageOf = (m: ComparedModelData, name: string): StageRowData | undefined => m.stages.find((s) => s.name === name);
+
+/**
+ * A horizontal bar chart: one group of bars per stage, one bar per model; behind each bar, lighter, the value of the
+ * same stage without grouped convolution (dense). Only SVG presentation attributes, no inline style.
+ */
+export function stageChart(models: readonly ComparedModelData[], metric: Metric, id: string): string {
+  const stages = models[0]!.stages.map((s) => s.name);
+  const dense = (s: StageRowData): number => (metric === 'params' ? s.denseParams : s.denseMacs);
+  const value = (s: StageRowData): number => (metric === 'params' ? s.params : s.macs);
+  const max = Math.max(1, ...models.flatMap((m) => m.stages.map((s) => Math.max(value(s), dense(s)))));
+  const width = 640;
+  const labelWidth = 64;
+  const valueWidth = 150;
+  const barArea = width - labelWidth - valueWidth;
+  const barHeight = 12;
+  const barGap = 3;
+  const groupGap = 12;
+  const groupHeight = models.length * (barHeight + barGap) - barGap;
+  const height = stages.length * (groupHeight + groupGap) + 4;
+  const parts: string[] = [];
+  stages.forEach((stage, si) => {
+    const top = 2 + si * (groupHeight + groupGap);
+    parts.push(`<text class="stage-label" x="0" y="${top + groupHeight / 2 + 4}">${escapeHtml(stage)}</text>`);
+    models.forEach((m, mi) => {
+      const s = stageOf(m, stage);
+      if (!s) return;
+      const y = top + mi * (barHeight + barGap);
+      const w = (v: number): string => ((barArea * v) / max).toFixed(1);
+      const label = `${m.model} ${stage}: ${formatInt(value(s))}${dense(s) > value(s) ? ` (dense ${formatInt(dense(s))})` : ''}`;
+      parts.push(
+        `<g><title>${escapeHtml(label)}</title>` +
+          (dense(s) > value(s) ? `<rect class="bar dense ${seriesClass(mi)}" x="${labelWidth}" y="${y}" width="${w(dense(s))}" height="${barHeight}"></rect>` : '') +
+          `<rect class="bar ${seriesClass(mi)}" x="${labelWidth}" y="${y}" width="${w(value(s))}" height="${barHeight}"></rect>` +
+          `<text class="bar-value" x="${labelWidth + Number(w(Math.max(value(s), dense(s)))) + 4}" y="${y + barHeight - 2}">${formatSi(value(s))}${dense(s) > value(s) ? ` / ${formatSi(dense(s))}` : ''}</text></g>`,
+      );
+    });
+  });
+  const what = metric === 'params' ? 'Parameters' : 'Multiply-adds (MACs)';
+  return `<svg id="${id}" class="chart" role="img" aria-labelledby="${id}-title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
+<title id="${id}-title">${what} per stage; lighter bars: the same stage with dense (ungrouped) convolutions</title>
+${parts.join('\n')}
+</svg>`;
+}
+
+function stagesTable(models: readonly ComparedModelData[]): string {
+  const ref = models[0]!;
+  const rows = ref.stages
+    .flatMap((stage) =>
+      models.map((m, i) => {
+        const s = stageOf(m, stage.name);
+        if (!s) return '';
+        return `<tr${i === 0 ? ' class="group-start"' : ''}><td>${i === 0 ? escapeHtml(stage.name) : ''}</td><th scope="row">${escapeHtml(m.model)}</th><td>${formatShape(s.outputShape)}</td>` +
+          `<td class="num">${formatInt(s.params)}</td>${deltaCells(i === 0, s.params, stage.params)}` +
+          `<td class="num">${formatInt(s.macs)}</td>${deltaCells(i === 0, s.macs, stage.macs)}` +
+          `<td class="num">${formatSaving(s.macs, s.denseMacs) || '—'}</td></tr>`;
+      }),
+    )
+    .join('\n');
+  return `<table id="stages">
+<thead><tr><th>Stage</th><th>Model</th><th>Output shape</th><th class="num">Params</th><th class="num">Δ params</th><th class="num">Δ%</th><th class="num">MACs</th><th class="num">Δ MACs</th><th class="num">Δ%</th><th class="num">MACs saved by grouping</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+function legend(models: readonly ComparedModelData[]): string {
+  const items = models.map((m, i) => `<li><span class="swatch ${seriesClass(i)}"></span>${escapeHtml(m.model)}</li>`).join('');
+  return `<ul class="legend">${items}<li><span class="swatch dense-swatch"></span>dense equivalent (no grouping)</li></ul>`;
+}
+
+export function compareHtml(options: CompareHtmlOptions): string {
+  const models = options.comparison.models;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(compareCsp(options.cspSource))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
+<title>${escapeHtml(options.title)}</title>
+</head>
+<body>
+<main>
+<header class="toolbar">
+<h1 id="title">${escapeHtml(options.title)}</h1>
+<a class="button" id="export" href="command:${EXPORT_REVIEW_REPORT_COMMAND}" title="Save the comparison as a Markdown review report">Export review report…</a>
+</header>
+${options.description ? `<p class="description">${escapeHtml(options.description)}</p>` : ''}
+<p class="note">Differences (Δ) are against the first configuration, ${escapeHtml(models[0]!.model)}. Every figure is traced with TensorFlow.js and matches torchvision.</p>
+<section aria-labelledby="configurations-heading">
+<h2 id="configurations-heading">Configurations</h2>
+${configurationsTable(models)}
+</section>
+<section aria-labelledby="totals-heading">
+<h2 id="totals-heading">Totals</h2>
+${totalsTable(models)}
+</section>
+<section aria-labelledby="charts-heading">
+<h2 id="charts-heading">Per stage</h2>
+${legend(models)}
+<div class="charts">
+<figure><figcaption>Parameters</figcaption>
+${stageChart(models, 'params', 'params-chart')}
+</figure>
+<figure><figcaption>Multiply-adds (MACs)</figcaption>
+${stageChart(models, 'macs', 'macs-chart')}
+</figure>
+</div>
+${stagesTable(models)}
+</section>
+</main>
+</body>
+</html>`;
+}
