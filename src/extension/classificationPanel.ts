@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ClassificationData } from '../shared/protocol';
 import { classificationHtml, imageMimeType } from './classificationHtml';
+import { reusablePanel } from './staticPanel';
 
 export const CLASSIFICATION_VIEW_TYPE = 'resnext.classification';
 /** Larger images are described, not embedded (a data: URI of that size would slow the webview down). */
@@ -24,19 +25,7 @@ function imageDataUri(file: string): string | undefined {
 export function showClassification(context: vscode.ExtensionContext, result: ClassificationData): vscode.WebviewPanel {
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
   const name = result.image.split(/[\\/]/).pop() ?? result.image;
-  if (!current) {
-    current = vscode.window.createWebviewPanel(CLASSIFICATION_VIEW_TYPE, `Classified: ${name}`, vscode.ViewColumn.Active, {
-      // The page has no script and its CSP (default-src 'none', no script-src) forbids any; VS Code's web workbench
-      // renders a webview with scripts disabled as an empty frame, so the flag stays on and the CSP does the refusing.
-      enableScripts: true,
-      localResourceRoots: [dist],
-    });
-    current.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png');
-    current.onDidDispose(() => (current = undefined));
-  } else {
-    current.reveal(current.viewColumn);
-  }
-  current.title = `Classified: ${name}`;
+  current = reusablePanel(context, current, CLASSIFICATION_VIEW_TYPE, `Classified: ${name}`, {}, () => (current = undefined));
   const webview = current.webview;
   webview.html = classificationHtml({
     cspSource: webview.cspSource,

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ComparisonData, EquivalenceData } from '../shared/protocol';
 import { compareHtml, EXPORT_REVIEW_REPORT_COMMAND } from './compareHtml';
 import { equivalenceHtml } from './equivalenceHtml';
+import { reusablePanel } from './staticPanel';
 
 export const COMPARE_VIEW_TYPE = 'resnext.compare';
 export const EQUIVALENCE_VIEW_TYPE = 'resnext.equivalence';
@@ -43,37 +44,13 @@ export function rememberComparison(comparison: ComparisonData, markdown: string)
   return last;
 }
 
-function panel(
-  context: vscode.ExtensionContext,
-  existing: vscode.WebviewPanel | undefined,
-  viewType: string,
-  title: string,
-  options: { commands?: readonly string[] },
-  onDispose: () => void,
-): vscode.WebviewPanel {
-  if (existing) {
-    existing.reveal(existing.viewColumn);
-    existing.title = title;
-    return existing;
-  }
-  const created = vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, {
-    // No script runs (the CSP has no script-src); see classificationPanel.ts for why the flag stays on.
-    enableScripts: true,
-    ...(options.commands && { enableCommandUris: options.commands }),
-    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist')],
-  });
-  created.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png');
-  created.onDidDispose(onDispose);
-  return created;
-}
-
 const styleUri = (context: vscode.ExtensionContext, webview: vscode.Webview): string =>
   webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'report.css')).toString();
 
 export function showComparison(context: vscode.ExtensionContext, comparison: ComparisonData, markdown: string): vscode.WebviewPanel {
   rememberComparison(comparison, markdown);
   const heading = reportHeading(markdown);
-  comparePanel = panel(context, comparePanel, COMPARE_VIEW_TYPE, `Compare: ${heading.title}`, { commands: [EXPORT_REVIEW_REPORT_COMMAND] }, () => (comparePanel = undefined));
+  comparePanel = reusablePanel(context, comparePanel, COMPARE_VIEW_TYPE, `Compare: ${heading.title}`, { commands: [EXPORT_REVIEW_REPORT_COMMAND] }, () => (comparePanel = undefined));
   const webview = comparePanel.webview;
   webview.html = compareHtml({
     cspSource: webview.cspSource,
@@ -87,7 +64,7 @@ export function showComparison(context: vscode.ExtensionContext, comparison: Com
 
 export function showEquivalence(context: vscode.ExtensionContext, result: EquivalenceData): vscode.WebviewPanel {
   const title = `Equivalence: ${result.model} ${result.block}`;
-  equivalencePanel = panel(context, equivalencePanel, EQUIVALENCE_VIEW_TYPE, title, {}, () => (equivalencePanel = undefined));
+  equivalencePanel = reusablePanel(context, equivalencePanel, EQUIVALENCE_VIEW_TYPE, title, {}, () => (equivalencePanel = undefined));
   const webview = equivalencePanel.webview;
   webview.html = equivalenceHtml({ cspSource: webview.cspSource, styleUri: styleUri(context, webview), result });
   return equivalencePanel;
