@@ -36,7 +36,7 @@ async function measureModel(model: string): Promise<ModelResult> {
   await initBackend();
   const config = presetConfig(requirePreset(model));
   const start = performance.now();
-  const network = buildNetwork(config, { init: 'random', seed: 1 });
+  const network = await buildNetwork(config, { init: 'random', seed: 1 });
   const buildMs = performance.now() - start;
   const input = tf.randomUniform([1, 3, 224, 224], -2, 2) as import('@tensorflow/tfjs-core').Tensor4D;
   const forward = async (): Promise<number> => {
@@ -145,7 +145,7 @@ async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: 
   const { buildNetwork } = await import('../src/model/network');
   const { classifyImage, IMAGENET_CATEGORIES } = await import('../src/model/classify');
   await initBackend();
-  const network = buildNetwork(presetConfig('resnext50_32x4d'), { seed: 2 });
+  const network = await buildNetwork(presetConfig('resnext50_32x4d'), { seed: 2 });
   const bytes = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'));
   const options = { resizePx: 256, cropPx: 224, topK: 5, labels: IMAGENET_CATEGORIES };
   await classifyImage(network, bytes, 'chelsea.jpg', options);

@@ -4,14 +4,10 @@
  */
 import * as fs from 'node:fs';
 import { isPresetName, LIMITS } from '../model/config';
-import { CLASSIFICATION_SCHEMA, classifyImage, IMAGENET_CATEGORIES, parseLabels, type Classification } from '../model/classify';
+import { classifyFiles, loadClassifier, type Classification } from '../model/classify';
 import { InputError } from '../model/errors';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../model/image/preprocess';
-import { buildNetwork } from '../model/network';
-import { initBackend } from '../model/tf';
 import { defaultCacheDir, describeProgress } from '../model/weights/download';
-import { configForWeights, parseWeightsSpec, resolveWeights, type ResolvedWeights, type WeightsSpec } from '../model/weights/resolve';
-import { readWeightsFile } from '../model/weights/load';
+import { parseWeightsSpec, resolveWeights, type ResolvedWeights, type WeightsSpec } from '../model/weights/resolve';
 import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
 import { checkWritable, emit } from './output';
@@ -83,49 +79,27 @@ export async function classifyCommand(args: string[]): Promise<void> {
   const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });
 
-  const { stateDict } = readWeightsFile(weightsPath);
-  const { config, model } = configForWeights(stateDict, weightsPath, presetArgs[0] ?? presetFromWeights, configOverrides(values), hasConfigFlags(values));
   const labelsPath = values.labels as string | undefined;
-  let labels: readonly string[];
+  let labelsFile: { text: string; source: string } | undefined;
   if (labelsPath !== undefined) {
-    let text: string;
     try {
-      text = fs.readFileSync(labelsPath, 'utf8');
+      labelsFile = { text: fs.readFileSync(labelsPath, 'utf8'), source: labelsPath };
     } catch (error) {
       throw new InputError(`cannot read --labels ${labelsPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    labels = parseLabels(text, labelsPath, config.numClasses);
-  } else if (config.numClasses === IMAGENET_CATEGORIES.length) {
-    labels = IMAGENET_CATEGORIES;
-  } else {
-    labels = Array.from({ length: config.numClasses }, (_, i) => `class ${i}`);
   }
-  if (topK > config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${config.numClasses} classes`);
-
-  await initBackend();
-  const network = buildNetwork(config, { stateDict, source: weightsPath });
+  const classifier = await loadClassifier(weightsPath, {
+    preset: presetArgs[0] ?? presetFromWeights,
+    overrides: configOverrides(values),
+    architectureFlagsGiven: hasConfigFlags(values),
+    labelsFile,
+  });
   try {
-    const results = [];
-    for (const image of images) {
-      let bytes: Uint8Array;
-      try {
-        bytes = fs.readFileSync(image);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new InputError(`cannot read the image ${image}: ${code === 'ENOENT' ? 'there is no file at this path' : code === 'EISDIR' ? 'it is a directory' : String(code)}`);
-      }
-      results.push(await classifyImage(network, bytes, image, { resizePx, cropPx, topK, labels }));
-    }
-    const classification: Classification = {
-      schema: CLASSIFICATION_SCHEMA,
-      model,
-      weights: weightsPath,
-      preprocessing: { resizePx, cropPx, mean: IMAGENET_MEAN, std: IMAGENET_STD },
-      results,
-    };
+    if (topK > classifier.config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${classifier.config.numClasses} classes`);
+    const classification = await classifyFiles(classifier, images, { resizePx, cropPx, topK });
     emit(format === 'json' ? JSON.stringify(classification, null, 2) + '\n' : classificationTable(classification), out);
   } finally {
-    network.dispose();
+    classifier.dispose();
   }
 }
 

@@ -17,10 +17,9 @@ import { toComparisonData, toEquivalenceData, toSummaryData } from './summaryDat
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
 import { readWeightsFile } from '../model/weights/load';
-import { configForWeights, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
+import { parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
 import { describeProgress } from '../model/weights/download';
-import { buildNetwork, type Network } from '../model/network';
-import { classifyImage, IMAGENET_CATEGORIES } from '../model/classify';
+import { classifyFiles, loadClassifier, type Classifier } from '../model/classify';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
@@ -28,7 +27,7 @@ if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/work
 const post = (message: WorkerResponse): void => port.postMessage(message);
 
 /** The last classifier built, kept while the worker is warm: a second image with the same weights skips the load. */
-let warm: { readonly key: string; readonly model: string; readonly network: Network; readonly weightsPath: string } | undefined;
+let warm: { readonly key: string; readonly classifier: Classifier } | undefined;
 
 function networkConfig(data: ConfigData): NetworkConfig {
   return { ...data, layers: [...data.layers] as unknown as StageDepths };
@@ -58,33 +57,22 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         baseUrl: request.baseUrl,
         onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
       });
+      const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
+      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}`;
       let loadMs = 0;
-      const classifier = await (async () => {
-        const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
-        const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}`;
-        if (warm?.key === key) return warm;
-        const started = performance.now();
+      if (warm?.key !== key) {
         post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
-        warm?.network.dispose();
+        warm?.classifier.dispose();
         warm = undefined;
-        const { stateDict } = readWeightsFile(weights.path);
-        const { model, config } = configForWeights(stateDict, weights.path, weights.preset);
-        const network = buildNetwork(config, { stateDict, source: weights.path });
-        loadMs = performance.now() - started;
-        warm = { key, model, network, weightsPath: weights.path };
-        return warm;
-      })();
-      const numClasses = classifier.network.config.numClasses;
-      const labels = numClasses === IMAGENET_CATEGORIES.length ? IMAGENET_CATEGORIES : Array.from({ length: numClasses }, (_, i) => `class ${i}`);
-      post({ type: 'progress', id: request.id, message: `Classifying with ${classifier.model}…` });
-      let bytes: Uint8Array;
-      try {
-        bytes = fs.readFileSync(request.imagePath);
-      } catch (error) {
-        throw new ConfigError(`cannot read the image ${request.imagePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        const classifier = await loadClassifier(weights.path, { preset: weights.preset });
+        loadMs = classifier.loadMs;
+        warm = { key, classifier };
       }
-      const options = { resizePx: weights.resizePx, cropPx: 224, topK: Math.min(request.topK, numClasses), labels };
-      const r = await classifyImage(classifier.network, bytes, request.imagePath, options);
+      const { classifier } = warm;
+      post({ type: 'progress', id: request.id, message: `Classifying with ${classifier.model}…` });
+      const options = { resizePx: weights.resizePx, cropPx: 224, topK: Math.min(request.topK, classifier.config.numClasses) };
+      const classification = await classifyFiles(classifier, [request.imagePath], options);
+      const r = classification.results[0]!;
       return {
         type: 'classification',
         id: request.id,

@@ -2,11 +2,16 @@
  * Image classification: decode → torchvision's preprocessing → the network → softmax → top-K with class names.
  * Plain JSON results (DESIGN §4, `resnext-inspector/classification@1`).
  */
-import { initBackend, tf } from './tf';
+import * as fs from 'node:fs';
+import { tf } from './tf';
+import type { ConfigOverrides } from './architecture';
+import type { NetworkConfig } from './config';
 import { InputError } from './errors';
 import { decodeImage } from './image/decode';
-import { preprocess } from './image/preprocess';
-import type { Network } from './network';
+import { IMAGENET_MEAN, IMAGENET_STD, preprocess } from './image/preprocess';
+import { buildNetwork, type Network } from './network';
+import { readWeightsFile } from './weights/load';
+import { configForWeights } from './weights/resolve';
 import imagenetCategories from './data/imagenet_categories.json';
 
 export const CLASSIFICATION_SCHEMA = 'resnext-inspector/classification@1';
@@ -86,7 +91,6 @@ export function parseLabels(text: string, source: string, numClasses: number): s
 
 /** Classifies one image file's bytes with a built network. */
 export async function classifyImage(network: Network, bytes: Uint8Array, image: string, options: ClassifyOptions): Promise<ImageClassification> {
-  await initBackend();
   let start = performance.now();
   const decoded = decodeImage(bytes, image);
   const decodeMs = performance.now() - start;
@@ -116,3 +120,76 @@ export async function classifyImage(network: Network, bytes: Uint8Array, image: 
 }
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** The class names for a network: from a labels file's text, else ImageNet's for 1000 classes, else `class i`. */
+export function labelsFor(numClasses: number, labelsFile?: { readonly text: string; readonly source: string }): readonly string[] {
+  if (labelsFile) return parseLabels(labelsFile.text, labelsFile.source, numClasses);
+  if (numClasses === IMAGENET_CATEGORIES.length) return IMAGENET_CATEGORIES;
+  return Array.from({ length: numClasses }, (_, i) => `class ${i}`);
+}
+
+/** A network built from a weights file, ready to classify: what the CLI and the extension's worker both hold. */
+export interface Classifier {
+  readonly model: string;
+  readonly config: NetworkConfig;
+  readonly weightsPath: string;
+  readonly network: Network;
+  readonly labels: readonly string[];
+  /** How long reading the file and building the network took. */
+  readonly loadMs: number;
+  dispose(): void;
+}
+
+export interface LoadClassifierOptions {
+  /** The architecture by name (checked against the file); else it is inferred from the file. */
+  readonly preset?: string;
+  readonly overrides?: ConfigOverrides;
+  /** Architecture flags were given (use them rather than inferring). */
+  readonly architectureFlagsGiven?: boolean;
+  readonly labelsFile?: { readonly text: string; readonly source: string };
+}
+
+/** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
+export async function loadClassifier(weightsPath: string, options: LoadClassifierOptions = {}): Promise<Classifier> {
+  const started = performance.now();
+  const { stateDict } = readWeightsFile(weightsPath);
+  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven);
+  const labels = labelsFor(config.numClasses, options.labelsFile);
+  const network = await buildNetwork(config, { stateDict, source: weightsPath });
+  const loadMs = performance.now() - started;
+  return { model, config, weightsPath, network, labels, loadMs, dispose: () => network.dispose() };
+}
+
+/** An image file's bytes, or an InputError that says why it cannot be read. */
+export function readImageFile(image: string): Uint8Array {
+  try {
+    return fs.readFileSync(image);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no file at this path' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
+    throw new InputError(`cannot read the image ${image}: ${why}`);
+  }
+}
+
+export interface ClassifyFilesOptions {
+  readonly resizePx: number;
+  readonly cropPx: number;
+  readonly topK: number;
+}
+
+/** Classifies image files with a loaded classifier: the one path from files to the classification JSON. */
+export async function classifyFiles(classifier: Classifier, images: readonly string[], options: ClassifyFilesOptions): Promise<Classification> {
+  const numClasses = classifier.config.numClasses;
+  if (options.topK > numClasses) throw new InputError(`top ${options.topK} is more than the network's ${numClasses} classes; ask for at most ${numClasses}`);
+  const results: ImageClassification[] = [];
+  for (const image of images) {
+    results.push(await classifyImage(classifier.network, readImageFile(image), image, { ...options, labels: classifier.labels }));
+  }
+  return {
+    schema: CLASSIFICATION_SCHEMA,
+    model: classifier.model,
+    weights: classifier.weightsPath,
+    preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    results,
+  };
+}

@@ -4,7 +4,7 @@
  * torchvision's forward (conv, bn, relu … each with its output shape) because the fused op's output has exactly the
  * shape each of them would have.
  */
-import { tf } from './tf';
+import { initBackend, tf } from './tf';
 import { architecture, paramModules, stateDictSpec, type Architecture, type BatchNormModule, type ConvModule } from './architecture';
 import type { NetworkConfig } from './config';
 import { groupedConvFilter, groupedConv2d, type GroupedConvWeights } from './groupedConv';
@@ -296,8 +296,13 @@ class TfNetwork implements Network {
   }
 }
 
-/** Builds the network for a (validated) configuration, from real weights or seeded random ones. */
-export function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}): Network {
+/**
+ * Builds the network for a (validated) configuration, from real weights or seeded random ones. Initialises the
+ * TF.js backend first: the network's tensors are made on it, so no caller can build before the backend is ready
+ * (a worker that classified before anything else did once failed exactly there).
+ */
+export async function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}): Promise<Network> {
+  await initBackend();
   const arch = architecture(config);
   if (options.stateDict) checkStateDict(options.stateDict, arch, options.source ?? 'the state dict');
   const { stateDict } = options;

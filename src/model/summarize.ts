@@ -55,7 +55,7 @@ export interface SummarizeOptions {
 export async function summarize(config: NetworkConfig, options: SummarizeOptions = {}): Promise<Summary> {
   await initBackend();
   let start = performance.now();
-  const network = buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' });
+  const network = await buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' });
   const buildMs = performance.now() - start;
   const calls: LeafCall[] = [];
   let forwardMs: number;

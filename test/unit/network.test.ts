@@ -20,7 +20,7 @@ for (const precision of ['fp32', 'fp16', 'bf16'] as const) {
     await initBackend();
     const ref = tinyReference();
     const stateDict = readSafetensors(fixture(`tiny_${precision}.safetensors`), `tiny_${precision}.safetensors`);
-    const network = buildNetwork(tinyConfig(), { stateDict });
+    const network = await buildNetwork(tinyConfig(), { stateDict });
     try {
       for (const [name, make] of Object.entries(INPUTS) as [keyof typeof INPUTS, () => Float32Array][]) {
         const input = tf.tensor4d(make(), [1, 3, 224, 224]);
@@ -42,7 +42,7 @@ test('every state-dict fixture (.pth zip, legacy, wrapped; safetensors) reproduc
   const ref = tinyReference();
   for (const file of ['tiny.pth', 'tiny_legacy.pth', 'tiny_wrapped.pth', 'tiny_fp32.safetensors']) {
     const { stateDict } = readWeights(fixture(file), file);
-    const network = buildNetwork(inferConfig(stateDict, file), { stateDict, source: file });
+    const network = await buildNetwork(inferConfig(stateDict, file), { stateDict, source: file });
     try {
       for (const [name, make] of Object.entries(INPUTS) as [keyof typeof INPUTS, () => Float32Array][]) {
         const input = tf.tensor4d(make(), [1, 3, 224, 224]);
@@ -63,20 +63,20 @@ test('the architecture of the tiny checkpoint is inferred from its keys and shap
   assert.deepEqual(inferConfig(stateDict, 'tiny'), tinyConfig());
 });
 
-test('weights of another architecture: one error listing the shape mismatches and the expected configuration', () => {
+test('weights of another architecture: one error listing the shape mismatches and the expected configuration', async () => {
   const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
-  assert.throws(
+  await assert.rejects(
     () => buildNetwork({ ...tinyConfig(), groups: 2, widthPerGroup: 32 }, { stateDict, source: 'tiny_fp32.safetensors' }),
     (e: unknown) =>
       e instanceof WeightsError &&
       /do not fit .*groups 2, width per group 32/.test(e.message) &&
       /shape mismatches \(5\): layer1\.0\.conv2\.weight: file has \[8, 2, 3, 3\], the network expects \[8, 4, 3, 3\]/.test(e.message),
   );
-  assert.throws(
+  await assert.rejects(
     () => buildNetwork({ ...tinyConfig(), layers: [3, 1, 1, 1] }, { stateDict }),
     /missing keys \(\d+\): layer1\.2\.conv1\.weight/,
   );
-  assert.throws(() => buildNetwork({ ...tinyConfig(), layers: [1, 1, 1, 1] }, { stateDict }), /unexpected keys \(15\): layer1\.1\./);
+  await assert.rejects(() => buildNetwork({ ...tinyConfig(), layers: [1, 1, 1, 1] }, { stateDict }), /unexpected keys \(15\): layer1\.1\./);
 });
 
 test('summarizing 20 times in one process leaves tf.memory().numTensors where it started', async () => {
@@ -85,7 +85,7 @@ test('summarizing 20 times in one process leaves tf.memory().numTensors where it
   const before = tf.memory().numTensors;
   for (let i = 0; i < 20; i++) await summarize(i % 2 ? presetConfig('resnext50_32x4d') : tinyConfig());
   assert.equal(tf.memory().numTensors, before);
-  const network = buildNetwork(tinyConfig());
+  const network = await buildNetwork(tinyConfig());
   network.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
