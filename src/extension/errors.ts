@@ -35,11 +35,6 @@ export async function showError(error: unknown, what: string, log: vscode.LogOut
     if (action === 'Show Log') log.show(true);
     return action;
   }
-  if (kind === 'unavailable') {
-    log.warn(`${what}: ${message}`);
-    await vscode.window.showErrorMessage(message);
-    return undefined;
-  }
   log.error(`${what} failed (a bug): ${detail ?? message}`);
   const action = await vscode.window.showErrorMessage(
     `${what} failed unexpectedly: ${message}. This is a bug in ResNeXt Inspector.`,

@@ -1,6 +1,7 @@
 /** What every command needs, created once in activate() and passed in (no module-level singletons). */
 import * as vscode from 'vscode';
-import { WorkerHost, type WorkerJob, type WorkerResult } from './workerHost';
+import type { ReplyFor, WorkerJob } from '../shared/protocol';
+import { WorkerHost } from './workerHost';
 
 export interface Services {
   readonly context: vscode.ExtensionContext;
@@ -12,7 +13,7 @@ export interface Services {
  * Runs a worker job behind a cancellable progress notification (cancel terminates the worker) and logs what ran and
  * how long it took.
  */
-export async function runWithProgress(services: Services, title: string, job: WorkerJob): Promise<WorkerResult> {
+export async function runWithProgress<J extends WorkerJob>(services: Services, title: string, job: J): Promise<ReplyFor<J>> {
   const started = performance.now();
   const warm = services.worker.isRunning;
   services.log.info(`${title}: started (${warm ? 'warm' : 'cold'} worker)`);

@@ -10,7 +10,6 @@ import { formatSummary } from '../model/report';
 import { isWebviewMessage, isWebviewState, type ExportFormat, type HostMessage, type SummaryData, type WebviewMessage, type WebviewState } from '../shared/protocol';
 import { SUMMARY_VIEW_TYPE } from './commands';
 import { Disposable } from './disposable';
-import { toCoreSummary } from './summaryData';
 import { makeNonce, webviewHtml } from './webviewHtml';
 
 const EXTENSIONS: Record<ExportFormat, { ext: string; filter: string }> = {
@@ -132,7 +131,7 @@ export class SummaryPanel extends Disposable {
         this.post({ type: 'summary', summary: this.summary });
         return '';
       case 'copyMarkdown':
-        await vscode.env.clipboard.writeText(formatSummary(toCoreSummary(this.summary), 'markdown'));
+        await vscode.env.clipboard.writeText(formatSummary(this.summary, 'markdown'));
         this.log.info(`copied the ${this.summary.model} summary as Markdown`);
         return 'Copied as Markdown';
       case 'export':
@@ -154,7 +153,7 @@ export class SummaryPanel extends Disposable {
         ...(folder && { defaultUri: vscode.Uri.joinPath(folder, fileName) }),
       }));
     if (!uri) return '';
-    const text = formatSummary(toCoreSummary(this.summary), format);
+    const text = formatSummary(this.summary, format);
     if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, text, 'utf8');
     else await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     this.log.info(`exported the ${this.summary.model} summary as ${filter} to ${uri.toString(true)}`);

@@ -11,9 +11,7 @@ import { ConfigError } from '../model/errors';
 import { formatComparison } from '../model/report/compare';
 import { inferConfig } from '../model/weights/infer';
 import { summarize } from '../model/summarize';
-import type { NetworkConfig, StageDepths } from '../model/config';
-import { isWorkerRequest, type ConfigData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
-import { toComparisonData, toEquivalenceData, toSummaryData } from './summaryData';
+import { isWorkerRequest, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
 import { readWeightsFile } from '../model/weights/load';
@@ -29,19 +27,16 @@ const post = (message: WorkerResponse): void => port.postMessage(message);
 /** The last classifier built, kept while the worker is warm: a second image with the same weights skips the load. */
 let warm: { readonly key: string; readonly classifier: Classifier } | undefined;
 
-function networkConfig(data: ConfigData): NetworkConfig {
-  return { ...data, layers: [...data.layers] as unknown as StageDepths };
-}
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   switch (request.type) {
     case 'summarize': {
-      const config = networkConfig(request.config);
+      const config = request.config;
       // The host validated already; validate again because the worker must never trust what it is sent.
       checkedArchitecture(config);
       post({ type: 'progress', id: request.id, message: `Building and tracing ${request.model} (1×3×${config.inputHeightPx}×${config.inputWidthPx})…` });
       const summary = await summarize(config, { model: request.model });
-      return { type: 'summary', id: request.id, summary: toSummaryData(summary) };
+      return { type: 'summary', id: request.id, summary };
     }
     case 'summarizeCheckpoint': {
       post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
@@ -49,7 +44,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const config = inferConfig(stateDict, request.path);
       post({ type: 'progress', id: request.id, message: `Tracing the ${format} checkpoint's architecture…` });
       const summary = await summarize(config, { stateDict, weightsSource: request.path });
-      return { type: 'summary', id: request.id, summary: toSummaryData(summary) };
+      return { type: 'summary', id: request.id, summary };
     }
     case 'classify': {
       const weights = await resolveWeights(parseWeightsSpec(request.weights), {
@@ -100,19 +95,19 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       post({ type: 'progress', id: request.id, message: `Tracing ${entries.map((e) => e.model).join(', ')}…` });
       const comparison = await compare(entries);
       const markdown = formatComparison(comparison, 'markdown', { title: preset.title, description: preset.description });
-      return { type: 'comparison', id: request.id, comparison: toComparisonData(comparison), markdown };
+      return { type: 'comparison', id: request.id, comparison, markdown };
     }
     case 'compareEntries': {
-      const entries = request.entries.map((e) => ({ model: e.model, config: networkConfig(e.config) }));
+      const entries = request.entries.map((e) => ({ model: e.model, config: e.config }));
       post({ type: 'progress', id: request.id, message: `Tracing ${entries.map((e) => e.model).join(', ')}…` });
       const comparison = await compare(entries);
-      return { type: 'comparison', id: request.id, comparison: toComparisonData(comparison), markdown: formatComparison(comparison, 'markdown') };
+      return { type: 'comparison', id: request.id, comparison, markdown: formatComparison(comparison, 'markdown') };
     }
     case 'equivalence': {
-      const config = networkConfig(request.config);
+      const config = request.config;
       post({ type: 'progress', id: request.id, message: `Computing ${request.model} ${request.block} in three forms…` });
       const result = await checkEquivalence(config, { model: request.model, block: request.block });
-      return { type: 'equivalence', id: request.id, result: toEquivalenceData(result) };
+      return { type: 'equivalence', id: request.id, result };
     }
   }
 }

@@ -6,11 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
-import { isWorkerResponse, type ErrorKind, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+import { isWorkerResponse, REPLY_TYPE, type ErrorKind, type ReplyFor, type WorkerJob, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type WorkerJob = DistributiveOmit<WorkerRequest, 'id'>;
-export type WorkerResult = Exclude<WorkerResponse, { type: 'progress' } | { type: 'error' }>;
+type WorkerResult = Exclude<WorkerResponse, { type: 'progress' } | { type: 'error' }>;
 
 /** An error reply from the worker (or the worker's death), with the protocol's kind. */
 export class WorkerError extends Error {
@@ -28,6 +26,9 @@ export class CancelledError extends Error {
 }
 
 interface Pending {
+  /** The reply type the request must be answered with (REPLY_TYPE). */
+  readonly expects: WorkerResult['type'];
+  readonly request: WorkerJob['type'];
   readonly resolve: (result: WorkerResult) => void;
   readonly reject: (error: Error) => void;
   readonly onProgress?: (message: string) => void;
@@ -57,13 +58,14 @@ export class WorkerHost implements vscode.Disposable {
     return this.worker !== undefined;
   }
 
-  run(job: WorkerJob, options: RunOptions = {}): Promise<WorkerResult> {
+  /** Runs a request in the worker; the reply is typed by the request (and checked to be of that type). */
+  run<J extends WorkerJob>(job: J, options: RunOptions = {}): Promise<ReplyFor<J>> {
     if (this.disposed) return Promise.reject(new WorkerError('internal', 'the ResNeXt worker has been disposed'));
     if (options.token?.isCancellationRequested) return Promise.reject(new CancelledError());
     const id = this.nextId++;
     const worker = this.ensureWorker();
     this.clearIdleTimer();
-    return new Promise<WorkerResult>((resolve, reject) => {
+    return new Promise<ReplyFor<J>>((resolve, reject) => {
       const cancel = options.token?.onCancellationRequested(() => {
         this.log.info(`request ${id} (${job.type}) cancelled: terminating the worker`);
         this.terminate(new CancelledError());
@@ -72,7 +74,14 @@ export class WorkerHost implements vscode.Disposable {
         cancel?.dispose();
         f(value);
       };
-      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...(options.onProgress && { onProgress: options.onProgress }) });
+      this.pending.set(id, {
+        expects: REPLY_TYPE[job.type],
+        request: job.type,
+        // onMessage resolves only with a reply of type `expects`, which is ReplyFor<J>.
+        resolve: settle(resolve as (result: WorkerResult) => void),
+        reject: settle(reject),
+        ...(options.onProgress && { onProgress: options.onProgress }),
+      });
       worker.postMessage({ ...job, id } satisfies WorkerRequest);
     });
   }
@@ -110,7 +119,9 @@ export class WorkerHost implements vscode.Disposable {
     }
     this.pending.delete(message.id);
     if (message.type === 'error') pending.reject(new WorkerError(message.kind, message.message, message.stack));
-    else pending.resolve(message);
+    else if (message.type !== pending.expects) {
+      pending.reject(new WorkerError('internal', `the worker answered a ${pending.request} request with a ${message.type} reply`));
+    } else pending.resolve(message);
     if (this.pending.size === 0) this.startIdleTimer();
   }
 

@@ -10,45 +10,10 @@
  *   its three ReLU calls); params = total params · 4.
  */
 import { moduleParams, paramModules, type Architecture } from './architecture';
-import type { LeafCall, LeafType } from './network';
+import type { LeafCall } from './network';
 
-export interface LayerRow {
-  /** torchvision's module name, e.g. `layer1.0.conv2` (a ReLU module called three times per block appears three times). */
-  readonly name: string;
-  readonly type: LeafType;
-  readonly outputShape: readonly number[];
-  readonly params: number;
-  readonly macs: number;
-  /** Conv2d only. */
-  readonly groups?: number;
-  readonly kernel?: readonly [number, number];
-  readonly stride?: readonly [number, number];
-  /** The same layer with groups = 1 (equal to params / macs for everything that is not a grouped conv). */
-  readonly denseParams: number;
-  readonly denseMacs: number;
-}
-
-export interface Totals {
-  readonly params: number;
-  readonly trainableParams: number;
-  readonly macs: number;
-  readonly denseParams: number;
-  readonly denseMacs: number;
-  readonly inputSizeMiB: number;
-  readonly forwardBackwardSizeMiB: number;
-  readonly paramsSizeMiB: number;
-  readonly estimatedTotalSizeMiB: number;
-}
-
-export interface StageRow {
-  /** `stem` (conv1, bn1, relu, maxpool), `layer1` … `layer4`, `head` (avgpool, fc). */
-  readonly name: string;
-  readonly outputShape: readonly number[];
-  readonly params: number;
-  readonly macs: number;
-  readonly denseParams: number;
-  readonly denseMacs: number;
-}
+export type { LayerRow, StageRow, Totals } from '../shared/data';
+import type { LayerRow, StageRow, Totals } from '../shared/data';
 
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const BYTES_PER_FLOAT = 4;

@@ -9,30 +9,15 @@
 import { resolveConfig, checkedArchitecture } from './architecture';
 import type { NetworkConfig } from './config';
 import { ConfigError } from './errors';
-import type { StageRow, Totals } from './accounting';
-import { summarize, type SummaryConfig } from './summarize';
+import { summarize } from './summarize';
 
-export const COMPARE_SCHEMA = 'resnext-inspector/compare@1';
+export { COMPARE_SCHEMA, type ComparedModel, type Comparison } from '../shared/data';
+import { COMPARE_SCHEMA, type ComparedModel, type Comparison } from '../shared/data';
 
 export interface CompareEntry {
   /** Display name, e.g. `resnext50_32x4d` or `resnext50_8x14d`. */
   readonly model: string;
   readonly config: NetworkConfig;
-}
-
-export interface ComparedModel {
-  readonly model: string;
-  /** As in the summary JSON. */
-  readonly config: SummaryConfig;
-  /** The summary's totals. */
-  readonly totals: Totals;
-  /** The summary's stage rows: stem, layer1 … layer4, head. */
-  readonly stages: readonly StageRow[];
-}
-
-export interface Comparison {
-  readonly schema: typeof COMPARE_SCHEMA;
-  readonly models: readonly ComparedModel[];
 }
 
 /**

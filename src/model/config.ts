@@ -4,24 +4,8 @@
  */
 import { ConfigError } from './errors';
 
-export type StageDepths = readonly [number, number, number, number];
-
-export interface NetworkConfig {
-  /** Bottleneck blocks per stage (layer1..layer4). torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3] (152). */
-  readonly layers: StageDepths;
-  /** Cardinality C: groups of the 3x3 convolution in every Bottleneck. */
-  readonly groups: number;
-  /** Width per group d at base width 64. Bottleneck width = int(planes * widthPerGroup / 64) * groups. */
-  readonly widthPerGroup: number;
-  /** Stem channels; stage planes are baseWidth * [1, 2, 4, 8]. torchvision: 64. */
-  readonly baseWidth: number;
-  /** Outputs of the final Linear layer. ImageNet-1K: 1000. */
-  readonly numClasses: number;
-  /** Input height in pixels of the traced 1x3xHxW tensor. */
-  readonly inputHeightPx: number;
-  /** Input width in pixels. */
-  readonly inputWidthPx: number;
-}
+export type { NetworkConfig, StageDepths } from '../shared/data';
+import type { NetworkConfig, StageDepths } from '../shared/data';
 
 /** Block expansion of torchvision's Bottleneck: out channels = planes * 4. */
 export const EXPANSION = 4;

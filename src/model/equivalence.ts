@@ -39,7 +39,8 @@ import { groupedConv2d, groupedConvFilter } from './groupedConv';
 import { staticTrace } from './shapes';
 import { checkStateDict, type StateDict } from './weights/stateDict';
 
-export const EQUIVALENCE_SCHEMA = 'resnext-inspector/equivalence@1';
+export { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/data';
+import { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/data';
 /** Forms that agree to within this max abs difference are reported equivalent (float32 summation-order noise on
  * O(1) activations is ~1e-6). */
 export const EQUIVALENCE_TOLERANCE = 1e-4;
@@ -47,42 +48,6 @@ export const DEFAULT_BLOCK = 'layer1.0';
 
 export type Form = 'a' | 'b' | 'c';
 export const FORMS: readonly Form[] = ['a', 'b', 'c'];
-
-export interface FormOps {
-  /** Convolution kernels TF.js executed (the downsample conv included when the block has one). */
-  readonly convOps: number;
-  /** Multiply-adds of those kernels, from their filter and output shapes. */
-  readonly macs: number;
-  /** Every TF.js kernel executed (convolutions, adds, ReLUs, concat, reshapes, sums …). */
-  readonly kernels: number;
-}
-
-export interface Equivalence {
-  readonly schema: typeof EQUIVALENCE_SCHEMA;
-  readonly model: string;
-  /** `layer2.0` */
-  readonly block: string;
-  /** `random (seed 0)` or where the state dict came from. */
-  readonly weights: string;
-  /** Seed of the random input (and of the random weights when no state dict is given). */
-  readonly seed: number;
-  /** Cardinality C (= groups) and path width d (= bottleneck width / C). */
-  readonly cardinality: number;
-  readonly pathWidth: number;
-  /** NCHW: the block's input as it is inside the network at the configured input size, batch 1. */
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
-  /** The block's shortcut: the input itself, or torchvision's downsample (1x1 conv with the block's stride + BN). */
-  readonly shortcut: 'identity' | 'downsample';
-  /** Scale of the output, to read the differences against. */
-  readonly maxAbsOutput: number;
-  readonly maxAbsDiff: { readonly aVsC: number; readonly bVsC: number };
-  readonly meanAbsDiff: { readonly aVsC: number; readonly bVsC: number };
-  readonly ops: { readonly a: FormOps; readonly b: FormOps; readonly c: FormOps };
-  readonly tolerance: number;
-  /** Both max abs differences ≤ tolerance. */
-  readonly equivalent: boolean;
-}
 
 /**
  * A negative control: damage one path of form (a) or (b) so that the comparison must report a difference.

@@ -5,32 +5,11 @@
 import { initBackend, tf } from './tf';
 import { configName, type NetworkConfig } from './config';
 import { buildNetwork, type LeafCall } from './network';
-import { layerRows, stageRows, totals, type LayerRow, type StageRow, type Totals } from './accounting';
+import { layerRows, stageRows, totals } from './accounting';
 import type { StateDict } from './weights/stateDict';
 
-export const SUMMARY_SCHEMA = 'resnext-inspector/summary@1';
-
-export interface SummaryConfig {
-  readonly layers: readonly number[];
-  readonly groups: number;
-  readonly widthPerGroup: number;
-  readonly baseWidth: number;
-  readonly numClasses: number;
-  /** NCHW of the traced input. */
-  readonly inputShape: readonly [number, number, number, number];
-}
-
-export interface Summary {
-  readonly schema: typeof SUMMARY_SCHEMA;
-  readonly model: string;
-  readonly config: SummaryConfig;
-  readonly layers: readonly LayerRow[];
-  readonly stages: readonly StageRow[];
-  readonly totals: Totals;
-  /** Where the weights came from: absent for the shape trace (zero weights). */
-  readonly weights?: string;
-  readonly timingsMs: { readonly build: number; readonly forward: number };
-}
+export { SUMMARY_SCHEMA, type Summary, type SummaryConfig } from '../shared/data';
+import { SUMMARY_SCHEMA, type Summary, type SummaryConfig } from '../shared/data';
 
 export function summaryConfig(config: NetworkConfig): SummaryConfig {
   return {

@@ -51,7 +51,6 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
       cacheDir,
       baseUrl: settings.weightsDownloadBaseUrl,
     });
-    if (result.type !== 'classification') throw new Error(`the worker answered a classify request with '${result.type}'`);
     const c = result.result;
     const top = c.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`);
     services.log.info(

@@ -19,7 +19,9 @@ import { presetPickItems } from '../presetItems';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
 import { lastComparison, rememberComparison, showComparison } from '../reportPanels';
-import type { WorkerJob } from '../workerHost';
+import type { JobOf } from '../../shared/protocol';
+
+type CompareJob = JobOf<'compare' | 'compareEntries'>;
 
 interface CompareArgs {
   readonly comparison?: string;
@@ -38,7 +40,7 @@ function parseArgs(arg: unknown): CompareArgs | undefined {
 }
 
 /** Presets → a worker job; the configurations are validated here so a bad name fails before any tracing. */
-function presetsJob(presets: readonly string[]): WorkerJob {
+function presetsJob(presets: readonly string[]): CompareJob {
   if (presets.length < 2) throw new UserInputError(`a comparison needs at least two presets, got ${presets.length}`);
   try {
     return { type: 'compareEntries', entries: presets.map((p) => ({ model: p, config: resolveConfig(p).config })) };
@@ -50,7 +52,7 @@ function presetsJob(presets: readonly string[]): WorkerJob {
 
 export async function compareArchitecturesCommand(services: Services, arg?: unknown): Promise<ComparisonData | undefined> {
   const args = parseArgs(arg);
-  let job: WorkerJob | undefined;
+  let job: CompareJob | undefined;
   try {
     if (args?.comparison !== undefined) job = { type: 'compare', preset: args.comparison };
     else if (args?.presets !== undefined) job = presetsJob(args.presets);
@@ -62,7 +64,6 @@ export async function compareArchitecturesCommand(services: Services, arg?: unkn
   if (!job) return undefined;
   try {
     const result = await runWithProgress(services, 'Comparing architectures', job);
-    if (result.type !== 'comparison') throw new Error(`the worker answered a compare request with '${result.type}'`);
     services.log.info(`compared ${result.comparison.models.map((m) => m.model).join(', ')}`);
     if (args?.show !== false) showComparison(services.context, result.comparison, result.markdown);
     else rememberComparison(result.comparison, result.markdown);
@@ -75,7 +76,7 @@ export async function compareArchitecturesCommand(services: Services, arg?: unkn
 
 const CHOOSE_LABEL = 'Choose presets…';
 
-async function pickComparison(services: Services): Promise<WorkerJob | undefined> {
+async function pickComparison(services: Services): Promise<CompareJob | undefined> {
   // The built-in comparisons are defined in the core next to TF.js code, so the worker lists them; the quick pick
   // opens at once and fills in when it answers.
   const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { id?: string }>();
@@ -86,7 +87,6 @@ async function pickComparison(services: Services): Promise<WorkerJob | undefined
   pick.show();
   services.worker.run({ type: 'listComparisons' }).then(
     (result) => {
-      if (result.type !== 'comparisons') return;
       pick.items = [
         ...result.presets.map((p) => ({ label: p.title, detail: p.description, id: p.id })),
         { label: '', kind: vscode.QuickPickItemKind.Separator },

@@ -15,7 +15,7 @@ import { presetPickItems } from '../presetItems';
 import { showEquivalence } from '../reportPanels';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
-import type { WorkerJob } from '../workerHost';
+import type { JobOf } from '../../shared/protocol';
 
 /** The core's DEFAULT_BLOCK (src/model/equivalence.ts, not imported here: it loads TF.js). */
 const DEFAULT_BLOCK = 'layer1.0';
@@ -38,7 +38,7 @@ function parseArgs(arg: unknown): EquivalenceArgs | undefined {
 }
 
 /** The job for a preset and block, both checked here so that a bad name fails before the worker starts. */
-export function equivalenceJob(preset: string, block: string): WorkerJob {
+export function equivalenceJob(preset: string, block: string): JobOf<'equivalence'> {
   try {
     const { model, config } = resolveConfig(preset);
     const blocks = architecture(config).blocks.map((b) => b.name);
@@ -50,7 +50,7 @@ export function equivalenceJob(preset: string, block: string): WorkerJob {
   }
 }
 
-async function pick(): Promise<WorkerJob | undefined> {
+async function pick(): Promise<JobOf<'equivalence'> | undefined> {
   const catalog = presetCatalog();
   const items = presetPickItems(catalog, readSettings().defaultPreset).filter((i) => i.preset !== undefined);
   const preset = await vscode.window.showQuickPick(
@@ -76,7 +76,7 @@ async function pick(): Promise<WorkerJob | undefined> {
 
 export async function equivalenceCommand(services: Services, arg?: unknown): Promise<EquivalenceData | undefined> {
   const args = parseArgs(arg);
-  let job: WorkerJob | undefined;
+  let job: JobOf<'equivalence'> | undefined;
   try {
     job = args?.preset !== undefined ? equivalenceJob(args.preset, args.block ?? DEFAULT_BLOCK) : await pick();
   } catch (error) {
@@ -86,7 +86,6 @@ export async function equivalenceCommand(services: Services, arg?: unknown): Pro
   if (!job) return undefined;
   try {
     const result = await runWithProgress(services, 'Computing the three forms', job);
-    if (result.type !== 'equivalence') throw new Error(`the worker answered an equivalence request with '${result.type}'`);
     const e = result.result;
     services.log.info(`equivalence ${e.model} ${e.block}: max |Δ| a-c ${e.maxAbsDiff.aVsC}, b-c ${e.maxAbsDiff.bVsC}`);
     if (args?.show !== false) showEquivalence(services.context, e);
