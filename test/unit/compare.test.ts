@@ -13,6 +13,8 @@ import { checkEquivalence } from '../../src/model/equivalence';
 import { resolveSpec } from '../../src/cli/configSpec';
 import { compareCommand } from '../../src/cli/compare';
 import { UsageError } from '../../src/cli/args';
+import * as v from 'valibot';
+import { ComparisonSchema } from '../../src/shared/data';
 
 const int = (text: string): number => Number(text.replace(/,/g, ''));
 
@@ -95,8 +97,10 @@ test('differences are formatted with sign, thousands separators and two-decimal 
 
 test('the markdown report: every figure in its tables matches the JSON', async () => {
   const comparison = await sweep();
-  const json = JSON.parse(formatComparison(comparison, 'json')) as Comparison;
-  assert.deepEqual(json, JSON.parse(JSON.stringify(comparison)));
+  // The JSON follows the published schema (resnext-inspector/compare@1); the Markdown is checked against it below.
+  const json = v.parse(ComparisonSchema, JSON.parse(formatComparison(comparison, 'json')));
+  assert.deepEqual(json.models.map((m) => m.model), comparison.models.map((m) => m.model));
+  assert.equal(json.models.find((m) => m.model === 'resnext50_32x4d')?.totals.params, 25_028_904);
   const md = compareMarkdown(comparison, { title: COMPARISON_PRESETS['cardinality-sweep'].title });
   assert.match(md, /^## Cardinality sweep/);
   const ref = json.models[0]!;
