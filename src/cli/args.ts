@@ -3,7 +3,7 @@
  * Every mistake is a UsageError (exit code 2).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError } from '../model/errors';
+import { InputError, type FieldNames } from '../model/errors';
 import type { ConfigOverrides } from '../model/architecture';
 import { LIMITS } from '../model/config';
 
@@ -19,6 +19,16 @@ export const CONFIG_OPTIONS = {
   'num-classes': { type: 'string' },
   input: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** How the CLI names each configuration field in a core error: by its flag. */
+export const FLAG_FIELD_NAMES: FieldNames = {
+  layers: '--layers',
+  groups: '--groups',
+  widthPerGroup: '--width-per-group',
+  baseWidth: '--base-width',
+  numClasses: '--num-classes',
+  input: '--input',
+};
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   command: string,

@@ -11,10 +11,19 @@
  */
 import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import type { NetworkConfig } from '../model/config';
-import { ConfigError } from '../model/errors';
+import { ConfigError, type FieldNames } from '../model/errors';
 import { CONFIG_OPTIONS, configOverrides, UsageError } from './args';
 
 const SPEC_KEYS = Object.keys(CONFIG_OPTIONS).map((flag) => flag.replace(/-/g, '_'));
+/** How a configuration spec (`preset:key=value,…`) names each field in a core error: by its key. */
+const SPEC_FIELD_NAMES: FieldNames = {
+  layers: 'layers',
+  groups: 'groups',
+  widthPerGroup: 'width_per_group',
+  baseWidth: 'base_width',
+  numClasses: 'num_classes',
+  input: 'input',
+};
 export const SPEC_EXAMPLE = 'resnext50_32x4d:groups=8,width_per_group=14';
 
 /** Rewrites a flag-oriented message ("--width-per-group must be …") for a key in a spec ("width_per_group must be …"). */
@@ -79,7 +88,7 @@ export function resolveSpec(spec: string, common: ConfigOverrides = {}): { model
     return resolveConfig(preset, { ...defined(common), ...defined(overrides) });
   } catch (error) {
     // A bare preset name's error ("unknown preset …; accepted presets: …") already says everything.
-    if (error instanceof ConfigError && spec !== preset) throw new ConfigError(`configuration '${spec}': ${asKeys(error.message)}`);
+    if (error instanceof ConfigError && spec !== preset) throw new ConfigError(`configuration '${spec}': ${error.worded(SPEC_FIELD_NAMES)}`);
     throw error;
   }
 }

@@ -3,7 +3,8 @@
  * was wrong and what is accepted), 1 internal error. JSON goes to stdout only.
  */
 import * as v8 from 'node:v8';
-import { isInputError } from '../model/errors';
+import { ConfigError, isInputError } from '../model/errors';
+import { FLAG_FIELD_NAMES } from './args';
 import { resolveConfig } from '../model/architecture';
 import { PRESET_NAMES } from '../model/config';
 import { readWeightsFile } from '../model/weights/load';
@@ -109,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (isInputError(error)) {
-      process.stderr.write(`resnext: ${error.message}\n`);
+      process.stderr.write(`resnext: ${error instanceof ConfigError ? error.worded(FLAG_FIELD_NAMES) : error.message}\n`);
       return process.exitCode === 130 ? 130 : 2; // 130: interrupted (Ctrl-C) during a download
     }
     const detail = error instanceof Error ? (process.env.RESNEXT_DEBUG ? error.stack : error.message) : String(error);

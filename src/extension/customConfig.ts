@@ -79,7 +79,7 @@ export function resolveCustom(base: PresetName | string, config: Partial<Network
   try {
     return resolveConfig(base, { ...config, ...(config.layers && { layers: [...config.layers] }) });
   } catch (error) {
-    if (isInputError(error)) return { error: capitalize(withoutCliFlags(error.message)) };
+    if (isInputError(error)) return { error: capitalize(error.message) };
     throw error;
   }
 }
@@ -92,11 +92,5 @@ export function validateField(base: PresetName, config: NetworkConfig, key: Fiel
   return 'error' in resolved ? resolved.error : undefined;
 }
 
-/** The core words its hints for the CLI ("raise --width-per-group"); in the input boxes the fields have names. */
-function withoutCliFlags(message: string): string {
-  return message
-    .replace(/ \(e\.g\. --layers ([\d,]+)\)/g, ' (e.g. $1)')
-    .replace(/--([a-z]+(?:-[a-z]+)*)/g, (_, flag: string) => flag.replace(/-/g, ' '));
-}
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -30,7 +30,7 @@ export async function compare(entries: readonly CompareEntry[]): Promise<Compari
     try {
       checkedArchitecture(entry.config);
     } catch (error) {
-      if (error instanceof ConfigError) throw new ConfigError(`${entry.model}: ${error.message}`);
+      if (error instanceof ConfigError) throw new ConfigError(`${entry.model}: ${error.template}`);
       throw error;
     }
   }

@@ -175,7 +175,7 @@ export function checkGroupedWidth(stage: string, width: number, groups: number, 
   if (width <= 0) {
     const formula = planes !== undefined && widthPerGroup !== undefined ? `int(${planes} * ${widthPerGroup} / 64) * ${groups} = 0` : `${width}`;
     throw new ConfigError(
-      `the bottleneck width of ${stage} comes out 0 (${formula}); raise --width-per-group or --base-width so that planes * width_per_group >= 64`,
+      `the bottleneck width of ${stage} comes out 0 (${formula}); raise {widthPerGroup} or {baseWidth} so that planes * width_per_group >= 64`,
     );
   }
   if (width % groups !== 0) {
@@ -187,16 +187,16 @@ export function checkGroupedWidth(stage: string, width: number, groups: number, 
 export function validateConfig(config: NetworkConfig): void {
   if (!Array.isArray(config.layers) || config.layers.length !== 4) {
     throw new ConfigError(
-      `layers must be 4 positive whole numbers (blocks in layer1..layer4, e.g. 3,4,6,3), got ${JSON.stringify(config.layers)}`,
+      `{layers} must be 4 positive whole numbers (blocks in layer1..layer4, e.g. 3,4,6,3), got ${JSON.stringify(config.layers)}`,
     );
   }
   config.layers.forEach((n, i) =>
-    requireInteger(`layers[${i}] (blocks in layer${i + 1})`, n, LIMITS.blocksPerStage, ' (e.g. --layers 3,4,6,3)'),
+    requireInteger(`{layers}[${i}] (blocks in layer${i + 1})`, n, LIMITS.blocksPerStage, ' (e.g. 3,4,6,3)'),
   );
-  requireInteger('groups', config.groups, LIMITS.groups, '');
-  requireInteger('width per group', config.widthPerGroup, LIMITS.widthPerGroup, '');
-  requireInteger('base width', config.baseWidth, LIMITS.baseWidth, ' (torchvision: 64)');
-  requireInteger('num classes', config.numClasses, LIMITS.numClasses, '');
+  requireInteger('{groups}', config.groups, LIMITS.groups, '');
+  requireInteger('{widthPerGroup}', config.widthPerGroup, LIMITS.widthPerGroup, '');
+  requireInteger('{baseWidth}', config.baseWidth, LIMITS.baseWidth, ' (torchvision: 64)');
+  requireInteger('{numClasses}', config.numClasses, LIMITS.numClasses, '');
   requireInteger('input height', config.inputHeightPx, LIMITS.inputSizePx, ' pixels');
   requireInteger('input width', config.inputWidthPx, LIMITS.inputSizePx, ' pixels');
   const plan = stagePlans(config);

@@ -7,9 +7,40 @@ export class InputError extends Error {
   override readonly name: string = 'InputError';
 }
 
-/** An invalid network configuration (preset name, layers, groups, widths, classes, input size). */
+/** The configuration fields an error can name; each front end names them its own way (a flag, a key, an input box). */
+export const CONFIG_FIELDS = ['layers', 'groups', 'widthPerGroup', 'baseWidth', 'numClasses', 'input'] as const;
+export type ConfigField = (typeof CONFIG_FIELDS)[number];
+export type FieldNames = Readonly<Record<ConfigField, string>>;
+
+/** The fields in plain words: the default wording of a ConfigError's message. */
+export const PLAIN_FIELD_NAMES: FieldNames = {
+  layers: 'layers',
+  groups: 'groups',
+  widthPerGroup: 'width per group',
+  baseWidth: 'base width',
+  numClasses: 'num classes',
+  input: 'input size',
+};
+
+const wordFields = (template: string, names: FieldNames): string =>
+  template.replace(/\{(\w+)\}/g, (whole, field: string) => ((CONFIG_FIELDS as readonly string[]).includes(field) ? names[field as ConfigField] : whole));
+
+/**
+ * An invalid network configuration (preset name, layers, groups, widths, classes, input size). Its `template` names
+ * fields as `{widthPerGroup}`; `message` words them plainly and `worded(names)` as a front end calls them, so the
+ * core never words a hint for one front end ("raise --width-per-group") that the others must rewrite.
+ */
 export class ConfigError extends InputError {
   override readonly name = 'ConfigError';
+  readonly template: string;
+  constructor(template: string) {
+    super(wordFields(template, PLAIN_FIELD_NAMES));
+    this.template = template;
+  }
+
+  worded(names: FieldNames): string {
+    return wordFields(this.template, names);
+  }
 }
 
 /** A weights file that cannot be read or does not fit the network. */

@@ -38,7 +38,6 @@ interface BlockWeights {
   readonly conv2: FusedConv;
   readonly conv3: FusedConv;
   readonly downsample?: FusedConv;
-  readonly specs: Architecture['blocks'][number];
 }
 
 /** Convolution followed by eval-mode BatchNorm as one conv with bias: w' = w·γ/√(var+ε), b' = β − μ·γ/√(var+ε). */
@@ -323,7 +322,6 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
     const stem = keep(fuseConv(arch.conv1, arch.bn1, get));
     const blocks = arch.blocks.map((b) => ({
       name: b.name,
-      specs: b,
       conv1: keep(fuseConv(b.conv1, b.bn1, get)),
       conv2: keep(fuseConv(b.conv2, b.bn2, get)),
       conv3: keep(fuseConv(b.conv3, b.bn3, get)),

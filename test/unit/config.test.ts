@@ -6,6 +6,7 @@ import { staticTrace } from '../../src/model/shapes';
 import { staticTotals } from '../../src/model/catalog';
 import { summarize, type Summary } from '../../src/model/summarize';
 import { ConfigError } from '../../src/model/errors';
+import { FLAG_FIELD_NAMES } from '../../src/cli/args';
 import { tinyConfig, tinyReference } from '../helpers';
 
 /** Published by torchvision (num_params; "GFLOPS" = conv + linear multiply-adds), see test/fixtures/torchvision_weights.json. */
@@ -165,4 +166,18 @@ test('custom configurations start from resnext50_32x4d and are named by what dif
   assert.equal(resolveConfig(undefined, { groups: 8, widthPerGroup: 14 }).model, 'resnext50_32x4d(groups=8 width_per_group=14)');
   assert.equal(resolveConfig('resnet50', { inputHeightPx: 320, inputWidthPx: 320 }).model, 'resnet50(input=320x320)');
   assert.equal(resolveConfig('resnet50').model, 'resnet50');
+});
+
+test('a ConfigError names fields once, worded by each front end (plain words, CLI flags, spec keys)', () => {
+  let error: unknown;
+  try {
+    validateConfig({ ...presetConfig('resnext50_32x4d'), baseWidth: 1 });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.match(error.template, /raise \{widthPerGroup\} or \{baseWidth\}/);
+  assert.match(error.message, /raise width per group or base width so that/);
+  assert.match(error.worded(FLAG_FIELD_NAMES), /raise --width-per-group or --base-width so that/);
+  assert.doesNotMatch(error.message, /--|\{/);
 });

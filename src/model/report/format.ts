@@ -17,7 +17,3 @@ export function formatSaving(actual: number, dense: number): string {
   if (dense <= actual || dense === 0) return '';
   return `${(100 * (1 - actual / dense)).toFixed(1)}%`;
 }
-
-export function savingFraction(actual: number, dense: number): number {
-  return dense === 0 ? 0 : 1 - actual / dense;
-}
