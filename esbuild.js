@@ -3,6 +3,7 @@
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
+const { copyThreadedRuntime, threadedNodeOptions } = require('./scripts/wasm-threads');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -38,12 +39,13 @@ function copyWasm() {
   for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
     fs.copyFileSync(path.join(source, file), path.join(dist, file));
   }
+  copyThreadedRuntime(dist);
 }
 
 async function main() {
   copyWasm();
   copyStatic();
-  const node = { platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'] };
+  const node = { platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], ...threadedNodeOptions };
   const builds = [
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
     build({ ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),

@@ -4,6 +4,7 @@
  */
 import * as v8 from 'node:v8';
 import { ConfigError, isInputError } from '../model/errors';
+import { MAX_THREADS, setThreads } from '../model/tf';
 import { FLAG_FIELD_NAMES } from './args';
 import { resolveConfig } from '../model/architecture';
 import { PRESET_NAMES } from '../model/config';
@@ -31,6 +32,7 @@ Usage:
 ${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
+--threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 `;
 
@@ -94,6 +96,33 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   equivalence: equivalenceCommand,
 };
 
+/**
+ * `--threads N` (any command that runs the network): TF.js's wasm thread count, 1–8; 0 or absent: the available
+ * cores. Taken out of the arguments before the command parses its own.
+ */
+export function takeThreadsOption(args: readonly string[]): { threads: number | undefined; args: string[] } {
+  const rest: string[] = [];
+  let threads: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const inline = arg.startsWith('--threads=') ? arg.slice('--threads='.length) : undefined;
+    if (arg !== '--threads' && inline === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    const text = inline ?? args[++i];
+    if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_THREADS) {
+      throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${text === undefined ? 'nothing' : `'${text}'`}`);
+    }
+    threads = Number(text);
+  }
+  return { threads, args: rest };
+}
+
 export async function main(argv: string[]): Promise<number> {
   // TurboFan-compile TF.js's wasm up front: the first forward pass otherwise runs baseline (Liftoff) code at about
   // half speed while the optimising tier catches up (see bench). Must happen before the backend compiles the module.
@@ -106,7 +135,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command '${command}'; accepted: ${Object.keys(COMMANDS).join(', ')} (see 'resnext --help')`);
-    await run(rest);
+    const { threads, args } = takeThreadsOption(rest);
+    setThreads(threads);
+    await run(args);
     return 0;
   } catch (error) {
     if (isInputError(error)) {

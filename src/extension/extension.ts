@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { Command, SUMMARY_VIEW_TYPE } from './commands';
 import type { Services } from './services';
 import { WorkerHost } from './workerHost';
+import { readSettings } from './settings';
 
 // The commands and the panel are loaded on first use: esbuild turns these dynamic imports into lazily evaluated
 // modules of the same bundle, so activation evaluates only this file, the worker host and the command ids.
@@ -42,7 +43,12 @@ export interface ResnextApi {
 export function activate(context: vscode.ExtensionContext): ResnextApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('ResNeXt', { log: true });
-  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
+  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log, () => readSettings().threads);
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('resnext.threads')) worker.restartWhenIdle();
+    }),
+  );
   const services: Services = { context, log, worker };
   context.subscriptions.push(
     log,

@@ -8,6 +8,13 @@ export interface Settings {
   readonly weightsDownloadBaseUrl: string;
   readonly topK: number;
   readonly defaultPreset: PresetName;
+  /** TF.js wasm threads for the worker: 1–8, 0 = the available cores. */
+  readonly threads: number;
+}
+
+/** The schema bounds it, but settings.json can hold anything: out-of-range values mean the default (0, all cores). */
+export function threadsSetting(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 8 ? value : 0;
 }
 
 export function readSettings(): Settings {
@@ -20,5 +27,6 @@ export function readSettings(): Settings {
     // The schema bounds topK, but settings.json can hold anything: clamp rather than fail.
     topK: Number.isInteger(topK) ? Math.min(Math.max(topK, 1), 1000) : 5,
     defaultPreset: isPresetName(preset) ? preset : DEFAULT_PRESET,
+    threads: threadsSetting(c.get<number>('threads', 0)),
   };
 }

@@ -3,7 +3,8 @@
  * one WorkerRequest at a time with plain JSON; the host cancels by terminating the thread. Bundled as dist/worker.js
  * next to the wasm binaries, where src/model/tf.ts finds them.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { backendInfo, setThreads } from '../model/tf';
 import { isInputError } from '../model/errors';
 import { checkedArchitecture } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
@@ -11,7 +12,7 @@ import { ConfigError } from '../model/errors';
 import { formatComparison } from '../model/report/compare';
 import { inferConfig } from '../model/weights/infer';
 import { summarize } from '../model/summarize';
-import { isWorkerRequest, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+import { isWorkerRequest, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
 import { readWeightsFile } from '../model/weights/load';
@@ -23,6 +24,17 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
 
 const post = (message: WorkerResponse): void => port.postMessage(message);
+
+// The thread count the host asked for (setting resnext.threads), then the backend started at once: nearly every
+// request needs it, and its start-up (~1 s of wasm compilation) overlaps the user's next step. The log says what ran.
+setThreads((workerData as Partial<WorkerData> | undefined)?.threads);
+backendInfo().then(
+  (info) => {
+    post({ type: 'log', level: 'info', message: `TensorFlow.js ${info.tfjsVersion}: ${info.backend} backend, SIMD ${info.simd ? 'on' : 'off'}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` });
+    if (info.note !== undefined) post({ type: 'log', level: 'warn', message: info.note });
+  },
+  (error: unknown) => post({ type: 'log', level: 'warn', message: `TensorFlow.js did not start: ${error instanceof Error ? error.message : String(error)}` }),
+);
 
 /** The last classifier built, kept while the worker is warm: a second image with the same weights skips the load. */
 let warm: { readonly key: string; readonly classifier: Classifier } | undefined;

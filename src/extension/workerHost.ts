@@ -6,9 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
-import { isWorkerResponse, REPLY_TYPE, type ErrorKind, type ReplyFor, type WorkerJob, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+import { isWorkerResponse, REPLY_TYPE, type ErrorKind, type ReplyFor, type WorkerJob, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 
-type WorkerResult = Exclude<WorkerResponse, { type: 'progress' } | { type: 'error' }>;
+type WorkerResult = Exclude<WorkerResponse, { type: 'progress' | 'error' | 'log' }>;
 
 /** An error reply from the worker (or the worker's death), with the protocol's kind. */
 export class WorkerError extends Error {
@@ -49,9 +49,19 @@ export class WorkerHost implements vscode.Disposable {
   constructor(
     private readonly workerPath: string,
     private readonly log: vscode.LogOutputChannel,
+    /** TF.js wasm threads for a new worker (0: the available cores), read when one starts. */
+    private readonly threads: () => number,
     /** How long an idle worker is kept warm. */
     private readonly idleMs = 5 * 60_000,
   ) {}
+
+  /** Ends an idle worker so that the next request starts one with the current settings (e.g. resnext.threads). */
+  restartWhenIdle(): void {
+    if (this.worker && this.pending.size === 0) {
+      this.log.info('settings changed: the worker will restart on the next request');
+      this.terminate(new CancelledError());
+    }
+  }
 
   /** Whether a worker thread is running now (warm). */
   get isRunning(): boolean {
@@ -89,8 +99,9 @@ export class WorkerHost implements vscode.Disposable {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const started = performance.now();
-    const worker = new Worker(this.workerPath);
-    this.log.info(`worker started (${this.workerPath})`);
+    const threads = this.threads();
+    const worker = new Worker(this.workerPath, { workerData: { threads } satisfies WorkerData });
+    this.log.info(`worker started (${this.workerPath}, threads: ${threads === 0 ? 'all available cores' : threads})`);
     worker.on('online', () => this.log.debug(`worker online after ${(performance.now() - started).toFixed(0)} ms`));
     worker.on('message', (message: unknown) => this.onMessage(message));
     worker.on('error', (error) => {
@@ -109,6 +120,11 @@ export class WorkerHost implements vscode.Disposable {
   private onMessage(message: unknown): void {
     if (!isWorkerResponse(message)) {
       this.log.error(`malformed message from the worker, ignored: ${JSON.stringify(message)?.slice(0, 300)}`);
+      return;
+    }
+    if (message.type === 'log') {
+      if (message.level === 'warn') this.log.warn(message.message);
+      else this.log.info(message.message);
       return;
     }
     const pending = this.pending.get(message.id);

@@ -103,6 +103,8 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('comparison'), id, comparison: ComparisonSchema, markdown: v.string() })),
   ro(v.object({ type: v.literal('equivalence'), id, result: EquivalenceSchema })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
+  /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
+  ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
 ]);
 export type WorkerResponse = v.InferOutput<typeof WorkerResponseSchema>;
 
@@ -115,7 +117,13 @@ export const REPLY_TYPE = {
   compare: 'comparison',
   compareEntries: 'comparison',
   equivalence: 'equivalence',
-} as const satisfies Record<WorkerRequest['type'], Exclude<WorkerResponse['type'], 'progress' | 'error'>>;
+} as const satisfies Record<WorkerRequest['type'], Exclude<WorkerResponse['type'], 'progress' | 'error' | 'log'>>;
+
+/** What the host gives a worker when it starts it (worker_threads' workerData). */
+export interface WorkerData {
+  /** TF.js wasm threads: 1–8, 0 = the available cores (setting resnext.threads). */
+  readonly threads: number;
+}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request as the host's callers write it; the host adds the id. */

@@ -112,6 +112,10 @@ const workerResponses = {
     { type: 'error', id: 2, kind: 'input', message: 'not a weights file' },
     { type: 'error', id: 2, kind: 'internal', message: 'boom', stack: 'Error: boom\n    at x' },
   ],
+  log: [
+    { type: 'log', level: 'info', message: 'TensorFlow.js 4.22.0: wasm backend, SIMD, 2 threads' },
+    { type: 'log', level: 'warn', message: '2 threads asked for, running on 1' },
+  ],
 } satisfies ByType<WorkerResponse>;
 
 test('every message type round-trips through JSON and structured clone and stays valid', () => {
@@ -203,6 +207,8 @@ test('malformed host, worker and summary messages are rejected', () => {
   const badResponses = [
     { type: 'error', id: 1, kind: 'fatal', message: 'x' },
     { type: 'error', id: 1, kind: 'unavailable', message: 'x' },
+    { type: 'log', level: 'debug', message: 'x' },
+    { type: 'log', level: 'info' },
     { type: 'error', id: 1, kind: 'input' },
     { type: 'classification', id: 1, result: { image: 'a', model: 'm', weights: 'w', top: [{ index: 1, label: 'x', probability: 2 }] } },
     { type: 'progress', id: 1 },
