@@ -27,7 +27,7 @@ test("the extension's worker: a classification as its very first request answers
     const reply = await new Promise<{ type: string; result?: { top: { index: number }[] }; message?: string }>((resolve, reject) => {
       worker.on('error', reject);
       worker.on('message', (m: { type: string }) => {
-        if (m.type !== 'progress') resolve(m);
+        if (m.type !== 'progress' && m.type !== 'log') resolve(m);
       });
       worker.postMessage({
         type: 'classify',
