@@ -5,6 +5,7 @@
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
@@ -203,6 +204,31 @@ async function hostEventLoop(): Promise<{ summaryMs: number; longestGapMs: numbe
   return { summaryMs: performance.now() - started, longestGapMs, ticks };
 }
 
+interface ThreadsResult {
+  threads: number;
+  note?: string;
+  firstMs: number;
+  warmMs: number;
+  minMs: number;
+}
+
+/** resnext50_32x4d's warm forward from a bundle (as the CLI and the extension run it) with 1 and with N threads. */
+async function threadScaling(model: string, threadCounts: number[]): Promise<ThreadsResult[]> {
+  const esbuild = await import('esbuild');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { copyThreadedRuntime, threadedNodeOptions } = require('../scripts/wasm-threads') as { copyThreadedRuntime: (dir: string) => void; threadedNodeOptions: object };
+  const dir = path.join(ROOT, 'bench', 'out');
+  const outfile = path.join(dir, 'forward-probe.js');
+  await esbuild.build({ entryPoints: [path.join(__dirname, 'forward-probe.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions });
+  copyThreadedRuntime(dir);
+  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
+  return threadCounts.map((threads) => {
+    const r = spawnSync(process.execPath, [outfile], { env: { ...process.env, THREADS: String(threads), MODEL: model }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`forward probe (${threads} threads) failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as ThreadsResult;
+  });
+}
+
 function cliCold(runs: number): { medianMs: number; minMs: number } {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -241,8 +267,9 @@ async function main(): Promise<void> {
   const weights = child<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }>(['--child-weights']);
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
+  const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -260,6 +287,11 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(line(r));
   console.log(`weights parsing (${weights.fileMB.toFixed(0)} MB checkpoint, resnext50_32x4d shapes, to float32 tensors): zip ${weights.zipMBps.toFixed(0)} MB/s, legacy ${weights.legacyMBps.toFixed(0)} MB/s, safetensors ${weights.safetensorsMBps.toFixed(0)} MB/s`);
   console.log(`warm classify of chelsea.jpg with resnext50_32x4d loaded: ${classify.warmMs.toFixed(0)} ms (decode + preprocess ${classify.decodePreprocessMs.toFixed(1)} ms)`);
+  const [one, many] = scaling as [ThreadsResult, ThreadsResult];
+  console.log(
+    `threads (bundled, resnext50_32x4d warm forward, median of 7): 1 thread ${f0(one.warmMs)} ms; ${many.threads} threads ${f0(many.warmMs)} ms` +
+      ` (${(one.warmMs / many.warmMs).toFixed(2)}× faster)${many.note ? `; ${many.note}` : ''}`,
+  );
   console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
   console.log(`cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`);
 }
