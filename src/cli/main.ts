@@ -20,6 +20,7 @@ import { checkWritable, emit } from './output';
 import { classifyCommand, CLASSIFY_USAGE } from './classify';
 import { compareCommand, COMPARE_SYNOPSIS } from './compare';
 import { equivalenceCommand, EQUIVALENCE_SYNOPSIS } from './equivalence';
+import { profileCommand, PROFILE_SYNOPSIS } from './profile';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -29,7 +30,7 @@ Usage:
                     [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
-${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}
+${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
 --threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
@@ -94,6 +95,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   classify: classifyCommand,
   compare: compareCommand,
   equivalence: equivalenceCommand,
+  profile: profileCommand,
 };
 
 /**

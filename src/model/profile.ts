@@ -1,0 +1,181 @@
+/**
+ * `resnext profile`: where a forward pass spends its time, layer by layer, on this engine.
+ *
+ * The wasm backend runs each op synchronously inside the call that issues it, so the time between two consecutive
+ * trace records (network.forward's TraceSink, called right after each module's op) is the time of the ops between
+ * them. conv + BatchNorm (+ ReLU) is one fused op: its time lands on the Conv2d row, and the BatchNorm2d/ReLU rows
+ * that follow it read ~0 ms. Each layer's time is the median over `runs` warm passes.
+ *
+ * Per layer, also: multiply-adds (the accounting's), bytes moved in float32 (weights + input + output activations;
+ * a convolution's input is taken as Cin × (Hout·stride) × (Wout·stride), exact up to padding rows), the achieved
+ * GMAC/s and the arithmetic intensity (MACs per byte). Two ceilings measured in the same run give the roofline: the
+ * GEMM rate of one large 1×1 convolution and the memory bandwidth of a large elementwise add.
+ */
+import { architecture, paramModules, type ConvModule } from './architecture';
+import { layerRows } from './accounting';
+import type { NetworkConfig } from './config';
+import { buildNetwork, type LeafCall } from './network';
+import { backendInfo, tf } from './tf';
+import type { StateDict } from './weights/stateDict';
+
+export const PROFILE_SCHEMA = 'resnext-inspector/profile@1';
+
+export interface ProfileLayer {
+  readonly name: string;
+  readonly type: string;
+  readonly outputShape: readonly number[];
+  /** Median over the runs of the time from the previous trace record to this one. */
+  readonly ms: number;
+  /** ms / the summed layer times. */
+  readonly share: number;
+  readonly macs: number;
+  readonly groups?: number;
+  /** float32 bytes read and written: weights + input + output activations. */
+  readonly bytes: number;
+  /** macs / ms, in GMAC/s (0 for layers without multiply-adds or without measurable time). */
+  readonly gmacPerSecond: number;
+  /** macs / bytes. */
+  readonly intensity: number;
+}
+
+export interface Profile {
+  readonly schema: typeof PROFILE_SCHEMA;
+  readonly model: string;
+  readonly threads: number;
+  readonly runs: number;
+  readonly inputShape: readonly [number, number, number, number];
+  /** Median of the measured forward passes (input to logits read back). */
+  readonly totalMs: number;
+  /** Sum of the per-layer medians: close to totalMs (the rest is the input transpose and reading the logits). */
+  readonly layersMs: number;
+  readonly layers: readonly ProfileLayer[];
+  /** The roofline's ceilings, measured in the same run. */
+  readonly peak: { readonly gemmGmacPerSecond: number; readonly memoryGBPerSecond: number };
+  readonly note: string;
+}
+
+export interface ProfileOptions {
+  readonly model: string;
+  readonly runs?: number;
+  readonly stateDict?: StateDict;
+  readonly weightsSource?: string;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const FLOAT_BYTES = 4;
+
+/** The rate of one large 1×1 convolution (56×56, 256→512): what dense layers can reach here. Best of 5. */
+async function gemmCeiling(): Promise<number> {
+  const x = tf.randomUniform([1, 56, 56, 256]) as tf.Tensor4D;
+  const w = tf.randomUniform([1, 1, 256, 512]) as tf.Tensor4D;
+  const macs = 56 * 56 * 256 * 512;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      const y = tf.conv2d(x, w, 1, 'valid');
+      await y.data();
+      times.push(performance.now() - t0);
+      y.dispose();
+    }
+  } finally {
+    x.dispose();
+    w.dispose();
+  }
+  return macs / (Math.min(...times.slice(1)) / 1000) / 1e9;
+}
+
+/** Bytes per second of a large elementwise add (two 32 MiB inputs, one output). Best of 5. */
+async function memoryCeiling(): Promise<number> {
+  const n = 8 * 2 ** 20;
+  const a = tf.fill([n], 1);
+  const b = tf.fill([n], 2);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      const y = tf.add(a, b);
+      await y.data();
+      times.push(performance.now() - t0);
+      y.dispose();
+    }
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+  return (3 * n * FLOAT_BYTES) / (Math.min(...times.slice(1)) / 1000) / 1e9;
+}
+
+/** Builds the network (zero weights unless a state dict is given), runs it `runs` times and times every layer. */
+export async function profile(config: NetworkConfig, options: ProfileOptions): Promise<Profile> {
+  const runs = Math.max(1, options.runs ?? 5);
+  const info = await backendInfo();
+  const network = await buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'random', seed: 0 });
+  const arch = architecture(config);
+  const convs = new Map(paramModules(arch).filter((m): m is ConvModule => m.type === 'Conv2d').map((m) => [m.name, m]));
+  const input = tf.randomUniform([1, 3, config.inputHeightPx, config.inputWidthPx], -2, 2) as tf.Tensor4D;
+  let calls: LeafCall[] = [];
+  const perCall: number[][] = [];
+  const totals: number[] = [];
+  try {
+    for (let run = -1; run < runs; run++) {
+      const runCalls: LeafCall[] = [];
+      const deltas: number[] = [];
+      const start = performance.now();
+      let last = start;
+      const logits = network.forward(input, (call) => {
+        const now = performance.now();
+        deltas.push(now - last);
+        last = now;
+        runCalls.push(call);
+      });
+      await logits.data();
+      logits.dispose();
+      if (run < 0) continue; // the first pass creates XNNPACK's operators: not a warm time
+      totals.push(performance.now() - start);
+      calls = runCalls;
+      deltas.forEach((ms, i) => (perCall[i] ??= []).push(ms));
+    }
+  } finally {
+    input.dispose();
+    network.dispose();
+  }
+  const gemm = await gemmCeiling();
+  const memory = await memoryCeiling();
+  const rows = layerRows(arch, calls);
+  // Block rows (type Bottleneck) are recorded right after the block's last ReLU: ~0 ms, and not layer rows.
+  const times = calls.map((call, i) => ({ call, ms: median(perCall[i] ?? []) })).filter((t) => t.call.type !== 'Bottleneck').map((t) => t.ms);
+  const layersMs = times.reduce((a, b) => a + b, 0);
+  const layers = rows.map((row, i): ProfileLayer => {
+    const ms = times[i]!;
+    const conv = convs.get(row.name);
+    const outputElements = numel(row.outputShape);
+    const inputElements = conv && row.outputShape.length === 4 ? conv.inChannels * row.outputShape[2]! * conv.stride * row.outputShape[3]! * conv.stride : outputElements;
+    const bytes = (row.params + inputElements + outputElements) * FLOAT_BYTES;
+    return {
+      name: row.name,
+      type: row.type,
+      outputShape: row.outputShape,
+      ms,
+      share: layersMs > 0 ? ms / layersMs : 0,
+      macs: row.macs,
+      ...(row.groups !== undefined && { groups: row.groups }),
+      bytes,
+      gmacPerSecond: row.macs > 0 && ms > 0 ? row.macs / (ms / 1000) / 1e9 : 0,
+      intensity: row.macs / bytes,
+    };
+  });
+  return {
+    schema: PROFILE_SCHEMA,
+    model: options.model,
+    threads: info.threads,
+    runs,
+    inputShape: [1, 3, config.inputHeightPx, config.inputWidthPx],
+    totalMs: median(totals),
+    layersMs,
+    layers,
+    peak: { gemmGmacPerSecond: gemm, memoryGBPerSecond: memory },
+    note: 'conv + BatchNorm + ReLU run as one fused op: its time is on the Conv2d row, and the BatchNorm2d/ReLU rows after it read ~0 ms',
+  };
+}
