@@ -65,46 +65,42 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const FLOAT_BYTES = 4;
 
-/** The rate of one large 1×1 convolution (56×56, 256→512): what dense layers can reach here. Best of 5. */
+/** The fastest of 5 runs of `op` (after one warm-up), its result read back and disposed each time; ms. */
+async function fastestMs(op: () => tf.Tensor): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const y = op();
+    await y.data();
+    times.push(performance.now() - t0);
+    y.dispose();
+  }
+  return Math.min(...times.slice(1));
+}
+
+/** The rate of one large 1×1 convolution (56×56, 256→512): what dense layers can reach here, in GMAC/s. */
 async function gemmCeiling(): Promise<number> {
   const x = tf.randomUniform([1, 56, 56, 256]) as tf.Tensor4D;
   const w = tf.randomUniform([1, 1, 256, 512]) as tf.Tensor4D;
-  const macs = 56 * 56 * 256 * 512;
-  const times: number[] = [];
   try {
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      const y = tf.conv2d(x, w, 1, 'valid');
-      await y.data();
-      times.push(performance.now() - t0);
-      y.dispose();
-    }
+    return (56 * 56 * 256 * 512) / (await fastestMs(() => tf.conv2d(x, w, 1, 'valid'))) / 1e6;
   } finally {
     x.dispose();
     w.dispose();
   }
-  return macs / (Math.min(...times.slice(1)) / 1000) / 1e9;
 }
 
-/** Bytes per second of a large elementwise add (two 32 MiB inputs, one output). Best of 5. */
+/** Bytes per second of a large elementwise add (two 32 MiB inputs, one output), in GB/s. */
 async function memoryCeiling(): Promise<number> {
   const n = 8 * 2 ** 20;
   const a = tf.fill([n], 1);
   const b = tf.fill([n], 2);
-  const times: number[] = [];
   try {
-    for (let i = 0; i < 6; i++) {
-      const t0 = performance.now();
-      const y = tf.add(a, b);
-      await y.data();
-      times.push(performance.now() - t0);
-      y.dispose();
-    }
+    return (3 * n * FLOAT_BYTES) / (await fastestMs(() => tf.add(a, b))) / 1e6;
   } finally {
     a.dispose();
     b.dispose();
   }
-  return (3 * n * FLOAT_BYTES) / (Math.min(...times.slice(1)) / 1000) / 1e9;
 }
 
 /** Builds the network (zero weights unless a state dict is given), runs it `runs` times and times every layer. */
