@@ -3,9 +3,7 @@
  * was wrong and what is accepted), 1 internal error. JSON goes to stdout only.
  */
 import * as v8 from 'node:v8';
-import { ConfigError, isInputError } from '../model/errors';
 import { MAX_THREADS, setThreads } from '../model/tf';
-import { FLAG_FIELD_NAMES } from './args';
 import { resolveConfig } from '../model/architecture';
 import { PRESET_NAMES } from '../model/config';
 import { readWeightsFile } from '../model/weights/load';
@@ -21,6 +19,8 @@ import { classifyCommand, CLASSIFY_USAGE } from './classify';
 import { compareCommand, COMPARE_SYNOPSIS } from './compare';
 import { equivalenceCommand, EQUIVALENCE_SYNOPSIS } from './equivalence';
 import { profileCommand, PROFILE_SYNOPSIS } from './profile';
+import { exitCodeFor } from './failure';
+import { scanCommand, SCAN_SYNOPSIS } from './scan';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -30,7 +30,7 @@ Usage:
                     [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
-${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}
+${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
 --threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
@@ -96,6 +96,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   compare: compareCommand,
   equivalence: equivalenceCommand,
   profile: profileCommand,
+  scan: scanCommand,
 };
 
 /**
@@ -142,12 +143,6 @@ export async function main(argv: string[]): Promise<number> {
     await run(args);
     return 0;
   } catch (error) {
-    if (isInputError(error)) {
-      process.stderr.write(`resnext: ${error instanceof ConfigError ? error.worded(FLAG_FIELD_NAMES) : error.message}\n`);
-      return process.exitCode === 130 ? 130 : 2; // 130: interrupted (Ctrl-C) during a download
-    }
-    const detail = error instanceof Error ? (process.env.RESNEXT_DEBUG ? error.stack : error.message) : String(error);
-    process.stderr.write(`resnext: internal error: ${detail}\nThis is a bug; please report it with the command line (set RESNEXT_DEBUG=1 for the stack trace).\n`);
-    return 1;
+    return exitCodeFor(error);
   }
 }

@@ -9,18 +9,10 @@ import { layerRows, stageRows, totals } from './accounting';
 import type { StateDict } from './weights/stateDict';
 
 export { SUMMARY_SCHEMA, type Summary, type SummaryConfig } from '../shared/data';
-import { SUMMARY_SCHEMA, type Summary, type SummaryConfig } from '../shared/data';
+import { SUMMARY_SCHEMA, type Summary } from '../shared/data';
+import { summaryConfig } from './summaryConfig';
 
-export function summaryConfig(config: NetworkConfig): SummaryConfig {
-  return {
-    layers: [...config.layers],
-    groups: config.groups,
-    widthPerGroup: config.widthPerGroup,
-    baseWidth: config.baseWidth,
-    numClasses: config.numClasses,
-    inputShape: [1, 3, config.inputHeightPx, config.inputWidthPx],
-  };
-}
+export { summaryConfig };
 
 export interface SummarizeOptions {
   /** Display name; defaults to the preset name or a description of the custom configuration. */

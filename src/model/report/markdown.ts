@@ -1,4 +1,5 @@
 /** Markdown for a pull request: the configuration, totals (torchsummary's lines included), stages, then every layer. */
+import type { StageRow } from '../accounting';
 import type { Summary } from '../summarize';
 import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
 
@@ -8,6 +9,23 @@ const row = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | 
 
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
   return [row(header), `|${header.map((_, i) => (rightAligned.has(i) ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map(row)].join('\n');
+}
+
+/** The per-stage table (also the Python hover's): output shape, params, MACs, dense equivalents, grouped saving. */
+export function stagesMarkdownTable(stages: readonly StageRow[]): string {
+  return markdownTable(
+    ['Stage', 'Output shape', 'Params', 'MACs', 'Dense params', 'Dense MACs', 'Saving (params / MACs)'],
+    stages.map((s) => [
+      s.name,
+      formatShape(s.outputShape),
+      formatInt(s.params),
+      formatInt(s.macs),
+      formatInt(s.denseParams),
+      formatInt(s.denseMacs),
+      s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
+    ]),
+    new Set([2, 3, 4, 5, 6]),
+  );
 }
 
 export function summaryMarkdown(summary: Summary): string {
@@ -37,19 +55,7 @@ export function summaryMarkdown(summary: Summary): string {
     '',
     '### Stages',
     '',
-    markdownTable(
-      ['Stage', 'Output shape', 'Params', 'MACs', 'Dense params', 'Dense MACs', 'Saving (params / MACs)'],
-      summary.stages.map((s) => [
-        s.name,
-        formatShape(s.outputShape),
-        formatInt(s.params),
-        formatInt(s.macs),
-        formatInt(s.denseParams),
-        formatInt(s.denseMacs),
-        s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
-      ]),
-      new Set([2, 3, 4, 5, 6]),
-    ),
+    stagesMarkdownTable(summary.stages),
     '',
     '### Layers',
     '',

@@ -1,0 +1,17 @@
+/**
+ * The configuration as the summary JSON states it (DESIGN §4). Kept apart from summarize.ts, which loads TF.js, so
+ * that the Python scanner and `resnext scan` report the same object without loading it.
+ */
+import type { NetworkConfig } from './config';
+import type { SummaryConfig } from '../shared/data';
+
+export function summaryConfig(config: NetworkConfig): SummaryConfig {
+  return {
+    layers: [...config.layers],
+    groups: config.groups,
+    widthPerGroup: config.widthPerGroup,
+    baseWidth: config.baseWidth,
+    numClasses: config.numClasses,
+    inputShape: [1, 3, config.inputHeightPx, config.inputWidthPx],
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * What a detection shows: its counts from the core's arithmetic accounting (shapes by convolution arithmetic, no
+ * network built, the same numbers as `summarize`), the CodeLens title, the hover's Markdown and the
+ * `resnext-inspector/scan@1` JSON. Pure: no vscode, no TF.js.
+ */
+import { layerRows, stageRows, totals, type StageRow, type Totals } from '../model/accounting';
+import { architecture } from '../model/architecture';
+import type { NetworkConfig } from '../model/config';
+import { stagesMarkdownTable } from '../model/report/markdown';
+import { formatInt, formatSaving, formatSi } from '../model/report/format';
+import { staticTrace } from '../model/shapes';
+import { summaryConfig } from '../model/summaryConfig';
+import type { SummaryConfig } from '../shared/data';
+import type { Detection } from './scan';
+
+export const SCAN_SCHEMA = 'resnext-inspector/scan@1';
+
+export interface StaticCounts {
+  readonly totals: Totals;
+  readonly stages: readonly StageRow[];
+}
+
+/** Totals and per-stage rows of a configuration, counted without TF.js. */
+export function staticCounts(config: NetworkConfig): StaticCounts {
+  const arch = architecture(config);
+  const calls = staticTrace(arch);
+  const rows = layerRows(arch, calls);
+  return { totals: totals(rows, calls, [1, 3, config.inputHeightPx, config.inputWidthPx]), stages: stageRows(rows) };
+}
+
+/** Depth as the papers count it for a Bottleneck network: 3 convs per block, the stem conv and the fc. */
+const depth = (config: NetworkConfig): number => 3 * config.layers.reduce((a, b) => a + b, 0) + 2;
+
+/** "ResNeXt-50 32x4d", "ResNet-101", "Wide ResNet-50-2"; a configuration off the presets says its widths. */
+export function displayName(config: NetworkConfig): string {
+  const d = depth(config);
+  if (config.groups === 1 && config.widthPerGroup === 64) return `ResNet-${d}`;
+  if (config.groups === 1 && config.widthPerGroup % 64 === 0) return `Wide ResNet-${d}-${config.widthPerGroup / 64}`;
+  return `ResNeXt-${d} ${config.groups}x${config.widthPerGroup}d`;
+}
+
+/** 25028904 → "25.03M" (the lens's compact form). */
+const compactParams = (n: number): string => formatSi(n).replace(' ', '');
+
+/** The configuration beyond the name: classes and input size when they are not ImageNet's 1000 and 224. */
+function qualifiers(config: NetworkConfig): string[] {
+  const out: string[] = [];
+  if (config.numClasses !== 1000) out.push(`${config.numClasses} classes`);
+  if (config.inputHeightPx !== 224 || config.inputWidthPx !== 224) out.push(`${config.inputHeightPx}×${config.inputWidthPx}`);
+  return out;
+}
+
+/** "ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %" */
+export function lensTitle(config: NetworkConfig, t: Totals): string {
+  const parts = [[displayName(config), ...qualifiers(config)].join(', '), `${compactParams(t.params)} params`, `${formatSi(t.macs)}MACs`];
+  const saving = formatSaving(t.params, t.denseParams);
+  if (saving !== '') parts.push(`grouped saves ${saving.replace('%', ' %')}`);
+  return parts.join(' · ');
+}
+
+/** The hover: what was recognised, the totals, and the per-stage table. */
+export function hoverMarkdown(d: Detection, counts: StaticCounts): string {
+  const c = d.config;
+  const t = counts.totals;
+  const lines = [
+    `**${displayName(c)}** — \`${d.model}\``,
+    '',
+    `layers ${c.layers.join(', ')} · groups ${c.groups} · width per group ${c.widthPerGroup} · ${c.numClasses} classes · input 1×3×${c.inputHeightPx}×${c.inputWidthPx}`,
+    '',
+    `${formatInt(t.params)} params · ${formatInt(t.macs)} MACs (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
+      (t.denseParams > t.params ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} params, ${formatSaving(t.macs, t.denseMacs)} MACs` : ''),
+    '',
+    stagesMarkdownTable(counts.stages),
+  ];
+  if (d.weights !== undefined) lines.push('', `Weights: \`${d.weights}\` (counts do not depend on them)`);
+  for (const note of d.notes) lines.push('', `*${note}*`);
+  return lines.join('\n');
+}
+
+export interface ScanModel {
+  readonly file: string;
+  readonly cell?: number;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly source: string;
+  readonly config: SummaryConfig;
+  readonly params: number;
+  readonly macs: number;
+}
+
+export interface ScanReport {
+  readonly schema: typeof SCAN_SCHEMA;
+  readonly models: readonly ScanModel[];
+}
+
+/** One `models[]` entry of the scan JSON. */
+export function scanModel(file: string, d: Detection & { readonly cell?: number }): ScanModel {
+  const { totals: t } = staticCounts(d.config);
+  return {
+    file,
+    ...(d.cell !== undefined ? { cell: d.cell } : {}),
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    source: d.source,
+    config: summaryConfig(d.config),
+    params: t.params,
+    macs: t.macs,
+  };
+}

@@ -1,0 +1,350 @@
+/**
+ * Finds the calls in Python source that build a ResNet-family network, with the configuration they build:
+ * - torchvision constructors (`models.resnext50_32x4d(num_classes=10)`) through every import form;
+ * - `torch.hub.load("pytorch/vision[:tag]", "<preset>", …)` (and facebookresearch/WSL-Images' names);
+ * - `timm.create_model("<name>[.<tag>]", num_classes=…)`;
+ * - classes with torchvision's ResNet signature, recognised by shape (a list or tuple of 4 positive ints, and
+ *   groups / width_per_group / num_classes by keyword or position), including classes defined in the file.
+ * The input size comes from a torchsummary/torchinfo `summary` call on the same variable, else 224.
+ * It parses with @lezer/python (error-tolerant), so comments and strings never count and a syntax error elsewhere
+ * does not stop it. Nothing is executed. No vscode, no TF.js: the extension host and `resnext scan` use it as is.
+ */
+import type { SyntaxNode } from '@lezer/common';
+import { parser } from '@lezer/python';
+import { resolveConfig, type ConfigOverrides } from '../model/architecture';
+import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
+import { isInputError } from '../model/errors';
+import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
+
+export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
+
+export interface Detection {
+  readonly kind: DetectionKind;
+  /** Offsets of the whole call and of its callee in the scanned text. */
+  readonly from: number;
+  readonly to: number;
+  readonly calleeFrom: number;
+  readonly calleeTo: number;
+  /** 1-based line and column of the call's first character, 1-based last line. */
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  /** The callee as written, e.g. `tvm.resnext50_32x4d`, `torch.hub.load`, `ResNeXt`. */
+  readonly source: string;
+  /** The preset name when the configuration is one, else a description relative to the nearest (configName). */
+  readonly model: string;
+  /** The preset the call names (constructors, hub, timm) or the preset of the same shape, if any. */
+  readonly preset?: PresetName;
+  readonly config: NetworkConfig;
+  /** The weights argument as written (`weights=…`, `pretrained=True`), if any. */
+  readonly weights?: string;
+  /** Arguments whose value could not be known and the default that was assumed instead. */
+  readonly notes: readonly string[];
+}
+
+export interface ScanProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface ScanResult {
+  readonly detections: readonly Detection[];
+  /** Calls recognised as a network whose configuration is not one the core can build (e.g. groups that do not divide). */
+  readonly problems: readonly ScanProblem[];
+}
+
+const TORCHVISION_MODULES = ['torchvision.models', 'torchvision.models.resnet'];
+const TORCHVISION_RESNET = new Set(TORCHVISION_MODULES.map((m) => `${m}.ResNet`));
+const HUB_LOAD = new Set(['torch.hub.load']);
+const TIMM_CREATE = new Set(['timm.create_model', 'timm.models.create_model', 'timm.models._factory.create_model']);
+const SUMMARY_FUNCTIONS = new Set(['torchsummary.summary', 'torchsummary.torchsummary.summary', 'torchinfo.summary', 'torchinfo.torchinfo.summary']);
+/** torchvision.models.resnet.ResNet.__init__ (torchvision 0.14+). */
+const TORCHVISION_SIGNATURE: readonly Param[] = ['block', 'layers', 'num_classes', 'zero_init_residual', 'groups', 'width_per_group', 'replace_stride_with_dilation', 'norm_layer'].map(
+  (name) => ({ name, star: '' }),
+);
+const GROUPS_NAMES = ['groups', 'cardinality'];
+const WIDTH_NAMES = ['width_per_group', 'bottleneck_width'];
+const CLASSES_NAMES = ['num_classes', 'n_classes'];
+const DEFAULT_INPUT_PX = 224;
+
+/**
+ * The preset a model name from timm or torch.hub means: the name itself, or (timm and WSL-Images spell the weakly
+ * supervised ResNeXts without or with `_wsl`) the other spelling. Goes through the core's preset list, so presets
+ * added there are found here.
+ */
+export function presetForModelName(name: string): PresetName | undefined {
+  if (isPresetName(name)) return name;
+  if (isPresetName(`${name}_wsl`)) return `${name}_wsl` as PresetName;
+  if (name.endsWith('_wsl') && isPresetName(name.slice(0, -4))) return name.slice(0, -4) as PresetName;
+  return undefined;
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function lineOf(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+const isInt = (v: Value | undefined): v is number => typeof v === 'number' && Number.isInteger(v);
+const isStageDepths = (v: Value | undefined): v is readonly number[] => Array.isArray(v) && v.length === 4 && v.every((n) => isInt(n) && n > 0);
+
+interface Found {
+  readonly kind: DetectionKind;
+  readonly preset?: PresetName;
+  readonly overrides: ConfigOverrides;
+  readonly weights?: string;
+  readonly notes: string[];
+}
+
+class Scanner {
+  private readonly ev: Evaluator;
+  private readonly starts: number[];
+  private readonly detections: Detection[] = [];
+  private readonly problems: ScanProblem[] = [];
+  private readonly qualifiedCache = new Map<SyntaxNode, string | undefined>();
+
+  constructor(private readonly source: string) {
+    const tree = parser.parse(source);
+    this.ev = new Evaluator(analyse(source, tree));
+    this.starts = lineStarts(source);
+  }
+
+  run(): ScanResult {
+    const { calls } = this.ev.analysis;
+    const summaries = calls.filter((c) => SUMMARY_FUNCTIONS.has(this.qualified(c.node.firstChild!, c.scope) ?? ''));
+    for (const call of calls) {
+      const found = this.recognise(call.node, call.scope);
+      if (!found) continue;
+      const input = this.inputSize(call.node, call.scope, summaries);
+      this.emit(call.node, found, input);
+    }
+    return { detections: this.detections, problems: this.problems };
+  }
+
+  private qualified(callee: SyntaxNode, scope: Scope): string | undefined {
+    if (!this.qualifiedCache.has(callee)) {
+      const v = this.ev.value(callee, scope);
+      this.qualifiedCache.set(callee, v instanceof Ref ? v.qualified : undefined);
+    }
+    return this.qualifiedCache.get(callee);
+  }
+
+  private recognise(call: SyntaxNode, scope: Scope): Found | undefined {
+    const callee = call.firstChild;
+    const argList = call.lastChild;
+    if (!callee || argList?.name !== 'ArgList' || callee === argList) return undefined;
+    const args = callArgs(this.source, argList);
+    const q = this.qualified(callee, scope);
+    if (q !== undefined) {
+      const dot = q.lastIndexOf('.');
+      const module = q.slice(0, dot);
+      const name = q.slice(dot + 1);
+      if (TORCHVISION_MODULES.includes(module) && isPresetName(name)) return this.constructorCall('torchvision', name, args, scope);
+      if (HUB_LOAD.has(q)) return this.hubCall(args, scope);
+      if (TIMM_CREATE.has(q)) return this.timmCall(args, scope);
+    }
+    return this.classCall(callee, q, args, scope);
+  }
+
+  /** `num_classes=` and `weights=`/`pretrained=` of a constructor-like call. */
+  private constructorCall(kind: DetectionKind, preset: PresetName, args: CallArgs, scope: Scope): Found {
+    const notes: string[] = [];
+    const overrides: { numClasses?: number } = {};
+    const classes = args.keywords.get('num_classes');
+    if (classes) {
+      const v = this.ev.value(classes, scope);
+      if (isInt(v)) overrides.numClasses = v;
+      else notes.push(`num_classes=${this.ev.text(classes)} is not a constant here; the preset's 1000 is assumed`);
+    }
+    const weightsNode = args.keywords.get('weights') ?? args.keywords.get('pretrained');
+    const weights = weightsNode ? `${this.ev.text(weightsNode.prevSibling!.prevSibling!)}=${this.ev.text(weightsNode)}` : undefined;
+    return { kind, preset, overrides, notes, ...(weights !== undefined ? { weights } : {}) };
+  }
+
+  private hubCall(args: CallArgs, scope: Scope): Found | undefined {
+    const repo = this.ev.value(args.positional[0] ?? args.keywords.get('repo_or_dir'), scope);
+    const model = this.ev.value(args.positional[1] ?? args.keywords.get('model'), scope);
+    const source = this.ev.value(args.keywords.get('source'), scope);
+    if (typeof repo !== 'string' || typeof model !== 'string' || source === 'local') return undefined;
+    const repoName = repo.split(':')[0]!.toLowerCase();
+    if (repoName !== 'pytorch/vision' && repoName !== 'facebookresearch/wsl-images') return undefined;
+    const preset = presetForModelName(model);
+    return preset ? this.constructorCall('hub', preset, args, scope) : undefined;
+  }
+
+  private timmCall(args: CallArgs, scope: Scope): Found | undefined {
+    const name = this.ev.value(args.positional[0] ?? args.keywords.get('model_name'), scope);
+    if (typeof name !== 'string') return undefined;
+    // "hf-hub:timm/resnext50_32x4d.a1h_in1k" and "timm/resnext50_32x4d.a1h_in1k" name the same model.
+    const bare = name.replace(/^hf[-_]hub:/, '').replace(/^timm\//, '');
+    const preset = presetForModelName(bare.split('.')[0]!);
+    return preset ? this.constructorCall('timm', preset, args, scope) : undefined;
+  }
+
+  /** A class called with torchvision's ResNet signature, recognised by its 4 stage depths. */
+  private classCall(callee: SyntaxNode, q: string | undefined, args: CallArgs, scope: Scope): Found | undefined {
+    const className = q?.slice(q.lastIndexOf('.') + 1) ?? '';
+    if (!/^[A-Z]/.test(className)) return undefined;
+    const local = this.ev.classOf(callee, scope);
+    const torchvision = q !== undefined && TORCHVISION_RESNET.has(q);
+    const signature = torchvision ? TORCHVISION_SIGNATURE : local ? this.signatureOf(local, new Set()) : undefined;
+    const looksLikeResNet = /resne/i.test(className);
+    // A class of the user's own counts when its name or its signature says ResNet (groups, width per group).
+    if (!torchvision && !looksLikeResNet && !(signature && signature.some((p) => GROUPS_NAMES.includes(p.name) || WIDTH_NAMES.includes(p.name)))) {
+      return undefined;
+    }
+    // Bind arguments to parameter names: the class's own __init__, torchvision's, or (unknown class) torchvision's
+    // when a block comes first, else only the depths by position.
+    const bound = new Map<string, { node: SyntaxNode; scope: Scope }>();
+    const firstIsDepths = isStageDepths(this.ev.value(args.positional[0], scope));
+    const params: readonly Param[] | undefined = signature ?? (firstIsDepths ? [{ name: 'layers', star: '' }] : TORCHVISION_SIGNATURE);
+    const positional = params.filter((p) => p.star === '');
+    args.positional.forEach((node, i) => {
+      const p = positional[i];
+      if (p) bound.set(p.name, { node, scope });
+    });
+    for (const [name, node] of args.keywords) bound.set(name, { node, scope });
+    if (local && signature) {
+      for (const p of signature) if (!bound.has(p.name) && p.defaultNode) bound.set(p.name, { node: p.defaultNode, scope: local.scope });
+    }
+    const valueOf = (names: readonly string[]): { name: string; value: Value | undefined; text: string } | undefined => {
+      for (const name of names) {
+        const b = bound.get(name);
+        if (b) return { name, value: this.ev.value(b.node, b.scope), text: this.ev.text(b.node) };
+      }
+      return undefined;
+    };
+    const block = bound.get('block');
+    if (block) {
+      const v = this.ev.value(block.node, block.scope);
+      if (v instanceof Ref && v.qualified.endsWith('BasicBlock')) return undefined;
+    }
+    // The stage depths: the `layers` argument, or whichever bound argument is 4 positive ints.
+    let layers: readonly number[] | undefined;
+    for (const [name, b] of bound) {
+      const v = this.ev.value(b.node, b.scope);
+      if (isStageDepths(v) && (layers === undefined || name === 'layers')) layers = v;
+    }
+    if (!layers) return undefined;
+    const notes: string[] = [];
+    const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { layers };
+    const fields = [
+      ['groups', GROUPS_NAMES, 1],
+      ['widthPerGroup', WIDTH_NAMES, 64],
+      ['numClasses', CLASSES_NAMES, 1000],
+    ] as const;
+    for (const [key, names, fallback] of fields) {
+      const found = valueOf(names);
+      if (found === undefined) overrides[key] = fallback;
+      else if (isInt(found.value)) overrides[key] = found.value;
+      else {
+        overrides[key] = fallback;
+        notes.push(`${found.name}=${found.text} is not a constant here; torchvision's default ${fallback} is assumed`);
+      }
+    }
+    if (args.spread) notes.push('the call passes *args/**kwargs, which are not read');
+    return { kind: 'class', overrides, notes };
+  }
+
+  /** __init__'s parameters of a class defined in the source, or inherited from its base (one defined here or torchvision's ResNet). */
+  private signatureOf(info: ClassInfo, seen: Set<ClassInfo>): readonly Param[] | undefined {
+    if (info.initParams) return info.initParams;
+    if (seen.has(info)) return undefined;
+    seen.add(info);
+    for (const base of info.bases) {
+      const q = this.qualified(base, info.scope);
+      if (q !== undefined && TORCHVISION_RESNET.has(q)) return TORCHVISION_SIGNATURE;
+      const local = this.ev.classOf(base, info.scope);
+      const inherited = local ? this.signatureOf(local, seen) : undefined;
+      if (inherited) return inherited;
+    }
+    return undefined;
+  }
+
+  /** H×W from `summary(model, (3, H, W))` (torchsummary) or `summary(model, input_size=(1, 3, H, W))` (torchinfo). */
+  private inputSize(call: SyntaxNode, scope: Scope, summaries: readonly { node: SyntaxNode; scope: Scope }[]): { h: number; w: number } | undefined {
+    const target = this.assignedName(call);
+    for (const s of summaries) {
+      if (s.node.from < call.from && !(s.node.from <= call.from && call.to <= s.node.to)) continue;
+      const args = callArgs(this.source, s.node.lastChild!);
+      const modelArg = args.positional[0] ?? args.keywords.get('model');
+      if (!modelArg) continue;
+      const direct = modelArg.from <= call.from && call.to <= modelArg.to;
+      const byName = target !== undefined && s.scope === scope && this.ev.text(modelArg).replace(/\s+/g, '') === target &&
+        !(modelArg.name === 'VariableName' && this.ev.reboundBetween(target, scope, call.from, s.node.from));
+      if (!direct && !byName) continue;
+      const size = this.ev.value(args.positional[1] ?? args.keywords.get('input_size'), s.scope, s.node.from);
+      const shape = Array.isArray(size) && size.length === 1 && Array.isArray(size[0]) ? (size[0] as readonly Value[]) : size;
+      if (Array.isArray(shape) && (shape.length === 3 || shape.length === 4) && shape.every(isInt) && shape[shape.length - 3] === 3) {
+        return { h: shape[shape.length - 2] as number, w: shape[shape.length - 1] as number };
+      }
+    }
+    return undefined;
+  }
+
+  /** `model = <call>` or `model = <call>.to(device).eval()` → "model" (attribute targets as written, e.g. "self.net"). */
+  private assignedName(call: SyntaxNode): string | undefined {
+    let node: SyntaxNode = call;
+    for (let parent = node.parent; parent; parent = node.parent) {
+      if ((parent.name === 'MemberExpression' || parent.name === 'CallExpression') && parent.firstChild?.from === node.from && parent.firstChild.to === node.to) {
+        node = parent;
+        continue;
+      }
+      break;
+    }
+    const statement = node.parent;
+    if (statement?.name !== 'AssignStatement' || node.prevSibling?.name !== 'AssignOp') return undefined;
+    const target = statement.firstChild;
+    if (!target || (target.name !== 'VariableName' && target.name !== 'MemberExpression') || target.nextSibling?.name !== 'AssignOp') return undefined;
+    return this.ev.text(target).replace(/\s+/g, '');
+  }
+
+  private emit(call: SyntaxNode, found: Found, input: { h: number; w: number } | undefined): void {
+    const callee = call.firstChild!;
+    const line = lineOf(this.starts, call.from);
+    const position = { line: line + 1, column: call.from - this.starts[line]! + 1 };
+    const overrides = { ...found.overrides, inputHeightPx: input?.h ?? DEFAULT_INPUT_PX, inputWidthPx: input?.w ?? DEFAULT_INPUT_PX };
+    let config: NetworkConfig;
+    try {
+      config = resolveConfig(found.preset, overrides).config;
+    } catch (error) {
+      if (!isInputError(error)) throw error;
+      this.problems.push({ ...position, message: `${this.ev.text(callee)}(…) builds a network the inspector cannot count: ${error.message}` });
+      return;
+    }
+    const model = configName(config);
+    const samePreset = found.preset ?? (isPresetName(model) ? model : undefined);
+    this.detections.push({
+      kind: found.kind,
+      from: call.from,
+      to: call.to,
+      calleeFrom: callee.from,
+      calleeTo: callee.to,
+      ...position,
+      endLine: lineOf(this.starts, call.to) + 1,
+      source: this.ev.text(callee),
+      model,
+      ...(samePreset !== undefined ? { preset: samePreset } : {}),
+      config,
+      ...(found.weights !== undefined ? { weights: found.weights } : {}),
+      notes: found.notes,
+    });
+  }
+}
+
+/** Every network-building call in a Python source text. Never throws on malformed Python. */
+export function scanPython(source: string): ScanResult {
+  return new Scanner(source).run();
+}
