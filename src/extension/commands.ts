@@ -6,6 +6,8 @@ export enum Command {
   CompareArchitectures = 'resnext.compareArchitectures',
   ExportReviewReport = 'resnext.exportReviewReport',
   Equivalence = 'resnext.equivalence',
+  /** A Python CodeLens's "Compare…" (needs the lens's configuration; hidden from the palette). */
+  CompareWith = 'resnext.compareWith',
 }
 
 /** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */

@@ -9,6 +9,7 @@ import { Command, SUMMARY_VIEW_TYPE } from './commands';
 import type { Services } from './services';
 import { WorkerHost } from './workerHost';
 import { readSettings } from './settings';
+import { registerPythonModels } from './codeLens';
 
 // The commands and the panel are loaded on first use: esbuild turns these dynamic imports into lazily evaluated
 // modules of the same bundle, so activation evaluates only this file, the worker host and the command ids.
@@ -18,6 +19,7 @@ const classifyImage = () => import('./commands/classifyImage');
 const compareArchitectures = () => import('./commands/compareArchitectures');
 const equivalence = () => import('./commands/equivalence');
 const summaryPanel = () => import('./summaryPanel');
+const compareWith = () => import('./commands/compareWith');
 
 /** Static imports are evaluated before this line: the bundle's evaluation ends here. */
 const moduleLoadEndMs = performance.now();
@@ -59,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),
     vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) => (await compareArchitectures()).exportReviewReportCommand(services, arg)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
+    vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
+    registerPythonModels(log),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(panel, context, log, state),
     }),

@@ -78,6 +78,51 @@ it('every contributed command is registered, and the manifest lists exactly the 
   assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(Command).sort());
 });
 
+/** A Python file in the workspace with a torchvision call on line 4 and a hand-written class on line 9. */
+const PYTHON_SOURCE = [
+  'import torchvision.models as tvm',
+  'from torchsummary import summary',
+  '',
+  'model = tvm.resnext50_32x4d(num_classes=10)',
+  'summary(model, (3, 160, 160))',
+  '# tvm.resnet50() in a comment is not a model',
+  'groups = 32',
+  'width_per_group = 4',
+  'net = ResNeXt([3, 4, 6, 3], num_classes=1000, groups=groups, width_per_group=width_per_group)',
+  '',
+].join('\n');
+
+async function lensesOf(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 10)) ?? [];
+  return lenses.filter((l) => l.command?.command.startsWith('resnext.') || /params/.test(l.command?.title ?? ''));
+}
+
+it('a Python file shows a lens over each model with its title and a hover with the stages, without the worker', async () => {
+  assert.ok(api);
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(workspace);
+  const file = path.join(workspace, 'train.py');
+  fs.writeFileSync(file, PYTHON_SOURCE);
+  const document = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(document);
+  const lenses = await lensesOf(document.uri);
+  assert.deepEqual(
+    lenses.map((l) => [l.range.start.line, l.command?.title]),
+    [
+      [3, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6 %'],
+      [3, 'Summarize'],
+      [3, 'Compare…'],
+      [8, 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %'],
+      [8, 'Summarize'],
+      [8, 'Compare…'],
+    ],
+  );
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(3, 14));
+  const markdown = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+  assert.match(markdown, /\| layer4 \| \[1, 2048, 5, 5\] \|/);
+  assert.equal(api.workerRunning(), false, 'the lenses and the hover are counted without the worker (TF.js not loaded)');
+});
+
 it('resnext.summarize resnext50_32x4d yields torchvision totals and shows the panel', async () => {
   assert.ok(api);
   const shown: string[] = [];
@@ -232,6 +277,68 @@ it('a corrupt image and a missing weights file give their errors, not an excepti
   assert.ok(errors.some((e) => /corrupt\.png/.test(e) && /PNG/.test(e)), errors.join(' | '));
   assert.ok(errors.some((e) => /cannot read the weights file .*no-such-weights\.pth: there is no file at this path/.test(e)), errors.join(' | '));
   note(`errors shown: ${errors.slice(-2).join(' | ')}`);
+});
+
+it('the Summarize lens opens the panel with that configuration (classes, input size); Compare… compares it', async () => {
+  assert.ok(api);
+  const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const document = await vscode.workspace.openTextDocument(path.join(workspace, 'train.py'));
+  const lenses = await lensesOf(document.uri);
+  const summarizeLens = lenses[1]!;
+  const shown: string[] = [];
+  const listener = api.onDidShowSummary((p) => shown.push(p.model));
+  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(summarizeLens.command!.command, ...(summarizeLens.command!.arguments ?? []));
+  listener.dispose();
+  assert.ok(summary);
+  assert.equal(summary.model, 'resnext50_32x4d(num_classes=10 input=160x160)');
+  assert.deepEqual(summary.config.inputShape, [1, 3, 160, 160]);
+  assert.equal(summary.config.numClasses, 10);
+  assert.equal(summary.totals.params, 23_000_394);
+  assert.equal(summary.totals.macs, 2_157_383_680);
+  assert.deepEqual(shown, [summary.model]);
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${summary.model}`), 10_000);
+  await vscode.window.tabGroups.close(tab);
+  const compare = lenses[2]!;
+  const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(compare.command!.command, { ...(compare.command!.arguments![0] as object), presets: ['resnet50'] });
+
+  assert.deepEqual(comparison?.models.map((m) => [m.model, m.totals.params]), [['resnext50_32x4d(num_classes=10 input=160x160)', 23_000_394], ['resnet50', 25_557_032]]);
+  const compareTab = await waitFor(() => webviewTab('resnext.compare'), 10_000);
+  await vscode.window.tabGroups.close(compareTab);
+});
+
+it('the lenses follow edits and the setting turns them off', async () => {
+  const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const document = await vscode.workspace.openTextDocument(path.join(workspace, 'train.py'));
+  const editor = await vscode.window.showTextDocument(document);
+  const line = document.lineAt(3);
+  await editor.edit((e) => e.replace(line.range, 'model = tvm.resnet101(num_classes=10)'));
+  const lenses = await lensesOf(document.uri);
+  assert.equal(lenses[0]?.command?.title, 'ResNet-101, 10 classes, 160×160 · 42.52M params · 3.98 GMACs');
+  const config = vscode.workspace.getConfiguration('resnext');
+  await config.update('codeLens.enabled', false, vscode.ConfigurationTarget.Global);
+  try {
+    assert.deepEqual(await lensesOf(document.uri), []);
+  } finally {
+    await config.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Global);
+  }
+  assert.equal((await lensesOf(document.uri)).length, 6);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
+it('notebook cells get lenses with the notebook\'s constants', async () => {
+  const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(path.join(FIXTURES, 'python', 'demo.ipynb')));
+  await vscode.window.showNotebookDocument(notebook);
+  const cell = notebook.cellAt(2);
+  const lenses = await lensesOf(cell.document.uri);
+  assert.deepEqual(
+    lenses.map((l) => [l.range.start.line, l.command?.title]),
+    [
+      [0, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6 %'],
+      [0, 'Summarize'],
+      [0, 'Compare…'],
+    ],
+  );
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 });
 
 export async function run(): Promise<void> {

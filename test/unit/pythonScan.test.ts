@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { presetConfig } from '../../src/model/config';
@@ -212,4 +213,15 @@ test('resnext scan (dist/cli.js): table, json, exit codes, and no TF.js loaded',
   r = run('scan', blog, '--format', 'csv');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--format 'csv' is not supported; accepted: table, json/);
+});
+
+test('the scanner, its counting and `resnext scan` bundle no TF.js; the extension host bundle carries the scanner', async () => {
+  const inputs = async (entry: string): Promise<string[]> => {
+    const r = await esbuild.build({ entryPoints: [path.join(ROOT, entry)], bundle: true, write: false, metafile: true, logLevel: 'silent', platform: 'node', format: 'cjs', external: ['vscode'] });
+    return Object.keys(r.metafile.inputs);
+  };
+  const tf = (list: string[]) => list.filter((i) => i.includes('@tensorflow') || /src\/model\/(tf|network|summarize)\.ts$/.test(i));
+  for (const entry of ['src/python/scan.ts', 'src/python/present.ts', 'src/python/notebook.ts', 'src/cli/scan.ts', 'src/extension/codeLens.ts']) assert.deepEqual(tf(await inputs(entry)), [], entry);
+  const host = await inputs('src/extension/extension.ts');
+  assert.ok(host.includes('src/python/scan.ts') && host.some((i) => i.includes('@lezer/python')));
 });

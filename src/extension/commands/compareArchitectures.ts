@@ -4,7 +4,8 @@
  * differences against the first, per-stage charts and table). "ResNeXt: Export Review Report…" saves the core's
  * Markdown report of the last comparison.
  * Automation: `executeCommand('resnext.compareArchitectures', { comparison: 'cardinality-sweep' })` or
- * `{ presets: ['resnet50', 'resnext50_32x4d'], show?: false }`; returns the comparison (plain JSON).
+ * `{ presets: ['resnet50', 'resnext50_32x4d'], show?: false }` or `{ entries: [{ model, config }, …] }` (configurations, e.g. from a
+ * Python CodeLens); returns the comparison (plain JSON).
  * `executeCommand('resnext.exportReviewReport', uri?)` writes there without asking; returns the Uri or undefined.
  */
 import * as fs from 'node:fs/promises';
@@ -13,6 +14,7 @@ import * as vscode from 'vscode';
 import { presetCatalog } from '../../model/catalog';
 import { resolveConfig } from '../../model/architecture';
 import { isInputError } from '../../model/errors';
+import type { NetworkConfig } from '../../model/config';
 import type { ComparisonData } from '../../shared/protocol';
 import { showError, UserInputError } from '../errors';
 import { presetPickItems } from '../presetItems';
@@ -26,6 +28,7 @@ type CompareJob = JobOf<'compare' | 'compareEntries'>;
 interface CompareArgs {
   readonly comparison?: string;
   readonly presets?: readonly string[];
+  readonly entries?: readonly { readonly model: string; readonly config: Partial<NetworkConfig> }[];
   readonly show?: boolean;
 }
 
@@ -35,8 +38,23 @@ function parseArgs(arg: unknown): CompareArgs | undefined {
   return {
     ...(typeof a.comparison === 'string' && { comparison: a.comparison }),
     ...(Array.isArray(a.presets) && a.presets.every((p) => typeof p === 'string') && { presets: a.presets as string[] }),
+    ...(Array.isArray(a.entries) && { entries: (a.entries as unknown[]).filter(isEntry) }),
     ...(typeof a.show === 'boolean' && { show: a.show }),
   };
+}
+
+const isEntry = (e: unknown): e is { model: string; config: Partial<NetworkConfig> } =>
+  typeof e === 'object' && e !== null && typeof (e as { model?: unknown }).model === 'string' && typeof (e as { config?: unknown }).config === 'object';
+
+/** Configurations → a worker job, each validated by the core (a preset's values fill in what an entry leaves out). */
+function entriesJob(entries: NonNullable<CompareArgs['entries']>): CompareJob {
+  if (entries.length < 2) throw new UserInputError(`a comparison needs at least two configurations, got ${entries.length}`);
+  try {
+    return { type: 'compareEntries', entries: entries.map((e) => ({ model: e.model, config: resolveConfig(undefined, { ...e.config }).config })) };
+  } catch (error) {
+    if (isInputError(error)) throw new UserInputError(error.message);
+    throw error;
+  }
 }
 
 /** Presets → a worker job; the configurations are validated here so a bad name fails before any tracing. */
@@ -56,6 +74,7 @@ export async function compareArchitecturesCommand(services: Services, arg?: unkn
   try {
     if (args?.comparison !== undefined) job = { type: 'compare', preset: args.comparison };
     else if (args?.presets !== undefined) job = presetsJob(args.presets);
+    else if (args?.entries !== undefined) job = entriesJob(args.entries);
     else job = await pickComparison(services);
   } catch (error) {
     void showError(error, 'ResNeXt: Compare Architectures', services.log);
