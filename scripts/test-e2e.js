@@ -63,6 +63,7 @@ function makeWorkspace(dir) {
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.png'), path.join(dir, 'cat.png'));
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'tiny.pth'), path.join(dir, 'tiny.pth'));
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'train.py'), path.join(dir, 'train.py'));
   fs.writeFileSync(path.join(dir, 'README.md'), '# A workspace for the ResNeXt Inspector UI test\n');
 }
 
@@ -414,6 +415,52 @@ async function main() {
       const count = await page.locator('.context-view .action-item', { hasText: 'Classify Image' }).count();
       await page.keyboard.press('Escape');
       if (count !== 0) throw new Error('Classify Image is offered for a .txt file');
+    });
+
+    await step('a Python file: the CodeLens over each model, the hover with the stages, Summarize opens that configuration', async () => {
+      // Quick Open the workspace's train.py (test/fixtures/python/train.py).
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
+      await page.keyboard.type('train.py');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'ResNeXt-50 32x4d, 10 classes, 160×160' }).first();
+      await lens.waitFor({ timeout: 60_000 });
+      const text = await lens.innerText();
+      if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6 %') || !text.includes('Summarize') || !text.includes('Compare…')) throw new Error(`the lens reads: ${text}`);
+      const lenses = await page.locator('.contentWidgets .codelens-decoration').allInnerTexts();
+      if (lenses.filter((l) => l.includes('params')).length !== 4) throw new Error(`expected 4 lenses, got: ${lenses.join(' / ')}`);
+      await page.screenshot({ path: path.join(SHOTS, 'python-codelens.png') });
+      // The hover on the callee: the configuration and the per-stage table.
+      // Point at the middle of "resnext50_32x4d" in its token (a monospace font: x is proportional to the column).
+      const token = page.locator('.view-lines .view-line span span', { hasText: 'resnext50_32x4d' }).first();
+      const tokenText = await token.innerText();
+      const box = await token.boundingBox();
+      if (!box) throw new Error('the callee is not on screen');
+      const middle = tokenText.indexOf('resnext50_32x4d') + 'resnext50_32x4d'.length / 2;
+      await page.mouse.move(box.x + (box.width * middle) / tokenText.length, box.y + box.height / 2);
+      const hover = page.locator('.monaco-hover', { hasText: 'layer4' }).first();
+      await hover.waitFor({ timeout: 15_000 });
+      if (!(await hover.innerText()).includes('[1, 2048, 5, 5]')) throw new Error('the hover lacks layer4\'s output shape');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(SHOTS, 'python-hover.png') });
+      await page.keyboard.press('Escape');
+      await page.mouse.move(0, 0);
+      await lens.locator('a', { hasText: 'Summarize' }).click();
+      const model = 'resnext50_32x4d(num_classes=10 input=160x160)';
+      let view;
+      const deadline = Date.now() + 90_000;
+      while (!view && Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          const title = await frame.locator('#title').innerText({ timeout: 100 }).catch(() => '');
+          if (title === model) view = frame;
+        }
+        if (!view) await page.waitForTimeout(500);
+      }
+      if (!view) throw new Error(`no summary panel titled ${model}`);
+      await view.locator('table#summary').waitFor({ timeout: 30_000 });
+      const table = await view.locator('table#summary').innerText();
+      for (const total of ['23,000,394', '2,157,383,680']) if (!table.includes(total)) throw new Error(`the summary lacks ${total}`);
     });
 
     await step('no Content-Security-Policy violations', async () => {

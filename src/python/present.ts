@@ -70,7 +70,7 @@ export function hoverMarkdown(d: Detection, counts: StaticCounts): string {
     `${formatInt(t.params)} params · ${formatInt(t.macs)} MACs (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
       (t.denseParams > t.params ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} params, ${formatSaving(t.macs, t.denseMacs)} MACs` : ''),
     '',
-    stagesMarkdownTable(counts.stages),
+    stagesMarkdownTable(counts.stages, { dense: false }),
   ];
   if (d.weights !== undefined) lines.push('', `Weights: \`${d.weights}\` (counts do not depend on them)`);
   for (const note of d.notes) lines.push('', `*${note}*`);

@@ -11,20 +11,24 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [row(header), `|${header.map((_, i) => (rightAligned.has(i) ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map(row)].join('\n');
 }
 
-/** The per-stage table (also the Python hover's): output shape, params, MACs, dense equivalents, grouped saving. */
-export function stagesMarkdownTable(stages: readonly StageRow[]): string {
+/**
+ * The per-stage table: output shape, params, MACs, dense equivalents (unless `dense` is false, as in the narrow Python
+ * hover) and what grouped convolution saves.
+ */
+export function stagesMarkdownTable(stages: readonly StageRow[], options: { readonly dense?: boolean } = {}): string {
+  const dense = options.dense ?? true;
+  const saving = (s: StageRow): string => (s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '');
   return markdownTable(
-    ['Stage', 'Output shape', 'Params', 'MACs', 'Dense params', 'Dense MACs', 'Saving (params / MACs)'],
+    ['Stage', 'Output shape', 'Params', 'MACs', ...(dense ? ['Dense params', 'Dense MACs'] : []), 'Saving (params / MACs)'],
     stages.map((s) => [
       s.name,
       formatShape(s.outputShape),
       formatInt(s.params),
       formatInt(s.macs),
-      formatInt(s.denseParams),
-      formatInt(s.denseMacs),
-      s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
+      ...(dense ? [formatInt(s.denseParams), formatInt(s.denseMacs)] : []),
+      saving(s),
     ]),
-    new Set([2, 3, 4, 5, 6]),
+    new Set(dense ? [2, 3, 4, 5, 6] : [2, 3, 4]),
   );
 }
 
