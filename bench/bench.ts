@@ -246,6 +246,9 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-gemm') return void process.stdout.write(JSON.stringify(await measureGemmBaseline()));
   if (argv[0] === '--child-weights') return void process.stdout.write(JSON.stringify(await measureWeights()));
   if (argv[0] === '--child-classify') return void process.stdout.write(JSON.stringify(await measureClassify()));
+  if (argv[0] === '--child-python-scan') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureScan()));
+  if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
+  if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
   const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
@@ -268,8 +271,13 @@ async function main(): Promise<void> {
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
   const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
+  const python = {
+    scan: child<{ lines: number; detections: number; warmScanMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
+    activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
+    tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
+  };
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -294,6 +302,17 @@ async function main(): Promise<void> {
   );
   console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
   console.log(`cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`);
+  const { scan, activation: a, tfjsRequire } = python;
+  console.log(
+    `warm Python scan after an edit (${scan.lines} lines, ${scan.detections} models, counts included): ${scan.warmScanMs.toFixed(2)} ms (median of 21; ` +
+      `target ≤ 10 ms) = ${(scan.warmScanMs / scan.parseMs).toFixed(2)}× a full @lezer/python parse of the text (${scan.parseMs.toFixed(2)} ms); ` +
+      `from scratch ${scan.fullScanMs.toFixed(2)} ms (${(scan.fullScanMs / scan.parseMs).toFixed(2)}×)`,
+  );
+  console.log(
+    `activation on a Python file (fresh process, vscode stand-in): require dist/extension.js ${a.requireMs.toFixed(1)} ms + activate() ${a.activateMs.toFixed(1)} ms ` +
+      `(target ≤ 50 ms) = ${((a.requireMs + a.activateMs) / tfjsRequire.requireMs).toFixed(2)}× requiring tfjs-core alone (${tfjsRequire.requireMs.toFixed(1)} ms); ` +
+      `first CodeLens request ${a.firstLensMs.toFixed(1)} ms (loads the scanner; ${a.lenses} lenses), next ${a.warmLensMs.toFixed(1)} ms; TF.js loaded: ${a.tfjsLoaded ? 'yes' : 'no'}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,7 @@
  * Scans are cached per document version; edits refresh the lenses after a pause in typing.
  */
 import * as vscode from 'vscode';
-import type { Detection } from '../python/scan';
+import type { Detection, IncrementalScanner } from '../python/scan';
 import type { StaticCounts } from '../python/present';
 import { Command } from './commands';
 
@@ -36,6 +36,8 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly cache = new Map<string, { version: number; notebookVersion: number; models: ScannedModel[] }>();
+  /** One incremental scanner per file or notebook: a rescan after an edit reparses only around the change. */
+  private readonly scanners = new Map<string, IncrementalScanner>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private modules: Promise<PythonModules> | undefined;
@@ -46,7 +48,11 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document.languageId === 'python' && e.contentChanges.length > 0) this.refreshSoon();
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.cache.delete(d.uri.toString());
+        this.scanners.delete(d.uri.toString());
+      }),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => this.scanners.delete(nb.uri.toString())),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(CODELENS_SETTING)) this.changed.fire();
       }),
@@ -67,8 +73,11 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version && cached.notebookVersion === notebookVersion) return cached.models;
     this.modules ??= loadPython();
-    const [{ scanPython }, { scanCells }, { staticCounts, lensTitle }] = await this.modules;
+    const [{ IncrementalScanner }, { scanCells }, { staticCounts, lensTitle }] = await this.modules;
     const started = performance.now();
+    const scannerKey = (notebook?.uri ?? document.uri).toString();
+    let scanner = this.scanners.get(scannerKey);
+    if (!scanner) this.scanners.set(scannerKey, (scanner = new IncrementalScanner()));
     let detections: readonly Detection[];
     if (notebook) {
       const cells = notebook
@@ -76,9 +85,9 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
         .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')
         .map((c) => ({ cell: c.index + 1, source: c.document.getText(), document: c.document }));
       const own = cells.find((c) => c.document === document);
-      detections = own ? scanCells(cells).detections.filter((d) => d.cell === own.cell) : [];
+      detections = own ? scanCells(cells, scanner).detections.filter((d) => d.cell === own.cell) : [];
     } else {
-      detections = scanPython(document.getText()).detections;
+      detections = scanner.scan(document.getText()).detections;
     }
     const models = detections.map((d) => {
       const counts = staticCounts(d.config);
@@ -128,6 +137,7 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     clearTimeout(this.timer);
     for (const s of this.subscriptions) s.dispose();
     this.cache.clear();
+    this.scanners.clear();
   }
 }
 

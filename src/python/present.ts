@@ -20,12 +20,22 @@ export interface StaticCounts {
   readonly stages: readonly StageRow[];
 }
 
+/** Recently counted configurations: a file usually builds few distinct ones, and it is rescanned on every edit. */
+const countsCache = new Map<string, StaticCounts>();
+const COUNTS_CACHE_SIZE = 64;
+
 /** Totals and per-stage rows of a configuration, counted without TF.js. */
 export function staticCounts(config: NetworkConfig): StaticCounts {
+  const key = JSON.stringify(config);
+  const cached = countsCache.get(key);
+  if (cached) return cached;
   const arch = architecture(config);
   const calls = staticTrace(arch);
   const rows = layerRows(arch, calls);
-  return { totals: totals(rows, calls, [1, 3, config.inputHeightPx, config.inputWidthPx]), stages: stageRows(rows) };
+  const counts = { totals: totals(rows, calls, [1, 3, config.inputHeightPx, config.inputWidthPx]), stages: stageRows(rows) };
+  if (countsCache.size >= COUNTS_CACHE_SIZE) countsCache.delete(countsCache.keys().next().value!);
+  countsCache.set(key, counts);
+  return counts;
 }
 
 /** Depth as the papers count it for a Bottleneck network: 3 convs per block, the stem conv and the fc. */

@@ -9,7 +9,7 @@
  * It parses with @lezer/python (error-tolerant), so comments and strings never count and a syntax error elsewhere
  * does not stop it. Nothing is executed. No vscode, no TF.js: the extension host and `resnext scan` use it as is.
  */
-import type { SyntaxNode } from '@lezer/common';
+import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
@@ -100,6 +100,15 @@ function lineOf(starts: readonly number[], offset: number): number {
 const isInt = (v: Value | undefined): v is number => typeof v === 'number' && Number.isInteger(v);
 const isStageDepths = (v: Value | undefined): v is readonly number[] => Array.isArray(v) && v.length === 4 && v.every((n) => isInt(n) && n > 0);
 
+interface SummaryCall {
+  readonly node: SyntaxNode;
+  readonly scope: Scope;
+  readonly modelArg: SyntaxNode;
+  /** The model argument as written, without whitespace (`model`, `self.net`). */
+  readonly modelText: string;
+  readonly hw: { readonly h: number; readonly w: number };
+}
+
 interface Found {
   readonly kind: DetectionKind;
   readonly preset?: PresetName;
@@ -115,15 +124,17 @@ class Scanner {
   private readonly problems: ScanProblem[] = [];
   private readonly qualifiedCache = new Map<SyntaxNode, string | undefined>();
 
-  constructor(private readonly source: string) {
-    const tree = parser.parse(source);
+  constructor(
+    private readonly source: string,
+    tree: Tree,
+  ) {
     this.ev = new Evaluator(analyse(source, tree));
     this.starts = lineStarts(source);
   }
 
   run(): ScanResult {
     const { calls } = this.ev.analysis;
-    const summaries = calls.filter((c) => SUMMARY_FUNCTIONS.has(this.qualified(c.node.firstChild!, c.scope) ?? ''));
+    const summaries = this.summaryCalls(calls);
     for (const call of calls) {
       const found = this.recognise(call.node, call.scope);
       if (!found) continue;
@@ -145,8 +156,11 @@ class Scanner {
     const callee = call.firstChild;
     const argList = call.lastChild;
     if (!callee || argList?.name !== 'ArgList' || callee === argList) return undefined;
-    const args = callArgs(this.source, argList);
     const q = this.qualified(callee, scope);
+    // Most calls are neither a known constructor nor a class: skip them before reading their arguments.
+    const name = q?.slice(q.lastIndexOf('.') + 1) ?? '';
+    if (!/^[A-Z]/.test(name) && !isPresetName(name) && !HUB_LOAD.has(q ?? '') && !TIMM_CREATE.has(q ?? '')) return undefined;
+    const args = callArgs(this.source, argList);
     if (q !== undefined) {
       const dot = q.lastIndexOf('.');
       const module = q.slice(0, dot);
@@ -273,23 +287,33 @@ class Scanner {
     return undefined;
   }
 
-  /** H×W from `summary(model, (3, H, W))` (torchsummary) or `summary(model, input_size=(1, 3, H, W))` (torchinfo). */
-  private inputSize(call: SyntaxNode, scope: Scope, summaries: readonly { node: SyntaxNode; scope: Scope }[]): { h: number; w: number } | undefined {
-    const target = this.assignedName(call);
-    for (const s of summaries) {
-      if (s.node.from < call.from && !(s.node.from <= call.from && call.to <= s.node.to)) continue;
-      const args = callArgs(this.source, s.node.lastChild!);
+  /** The torchsummary/torchinfo `summary` calls: the model argument and the H×W their input size gives, read once. */
+  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope }[]): SummaryCall[] {
+    const out: SummaryCall[] = [];
+    for (const c of calls) {
+      if (!SUMMARY_FUNCTIONS.has(this.qualified(c.node.firstChild!, c.scope) ?? '')) continue;
+      const args = callArgs(this.source, c.node.lastChild!);
       const modelArg = args.positional[0] ?? args.keywords.get('model');
       if (!modelArg) continue;
-      const direct = modelArg.from <= call.from && call.to <= modelArg.to;
-      const byName = target !== undefined && s.scope === scope && this.ev.text(modelArg).replace(/\s+/g, '') === target &&
-        !(modelArg.name === 'VariableName' && this.ev.reboundBetween(target, scope, call.from, s.node.from));
-      if (!direct && !byName) continue;
-      const size = this.ev.value(args.positional[1] ?? args.keywords.get('input_size'), s.scope, s.node.from);
+      const size = this.ev.value(args.positional[1] ?? args.keywords.get('input_size'), c.scope, c.node.from);
       const shape = Array.isArray(size) && size.length === 1 && Array.isArray(size[0]) ? (size[0] as readonly Value[]) : size;
       if (Array.isArray(shape) && (shape.length === 3 || shape.length === 4) && shape.every(isInt) && shape[shape.length - 3] === 3) {
-        return { h: shape[shape.length - 2] as number, w: shape[shape.length - 1] as number };
+        const hw = { h: shape[shape.length - 2] as number, w: shape[shape.length - 1] as number };
+        out.push({ node: c.node, scope: c.scope, modelArg, modelText: this.ev.text(modelArg).replace(/\s+/g, ''), hw });
       }
+    }
+    return out;
+  }
+
+  /** H×W from `summary(model, (3, H, W))` (torchsummary) or `summary(model, input_size=(1, 3, H, W))` (torchinfo). */
+  private inputSize(call: SyntaxNode, scope: Scope, summaries: readonly SummaryCall[]): { h: number; w: number } | undefined {
+    const target = this.assignedName(call);
+    for (const s of summaries) {
+      const direct = s.modelArg.from <= call.from && call.to <= s.modelArg.to;
+      if (direct) return s.hw;
+      if (s.node.from < call.from || target === undefined || s.scope !== scope || s.modelText !== target) continue;
+      if (s.modelArg.name === 'VariableName' && this.ev.reboundBetween(target, scope, call.from, s.node.from)) continue;
+      return s.hw;
     }
     return undefined;
   }
@@ -316,15 +340,12 @@ class Scanner {
     const line = lineOf(this.starts, call.from);
     const position = { line: line + 1, column: call.from - this.starts[line]! + 1 };
     const overrides = { ...found.overrides, inputHeightPx: input?.h ?? DEFAULT_INPUT_PX, inputWidthPx: input?.w ?? DEFAULT_INPUT_PX };
-    let config: NetworkConfig;
-    try {
-      config = resolveConfig(found.preset, overrides).config;
-    } catch (error) {
-      if (!isInputError(error)) throw error;
-      this.problems.push({ ...position, message: `${this.ev.text(callee)}(…) builds a network the inspector cannot count: ${error.message}` });
+    const resolved = resolveCached(found.preset, overrides);
+    if ('error' in resolved) {
+      this.problems.push({ ...position, message: `${this.ev.text(callee)}(…) builds a network the inspector cannot count: ${resolved.error}` });
       return;
     }
-    const model = configName(config);
+    const { config, model } = resolved;
     const samePreset = found.preset ?? (isPresetName(model) ? model : undefined);
     this.detections.push({
       kind: found.kind,
@@ -344,7 +365,57 @@ class Scanner {
   }
 }
 
+/** Validated configurations by what the code asked for: a file is rescanned on every edit and repeats few of them. */
+const resolvedCache = new Map<string, { config: NetworkConfig; model: string } | { error: string }>();
+const RESOLVED_CACHE_SIZE = 256;
+
+function resolveCached(preset: PresetName | undefined, overrides: ConfigOverrides): { config: NetworkConfig; model: string } | { error: string } {
+  const key = JSON.stringify([preset, overrides]);
+  let resolved = resolvedCache.get(key);
+  if (resolved === undefined) {
+    try {
+      const config = resolveConfig(preset, overrides).config;
+      resolved = { config, model: configName(config) };
+    } catch (error) {
+      if (!isInputError(error)) throw error;
+      resolved = { error: error.message };
+    }
+    if (resolvedCache.size >= RESOLVED_CACHE_SIZE) resolvedCache.delete(resolvedCache.keys().next().value!);
+    resolvedCache.set(key, resolved);
+  }
+  return resolved;
+}
+
 /** Every network-building call in a Python source text. Never throws on malformed Python. */
 export function scanPython(source: string): ScanResult {
-  return new Scanner(source).run();
+  return new Scanner(source, parser.parse(source)).run();
+}
+
+/**
+ * Scans successive versions of one text (a document as it is edited): each parse reuses the unchanged parts of the
+ * previous syntax tree (lezer's incremental parsing), the change being found by comparing the two texts' common
+ * prefix and suffix. The results are the same as scanPython's.
+ */
+export class IncrementalScanner {
+  private previous: { text: string; tree: Tree } | undefined;
+
+  scan(text: string): ScanResult {
+    let tree: Tree;
+    const prev = this.previous;
+    if (prev === undefined) {
+      tree = parser.parse(text);
+    } else if (prev.text === text) {
+      tree = prev.tree;
+    } else {
+      const max = Math.min(prev.text.length, text.length);
+      let prefix = 0;
+      while (prefix < max && prev.text.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+      let suffix = 0;
+      while (suffix < max - prefix && prev.text.charCodeAt(prev.text.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+      const change = { fromA: prefix, toA: prev.text.length - suffix, fromB: prefix, toB: text.length - suffix };
+      tree = parser.parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]));
+    }
+    this.previous = { text, tree };
+    return new Scanner(text, tree).run();
+  }
 }

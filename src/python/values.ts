@@ -216,56 +216,59 @@ export function analyse(source: string, tree: Tree): Analysis {
   const calls: CallSite[] = [];
   const stack: Scope[] = [module];
   const cursor = tree.cursor();
-  // Scope-opening nodes (def, lambda, class), innermost last; a scope ends where its node ends.
-  const opened: SyntaxNode[] = [];
+  // Ends of the scope-opening nodes (def, lambda, class), innermost last; a scope ends where its node ends.
+  const openedTo: number[] = [];
   for (;;) {
-    const node = cursor.node;
-    while (opened.length > 0 && node.from >= opened[opened.length - 1]!.to) {
-      opened.pop();
+    // Read the cursor's name and position; a node object is made only for the few kinds handled below.
+    const from = cursor.from;
+    while (openedTo.length > 0 && from >= openedTo[openedTo.length - 1]!) {
+      openedTo.pop();
       stack.pop();
     }
     const scope = stack[stack.length - 1]!;
     let descend = true;
-    switch (node.name) {
+    switch (cursor.name) {
       case 'String':
       case 'FormatString':
       case 'Comment':
         descend = false;
         break;
       case 'ImportStatement':
-        bindImport(source, node, scope);
+        bindImport(source, cursor.node, scope);
         descend = false;
         break;
       case 'AssignStatement':
-        bindAssignment(source, node, scope);
+        bindAssignment(source, cursor.node, scope);
         break;
       case 'UpdateStatement':
       case 'ForStatement':
       case 'WithStatement':
       case 'TryStatement':
       case 'AssignmentExpression':
-        bindUnknownTargets(source, node, scope);
+        bindUnknownTargets(source, cursor.node, scope);
         break;
       case 'FunctionDefinition':
       case 'LambdaExpression': {
+        const node = cursor.node;
         const nameNode = node.name === 'FunctionDefinition' ? node.getChild('VariableName') : null;
         if (nameNode) scope.bind(text(source, nameNode), { kind: 'unknown', pos: node.from });
         const fn = new Scope('function', scope, node.from);
         const paramList = node.getChild('ParamList');
         if (paramList) for (const param of parseParams(source, paramList)) fn.bind(param.name, { kind: 'param', pos: node.from, param, scope });
         stack.push(fn);
-        opened.push(node);
+        openedTo.push(node.to);
         break;
       }
       case 'ClassDefinition': {
+        const node = cursor.node;
         const info = classInfo(source, node, scope);
         scope.bind(info.name, { kind: 'class', pos: node.from, info });
         stack.push(new Scope('class', scope, node.from));
-        opened.push(node);
+        openedTo.push(node.to);
         break;
       }
       case 'CallExpression':
-        calls.push({ node, scope });
+        calls.push({ node: cursor.node, scope });
         break;
     }
     if (descend && cursor.firstChild()) continue;

@@ -1,0 +1,166 @@
+/**
+ * Bench lines for the Python features: a warm scan of a 2,000-line Python file after an edit (incremental reparse,
+ * analysis, arithmetic counts of every detection: what the CodeLens computes), against parsing the same text with
+ * @lezer/python alone; and what
+ * activation on a Python file costs: requiring dist/extension.js and running activate() in a fresh process with a
+ * minimal stand-in for the `vscode` module (this measures our bundle, not VS Code; the integration test measures
+ * activation in the real extension host), then the bundle's first CodeLens request (which loads the scanner),
+ * against requiring TF.js's core in a fresh process (what activation avoids).
+ */
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** About 2,000 lines: the blog-style fixture and train.py repeated, functions renamed so each copy is distinct. */
+export function pythonSource(lines = 2000): string {
+  const blog = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'blog_resnext.py'), 'utf8');
+  const train = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'train.py'), 'utf8');
+  const parts: string[] = [];
+  let count = 0;
+  for (let i = 0; count < lines; i++) {
+    const part = `${i % 2 === 0 ? blog : train}\n\ndef helper_${i}(x, scale=${i}):\n    return x * scale\n\n`;
+    parts.push(part);
+    count += part.split('\n').length - 1;
+  }
+  return parts.join('').split('\n').slice(0, lines).join('\n');
+}
+
+/**
+ * The editor's case: the file is rescanned after each edit. Warm = after a one-character edit in the middle of the
+ * file (incremental reparse + analysis + counts of every detection); also a full scan from scratch, and the baseline:
+ * a full parse of the same text with @lezer/python alone.
+ */
+export async function measureScan(): Promise<{ lines: number; detections: number; warmScanMs: number; fullScanMs: number; parseMs: number }> {
+  const { parser } = await import('@lezer/python');
+  const { IncrementalScanner, scanPython } = await import('../src/python/scan');
+  const { staticCounts } = await import('../src/python/present');
+  const source = pythonSource();
+  const middle = source.indexOf('NUM_CLASSES = 10', source.length / 2);
+  // Typing in a constant's value and back: 10 → 11 → 10 … (the detections' classes change with it).
+  const versions = [source, source.slice(0, middle) + 'NUM_CLASSES = 11' + source.slice(middle + 'NUM_CLASSES = 10'.length)];
+  const scanner = new IncrementalScanner();
+  const count = (r: { detections: readonly { config: Parameters<typeof staticCounts>[0] }[] }): number => {
+    for (const d of r.detections) staticCounts(d.config);
+    return r.detections.length;
+  };
+  for (let i = 0; i < 6; i++) {
+    count(scanner.scan(versions[i % 2]!));
+    count(scanPython(source));
+    parser.parse(source);
+  }
+  const warm: number[] = [];
+  const full: number[] = [];
+  const parse: number[] = [];
+  let detections = 0;
+  for (let i = 0; i < 21; i++) {
+    let t = performance.now();
+    detections = count(scanner.scan(versions[i % 2]!));
+    warm.push(performance.now() - t);
+    t = performance.now();
+    count(scanPython(source));
+    full.push(performance.now() - t);
+    t = performance.now();
+    parser.parse(source);
+    parse.push(performance.now() - t);
+  }
+  return { lines: source.split('\n').length, detections, warmScanMs: median(warm), fullScanMs: median(full), parseMs: median(parse) };
+}
+
+/** A minimal `vscode` for activate() and a CodeLens request: registrations return disposables, events never fire. */
+function vscodeStandIn(providers: unknown[]): unknown {
+  const disposable = { dispose: () => undefined };
+  const event = () => disposable;
+  class EventEmitter {
+    event = event;
+    fire(): void {}
+    dispose(): void {}
+  }
+  class Position {
+    constructor(readonly line: number, readonly character: number) {}
+  }
+  class Range {
+    constructor(readonly start: Position, readonly end: Position) {}
+  }
+  class CodeLens {
+    constructor(readonly range: Range, readonly command: unknown) {}
+  }
+  const channel = { info() {}, warn() {}, error() {}, trace() {}, debug() {}, appendLine() {}, show() {}, dispose() {} };
+  return {
+    EventEmitter,
+    Position,
+    Range,
+    CodeLens,
+    Disposable: { from: (...items: { dispose(): void }[]) => ({ dispose: () => items.forEach((d) => d.dispose()) }) },
+    Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: path.join(base.fsPath, ...parts) }) },
+    window: { createOutputChannel: () => channel, registerWebviewPanelSerializer: () => disposable },
+    commands: { registerCommand: () => disposable },
+    languages: {
+      registerCodeLensProvider: (_: unknown, provider: unknown) => (providers.push(provider), disposable),
+      registerHoverProvider: () => disposable,
+    },
+    workspace: {
+      onDidChangeTextDocument: event,
+      onDidCloseTextDocument: event,
+      onDidCloseNotebookDocument: event,
+      onDidChangeConfiguration: event,
+      notebookDocuments: [],
+      getConfiguration: () => ({ get: (_: string, fallback: unknown) => fallback }),
+      asRelativePath: (uri: { path: string }) => uri.path,
+    },
+  };
+}
+
+interface LensProvider {
+  provideCodeLenses(document: unknown): Promise<{ command: { title: string } }[]>;
+}
+
+/**
+ * In a fresh process: require dist/extension.js + activate() with the stand-in, then the bundle's CodeLens provider
+ * on train.py twice: the first request loads the scanner (lezer) lazily, the second is a new document version.
+ */
+export async function measureActivation(): Promise<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }> {
+  const providers: unknown[] = [];
+  const standIn = vscodeStandIn(providers);
+  const load = (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load;
+  (Module as unknown as { _load: typeof load })._load = (request, ...rest) => (request === 'vscode' ? standIn : load(request, ...rest));
+  let t = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const extension = require(path.join(ROOT, 'dist', 'extension.js')) as { activate: (context: unknown) => unknown };
+  const requireMs = performance.now() - t;
+  const context = { subscriptions: [] as unknown[], extensionUri: { fsPath: ROOT }, extension: { packageJSON: { version: 'bench' } } };
+  t = performance.now();
+  extension.activate(context);
+  const activateMs = performance.now() - t;
+  const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'train.py'), 'utf8');
+  const starts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index + 1)];
+  const document = (version: number) => ({
+    uri: { scheme: 'file', path: '/bench/train.py', toString: () => 'file:///bench/train.py' },
+    version,
+    languageId: 'python',
+    getText: () => text,
+    positionAt: (offset: number) => {
+      let line = 0;
+      while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
+      return { line, character: offset - starts[line]! };
+    },
+  });
+  const provider = providers[0] as LensProvider;
+  t = performance.now();
+  const lenses = await provider.provideCodeLenses(document(1));
+  const firstLensMs = performance.now() - t;
+  t = performance.now();
+  await provider.provideCodeLenses(document(2));
+  const warmLensMs = performance.now() - t;
+  return { requireMs, activateMs, firstLensMs, warmLensMs, lenses: lenses.length, tfjsLoaded: Boolean((globalThis as { _tfengine?: unknown })._tfengine) };
+}
+
+/** Requiring TF.js's core in a fresh process: what activation would cost if the host loaded it. */
+export function measureTfjsRequire(): { requireMs: number } {
+  const t = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-core');
+  return { requireMs: performance.now() - t };
+}
