@@ -13,7 +13,7 @@ import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
-import { isInputError } from '../model/errors';
+import { ConfigError, isInputError, type FieldNames } from '../model/errors';
 import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
 
 export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
@@ -365,6 +365,16 @@ class Scanner {
   }
 }
 
+/** How a configuration error names the fields in Python: the keyword arguments of torchvision's ResNet. */
+const PYTHON_FIELD_NAMES: FieldNames = {
+  layers: 'layers',
+  groups: 'groups',
+  widthPerGroup: 'width_per_group',
+  baseWidth: 'base width',
+  numClasses: 'num_classes',
+  input: 'input size',
+};
+
 /** Validated configurations by what the code asked for: a file is rescanned on every edit and repeats few of them. */
 const resolvedCache = new Map<string, { config: NetworkConfig; model: string } | { error: string }>();
 const RESOLVED_CACHE_SIZE = 256;
@@ -378,7 +388,7 @@ function resolveCached(preset: PresetName | undefined, overrides: ConfigOverride
       resolved = { config, model: configName(config) };
     } catch (error) {
       if (!isInputError(error)) throw error;
-      resolved = { error: error.message };
+      resolved = { error: error instanceof ConfigError ? error.worded(PYTHON_FIELD_NAMES) : error.message };
     }
     if (resolvedCache.size >= RESOLVED_CACHE_SIZE) resolvedCache.delete(resolvedCache.keys().next().value!);
     resolvedCache.set(key, resolved);

@@ -102,7 +102,7 @@ test('scan: a configuration the core refuses is a problem with its line, not a d
   assert.deepEqual(r.detections, []);
   assert.equal(r.problems.length, 1);
   assert.equal(r.problems[0]!.line, 3);
-  assert.match(r.problems[0]!.message, /width per group must be a whole number from 1/);
+  assert.match(r.problems[0]!.message, /width_per_group must be a whole number from 1/);
 });
 
 test('scan: model names from timm and torch.hub go through the preset list', () => {
