@@ -272,7 +272,7 @@ async function main(): Promise<void> {
   const host = await hostEventLoop();
   const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
   const python = {
-    scan: child<{ lines: number; detections: number; warmScanMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
+    scan: child<{ lines: number; detections: number; warmScanMs: number; warmScanCpuMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
     activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
     tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
   };
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
   const { scan, activation: a, tfjsRequire } = python;
   console.log(
     `warm Python scan after an edit (${scan.lines} lines, ${scan.detections} models, counts included): ${scan.warmScanMs.toFixed(2)} ms (median of 21; ` +
-      `target ≤ 10 ms) = ${(scan.warmScanMs / scan.parseMs).toFixed(2)}× a full @lezer/python parse of the text (${scan.parseMs.toFixed(2)} ms); ` +
+      `CPU time ${scan.warmScanCpuMs.toFixed(2)} ms; target ≤ 10 ms) = ${(scan.warmScanMs / scan.parseMs).toFixed(2)}× a full @lezer/python parse of the text (${scan.parseMs.toFixed(2)} ms); ` +
       `from scratch ${scan.fullScanMs.toFixed(2)} ms (${(scan.fullScanMs / scan.parseMs).toFixed(2)}×)`,
   );
   console.log(

@@ -122,7 +122,7 @@ class Scanner {
   private readonly starts: number[];
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
-  private readonly qualifiedCache = new Map<SyntaxNode, string | undefined>();
+  private readonly qualifiedCache = new Map<string, string | undefined>();
 
   constructor(
     private readonly source: string,
@@ -133,10 +133,15 @@ class Scanner {
   }
 
   run(): ScanResult {
-    const { calls } = this.ev.analysis;
+    // Each call's callee and its qualified name, once: most calls are rejected on the name alone.
+    const calls = this.ev.analysis.calls.map((c) => {
+      const callee = c.node.firstChild;
+      return { ...c, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
+    });
     const summaries = this.summaryCalls(calls);
     for (const call of calls) {
-      const found = this.recognise(call.node, call.scope);
+      if (!call.callee) continue;
+      const found = this.recognise(call.node, call.callee, call.q, call.scope);
       if (!found) continue;
       const input = this.inputSize(call.node, call.scope, summaries);
       this.emit(call.node, found, input);
@@ -144,32 +149,31 @@ class Scanner {
     return { detections: this.detections, problems: this.problems };
   }
 
-  private qualified(callee: SyntaxNode, scope: Scope): string | undefined {
-    if (!this.qualifiedCache.has(callee)) {
-      const v = this.ev.value(callee, scope);
-      this.qualifiedCache.set(callee, v instanceof Ref ? v.qualified : undefined);
+  private qualified(node: SyntaxNode, scope: Scope): string | undefined {
+    if (node.name !== 'VariableName' && node.name !== 'MemberExpression') return undefined;
+    const key = `${node.from}:${node.to}`;
+    if (!this.qualifiedCache.has(key)) {
+      const v = this.ev.value(node, scope);
+      this.qualifiedCache.set(key, v instanceof Ref ? v.qualified : undefined);
     }
-    return this.qualifiedCache.get(callee);
+    return this.qualifiedCache.get(key);
   }
 
-  private recognise(call: SyntaxNode, scope: Scope): Found | undefined {
-    const callee = call.firstChild;
+  private recognise(call: SyntaxNode, callee: SyntaxNode, q: string | undefined, scope: Scope): Found | undefined {
+    if (q === undefined) return undefined;
+    const dot = q.lastIndexOf('.');
+    const name = q.slice(dot + 1);
+    const module = dot < 0 ? '' : q.slice(0, dot);
+    // Most calls are neither a known constructor nor a class: they are rejected before their arguments are read.
+    const isClass = /^[A-Z]/.test(name);
+    if (!isClass && !isPresetName(name) && !HUB_LOAD.has(q) && !TIMM_CREATE.has(q)) return undefined;
     const argList = call.lastChild;
-    if (!callee || argList?.name !== 'ArgList' || callee === argList) return undefined;
-    const q = this.qualified(callee, scope);
-    // Most calls are neither a known constructor nor a class: skip them before reading their arguments.
-    const name = q?.slice(q.lastIndexOf('.') + 1) ?? '';
-    if (!/^[A-Z]/.test(name) && !isPresetName(name) && !HUB_LOAD.has(q ?? '') && !TIMM_CREATE.has(q ?? '')) return undefined;
-    const args = callArgs(this.source, argList);
-    if (q !== undefined) {
-      const dot = q.lastIndexOf('.');
-      const module = q.slice(0, dot);
-      const name = q.slice(dot + 1);
-      if (TORCHVISION_MODULES.includes(module) && isPresetName(name)) return this.constructorCall('torchvision', name, args, scope);
-      if (HUB_LOAD.has(q)) return this.hubCall(args, scope);
-      if (TIMM_CREATE.has(q)) return this.timmCall(args, scope);
-    }
-    return this.classCall(callee, q, args, scope);
+    if (argList?.name !== 'ArgList' || argList.from === callee.from) return undefined;
+    const args = (): CallArgs => callArgs(this.source, argList);
+    if (TORCHVISION_MODULES.includes(module) && isPresetName(name)) return this.constructorCall('torchvision', name, args(), scope);
+    if (HUB_LOAD.has(q)) return this.hubCall(args(), scope);
+    if (TIMM_CREATE.has(q)) return this.timmCall(args(), scope);
+    return isClass ? this.classCall(callee, q, args, scope) : undefined;
   }
 
   /** `num_classes=` and `weights=`/`pretrained=` of a constructor-like call. */
@@ -208,17 +212,17 @@ class Scanner {
   }
 
   /** A class called with torchvision's ResNet signature, recognised by its 4 stage depths. */
-  private classCall(callee: SyntaxNode, q: string | undefined, args: CallArgs, scope: Scope): Found | undefined {
-    const className = q?.slice(q.lastIndexOf('.') + 1) ?? '';
-    if (!/^[A-Z]/.test(className)) return undefined;
+  private classCall(callee: SyntaxNode, q: string, lazyArgs: () => CallArgs, scope: Scope): Found | undefined {
+    const className = q.slice(q.lastIndexOf('.') + 1);
     const local = this.ev.classOf(callee, scope);
-    const torchvision = q !== undefined && TORCHVISION_RESNET.has(q);
+    const torchvision = TORCHVISION_RESNET.has(q);
     const signature = torchvision ? TORCHVISION_SIGNATURE : local ? this.signatureOf(local, new Set()) : undefined;
     const looksLikeResNet = /resne/i.test(className);
     // A class of the user's own counts when its name or its signature says ResNet (groups, width per group).
     if (!torchvision && !looksLikeResNet && !(signature && signature.some((p) => GROUPS_NAMES.includes(p.name) || WIDTH_NAMES.includes(p.name)))) {
       return undefined;
     }
+    const args = lazyArgs();
     // Bind arguments to parameter names: the class's own __init__, torchvision's, or (unknown class) torchvision's
     // when a block comes first, else only the depths by position.
     const bound = new Map<string, { node: SyntaxNode; scope: Scope }>();
@@ -288,10 +292,10 @@ class Scanner {
   }
 
   /** The torchsummary/torchinfo `summary` calls: the model argument and the H×W their input size gives, read once. */
-  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope }[]): SummaryCall[] {
+  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope; q: string | undefined }[]): SummaryCall[] {
     const out: SummaryCall[] = [];
     for (const c of calls) {
-      if (!SUMMARY_FUNCTIONS.has(this.qualified(c.node.firstChild!, c.scope) ?? '')) continue;
+      if (c.q === undefined || !SUMMARY_FUNCTIONS.has(c.q)) continue;
       const args = callArgs(this.source, c.node.lastChild!);
       const modelArg = args.positional[0] ?? args.keywords.get('model');
       if (!modelArg) continue;
