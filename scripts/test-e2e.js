@@ -418,7 +418,11 @@ async function main() {
     });
 
     await step('a Python file: the CodeLens over each model, the hover with the stages, Summarize opens that configuration', async () => {
-      // Quick Open the workspace's train.py (test/fixtures/python/train.py).
+      // Quick Open the workspace's train.py (test/fixtures/python/train.py); keys typed into a focused webview stay there.
+      await page.evaluate(() => {
+        const active = globalThis.document.activeElement;
+        if (active && active.tagName === 'IFRAME') active.blur();
+      });
       await page.keyboard.press('Control+P');
       await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
       await page.keyboard.type('train.py');
