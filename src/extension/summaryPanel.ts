@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model/report';
+import { shortModelName } from '../shared/names';
 import { isWebviewMessage, isWebviewState, type ExportFormat, type HostMessage, type SummaryData, type WebviewMessage, type WebviewState } from '../shared/protocol';
 import { SUMMARY_VIEW_TYPE } from './commands';
 import { Disposable } from './disposable';
@@ -166,5 +167,5 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions
 }
 
 function panelTitle(summary: SummaryData): string {
-  return `Summary: ${summary.model}`;
+  return `Summary: ${shortModelName(summary)}`;
 }

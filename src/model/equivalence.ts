@@ -46,8 +46,8 @@ import { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/da
 export const EQUIVALENCE_TOLERANCE = 1e-4;
 export const DEFAULT_BLOCK = 'layer1.0';
 
-export type Form = 'a' | 'b' | 'c';
-export const FORMS: readonly Form[] = ['a', 'b', 'c'];
+import { FORMS, type Form } from './forms';
+export { FORMS, type Form };
 
 /**
  * A negative control: damage one path of form (a) or (b) so that the comparison must report a difference.
