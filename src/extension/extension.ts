@@ -6,7 +6,8 @@
 import { moduleLoadStartMs, vscodeApiReadyMs } from './loadStart';
 import * as vscode from 'vscode';
 import { Command, SUMMARY_VIEW_TYPE } from './commands';
-import type { Services } from './services';
+import { ErrorReporter } from './errors';
+import { Views, type Services } from './services';
 import { WorkerHost } from './workerHost';
 import { readSettings } from './settings';
 
@@ -49,10 +50,13 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
       if (e.affectsConfiguration('resnext.threads')) worker.restartWhenIdle();
     }),
   );
-  const services: Services = { context, log, worker };
+  const views = new Views();
+  const errors = new ErrorReporter(log, { id: context.extension.id, version: String(context.extension.packageJSON.version) });
+  const services: Services = { context, log, worker, errors, views };
   context.subscriptions.push(
     log,
     worker,
+    views,
     vscode.commands.registerCommand(Command.Summarize, async (arg?: unknown) => (await summarize()).summarizeCommand(services, arg)),
     vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
@@ -78,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscodeApiMs,
     contextWaitMs,
     workerRunning: () => worker.isRunning,
-    recentErrors: async () => (await import('./errors')).recentErrors(),
+    recentErrors: async () => errors.recent(),
     onDidShowSummary: (listener) => {
       const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow((p) => listener({ model: p.currentSummary.model, panel: p.panel })));
       return { dispose: () => void registration.then((d) => d.dispose()) };

@@ -42,7 +42,7 @@ export async function summarizeCommand(services: Services, arg?: unknown): Promi
   if (args) {
     const outcome = resolvePreset(args.preset ?? settings.defaultPreset, args.config);
     if ('error' in outcome) {
-      void showError(new UserInputError(outcome.error), 'ResNeXt: Summarize', services.log);
+      void showError(new UserInputError(outcome.error), 'ResNeXt: Summarize', services);
       return undefined;
     }
     resolved = outcome;
@@ -67,7 +67,7 @@ export async function summarizeResolved(services: Services, resolved: Resolved, 
     if (show) SummaryPanel.createOrShow(services.context, services.log, s);
     return s;
   } catch (error) {
-    void showError(error, `Summarizing ${resolved.model}`, services.log);
+    void showError(error, `Summarizing ${resolved.model}`, services);
     return undefined;
   }
 }

@@ -24,7 +24,7 @@ export async function summarizeCheckpointCommand(services: Services, arg?: unkno
     SummaryPanel.createOrShow(services.context, services.log, result.summary);
     return result.summary;
   } catch (error) {
-    void showError(error, `Summarizing ${name}`, services.log);
+    void showError(error, `Summarizing ${name}`, services);
     return undefined;
   }
 }
