@@ -20,10 +20,15 @@ export function renderToolbar(filterText: string, showDense: boolean): HTMLEleme
     ['export-json', 'Export JSON…', true],
   ] as const;
   const actions = el('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Summary actions' },
-    ...buttons.map(([id, label, secondary], i) => custom('vscode-button', { id, tabindex: i === 0 ? '0' : '-1', ...(secondary && { secondary: '' }) }, label)),
+    ...buttons.map(([id, label, secondary]) => custom('vscode-button', { id, ...(secondary && { secondary: '' }) }, label)),
     // Narrow panels hide the dense-equivalent columns (style.css); this shows them, the table then scrolls sideways.
-    custom('vscode-button', { id: 'dense-columns', tabindex: '-1', secondary: '', 'aria-pressed': String(showDense), title: 'Show the dense-equivalent columns even when they do not fit' },
+    custom('vscode-button', { id: 'dense-columns', secondary: '', 'aria-pressed': String(showDense), title: 'Show the dense-equivalent columns even when they do not fit' },
       showDense ? 'Dense columns: shown' : 'Dense columns: auto'));
+  // After the first render: vscode-button's first update resets its tabIndex to 0 (its handling of `disabled`).
+  [...actions.children].forEach((b, i) => {
+    const button = b as HTMLElement & { updateComplete?: Promise<unknown> };
+    void (button.updateComplete ?? Promise.resolve()).then(() => (button.tabIndex = i === 0 ? 0 : -1));
+  });
   return el('div', { class: 'toolbar' }, el('div', { class: 'filter-box' }, search, count), actions, el('span', { id: 'status', role: 'status', 'aria-live': 'polite' }));
 }
 
