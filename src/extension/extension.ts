@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) => (await compareArchitectures()).exportReviewReportCommand(services, arg)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(panel, context, log, state),
+      deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),
     }),
   );
   const ended = performance.now();
@@ -84,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     workerRunning: () => worker.isRunning,
     recentErrors: async () => errors.recent(),
     onDidShowSummary: (listener) => {
-      const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow((p) => listener({ model: p.currentSummary.model, panel: p.panel })));
+      const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow(services, (p) => listener({ model: p.currentSummary.model, panel: p.panel })));
       return { dispose: () => void registration.then((d) => d.dispose()) };
     },
   };

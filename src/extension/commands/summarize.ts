@@ -64,7 +64,7 @@ export async function summarizeResolved(services: Services, resolved: Resolved, 
     const result = await runWithProgress(services, `Summarizing ${resolved.model}`, { type: 'summarize', model: resolved.model, config: resolved.config });
     const s = result.summary;
     services.log.info(`${s.model}: ${s.totals.params.toLocaleString('en-US')} params, ${s.totals.macs.toLocaleString('en-US')} MACs (build ${s.timingsMs.build} ms, forward ${s.timingsMs.forward} ms)`);
-    if (show) SummaryPanel.createOrShow(services.context, services.log, s);
+    if (show) SummaryPanel.createOrShow(services, s);
     return s;
   } catch (error) {
     void showError(error, `Summarizing ${resolved.model}`, services);
