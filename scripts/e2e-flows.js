@@ -352,8 +352,10 @@ async function compareFamily(ctx) {
     for (const model of ['resnext50_1x64d', 'resnext50_32x4d']) if (!rows.some((r) => r.includes(model))) throw new Error(`the totals lack ${model}`);
     if (!rows[4].includes('-528,128') || !rows[4].includes('-2.07%')) throw new Error(`resnext50_32x4d's Δ params: ${rows[4]}`);
     // The direction is in a glyph too, not in the colour alone (report.css puts it before the value).
-    const glyphs = await view.locator('#totals td.delta').evaluateAll((cells) => cells.map((c) => `${c.className.replace(/.*delta /, '')}:${globalThis.getComputedStyle(c, '::before').content}`));
-    if (!glyphs.includes('down:"▼ "') || !glyphs.includes('up:"▲ "') || glyphs.some((g) => /^(up|down):none$/.test(g))) throw new Error(`Δ glyphs: ${[...new Set(glyphs)].join(', ')}`);
+    // Each Δ (the cell after its Δ% pair member has the same sign, so one glyph per pair) shows ▲ or ▼.
+    const glyphs = await view.locator('#totals td.delta:not(td.delta + td.delta)').evaluateAll((cells) =>
+      cells.map((c) => `${c.className.replace(/.*delta /, '')}:${globalThis.getComputedStyle(c, '::before').content}`));
+    if (!glyphs.includes('down:"▼ "') || !glyphs.includes('up:"▲ "') || glyphs.some((g) => /^(up|down):(none|normal)$/.test(g))) throw new Error(`Δ glyphs: ${[...new Set(glyphs)].join(', ')}`);
     for (const chart of ['svg#params-chart', 'svg#macs-chart']) {
       const bars = await view.locator(`${chart} rect.bar`).count();
       if (bars < 30) throw new Error(`${chart} has ${bars} bars`);
