@@ -1,5 +1,5 @@
 // ESLint flat config: typescript-eslint's recommended rules plus the architecture's seams (DESIGN §1):
-// the core (src/model) and the shared protocol never import vscode; the webview imports only types from src/shared.
+// the core (src/model) and src/shared never import vscode; the webview imports only from src/shared (pure: no TF.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -20,17 +20,26 @@ export default tseslint.config(
     },
   },
   { files: ['*.js', 'scripts/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
-  { files: ['src/model/**/*.ts', 'src/shared/**/*.ts', 'src/cli/**/*.ts'], rules: noVscode },
+  { files: ['src/model/**/*.ts', 'src/cli/**/*.ts'], rules: noVscode },
+  {
+    // src/shared goes into every bundle, the webview's included: plain TypeScript, no vscode, no core, no TF.js.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/shared is plain code for every bundle: no vscode here (DESIGN §1).' }],
+        patterns: [{ group: ['**/model/**', '**/extension/**', '**/cli/**', '@tensorflow/*'], message: 'src/shared goes into the webview bundle: no core, no TF.js.' }],
+      }],
+    },
+  },
   {
     files: ['webview/**/*.ts'],
     rules: {
-      // The TypeScript variant so that `import type` from src/shared passes while a value import does not.
-      'no-restricted-imports': 'off',
-      '@typescript-eslint/no-restricted-imports': ['error', {
+      // src/shared holds the protocol's validators and pure formatters, which the webview uses; the core does not go
+      // into the webview's bundle (test/unit/bundle.test.ts checks the bundle has no TF.js).
+      'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'The webview runs in a browser: no vscode API (DESIGN §1).' }],
         patterns: [
-          { group: ['**/src/model/**', '**/src/extension/**', '**/src/cli/**'], message: 'The webview imports only types from src/shared (DESIGN §1).' },
-          { group: ['**/src/shared/**'], allowTypeImports: true, message: 'The webview imports only types from src/shared (DESIGN §1): use `import type`.' },
+          { group: ['**/src/model/**', '**/src/extension/**', '**/src/cli/**', '@tensorflow/*'], message: 'The webview imports only from src/shared (DESIGN §1).' },
         ],
       }],
     },

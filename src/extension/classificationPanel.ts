@@ -3,13 +3,12 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ClassificationData } from '../shared/protocol';
 import { classificationHtml, imageMimeType } from './classificationHtml';
-import { reusablePanel } from './staticPanel';
+import type { Services } from './services';
+import { ReusablePanel } from './staticPanel';
 
 export const CLASSIFICATION_VIEW_TYPE = 'resnext.classification';
 /** Larger images are described, not embedded (a data: URI of that size would slow the webview down). */
 const MAX_EMBEDDED_BYTES = 16 * 2 ** 20;
-
-let current: vscode.WebviewPanel | undefined;
 
 function imageDataUri(file: string): string | undefined {
   try {
@@ -22,16 +21,17 @@ function imageDataUri(file: string): string | undefined {
   }
 }
 
-export function showClassification(context: vscode.ExtensionContext, result: ClassificationData): vscode.WebviewPanel {
-  const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+export function showClassification(services: Pick<Services, 'context' | 'views'>, result: ClassificationData): vscode.WebviewPanel {
+  const view = services.views.get(CLASSIFICATION_VIEW_TYPE, () => new ReusablePanel(services.context, CLASSIFICATION_VIEW_TYPE));
+  const dist = vscode.Uri.joinPath(services.context.extensionUri, 'dist');
   const name = result.image.split(/[\\/]/).pop() ?? result.image;
-  current = reusablePanel(context, current, CLASSIFICATION_VIEW_TYPE, `Classified: ${name}`, {}, () => (current = undefined));
-  const webview = current.webview;
+  const panel = view.show(`Classified: ${name}`);
+  const webview = panel.webview;
   webview.html = classificationHtml({
     cspSource: webview.cspSource,
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'classification.css')).toString(),
     imageDataUri: imageDataUri(result.image),
     result,
   });
-  return current;
+  return panel;
 }

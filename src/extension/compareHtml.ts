@@ -3,11 +3,12 @@
  * the first configuration, per-stage params and MACs as inline SVG bar charts (each model's bar over the lighter bar
  * of its dense equivalent, i.e. the same network without grouped convolution), and the per-stage table.
  * Static like the classification view: CSP `default-src 'none'`, styles only from the webview's origin, no script;
- * colours come from classes in dist/report.css (inline `style=` would be refused by the CSP).
- * The core's report formatters are not imported: they pull in TF.js code, which the extension host never loads.
+ * colours come from classes in dist/report.css (inline `style=` would be refused by the CSP). A Δ carries its sign
+ * and an arrow besides its colour (colour-blind users, high contrast); the charts fold away (<details>, no script).
+ * The formatters are the core report's, from src/shared (pure, no TF.js: the extension host never loads TF.js).
  */
 import type { ComparedModelData, ComparisonData, StageRowData } from '../shared/protocol';
-import { formatInt, formatSaving, formatShape, formatSi } from '../model/report/format';
+import { formatDelta, formatDeltaPercent, formatInt, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../shared/format';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml } from './webviewHtml';
 
@@ -26,26 +27,12 @@ export interface CompareHtmlOptions {
 /** Same policy as the classification view: no script, styles from the webview origin, images only as data:. */
 export const compareCsp = classificationCsp;
 
-/** "+528,128", "-528,128", "0". */
-export function formatDelta(value: number, reference: number): string {
-  const d = value - reference;
-  return d === 0 ? '0' : `${d > 0 ? '+' : '-'}${formatInt(Math.abs(d))}`;
-}
-
-/** "+2.07%", "-2.07%", "0.00%", "n/a" when the reference is 0 and the value is not. */
-export function formatDeltaPercent(value: number, reference: number): string {
-  if (reference === 0) return value === 0 ? '0.00%' : 'n/a';
-  const p = (100 * (value - reference)) / reference;
-  const text = Math.abs(p).toFixed(2);
-  return Number(text) === 0 ? '0.00%' : `${p > 0 ? '+' : '-'}${text}%`;
-}
-
-const REFERENCE = '—';
 const SERIES = 6;
 const seriesClass = (i: number): string => `series-${i % SERIES}`;
 
+/** The Δ and Δ% cells; report.css puts ▲ / ▼ before a larger / smaller value, so the direction is not colour alone. */
 function deltaCells(isReference: boolean, value: number, reference: number): string {
-  if (isReference) return `<td class="num ref">${REFERENCE}</td><td class="num ref">${REFERENCE}</td>`;
+  if (isReference) return `<td class="num ref">${REFERENCE_MARK}</td><td class="num ref">${REFERENCE_MARK}</td>`;
   const sign = value > reference ? 'up' : value < reference ? 'down' : 'same';
   return `<td class="num delta ${sign}">${formatDelta(value, reference)}</td><td class="num delta ${sign}">${formatDeltaPercent(value, reference)}</td>`;
 }
@@ -55,15 +42,15 @@ function configurationsTable(models: readonly ComparedModelData[]): string {
     .map(
       (m, i) => `<tr><td class="num">${i + 1}</td><th scope="row"><span class="swatch ${seriesClass(i)}"></span>${escapeHtml(m.model)}</th>` +
         `<td>${m.config.layers.join(',')}</td><td class="num">${m.config.groups}</td><td class="num">${m.config.widthPerGroup}</td>` +
-        `<td class="num">${m.config.baseWidth}</td><td class="num">${m.config.numClasses}</td><td>${formatShape(m.config.inputShape)}</td></tr>`,
+        `<td class="num">${m.config.baseWidth}</td><td class="num">${m.config.numClasses}</td><td class="shape">${formatShape(m.config.inputShape)}</td></tr>`,
     )
     .join('\n');
-  return `<table id="configurations">
+  return `<div class="table-wrap"><table id="configurations">
 <thead><tr><th class="num">#</th><th>Model</th><th>Layers</th><th class="num">Groups</th><th class="num">Width/group</th><th class="num">Base width</th><th class="num">Classes</th><th>Input</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>`;
+</table></div>`;
 }
 
 function totalsTable(models: readonly ComparedModelData[]): string {
@@ -77,12 +64,12 @@ function totalsTable(models: readonly ComparedModelData[]): string {
         `<td class="num">${formatSi(t.macs)}</td><td class="num">${formatSaving(t.params, t.denseParams) || '—'}</td><td class="num">${t.estimatedTotalSizeMiB.toFixed(2)}</td></tr>`;
     })
     .join('\n');
-  return `<table id="totals">
+  return `<div class="table-wrap"><table id="totals">
 <thead><tr><th>Model</th><th class="num">Params</th><th class="num">Δ params</th><th class="num">Δ%</th><th class="num">MACs</th><th class="num">Δ MACs</th><th class="num">Δ%</th><th class="num">MACs (SI)</th><th class="num">Params saved by grouping</th><th class="num">Est. size (MiB)</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>`;
+</table></div>`;
 }
 
 type Metric = 'params' | 'macs';
@@ -139,19 +126,19 @@ function stagesTable(models: readonly ComparedModelData[]): string {
       models.map((m, i) => {
         const s = stageOf(m, stage.name);
         if (!s) return '';
-        return `<tr${i === 0 ? ' class="group-start"' : ''}><td>${i === 0 ? escapeHtml(stage.name) : ''}</td><th scope="row">${escapeHtml(m.model)}</th><td>${formatShape(s.outputShape)}</td>` +
+        return `<tr${i === 0 ? ' class="group-start"' : ''}><td>${i === 0 ? escapeHtml(stage.name) : ''}</td><th scope="row">${escapeHtml(m.model)}</th><td class="shape">${formatShape(s.outputShape)}</td>` +
           `<td class="num">${formatInt(s.params)}</td>${deltaCells(i === 0, s.params, stage.params)}` +
           `<td class="num">${formatInt(s.macs)}</td>${deltaCells(i === 0, s.macs, stage.macs)}` +
           `<td class="num">${formatSaving(s.macs, s.denseMacs) || '—'}</td></tr>`;
       }),
     )
     .join('\n');
-  return `<table id="stages">
+  return `<div class="table-wrap"><table id="stages">
 <thead><tr><th>Stage</th><th>Model</th><th>Output shape</th><th class="num">Params</th><th class="num">Δ params</th><th class="num">Δ%</th><th class="num">MACs</th><th class="num">Δ MACs</th><th class="num">Δ%</th><th class="num">MACs saved by grouping</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>`;
+</table></div>`;
 }
 
 function legend(models: readonly ComparedModelData[]): string {
@@ -177,7 +164,7 @@ export function compareHtml(options: CompareHtmlOptions): string {
 <a class="button" id="export" href="command:${EXPORT_REVIEW_REPORT_COMMAND}" title="Save the comparison as a Markdown review report">Export review report…</a>
 </header>
 ${options.description ? `<p class="description">${escapeHtml(options.description)}</p>` : ''}
-<p class="note">Differences (Δ) are against the first configuration, ${escapeHtml(models[0]!.model)}. Every figure is traced with TensorFlow.js and matches torchvision.</p>
+<p class="note">Differences (Δ) are against the first configuration, ${escapeHtml(models[0]!.model)}: ▲ more, ▼ less. Every figure is traced with TensorFlow.js and matches torchvision.</p>
 <section aria-labelledby="configurations-heading">
 <h2 id="configurations-heading">Configurations</h2>
 ${configurationsTable(models)}
@@ -188,6 +175,9 @@ ${totalsTable(models)}
 </section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Per stage</h2>
+${stagesTable(models)}
+<details id="stage-charts" open>
+<summary>Charts: parameters and multiply-adds per stage</summary>
 ${legend(models)}
 <div class="charts">
 <figure><figcaption>Parameters</figcaption>
@@ -197,7 +187,7 @@ ${stageChart(models, 'params', 'params-chart')}
 ${stageChart(models, 'macs', 'macs-chart')}
 </figure>
 </div>
-${stagesTable(models)}
+</details>
 </section>
 </main>
 </body>

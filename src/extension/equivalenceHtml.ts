@@ -5,7 +5,9 @@
  * Static like the classification view: CSP `default-src 'none'`, styles only from the webview's origin, no script.
  */
 import type { EquivalenceData } from '../shared/protocol';
-import { formatInt, formatShape } from '../model/report/format';
+import { formatAbsDiff, formatInt, formatShape } from '../shared/format';
+import { FORMS, type Form } from '../model/forms';
+import { verdict } from '../model/report/equivalence';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml } from './webviewHtml';
 
@@ -18,11 +20,6 @@ export interface EquivalenceHtmlOptions {
 
 export const equivalenceCsp = classificationCsp;
 
-type Form = 'a' | 'b' | 'c';
-const FORMS: readonly Form[] = ['a', 'b', 'c'];
-
-/** 9.5367e-7 → "9.54e-7"; exact zero stays "0" (as the core's report prints it). */
-export const formatAbsDiff = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
 
 function formTitle(e: EquivalenceData, form: Form): string {
   const c = e.cardinality;
@@ -152,17 +149,6 @@ ${rows}
 </table>`;
 }
 
-export function equivalenceVerdict(e: EquivalenceData): string {
-  const worst = Math.max(e.maxAbsDiff.aVsC, e.maxAbsDiff.bVsC);
-  const sameMacs = e.ops.a.macs === e.ops.c.macs && e.ops.b.macs === e.ops.c.macs;
-  return (
-    (e.equivalent
-      ? `Equivalent: max |Δ| ${formatAbsDiff(worst)} ≤ ${e.tolerance.toExponential(0)} (largest |output| ${e.maxAbsOutput.toFixed(2)}).`
-      : `NOT equivalent: max |Δ| ${formatAbsDiff(worst)} > ${e.tolerance.toExponential(0)} (largest |output| ${e.maxAbsOutput.toFixed(2)}).`) +
-    (sameMacs ? ' Multiply-adds are equal in all three forms; only the number of ops differs.' : ' The multiply-adds differ between forms.')
-  );
-}
-
 export function equivalenceHtml(options: EquivalenceHtmlOptions): string {
   const e = options.result;
   const title = `${e.model} ${e.block}: split-transform-merge`;
@@ -185,7 +171,7 @@ ${formDiagram(e, form)}
 <main>
 <h1 id="title">${escapeHtml(title)}</h1>
 <p class="description">Xie et al. 2017, Fig. 3: a ResNeXt block's residual function computed three ways on the same weights and the same input. With BatchNorm folded (eval mode) the three are the same function; they differ only by float32 rounding.</p>
-<p class="verdict ${e.equivalent ? 'ok' : 'bad'}" id="verdict">${escapeHtml(equivalenceVerdict(e))}</p>
+<p class="verdict ${e.equivalent ? 'ok' : 'bad'}" id="verdict">${escapeHtml(verdict(e))}</p>
 <div class="forms">
 ${figures}
 </div>

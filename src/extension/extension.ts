@@ -6,7 +6,8 @@
 import { moduleLoadStartMs, vscodeApiReadyMs } from './loadStart';
 import * as vscode from 'vscode';
 import { Command, SUMMARY_VIEW_TYPE } from './commands';
-import type { Services } from './services';
+import { ErrorReporter } from './errors';
+import { Views, type Services } from './services';
 import { WorkerHost } from './workerHost';
 import { readSettings } from './settings';
 import { registerPythonModels } from './codeLens';
@@ -51,10 +52,13 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
       if (e.affectsConfiguration('resnext.threads')) worker.restartWhenIdle();
     }),
   );
-  const services: Services = { context, log, worker };
+  const views = new Views();
+  const errors = new ErrorReporter(log, { id: context.extension.id, version: String(context.extension.packageJSON.version) });
+  const services: Services = { context, log, worker, errors, views };
   context.subscriptions.push(
     log,
     worker,
+    views,
     vscode.commands.registerCommand(Command.Summarize, async (arg?: unknown) => (await summarize()).summarizeCommand(services, arg)),
     vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
@@ -64,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
     registerPythonModels(log),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(panel, context, log, state),
+      deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),
     }),
   );
   const ended = performance.now();
@@ -82,9 +86,9 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscodeApiMs,
     contextWaitMs,
     workerRunning: () => worker.isRunning,
-    recentErrors: async () => (await import('./errors')).recentErrors(),
+    recentErrors: async () => errors.recent(),
     onDidShowSummary: (listener) => {
-      const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow((p) => listener({ model: p.currentSummary.model, panel: p.panel })));
+      const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow(services, (p) => listener({ model: p.currentSummary.model, panel: p.panel })));
       return { dispose: () => void registration.then((d) => d.dispose()) };
     },
   };

@@ -1,31 +1,25 @@
 /**
  * The compare and equivalence views: one panel each, reused, showing the latest result (static HTML, see
- * compareHtml.ts and equivalenceHtml.ts). The compare panel keeps the comparison's Markdown report for
- * "ResNeXt: Export Review Report…".
+ * compareHtml.ts and equivalenceHtml.ts). The compare view keeps the comparison's Markdown report for
+ * "ResNeXt: Export Review Report…". Both live in the extension's Services (created on first use, disposed with the
+ * extension's context), not in module state.
  */
 import * as vscode from 'vscode';
 import type { ComparisonData, EquivalenceData } from '../shared/protocol';
 import { compareHtml, EXPORT_REVIEW_REPORT_COMMAND } from './compareHtml';
+import { Disposable } from './disposable';
 import { equivalenceHtml } from './equivalenceHtml';
-import { reusablePanel } from './staticPanel';
+import type { Services } from './services';
+import { ReusablePanel } from './staticPanel';
 
 export const COMPARE_VIEW_TYPE = 'resnext.compare';
 export const EQUIVALENCE_VIEW_TYPE = 'resnext.equivalence';
-
-let comparePanel: vscode.WebviewPanel | undefined;
-let equivalencePanel: vscode.WebviewPanel | undefined;
 
 /** The last comparison shown or computed, with the core's Markdown report of it. */
 export interface LastComparison {
   readonly comparison: ComparisonData;
   readonly markdown: string;
   readonly title: string;
-}
-
-let last: LastComparison | undefined;
-
-export function lastComparison(): LastComparison | undefined {
-  return last;
 }
 
 /** The report's heading (`# Title` or `## Title`) and the paragraph under it, for the view's title. */
@@ -39,38 +33,61 @@ export function reportHeading(markdown: string): { title: string; description?: 
   return description !== undefined ? { title, description } : { title };
 }
 
-export function rememberComparison(comparison: ComparisonData, markdown: string): LastComparison {
-  last = { comparison, markdown, title: reportHeading(markdown).title };
+class ReportViews extends Disposable {
+  readonly compare: ReusablePanel;
+  readonly equivalence: ReusablePanel;
+  last: LastComparison | undefined;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    super();
+    this.compare = this._register(new ReusablePanel(context, COMPARE_VIEW_TYPE, { commands: [EXPORT_REVIEW_REPORT_COMMAND] }));
+    this.equivalence = this._register(new ReusablePanel(context, EQUIVALENCE_VIEW_TYPE));
+  }
+
+  styleUri(webview: vscode.Webview): string {
+    return webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'report.css')).toString();
+  }
+}
+
+type ViewServices = Pick<Services, 'context' | 'views'>;
+
+const reportViews = (services: ViewServices): ReportViews => services.views.get('resnext.reports', () => new ReportViews(services.context));
+
+export function lastComparison(services: ViewServices): LastComparison | undefined {
+  return reportViews(services).last;
+}
+
+export function rememberComparison(services: ViewServices, comparison: ComparisonData, markdown: string): LastComparison {
+  const last = { comparison, markdown, title: reportHeading(markdown).title };
+  reportViews(services).last = last;
   return last;
 }
 
-const styleUri = (context: vscode.ExtensionContext, webview: vscode.Webview): string =>
-  webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'report.css')).toString();
-
-export function showComparison(context: vscode.ExtensionContext, comparison: ComparisonData, markdown: string): vscode.WebviewPanel {
-  rememberComparison(comparison, markdown);
+export function showComparison(services: ViewServices, comparison: ComparisonData, markdown: string): vscode.WebviewPanel {
+  rememberComparison(services, comparison, markdown);
+  const views = reportViews(services);
   const heading = reportHeading(markdown);
-  comparePanel = reusablePanel(context, comparePanel, COMPARE_VIEW_TYPE, `Compare: ${heading.title}`, { commands: [EXPORT_REVIEW_REPORT_COMMAND] }, () => (comparePanel = undefined));
-  const webview = comparePanel.webview;
+  const panel = views.compare.show(`Compare: ${heading.title}`);
+  const webview = panel.webview;
   webview.html = compareHtml({
     cspSource: webview.cspSource,
-    styleUri: styleUri(context, webview),
+    styleUri: views.styleUri(webview),
     title: heading.title,
     ...(heading.description !== undefined && { description: heading.description }),
     comparison,
   });
-  return comparePanel;
+  return panel;
 }
 
-export function showEquivalence(context: vscode.ExtensionContext, result: EquivalenceData): vscode.WebviewPanel {
-  const title = `Equivalence: ${result.model} ${result.block}`;
-  equivalencePanel = reusablePanel(context, equivalencePanel, EQUIVALENCE_VIEW_TYPE, title, {}, () => (equivalencePanel = undefined));
-  const webview = equivalencePanel.webview;
-  webview.html = equivalenceHtml({ cspSource: webview.cspSource, styleUri: styleUri(context, webview), result });
-  return equivalencePanel;
+export function showEquivalence(services: ViewServices, result: EquivalenceData): vscode.WebviewPanel {
+  const views = reportViews(services);
+  const panel = views.equivalence.show(`Equivalence: ${result.model} ${result.block}`);
+  const webview = panel.webview;
+  webview.html = equivalenceHtml({ cspSource: webview.cspSource, styleUri: views.styleUri(webview), result });
+  return panel;
 }
 
 /** Whether the compare panel is open (for tests). */
-export function comparePanelOpen(): boolean {
-  return comparePanel !== undefined;
+export function comparePanelOpen(services: ViewServices): boolean {
+  return reportViews(services).compare.isOpen;
 }

@@ -7,9 +7,11 @@ import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model/report';
+import { shortModelName } from '../shared/names';
 import { isWebviewMessage, isWebviewState, type ExportFormat, type HostMessage, type SummaryData, type WebviewMessage, type WebviewState } from '../shared/protocol';
 import { SUMMARY_VIEW_TYPE } from './commands';
 import { Disposable } from './disposable';
+import type { Services } from './services';
 import { makeNonce, webviewHtml } from './webviewHtml';
 
 const EXTENSIONS: Record<ExportFormat, { ext: string; filter: string }> = {
@@ -18,58 +20,79 @@ const EXTENSIONS: Record<ExportFormat, { ext: string; filter: string }> = {
   json: { ext: 'json', filter: 'JSON' },
 };
 
-export class SummaryPanel extends Disposable {
-  /** The panel a new summary goes to (the most recently created or revived one). */
-  private static current: SummaryPanel | undefined;
-  private static readonly listeners = new Set<(panel: SummaryPanel) => void>();
+type PanelServices = Pick<Services, 'context' | 'log' | 'views'>;
 
-  static createOrShow(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, summary: SummaryData): SummaryPanel {
-    const existing = SummaryPanel.current;
+/** The summary panels of this extension instance, owned by Services.views (disposed with the extension). */
+class SummaryPanels implements vscode.Disposable {
+  /** The panel a new summary goes to (the most recently created or revived one). */
+  current: SummaryPanel | undefined;
+  readonly open = new Set<SummaryPanel>();
+  readonly listeners = new Set<(panel: SummaryPanel) => void>();
+
+  dispose(): void {
+    this.listeners.clear();
+    for (const panel of [...this.open]) panel.dispose();
+  }
+}
+
+const summaryPanels = (services: PanelServices): SummaryPanels => services.views.get(SUMMARY_VIEW_TYPE, () => new SummaryPanels());
+
+export class SummaryPanel extends Disposable {
+  static createOrShow(services: PanelServices, summary: SummaryData): SummaryPanel {
+    const existing = summaryPanels(services).current;
     if (existing && !existing.isDisposed) {
       existing.update(summary);
       existing.panel.reveal(existing.panel.viewColumn);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(SUMMARY_VIEW_TYPE, panelTitle(summary), vscode.ViewColumn.Active, {
-      ...webviewOptions(context),
+      ...webviewOptions(services.context),
       retainContextWhenHidden: false,
     });
-    return new SummaryPanel(panel, context, log, { summary, collapsed: [], filter: '', sort: null });
+    return new SummaryPanel(panel, services, { summary, collapsed: [], filter: '', sort: null });
   }
 
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, log: vscode.LogOutputChannel, state: unknown): void {
+  static revive(services: PanelServices, panel: vscode.WebviewPanel, state: unknown): void {
     if (!isWebviewState(state)) {
-      log.warn('a summary panel from the last session had no readable state; closing it');
+      services.log.warn('a summary panel from the last session had no readable state; closing it');
       panel.dispose();
       return;
     }
-    panel.webview.options = webviewOptions(context);
-    new SummaryPanel(panel, context, log, state);
+    panel.webview.options = webviewOptions(services.context);
+    new SummaryPanel(panel, services, state);
   }
 
   /** For tests and automation: called with each panel that receives a summary. */
-  static onDidShow(listener: (panel: SummaryPanel) => void): vscode.Disposable {
-    SummaryPanel.listeners.add(listener);
-    return { dispose: () => SummaryPanel.listeners.delete(listener) };
+  static onDidShow(services: PanelServices, listener: (panel: SummaryPanel) => void): vscode.Disposable {
+    const panels = summaryPanels(services);
+    panels.listeners.add(listener);
+    return { dispose: () => panels.listeners.delete(listener) };
   }
 
   private summary: SummaryData;
 
+  private readonly context: vscode.ExtensionContext;
+  private readonly log: vscode.LogOutputChannel;
+  private readonly panels: SummaryPanels;
+
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly context: vscode.ExtensionContext,
-    private readonly log: vscode.LogOutputChannel,
+    services: PanelServices,
     state: WebviewState,
   ) {
     super();
-    SummaryPanel.current = this;
+    this.context = services.context;
+    this.log = services.log;
+    this.panels = summaryPanels(services);
+    this.panels.current = this;
+    this.panels.open.add(this);
     this.summary = state.summary;
-    this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.png');
+    this.panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
     this.panel.title = panelTitle(state.summary);
     this.panel.webview.html = this.html(state);
-    for (const listener of SummaryPanel.listeners) listener(this);
+    for (const listener of this.panels.listeners) listener(this);
   }
 
   get currentSummary(): SummaryData {
@@ -80,11 +103,12 @@ export class SummaryPanel extends Disposable {
     this.summary = summary;
     this.panel.title = panelTitle(summary);
     this.post({ type: 'summary', summary });
-    for (const listener of SummaryPanel.listeners) listener(this);
+    for (const listener of this.panels.listeners) listener(this);
   }
 
   override dispose(): void {
-    if (SummaryPanel.current === this) SummaryPanel.current = undefined;
+    if (this.panels.current === this) this.panels.current = undefined;
+    this.panels.open.delete(this);
     this.panel.dispose();
     super.dispose();
   }
@@ -166,5 +190,5 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions
 }
 
 function panelTitle(summary: SummaryData): string {
-  return `Summary: ${summary.model}`;
+  return `Summary: ${shortModelName(summary)}`;
 }

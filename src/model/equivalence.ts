@@ -38,16 +38,15 @@ import { foldBatchNorm, mulberry32, randomTensorSource, toHwio, type BatchNormPa
 import { groupedConv2d, groupedConvFilter } from './groupedConv';
 import { staticTrace } from './shapes';
 import { checkStateDict, type StateDict } from './weights/stateDict';
+import { FORMS, type Form } from './forms';
 
 export { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/data';
+export { FORMS, type Form };
 import { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/data';
 /** Forms that agree to within this max abs difference are reported equivalent (float32 summation-order noise on
  * O(1) activations is ~1e-6). */
 export const EQUIVALENCE_TOLERANCE = 1e-4;
 export const DEFAULT_BLOCK = 'layer1.0';
-
-export type Form = 'a' | 'b' | 'c';
-export const FORMS: readonly Form[] = ['a', 'b', 'c'];
 
 /**
  * A negative control: damage one path of form (a) or (b) so that the comparison must report a difference.

@@ -18,11 +18,20 @@ test('the extension host bundle loads no TensorFlow.js (activation stays cheap; 
   assert.ok(inputs.some((i) => i.endsWith('src/model/catalog.ts')), 'the preset catalog (static counts) is in the host bundle');
 });
 
-test('the worker bundle has TF.js; the webview bundle has only the UI and type-only protocol imports', async () => {
+test('the worker bundle has TF.js; the webview bundle has only the UI and src/shared (protocol validators, formatters)', async () => {
   const worker = await bundledInputs('src/extension/worker.ts', { platform: 'node', format: 'cjs' });
   assert.ok(worker.some((i) => i.includes('@tensorflow/tfjs-core')));
   const webview = await bundledInputs('webview/main.ts', { platform: 'browser', format: 'iife' });
-  const foreign = webview.filter((i) => /(^|\/)src\//.test(i) || i.includes('@tensorflow'));
-  assert.deepEqual(foreign, [], 'the webview bundles no core, extension or protocol code');
+  const foreign = webview.filter((i) => (/(^|\/)src\//.test(i) && !/(^|\/)src\/shared\//.test(i)) || i.includes('@tensorflow'));
+  assert.deepEqual(foreign, [], 'the webview bundles no core, extension or CLI code and no TF.js');
+  assert.ok(webview.some((i) => i.endsWith('src/shared/format.ts')), 'the formatters are shared, not copied');
   assert.ok(webview.some((i) => i.includes('@vscode-elements/elements')));
+});
+
+test('the report module is pure: the compare and equivalence reports pull no TF.js (the extension host may use them)', async () => {
+  for (const entry of ['src/model/report/compare.ts', 'src/model/report/equivalence.ts', 'src/shared/format.ts']) {
+    const inputs = await bundledInputs(entry, { platform: 'node', format: 'cjs' });
+    const heavy = inputs.filter((i) => i.includes('@tensorflow') || i.endsWith('src/model/tf.ts') || i.endsWith('src/model/network.ts'));
+    assert.deepEqual(heavy, [], `${entry} pulls ${heavy.join(', ')}`);
+  }
 });

@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { compareCsp, compareHtml, formatDelta, formatDeltaPercent, stageChart } from '../../src/extension/compareHtml';
-import { equivalenceCsp, equivalenceHtml, formatAbsDiff } from '../../src/extension/equivalenceHtml';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from '../helpers';
+import { compareCsp, compareHtml, stageChart } from '../../src/extension/compareHtml';
+import { equivalenceCsp, equivalenceHtml } from '../../src/extension/equivalenceHtml';
+import { formatAbsDiff } from '../../src/shared/format';
 import { layerRows, stageRows, totals } from '../../src/model/accounting';
 import { architecture } from '../../src/model/architecture';
 import { presetConfig, type PresetName } from '../../src/model/config';
 import { staticTrace } from '../../src/model/shapes';
 import { summaryConfig } from '../../src/model/summarize';
-import { deltaPercent, formatDelta as coreDelta, formatDeltaPercent as coreDeltaPercent } from '../../src/model/report/compare';
 import type { ComparedModelData, ComparisonData, EquivalenceData } from '../../src/shared/protocol';
 
 /** A compared model from the static trace (the same figures a traced summary has). */
@@ -62,11 +65,23 @@ test('compare view: chart bars scale to the largest value and stay inside the ch
   assert.ok(bars.every((x) => Number.isFinite(x)));
 });
 
-test('compare view: the Δ helpers agree with the core report', () => {
-  for (const [v, r] of [[1, 1], [2, 1], [1, 2], [0, 0], [5, 0], [25_028_904, 25_557_032]] as const) {
-    assert.equal(formatDelta(v, r), coreDelta(v, r));
-    assert.equal(formatDeltaPercent(v, r), coreDeltaPercent(v, r), `${v} vs ${r} (${deltaPercent(v, r)})`);
-  }
+test('compare view: the Δ cells are the core report\'s (one formatter, src/shared) with the direction beyond colour', () => {
+  const html = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison });
+  assert.match(html, /<td class="num delta down">-528,128<\/td><td class="num delta down">-2\.07%<\/td>/);
+  assert.match(html, /▲ more, ▼ less/);
+  const css = fs.readFileSync(path.join(ROOT, 'webview', 'report.css'), 'utf8');
+  assert.match(css, /\.delta\.up::before\s*\{\s*content:\s*'▲/);
+  assert.match(css, /\.delta\.down::before\s*\{\s*content:\s*'▼/);
+});
+
+test('compare view: output shapes do not wrap, tables sit in scroll boxes, the charts fold away', () => {
+  const html = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison });
+  assert.match(html, /<td class="shape">\[1, 256, 56, 56\]<\/td>/);
+  for (const id of ['configurations', 'totals', 'stages']) assert.match(html, new RegExp(`<div class="table-wrap"><table id="${id}">`));
+  assert.match(html, /<details id="stage-charts" open>\n<summary>Charts: parameters and multiply-adds per stage<\/summary>/);
+  assert.ok(html.indexOf('<table id="stages">') < html.indexOf('<details id="stage-charts"'), 'the per-stage table comes before the charts');
+  const css = fs.readFileSync(path.join(ROOT, 'webview', 'report.css'), 'utf8');
+  assert.match(css, /td\.shape\s*\{[^}]*white-space:\s*nowrap/);
 });
 
 const equivalence: EquivalenceData = {

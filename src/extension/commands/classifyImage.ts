@@ -57,14 +57,14 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
       `${name} (${c.model}, ${c.weights}, resize ${c.preprocessing.resizePx} crop ${c.preprocessing.cropPx}; ` +
         `load ${c.timingsMs.load} ms, decode ${c.timingsMs.decode} ms, preprocess ${c.timingsMs.preprocess} ms, forward ${c.timingsMs.forward} ms): ${top.join(', ')}`,
     );
-    if (args?.show !== false) showClassification(services.context, c);
+    if (args?.show !== false) showClassification(services, c);
     return c;
   } catch (error) {
     if (error instanceof CancelledError) {
       const removed = removePartialDownloads(cacheDir);
       if (removed > 0) services.log.info(`removed ${removed} partial download(s) from ${cacheDir}`);
     }
-    void showError(error, `Classifying ${name}`, services.log, ['Choose a weights file…', 'Open Settings']).then(async (action) => {
+    void showError(error, `Classifying ${name}`, services, ['Choose a weights file…', 'Open Settings']).then(async (action) => {
       if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'resnext.weights');
       if (action === 'Choose a weights file…') {
         const file = await pickWeightsFile();

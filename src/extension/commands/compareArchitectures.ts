@@ -77,18 +77,18 @@ export async function compareArchitecturesCommand(services: Services, arg?: unkn
     else if (args?.entries !== undefined) job = entriesJob(args.entries);
     else job = await pickComparison(services);
   } catch (error) {
-    void showError(error, 'ResNeXt: Compare Architectures', services.log);
+    void showError(error, 'ResNeXt: Compare Architectures', services);
     return undefined;
   }
   if (!job) return undefined;
   try {
     const result = await runWithProgress(services, 'Comparing architectures', job);
     services.log.info(`compared ${result.comparison.models.map((m) => m.model).join(', ')}`);
-    if (args?.show !== false) showComparison(services.context, result.comparison, result.markdown);
-    else rememberComparison(result.comparison, result.markdown);
+    if (args?.show !== false) showComparison(services, result.comparison, result.markdown);
+    else rememberComparison(services, result.comparison, result.markdown);
     return result.comparison;
   } catch (error) {
-    void showError(error, 'Comparing architectures', services.log);
+    void showError(error, 'Comparing architectures', services);
     return undefined;
   }
 }
@@ -136,7 +136,7 @@ async function pickComparison(services: Services): Promise<CompareJob | undefine
 
 /** "ResNeXt: Export Review Report…": the core's Markdown report of the last comparison, saved where the user says. */
 export async function exportReviewReportCommand(services: Services, arg?: unknown): Promise<vscode.Uri | undefined> {
-  const last = lastComparison();
+  const last = lastComparison(services);
   if (!last) {
     void vscode.window.showInformationMessage('Compare architectures first (ResNeXt: Compare Architectures); the review report is that comparison.');
     return undefined;
@@ -160,7 +160,7 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
     if (!(arg instanceof vscode.Uri)) void vscode.window.showInformationMessage(`Saved ${path.basename(uri.path)}`);
     return uri;
   } catch (error) {
-    void showError(error, 'Exporting the review report', services.log);
+    void showError(error, 'Exporting the review report', services);
     return undefined;
   }
 }

@@ -80,7 +80,7 @@ export async function equivalenceCommand(services: Services, arg?: unknown): Pro
   try {
     job = args?.preset !== undefined ? equivalenceJob(args.preset, args.block ?? DEFAULT_BLOCK) : await pick();
   } catch (error) {
-    void showError(error, TITLE, services.log);
+    void showError(error, TITLE, services);
     return undefined;
   }
   if (!job) return undefined;
@@ -88,10 +88,10 @@ export async function equivalenceCommand(services: Services, arg?: unknown): Pro
     const result = await runWithProgress(services, 'Computing the three forms', job);
     const e = result.result;
     services.log.info(`equivalence ${e.model} ${e.block}: max |Δ| a-c ${e.maxAbsDiff.aVsC}, b-c ${e.maxAbsDiff.bVsC}`);
-    if (args?.show !== false) showEquivalence(services.context, e);
+    if (args?.show !== false) showEquivalence(services, e);
     return e;
   } catch (error) {
-    void showError(error, 'Computing the split-transform-merge equivalence', services.log);
+    void showError(error, 'Computing the split-transform-merge equivalence', services);
     return undefined;
   }
 }

@@ -42,7 +42,7 @@ export async function summarizeCommand(services: Services, arg?: unknown): Promi
   if (args) {
     const outcome = resolvePreset(args.preset ?? settings.defaultPreset, args.config);
     if ('error' in outcome) {
-      void showError(new UserInputError(outcome.error), 'ResNeXt: Summarize', services.log);
+      void showError(new UserInputError(outcome.error), 'ResNeXt: Summarize', services);
       return undefined;
     }
     resolved = outcome;
@@ -64,10 +64,10 @@ export async function summarizeResolved(services: Services, resolved: Resolved, 
     const result = await runWithProgress(services, `Summarizing ${resolved.model}`, { type: 'summarize', model: resolved.model, config: resolved.config });
     const s = result.summary;
     services.log.info(`${s.model}: ${s.totals.params.toLocaleString('en-US')} params, ${s.totals.macs.toLocaleString('en-US')} MACs (build ${s.timingsMs.build} ms, forward ${s.timingsMs.forward} ms)`);
-    if (show) SummaryPanel.createOrShow(services.context, services.log, s);
+    if (show) SummaryPanel.createOrShow(services, s);
     return s;
   } catch (error) {
-    void showError(error, `Summarizing ${resolved.model}`, services.log);
+    void showError(error, `Summarizing ${resolved.model}`, services);
     return undefined;
   }
 }

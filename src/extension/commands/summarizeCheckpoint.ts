@@ -21,10 +21,10 @@ export async function summarizeCheckpointCommand(services: Services, arg?: unkno
   const name = uri.path.split('/').pop() ?? uri.fsPath;
   try {
     const result = await runWithProgress(services, `Summarizing ${name}`, { type: 'summarizeCheckpoint', path: uri.fsPath });
-    SummaryPanel.createOrShow(services.context, services.log, result.summary);
+    SummaryPanel.createOrShow(services, result.summary);
     return result.summary;
   } catch (error) {
-    void showError(error, `Summarizing ${name}`, services.log);
+    void showError(error, `Summarizing ${name}`, services);
     return undefined;
   }
 }

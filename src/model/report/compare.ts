@@ -7,10 +7,11 @@ import type { Comparison, ComparedModel } from '../compare';
 import { bottleneckWidth } from '../config';
 import type { Equivalence } from '../equivalence';
 import { csvField } from './csv';
-import { formatAbsDiff } from './equivalence';
-import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
+import { deltaPercent, formatAbsDiff, formatDelta, formatDeltaPercent, formatInt, formatMiB, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../../shared/format';
 import { markdownTable } from './markdown';
 import { renderColumns } from './table';
+
+export { deltaPercent, formatDelta, formatDeltaPercent, REFERENCE_MARK } from '../../shared/format';
 
 export const COMPARE_FORMATS = ['table', 'markdown', 'csv', 'json'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -22,29 +23,6 @@ export interface CompareReportOptions {
   readonly description?: string;
   /** Equivalence results to append (table and markdown; JSON adds them under `equivalence`; not in CSV). */
   readonly equivalence?: readonly Equivalence[];
-}
-
-/** Shown in place of a difference on the reference (first) row. */
-export const REFERENCE_MARK = '—';
-
-/** "+528,128", "-528,128", "0". */
-export function formatDelta(value: number, reference: number): string {
-  const d = value - reference;
-  return d === 0 ? '0' : `${d > 0 ? '+' : '-'}${formatInt(Math.abs(d))}`;
-}
-
-/** 100 · (value − reference) / reference, as a number (undefined when the reference is 0 and the value is not). */
-export function deltaPercent(value: number, reference: number): number | undefined {
-  if (reference === 0) return value === 0 ? 0 : undefined;
-  return (100 * (value - reference)) / reference;
-}
-
-/** "+2.07%", "-2.07%", "0.00%", "n/a" (reference 0). */
-export function formatDeltaPercent(value: number, reference: number): string {
-  const p = deltaPercent(value, reference);
-  if (p === undefined) return 'n/a';
-  const text = Math.abs(p).toFixed(2);
-  return Number(text) === 0 ? '0.00%' : `${p > 0 ? '+' : '-'}${text}%`;
 }
 
 /** "+528,128 (+2.07%)", or the reference mark on the first row. */

@@ -1,15 +1,14 @@
 /** The split-transform-merge equivalence (src/model/equivalence.ts) as a console table, markdown and JSON. */
-import type { Equivalence, Form } from '../equivalence';
-import { FORMS } from '../equivalence';
-import { formatInt, formatShape } from './format';
+import type { Equivalence } from '../equivalence';
+import { FORMS, type Form } from '../forms';
+import { formatAbsDiff, formatInt, formatShape } from '../../shared/format';
 import { markdownTable } from './markdown';
 import { renderColumns } from './table';
 
 export const EQUIVALENCE_FORMATS = ['table', 'markdown', 'json'] as const;
 export type EquivalenceFormat = (typeof EQUIVALENCE_FORMATS)[number];
 
-/** 9.5367e-7 → "9.54e-7"; exact zero stays "0". */
-export const formatAbsDiff = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
+export { formatAbsDiff } from '../../shared/format';
 
 export function formName(e: Pick<Equivalence, 'cardinality'>, form: Form): string {
   const c = e.cardinality;
@@ -42,7 +41,8 @@ function describe(e: Equivalence): string[] {
   ];
 }
 
-export function verdict(e: Equivalence): string {
+/** The equivalence's one-line verdict (the CLI's table, the review report and the extension's view print the same). */
+export function verdict(e: Pick<Equivalence, 'maxAbsDiff' | 'ops' | 'equivalent' | 'tolerance' | 'maxAbsOutput'>): string {
   const worst = Math.max(e.maxAbsDiff.aVsC, e.maxAbsDiff.bVsC);
   const sameMacs = e.ops.a.macs === e.ops.c.macs && e.ops.b.macs === e.ops.c.macs;
   return (

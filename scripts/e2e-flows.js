@@ -1,0 +1,473 @@
+// The flow families of the UI test (scripts/test-e2e.js). Each family runs in a fresh window and starts with its
+// command as the window's first action; `logs()` returns the ResNeXt logs of every window so far.
+const fs = require('node:fs');
+const path = require('node:path');
+const { measureTables, assertFits } = require('./e2e-ui');
+
+/** Waits until some window's ResNeXt log has `line` (the log is written asynchronously). */
+async function expectLog(ctx, line) {
+  for (let i = 0; i < 50; i++) {
+    if (ctx.logs().some((l) => l.includes(line))) return;
+    await ctx.page.waitForTimeout(200);
+  }
+  throw new Error(`no ResNeXt log has '${line}'`);
+}
+
+const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, file) });
+
+async function classifyFirst(ctx) {
+  const { page, t, step } = ctx;
+  await step('[classify] Classify Image is the first action: explorer → cat.jpg → the top-5 of PyTorch', async () => {
+    const item = await t.explorerMenu('cat.jpg', 'Classify Image');
+    await item.click();
+    const view = await t.findFrame('table#top', 'the classification view');
+    const rows = view.locator('table#top tbody tr');
+    if ((await rows.count()) !== 5) throw new Error(`expected the top-5, got ${await rows.count()} rows`);
+    const expected = ctx.referenceTop5();
+    for (let i = 0; i < 5; i++) {
+      const text = (await rows.nth(i).innerText()).replace(/\s+/g, ' ');
+      const index = Number(/(\d+)\s*$/.exec((await rows.nth(i).locator('td').last().innerText()).trim())?.[1]);
+      const percent = Number(/(\d+\.\d+)%/.exec(text)?.[1]);
+      if (index !== expected[i].index) throw new Error(`rank ${i + 1}: class ${index}, PyTorch has class ${expected[i].index} (${text})`);
+      if (!(Math.abs(percent - expected[i].percent) <= 0.006)) throw new Error(`rank ${i + 1}: ${percent}%, PyTorch ${expected[i].percent.toFixed(4)}%`);
+    }
+    if ((await view.locator('img').count()) !== 1) throw new Error('the image is not shown');
+    await expectLog(ctx, 'Classifying cat.jpg: started (cold worker)');
+    console.log(`  top-5 as PyTorch: ${expected.map((e) => `${e.index} ${e.percent.toFixed(2)}%`).join(', ')} (cold worker, first action)`);
+  });
+  await step('[classify] a PNG from the image preview\'s title bar; the menu on cat.png has the command, on a .txt not', async () => {
+    const image = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cat.png' }).first();
+    await image.click();
+    const action = page.locator('.editor-actions .action-label[aria-label="Classify Image"]');
+    await action.waitFor({ timeout: 15_000 });
+    const item = await t.explorerMenu('cat.png', 'Classify Image');
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'context-menu.png');
+    await item.click();
+    const view = await t.findFrame('h1#title:text-is("cat.png")', 'the classification of cat.png');
+    const rows = await view.locator('table#top tbody tr').allInnerTexts();
+    // PyTorch's logits for this network order the classes 1, 8, 5, 4, 0 (test/fixtures/tiny_reference.json, chelsea).
+    const order = [];
+    for (let i = 0; i < rows.length; i++) order.push(/(\d+)\s*$/.exec((await view.locator('table#top tbody tr').nth(i).locator('td').last().innerText()).trim())?.[1]);
+    if (order.join(',') !== '1,8,5,4,0') throw new Error(`top-5 order ${order.join(',')}`);
+    console.log(`  top-5: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'classification.png');
+    const notes = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).first();
+    await notes.click({ button: 'right' });
+    await page.locator('.context-view .action-item').first().waitFor({ timeout: 15_000 });
+    const count = await page.locator('.context-view .action-item', { hasText: 'Classify Image' }).count();
+    await page.keyboard.press('Escape');
+    if (count !== 0) throw new Error('Classify Image is offered for a .txt file');
+  });
+}
+
+async function checkpointFirst(ctx) {
+  const { t, step } = ctx;
+  await step('[checkpoint] Summarize Checkpoint is the first action: explorer → tiny.pth → PyTorch\'s layers and params', async () => {
+    const item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+    await item.click();
+    await t.webview.locator('table#summary').waitFor({ timeout: 90_000 });
+    const title = await t.webview.locator('#title').innerText();
+    if (title !== 'tiny.pth') throw new Error(`title '${title}' (the checkpoint's file name expected)`);
+    const config = await t.webview.locator('#config').innerText();
+    if (!config.includes('layers 2,1,1,1') || !config.includes('groups 4') || !config.includes('10 classes')) throw new Error(`configuration line: ${config}`);
+    const names = (await t.webview.locator('table#summary tbody tr.layer td.col-name').allInnerTexts()).map((n) => n.trim());
+    const torch = ctx.REFERENCE.leaf_calls.map((c) => c[0]);
+    if (names.join(',') !== torch.join(',')) throw new Error(`layers differ from PyTorch's leaf calls: ${names.length} vs ${torch.length}`);
+    const foot = await t.webview.locator('table#summary tfoot').innerText();
+    const params = ctx.REFERENCE.num_params.toLocaleString('en-US');
+    if (!foot.includes(params)) throw new Error(`the total lacks PyTorch's ${params} params`);
+    await expectLog(ctx, 'Summarizing tiny.pth: started (cold worker)');
+    console.log(`  ${names.length} layers as PyTorch's forward hooks, ${params} params (cold worker, first action)`);
+  });
+}
+
+async function summaryFamily(ctx) {
+  const { page, t, step, workspace } = ctx;
+  const { webview } = t;
+  await step('[summary] Summarize is the first action: palette → resnext50_32x4d → layer1.0.conv2 and the totals', async () => {
+    await t.runCommand('ResNeXt: Summarize');
+    const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first();
+    await preset.waitFor({ timeout: 15_000 });
+    const description = await preset.innerText();
+    if (!description.includes('25.0 M params') || !description.includes('4.23 G MACs')) throw new Error(`preset item reads: ${description}`);
+    await shot(ctx, 'quick-pick.png');
+    await page.keyboard.type('resnext50_32x4d');
+    await page.keyboard.press('Enter');
+    await webview.locator('table#summary').waitFor({ timeout: 90_000 });
+    const table = await webview.locator('table#summary').innerText();
+    for (const text of ['layer1.0.conv2', '4,608', '25,028,904', '4,230,479,872', 'Estimated Total Size (MB)']) {
+      if (!table.includes(text)) throw new Error(`the table lacks '${text}'`);
+    }
+    const title = await webview.locator('#title').innerText();
+    if (title !== 'resnext50_32x4d') throw new Error(`title '${title}'`);
+    // @vscode-elements/elements upgraded inside the webview (custom elements defined, shadow DOM rendered).
+    const upgraded = await webview.locator('vscode-button#copy-markdown').evaluate((e) => !!e.ownerDocument.defaultView.customElements.get('vscode-button') && !!e.shadowRoot);
+    if (!upgraded) throw new Error('vscode-elements components did not upgrade');
+    await expectLog(ctx, 'Summarizing resnext50_32x4d: started (cold worker)');
+  });
+
+  await step('[summary] at 1280×800 with the explorer open the table fits its panel (no column cut or outside the view)', async () => {
+    const [m] = await webview.locator('body').evaluate(measureTables, ['#summary']);
+    console.log(`  table ${m.tableWidth} px in a ${m.boxClientWidth} px box, view ${m.viewWidth} px; last header ends at ${m.lastHeaderRight} px`);
+    assertFits([m]);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    await shot(ctx, 'summary-dark.png');
+  });
+
+  await step('[summary] the header stays visible after scrolling the rows', async () => {
+    const result = await webview.locator('#table-wrap').evaluate(async (wrap) => {
+      wrap.scrollTop = wrap.scrollHeight;
+      await new Promise((r) => setTimeout(r, 100));
+      const head = wrap.querySelector('thead th.col-name').getBoundingClientRect();
+      const box = wrap.getBoundingClientRect();
+      const hit = wrap.ownerDocument.elementFromPoint(head.left + head.width / 2, head.top + head.height / 2);
+      const firstRow = wrap.querySelector('tbody tr').getBoundingClientRect();
+      return { scrollTop: wrap.scrollTop, headTop: head.top, boxTop: box.top, headBottom: head.bottom, viewHeight: wrap.ownerDocument.documentElement.clientHeight, hitInHead: !!hit?.closest('thead'), firstRowTop: firstRow.top };
+    });
+    if (result.scrollTop < 500) throw new Error(`the rows did not scroll (scrollTop ${result.scrollTop})`);
+    if (result.firstRowTop > result.boxTop) throw new Error('the first row is still in view: nothing was scrolled away');
+    if (Math.abs(result.headTop - result.boxTop) > 2 || result.headBottom > result.viewHeight || !result.hitInHead) throw new Error(`the header is not visible: ${JSON.stringify(result)}`);
+    console.log(`  scrolled ${result.scrollTop} px; the header is at the top of the box (${result.headTop.toFixed(0)} vs ${result.boxTop.toFixed(0)} px)`);
+    await webview.locator('#table-wrap').evaluate((wrap) => (wrap.scrollTop = 0));
+  });
+
+  await step('[summary] Dense columns: shown on request, the table then scrolls sideways with the layer names pinned', async () => {
+    await webview.locator('vscode-button#dense-columns').click();
+    await webview.locator('table#summary.show-dense').waitFor({ timeout: 5000 });
+    const table = await webview.locator('table#summary').innerText();
+    for (const text of ['147,456', 'Dense MACs']) if (!table.includes(text)) throw new Error(`the table lacks '${text}'`);
+    const pinned = await webview.locator('#table-wrap').evaluate(async (wrap) => {
+      const table = wrap.querySelector('table');
+      wrap.scrollLeft = 300;
+      await new Promise((r) => setTimeout(r, 100));
+      const name = wrap.querySelector('tbody td.col-name').getBoundingClientRect();
+      return { wider: table.scrollWidth > wrap.clientWidth, scrolled: wrap.scrollLeft, nameLeft: name.left, boxLeft: wrap.getBoundingClientRect().left, boxRight: wrap.getBoundingClientRect().right, view: wrap.ownerDocument.documentElement.clientWidth };
+    });
+    if (!pinned.wider || pinned.scrolled === 0) throw new Error(`no sideways scroll: ${JSON.stringify(pinned)}`);
+    if (Math.abs(pinned.nameLeft - pinned.boxLeft) > 2) throw new Error(`the name column moved: ${JSON.stringify(pinned)}`);
+    if (pinned.boxRight > pinned.view) throw new Error(`the scroll box ends outside the view: ${JSON.stringify(pinned)}`);
+    await webview.locator('#table-wrap').evaluate((wrap) => (wrap.scrollLeft = 0));
+    await webview.locator('vscode-button#dense-columns').click();
+    await webview.locator('table#summary:not(.show-dense)').waitFor({ timeout: 5000 });
+  });
+
+  await step('[summary] keyboard: one Tab from the toolbar into the table, then ↓ alone reaches the last row', async () => {
+    await webview.locator('vscode-textfield#filter').click();
+    let tabs = 0;
+    let focused = '';
+    for (; tabs < 10; ) {
+      await page.keyboard.press('Tab');
+      tabs++;
+      focused = await webview.locator('body').evaluate((b) => {
+        const a = b.ownerDocument.activeElement;
+        return a?.matches('#summary tbody tr') ? `row:${a.dataset.key}` : `${a?.tagName}#${a?.id}`;
+      });
+      if (focused.startsWith('row:')) break;
+    }
+    if (!focused.startsWith('row:')) throw new Error(`10 Tabs from the filter did not reach a row (last: ${focused})`);
+    // filter → the toolbar (one stop) → the charts' header (one stop) → the table: three Tabs.
+    if (tabs > 3) throw new Error(`${tabs} Tab stops from the filter to the rows`);
+    const keys = await webview.locator('#summary tbody tr[data-key]').evaluateAll((rows) => rows.map((r) => r.dataset.key));
+    if (focused !== `row:${keys[0]}`) throw new Error(`Tab landed on ${focused}, not the first row`);
+    for (let i = 1; i < keys.length; i++) await page.keyboard.press('ArrowDown');
+    const last = await webview.locator('body').evaluate((b) => b.ownerDocument.activeElement?.dataset?.key);
+    if (last !== keys[keys.length - 1]) throw new Error(`after ${keys.length - 1} ↓ the focus is on ${last}, not the last row ${keys[keys.length - 1]}`);
+    const stops = await webview.locator('#summary [tabindex="0"], #summary button:not([tabindex="-1"])').count();
+    if (stops !== 1) throw new Error(`the table has ${stops} Tab stops`);
+    console.log(`  ${tabs} Tabs from the filter to the first row; ${keys.length - 1} × ↓ to the last row (${keys[keys.length - 1]}: ${keys.length} rows, one Tab stop)`);
+    await page.keyboard.press('Home');
+  });
+
+  await step('[summary] collapse a stage with the mouse and another with ← on its row, → opens it again', async () => {
+    const rows = () => webview.locator('table#summary tbody tr').count();
+    const before = await rows();
+    await webview.locator('button.toggle[data-key="layer1"]').click();
+    await webview.locator('tr[data-key="layer1.0"]').waitFor({ state: 'detached', timeout: 5000 });
+    const afterMouse = await rows();
+    const expanded = await webview.locator('tr[data-key="layer1"]').getAttribute('aria-expanded');
+    if (expanded !== 'false') throw new Error(`layer1 row aria-expanded=${expanded}`);
+    await webview.locator('tr[data-key="layer2"]').focus();
+    await page.keyboard.press('ArrowLeft');
+    await webview.locator('tr[data-key="layer2.0"]').waitFor({ state: 'detached', timeout: 5000 });
+    const afterKeyboard = await rows();
+    console.log(`  rows: ${before} → ${afterMouse} (layer1 collapsed) → ${afterKeyboard} (layer2 collapsed by ←)`);
+    if (!(before > afterMouse && afterMouse > afterKeyboard)) throw new Error('collapsing did not hide rows');
+    await page.keyboard.press('ArrowRight');
+    await webview.locator('tr[data-key="layer2.0"]').waitFor({ timeout: 5000 });
+    await webview.locator('button.toggle[data-key="layer1"]').click();
+    await webview.locator('tr[data-key="layer1.0"]').waitFor({ timeout: 5000 });
+  });
+
+  await step('[summary] sort by MACs; filter: names first, type: and name:, a match count; widths stay put', async () => {
+    await webview.locator('button.sort[data-column="macs"]').click();
+    const sort = await webview.locator('th[aria-sort="descending"]').innerText();
+    if (!sort.includes('MACs')) throw new Error(`sorted column: ${sort}`);
+    const firstStage = await webview.locator('table#summary tbody tr.stage').first().getAttribute('data-key');
+    if (firstStage !== 'layer3') throw new Error(`the stage with the most MACs should come first, got ${firstStage}`);
+    await webview.locator('button.sort[data-column="macs"]').click();
+    await webview.locator('button.sort[data-column="macs"]').click();
+    const widths = () => webview.locator('table#summary thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)).join(','));
+    const widthsBefore = await widths();
+    const filterBy = async (text) => {
+      await webview.locator('vscode-textfield#filter').click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Backspace');
+      if (text) await page.keyboard.type(text);
+      await page.waitForTimeout(300);
+      return {
+        names: (await webview.locator('table#summary tbody tr.layer td.col-name').allInnerTexts()).map((n) => n.trim()),
+        types: (await webview.locator('table#summary tbody tr.layer td.col-type').allInnerTexts()).map((n) => n.trim()),
+        count: await webview.locator('#match-count').innerText(),
+      };
+    };
+    const dotted = await filterBy('.conv2');
+    if (dotted.names.length !== 16 || !dotted.names.every((n) => n.endsWith('.conv2'))) throw new Error(`filter '.conv2' shows ${dotted.names.length} layers: ${dotted.names.slice(0, 5).join(', ')}`);
+    // The issue's case: plain "conv2" means the 16 layers named conv2, not every Conv2d.
+    const plain = await filterBy('conv2');
+    if (plain.names.length !== 16 || !plain.names.every((n) => n.endsWith('.conv2'))) throw new Error(`filter 'conv2' shows ${plain.names.length} layers`);
+    if (!plain.count.startsWith('16 of 158 layers')) throw new Error(`match count '${plain.count}'`);
+    if ((await widths()) !== widthsBefore) throw new Error(`column widths changed when filtering: ${widthsBefore} → ${await widths()}`);
+    await shot(ctx, 'filter-dark.png');
+    const byType = await filterBy('type:Conv2d');
+    if (byType.types.length !== 53 || !byType.types.every((x) => x === 'Conv2d')) throw new Error(`type:Conv2d shows ${byType.types.length} layers`);
+    const both = await filterBy('name:layer3 type:BatchNorm2d');
+    if (both.names.length !== 6 * 3 + 1 || !both.names.every((n) => n.startsWith('layer3.'))) throw new Error(`name:layer3 type:BatchNorm2d shows ${both.names.length} layers`);
+    console.log(`  'conv2': ${plain.count}; 'type:Conv2d': ${byType.count}; 'name:layer3 type:BatchNorm2d': ${both.count}`);
+    await filterBy('');
+  });
+
+  await step('[summary] Export Markdown… through the save dialog writes the core\'s Markdown', async () => {
+    const target = path.join(workspace, 'resnext50_32x4d-summary.md');
+    await webview.locator('vscode-button#export-markdown').click();
+    // VS Code's save dialog in the browser is a quick input holding the proposed path (defaultUri).
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    // The dialog fills in the proposed path (defaultUri) a moment after it opens.
+    let proposed = '';
+    for (let i = 0; i < 50 && !proposed.endsWith('.md'); i++) {
+      proposed = await input.inputValue();
+      if (!proposed.endsWith('.md')) await page.waitForTimeout(100);
+    }
+    if (proposed !== target) throw new Error(`the save dialog proposed '${proposed}', expected '${target}'`);
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 100 && !fs.existsSync(target); i++) await page.waitForTimeout(100);
+    const markdown = fs.readFileSync(target, 'utf8');
+    for (const text of ['## resnext50_32x4d', '| Params | 25,028,904 |', '4,230,479,872', '| layer1.0.conv2 | Conv2d | [1, 128, 56, 56] | 4,608 |', 'Estimated total size (MiB)']) {
+      if (!markdown.includes(text)) throw new Error(`the exported Markdown lacks '${text}'`);
+    }
+    await webview.locator('#status', { hasText: 'Saved resnext50_32x4d-summary.md' }).waitFor({ timeout: 10_000 });
+    console.log(`  exported ${markdown.split('\n').length} lines of Markdown`);
+  });
+
+  await step('[summary] light and high-contrast themes: screenshots', async () => {
+    for (const [theme, workbenchClass, webviewClass, file] of [
+      ['Light Modern', 'vs', 'vscode-light', 'summary-light.png'],
+      ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', 'summary-high-contrast.png'],
+      ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
+    ]) {
+      await t.runCommand('Preferences: Color Theme');
+      await page.keyboard.type(theme);
+      // The theme picker's rows read "Light Modern  Default Light Modern"; the typed name puts the theme on top.
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
+      await webview.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
+      if (file) {
+        await page.mouse.move(0, 0);
+        await page.waitForTimeout(800);
+        await shot(ctx, file);
+      }
+    }
+  });
+
+  await step('[summary] the panel survives a window reload (serializer + saved state)', async () => {
+    await webview.locator('button.toggle[data-key="layer4"]').click();
+    await webview.locator('tr[data-key="layer4.0"]').waitFor({ state: 'detached', timeout: 5000 });
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    await webview.locator('table#summary').waitFor({ timeout: 60_000 });
+    const text = await webview.locator('table#summary').innerText();
+    if (!text.includes('layer1.0.conv2') || !text.includes('25,028,904')) throw new Error('the revived panel lacks the summary');
+    // The webview's latest setState reaches VS Code's storage when the workbench flushes it (periodically, and
+    // best-effort when the page unloads), so whether the last collapse survived is reported, not required.
+    const expanded = await webview.locator('tr[data-key="layer4"]').getAttribute('aria-expanded');
+    console.log(`  revived; the collapse made just before the reload ${expanded === 'false' ? 'was kept' : 'was not flushed in time'}`);
+    if (expanded === 'false') await webview.locator('button.toggle[data-key="layer4"]').click();
+  });
+
+  await step('[summary] Custom configuration…: validation as you type, then the summary under a short name', async () => {
+    await t.runCommand('ResNeXt: Summarize');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.type('Custom configuration');
+    const custom = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Custom configuration' }).first();
+    await custom.waitFor({ timeout: 15_000 });
+    await custom.click();
+    const input = page.locator('.quick-input-widget input');
+    const message = page.locator('.quick-input-message');
+    const enter = async (text, expectTitle) => {
+      await page.locator('.quick-input-title', { hasText: expectTitle }).waitFor({ timeout: 10_000 });
+      if (text !== undefined) {
+        await input.press('Control+A');
+        await input.pressSequentially(text);
+      }
+      await page.waitForTimeout(200);
+      await input.press('Enter');
+    };
+    await page.locator('.quick-input-title', { hasText: 'Blocks per stage' }).waitFor({ timeout: 10_000 });
+    await input.press('Control+A');
+    await input.pressSequentially('3,4,6');
+    await message.filter({ hasText: '4 whole numbers' }).waitFor({ timeout: 10_000 });
+    await shot(ctx, 'custom-validation.png');
+    await enter('3,4,6,3', 'Blocks per stage');
+    await page.locator('.quick-input-title', { hasText: 'Groups' }).waitFor({ timeout: 10_000 });
+    await input.press('Control+A');
+    await input.pressSequentially('0');
+    await message.filter({ hasText: 'Groups must be a whole number from 1' }).waitFor({ timeout: 10_000 });
+    await enter('8', 'Groups');
+    await enter('14', 'Width per group');
+    await enter(undefined, 'Base width');
+    await enter(undefined, 'Classes');
+    await enter(undefined, 'Input size');
+    await webview.locator('#title', { hasText: 'Custom ResNeXt 3-4-6-3, 8×14d' }).waitFor({ timeout: 60_000 });
+    const config = await webview.locator('#config').innerText();
+    if (!config.includes('resnext50_32x4d(groups=8 width_per_group=14)')) throw new Error(`the full name is not under the title: ${config}`);
+    const heading = await webview.locator('#title').evaluate((h) => h.getBoundingClientRect().height < 2 * parseFloat(globalThis.getComputedStyle(h).fontSize));
+    if (!heading) throw new Error('the short title wraps');
+  });
+}
+
+async function compareFamily(ctx) {
+  const { page, t, step } = ctx;
+  await step('[compare] Compare Architectures is the first action: cardinality sweep → totals with Δ, charts, export action', async () => {
+    await t.runCommand('ResNeXt: Compare Architectures');
+    const sweep = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Cardinality sweep' }).first();
+    await sweep.waitFor({ timeout: 30_000 });
+    await sweep.click();
+    const view = await t.findFrame('table#totals', 'the compare view');
+    const rows = await view.locator('table#totals tbody tr').allInnerTexts();
+    if (rows.length !== 5) throw new Error(`expected 5 models in the totals, got ${rows.length}`);
+    for (const model of ['resnext50_1x64d', 'resnext50_32x4d']) if (!rows.some((r) => r.includes(model))) throw new Error(`the totals lack ${model}`);
+    if (!rows[4].includes('-528,128') || !rows[4].includes('-2.07%')) throw new Error(`resnext50_32x4d's Δ params: ${rows[4]}`);
+    // The direction is in a glyph too, not in the colour alone (report.css puts it before the value).
+    // Each Δ (the cell after its Δ% pair member has the same sign, so one glyph per pair) shows ▲ or ▼.
+    const glyphs = await view.locator('#totals td.delta:not(td.delta + td.delta)').evaluateAll((cells) =>
+      cells.map((c) => `${c.className.replace(/.*delta /, '')}:${globalThis.getComputedStyle(c, '::before').content}`));
+    if (!glyphs.includes('down:"▼ "') || !glyphs.includes('up:"▲ "') || glyphs.some((g) => /^(up|down):(none|normal)$/.test(g))) throw new Error(`Δ glyphs: ${[...new Set(glyphs)].join(', ')}`);
+    for (const chart of ['svg#params-chart', 'svg#macs-chart']) {
+      const bars = await view.locator(`${chart} rect.bar`).count();
+      if (bars < 30) throw new Error(`${chart} has ${bars} bars`);
+    }
+    await page.locator('.editor-actions .action-label[aria-label="Export Review Report…"]').waitFor({ timeout: 15_000 });
+    if ((await view.locator('a#export').count()) !== 1) throw new Error('the page lacks its export link');
+    // The quick pick's list of comparisons came from the worker, so it started there: this window's first worker job.
+    await expectLog(ctx, 'Comparing architectures: started (');
+    console.log(`  totals: ${rows.map((r) => r.replace(/\s+/g, ' ').trim().split(' ').slice(0, 3).join(' ')).join(' | ')}`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'compare.png');
+  });
+  await step('[compare] at 1280×800 with the explorer open every table fits (Est. size (MiB) included); shapes on one line; charts fold', async () => {
+    const view = await t.findFrame('table#totals', 'the compare view');
+    const measured = await view.locator('body').evaluate(measureTables, ['#configurations', '#totals', '#stages']);
+    for (const m of measured) console.log(`  ${m.selector}: ${m.tableWidth} px in a ${m.boxClientWidth} px box, view ${m.viewWidth} px`);
+    assertFits(measured);
+    const header = await view.locator('#totals thead th').last().innerText();
+    if (!header.includes('Est. size (MiB)')) throw new Error(`the totals' last header reads '${header}'`);
+    const wrapped = await view.locator('#stages td.shape').evaluateAll((cells) => cells.filter((c) => c.getClientRects().length > 1 || c.getBoundingClientRect().height > 2 * parseFloat(globalThis.getComputedStyle(c).fontSize) + 8).length);
+    if (wrapped > 0) throw new Error(`${wrapped} output shapes wrap`);
+    await view.locator('details#stage-charts > summary').click();
+    if (await view.locator('details#stage-charts').evaluate((d) => d.open)) throw new Error('the charts did not fold');
+    await view.locator('details#stage-charts > summary').click();
+    await t.runCommand('View: Close Editor');
+  });
+}
+
+async function equivalenceFamily(ctx) {
+  const { page, t, step } = ctx;
+  await step('[equivalence] the equivalence view is the first action: resnext50_32x4d → layer1.0 → the three forms', async () => {
+    await t.runCommand('ResNeXt: Show Split-Transform-Merge Equivalence');
+    const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first();
+    await preset.waitFor({ timeout: 15_000 });
+    await preset.click();
+    await page.locator('.quick-input-title', { hasText: 'block of resnext50_32x4d' }).waitFor({ timeout: 15_000 });
+    const block = page.locator('.quick-input-list .monaco-list-row', { hasText: 'layer1.0' }).first();
+    await block.waitFor({ timeout: 15_000 });
+    await block.click();
+    const view = await t.findFrame('table#forms', 'the equivalence view');
+    const verdict = await view.locator('#verdict').innerText();
+    if (!verdict.startsWith('Equivalent')) throw new Error(`verdict: ${verdict}`);
+    if ((await view.locator('svg.diagram').count()) !== 3) throw new Error('the three diagrams are not shown');
+    await expectLog(ctx, 'Computing the three forms: started (cold worker)');
+    console.log(`  ${verdict}`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'equivalence.png');
+  });
+}
+
+
+/** A Python file's models (test/fixtures/python/train.py in the workspace): the lens, the hover, Summarize. */
+async function pythonFamily(ctx) {
+  const { page, step } = ctx;
+  await step('[python] a Python file: the CodeLens over each model, the hover with the stages, Summarize opens that configuration', async () => {
+    // Quick Open the workspace's train.py (test/fixtures/python/train.py); keys typed into a focused webview stay there.
+    await page.evaluate(() => {
+      const active = globalThis.document.activeElement;
+      if (active && active.tagName === 'IFRAME') active.blur();
+    });
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
+    await page.keyboard.type('train.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'ResNeXt-50 32x4d, 10 classes, 160×160' }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    const text = await lens.innerText();
+    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6 %') || !text.includes('Summarize') || !text.includes('Compare…')) throw new Error(`the lens reads: ${text}`);
+    const lenses = await page.locator('.contentWidgets .codelens-decoration').allInnerTexts();
+    if (lenses.filter((l) => l.includes('params')).length !== 4) throw new Error(`expected 4 lenses, got: ${lenses.join(' / ')}`);
+    await page.screenshot({ path: path.join(ctx.SHOTS, 'python-codelens.png') });
+    // The hover on the callee: the configuration and the per-stage table.
+    // Point at the middle of "resnext50_32x4d" in its token (a monospace font: x is proportional to the column).
+    const token = page.locator('.view-lines .view-line span span', { hasText: 'resnext50_32x4d' }).first();
+    const tokenText = await token.innerText();
+    const box = await token.boundingBox();
+    if (!box) throw new Error('the callee is not on screen');
+    const middle = tokenText.indexOf('resnext50_32x4d') + 'resnext50_32x4d'.length / 2;
+    await page.mouse.move(box.x + (box.width * middle) / tokenText.length, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover', { hasText: 'layer4' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    if (!(await hover.innerText()).includes('[1, 2048, 5, 5]')) throw new Error('the hover lacks layer4\'s output shape');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ctx.SHOTS, 'python-hover.png') });
+    await page.keyboard.press('Escape');
+    await page.mouse.move(0, 0);
+    await lens.locator('a', { hasText: 'Summarize' }).click();
+    const model = 'resnext50_32x4d(num_classes=10 input=160x160)';
+    let view;
+    const deadline = Date.now() + 90_000;
+    while (!view && Date.now() < deadline) {
+      for (const frame of page.frames()) {
+        const title = await frame.locator('#title').getAttribute('title', { timeout: 100 }).catch(() => '');
+        if (title === model) view = frame;
+      }
+      if (!view) await page.waitForTimeout(500);
+    }
+    if (!view) throw new Error(`no summary panel titled ${model}`);
+    await view.locator('table#summary').waitFor({ timeout: 30_000 });
+    const table = await view.locator('table#summary').innerText();
+    for (const total of ['23,000,394', '2,157,383,680']) if (!table.includes(total)) throw new Error(`the summary lacks ${total}`);
+  });
+}
+
+const FAMILIES = [
+  { id: 'classify', run: classifyFirst },
+  { id: 'checkpoint', run: checkpointFirst },
+  { id: 'summary', run: summaryFamily },
+  { id: 'compare', run: compareFamily },
+  { id: 'equivalence', run: equivalenceFamily },
+  { id: 'python', run: pythonFamily },
+];
+
+module.exports = { FAMILIES };

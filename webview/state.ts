@@ -1,0 +1,66 @@
+/** What the summary webview shows and keeps across reloads (pure, unit-tested; main.ts saves it with setState). */
+import { isWebviewState, type SummaryData, type WebviewState } from '../src/shared/protocol';
+import { buildTree, type GroupNode } from './tree';
+
+/**
+ * The state to start from: the one VS Code kept for this panel (setState) when it is still readable, else the one the
+ * extension put in the page. A saved state from an older version of the extension fails the check and is ignored.
+ */
+export function initialState(saved: unknown, fromHtml: unknown): WebviewState {
+  if (isWebviewState(saved)) return saved;
+  if (isWebviewState(fromHtml)) return fromHtml;
+  throw new Error('the summary webview started without a valid state');
+}
+
+export class ViewState {
+  summary: SummaryData;
+  tree: GroupNode[];
+  readonly collapsed: Set<string>;
+  filter: string;
+  sort: WebviewState['sort'];
+  /** The treegrid row that holds the table's one Tab stop (roving tabindex). */
+  activeKey: string | undefined;
+
+  constructor(state: WebviewState) {
+    this.summary = state.summary;
+    this.tree = buildTree(state.summary);
+    this.collapsed = new Set(state.collapsed);
+    this.filter = state.filter;
+    this.sort = state.sort;
+  }
+
+  snapshot(): WebviewState {
+    return { summary: this.summary, collapsed: [...this.collapsed], filter: this.filter, sort: this.sort };
+  }
+
+  /**
+   * A summary from the extension. Returns false when it is the one shown (the reply to 'ready' usually repeats what
+   * the page started from): nothing to redraw. Another model starts with everything open and unfiltered.
+   */
+  receive(summary: SummaryData): boolean {
+    if (JSON.stringify(summary) === JSON.stringify(this.summary)) return false;
+    const sameModel = summary.model === this.summary.model && summary.weights === this.summary.weights;
+    this.summary = summary;
+    this.tree = buildTree(summary);
+    if (!sameModel) {
+      this.collapsed.clear();
+      this.filter = '';
+      this.sort = null;
+      this.activeKey = undefined;
+    }
+    return true;
+  }
+
+  toggle(key: string, expand?: boolean): void {
+    const open = expand ?? this.collapsed.has(key);
+    if (open) this.collapsed.delete(key);
+    else this.collapsed.add(key);
+  }
+
+  /** Sort cycle on a column header: ascending (descending for numbers, where "largest first" is what one looks for) → reversed → forward order. */
+  cycleSort(column: string, numeric: boolean): void {
+    if (this.sort?.column !== column) this.sort = { column, descending: numeric };
+    else if (this.sort.descending === numeric) this.sort = { column, descending: !numeric };
+    else this.sort = null;
+  }
+}
