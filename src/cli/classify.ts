@@ -4,17 +4,18 @@
  */
 import * as fs from 'node:fs';
 import { isPresetName, LIMITS } from '../model/config';
-import { classifyFiles, loadClassifier, type Classification } from '../model/classify';
+import { camOverlayPng, classifyFiles, loadClassifier, readImageFile, type Classification } from '../model/classify';
 import { InputError } from '../model/errors';
 import { defaultCacheDir, describeProgress } from '../model/weights/download';
 import { parseWeightsSpec, resolveWeights, type ResolvedWeights, type WeightsSpec } from '../model/weights/resolve';
 import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
-import { checkWritable, emit } from './output';
+import { checkWritable, emit, writeAtomically } from './output';
 
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
                    [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
+                   [--cam] [--cam-out FILE.png]
                    [--cache-dir DIR] [--weights-base-url URL]
 `;
 
@@ -53,6 +54,8 @@ export async function classifyCommand(args: string[]): Promise<void> {
     out: { type: 'string' },
     'cache-dir': { type: 'string' },
     'weights-base-url': { type: 'string' },
+    cam: { type: 'boolean' },
+    'cam-out': { type: 'string' },
   });
   if (values.help) return void process.stdout.write(CLASSIFY_USAGE);
   const format = parseChoice('format', values.format as string | undefined, ['table', 'json'] as const, 'table');
@@ -63,6 +66,12 @@ export async function classifyCommand(args: string[]): Promise<void> {
   const images = positionals.filter((p) => !presetArgs.includes(p));
   if (presetArgs.length > 1) throw new UsageError(`classify takes at most one preset, got ${presetArgs.join(', ')}`);
   if (images.length === 0) throw new UsageError('classify needs at least one image file (JPEG, PNG or BMP)');
+  const camOut = values['cam-out'] as string | undefined;
+  if (camOut !== undefined) {
+    if (images.length > 1) throw new UsageError(`--cam-out writes one overlay, but ${images.length} images were given; classify one image at a time with --cam-out`);
+    checkWritable(camOut, '--cam-out');
+  }
+  const cam = values.cam === true || camOut !== undefined;
   const weightsArg = values.weights as string | undefined;
   const pretrained = values.pretrained as string | undefined;
   if ((weightsArg === undefined) === (pretrained === undefined)) {
@@ -96,7 +105,13 @@ export async function classifyCommand(args: string[]): Promise<void> {
   });
   try {
     if (topK > classifier.config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${classifier.config.numClasses} classes`);
-    const classification = await classifyFiles(classifier, images, { resizePx, cropPx, topK });
+    const classification = await classifyFiles(classifier, images, { resizePx, cropPx, topK, ...(cam && { cam: 'top1' as const }) });
+    const camResult = classification.results[0]?.cam;
+    if (camOut !== undefined && camResult) {
+      const png = camOverlayPng(readImageFile(images[0]!), images[0]!, camResult, { resizePx, cropPx });
+      writeAtomically(camOut, png, '--cam-out');
+      process.stderr.write(`wrote ${camOut} (CAM of class ${camResult.class} over the ${cropPx}x${cropPx} center crop)\n`);
+    }
     emit(format === 'json' ? JSON.stringify(classification, null, 2) + '\n' : classificationTable(classification), out);
   } finally {
     classifier.dispose();
@@ -109,6 +124,11 @@ export function classificationTable(c: Classification): string {
     lines.push('', `${r.image} (${r.widthPx}x${r.heightPx} ${r.mode}; decode ${r.timingsMs.decode.toFixed(0)} ms, preprocess ${r.timingsMs.preprocess.toFixed(0)} ms, forward ${r.timingsMs.forward.toFixed(0)} ms)`);
     const width = Math.max(...r.top.map((t) => t.label.length));
     r.top.forEach((t, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${t.label.padEnd(width)}  ${(100 * t.probability).toFixed(2).padStart(6)}%  (class ${t.index})`));
+    if (r.cam) {
+      const g = r.cam.grid;
+      lines.push(`  CAM of class ${r.cam.class} on the ${g.length}x${g[0]?.length ?? 0} grid: min ${r.cam.min.toPrecision(4)}, max ${r.cam.max.toPrecision(4)}`);
+      for (const row of g) lines.push('    ' + row.map((v) => v.toFixed(3).padStart(9)).join(''));
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UsageError } from './args';
 
 /** Fails early (before any work) when --out cannot be written: missing folder, a folder given, no permission. */
-export function checkWritable(file: string): void {
+export function checkWritable(file: string, flag = '--out'): void {
   const target = path.resolve(file);
   const dir = path.dirname(target);
   let stat: fs.Stats | undefined;
@@ -13,17 +13,17 @@ export function checkWritable(file: string): void {
   } catch {
     // does not exist yet: fine
   }
-  if (stat?.isDirectory()) throw new UsageError(`--out ${file} is a folder; give a file path such as ${path.join(file, 'summary.md')}`);
+  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a folder; give a file path such as ${path.join(file, 'summary.md')}`);
   try {
     if (!fs.statSync(dir).isDirectory()) throw new Error('not a folder');
     fs.accessSync(dir, fs.constants.W_OK);
     if (stat) fs.accessSync(target, fs.constants.W_OK);
   } catch {
-    throw new UsageError(`--out ${file} cannot be written: ${fs.existsSync(dir) ? 'no write permission' : `the folder ${dir} does not exist`}; give a writable file path`);
+    throw new UsageError(`${flag} ${file} cannot be written: ${fs.existsSync(dir) ? 'no write permission' : `the folder ${dir} does not exist`}; give a writable file path`);
   }
 }
 
-export function writeAtomically(file: string, text: string): void {
+export function writeAtomically(file: string, text: string | Uint8Array, flag = '--out'): void {
   const target = path.resolve(file);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   try {
@@ -31,7 +31,7 @@ export function writeAtomically(file: string, text: string): void {
     fs.renameSync(temp, target);
   } catch (error) {
     fs.rmSync(temp, { force: true });
-    throw new UsageError(`--out ${file} cannot be written: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new UsageError(`${flag} ${file} cannot be written: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

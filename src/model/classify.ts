@@ -6,9 +6,11 @@ import * as fs from 'node:fs';
 import { tf } from './tf';
 import type { ConfigOverrides } from './architecture';
 import type { NetworkConfig } from './config';
+import { camOverlay, classActivationMap, type ClassActivationMap } from './cam';
 import { InputError } from './errors';
 import { decodeImage } from './image/decode';
-import { IMAGENET_MEAN, IMAGENET_STD, preprocess } from './image/preprocess';
+import { encodePng } from './image/pngEncode';
+import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide } from './image/preprocess';
 import { buildNetwork, type Network } from './network';
 import { readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
@@ -34,6 +36,10 @@ export interface ImageClassification {
   readonly top: readonly TopClass[];
   readonly logits: readonly number[];
   readonly timingsMs: { readonly decode: number; readonly preprocess: number; readonly forward: number };
+  /** With `cam`: the class activation map of the top-1 class on layer4's grid. */
+  readonly cam?: ClassActivationMap;
+  /** With `cam: 'top'`: the map of every class in `top`, in the same order. */
+  readonly cams?: readonly ClassActivationMap[];
 }
 
 export interface Classification {
@@ -49,7 +55,11 @@ export interface ClassifyOptions {
   readonly cropPx: number;
   readonly topK: number;
   readonly labels: readonly string[];
+  /** Class activation maps: of the top-1 class, or of every top-K class. */
+  readonly cam?: CamChoice;
 }
+
+export type CamChoice = 'top1' | 'top';
 
 /** Softmax over the logits, computed stably (max subtracted). */
 export function softmax(logits: ArrayLike<number>): Float64Array {
@@ -100,23 +110,62 @@ export async function classifyImage(network: Network, bytes: Uint8Array, image: 
   start = performance.now();
   const tensor = tf.tensor4d(input, [1, 3, options.cropPx, options.cropPx]);
   let logits: Float32Array;
+  let features: { data: Float32Array; heightPx: number; widthPx: number } | undefined;
   try {
-    const output = network.forward(tensor);
-    logits = (await output.data()) as Float32Array;
-    output.dispose();
+    if (options.cam) {
+      const output = network.forwardWithFeatures(tensor);
+      try {
+        logits = (await output.logits.data()) as Float32Array;
+        features = { data: (await output.features.data()) as Float32Array, heightPx: output.features.shape[1], widthPx: output.features.shape[2] };
+      } finally {
+        output.logits.dispose();
+        output.features.dispose();
+      }
+    } else {
+      const output = network.forward(tensor);
+      logits = (await output.data()) as Float32Array;
+      output.dispose();
+    }
   } finally {
     tensor.dispose();
   }
   const forwardMs = performance.now() - start;
+  const top = topK(logits, options.topK, options.labels);
+  let cams: ClassActivationMap[] | undefined;
+  if (features) {
+    const f = features;
+    const fc = fcWeightOf(network);
+    const classes = options.cam === 'top' ? top.map((t) => t.index) : [top[0]!.index];
+    cams = classes.map((c) => classActivationMap(f.data, f.heightPx, f.widthPx, fc, c));
+  }
   return {
     image,
     widthPx: decoded.widthPx,
     heightPx: decoded.heightPx,
     mode: decoded.mode,
-    top: topK(logits, options.topK, options.labels),
+    top,
     logits: Array.from(logits),
     timingsMs: { decode: round1(decodeMs), preprocess: round1(preprocessMs), forward: round1(forwardMs) },
+    ...(cams && { cam: cams[0]! }),
+    ...(cams && options.cam === 'top' && { cams }),
   };
+}
+
+/** fc's weight per network, read from the backend once. */
+const fcWeights = new WeakMap<Network, Float32Array>();
+function fcWeightOf(network: Network): Float32Array {
+  let w = fcWeights.get(network);
+  if (!w) fcWeights.set(network, (w = network.fcWeight()));
+  return w;
+}
+
+/**
+ * The CAM blended over the image's center crop (the pixels the network saw: resized and cropped as in `preprocess`),
+ * as PNG bytes.
+ */
+export function camOverlayPng(bytes: Uint8Array, image: string, cam: ClassActivationMap, options: { resizePx: number; cropPx: number; opacity?: number }): Buffer {
+  const crop = centerCrop(resizeShorterSide(decodeImage(bytes, image), options.resizePx), options.cropPx);
+  return encodePng(camOverlay(crop, cam, options.opacity ?? 0.5));
 }
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
@@ -175,6 +224,7 @@ export interface ClassifyFilesOptions {
   readonly resizePx: number;
   readonly cropPx: number;
   readonly topK: number;
+  readonly cam?: CamChoice;
 }
 
 /** Classifies image files with a loaded classifier: the one path from files to the classification JSON. */

@@ -211,6 +211,13 @@ export interface Network {
   readonly architecture: Architecture;
   /** Runs the network on an NCHW float32 input; returns logits [N, numClasses]. The caller disposes the result. */
   forward(input: tf.Tensor4D, trace?: TraceSink): tf.Tensor2D;
+  /**
+   * `forward` that also returns layer4's output (NHWC [N, H, W, K], the final grid before the global average pool),
+   * for class activation maps. The caller disposes both tensors.
+   */
+  forwardWithFeatures(input: tf.Tensor4D): { readonly logits: tf.Tensor2D; readonly features: tf.Tensor4D };
+  /** fc's weight as PyTorch stores it, [numClasses, K] row-major (a copy). */
+  fcWeight(): Float32Array;
   /** Float32 weights in the network: count and bytes, for the UI and benchmarks. */
   readonly weightBytes: number;
   dispose(): void;
@@ -225,7 +232,7 @@ class TfNetwork implements Network {
     readonly architecture: Architecture,
     private readonly stem: FusedConv,
     private readonly blocks: readonly BlockWeights[],
-    private readonly fcWeight: tf.Tensor2D,
+    private readonly fcWeightTensor: tf.Tensor2D,
     private readonly fcBias: tf.Tensor1D,
     private readonly tensors: readonly tf.Tensor[],
   ) {
@@ -233,6 +240,19 @@ class TfNetwork implements Network {
   }
 
   forward(input: tf.Tensor4D, trace?: TraceSink): tf.Tensor2D {
+    return this.run(input, trace, false).logits;
+  }
+
+  forwardWithFeatures(input: tf.Tensor4D): { readonly logits: tf.Tensor2D; readonly features: tf.Tensor4D } {
+    const { logits, features } = this.run(input, undefined, true);
+    return { logits, features: features! };
+  }
+
+  fcWeight(): Float32Array {
+    return this.fcWeightTensor.dataSync() as Float32Array;
+  }
+
+  private run(input: tf.Tensor4D, trace: TraceSink | undefined, keepFeatures: boolean): { logits: tf.Tensor2D; features?: tf.Tensor4D } {
     if (this.disposed) throw new Error('network used after dispose()');
     // Fully convolutional up to the global average pool: any H x W works, as in torchvision.
     if (input.shape[1] !== 3) throw new Error(`input must be [N, 3, H, W], got [${input.shape.join(', ')}]`);
@@ -277,15 +297,16 @@ class TfNetwork implements Network {
       x = next;
     }
     const features = x;
-    return tf.tidy(() => {
+    const logits = tf.tidy(() => {
       const pooled = tf.mean(features, [1, 2], true) as tf.Tensor4D;
-      features.dispose();
+      if (!keepFeatures) features.dispose();
       record('avgpool', 'AdaptiveAvgPool2d', pooled);
       const flat = tf.reshape(pooled, [pooled.shape[0], pooled.shape[3]!]) as tf.Tensor2D;
-      const logits = tf.add(tf.matMul(flat, this.fcWeight, false, true), this.fcBias) as tf.Tensor2D;
-      record('fc', 'Linear', logits);
-      return logits;
+      const out = tf.add(tf.matMul(flat, this.fcWeightTensor, false, true), this.fcBias) as tf.Tensor2D;
+      record('fc', 'Linear', out);
+      return out;
     });
+    return keepFeatures ? { logits, features } : { logits };
   }
 
   dispose(): void {
