@@ -20,7 +20,7 @@ export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL
 `;
 
 /** A download with progress on stderr; Ctrl-C aborts it and leaves no partial file (exit 130). */
-async function fetchWithProgress(spec: WeightsSpec, cacheDir: string, baseUrl: string): Promise<ResolvedWeights> {
+export async function fetchWithProgress(spec: WeightsSpec, cacheDir: string, baseUrl: string): Promise<ResolvedWeights> {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.on('SIGINT', onSigint); // also swallows a second Ctrl-C while the partial file is removed

@@ -21,6 +21,7 @@ import { equivalenceCommand, EQUIVALENCE_SYNOPSIS } from './equivalence';
 import { profileCommand, PROFILE_SYNOPSIS } from './profile';
 import { exitCodeFor } from './failure';
 import { scanCommand, SCAN_SYNOPSIS } from './scan';
+import { evaluateCommand, EVALUATE_USAGE } from './evaluate';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -30,7 +31,7 @@ Usage:
                     [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
-${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}
+${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}
 Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
 wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
 --threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
@@ -97,6 +98,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   equivalence: equivalenceCommand,
   profile: profileCommand,
   scan: scanCommand,
+  evaluate: evaluateCommand,
 };
 
 /**

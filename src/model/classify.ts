@@ -12,7 +12,7 @@ import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide } from './image/preprocess';
 import { buildNetwork, type Network } from './network';
-import { readWeightsFile } from './weights/load';
+import { readWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
 import imagenetCategories from './data/imagenet_categories.json';
 
@@ -196,12 +196,14 @@ export interface LoadClassifierOptions {
   /** Architecture flags were given (use them rather than inferring). */
   readonly architectureFlagsGiven?: boolean;
   readonly labelsFile?: { readonly text: string; readonly source: string };
+  /** The file's bytes, already read (e.g. once for several workers, in a SharedArrayBuffer); else the file is read. */
+  readonly bytes?: Uint8Array;
 }
 
 /** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
 export async function loadClassifier(weightsPath: string, options: LoadClassifierOptions = {}): Promise<Classifier> {
   const started = performance.now();
-  const { stateDict } = readWeightsFile(weightsPath);
+  const { stateDict } = options.bytes ? readWeights(options.bytes, weightsPath) : readWeightsFile(weightsPath);
   const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven);
   const labels = labelsFor(config.numClasses, options.labelsFile);
   const network = await buildNetwork(config, { stateDict, source: weightsPath });

@@ -1,0 +1,171 @@
+/**
+ * Runs an evaluation on worker_threads: each worker loads the network once (from the weights file's bytes, read once
+ * here and shared with every worker through a SharedArrayBuffer, or read by each worker itself), then images are
+ * handed out one at a time to whichever worker is idle. Every image is classified alone (batch 1) by the same code,
+ * so the results never depend on the number of workers; they are put back in the listing's order.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InputError, WeightsError } from './errors';
+import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOptions, type FolderSample, type ImageOutcome } from './evaluate';
+
+export interface PoolWorkerData {
+  readonly weightsPath: string;
+  readonly preset?: string;
+  /** The weights file's bytes on a SharedArrayBuffer (`share: 'shared'`). */
+  readonly bytes?: Uint8Array;
+  readonly root: string;
+  readonly options: EvaluateImageOptions;
+}
+export interface PoolRequest {
+  readonly index: number;
+  readonly sample: FolderSample;
+}
+export type PoolReply =
+  | { readonly type: 'ready'; readonly model: string; readonly labels: readonly string[]; readonly loadMs: number }
+  | { readonly type: 'result'; readonly outcome: ImageOutcome }
+  | { readonly type: 'error'; readonly input: boolean; readonly message: string };
+
+/** Cancelled by the caller (Ctrl-C, a Cancel button): nothing is returned and nothing was written. */
+export class EvaluationCancelledError extends InputError {
+  override readonly name = 'EvaluationCancelledError';
+}
+
+export interface EvaluationProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly imagesPerSecond: number;
+  /** Seconds left at the current rate, or undefined before the first result. */
+  readonly etaSeconds?: number;
+}
+
+export interface EvaluateFolderOptions extends EvaluateImageOptions {
+  readonly weightsPath: string;
+  readonly preset?: string;
+  /** Worker threads; default: the available cores. Never more than the images. */
+  readonly workers?: number;
+  /** How the workers get the weights: one read shared through a SharedArrayBuffer (default), or a read per worker. */
+  readonly share?: 'shared' | 'read';
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: EvaluationProgress) => void;
+  /** Called once when the first network is loaded. */
+  readonly onLoaded?: (info: { model: string; loadMs: number }) => void;
+  /** dist/evaluateWorker.js next to the bundle by default. */
+  readonly workerScript?: string;
+}
+
+export function defaultWorkers(images: number): number {
+  return Math.max(1, Math.min(os.availableParallelism(), images));
+}
+
+function sharedBytes(file: string): Uint8Array {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (error) {
+    throw new WeightsError(`cannot read the weights ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const bytes = new Uint8Array(new SharedArrayBuffer(size));
+  const fd = fs.openSync(file, 'r');
+  try {
+    let offset = 0;
+    while (offset < size) {
+      const n = fs.readSync(fd, bytes, offset, size - offset, offset);
+      if (n === 0) throw new WeightsError(`the weights ${file} changed while being read; try again`);
+      offset += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return bytes;
+}
+
+/** Lists `root` as an ImageFolder and classifies every image on `workers` threads. */
+export async function evaluateFolder(root: string, options: EvaluateFolderOptions): Promise<Evaluation> {
+  const started = performance.now();
+  const listing = listImageFolder(root);
+  const total = listing.samples.length;
+  const requested = options.workers ?? defaultWorkers(total);
+  if (!Number.isInteger(requested) || requested < 1) throw new InputError(`workers must be a whole number ≥ 1, got ${requested}`);
+  const workerCount = Math.min(requested, total);
+  if (options.signal?.aborted) throw new EvaluationCancelledError('the evaluation was cancelled before it started');
+  const bytes = (options.share ?? 'shared') === 'shared' ? sharedBytes(options.weightsPath) : undefined;
+  const script = options.workerScript ?? path.join(__dirname, 'evaluateWorker.js');
+  const data: PoolWorkerData = {
+    weightsPath: options.weightsPath,
+    ...(options.preset !== undefined && { preset: options.preset }),
+    ...(bytes && { bytes }),
+    root: listing.root,
+    options: { resizePx: options.resizePx, cropPx: options.cropPx, topK: options.topK },
+  };
+  const workers: Worker[] = [];
+  const outcomes: ImageOutcome[] = [];
+  let next = 0;
+  let loaded: { model: string; labels: readonly string[]; at: number } | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(error);
+      };
+      const onAbort = (): void => fail(new EvaluationCancelledError('the evaluation was cancelled; nothing was written'));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const handOut = (worker: Worker): void => {
+        if (next < total) {
+          const request: PoolRequest = { index: next, sample: listing.samples[next]! };
+          next++;
+          worker.postMessage(request);
+        }
+      };
+      for (let i = 0; i < workerCount; i++) {
+        const worker = new Worker(script, { workerData: data });
+        workers.push(worker);
+        worker.on('message', (reply: PoolReply) => {
+          if (settled) return;
+          if (reply.type === 'error') return fail(reply.input ? new InputError(reply.message) : new Error(reply.message));
+          if (reply.type === 'ready') {
+            if (!loaded) {
+              loaded = { model: reply.model, labels: reply.labels, at: performance.now() };
+              options.onLoaded?.({ model: reply.model, loadMs: reply.loadMs });
+            }
+            return handOut(worker);
+          }
+          outcomes.push(reply.outcome);
+          const elapsed = (performance.now() - loaded!.at) / 1000;
+          const rate = elapsed > 0 ? outcomes.length / elapsed : 0;
+          options.onProgress?.({ done: outcomes.length, total, imagesPerSecond: rate, ...(rate > 0 && { etaSeconds: (total - outcomes.length) / rate }) });
+          if (outcomes.length === total) {
+            settled = true;
+            options.signal?.removeEventListener('abort', onAbort);
+            resolve();
+          } else {
+            handOut(worker);
+          }
+        });
+        worker.on('error', (error) => fail(error));
+        worker.on('exit', (code) => {
+          if (!settled) fail(new Error(`an evaluation worker stopped unexpectedly (exit code ${code})`));
+        });
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  const finished = performance.now();
+  return buildEvaluation(
+    {
+      listing,
+      model: loaded!.model,
+      weights: options.weightsPath,
+      labels: loaded!.labels,
+      workers: workerCount,
+      elapsedMs: finished - started,
+      classifyMs: finished - loaded!.at,
+    },
+    outcomes,
+  );
+}

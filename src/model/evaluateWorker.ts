@@ -1,0 +1,37 @@
+/**
+ * One evaluation worker thread (bundled as dist/evaluateWorker.js; started by evaluatePool.ts). It loads the network
+ * once, says 'ready', then classifies the images it is handed one at a time until it is terminated. The parallelism
+ * of an evaluation is the number of these workers, so each runs TF.js on one wasm thread (N workers × several
+ * threads each would only oversubscribe the cores).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadClassifier, type Classifier } from './classify';
+import { isInputError } from './errors';
+import { evaluateImage } from './evaluate';
+import { setThreads } from './tf';
+import type { PoolReply, PoolRequest, PoolWorkerData } from './evaluatePool';
+
+const port = parentPort;
+if (!port) throw new Error('evaluateWorker.ts runs as a worker_threads Worker, not as a script');
+const data = workerData as PoolWorkerData;
+const post = (reply: PoolReply): void => port.postMessage(reply);
+
+setThreads(1);
+let classifier: Classifier | undefined;
+let queue = Promise.resolve();
+
+loadClassifier(data.weightsPath, { ...(data.preset !== undefined && { preset: data.preset }), ...(data.bytes && { bytes: data.bytes }) }).then(
+  (c) => {
+    classifier = c;
+    post({ type: 'ready', model: c.model, labels: c.labels, loadMs: c.loadMs });
+  },
+  (error: unknown) => post({ type: 'error', input: isInputError(error), message: error instanceof Error ? error.message : String(error) }),
+);
+
+port.on('message', (request: PoolRequest) => {
+  // Requests arrive only after 'ready'; they are run one after the other.
+  queue = queue.then(async () => {
+    const outcome = await evaluateImage(classifier!, data.root, request.sample, request.index, data.options);
+    post({ type: 'result', outcome });
+  });
+});
