@@ -162,6 +162,70 @@ async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: 
   return { warmMs: median(total), decodePreprocessMs: median(prep) };
 }
 
+interface EvaluateBench {
+  images: number;
+  onePerSecond: number;
+  twoPerSecond: number;
+  oneElapsedMs: number;
+  twoElapsedMs: number;
+  sharedLoadMs: number;
+  readLoadMs: number;
+}
+
+/**
+ * `resnext evaluate`'s worker pool on resnext50_32x4d (random weights in a zip checkpoint): a folder of 2 × 8 copies
+ * of chelsea.jpg with 1 and with 2 workers (wall time, loading included), and the time until both workers are ready
+ * when the weights file is read once and shared (SharedArrayBuffer) or read by each worker.
+ */
+async function measureEvaluate(): Promise<EvaluateBench> {
+  v8.setFlagsFromString('--no-liftoff');
+  const fs = await import('node:fs');
+  const { architecture } = await import('../src/model/architecture');
+  const { presetConfig } = await import('../src/model/config');
+  const { randomStateDict } = await import('../src/model/network');
+  const { writeZipCheckpoint } = await import('../src/model/weights/writePth');
+  const { evaluateFolder } = await import('../src/model/evaluatePool');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-bench-evaluate-'));
+  try {
+    const weightsPath = path.join(dir, 'resnext50.pth');
+    fs.writeFileSync(weightsPath, writeZipCheckpoint(randomStateDict(architecture(presetConfig('resnext50_32x4d')), 4)));
+    const folder = path.join(dir, 'folder');
+    for (const c of ['a', 'b']) {
+      fs.mkdirSync(path.join(folder, c), { recursive: true });
+      for (let i = 0; i < 8; i++) fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'), path.join(folder, c, `${i}.jpg`));
+    }
+    const base = { weightsPath, resizePx: 256, cropPx: 224, topK: 5, workerScript: path.join(ROOT, 'dist', 'evaluateWorker.js') };
+    const one = await evaluateFolder(folder, { ...base, workers: 1 });
+    const two = await evaluateFolder(folder, { ...base, workers: 2 });
+    // Loading only: a folder of two images, two workers, each mode three times (median).
+    const small = path.join(dir, 'small');
+    fs.mkdirSync(small);
+    for (const i of [0, 1]) fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'), path.join(small, `${i}.jpg`));
+    const load = async (share: 'shared' | 'read'): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const e = await evaluateFolder(small, { ...base, workers: 2, share });
+        times.push(e.elapsedMs);
+      }
+      return median(times);
+    };
+    const readLoadMs = await load('read');
+    const sharedLoadMs = await load('shared');
+    const n = one.json.count;
+    return {
+      images: n,
+      oneElapsedMs: one.elapsedMs,
+      twoElapsedMs: two.elapsedMs,
+      onePerSecond: n / (one.elapsedMs / 1000),
+      twoPerSecond: n / (two.elapsedMs / 1000),
+      sharedLoadMs,
+      readLoadMs,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function child<T>(args: string[]): T {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
@@ -249,6 +313,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-python-scan') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureScan()));
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
+  if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
   const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
@@ -276,8 +341,9 @@ async function main(): Promise<void> {
     activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
     tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
   };
+  const evaluate = child<EvaluateBench>(['--child-evaluate']);
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -301,6 +367,11 @@ async function main(): Promise<void> {
       ` (${(one.warmMs / many.warmMs).toFixed(2)}× faster)${many.note ? `; ${many.note}` : ''}`,
   );
   console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
+  console.log(
+    `evaluate (resnext50_32x4d, ${evaluate.images} images, loading included): 1 worker ${evaluate.onePerSecond.toFixed(2)} images/s, ` +
+      `2 workers ${evaluate.twoPerSecond.toFixed(2)} images/s (×${(evaluate.oneElapsedMs / evaluate.twoElapsedMs).toFixed(2)}); ` +
+      `2 workers ready: weights shared ${f0(evaluate.sharedLoadMs)} ms, read per worker ${f0(evaluate.readLoadMs)} ms`,
+  );
   console.log(`cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`);
   const { scan, activation: a, tfjsRequire } = python;
   console.log(
