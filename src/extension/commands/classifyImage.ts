@@ -16,7 +16,8 @@ import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
 import { CancelledError } from '../workerHost';
 
-export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp'];
+/** What the decoder reads (JPEG, PNG, BMP); WebP and GIF are refused, so they are not offered either. */
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'bmp'];
 
 /** Automation and tests: `{ image, weights?, show? }` instead of a URI. */
 interface ClassifyArgs {
