@@ -30,7 +30,7 @@ async function build(options) {
 /** Static files the webviews load as they are. */
 function copyStatic() {
   fs.mkdirSync(dist, { recursive: true });
-  for (const file of ['classification.css', 'report.css']) fs.copyFileSync(path.join(__dirname, 'webview', file), path.join(dist, file));
+  for (const file of ['classification.css', 'report.css', 'evaluation.css']) fs.copyFileSync(path.join(__dirname, 'webview', file), path.join(dist, file));
 }
 
 function copyWasm() {
@@ -50,7 +50,8 @@ async function main() {
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
     build({ ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   ];
-  for (const [entry, out] of [['src/extension/worker.ts', 'dist/worker.js'], ['src/model/evaluateWorker.ts', 'dist/evaluateWorker.js'], ['webview/main.ts', 'dist/webview.js']]) {
+  for (const [entry, out] of [['src/extension/worker.ts', 'dist/worker.js'], ['src/model/evaluateWorker.ts', 'dist/evaluateWorker.js'], ['webview/main.ts', 'dist/webview.js'],
+    ['webview/classificationView.ts', 'dist/classificationView.js'], ['webview/evaluationView.ts', 'dist/evaluationView.js']]) {
     if (fs.existsSync(entry)) {
       builds.push(entry.startsWith('webview')
         ? build({ entryPoints: [entry], outfile: out, platform: 'browser', format: 'iife', target: 'es2022' })

@@ -5,6 +5,7 @@ import type { ClassificationData } from '../shared/protocol';
 import { classificationHtml, imageMimeType } from './classificationHtml';
 import type { Services } from './services';
 import { ReusablePanel } from './staticPanel';
+import { makeNonce } from './webviewHtml';
 
 export const CLASSIFICATION_VIEW_TYPE = 'resnext.classification';
 /** Larger images are described, not embedded (a data: URI of that size would slow the webview down). */
@@ -32,6 +33,7 @@ export function showClassification(services: Pick<Services, 'context' | 'views'>
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'classification.css')).toString(),
     imageDataUri: imageDataUri(result.image),
     result,
+    script: { uri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'classificationView.js')).toString(), nonce: makeNonce() },
   });
   return panel;
 }

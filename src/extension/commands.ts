@@ -3,6 +3,7 @@ export enum Command {
   Summarize = 'resnext.summarize',
   SummarizeCheckpoint = 'resnext.summarizeCheckpoint',
   ClassifyImage = 'resnext.classifyImage',
+  ClassifyFolder = 'resnext.classifyFolder',
   CompareArchitectures = 'resnext.compareArchitectures',
   ExportReviewReport = 'resnext.exportReviewReport',
   Equivalence = 'resnext.equivalence',

@@ -17,6 +17,7 @@ import { registerPythonModels } from './codeLens';
 const summarize = () => import('./commands/summarize');
 const summarizeCheckpoint = () => import('./commands/summarizeCheckpoint');
 const classifyImage = () => import('./commands/classifyImage');
+const classifyFolder = () => import('./commands/classifyFolder');
 const compareArchitectures = () => import('./commands/compareArchitectures');
 const equivalence = () => import('./commands/equivalence');
 const summaryPanel = () => import('./summaryPanel');
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.Summarize, async (arg?: unknown) => (await summarize()).summarizeCommand(services, arg)),
     vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),
     vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) => (await compareArchitectures()).exportReviewReportCommand(services, arg)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),

@@ -18,7 +18,10 @@ import * as fs from 'node:fs';
 import { readWeightsFile } from '../model/weights/load';
 import { parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
 import { describeProgress } from '../model/weights/download';
-import { classifyFiles, loadClassifier, type Classifier } from '../model/classify';
+import { camPictures, classifyFiles, loadClassifier, readImageFile, type Classifier } from '../model/classify';
+import { evaluationCsv, predictionsCsv } from '../model/evaluate';
+import { evaluateFolder } from '../model/evaluatePool';
+import type { EvaluationData } from '../shared/protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
@@ -78,8 +81,10 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const { classifier } = warm;
       post({ type: 'progress', id: request.id, message: `Classifying with ${classifier.model}…` });
       const options = { resizePx: weights.resizePx, cropPx: 224, topK: Math.min(request.topK, classifier.config.numClasses) };
-      const classification = await classifyFiles(classifier, [request.imagePath], options);
+      const classification = await classifyFiles(classifier, [request.imagePath], { ...options, ...(request.cam === true && { cam: 'top' as const }) });
       const r = classification.results[0]!;
+      const pictures = r.cams && camPictures(readImageFile(request.imagePath), request.imagePath, r.cams, options);
+      const png = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes).toString('base64')}`;
       return {
         type: 'classification',
         id: request.id,
@@ -93,8 +98,56 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
           mode: r.mode,
           preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx },
           timingsMs: { load: Math.round(loadMs), ...r.timingsMs },
+          ...(r.cams && pictures && {
+            cam: { crop: png(pictures.crop), maps: r.cams.map((m, i) => ({ class: m.class, heatmap: png(pictures.heatmaps[i]!), min: m.min, max: m.max })) },
+          }),
         },
       };
+    }
+    case 'evaluateFolder': {
+      const weights = await resolveWeights(parseWeightsSpec(request.weights), {
+        cacheDir: request.cacheDir,
+        baseUrl: request.baseUrl,
+        onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
+      });
+      post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
+      const e = await evaluateFolder(request.folder, {
+        weightsPath: weights.path,
+        ...(weights.preset !== undefined && { preset: weights.preset }),
+        resizePx: weights.resizePx,
+        cropPx: 224,
+        topK: request.topK,
+        ...(request.workers !== undefined && { workers: request.workers }),
+        thumbnailPx: 64,
+        thumbnailLimit: 2000,
+        onProgress: (p) => {
+          const eta = p.etaSeconds === undefined ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`;
+          post({ type: 'progress', id: request.id, message: `${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(1)} images/s${eta}` });
+        },
+      });
+      const j = e.json;
+      const result: EvaluationData = {
+        folder: request.folder,
+        model: e.model,
+        weights: e.weights,
+        workers: e.workers,
+        elapsedMs: Math.round(e.elapsedMs),
+        imagesPerSecond: j.imagesPerSecond,
+        count: j.count,
+        top1: j.top1,
+        top5: j.top5,
+        classes: j.classes,
+        labels: e.labels,
+        perClass: j.perClass,
+        confusion: j.confusion,
+        files: j.files.map((f, i) => {
+          const thumbnail = e.thumbnails[i];
+          return { path: f.path, label: f.label, top: f.top5, probs: f.probs, ms: Math.round(e.fileMs[i]!), ...(thumbnail && { thumbnail: `data:image/png;base64,${Buffer.from(thumbnail).toString('base64')}` }) };
+        }),
+        failed: j.failed,
+        exports: { json: JSON.stringify(j, null, 2) + '\n', csv: evaluationCsv(e), predictions: predictionsCsv(e) },
+      };
+      return { type: 'evaluation', id: request.id, result };
     }
     case 'listComparisons':
       return { type: 'comparisons', id: request.id, presets: COMPARISON_PRESET_IDS.map((id) => ({ id, title: COMPARISON_PRESETS[id].title, description: COMPARISON_PRESETS[id].description })) };

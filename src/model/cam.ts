@@ -99,17 +99,19 @@ export function normalizeMinMax(values: Float64Array): Float64Array {
   return values;
 }
 
-/**
- * The CAM over an image the size of the crop: upsampled, normalized, coloured with viridis and blended as
- * (1 − opacity) · image + opacity · colour, rounded to bytes.
- */
+/** The CAM as a picture: upsampled to widthPx × heightPx, min-max normalized, coloured with viridis. */
+export function camHeatmap(cam: ClassActivationMap, widthPx: number, heightPx: number): RgbPixels {
+  const heat = normalizeMinMax(upsampleBilinear(cam.grid, heightPx, widthPx));
+  const out = new Uint8Array(heat.length * 3);
+  for (let i = 0; i < heat.length; i++) out.set(viridis(heat[i]!), i * 3);
+  return { widthPx, heightPx, data: out };
+}
+
+/** The heatmap blended over an image the size of the crop: (1 − opacity) · image + opacity · colour, rounded to bytes. */
 export function camOverlay(image: RgbPixels, cam: ClassActivationMap, opacity = 0.5): RgbPixels {
   if (!(opacity >= 0 && opacity <= 1)) throw new Error(`opacity must be in [0, 1], got ${opacity}`);
-  const heat = normalizeMinMax(upsampleBilinear(cam.grid, image.heightPx, image.widthPx));
+  const heat = camHeatmap(cam, image.widthPx, image.heightPx).data;
   const out = new Uint8Array(image.data.length);
-  for (let i = 0; i < heat.length; i++) {
-    const colour = viridis(heat[i]!);
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round((1 - opacity) * image.data[i * 3 + c]! + opacity * colour[c]!);
-  }
+  for (let i = 0; i < out.length; i++) out[i] = Math.round((1 - opacity) * image.data[i]! + opacity * heat[i]!);
   return { widthPx: image.widthPx, heightPx: image.heightPx, data: out };
 }

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import { tf } from './tf';
 import type { ConfigOverrides } from './architecture';
 import type { NetworkConfig } from './config';
-import { camOverlay, classActivationMap, type ClassActivationMap } from './cam';
+import { camHeatmap, camOverlay, classActivationMap, type ClassActivationMap } from './cam';
 import { InputError } from './errors';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
-import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide } from './image/preprocess';
+import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide, type RgbPixels } from './image/preprocess';
 import { buildNetwork, type Network } from './network';
 import { readWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
@@ -164,8 +164,18 @@ function fcWeightOf(network: Network): Float32Array {
  * as PNG bytes.
  */
 export function camOverlayPng(bytes: Uint8Array, image: string, cam: ClassActivationMap, options: { resizePx: number; cropPx: number; opacity?: number }): Buffer {
-  const crop = centerCrop(resizeShorterSide(decodeImage(bytes, image), options.resizePx), options.cropPx);
-  return encodePng(camOverlay(crop, cam, options.opacity ?? 0.5));
+  return encodePng(camOverlay(networkView(bytes, image, options), cam, options.opacity ?? 0.5));
+}
+
+/** The center crop the network saw, as 8-bit RGB (before normalization). */
+function networkView(bytes: Uint8Array, image: string, options: { resizePx: number; cropPx: number }): RgbPixels {
+  return centerCrop(resizeShorterSide(decodeImage(bytes, image), options.resizePx), options.cropPx);
+}
+
+/** For a viewer that blends them itself (an opacity slider): the center crop and each map's heatmap, as PNG bytes. */
+export function camPictures(bytes: Uint8Array, image: string, cams: readonly ClassActivationMap[], options: { resizePx: number; cropPx: number }): { crop: Buffer; heatmaps: Buffer[] } {
+  const crop = networkView(bytes, image, options);
+  return { crop: encodePng(crop), heatmaps: cams.map((cam) => encodePng(camHeatmap(cam, crop.widthPx, crop.heightPx))) };
 }
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;

@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyImage, readImageFile, type Classifier } from './classify';
 import { InputError, isInputError } from './errors';
+import { decodeImage } from './image/decode';
+import { encodePng } from './image/pngEncode';
+import { resampleBilinear } from './image/preprocess';
 
 export const EVALUATE_SCHEMA = 'resnext-inspector/evaluate@1';
 
@@ -118,12 +121,25 @@ export interface ImageOutcome {
   readonly error?: string;
   /** Read, decode, preprocess and forward, ms. */
   readonly ms: number;
+  /** With `thumbnailPx`: a small PNG of the image (re-encoded, never the file's own bytes). */
+  readonly thumbnail?: Uint8Array;
 }
 
 export interface EvaluateImageOptions {
   readonly resizePx: number;
   readonly cropPx: number;
   readonly topK: number;
+  /** Also make a thumbnail whose longer side is at most this many pixels (for a viewer). */
+  readonly thumbnailPx?: number;
+}
+
+/** The image scaled (never up) so that its longer side is at most `maxPx`, as PNG bytes. */
+export function thumbnailPng(bytes: Uint8Array, source: string, maxPx: number): Uint8Array {
+  const image = decodeImage(bytes, source);
+  const scale = Math.min(1, maxPx / Math.max(image.widthPx, image.heightPx));
+  const w = Math.max(1, Math.round(image.widthPx * scale));
+  const h = Math.max(1, Math.round(image.heightPx * scale));
+  return encodePng(scale === 1 ? image : resampleBilinear(image, w, h));
 }
 
 /** One image through the one classification path; a file that cannot be read or decoded is an outcome, not a throw. */
@@ -131,8 +147,11 @@ export async function evaluateImage(classifier: Classifier, root: string, sample
   const started = performance.now();
   const file = path.join(root, ...sample.path.split('/'));
   try {
-    const r = await classifyImage(classifier.network, readImageFile(file), sample.path, { ...options, labels: classifier.labels });
-    return { index, top: r.top.map((t) => t.index), probs: r.top.map((t) => t.probability), ms: performance.now() - started };
+    const bytes = readImageFile(file);
+    const r = await classifyImage(classifier.network, bytes, sample.path, { resizePx: options.resizePx, cropPx: options.cropPx, topK: options.topK, labels: classifier.labels });
+    const ms = performance.now() - started;
+    const thumbnail = options.thumbnailPx === undefined ? undefined : thumbnailPng(bytes, sample.path, options.thumbnailPx);
+    return { index, top: r.top.map((t) => t.index), probs: r.top.map((t) => t.probability), ms, ...(thumbnail && { thumbnail }) };
   } catch (error) {
     // Decoder messages start with the file's name, which the report already shows next to the reason.
     const prefix = `${sample.path}: `;
@@ -182,6 +201,8 @@ export interface Evaluation {
   readonly labels: readonly string[];
   /** Per classified file, ms, aligned with json.files. */
   readonly fileMs: readonly number[];
+  /** Per classified file, the thumbnail PNG when asked for, aligned with json.files. */
+  readonly thumbnails: readonly (Uint8Array | undefined)[];
   readonly workers: number;
   readonly elapsedMs: number;
 }
@@ -205,6 +226,7 @@ export function buildEvaluation(context: EvaluationContext, outcomes: readonly I
   const C = listing.classes.length;
   const files: FileResult[] = [];
   const fileMs: number[] = [];
+  const thumbnails: (Uint8Array | undefined)[] = [];
   const failed: { path: string; reason: string }[] = [];
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   const count = new Array<number>(C).fill(0);
@@ -218,6 +240,7 @@ export function buildEvaluation(context: EvaluationContext, outcomes: readonly I
     }
     files.push({ path: sample.path, label: sample.label, top5: o.top, probs: o.probs });
     fileMs.push(o.ms);
+    thumbnails.push(o.thumbnail);
     if (sample.label === null) continue;
     const predicted = o.top[0]!;
     count[sample.label]!++;
@@ -246,7 +269,7 @@ export function buildEvaluation(context: EvaluationContext, outcomes: readonly I
     failed,
     imagesPerSecond: context.classifyMs > 0 ? Math.round((10 * ordered.length * 1000) / context.classifyMs) / 10 : 0,
   };
-  return { json, model: context.model, weights: context.weights, root: listing.root, labels: context.labels, fileMs, workers: context.workers, elapsedMs: context.elapsedMs };
+  return { json, model: context.model, weights: context.weights, root: listing.root, labels: context.labels, fileMs, thumbnails, workers: context.workers, elapsedMs: context.elapsedMs };
 }
 
 /** The slowest classified files, slowest first. */

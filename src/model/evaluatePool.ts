@@ -52,6 +52,8 @@ export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly onProgress?: (progress: EvaluationProgress) => void;
   /** Called once when the first network is loaded. */
   readonly onLoaded?: (info: { model: string; loadMs: number }) => void;
+  /** Thumbnails only for folders of at most this many images (they travel in one message). */
+  readonly thumbnailLimit?: number;
   /** dist/evaluateWorker.js next to the bundle by default. */
   readonly workerScript?: string;
 }
@@ -98,7 +100,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
     ...(options.preset !== undefined && { preset: options.preset }),
     ...(bytes && { bytes }),
     root: listing.root,
-    options: { resizePx: options.resizePx, cropPx: options.cropPx, topK: options.topK },
+    options: { resizePx: options.resizePx, cropPx: options.cropPx, topK: options.topK, ...(options.thumbnailPx !== undefined && total <= (options.thumbnailLimit ?? Infinity) && { thumbnailPx: options.thumbnailPx }) },
   };
   const workers: Worker[] = [];
   const outcomes: ImageOutcome[] = [];

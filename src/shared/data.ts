@@ -13,10 +13,12 @@ const count = v.pipe(v.number(), v.finite(), v.minValue(0));
 const integer = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const shape = ro(v.array(integer));
 const pair = ro(v.tuple([integer, integer]));
+const pngDataUri = v.pipe(v.string(), v.startsWith('data:image/png;base64,'));
 
 export const SUMMARY_SCHEMA = 'resnext-inspector/summary@1';
 export const COMPARE_SCHEMA = 'resnext-inspector/compare@1';
 export const EQUIVALENCE_SCHEMA = 'resnext-inspector/equivalence@1';
+export const EVALUATE_SCHEMA = 'resnext-inspector/evaluate@1';
 
 /**
  * A network configuration (torchvision's ResNet/ResNeXt). Bottleneck width = int(planes · widthPerGroup / 64) ·
@@ -195,6 +197,83 @@ export const ClassificationViewSchema = ro(
     preprocessing: ro(v.object({ resizePx: integer, cropPx: integer })),
     /** Loading the weights (0 when the network was warm), decoding, preprocessing, the forward pass. */
     timingsMs: ro(v.object({ load: count, decode: count, preprocess: count, forward: count })),
+    /** Class activation maps for the view: the center crop and one heatmap per top class (PNG data: URIs made by the core). */
+    cam: v.optional(
+      ro(
+        v.object({
+          crop: pngDataUri,
+          maps: ro(v.array(ro(v.object({ class: integer, heatmap: pngDataUri, min: v.number(), max: v.number() })))),
+        }),
+      ),
+    ),
   }),
 );
 export type ClassificationView = v.InferOutput<typeof ClassificationViewSchema>;
+
+/** A fraction in [0, 1], or null where there is nothing to measure (a flat folder, a class whose images all failed). */
+const fraction = v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(1)));
+
+export const PerClassSchema = ro(
+  v.object({ class: v.string(), index: integer, count: integer, correct: integer, accuracy: fraction, top5: fraction }),
+);
+export type PerClass = v.InferOutput<typeof PerClassSchema>;
+
+/** `resnext evaluate --format json` (schema resnext-inspector/evaluate@1): accuracy on an ImageFolder. */
+export const EvaluateSchema = ro(
+  v.object({
+    schema: v.literal(EVALUATE_SCHEMA),
+    /** Images classified (failed ones are not counted). */
+    count: integer,
+    top1: fraction,
+    top5: fraction,
+    /** Class folder names in sorted order (the class index is the position); empty for a flat folder. */
+    classes: ro(v.array(v.string())),
+    perClass: ro(v.array(PerClassSchema)),
+    /** [true class][predicted class] over the folder's classes. */
+    confusion: ro(v.array(ro(v.array(integer)))),
+    /** `path` relative to the folder with '/', `label` the class index (null in a flat folder), the K best and their probabilities. */
+    files: ro(v.array(ro(v.object({ path: v.string(), label: v.nullable(integer), top5: ro(v.array(integer)), probs: ro(v.array(v.number())) })))),
+    failed: ro(v.array(ro(v.object({ path: v.string(), reason: v.string() })))),
+    imagesPerSecond: count,
+  }),
+);
+export type EvaluateJson = v.InferOutput<typeof EvaluateSchema>;
+
+/** A folder evaluated in the extension: what the evaluation view shows and exports. */
+export const EvaluationViewSchema = ro(
+  v.object({
+    folder: v.string(),
+    model: v.string(),
+    weights: v.string(),
+    workers: integer,
+    elapsedMs: count,
+    imagesPerSecond: count,
+    count: integer,
+    top1: fraction,
+    top5: fraction,
+    classes: ro(v.array(v.string())),
+    /** The network's class names (predictions index into them). */
+    labels: ro(v.array(v.string())),
+    perClass: ro(v.array(PerClassSchema)),
+    confusion: ro(v.array(ro(v.array(integer)))),
+    /** `thumbnail`: a small PNG re-encoded by the core (never the file's own bytes). */
+    files: ro(
+      v.array(
+        ro(
+          v.object({
+            path: v.string(),
+            label: v.nullable(integer),
+            top: ro(v.array(integer)),
+            probs: ro(v.array(v.number())),
+            ms: count,
+            thumbnail: v.optional(pngDataUri),
+          }),
+        ),
+      ),
+    ),
+    failed: ro(v.array(ro(v.object({ path: v.string(), reason: v.string() })))),
+    /** Formatted by the core in the worker: evaluate@1 JSON, the per-class CSV, the per-file predictions CSV. */
+    exports: ro(v.object({ json: v.string(), csv: v.string(), predictions: v.string() })),
+  }),
+);
+export type EvaluationView = v.InferOutput<typeof EvaluationViewSchema>;

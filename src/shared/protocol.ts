@@ -14,6 +14,7 @@ import {
   ComparisonPresetInfoSchema,
   ComparisonSchema,
   EquivalenceSchema,
+  EvaluationViewSchema,
   NetworkConfigSchema,
   SummarySchema,
   type ClassificationView,
@@ -21,6 +22,7 @@ import {
   type ComparisonPresetInfo,
   type Comparison,
   type Equivalence,
+  type EvaluationView,
   type FormOps,
   type LayerRow,
   type NetworkConfig,
@@ -43,6 +45,7 @@ export type ComparisonPresetData = ComparisonPresetInfo;
 export type ClassificationData = ClassificationView;
 export type FormOpsData = FormOps;
 export type EquivalenceData = Equivalence;
+export type EvaluationData = EvaluationView;
 
 const ro = <T extends v.GenericSchema>(schema: T) => v.pipe(schema, v.readonly());
 const id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -74,6 +77,22 @@ export const WorkerRequestSchema = v.variant('type', [
       /** Where downloaded weights are kept (the extension's global storage). */
       cacheDir: nonEmpty,
       baseUrl: v.string(),
+      /** Also compute the class activation maps of the top classes. */
+      cam: v.optional(v.boolean()),
+    }),
+  ),
+  /** Classify Folder: `resnext evaluate` on a folder, on parallel evaluation threads. */
+  ro(
+    v.object({
+      type: v.literal('evaluateFolder'),
+      id,
+      folder: nonEmpty,
+      weights: nonEmpty,
+      topK: v.pipe(id, v.minValue(1)),
+      cacheDir: nonEmpty,
+      baseUrl: v.string(),
+      /** Evaluation threads (default: the available cores). */
+      workers: v.optional(v.pipe(id, v.minValue(1))),
     }),
   ),
   ro(v.object({ type: v.literal('listComparisons'), id })),
@@ -98,6 +117,7 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('progress'), id, message: v.string() })),
   ro(v.object({ type: v.literal('summary'), id, summary: SummarySchema })),
   ro(v.object({ type: v.literal('classification'), id, result: ClassificationViewSchema })),
+  ro(v.object({ type: v.literal('evaluation'), id, result: EvaluationViewSchema })),
   ro(v.object({ type: v.literal('comparisons'), id, presets: ro(v.array(ComparisonPresetInfoSchema)) })),
   /** The comparison and the core's Markdown report of it (formatted in the worker, where the core's report lives). */
   ro(v.object({ type: v.literal('comparison'), id, comparison: ComparisonSchema, markdown: v.string() })),
@@ -113,6 +133,7 @@ export const REPLY_TYPE = {
   summarize: 'summary',
   summarizeCheckpoint: 'summary',
   classify: 'classification',
+  evaluateFolder: 'evaluation',
   listComparisons: 'comparisons',
   compare: 'comparison',
   compareEntries: 'comparison',
@@ -158,6 +179,14 @@ export const HostMessageSchema = v.variant('type', [
 ]);
 export type HostMessage = v.InferOutput<typeof HostMessageSchema>;
 
+/** The evaluation view's messages (strict objects): export a report, or show one of its files' class activation maps. */
+export const EVALUATION_EXPORTS = ['json', 'csv', 'predictions'] as const;
+export const EvaluationViewMessageSchema = v.variant('type', [
+  ro(v.strictObject({ type: v.literal('export'), format: v.picklist(EVALUATION_EXPORTS) })),
+  ro(v.strictObject({ type: v.literal('showCam'), path: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) })),
+]);
+export type EvaluationViewMessage = v.InferOutput<typeof EvaluationViewMessageSchema>;
+
 /** What the webview keeps with `vscode.setState` and gets back after a reload (the panel serializer). */
 export const WebviewStateSchema = ro(
   v.object({
@@ -182,3 +211,5 @@ export const isSummaryData = (x: unknown): x is SummaryData => v.is(SummarySchem
 export const isConfigData = (x: unknown): x is ConfigData => v.is(NetworkConfigSchema, x);
 export const isComparisonData = (x: unknown): x is ComparisonData => v.is(ComparisonSchema, x);
 export const isEquivalenceData = (x: unknown): x is EquivalenceData => v.is(EquivalenceSchema, x);
+export const isEvaluationData = (x: unknown): x is EvaluationData => v.is(EvaluationViewSchema, x);
+export const isEvaluationViewMessage = (x: unknown): x is EvaluationViewMessage => v.is(EvaluationViewMessageSchema, x);

@@ -41,3 +41,42 @@ test('image MIME type from the content, not the name', () => {
   assert.equal(imageMimeType(fixture('chelsea.png')), 'image/png');
   assert.equal(imageMimeType(new TextEncoder().encode('hello')), undefined);
 });
+
+test('a network without labels: no Index column repeating "class N"; Pillow modes in words', async () => {
+  const { describeMode } = await import('../../src/extension/classificationHtml');
+  const unlabelled: ClassificationData = { ...result, mode: 'L', top: [{ index: 7, label: 'class 7', probability: 0.5 }, { index: 2, label: 'class 2', probability: 0.3 }] };
+  const html = classificationHtml({ cspSource: 'c', styleUri: 's', result: unlabelled });
+  assert.doesNotMatch(html, /class="num index"/);
+  assert.doesNotMatch(html, /<th class="num">Index<\/th>/);
+  assert.equal((html.match(/class 7/g) ?? []).length, 2, 'the label and the meter\'s aria-label, no third copy');
+  assert.match(html, /<figcaption>451×300 grayscale<\/figcaption>/);
+  // With labels the index stays.
+  assert.match(classificationHtml({ cspSource: 'c', styleUri: 's', result }), /<td class="num index">class 285<\/td>/);
+  assert.equal(describeMode('RGBA'), 'RGBA');
+  assert.equal(describeMode('P'), 'palette colour');
+  assert.equal(describeMode('1'), 'black and white (1-bit)');
+  assert.equal(describeMode('I;16'), 'grayscale (16-bit)');
+  assert.equal(describeMode('CMYK'), 'CMYK');
+  assert.equal(describeMode('XYZ'), 'XYZ');
+});
+
+test('class activation maps: one toggle per top class plus none, an opacity slider, one script with a nonce', () => {
+  const png = 'data:image/png;base64,iVBORw0KGgo=';
+  const withCam: ClassificationData = {
+    ...result,
+    cam: { crop: png, maps: result.top.map((t) => ({ class: t.index, heatmap: png, min: -1.5, max: 2.25 })) },
+  };
+  const nonce = 'AAAAAAAAAAAAAAAAAAAAAA==';
+  const html = classificationHtml({ cspSource: 'https://x', styleUri: 's', imageDataUri: png, result: withCam, script: { uri: 'https://x/dist/classificationView.js', nonce } });
+  assert.match(html, new RegExp(`script-src &#39;nonce-${nonce}&#39;`));
+  assert.equal((html.match(/<script /g) ?? []).length, 1);
+  assert.match(html, new RegExp(`<script nonce="${nonce}" src="https://x/dist/classificationView.js"></script>`));
+  assert.doesNotMatch(html, /style="/);
+  assert.equal((html.match(/<input type="radio" name="cam"/g) ?? []).length, 4);
+  assert.match(html, /<input type="range" id="cam-opacity" min="0" max="100"/);
+  assert.equal((html.match(/<img class="heat"/g) ?? []).length, 3);
+  assert.equal((html.match(/<img class="heat"[^>]* hidden>/g) ?? []).length, 2, 'only the top-1 map is shown at first');
+  assert.match(html, /a &quot;quoted&quot; &lt;b&gt;label&lt;\/b&gt; <span class="range">\(raw -1\.50 … 2\.25\)/);
+  // Without maps in the result, no script even if one is offered.
+  assert.doesNotMatch(classificationHtml({ cspSource: 'c', styleUri: 's', result, script: { uri: 'u', nonce } }), /<script|script-src/);
+});

@@ -70,7 +70,14 @@ const config: ConfigData = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4,
 const workerRequests = {
   summarize: [{ type: 'summarize', id: 1, model: 'resnext50_32x4d', config }],
   summarizeCheckpoint: [{ type: 'summarizeCheckpoint', id: 2, path: '/tmp/model.pth' }],
-  classify: [{ type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: 'https://download.pytorch.org/models/' }],
+  classify: [
+    { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: 'https://download.pytorch.org/models/' },
+    { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', cam: true },
+  ],
+  evaluateFolder: [
+    { type: 'evaluateFolder', id: 8, folder: '/data/val', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '' },
+    { type: 'evaluateFolder', id: 9, folder: '/data/val', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', workers: 2 },
+  ],
   listComparisons: [{ type: 'listComparisons', id: 4 }],
   compare: [{ type: 'compare', id: 5, preset: 'cardinality-sweep' }],
   compareEntries: [{ type: 'compareEntries', id: 6, entries: [{ model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } }, { model: 'resnext50_32x4d', config }] }],
@@ -103,6 +110,21 @@ const workerResponses = {
       type: 'classification',
       id: 3,
       result: { image: '/tmp/cat.png', model: 'resnext50_32x4d', weights: 'x.pth', top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }], widthPx: 451, heightPx: 300, mode: 'RGB', preprocessing: { resizePx: 256, cropPx: 224 }, timingsMs: { load: 120, decode: 7, preprocess: 3, forward: 380 } },
+    },
+  ],
+  evaluation: [
+    {
+      type: 'evaluation',
+      id: 8,
+      result: {
+        folder: '/data/val', model: 'tiny', weights: '/w.pth', workers: 2, elapsedMs: 1500, imagesPerSecond: 8.5, count: 1, top1: 1, top5: 1,
+        classes: ['cat'], labels: ['class 0', 'class 1'],
+        perClass: [{ class: 'cat', index: 0, count: 1, correct: 1, accuracy: 1, top5: 1 }],
+        confusion: [[1]],
+        files: [{ path: 'cat/a.png', label: 0, top: [0, 1], probs: [0.9, 0.1], ms: 12, thumbnail: 'data:image/png;base64,iVBORw0KGgo=' }],
+        failed: [{ path: 'cat/broken.png', reason: 'PNG file is truncated or corrupt' }],
+        exports: { json: '{}', csv: '', predictions: '' },
+      },
     },
   ],
   comparisons: [{ type: 'comparisons', id: 4, presets: [{ id: 'cardinality-sweep', title: 'Cardinality sweep', description: 'C x d at equal complexity' }] }],

@@ -51,6 +51,7 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
       topK: settings.topK,
       cacheDir,
       baseUrl: settings.weightsDownloadBaseUrl,
+      cam: true,
     });
     const c = result.result;
     const top = c.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`);
@@ -77,13 +78,13 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
 }
 
 /** A relative path in the setting is relative to the first workspace folder. */
-function resolveSettingPath(weights: string): string {
+export function resolveSettingPath(weights: string): string {
   if (/^(pretrained:|https?:\/\/)/i.test(weights) || path.isAbsolute(weights)) return weights;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return folder ? path.join(folder, weights) : weights;
 }
 
-async function askForWeights(): Promise<string | undefined> {
+export async function askForWeights(): Promise<string | undefined> {
   const choice = await vscode.window.showInformationMessage(
     'Classifying needs weights. Download torchvision\'s official ImageNet weights, or choose a .pth/.safetensors file? (Set "resnext.weights" to skip this question.)',
     'Download official weights…',

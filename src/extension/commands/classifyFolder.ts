@@ -1,0 +1,80 @@
+/**
+ * "ResNeXt: Classify Folder": `resnext evaluate` in VS Code. From the explorer's context menu on a folder (the URI is
+ * the argument) or the palette (asks for the folder). Weights as for Classify Image. The folder is evaluated in the
+ * worker (on parallel evaluation threads) behind a cancellable progress notification; the result opens in the
+ * evaluation view.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { removePartialDownloads } from '../../model/weights/download';
+import type { EvaluationData } from '../../shared/protocol';
+import { showError } from '../errors';
+import { showEvaluation } from '../evaluationPanel';
+import { runWithProgress, type Services } from '../services';
+import { readSettings } from '../settings';
+import { CancelledError } from '../workerHost';
+import { askForWeights, resolveSettingPath } from './classifyImage';
+
+/** Automation and tests: `{ folder, weights?, workers?, show? }` instead of a URI. */
+interface ClassifyFolderArgs {
+  readonly folder: string;
+  readonly weights?: string;
+  readonly workers?: number;
+  readonly show?: boolean;
+}
+
+const isArgs = (x: unknown): x is ClassifyFolderArgs =>
+  typeof x === 'object' && x !== null && typeof (x as ClassifyFolderArgs).folder === 'string' &&
+  ((x as ClassifyFolderArgs).weights === undefined || typeof (x as ClassifyFolderArgs).weights === 'string') &&
+  ((x as ClassifyFolderArgs).workers === undefined || (Number.isInteger((x as ClassifyFolderArgs).workers) && (x as ClassifyFolderArgs).workers! >= 1));
+
+async function pickFolder(): Promise<vscode.Uri | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Classify a folder of images (one subfolder per class, as torchvision\'s ImageFolder, or just images)',
+    openLabel: 'Classify Folder',
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+  });
+  return picked?.[0];
+}
+
+export async function classifyFolderCommand(services: Services, arg?: unknown): Promise<EvaluationData | undefined> {
+  const args = isArgs(arg) ? arg : undefined;
+  const uri = args ? vscode.Uri.file(args.folder) : arg instanceof vscode.Uri ? arg : await pickFolder();
+  if (!uri) return undefined;
+  if (uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`ResNeXt Inspector classifies local folders; ${uri.toString(true)} is not one.`);
+    return undefined;
+  }
+  const settings = readSettings();
+  const name = path.basename(uri.fsPath);
+  const weights = args?.weights ?? (settings.weights ? resolveSettingPath(settings.weights) : await askForWeights());
+  if (!weights) return undefined;
+  const cacheDir = path.join(services.context.globalStorageUri.fsPath, 'weights');
+  try {
+    const result = await runWithProgress(services, `Classifying the folder ${name}`, {
+      type: 'evaluateFolder',
+      folder: uri.fsPath,
+      weights,
+      topK: 5,
+      cacheDir,
+      baseUrl: settings.weightsDownloadBaseUrl,
+      ...(args?.workers !== undefined && { workers: args.workers }),
+    });
+    const e = result.result;
+    const accuracy = e.top1 === null ? 'no labels' : `top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5!).toFixed(2)}%`;
+    services.log.info(`${name}: ${e.count} images, ${e.failed.length} failed, ${accuracy}; ${e.workers} workers, ${e.imagesPerSecond} images/s (${e.model}, ${e.weights})`);
+    if (args?.show !== false) showEvaluation(services, e, weights);
+    return e;
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      const removed = removePartialDownloads(cacheDir);
+      if (removed > 0) services.log.info(`removed ${removed} partial download(s) from ${cacheDir}`);
+    }
+    void showError(error, `Classifying the folder ${name}`, services, ['Open Settings']).then(async (action) => {
+      if (action === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'resnext.weights');
+    });
+    return undefined;
+  }
+}
