@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResnextApi } from '../../src/extension/extension';
 import { Command } from '../../src/extension/commands';
-import type { ClassificationData, ComparisonData, EquivalenceData, SummaryData } from '../../src/shared/protocol';
+import type { ClassificationData, ComparisonData, EquivalenceData, EvaluationData, SummaryData } from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'resnext-inspector.resnext-inspector';
 const TEST_TIMEOUT_MS = 120_000;
@@ -261,6 +261,21 @@ it('resnext.classifyImage on a fixture image with the tiny weights returns PyTor
     show: false,
   });
   assert.equal(again?.timingsMs.load, 0);
+});
+
+it('resnext.classifyFolder on the ImageFolder fixture opens the evaluation view with PyTorch\'s accuracy', async () => {
+  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'evaluate', 'folder_reference.json'), 'utf8')) as { top1: number; top5: number; files: { path: string; top5: number[] }[] };
+  const folder = path.join(FIXTURES, 'evaluate', 'folder');
+  const result = await vscode.commands.executeCommand<EvaluationData | undefined>(Command.ClassifyFolder, { folder, weights: path.join(FIXTURES, 'evaluate', 'tiny_folder.pth'), workers: 2 });
+  assert.ok(result, 'the folder was evaluated');
+  assert.equal(result.top1, reference.top1);
+  assert.equal(result.top5, reference.top5);
+  assert.deepEqual(result.files.map((f) => [f.path, f.top[0]]), reference.files.map((f) => [f.path, f.top5[0]]));
+  assert.deepEqual(result.failed.map((f) => f.path), ['fox/broken.png']);
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Evaluated: folder'), 10_000);
+  assert.ok(tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('resnext.evaluation'), 'the evaluation view is open');
+  note(`classify folder (tiny_folder, 13 files, 2 workers): top-1 ${(100 * result.top1!).toFixed(2)}%, top-5 ${(100 * result.top5!).toFixed(2)}%, ${result.imagesPerSecond} images/s`);
+  await vscode.window.tabGroups.close(tab);
 });
 
 it('a corrupt image and a missing weights file give their errors, not an exception', async () => {
