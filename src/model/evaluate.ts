@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyImage, readImageFile, type Classifier } from './classify';
 import { InputError, isInputError } from './errors';
+import { EVALUATE_SCHEMA, type EvaluateJson } from '../shared/data';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { resampleBilinear } from './image/preprocess';
 
-export const EVALUATE_SCHEMA = 'resnext-inspector/evaluate@1';
+export { EVALUATE_SCHEMA };
 
 /** torchvision's `IMG_EXTENSIONS`, matched case-insensitively as `has_file_allowed_extension` does. */
 export const IMG_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'] as const;
@@ -161,35 +162,10 @@ export async function evaluateImage(classifier: Classifier, root: string, sample
   }
 }
 
-export interface PerClass {
-  readonly class: string;
-  readonly index: number;
-  readonly count: number;
-  readonly correct: number;
-  /** correct / count, or null for a class whose images all failed. */
-  readonly accuracy: number | null;
-  readonly top5: number | null;
-}
-
-export interface FileResult {
-  readonly path: string;
-  readonly label: number | null;
-  readonly top5: readonly number[];
-  readonly probs: readonly number[];
-}
-
-export interface EvaluationJson {
-  readonly schema: typeof EVALUATE_SCHEMA;
-  readonly count: number;
-  readonly top1: number | null;
-  readonly top5: number | null;
-  readonly classes: readonly string[];
-  readonly perClass: readonly PerClass[];
-  readonly confusion: readonly (readonly number[])[];
-  readonly files: readonly FileResult[];
-  readonly failed: readonly { readonly path: string; readonly reason: string }[];
-  readonly imagesPerSecond: number;
-}
+export type { PerClass } from '../shared/data';
+/** The evaluate@1 JSON: its type is inferred from the schema in src/shared/data.ts (one source). */
+export type EvaluationJson = EvaluateJson;
+export type FileResult = EvaluationJson['files'][number];
 
 /** The report, with what the JSON leaves out (per-file timings, the model, the class names of the network). */
 export interface Evaluation {

@@ -9,7 +9,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v from 'valibot';
 import { listImageFolder, type EvaluationJson } from '../../src/model/evaluate';
+import { EvaluateSchema } from '../../src/shared/data';
 import { evaluateFolder } from '../../src/model/evaluatePool';
 import { fixture, FIXTURES, ROOT } from '../helpers';
 
@@ -46,7 +48,7 @@ test("evaluate --format json: top-1, top-5 and every file's top-5 equal PyTorch'
   const ref = reference();
   const r = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '2']);
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as EvaluationJson;
+  const j: EvaluationJson = v.parse(EvaluateSchema, JSON.parse(r.stdout));
   assert.deepEqual(Object.keys(j), ['schema', 'count', 'top1', 'top5', 'classes', 'perClass', 'confusion', 'files', 'failed', 'imagesPerSecond']);
   assert.equal(j.schema, 'resnext-inspector/evaluate@1');
   assert.equal(j.count, ref.count);
@@ -128,7 +130,7 @@ test('a flat folder gives predictions only; an empty class folder, a missing fol
     fs.copyFileSync(path.join(FOLDER, 'dog', 'd.bmp'), path.join(flat, 'two.bmp'));
     const r = run([flat, '--weights', WEIGHTS, '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as EvaluationJson;
+    const j: EvaluationJson = v.parse(EvaluateSchema, JSON.parse(r.stdout));
     assert.equal(j.top1, null);
     assert.equal(j.top5, null);
     assert.deepEqual(j.classes, []);
