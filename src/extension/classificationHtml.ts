@@ -6,7 +6,7 @@
  * all, with them one script (dist/classificationView.js) allowed by a per-load nonce.
  */
 import type { ClassificationData } from '../shared/protocol';
-import { escapeHtml } from './webviewHtml';
+import { escapeHtml, htmlHead } from './webviewHtml';
 
 export interface ClassificationHtmlOptions {
   readonly cspSource: string;
@@ -112,15 +112,7 @@ export function classificationHtml(options: ClassificationHtmlOptions): string {
     ? `<img src="${escapeHtml(options.imageDataUri)}" alt="${escapeHtml(name)}">`
     : `<p class="note">The image is too large to show here.</p>`;
   const cam = options.script ? camSection(r) : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(classificationCsp(options.cspSource, cam ? options.script?.nonce : undefined))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
-<title>${escapeHtml(name)}</title>
-</head>
+  return `${htmlHead({ csp: classificationCsp(options.cspSource, cam ? options.script?.nonce : undefined), styleUri: options.styleUri, title: name })}
 <body>
 <main>
 <h1 id="title">${escapeHtml(name)}</h1>

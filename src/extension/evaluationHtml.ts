@@ -6,7 +6,7 @@
  */
 import { VIRIDIS } from '../model/colormap';
 import type { EvaluationData } from '../shared/protocol';
-import { escapeHtml } from './webviewHtml';
+import { escapeHtml, htmlHead } from './webviewHtml';
 
 export interface EvaluationHtmlOptions {
   readonly cspSource: string;
@@ -83,15 +83,7 @@ ${d.failed.map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.re
 </ul></section>`;
   const sortable = (key: string, title: string, numeric = false): string =>
     `<th scope="col" aria-sort="none"><button type="button" data-sort="${key}"${numeric ? ' data-numeric="1"' : ''}>${title}</button></th>`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(evaluationCsp(options.cspSource, options.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
-<title>${escapeHtml(name)}</title>
-</head>
+  return `${htmlHead({ csp: evaluationCsp(options.cspSource, options.nonce), styleUri: options.styleUri, title: name })}
 <body>
 <main>
 <h1 id="title">${escapeHtml(name)}</h1>

@@ -56,3 +56,16 @@ export function webviewHtml(options: WebviewHtmlOptions): string {
 </body>
 </html>`;
 }
+
+/** The start of a page up to `<body>`: charset, the Content-Security-Policy, viewport, one stylesheet, the title. */
+export function htmlHead(options: { readonly csp: string; readonly styleUri: string; readonly title: string }): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(options.csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
+<title>${escapeHtml(options.title)}</title>
+</head>`;
+}

@@ -13,7 +13,7 @@ import { showEvaluation } from '../evaluationPanel';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
 import { CancelledError } from '../workerHost';
-import { askForWeights, resolveSettingPath } from './classifyImage';
+import { chooseWeights } from './classifyImage';
 
 /** Automation and tests: `{ folder, weights?, workers?, show? }` instead of a URI. */
 interface ClassifyFolderArgs {
@@ -47,11 +47,10 @@ export async function classifyFolderCommand(services: Services, arg?: unknown): 
     void vscode.window.showErrorMessage(`ResNeXt Inspector classifies local folders; ${uri.toString(true)} is not one.`);
     return undefined;
   }
-  const settings = readSettings();
   const name = path.basename(uri.fsPath);
-  const weights = args?.weights ?? (settings.weights ? resolveSettingPath(settings.weights) : await askForWeights());
-  if (!weights) return undefined;
-  const cacheDir = path.join(services.context.globalStorageUri.fsPath, 'weights');
+  const chosen = await chooseWeights(services, args?.weights);
+  if (!chosen) return undefined;
+  const { weights, cacheDir } = chosen;
   try {
     const result = await runWithProgress(services, `Classifying the folder ${name}`, {
       type: 'evaluateFolder',
@@ -59,7 +58,7 @@ export async function classifyFolderCommand(services: Services, arg?: unknown): 
       weights,
       topK: 5,
       cacheDir,
-      baseUrl: settings.weightsDownloadBaseUrl,
+      baseUrl: readSettings().weightsDownloadBaseUrl,
       ...(args?.workers !== undefined && { workers: args.workers }),
     });
     const e = result.result;

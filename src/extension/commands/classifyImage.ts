@@ -40,9 +40,9 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
   }
   const settings = readSettings();
   const name = path.basename(uri.fsPath);
-  const weights = args?.weights ?? (settings.weights ? resolveSettingPath(settings.weights) : await askForWeights());
-  if (!weights) return undefined;
-  const cacheDir = path.join(services.context.globalStorageUri.fsPath, 'weights');
+  const chosen = await chooseWeights(services, args?.weights);
+  if (!chosen) return undefined;
+  const { weights, cacheDir } = chosen;
   try {
     const result = await runWithProgress(services, `Classifying ${name}`, {
       type: 'classify',
@@ -77,14 +77,21 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
   }
 }
 
+/** The weights a command uses (given by the caller, else the `resnext.weights` setting, else asked) and where downloads go. */
+export async function chooseWeights(services: Services, given?: string): Promise<{ weights: string; cacheDir: string } | undefined> {
+  const setting = readSettings().weights;
+  const weights = given ?? (setting ? resolveSettingPath(setting) : await askForWeights());
+  return weights ? { weights, cacheDir: path.join(services.context.globalStorageUri.fsPath, 'weights') } : undefined;
+}
+
 /** A relative path in the setting is relative to the first workspace folder. */
-export function resolveSettingPath(weights: string): string {
+function resolveSettingPath(weights: string): string {
   if (/^(pretrained:|https?:\/\/)/i.test(weights) || path.isAbsolute(weights)) return weights;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return folder ? path.join(folder, weights) : weights;
 }
 
-export async function askForWeights(): Promise<string | undefined> {
+async function askForWeights(): Promise<string | undefined> {
   const choice = await vscode.window.showInformationMessage(
     'Classifying needs weights. Download torchvision\'s official ImageNet weights, or choose a .pth/.safetensors file? (Set "resnext.weights" to skip this question.)',
     'Download official weights…',
