@@ -20,7 +20,7 @@ export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL
 `;
 
 /** A download with progress on stderr; Ctrl-C aborts it and leaves no partial file (exit 130). */
-export async function fetchWithProgress(spec: WeightsSpec, cacheDir: string, baseUrl: string): Promise<ResolvedWeights> {
+async function fetchWithProgress(spec: WeightsSpec, cacheDir: string, baseUrl: string): Promise<ResolvedWeights> {
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.on('SIGINT', onSigint); // also swallows a second Ctrl-C while the partial file is removed
@@ -41,19 +41,40 @@ export async function fetchWithProgress(spec: WeightsSpec, cacheDir: string, bas
   }
 }
 
+/** The flags that choose the weights and the preprocessing, shared by classify and evaluate. */
+export const WEIGHTS_OPTIONS = {
+  weights: { type: 'string' },
+  pretrained: { type: 'string' },
+  resize: { type: 'string' },
+  crop: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  'weights-base-url': { type: 'string' },
+} as const;
+
+/** Exactly one of --weights / --pretrained, resolved (downloaded if need be), and --resize / --crop (the weights' defaults). */
+export async function weightsFromFlags(command: string, values: Record<string, string | boolean | undefined>): Promise<{ weights: ResolvedWeights; resizePx: number; cropPx: number }> {
+  const weightsArg = values.weights as string | undefined;
+  const pretrained = values.pretrained as string | undefined;
+  if ((weightsArg === undefined) === (pretrained === undefined)) {
+    throw new UsageError(`${command} needs exactly one of --weights FILE|URL or --pretrained <preset>[:V1|V2] (e.g. --pretrained resnext50_32x4d)`);
+  }
+  const cacheDir = (values['cache-dir'] as string | undefined) ?? defaultCacheDir();
+  const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
+  // Sizes are checked before anything is downloaded.
+  const resize = values.resize === undefined ? undefined : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
+  const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
+  const weights = await fetchWithProgress(pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!), cacheDir, baseUrl);
+  return { weights, resizePx: resize ?? weights.resizePx, cropPx };
+}
+
 export async function classifyCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse('classify', args, {
     ...CONFIG_OPTIONS,
-    weights: { type: 'string' },
-    pretrained: { type: 'string' },
-    resize: { type: 'string' },
-    crop: { type: 'string' },
+    ...WEIGHTS_OPTIONS,
     labels: { type: 'string' },
     top: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    'weights-base-url': { type: 'string' },
     cam: { type: 'boolean' },
     'cam-out': { type: 'string' },
   });
@@ -72,20 +93,9 @@ export async function classifyCommand(args: string[]): Promise<void> {
     checkWritable(camOut, '--cam-out');
   }
   const cam = values.cam === true || camOut !== undefined;
-  const weightsArg = values.weights as string | undefined;
-  const pretrained = values.pretrained as string | undefined;
-  if ((weightsArg === undefined) === (pretrained === undefined)) {
-    throw new UsageError('classify needs exactly one of --weights FILE|URL or --pretrained <preset>[:V1|V2] (e.g. --pretrained resnext50_32x4d)');
-  }
-  const cacheDir = (values['cache-dir'] as string | undefined) ?? defaultCacheDir();
-  const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
-
-  const weights = await fetchWithProgress(pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!), cacheDir, baseUrl);
+  const { weights, resizePx, cropPx } = await weightsFromFlags('classify', values);
   const weightsPath = weights.path;
-  const resizeDefault = weights.resizePx;
   const presetFromWeights = weights.preset;
-  const resizePx = values.resize === undefined ? resizeDefault : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
-  const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });
 
   const labelsPath = values.labels as string | undefined;

@@ -6,11 +6,8 @@
 import { isPresetName } from '../model/config';
 import { evaluationCsv, evaluationTable, predictionsCsv } from '../model/evaluate';
 import { EvaluationCancelledError, evaluateFolder, type EvaluationProgress } from '../model/evaluatePool';
-import { defaultCacheDir } from '../model/weights/download';
-import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
-import { parseWeightsSpec } from '../model/weights/resolve';
 import { parse, parseChoice, parseWholeNumber, UsageError } from './args';
-import { fetchWithProgress } from './classify';
+import { weightsFromFlags, WEIGHTS_OPTIONS } from './classify';
 import { checkWritable, writeAtomically } from './output';
 
 export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--top K]
@@ -26,17 +23,12 @@ export function describeEvaluationProgress(p: EvaluationProgress): string {
 
 export async function evaluateCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse('evaluate', args, {
-    weights: { type: 'string' },
-    pretrained: { type: 'string' },
+    ...WEIGHTS_OPTIONS,
     workers: { type: 'string' },
     top: { type: 'string' },
-    resize: { type: 'string' },
-    crop: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
     predictions: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    'weights-base-url': { type: 'string' },
   });
   if (values.help) return void process.stdout.write(EVALUATE_USAGE);
   const presets = positionals.filter((p) => isPresetName(p));
@@ -50,16 +42,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   if (predictions !== undefined) checkWritable(predictions, '--predictions');
   const workers = values.workers === undefined ? undefined : parseWholeNumber('workers', values.workers as string, { min: 1, max: 256 });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: 1000 });
-  const weightsArg = values.weights as string | undefined;
-  const pretrained = values.pretrained as string | undefined;
-  if ((weightsArg === undefined) === (pretrained === undefined)) {
-    throw new UsageError('evaluate needs exactly one of --weights FILE|URL or --pretrained <preset>[:V1|V2] (e.g. --pretrained resnext50_32x4d)');
-  }
-  const cacheDir = (values['cache-dir'] as string | undefined) ?? defaultCacheDir();
-  const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
-  const weights = await fetchWithProgress(pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!), cacheDir, baseUrl);
-  const resizePx = values.resize === undefined ? weights.resizePx : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
-  const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: 4096 });
+  const { weights, resizePx, cropPx } = await weightsFromFlags('evaluate', values);
 
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
