@@ -74,7 +74,7 @@ export function evaluationHtml(options: EvaluationHtmlOptions): string {
       const thumb = f.thumbnail ? `<img src="${escapeHtml(f.thumbnail)}" alt="">` : '';
       return `<tr data-row="${i}" data-path="${escapeHtml(f.path)}" data-truth="${escapeHtml(f.label === null ? '' : d.classes[f.label] ?? '')}" data-predicted="${escapeHtml(labelName(predicted))}" data-probability="${f.probs[0]}" data-correct="${f.label === null ? '' : predicted === f.label ? 1 : 0}" data-ms="${f.ms}">
 <td class="thumb">${thumb}</td><th scope="row" class="path"><button type="button" class="link" data-cam="${escapeHtml(f.path)}" title="Show the class activation maps of ${escapeHtml(f.path)}">${escapeHtml(f.path)}</button></th>
-<td>${f.label === null ? '—' : escapeHtml(d.classes[f.label] ?? String(f.label))}</td><td>${escapeHtml(labelName(predicted))} <span class="index">(${predicted})</span></td>
+<td>${f.label === null ? '—' : escapeHtml(d.classes[f.label] ?? String(f.label))}</td><td>${escapeHtml(labelName(predicted))}${d.labels[predicted] === undefined || d.labels[predicted] === `class ${predicted}` ? '' : ` <span class="index">(${predicted})</span>`}</td>
 <td class="num">${pct(f.probs[0] ?? null)}</td><td class="${correct.startsWith('✓') ? 'right' : 'wrong'}">${correct}</td><td class="num">${f.ms}</td></tr>`;
     })
     .join('\n');

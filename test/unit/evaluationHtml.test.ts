@@ -50,6 +50,11 @@ test('evaluation view: CSP with one nonce script, every folder-supplied name esc
   for (const key of ['path', 'truth', 'predicted', 'probability', 'correct', 'ms']) assert.match(html, new RegExp(`<button type="button" data-sort="${key}"`));
   for (const format of ['json', 'csv', 'predictions']) assert.match(html, new RegExp(`data-export="${format}"`));
   assert.match(html, /✗ wrong/);
+  // Unnamed classes are not repeated as "class 1 (1)"; named ones keep their index.
+  assert.match(html, /<td>class 1<\/td>/);
+  assert.doesNotMatch(html, /class 1 <span class="index">/);
+  const named = evaluationHtml({ cspSource: 'c', styleUri: 's', scriptUri: 'u', nonce, data: { ...data, labels: ['tabby', 'beagle', 'fox'] } });
+  assert.match(named, /<td>beagle <span class="index">\(1\)<\/span><\/td>/);
   assert.equal((html.match(/✓ right/g) ?? []).length, 2);
 });
 
