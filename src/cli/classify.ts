@@ -86,7 +86,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
   const presetArgs = positionals.filter((p) => isPresetName(p) && !fs.existsSync(p));
   const images = positionals.filter((p) => !presetArgs.includes(p));
   if (presetArgs.length > 1) throw new UsageError(`classify takes at most one preset, got ${presetArgs.join(', ')}`);
-  if (images.length === 0) throw new UsageError('classify needs at least one image file (JPEG, PNG or BMP)');
+  if (images.length === 0) throw new UsageError('classify needs at least one image file (JPEG, PNG, BMP or GIF)');
   const camOut = values['cam-out'] as string | undefined;
   if (camOut !== undefined) {
     if (images.length > 1) throw new UsageError(`--cam-out writes one overlay, but ${images.length} images were given; classify one image at a time with --cam-out`);

@@ -29,6 +29,7 @@ export function imageMimeType(bytes: Uint8Array): string | undefined {
   if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
   if (starts(0x89, 0x50, 0x4e, 0x47)) return 'image/png';
   if (starts(0x42, 0x4d)) return 'image/bmp';
+  if (starts(0x47, 0x49, 0x46, 0x38)) return 'image/gif';
   return undefined;
 }
 

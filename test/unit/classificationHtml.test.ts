@@ -39,6 +39,7 @@ test('classification view: no script, images only as data:, styles only from the
 test('image MIME type from the content, not the name', () => {
   assert.equal(imageMimeType(fixture('chelsea.jpg')), 'image/jpeg');
   assert.equal(imageMimeType(fixture('chelsea.png')), 'image/png');
+  assert.equal(imageMimeType(fixture('images/gif/pillow-rgb.gif')), 'image/gif');
   assert.equal(imageMimeType(new TextEncoder().encode('hello')), undefined);
 });
 

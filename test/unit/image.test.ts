@@ -303,7 +303,7 @@ const badInputs: { name: string; source: string; bytes: Uint8Array; message: Reg
   { name: 'zero-byte file', source: 'empty.png', bytes: new Uint8Array(0), message: /empty\.png: the file is empty \(0 bytes\); accepted formats: JPEG .* PNG .* BMP/ },
   { name: 'text file named .jpg', source: 'notes.jpg', bytes: new TextEncoder().encode('This is not a picture.\nJust text.\n'), message: /notes\.jpg: not a supported image \(it looks like a text file\); accepted formats: JPEG/ },
   { name: 'unknown binary format', source: 'blob.bin', bytes: new Uint8Array([0x00, 0x01, 0x02, 0x03, 0xfe, 0x10, 0x00, 0x7f]), message: /not a supported image \(its first bytes match no known image format\); accepted formats/ },
-  { name: 'GIF (recognized, not supported)', source: 'a.gif', bytes: new TextEncoder().encode('GIF89a\x01\x00\x01\x00'), message: /it is a GIF image, which is not supported\); accepted formats/ },
+  { name: 'GIF cut inside its header (GIF is decoded: test/unit/gif.test.ts)', source: 'a.gif', bytes: new TextEncoder().encode('GIF89a\x01\x00\x01\x00'), message: /a\.gif: GIF file is truncated or corrupt \(it ends inside the header\)/ },
   { name: 'WebP (recognized, not supported)', source: 'a.webp', bytes: new TextEncoder().encode('RIFF\x10\x00\x00\x00WEBPVP8 '), message: /it is a WebP image/ },
   { name: 'truncated PNG (half the file)', source: 'cut.png', bytes: chelseaPng.subarray(0, chelseaPng.length >> 1), message: /cut\.png: PNG file is truncated/ },
   { name: 'truncated PNG (inside the header)', source: 'cut.png', bytes: chelseaPng.subarray(0, 20), message: /PNG file is truncated \(it ends inside the header\)/ },

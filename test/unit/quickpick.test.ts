@@ -107,9 +107,9 @@ test('the when-clause regexes in package.json accept image (resp. checkpoint) ex
     return new RegExp(match[1]!, match[2]);
   };
   for (const [menu, command, yes, no] of [
-    // WebP and GIF are refused by the decoder, so they are not offered (never offer what is refused).
-    ['explorer/context', 'resnext.classifyImage', ['.png', '.jpg', '.jpeg', '.bmp', '.PNG', '.JPG'], ['.txt', '.pth', '.svg', '.tiff', '.webp', '.gif', '.png.txt', '.jpgx', '', '.']],
-    ['editor/title', 'resnext.classifyImage', ['.png', '.jpeg', '.bmp'], ['.txt', '.md', '.webp', '.gif']],
+    // WebP is refused by the decoders, so it is not offered (never offer what is refused); GIF is decoded.
+    ['explorer/context', 'resnext.classifyImage', ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.PNG', '.JPG', '.GIF'], ['.txt', '.pth', '.svg', '.tiff', '.webp', '.png.txt', '.jpgx', '', '.']],
+    ['editor/title', 'resnext.classifyImage', ['.png', '.jpeg', '.bmp', '.gif'], ['.txt', '.md', '.webp']],
     ['explorer/context', 'resnext.summarizeCheckpoint', ['.pth', '.pt', '.safetensors', '.PTH'], ['.txt', '.png', '.ptx', '.pth.bak', '.onnx']],
   ] as const) {
     const regex = regexOf(menu, command);

@@ -16,8 +16,8 @@ import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
 import { CancelledError } from '../workerHost';
 
-/** What the decoder reads (JPEG, PNG, BMP); WebP and GIF are refused, so they are not offered either. */
-export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'bmp'];
+/** What the decoders read (JPEG, PNG, BMP, GIF's first frame); WebP is refused, so it is not offered either. */
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'bmp', 'gif'];
 
 /** Automation and tests: `{ image, weights?, show? }` instead of a URI. */
 interface ClassifyArgs {

@@ -7,10 +7,11 @@
  */
 import { InputError } from '../errors';
 import { decodeBmp } from './bmp';
+import { decodeGif } from './gif';
 import { decodeJpeg } from './jpeg';
 import { decodePng, PNG_SIGNATURE } from './png';
 
-export type ImageFormat = 'jpeg' | 'png' | 'bmp';
+export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif';
 
 export interface RgbImage {
   readonly widthPx: number;
@@ -28,7 +29,7 @@ export interface RgbImage {
  */
 export const MAX_IMAGE_PIXELS = 89_478_485;
 
-export const ACCEPTED_FORMATS = 'JPEG (baseline or progressive; gray, RGB or CMYK), PNG (any bit depth, palette, alpha, interlaced) and BMP';
+export const ACCEPTED_FORMATS = 'JPEG (baseline or progressive; gray, RGB or CMYK), PNG (any bit depth, palette, alpha, interlaced), BMP and GIF (the first frame)';
 
 /** The decompression-bomb guard, run on the header's size before decoding. */
 export function checkImageSize(widthPx: number, heightPx: number, source: string): void {
@@ -49,7 +50,6 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[] | string, at = 
 
 /** Names a format we recognize but do not decode, or describes what the bytes look like. */
 function describeUnknown(bytes: Uint8Array): string {
-  if (startsWith(bytes, 'GIF8')) return 'it is a GIF image, which is not supported';
   if (startsWith(bytes, 'RIFF') && startsWith(bytes, 'WEBP', 8)) return 'it is a WebP image, which is not supported';
   if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'it is a TIFF image, which is not supported';
   if (startsWith(bytes, 'ftyp', 4)) return 'it is an HEIF/AVIF/MP4-family file, which is not supported';
@@ -80,6 +80,10 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
   if (startsWith(bytes, 'BM')) {
     const bmp = decodeBmp(bytes, source, checkPixels);
     return { widthPx: bmp.widthPx, heightPx: bmp.heightPx, data: bmp.rgb, format: 'bmp', mode: bmp.mode };
+  }
+  if (startsWith(bytes, 'GIF87a') || startsWith(bytes, 'GIF89a')) {
+    const gif = decodeGif(bytes, source, checkPixels);
+    return { widthPx: gif.widthPx, heightPx: gif.heightPx, data: gif.rgb, format: 'gif', mode: gif.mode };
   }
   throw new InputError(`${source}: not a supported image (${describeUnknown(bytes)}); accepted formats: ${ACCEPTED_FORMATS}`);
 }
