@@ -70,6 +70,8 @@ function makeWorkspace(dir) {
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'tiny.pth'), path.join(dir, 'tiny.pth'));
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'train.py'), path.join(dir, 'train.py'));
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
+  // An ImageFolder (three classes, a corrupt file) for Classify Folder.
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'evaluate', 'folder'), path.join(dir, 'pets'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'README.md'), '# A workspace for the ResNeXt Inspector UI test\n');
 }
 
