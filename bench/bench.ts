@@ -102,7 +102,7 @@ async function measureWeights(): Promise<{ fileMB: number; zipMBps: number; lega
   const { architecture } = await import('../src/model/architecture');
   const { presetConfig } = await import('../src/model/config');
   const { randomStateDict } = await import('../src/model/network');
-  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../src/model/weights/writePth');
+  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../test/writePth');
   const { readWeights } = await import('../src/model/weights/load');
   const stateDict = randomStateDict(architecture(presetConfig('resnext50_32x4d')), 3);
   const rate = (bytes: Uint8Array): number => {

@@ -13,7 +13,7 @@ import { readPth } from '../../src/model/weights/pth';
 import { unpickle } from '../../src/model/weights/pickle';
 import { openZip } from '../../src/model/weights/zip';
 import { readSafetensors } from '../../src/model/weights/safetensors';
-import { writeZip, zipCheckpointEntries } from '../../src/model/weights/writePth';
+import { writeZip, zipCheckpointEntries } from '../writePth';
 import { mulberry32 as prng } from '../../src/model/network';
 
 /** FUZZ_CASES and FUZZ_SEED allow longer runs with other seeds by hand; the defaults keep the suite under ~15 s. */

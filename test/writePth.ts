@@ -4,7 +4,7 @@
  * written as FloatStorage (float32), or LongStorage when their source dtype is an int64 one (num_batches_tracked).
  */
 import { crc32, deflateRawSync } from 'node:zlib';
-import type { TensorData } from './stateDict';
+import type { TensorData } from '../src/model/weights/stateDict';
 
 /** Emits pickle opcodes (CPython Lib/pickletools.py); only what a state dict needs, plus raw bytes for crafted tests. */
 export class PickleWriter {
