@@ -42,7 +42,7 @@ export function encodeSafetensors(stateDict: StateDict, dtype: ConvertDtype, met
   const chunks: Uint8Array[] = [];
   let offset = 0;
   // Integer tensors first: 8-byte elements keep every later tensor aligned to its element size.
-  const entries = [...stateDict].sort(([, a], [, b]) => Number(isFloat(b.sourceDtype)) - Number(isFloat(a.sourceDtype)));
+  const entries = [...stateDict].sort(([, a], [, b]) => Number(isFloat(a.sourceDtype)) - Number(isFloat(b.sourceDtype)));
   for (const [name, tensor] of entries) {
     let data: Uint8Array;
     let stDtype: string;

@@ -200,6 +200,14 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): Unpi
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Python's raw-unicode-escape (UNICODE's argument): only \uXXXX and \UXXXXXXXX are escapes. */
+function rawUnicodeEscape(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (all, u4: string | undefined, u8: string | undefined) => {
+    const code = Number.parseInt(u4 ?? u8!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+  });
+}
+
 class Unpickler {
   private readonly view: DataView;
   private position: number;
@@ -303,6 +311,17 @@ class Unpickler {
     this.push(this.memo.get(index)!);
   }
 
+  /** STRING's argument: 'text' or "text" with Python's backslash escapes (\\, \', \n, \xNN, …). */
+  private quotedString(line: string): string {
+    const quote = line[0];
+    if (line.length < 2 || (quote !== "'" && quote !== '"') || line[line.length - 1] !== quote) this.fail('STRING is not a quoted string');
+    return line.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, escape: string) => {
+      if (escape[0] === 'x') return String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+      if (/^[0-7]/.test(escape)) return String.fromCharCode(Number.parseInt(escape, 8));
+      return ({ n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' } as Record<string, string>)[escape] ?? `\\${escape}`;
+    });
+  }
+
   private decimal(what: string): number {
     const line = this.line(what);
     if (!/^-?\d{1,15}L?$/.test(line)) this.fail(`${what} ${JSON.stringify(line)} is not a decimal integer`);
@@ -395,6 +414,17 @@ class Unpickler {
           break;
         }
         case 0x4c: this.push(this.decimal('LONG')); break; // LONG (protocol 0)
+        case 0x46: { // FLOAT (protocol 0): repr of a float
+          const line = this.line('FLOAT');
+          const value = Number(line);
+          if (!/^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan)$/i.test(line) || (Number.isNaN(value) && !/nan/i.test(line))) {
+            this.fail(`FLOAT ${JSON.stringify(line.slice(0, 40))} is not a number`);
+          }
+          this.push(/^[-+]?inf$/i.test(line) ? (line.startsWith('-') ? -Infinity : Infinity) : value);
+          break;
+        }
+        case 0x56: this.push(rawUnicodeEscape(this.line('UNICODE'))); break; // UNICODE (protocol 0): raw-unicode-escape
+        case 0x53: this.push(this.quotedString(this.line('STRING'))); break; // STRING (protocol 0): a quoted Python 2 str
 
         case 0x58: this.push(this.text(this.u32(), 'BINUNICODE')); break; // BINUNICODE
         case 0x8c: this.push(this.text(this.u8(), 'SHORT_BINUNICODE')); break; // SHORT_BINUNICODE
@@ -545,8 +575,7 @@ class Unpickler {
         // eslint-disable-next-line no-fallthrough
         default:
           this.fail(
-            `unknown or unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}; accepted are the opcodes of pickle protocols 2–5 ` +
-              'that torch.save writes',
+            `unknown or unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}; accepted are the opcodes of pickle protocols 0–5`,
           );
       }
     }
