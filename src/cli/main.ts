@@ -88,7 +88,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
   // The checkpoint says the architecture unless a preset or flags name one (then the weights are checked against it).
   const weights = readWeightsFile(weightsPath, { stateDictKey: values['state-dict'] as string | undefined });
   const { stateDict } = weights;
-  const resolved = configForWeights(stateDict, weightsPath, positionals[0], configOverrides(values), hasConfigFlags(values));
+  const resolved = configForWeights(stateDict, weightsPath, positionals[0], configOverrides(values), hasConfigFlags(values), weights.choice);
   const summary = await summarize(resolved.config, { model: resolved.model, stateDict, weightsSource: describeWeights(weightsPath, weights) });
   emit(formatSummary(summary, format), out);
 }

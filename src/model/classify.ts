@@ -158,7 +158,7 @@ export async function loadClassifier(weightsPath: string, options: LoadClassifie
   const started = performance.now();
   const weights = readWeightsFile(weightsPath, { stateDictKey: options.stateDictKey });
   const { stateDict } = weights;
-  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven);
+  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven, weights.choice);
   const labels = labelsFor(config.numClasses, options.labelsFile);
   const source = describeWeights(weightsPath, weights);
   const network = await buildNetwork(config, { stateDict, source });

@@ -12,11 +12,12 @@ import { checkedArchitecture } from '../architecture';
 import { configName } from '../config';
 import { InputError, WeightsError } from '../errors';
 import { encodeFloats } from './dtypes';
-import { describeWeights, readWeights, readWeightsBytes, type ReadWeightsOptions, type WeightsFormat } from './load';
-import { inferConfig } from './infer';
+import { CONVERT_DTYPES, type Conversion } from '../../shared/data';
+import { describeWeights, readWeights, readWeightsBytes, type ReadWeightsOptions } from './load';
+import { inferWeightsConfig } from './resolve';
 import { checkStateDict, type StateDict } from './stateDict';
 
-export const CONVERT_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
+export { CONVERT_DTYPES, type Conversion } from '../../shared/data';
 export type ConvertDtype = (typeof CONVERT_DTYPES)[number];
 const SAFETENSORS_DTYPE: Record<ConvertDtype, string> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 
@@ -24,17 +25,7 @@ export interface ConvertOptions extends ReadWeightsOptions {
   readonly dtype?: ConvertDtype;
 }
 
-export interface ConvertResult {
-  readonly output: string;
-  readonly sizeBytes: number;
-  readonly tensors: number;
-  readonly dtype: ConvertDtype;
-  readonly sourceFormat: WeightsFormat;
-  readonly model: string;
-  /** The input and which state dict in it was used. */
-  readonly source: string;
-  readonly metadata: Readonly<Record<string, string>>;
-}
+export type ConvertResult = Conversion;
 
 /** The safetensors bytes of a state dict (float tensors in `dtype`, integer ones as I64), with `__metadata__`. */
 export function encodeSafetensors(stateDict: StateDict, dtype: ConvertDtype, metadata: Record<string, string>): Uint8Array[] {
@@ -78,7 +69,7 @@ export function convertToSafetensors(input: string, output: string, options: Con
   const dir = path.dirname(path.resolve(output));
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError(`the folder ${dir} does not exist; create it or choose another output path`);
   const weights = readWeights(readWeightsBytes(input), input, options);
-  const config = inferConfig(weights.stateDict, input);
+  const config = inferWeightsConfig(weights.stateDict, input, weights.choice);
   checkStateDict(weights.stateDict, checkedArchitecture(config), describeWeights(input, weights));
   const model = configName(config);
   const { choice } = weights;

@@ -10,9 +10,10 @@
  * candidates are taken in the documented order (CANDIDATE_ORDER, EMA copies last) unless the caller names one.
  */
 import { WeightsError } from '../errors';
+import type { CandidateSummary } from '../../shared/data';
 import { describePickleValue, pickleObjectKind, recordClassName, type PickleValue, type PyDict, type PyObject, type TensorRef } from './pickle';
 
-export type CandidateKind = 'state dict' | 'module' | 'TorchScript module';
+export type CandidateKind = CandidateSummary['kind'];
 
 export interface Candidate<T> {
   /** Where it is: '' for the file itself, else the keys from the root joined with '/' (e.g. `state_dict_ema`). */
@@ -182,14 +183,7 @@ export function torchvisionPrefix(keys: Iterable<string>): string | undefined {
   return best;
 }
 
-export interface CandidateSummary {
-  readonly key: string;
-  readonly kind: CandidateKind;
-  readonly tensors: number;
-  readonly className?: string;
-  /** The prefix in front of torchvision's names ('' for none); absent when the names are not torchvision's. */
-  readonly torchvisionPrefix?: string;
-}
+export type { CandidateSummary } from '../../shared/data';
 
 export interface Choice<T> {
   /** The chosen candidate's tensors under torchvision's names (prefix stripped, other keys left out). */

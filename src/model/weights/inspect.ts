@@ -4,7 +4,8 @@
  * pickle names (allowed, or recorded and not run), the key tree down to each tensor (shape, dtype, bytes), the
  * state-dict candidates, the one chosen, the prefix stripped and the architecture inferred from the shapes.
  */
-import { configName, type NetworkConfig } from '../config';
+import { configName } from '../config';
+import { GLOBAL_STATUSES, INSPECT_SCHEMA, type Inspection, type InspectNode } from '../../shared/data';
 import { isInputError, WeightsError } from '../errors';
 import { chooseStateDict, findCandidates, type Candidate, type CandidateSummary } from './find';
 import { inferConfig } from './infer';
@@ -13,50 +14,12 @@ import { describePickleValue, pickleObjectKind, recordClassName, STORAGE_ELEMENT
 import { openPth, tensorExtent, TORCH_DTYPE_NAMES } from './pth';
 import { readSafetensorsHeader } from './safetensors';
 
-export const INSPECT_SCHEMA = 'resnext-inspector/inspect@1';
+export { INSPECT_SCHEMA, type Inspection, type InspectNode } from '../../shared/data';
 export const INSPECT_FORMATS = ['table', 'json'] as const;
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
 
 export const RECORDED_NOT_RUN = 'recorded, not run';
-export type GlobalStatus = 'allowed' | typeof RECORDED_NOT_RUN;
-
-export interface InspectNode {
-  /** The key, index or attribute name under its parent ('' for the root). */
-  readonly name: string;
-  /** dict, list, tuple, set, object, global, tensor, str, int, float, bool, None, bytes, or 'ref' for a value seen before. */
-  readonly type: string;
-  /** Scalars' values (long strings cut), an object's or global's "module.name", a ref's first path. */
-  readonly value?: string;
-  readonly shape?: readonly number[];
-  readonly dtype?: string;
-  /** A tensor's bytes in the file (numel × element size). */
-  readonly bytes?: number;
-  readonly children?: InspectNode[];
-  /** Children left out beyond the node cap. */
-  readonly omitted?: number;
-}
-
-export interface Inspection {
-  readonly schema: typeof INSPECT_SCHEMA;
-  readonly file: string;
-  readonly format: WeightsFormat;
-  readonly sizeBytes: number;
-  /** Every global the pickle names, "module.name", in first-seen order (empty for safetensors). */
-  readonly globals: readonly string[];
-  readonly globalStatus: Readonly<Record<string, GlobalStatus>>;
-  readonly tensors: { readonly count: number; readonly bytes: number };
-  readonly tree: InspectNode;
-  readonly candidates: readonly CandidateSummary[];
-  /** The chosen candidate's key ('' = the file itself), or null when there is none. */
-  readonly chosen: string | null;
-  readonly strippedPrefix: string | null;
-  readonly ignoredKeys: readonly string[];
-  readonly architecture: { readonly model: string; readonly config: Omit<NetworkConfig, 'inputHeightPx' | 'inputWidthPx'> } | null;
-  /** Why there is no architecture (no candidate, or the chosen one is not a torchvision ResNet/ResNeXt). */
-  readonly architectureError?: string;
-  /** safetensors `__metadata__`. */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
+export type GlobalStatus = (typeof GLOBAL_STATUSES)[number];
 
 /** The tree is capped so that a hostile pickle cannot make the view unbounded; real checkpoints stay far below. */
 const MAX_TREE_NODES = 50_000;

@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs';
 import { WeightsError } from '../errors';
 import type { TensorData } from './stateDict';
 import { chooseStateDict, describeChoice, type Choice } from './find';
-import { readPth, type PthFormat } from './pth';
+import { readPth } from './pth';
+import type { WEIGHTS_FORMATS } from '../../shared/data';
 import { readSafetensors } from './safetensors';
 
-export type WeightsFormat = PthFormat | 'safetensors';
+/** The container formats (src/shared/data.ts WEIGHTS_FORMATS): PyTorch's three and safetensors. */
+export type WeightsFormat = (typeof WEIGHTS_FORMATS)[number];
 
 export interface WeightsResult {
   readonly stateDict: Map<string, TensorData>;
