@@ -175,7 +175,12 @@ function openZipPth(bytes: Uint8Array, source: string): PthArchive {
 function openLegacyPth(bytes: Uint8Array, source: string): PthArchive {
   const magic = unpickle(bytes, { source });
   if (magic.value !== LEGACY_MAGIC_NUMBER) {
-    fail(source, 'legacy', `it is a pickle but does not start with torch's magic number 0x1950a86a20f9469cfc6c (got ${describePickleValue(magic.value)})`);
+    fail(
+      source,
+      'legacy',
+      `it is a pickle, but not one torch.save wrote: it does not start with torch's magic number 0x1950a86a20f9469cfc6c ` +
+        `(got ${describePickleValue(magic.value)}); nothing in it was run. Choose the checkpoint file that torch.save or your trainer wrote`,
+    );
   }
   const protocol = unpickle(bytes, { source, offset: magic.endOffset });
   if (protocol.value !== LEGACY_PROTOCOL_VERSION) {
