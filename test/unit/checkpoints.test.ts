@@ -18,6 +18,7 @@ import { readSafetensorsHeader } from '../../src/model/weights/safetensors';
 import { openZip } from '../../src/model/weights/zip';
 import { recordClassName, unpickle, type PyObject, type PyTuple } from '../../src/model/weights/pickle';
 import { FIXTURES, maxAbsDiff } from '../helpers';
+import { writeZip } from '../writePth';
 
 const DIR = join(FIXTURES, 'checkpoints');
 const IMAGE = join(FIXTURES, 'chelsea.png');
@@ -293,4 +294,19 @@ test('float16 and bfloat16 rounding matches torch: nearest even, subnormals, ove
       for (let i = 0; i < original.length; i++) assert.equal(roundTo(original[i]!, dtype), tensor.data[i], `${file} ${name}[${i}]`);
     }
   }
+});
+
+test('a pickle of a 500,000-item list is inspected within the node cap and refused as weights, without a crash', () => {
+  const count = 500_000;
+  const pickle = new Uint8Array(2 + 2 + count + 2);
+  pickle.set([0x80, 0x02, 0x5d, 0x28]); // PROTO 2, EMPTY_LIST, MARK
+  pickle.fill(0x4e, 4, 4 + count); // NONE × count
+  pickle.set([0x65, 0x2e], 4 + count); // APPENDS, STOP
+  const zip = writeZip([{ name: 'archive/data.pkl', data: pickle }]);
+  const inspection = inspectWeights(zip, 'list.pth');
+  assert.equal(inspection.chosen, null);
+  assert.equal(inspection.tree.value, `${count} items`);
+  assert.equal(inspection.tree.children!.length + inspection.tree.omitted!, count);
+  assert.ok(inspection.tree.children!.length <= 50_000);
+  assert.throws(() => readWeights(zip, 'list.pth'), /list\.pth holds no weights: .*it holds a list of 500000\)/);
 });

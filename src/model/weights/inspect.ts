@@ -131,7 +131,7 @@ function* allTensors(root: PickleValue): Generator<TensorRef> {
     if (kind === undefined || seen.has(value)) continue;
     seen.add(value);
     if (kind === 'tensor') yield value as TensorRef;
-    else pending.push(...childValues(value).map(([, v]) => v));
+    else for (const [, child] of childValues(value)) pending.push(child);
   }
 }
 
@@ -152,7 +152,7 @@ function childValues(value: PickleValue): [string, PickleValue][] {
       if (record.args.length > 0) out.push(['(arguments)', { kind: 'tuple', items: record.args }]);
       if (record.kwargs !== undefined) out.push(['(keyword arguments)', record.kwargs]);
       const state = record.state;
-      if (state !== undefined && pickleObjectKind(state) === 'dict') out.push(...[...(state as PyDict).entries].map(([k, v]): [string, PickleValue] => [keyText(k), v]));
+      if (state !== undefined && pickleObjectKind(state) === 'dict') for (const [k, v] of (state as PyDict).entries) out.push([keyText(k), v]);
       else if (state !== undefined) out.push(['(state)', state]);
       record.listItems.forEach((v, i) => out.push([String(i), v]));
       for (const [k, v] of record.dictItems) out.push([keyText(k), v]);

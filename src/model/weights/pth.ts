@@ -261,7 +261,8 @@ function collectStorages(root: PickleValue, out: Map<string, StorageRef>): void 
       for (const item of (value as { items: readonly PickleValue[] }).items) pending.push(item);
     } else if (kind === 'object') {
       const record = value as PyObject;
-      pending.push(...record.args, ...record.listItems);
+      for (const item of record.args) pending.push(item);
+      for (const item of record.listItems) pending.push(item);
       for (const [k, v] of record.dictItems) pending.push(k, v);
       if (record.state !== undefined) pending.push(record.state);
       if (record.kwargs !== undefined) pending.push(record.kwargs);
