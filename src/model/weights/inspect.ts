@@ -10,7 +10,7 @@ import { isInputError, WeightsError } from '../errors';
 import { chooseStateDict, findCandidates, type Candidate } from './find';
 import { inferConfig } from './infer';
 import { sniffWeightsFormat, type ReadWeightsOptions } from './load';
-import { describePickleValue, pickleObjectKind, recordClassName, STORAGE_ELEMENT_SIZES, type PickleValue, type PyDict, type PyObject, type TensorRef } from './pickle';
+import { describePickleValue, everyObject, pickleObjectKind, recordClassName, STORAGE_ELEMENT_SIZES, type PickleValue, type PyDict, type PyObject, type TensorRef } from './pickle';
 import { openPth, tensorExtent, TORCH_DTYPE_NAMES } from './pth';
 import { readSafetensorsHeader } from './safetensors';
 
@@ -123,16 +123,7 @@ function inspectSafetensors(bytes: Uint8Array, file: string, options: ReadWeight
 
 /** Every tensor reference in the tree, each once. */
 function* allTensors(root: PickleValue): Generator<TensorRef> {
-  const seen = new Set<PickleValue>();
-  const pending: PickleValue[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop()!;
-    const kind = pickleObjectKind(value);
-    if (kind === undefined || seen.has(value)) continue;
-    seen.add(value);
-    if (kind === 'tensor') yield value as TensorRef;
-    else for (const [, child] of childValues(value)) pending.push(child);
-  }
+  for (const value of everyObject(root)) if (value.kind === 'tensor') yield value;
 }
 
 const keyText = (key: PickleValue): string => (typeof key === 'string' ? key : typeof key === 'number' || typeof key === 'bigint' ? String(key) : describePickleValue(key));

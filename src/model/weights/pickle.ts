@@ -140,6 +140,34 @@ export function pickleObjectKind(value: PickleValue): PickleObjectKind | undefin
   return value !== null && typeof value === 'object' && !(value instanceof Uint8Array) ? value.kind : undefined;
 }
 
+/**
+ * Every container, record, tensor and storage reachable from `root` (dict keys, records' arguments, state and items
+ * included), each once, without recursion: unpickled values may be cyclic and arbitrarily deep.
+ */
+export function* everyObject(root: PickleValue): Generator<Exclude<PickleValue, null | boolean | number | bigint | string | Uint8Array>> {
+  const seen = new Set<PickleValue>();
+  const pending: PickleValue[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    const kind = pickleObjectKind(value);
+    if (kind === undefined || seen.has(value)) continue;
+    seen.add(value);
+    const object = value as Exclude<PickleValue, null | boolean | number | bigint | string | Uint8Array>;
+    yield object;
+    if (object.kind === 'dict') {
+      for (const [k, v] of object.entries) pending.push(k, v);
+    } else if (object.kind === 'list' || object.kind === 'tuple' || object.kind === 'set') {
+      for (const item of object.items) pending.push(item);
+    } else if (object.kind === 'object') {
+      for (const item of object.args) pending.push(item);
+      for (const item of object.listItems) pending.push(item);
+      for (const [k, v] of object.dictItems) pending.push(k, v);
+      if (object.state !== undefined) pending.push(object.state);
+      if (object.kwargs !== undefined) pending.push(object.kwargs);
+    }
+  }
+}
+
 /** "module.name" of a record's class (or of the record it was called on), for messages and the inspector. */
 export function recordClassName(value: PyGlobal | PyObject): string {
   let callable: PyGlobal | PyObject = value;

@@ -19,12 +19,12 @@ import { chooseStateDict, findCandidates, type Choice } from './find';
 import { openZip, type ZipArchive, type ZipEntry } from './zip';
 import {
   describePickleValue,
+  everyObject,
   pickleObjectKind,
   STORAGE_ELEMENT_SIZES,
   unpickle,
   type PickleValue,
   type PyDict,
-  type PyObject,
   type StorageDtype,
   type StorageRef,
   type TensorRef,
@@ -241,32 +241,11 @@ function openLegacyPth(bytes: Uint8Array, source: string): PthArchive {
   };
 }
 
-/** Storage references anywhere in the object, without recursion (values may be cyclic). */
+/** Storage references anywhere in the object (the first reference of each key, as torch keeps). */
 function collectStorages(root: PickleValue, out: Map<string, StorageRef>): void {
-  const seen = new Set<PickleValue>();
-  const pending: PickleValue[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop()!;
-    const kind = pickleObjectKind(value);
-    if (kind === undefined || seen.has(value)) continue;
-    seen.add(value);
-    if (kind === 'tensor') {
-      const storage = (value as TensorRef).storage;
-      if (!out.has(storage.key)) out.set(storage.key, storage);
-    } else if (kind === 'storage') {
-      if (!out.has((value as StorageRef).key)) out.set((value as StorageRef).key, value as StorageRef);
-    } else if (kind === 'dict') {
-      for (const [k, v] of (value as PyDict).entries) pending.push(k, v);
-    } else if (kind === 'list' || kind === 'tuple' || kind === 'set') {
-      for (const item of (value as { items: readonly PickleValue[] }).items) pending.push(item);
-    } else if (kind === 'object') {
-      const record = value as PyObject;
-      for (const item of record.args) pending.push(item);
-      for (const item of record.listItems) pending.push(item);
-      for (const [k, v] of record.dictItems) pending.push(k, v);
-      if (record.state !== undefined) pending.push(record.state);
-      if (record.kwargs !== undefined) pending.push(record.kwargs);
-    }
+  for (const value of everyObject(root)) {
+    const storage = value.kind === 'tensor' ? value.storage : value.kind === 'storage' ? value : undefined;
+    if (storage !== undefined && !out.has(storage.key)) out.set(storage.key, storage);
   }
 }
 
