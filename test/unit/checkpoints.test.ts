@@ -19,6 +19,7 @@ import { openZip } from '../../src/model/weights/zip';
 import { recordClassName, unpickle, type PyObject, type PyTuple } from '../../src/model/weights/pickle';
 import { FIXTURES, maxAbsDiff } from '../helpers';
 import { writeZip } from '../writePth';
+import { chooseStateDict, rankCandidates, type Candidate } from '../../src/model/weights/find';
 
 const DIR = join(FIXTURES, 'checkpoints');
 const IMAGE = join(FIXTURES, 'chelsea.png');
@@ -309,4 +310,18 @@ test('a pickle of a 500,000-item list is inspected within the node cap and refus
   assert.equal(inspection.tree.children!.length + inspection.tree.omitted!, count);
   assert.ok(inspection.tree.children!.length <= 50_000);
   assert.throws(() => readWeights(zip, 'list.pth'), /list\.pth holds no weights: .*it holds a list of 500000\)/);
+});
+
+test('the documented order: the file itself, state_dict, model_state_dict, model, module, net, …, others in file order, EMA copies last', () => {
+  const torchvision = new Map(['conv1.weight', 'layer1.0.conv1.weight', 'fc.weight'].map((k) => [k, 0]));
+  const candidate = (key: string, tensors = torchvision): Candidate<number> => ({ key, kind: 'state dict', tensors });
+  const keysOf = (list: Candidate<number>[]): string[] => rankCandidates(list).map((c) => c.key);
+  assert.deepEqual(keysOf(['state_dict_ema', 'extra/weights', 'net', 'model', 'state_dict', 'model_ema', 'another'].map((k) => candidate(k))), [
+    'state_dict', 'model', 'net', 'extra/weights', 'another', 'state_dict_ema', 'model_ema',
+  ]);
+  // The first whose names are torchvision's wins, even after others in the order.
+  const other = new Map([['backbone.stem.weight', 0]]);
+  assert.equal(chooseStateDict([candidate('state_dict', other), candidate('state_dict_ema')], 'f').chosen.key, 'state_dict_ema');
+  // Nothing torchvision-shaped: the first in the order (the architecture check then says what is missing).
+  assert.equal(chooseStateDict([candidate('b', other), candidate('model', other)], 'f').chosen.key, 'model');
 });
