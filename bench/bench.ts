@@ -98,25 +98,42 @@ async function measureGemmBaseline(): Promise<{ gmacsPerSecond: number }> {
 }
 
 /** Parse throughput of a ~100 MB checkpoint with resnext50_32x4d's shapes, zip and legacy format, to float32 tensors. */
-async function measureWeights(): Promise<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }> {
+interface WeightsBench {
+  fileMB: number;
+  zipMBps: number;
+  legacyMBps: number;
+  safetensorsMBps: number;
+  /** The baseline in the same run: a plain copy of the zip file's bytes. */
+  copyMBps: number;
+  inspectZipMs: number;
+  inspectLegacyMs: number;
+}
+
+async function measureWeights(): Promise<WeightsBench> {
   const { architecture } = await import('../src/model/architecture');
   const { presetConfig } = await import('../src/model/config');
   const { randomStateDict } = await import('../src/model/network');
-  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../src/model/weights/writePth');
+  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../test/writePth');
   const { readWeights } = await import('../src/model/weights/load');
+  const { inspectWeights } = await import('../src/model/weights/inspect');
   const stateDict = randomStateDict(architecture(presetConfig('resnext50_32x4d')), 3);
-  const rate = (bytes: Uint8Array): number => {
+  const medianMs = (run: () => unknown): number => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      readWeights(bytes, 'bench');
+      run();
       times.push(performance.now() - t0);
     }
-    return bytes.length / 1e6 / (median(times) / 1000);
+    return median(times);
   };
+  const rate = (bytes: Uint8Array): number => bytes.length / 1e6 / (medianMs(() => readWeights(bytes, 'bench')) / 1000);
   const zip = writeZipCheckpoint(stateDict);
+  const legacy = writeLegacyCheckpoint(stateDict);
+  const copyMBps = zip.length / 1e6 / (medianMs(() => zip.slice()) / 1000);
   const zipMBps = rate(zip);
-  const legacyMBps = rate(writeLegacyCheckpoint(stateDict));
+  const legacyMBps = rate(legacy);
+  const inspectZipMs = medianMs(() => inspectWeights(zip, 'bench.pth'));
+  const inspectLegacyMs = medianMs(() => inspectWeights(legacy, 'bench.pth'));
   // safetensors written by hand: header + concatenated float32 data
   const entries = [...stateDict];
   let offset = 0;
@@ -134,7 +151,7 @@ async function measureWeights(): Promise<{ fileMB: number; zipMBps: number; lega
     Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(file, at);
     at += t.data.byteLength;
   }
-  return { fileMB: zip.length / 1e6, zipMBps, legacyMBps, safetensorsMBps: rate(file) };
+  return { fileMB: zip.length / 1e6, zipMBps, legacyMBps, safetensorsMBps: rate(file), copyMBps, inspectZipMs, inspectLegacyMs };
 }
 
 /** Warm classification of chelsea.jpg (decode + preprocess + forward) with resnext50_32x4d weights already built. */
@@ -267,7 +284,7 @@ async function main(): Promise<void> {
   const gemm = child<{ gmacsPerSecond: number }>(['--child-gemm']);
   const results = models.map((m) => child<ModelResult>(['--child-model', m]));
   const cli = cliCold(5);
-  const weights = child<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }>(['--child-weights']);
+  const weights = child<WeightsBench>(['--child-weights']);
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
   const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
@@ -294,6 +311,9 @@ async function main(): Promise<void> {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
   console.log(`weights parsing (${weights.fileMB.toFixed(0)} MB checkpoint, resnext50_32x4d shapes, to float32 tensors): zip ${weights.zipMBps.toFixed(0)} MB/s, legacy ${weights.legacyMBps.toFixed(0)} MB/s, safetensors ${weights.safetensorsMBps.toFixed(0)} MB/s`);
+  const ratio = (mbps: number): string => `${(mbps / weights.copyMBps).toFixed(2)}× a plain copy`;
+  console.log(`  baseline: a plain copy of the file's bytes ${weights.copyMBps.toFixed(0)} MB/s; zip ${ratio(weights.zipMBps)}, legacy ${ratio(weights.legacyMBps)}`);
+  console.log(`inspect of the same checkpoint (no tensor data read): zip ${weights.inspectZipMs.toFixed(1)} ms, legacy ${weights.inspectLegacyMs.toFixed(1)} ms (target ≤ 300 ms)`);
   console.log(`warm classify of chelsea.jpg with resnext50_32x4d loaded: ${classify.warmMs.toFixed(0)} ms (decode + preprocess ${classify.decodePreprocessMs.toFixed(1)} ms)`);
   const [one, many] = scaling as [ThreadsResult, ThreadsResult];
   console.log(

@@ -15,7 +15,7 @@ import { checkWritable, emit } from './output';
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
                    [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
-                   [--cache-dir DIR] [--weights-base-url URL]
+                   [--cache-dir DIR] [--weights-base-url URL] [--state-dict KEY]
 `;
 
 /** A download with progress on stderr; Ctrl-C aborts it and leaves no partial file (exit 130). */
@@ -53,6 +53,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
     out: { type: 'string' },
     'cache-dir': { type: 'string' },
     'weights-base-url': { type: 'string' },
+    'state-dict': { type: 'string' },
   });
   if (values.help) return void process.stdout.write(CLASSIFY_USAGE);
   const format = parseChoice('format', values.format as string | undefined, ['table', 'json'] as const, 'table');
@@ -93,6 +94,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
     overrides: configOverrides(values),
     architectureFlagsGiven: hasConfigFlags(values),
     labelsFile,
+    stateDictKey: values['state-dict'] as string | undefined,
   });
   try {
     if (topK > classifier.config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${classifier.config.numClasses} classes`);

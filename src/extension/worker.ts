@@ -10,13 +10,14 @@ import { checkedArchitecture } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
 import { ConfigError } from '../model/errors';
 import { formatComparison } from '../model/report/compare';
-import { inferConfig } from '../model/weights/infer';
 import { summarize } from '../model/summarize';
 import { isWorkerRequest, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
-import { readWeightsFile } from '../model/weights/load';
-import { parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
+import { describeWeights, readWeightsBytes, readWeightsFile } from '../model/weights/load';
+import { inspectWeights } from '../model/weights/inspect';
+import { convertToSafetensors } from '../model/weights/convert';
+import { inferWeightsConfig, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
 import { describeProgress } from '../model/weights/download';
 import { classifyFiles, loadClassifier, type Classifier } from '../model/classify';
 
@@ -52,11 +53,22 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     }
     case 'summarizeCheckpoint': {
       post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
-      const { stateDict, format } = readWeightsFile(request.path);
-      const config = inferConfig(stateDict, request.path);
+      const weights = readWeightsFile(request.path, { stateDictKey: request.stateDictKey });
+      const { stateDict, format } = weights;
+      const config = inferWeightsConfig(stateDict, request.path, weights.choice);
       post({ type: 'progress', id: request.id, message: `Tracing the ${format} checkpoint's architecture…` });
-      const summary = await summarize(config, { stateDict, weightsSource: request.path });
+      const summary = await summarize(config, { stateDict, weightsSource: describeWeights(request.path, weights) });
       return { type: 'summary', id: request.id, summary };
+    }
+    case 'inspectCheckpoint': {
+      post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
+      const inspection = inspectWeights(readWeightsBytes(request.path), request.path, { stateDictKey: request.stateDictKey });
+      return { type: 'inspection', id: request.id, inspection };
+    }
+    case 'convertCheckpoint': {
+      post({ type: 'progress', id: request.id, message: `Converting ${request.input} to ${request.dtype}…` });
+      const result = convertToSafetensors(request.input, request.output, { dtype: request.dtype, stateDictKey: request.stateDictKey });
+      return { type: 'converted', id: request.id, result };
     }
     case 'classify': {
       const weights = await resolveWeights(parseWeightsSpec(request.weights), {
@@ -65,13 +77,13 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
       });
       const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
-      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}`;
+      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}:${request.stateDictKey ?? ''}`;
       let loadMs = 0;
       if (warm?.key !== key) {
         post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
         warm?.classifier.dispose();
         warm = undefined;
-        const classifier = await loadClassifier(weights.path, { preset: weights.preset });
+        const classifier = await loadClassifier(weights.path, { preset: weights.preset, stateDictKey: request.stateDictKey });
         loadMs = classifier.loadMs;
         warm = { key, classifier };
       }

@@ -10,7 +10,7 @@ import { InputError } from './errors';
 import { decodeImage } from './image/decode';
 import { IMAGENET_MEAN, IMAGENET_STD, preprocess } from './image/preprocess';
 import { buildNetwork, type Network } from './network';
-import { readWeightsFile } from './weights/load';
+import { describeWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
 import imagenetCategories from './data/imagenet_categories.json';
 
@@ -133,6 +133,8 @@ export interface Classifier {
   readonly model: string;
   readonly config: NetworkConfig;
   readonly weightsPath: string;
+  /** The path, and which state dict in it was used when that is not the whole file (load.ts describeWeights). */
+  readonly weightsSource: string;
   readonly network: Network;
   readonly labels: readonly string[];
   /** How long reading the file and building the network took. */
@@ -147,17 +149,21 @@ export interface LoadClassifierOptions {
   /** Architecture flags were given (use them rather than inferring). */
   readonly architectureFlagsGiven?: boolean;
   readonly labelsFile?: { readonly text: string; readonly source: string };
+  /** Which state dict in the file to use (`resnext inspect` lists them); else the first in the documented order. */
+  readonly stateDictKey?: string;
 }
 
 /** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
 export async function loadClassifier(weightsPath: string, options: LoadClassifierOptions = {}): Promise<Classifier> {
   const started = performance.now();
-  const { stateDict } = readWeightsFile(weightsPath);
-  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven);
+  const weights = readWeightsFile(weightsPath, { stateDictKey: options.stateDictKey });
+  const { stateDict } = weights;
+  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven, weights.choice);
   const labels = labelsFor(config.numClasses, options.labelsFile);
-  const network = await buildNetwork(config, { stateDict, source: weightsPath });
+  const source = describeWeights(weightsPath, weights);
+  const network = await buildNetwork(config, { stateDict, source });
   const loadMs = performance.now() - started;
-  return { model, config, weightsPath, network, labels, loadMs, dispose: () => network.dispose() };
+  return { model, config, weightsPath, weightsSource: source, network, labels, loadMs, dispose: () => network.dispose() };
 }
 
 /** An image file's bytes, or an InputError that says why it cannot be read. */
@@ -188,7 +194,7 @@ export async function classifyFiles(classifier: Classifier, images: readonly str
   return {
     schema: CLASSIFICATION_SCHEMA,
     model: classifier.model,
-    weights: classifier.weightsPath,
+    weights: classifier.weightsSource,
     preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx, mean: IMAGENET_MEAN, std: IMAGENET_STD },
     results,
   };

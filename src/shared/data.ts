@@ -198,3 +198,108 @@ export const ClassificationViewSchema = ro(
   }),
 );
 export type ClassificationView = v.InferOutput<typeof ClassificationViewSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoint inspection and conversion (resnext inspect / convert, the extension's Inspect Checkpoint view)
+
+export const INSPECT_SCHEMA = 'resnext-inspector/inspect@1';
+
+/** One node of a checkpoint's key tree (src/model/weights/inspect.ts). */
+export interface InspectNode {
+  /** The key, index or attribute name under its parent ('' for the root). */
+  readonly name: string;
+  /** dict, list, tuple, set, object, global, storage, tensor, str, int, float, bool, None, bytes, or 'ref' for a value seen before. */
+  readonly type: string;
+  /** Scalars' values (long strings cut), an object's or global's "module.name", a ref's first path, a container's item count. */
+  readonly value?: string;
+  readonly shape?: readonly number[];
+  readonly dtype?: string;
+  /** A tensor's bytes in the file (numel × element size). */
+  readonly bytes?: number;
+  readonly children?: readonly InspectNode[];
+  /** Children left out beyond the node cap. */
+  readonly omitted?: number;
+}
+export const InspectNodeSchema: v.GenericSchema<InspectNode> = ro(
+  v.object({
+    name: v.string(),
+    type: v.string(),
+    value: v.optional(v.string()),
+    shape: v.optional(shape),
+    dtype: v.optional(v.string()),
+    bytes: v.optional(integer),
+    children: v.optional(ro(v.array(v.lazy(() => InspectNodeSchema)))),
+    omitted: v.optional(integer),
+  }),
+);
+
+export const CANDIDATE_KINDS = ['state dict', 'module', 'TorchScript module'] as const;
+export const GLOBAL_STATUSES = ['allowed', 'recorded, not run'] as const;
+
+/** A place in a checkpoint that holds named tensors (src/model/weights/find.ts). */
+export const CandidateSummarySchema = ro(
+  v.object({
+    /** '' for the file itself, else the keys from the root joined with '/' (e.g. `state_dict_ema`). */
+    key: v.string(),
+    kind: v.picklist(CANDIDATE_KINDS),
+    tensors: integer,
+    /** A module's class, e.g. `__main__.TinyResNeXt`. */
+    className: v.optional(v.string()),
+    /** The prefix in front of torchvision's names ('' for none); absent when the names are not torchvision's. */
+    torchvisionPrefix: v.optional(v.string()),
+  }),
+);
+export type CandidateSummary = v.InferOutput<typeof CandidateSummarySchema>;
+
+export const WEIGHTS_FORMATS = ['zip', 'legacy', 'torchscript', 'safetensors'] as const;
+
+/** `resnext inspect --format json` (schema resnext-inspector/inspect@1). */
+export const InspectionSchema = ro(
+  v.object({
+    schema: v.literal(INSPECT_SCHEMA),
+    file: v.string(),
+    format: v.picklist(WEIGHTS_FORMATS),
+    sizeBytes: integer,
+    /** Every global the pickle names, "module.name", in first-seen order (empty for safetensors). */
+    globals: ro(v.array(v.string())),
+    globalStatus: ro(v.record(v.string(), v.picklist(GLOBAL_STATUSES))),
+    tensors: ro(v.object({ count: integer, bytes: integer })),
+    tree: InspectNodeSchema,
+    candidates: ro(v.array(CandidateSummarySchema)),
+    /** The chosen candidate's key ('' = the file itself), or null when there is none. */
+    chosen: v.nullable(v.string()),
+    strippedPrefix: v.nullable(v.string()),
+    ignoredKeys: ro(v.array(v.string())),
+    architecture: v.nullable(
+      ro(
+        v.object({
+          model: v.string(),
+          config: ro(v.object({ layers: ro(v.tuple([integer, integer, integer, integer])), groups: integer, widthPerGroup: integer, baseWidth: integer, numClasses: integer })),
+        }),
+      ),
+    ),
+    /** Why there is no architecture (no candidate, or the chosen one is not a torchvision ResNet/ResNeXt). */
+    architectureError: v.optional(v.string()),
+    /** safetensors `__metadata__`. */
+    metadata: v.optional(ro(v.record(v.string(), v.string()))),
+  }),
+);
+export type Inspection = v.InferOutput<typeof InspectionSchema>;
+
+export const CONVERT_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
+
+/** What `resnext convert` (and the extension's Convert to safetensors…) wrote. */
+export const ConversionSchema = ro(
+  v.object({
+    output: v.string(),
+    sizeBytes: integer,
+    tensors: integer,
+    dtype: v.picklist(CONVERT_DTYPES),
+    sourceFormat: v.picklist(WEIGHTS_FORMATS),
+    model: v.string(),
+    /** The input and which state dict in it was used. */
+    source: v.string(),
+    metadata: ro(v.record(v.string(), v.string())),
+  }),
+);
+export type Conversion = v.InferOutput<typeof ConversionSchema>;

@@ -7,6 +7,7 @@ import { presetConfig, PRESET_NAMES } from '../../src/model/config';
 import { applyField, CUSTOM_FIELDS, resolveCustom, validateField, type FieldKey } from '../../src/extension/customConfig';
 import { compactCount, CUSTOM_LABEL, presetPickItems } from '../../src/extension/presetItems';
 import { ROOT } from '../helpers';
+import { CHECKPOINT_FILE_EXTENSIONS } from '../../src/model/weights/extensions';
 
 const base = 'resnext50_32x4d';
 const start = presetConfig(base);
@@ -109,10 +110,34 @@ test('the when-clause regexes in package.json accept image (resp. checkpoint) ex
   for (const [menu, command, yes, no] of [
     ['explorer/context', 'resnext.classifyImage', ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.PNG', '.JPG'], ['.txt', '.pth', '.svg', '.tiff', '.png.txt', '.jpgx', '', '.']],
     ['editor/title', 'resnext.classifyImage', ['.png', '.jpeg', '.gif'], ['.txt', '.md']],
-    ['explorer/context', 'resnext.summarizeCheckpoint', ['.pth', '.pt', '.safetensors', '.PTH'], ['.txt', '.png', '.ptx', '.pth.bak', '.onnx']],
+    // Every checkpoint ending people use; `.pth.tar` has resourceExtname `.tar`.
+    ...(['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint'] as const).map(
+      (command) =>
+        [
+          'explorer/context',
+          command,
+          ['.pth', '.pt', '.tar', '.ckpt', '.bin', '.safetensors', '.PTH', '.CKPT'],
+          ['.txt', '.png', '.ptx', '.pth.bak', '.onnx', '.binx', '.ckpt.old', '.gz', ''],
+        ] as const,
+    ),
   ] as const) {
     const regex = regexOf(menu, command);
     for (const ext of yes) assert.ok(regex.test(ext), `${menu} ${command}: ${ext} should match ${regex}`);
     for (const ext of no) assert.ok(!regex.test(ext), `${menu} ${command}: ${ext} should not match ${regex}`);
   }
+});
+
+test('Inspect Checkpoint is the first entry the explorer offers on checkpoint files; the palette picker lists every ending', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { menus: Record<string, { command: string; when: string; group?: string }[]>; configuration: { properties: Record<string, unknown> } };
+  };
+  const checkpointEntries = manifest.contributes.menus['explorer/context']!.filter((m) => /Checkpoint$/.test(m.command));
+  const order = (group = ''): number => Number(/@(\d+)$/.exec(group)?.[1] ?? Infinity);
+  const sorted = [...checkpointEntries].sort((a, b) => order(a.group) - order(b.group)).map((m) => m.command);
+  assert.deepEqual(sorted, ['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint']);
+  assert.ok(manifest.contributes.configuration.properties['resnext.stateDictKey'], 'the resnext.stateDictKey setting is declared');
+  // The palette's file pickers (checkpointFiles.ts) offer exactly these endings, the ones the menus match.
+  assert.deepEqual([...CHECKPOINT_FILE_EXTENSIONS], ['pth', 'pt', 'tar', 'ckpt', 'bin', 'safetensors']);
+  const when = checkpointEntries[0]!.when;
+  for (const ext of CHECKPOINT_FILE_EXTENSIONS) assert.ok(when.includes(ext), `the menus match .${ext}`);
 });

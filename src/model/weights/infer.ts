@@ -7,9 +7,9 @@
  */
 import { WeightsError } from '../errors';
 import { presetConfig, type NetworkConfig, type StageDepths } from '../config';
-import type { StateDict } from './stateDict';
 
-export function inferConfig(stateDict: StateDict, source: string, inputSizePx: { height: number; width: number } = { height: 224, width: 224 }): NetworkConfig {
+/** Shapes are all it reads, so `resnext inspect` can call it on tensor references without reading their data. */
+export function inferConfig(stateDict: ReadonlyMap<string, { readonly shape: readonly number[] }>, source: string, inputSizePx: { height: number; width: number } = { height: 224, width: 224 }): NetworkConfig {
   const need = (key: string, rank: number): readonly number[] => {
     const t = stateDict.get(key);
     if (!t) {
