@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResnextApi } from '../../src/extension/extension';
 import { Command } from '../../src/extension/commands';
+import { shortModelName } from '../../src/shared/names';
 import type { ClassificationData, ComparisonData, ConversionData, EquivalenceData, InspectionData, SummaryData } from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'resnext-inspector.resnext-inspector';
@@ -336,7 +337,7 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   assert.equal(summary.totals.params, 23_000_394);
   assert.equal(summary.totals.macs, 2_157_383_680);
   assert.deepEqual(shown, [summary.model]);
-  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${summary.model}`), 10_000);
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${shortModelName(summary)}`), 10_000);
   await vscode.window.tabGroups.close(tab);
   const compare = lenses[2]!;
   const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(compare.command!.command, { ...(compare.command!.arguments![0] as object), presets: ['resnet50'] });
