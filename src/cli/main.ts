@@ -10,6 +10,7 @@ import { describeWeights, readWeightsFile } from '../model/weights/load';
 import { configForWeights } from '../model/weights/resolve';
 import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
+import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
 import { formatInt, formatSi } from '../model/report/format';
 import { renderColumns } from '../model/report/table';
@@ -29,12 +30,16 @@ const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-e
 Usage:
   resnext presets [--format table|json]
   resnext summarize <preset> [--layers 3,4,6,3] [--groups N] [--width-per-group N] [--base-width N]
-                    [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
+                    [--num-classes N] [--input HxW] [--se] [--stem standard|deep] [--avg-down] [--cifar]
+                    [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
 ${CLASSIFY_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
-Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
-wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
+Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
+${PRESET_NAMES.join(', ')}.
+Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
+Squeeze-and-Excitation, --stem deep timm's three-conv stem, --avg-down timm's average-pool shortcut, --cifar the CIFAR
+ResNeXt-29 layout (3x3 stem, three stages, 32x32 input, 10 classes).
 --threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 `;
@@ -48,7 +53,9 @@ async function presetsCommand(args: string[]): Promise<void> {
   if (format === 'json') {
     const presets = catalog.map((p) => ({
       name: p.name,
-      config: { layers: p.config.layers, groups: p.config.groups, widthPerGroup: p.config.widthPerGroup, baseWidth: p.config.baseWidth, numClasses: p.config.numClasses },
+      family: p.family,
+      aliases: p.aliases,
+      config: summaryConfig(p.config),
       params: p.totals.params,
       macs: p.totals.macs,
     }));
@@ -56,6 +63,7 @@ async function presetsCommand(args: string[]): Promise<void> {
   }
   const table = renderColumns(
     [
+      { title: 'Family', align: 'left' },
       { title: 'Preset', align: 'left' },
       { title: 'Layers', align: 'left' },
       { title: 'Groups', align: 'right' },
@@ -63,7 +71,7 @@ async function presetsCommand(args: string[]): Promise<void> {
       { title: 'Params', align: 'right' },
       { title: 'MACs', align: 'right' },
     ],
-    catalog.map((p) => [p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
+    catalog.map((p) => [p.family, p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
   );
   process.stdout.write([table.header, '-'.repeat(table.width), ...table.lines].join('\n') + '\n');
 }

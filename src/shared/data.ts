@@ -19,13 +19,15 @@ export const COMPARE_SCHEMA = 'resnext-inspector/compare@1';
 export const EQUIVALENCE_SCHEMA = 'resnext-inspector/equivalence@1';
 
 /**
- * A network configuration (torchvision's ResNet/ResNeXt). Bottleneck width = int(planes · widthPerGroup / 64) ·
- * groups; stage planes are baseWidth · [1, 2, 4, 8] (torchvision/models/resnet.py, Xie et al. 2017).
+ * A network configuration (torchvision's ResNet/ResNeXt, timm's SE/deep-stem/avg-down variants, the CIFAR layout).
+ * Bottleneck width = int(planes · widthPerGroup / 64) · groups; stage planes are baseWidth · [1, 2, 4, 8]
+ * (torchvision/models/resnet.py, Xie et al. 2017).
  */
 export const NetworkConfigSchema = ro(
   v.object({
-    /** Bottleneck blocks per stage (layer1..layer4). torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3] (152). */
-    layers: ro(v.tuple([integer, integer, integer, integer])),
+    /** Bottleneck blocks per stage: four (layer1..layer4; torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3]
+     * (152)) or three in the CIFAR layout (stage_1..stage_3; ResNeXt-29: [3,3,3]). */
+    layers: ro(v.pipe(v.array(integer), v.minLength(3), v.maxLength(4))),
     /** Cardinality C: groups of the 3x3 convolution in every Bottleneck. */
     groups: integer,
     /** Width per group d at base width 64. */
@@ -38,6 +40,16 @@ export const NetworkConfigSchema = ro(
     inputHeightPx: integer,
     /** Input width in pixels. */
     inputWidthPx: integer,
+    /** Squeeze-and-Excitation after bn3, before the residual add (timm `attn_layer='se'`, SEModule): global mean,
+     * 1x1 conv C→rd with bias, ReLU, 1x1 conv rd→C with bias, sigmoid gate; rd = make_divisible(C/16, 8, round_limit=0). */
+    se: v.optional(v.boolean()),
+    /** `deep`: timm's stem_type='deep' (3x3 convs 3→base/2 stride 2, base/2→base/2, base/2→base, BN+ReLU between). */
+    stem: v.optional(v.picklist(['standard', 'deep'])),
+    /** timm avg_down: the shortcut is AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) (Identity at
+     * stride 1), then a 1x1 conv (stride 1) + BN. */
+    avgDown: v.optional(v.boolean()),
+    /** CIFAR ResNeXt (Xie et al. §5.2): 3x3 stem conv + BN + ReLU, no max pool, three stages, 8x8 average pool. */
+    cifar: v.optional(v.boolean()),
   }),
 );
 export type NetworkConfig = v.InferOutput<typeof NetworkConfigSchema>;
@@ -48,7 +60,7 @@ export const LayerRowSchema = ro(
   v.object({
     /** torchvision's module name, e.g. `layer1.0.conv2` (a ReLU module called three times per block appears three times). */
     name: v.string(),
-    /** The module's class: Conv2d, BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, Linear. */
+    /** The module's class: Conv2d, BatchNorm2d, ReLU, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, Sigmoid, Linear. */
     type: v.string(),
     /** PyTorch NCHW (or [N, features] for Linear). */
     outputShape: shape,
@@ -98,6 +110,11 @@ export const SummaryConfigSchema = ro(
     numClasses: integer,
     /** NCHW of the traced input. */
     inputShape: ro(v.tuple([integer, integer, integer, integer])),
+    /** Variant switches, present only when on (so torchvision configurations keep the schema they had). */
+    se: v.optional(v.literal(true)),
+    stem: v.optional(v.literal('deep')),
+    avgDown: v.optional(v.literal(true)),
+    cifar: v.optional(v.literal(true)),
   }),
 );
 export type SummaryConfig = v.InferOutput<typeof SummaryConfigSchema>;
@@ -113,6 +130,8 @@ export const SummarySchema = ro(
     totals: TotalsSchema,
     /** Where the weights came from: absent for the shape trace (zero weights). */
     weights: v.optional(v.string()),
+    /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
+    tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
     timingsMs: ro(v.object({ build: count, forward: count })),
   }),
 );
@@ -164,7 +183,7 @@ export const EquivalenceSchema = ro(
     /** NCHW: the block's input as it is inside the network at the configured input size, batch 1. */
     inputShape: shape,
     outputShape: shape,
-    /** The block's shortcut: the input itself, or torchvision's downsample (1x1 conv with the block's stride + BN). */
+    /** The block's shortcut: the input itself, or a downsample (1x1 conv with the block's stride + BN; avg-down: pool, 1x1 conv, BN). */
     shortcut: v.picklist(['identity', 'downsample']),
     /** Scale of the output, to read the differences against. */
     maxAbsOutput: count,

@@ -67,17 +67,23 @@ test('--out writes the file atomically (markdown and csv)', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
-test('presets lists all nine with params and MACs', () => {
+test('presets lists every preset with its family, aliases, params and MACs', () => {
   const r = run('presets', '--format', 'json');
   assert.equal(r.code, 0, r.stderr);
   const { presets } = JSON.parse(r.stdout);
-  assert.equal(presets.length, 9);
+  assert.equal(presets.length, 18);
   assert.deepEqual(presets.find((p: { name: string }) => p.name === 'resnext101_64x4d'), {
     name: 'resnext101_64x4d',
-    config: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, baseWidth: 64, numClasses: 1000 },
+    family: 'ResNeXt',
+    aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] },
+    config: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputShape: [1, 3, 224, 224] },
     params: 83_455_272,
     macs: 15_460_270_080,
   });
+  const se = presets.find((p: { name: string }) => p.name === 'seresnext50_32x4d');
+  assert.equal(se.family, 'SE-ResNeXt');
+  assert.equal(se.config.se, true);
+  assert.equal(se.params, 27_559_896);
   assert.match(run('presets').stdout, /resnext50_32x4d\s+3,4,6,3\s+32\s+4\s+25,028,904\s+4,230,479,872 \(4\.23 G\)/);
 });
 
@@ -165,7 +171,7 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['missing flag value', ['summarize', '--groups'], /--groups/],
   ['two presets', ['summarize', 'resnet50', 'resnet101'], /summarize takes one preset, got 2/],
   ['unknown command', ['summarise'], /unknown command 'summarise'; accepted: presets, summarize/],
-  ['too many parameters', ['summarize', '--width-per-group', '1024', '--groups', '64'], /more than the 500,000,000 accepted/],
+  ['too many parameters', ['summarize', '--width-per-group', '1024', '--groups', '64'], /more than the 4,000,000,000 accepted/],
 ];
 
 for (const [label, args, message] of BAD_INPUT) {

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { presetCatalog } from '../../src/model/catalog';
+import { FAMILIES, presetCatalog } from '../../src/model/catalog';
 import { presetConfig, PRESET_NAMES } from '../../src/model/config';
 import { applyField, CUSTOM_FIELDS, resolveCustom, validateField, type FieldKey } from '../../src/extension/customConfig';
-import { compactCount, CUSTOM_LABEL, presetPickItems } from '../../src/extension/presetItems';
+import { compactCount, CUSTOM_LABEL, groupedPresetPickItems, presetPickItems } from '../../src/extension/presetItems';
 import { ROOT } from '../helpers';
 import { CHECKPOINT_FILE_EXTENSIONS } from '../../src/model/weights/extensions';
 
@@ -21,10 +21,25 @@ test('the preset quick pick lists every preset with params and MACs, the default
   assert.equal(items.at(-1)!.preset, undefined);
   const resnext = items.find((i) => i.label === 'resnext50_32x4d')!;
   assert.equal(resnext.description, '25.0 M params · 4.23 G MACs');
-  assert.match(resnext.detail, /^layers 3,4,6,3 · groups 32 · width per group 4 · grouped conv: −64% params$/);
+  assert.match(resnext.detail, /^ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · grouped conv: −64% params$/);
+  assert.match(items.find((i) => i.label === 'seresnext50_32x4d')!.detail, /^SE-ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · SE · seresnext50_32x4d\.racm_in1k · grouped conv/);
   assert.doesNotMatch(items.find((i) => i.label === 'resnet50')!.detail, /grouped/);
   assert.equal(compactCount(999), '999');
   assert.equal(compactCount(4_230_479_872), '4.23 G');
+});
+
+test('the grouped quick pick: the default first, then every family under its separator in catalog order, custom last', () => {
+  const entries = groupedPresetPickItems(presetCatalog(), 'resnext50_32x4d');
+  const separators = entries.filter((e): e is { separator: string } => 'separator' in e).map((e) => e.separator);
+  assert.deepEqual(separators, ['Default', ...FAMILIES, 'Custom']);
+  const labels = entries.map((e) => ('separator' in e ? `[${e.separator}]` : e.label));
+  assert.deepEqual(labels.slice(0, 3), ['[Default]', 'resnext50_32x4d', '[ResNet]']);
+  assert.equal(labels.filter((l) => l === 'resnext50_32x4d').length, 1, 'the default is listed once');
+  const wsl = labels.indexOf('[ResNeXt WSL]');
+  assert.deepEqual(labels.slice(wsl, wsl + 4), ['[ResNeXt WSL]', 'resnext101_32x16d_wsl', 'resnext101_32x32d_wsl', 'resnext101_32x48d_wsl']);
+  assert.equal(labels.at(-1), CUSTOM_LABEL);
+  assert.equal(entries.filter((e) => !('separator' in e)).length, PRESET_NAMES.length + 1);
+  assert.ok(!groupedPresetPickItems(presetCatalog(), 'resnet50', false).some((e) => 'separator' in e ? e.separator === 'Custom' : e.preset === undefined));
 });
 
 test('each custom field shows the preset value and accepts it unchanged', () => {
@@ -82,7 +97,7 @@ test('custom configuration: validation sees the values entered in earlier steps'
   // The parameter cap of the core applies too.
   const wide = applyField(start, 'widthPerGroup', '1024');
   assert.ok('config' in wide);
-  assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the 500,000,000 accepted|must divide|comes out/);
+  assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the [\d,]+ accepted|must divide|comes out/);
 });
 
 test('custom configuration: the resolved model name describes the changes', () => {

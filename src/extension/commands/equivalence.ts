@@ -11,7 +11,7 @@ import { presetCatalog } from '../../model/catalog';
 import { isInputError } from '../../model/errors';
 import type { EquivalenceData } from '../../shared/protocol';
 import { showError, UserInputError } from '../errors';
-import { presetPickItems } from '../presetItems';
+import { presetQuickPickItems } from '../presetQuickPick';
 import { showEquivalence } from '../reportPanels';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
@@ -52,9 +52,8 @@ export function equivalenceJob(preset: string, block: string): JobOf<'equivalenc
 
 async function pick(): Promise<JobOf<'equivalence'> | undefined> {
   const catalog = presetCatalog();
-  const items = presetPickItems(catalog, readSettings().defaultPreset).filter((i) => i.preset !== undefined);
   const preset = await vscode.window.showQuickPick(
-    items.map((i) => ({ label: i.label, description: i.description, detail: i.detail })),
+    presetQuickPickItems(catalog, readSettings().defaultPreset, false),
     { title: `${TITLE}: preset`, placeHolder: 'The network whose block to compute in three forms' },
   );
   if (!preset) return undefined;
