@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { isPresetName, LIMITS } from '../model/config';
+import { preprocessingFor } from '../model/catalog';
 import { classifyFiles, loadClassifier, type Classification } from '../model/classify';
 import { InputError } from '../model/errors';
 import { defaultCacheDir, describeProgress } from '../model/weights/download';
@@ -14,7 +15,8 @@ import { checkWritable, emit } from './output';
 
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
-                   [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
+                   [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--labels FILE] [--top K]
+                   [--format table|json] [--out FILE]
                    [--cache-dir DIR] [--weights-base-url URL] [--state-dict KEY]
 `;
 
@@ -47,6 +49,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
     pretrained: { type: 'string' },
     resize: { type: 'string' },
     crop: { type: 'string' },
+    interpolation: { type: 'string' },
     labels: { type: 'string' },
     top: { type: 'string' },
     format: { type: 'string' },
@@ -76,8 +79,8 @@ export async function classifyCommand(args: string[]): Promise<void> {
   const weightsPath = weights.path;
   const resizeDefault = weights.resizePx;
   const presetFromWeights = weights.preset;
-  const resizePx = values.resize === undefined ? resizeDefault : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
-  const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
+  const resizeFlag = values.resize === undefined ? undefined : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
+  const cropFlag = values.crop === undefined ? undefined : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });
 
   const labelsPath = values.labels as string | undefined;
@@ -98,7 +101,11 @@ export async function classifyCommand(args: string[]): Promise<void> {
   });
   try {
     if (topK > classifier.config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${classifier.config.numClasses} classes`);
-    const classification = await classifyFiles(classifier, images, { resizePx, cropPx, topK });
+    // The network's own preprocessing (timm's pretrained configuration, the CIFAR port's), else torchvision's.
+    const pre = preprocessingFor(classifier.config, resizeDefault);
+    const interpolation = parseChoice('interpolation', values.interpolation as string | undefined, ['bilinear', 'bicubic'] as const, pre.interpolation);
+    const { mean, std } = pre;
+    const classification = await classifyFiles(classifier, images, { resizePx: resizeFlag ?? pre.resizePx, cropPx: cropFlag ?? pre.cropPx, topK, interpolation, mean, std });
     emit(format === 'json' ? JSON.stringify(classification, null, 2) + '\n' : classificationTable(classification), out);
   } finally {
     classifier.dispose();
@@ -106,7 +113,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
 }
 
 export function classificationTable(c: Classification): string {
-  const lines = [`${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx}, center crop ${c.preprocessing.cropPx}`];
+  const lines = [`${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx} (${c.preprocessing.interpolation}), center crop ${c.preprocessing.cropPx}`];
   for (const r of c.results) {
     lines.push('', `${r.image} (${r.widthPx}x${r.heightPx} ${r.mode}; decode ${r.timingsMs.decode.toFixed(0)} ms, preprocess ${r.timingsMs.preprocess.toFixed(0)} ms, forward ${r.timingsMs.forward.toFixed(0)} ms)`);
     const width = Math.max(...r.top.map((t) => t.label.length));

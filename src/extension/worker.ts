@@ -20,6 +20,7 @@ import { convertToSafetensors } from '../model/weights/convert';
 import { inferWeightsConfig, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
 import { describeProgress } from '../model/weights/download';
 import { classifyFiles, loadClassifier, type Classifier } from '../model/classify';
+import { preprocessingFor } from '../model/catalog';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
@@ -89,7 +90,8 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       }
       const { classifier } = warm;
       post({ type: 'progress', id: request.id, message: `Classifying with ${classifier.model}…` });
-      const options = { resizePx: weights.resizePx, cropPx: 224, topK: Math.min(request.topK, classifier.config.numClasses) };
+      const pre = preprocessingFor(classifier.config, weights.resizePx);
+      const options = { resizePx: pre.resizePx, cropPx: pre.cropPx, interpolation: pre.interpolation, mean: pre.mean, std: pre.std, topK: Math.min(request.topK, classifier.config.numClasses) };
       const classification = await classifyFiles(classifier, [request.imagePath], options);
       const r = classification.results[0]!;
       return {

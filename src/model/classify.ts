@@ -40,11 +40,26 @@ export interface Classification {
   readonly schema: typeof CLASSIFICATION_SCHEMA;
   readonly model: string;
   readonly weights: string;
-  readonly preprocessing: { readonly resizePx: number; readonly cropPx: number; readonly mean: readonly number[]; readonly std: readonly number[] };
+  readonly preprocessing: {
+    readonly resizePx: number;
+    readonly cropPx: number;
+    readonly mean: readonly number[];
+    readonly std: readonly number[];
+    /** Pillow's resampling filter of the resize. */
+    readonly interpolation: 'bilinear' | 'bicubic';
+  };
   readonly results: readonly ImageClassification[];
 }
 
-export interface ClassifyOptions {
+/** Resampling filter and normalization; without them torchvision's (bilinear, ImageNet mean/std). See catalog.ts
+ * `preprocessingFor` for a network's own (timm's pretrained configurations, the CIFAR port's). */
+export interface PreprocessingChoice {
+  readonly interpolation?: 'bilinear' | 'bicubic';
+  readonly mean?: readonly [number, number, number];
+  readonly std?: readonly [number, number, number];
+}
+
+export interface ClassifyOptions extends PreprocessingChoice {
   readonly resizePx: number;
   readonly cropPx: number;
   readonly topK: number;
@@ -95,7 +110,7 @@ export async function classifyImage(network: Network, bytes: Uint8Array, image: 
   const decoded = decodeImage(bytes, image);
   const decodeMs = performance.now() - start;
   start = performance.now();
-  const input = preprocess(decoded, { resizePx: options.resizePx, cropPx: options.cropPx });
+  const input = preprocess(decoded, { resizePx: options.resizePx, cropPx: options.cropPx, interpolation: options.interpolation, mean: options.mean, std: options.std });
   const preprocessMs = performance.now() - start;
   start = performance.now();
   const tensor = tf.tensor4d(input, [1, 3, options.cropPx, options.cropPx]);
@@ -177,7 +192,7 @@ export function readImageFile(image: string): Uint8Array {
   }
 }
 
-export interface ClassifyFilesOptions {
+export interface ClassifyFilesOptions extends PreprocessingChoice {
   readonly resizePx: number;
   readonly cropPx: number;
   readonly topK: number;
@@ -195,7 +210,13 @@ export async function classifyFiles(classifier: Classifier, images: readonly str
     schema: CLASSIFICATION_SCHEMA,
     model: classifier.model,
     weights: classifier.weightsSource,
-    preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    preprocessing: {
+      resizePx: options.resizePx,
+      cropPx: options.cropPx,
+      mean: options.mean ?? IMAGENET_MEAN,
+      std: options.std ?? IMAGENET_STD,
+      interpolation: options.interpolation ?? 'bilinear',
+    },
     results,
   };
 }

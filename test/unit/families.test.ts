@@ -18,7 +18,8 @@ import { decodeImage } from '../../src/model/image/decode';
 import { preprocess, resample, resizeShorterSide } from '../../src/model/image/preprocess';
 import { tf } from '../../src/model/tf';
 import { ConfigError } from '../../src/model/errors';
-import { FIXTURES, linspace, maxAbsDiff } from '../helpers';
+import { spawnSync } from 'node:child_process';
+import { FIXTURES, linspace, maxAbsDiff, ROOT } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
 type Row = [string, string, number[], number];
@@ -282,4 +283,40 @@ test("Pillow's BICUBIC resize, byte for byte: downscaling (antialiased), upscali
   // And through the shorter-side resize the classification pipeline uses.
   const photo = decodeImage(fs.readFileSync(path.join(DIR, 'photo.png')), 'photo.png');
   assert.ok(Buffer.from(resizeShorterSide(photo, 39, 'bicubic').data).equals(fs.readFileSync(path.join(DIR, 'bicubic', 'photo.45x39.rgb'))));
+});
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run `npm run build` first (npm test does)');
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('the CLI: classify with the families fixtures gives torch’s logits; summaries of the new presets and flags', () => {
+  const timm = cli('classify', path.join(DIR, 'photo.png'), '--weights', path.join(DIR, 'timm_se_small.pth'), '--interpolation', 'bicubic', '--format', 'json');
+  assert.equal(timm.code, 0, timm.stderr);
+  const t = JSON.parse(timm.stdout);
+  assert.deepEqual([t.preprocessing.interpolation, t.preprocessing.resizePx, t.preprocessing.cropPx], ['bicubic', 256, 224]);
+  assert.ok(maxAbsDiff(t.results[0].logits, REF.timm_se_small.logits) <= 1e-4);
+  // A CIFAR-layout network gets the port's preprocessing (32x32, CIFAR mean/std) without being told.
+  const cifar = cli('classify', path.join(DIR, 'cifar.png'), '--weights', path.join(DIR, 'cifar_small.pth'), '--format', 'json');
+  assert.equal(cifar.code, 0, cifar.stderr);
+  const c = JSON.parse(cifar.stdout);
+  assert.deepEqual([c.preprocessing.resizePx, c.preprocessing.cropPx], [32, 32]);
+  assert.ok(maxAbsDiff(c.results[0].logits, REF.cifar_small.logits) <= 1e-4);
+  const wsl = cli('summarize', 'resnext101_32x48d_wsl', '--format', 'json');
+  assert.equal(wsl.code, 0, wsl.stderr);
+  const w = JSON.parse(wsl.stdout);
+  assert.deepEqual([w.totals.params, w.tracedBy, w.timingsMs.build], [828_411_176, 'arithmetic', 0]);
+  const flags = cli('summarize', '--cifar', '--groups', '16', '--format', 'json');
+  assert.equal(flags.code, 0, flags.stderr);
+  assert.deepEqual([JSON.parse(flags.stdout).model, JSON.parse(flags.stdout).totals.params], ['resnext29_8x64d(groups=16)', 68_155_210]);
+  const se = cli('summarize', 'resnext50_32x4d', '--se', '--stem', 'deep', '--avg-down', '--format', 'json');
+  assert.equal(se.code, 0, se.stderr);
+  assert.equal(JSON.parse(se.stdout).model, 'resnext50_32x4d(se stem=deep avg_down)');
+  const bad = cli('summarize', '--stem', 'tiered');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--stem 'tiered' is not supported; accepted: standard \(7x7 conv\), deep/);
+  const tooBig = cli('classify', path.join(DIR, 'photo.png'), '--weights', path.join(DIR, 'timm_se_small.pth'), 'resnext101_32x48d_wsl');
+  assert.equal(tooBig.code, 2);
 });
