@@ -179,6 +179,15 @@ async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: 
   return { warmMs: median(total), decodePreprocessMs: median(prep) };
 }
 
+/** Summarizing the 829M-parameter ResNeXt-101 32x48d WSL (traced by arithmetic: no weights, no activations). */
+async function measureWslSummary(): Promise<{ summarizeMs: number; params: number; peakRssMB: number }> {
+  const { summarize } = await import('../src/model/summarize');
+  const { presetConfig } = await import('../src/model/config');
+  const t0 = performance.now();
+  const summary = await summarize(presetConfig('resnext101_32x48d_wsl'));
+  return { summarizeMs: performance.now() - t0, params: summary.totals.params, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
 function child<T>(args: string[]): T {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
@@ -246,11 +255,11 @@ async function threadScaling(model: string, threadCounts: number[]): Promise<Thr
   });
 }
 
-function cliCold(runs: number): { medianMs: number; minMs: number } {
+function cliCold(runs: number, model = 'resnext50_32x4d'): { medianMs: number; minMs: number } {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', 'resnext50_32x4d', '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', model, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     times.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`CLI failed: ${r.stderr}`);
   }
@@ -266,6 +275,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-python-scan') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureScan()));
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
+  if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
   const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
@@ -293,8 +303,11 @@ async function main(): Promise<void> {
     activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
     tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
   };
+  const wsl = child<{ summarizeMs: number; params: number; peakRssMB: number }>(['--child-wsl']);
+  const wslCli = cliCold(3, 'resnext101_32x48d_wsl');
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python }, null, 2) + '\n');
+    const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, wsl: wslJson }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -332,6 +345,10 @@ async function main(): Promise<void> {
     `activation on a Python file (fresh process, vscode stand-in): require dist/extension.js ${a.requireMs.toFixed(1)} ms + activate() ${a.activateMs.toFixed(1)} ms ` +
       `(target ≤ 50 ms) = ${((a.requireMs + a.activateMs) / tfjsRequire.requireMs).toFixed(2)}× requiring tfjs-core alone (${tfjsRequire.requireMs.toFixed(1)} ms); ` +
       `first CodeLens request ${a.firstLensMs.toFixed(1)} ms (loads the scanner; ${a.lenses} lenses), next ${a.warmLensMs.toFixed(1)} ms; TF.js loaded: ${a.tfjsLoaded ? 'yes' : 'no'}`,
+  );
+  console.log(
+    `summarize resnext101_32x48d_wsl (${(wsl.params / 1e6).toFixed(1)}M params, traced by arithmetic): ${f0(wsl.summarizeMs)} ms in process, peak RSS ${f0(wsl.peakRssMB)} MB; ` +
+      `cold CLI median ${f0(wslCli.medianMs)} ms = ${(wslCli.medianMs / cli.medianMs).toFixed(2)}x the resnext50_32x4d cold CLI above (3 runs)`,
   );
 }
 
