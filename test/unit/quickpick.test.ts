@@ -47,11 +47,17 @@ test('each custom field shows the preset value and accepts it unchanged', () => 
     const text = field.format(start);
     assert.equal(validateField(base, start, field.key, text), undefined, `${field.key}: '${text}'`);
   }
-  assert.equal(CUSTOM_FIELDS.map((f) => f.format(start)).join(' '), '3,4,6,3 32 4 64 1000 224');
+  assert.equal(CUSTOM_FIELDS.map((f) => f.format(start)).join(' '), 'none 3,4,6,3 32 4 64 1000 224');
 });
 
 /** What the user types, and a fragment of the message shown under the box (undefined: accepted). */
 const CASES: [FieldKey, string, RegExp | undefined][] = [
+  ['variant', 'none', undefined],
+  ['variant', 'se, deep-stem, avg-down', undefined],
+  ['variant', 'cifar', undefined],
+  ['variant', 'cifar se', undefined],
+  ['variant', 'cifar, deep-stem', /--stem deep does not apply to --cifar|Stem deep does not apply/i],
+  ['variant', 'squeeze', /'squeeze' is not a variant; enter none, or any of se, deep-stem, avg-down, cifar/],
   ['layers', '3,4,6,3', undefined],
   ['layers', '3 4 23 3', undefined],
   ['layers', '3,4,6', /4 whole numbers.*got 3 values/],
@@ -98,6 +104,23 @@ test('custom configuration: validation sees the values entered in earlier steps'
   const wide = applyField(start, 'widthPerGroup', '1024');
   assert.ok('config' in wide);
   assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the [\d,]+ accepted|must divide|comes out/);
+});
+
+test('custom configuration: the variant field switches timm features and the CIFAR layout, and later fields follow it', () => {
+  const cifar = applyField(start, 'variant', 'cifar');
+  assert.ok('config' in cifar);
+  assert.equal(CUSTOM_FIELDS.map((f) => f.format(cifar.config)).join(' '), 'cifar 3,3,3 32 4 64 10 32');
+  assert.equal(validateField(base, cifar.config, 'layers', '3,4,6,3'), 'Enter 3 whole numbers separated by commas, one per stage (e.g. 3,3,3); got 4 values');
+  const wide = applyField(cifar.config, 'widthPerGroup', '64');
+  assert.ok('config' in wide);
+  const groups = applyField(wide.config, 'groups', '8');
+  assert.ok('config' in groups);
+  const resolved = resolveCustom(base, groups.config);
+  assert.ok(!('error' in resolved) && resolved.model === 'resnext50_32x4d(cifar layers=3,3,3 groups=8 width_per_group=64 num_classes=10 input=32x32)');
+  const timm = applyField(start, 'variant', 'se, avg-down');
+  assert.ok('config' in timm);
+  const named = resolveCustom(base, timm.config);
+  assert.ok(!('error' in named) && named.model === 'resnext50_32x4d(se avg_down)');
 });
 
 test('custom configuration: the resolved model name describes the changes', () => {
