@@ -252,11 +252,11 @@ test('custom flags compose: --cifar alone is resnext29_8x64d, --se/--stem deep/-
   assert.equal(resolveConfig('resnext50_32x4d', { stem: 'deep', avgDown: true }).model, 'resnext50_32x4d(stem=deep avg_down)');
   const cifar16 = resolveConfig('resnext50_32x4d', { cifar: true, groups: 16, widthPerGroup: 64 });
   assert.equal(staticTotals(cifar16.config).params, 68_155_210);
-  assert.throws(() => resolveConfig(undefined, { cifar: true, stem: 'deep' }), (e: unknown) => e instanceof ConfigError && /--stem deep does not apply to --cifar/.test(e.message));
-  assert.throws(() => resolveConfig(undefined, { cifar: true, avgDown: true }), /--avg-down does not apply to --cifar/);
+  assert.throws(() => resolveConfig(undefined, { cifar: true, stem: 'deep' }), (e: unknown) => e instanceof ConfigError && /stem deep does not apply to the CIFAR layout/.test(e.message));
+  assert.throws(() => resolveConfig(undefined, { cifar: true, avgDown: true }), /avg-down does not apply to the CIFAR layout/);
   assert.throws(() => resolveConfig(undefined, { cifar: true, layers: [3, 3, 3, 3] }), /layers must be 3 positive whole numbers \(blocks in stage_1\.\.stage_3/);
-  assert.throws(() => resolveConfig(undefined, { cifar: true, inputHeightPx: 64, inputWidthPx: 64 }), /must end at 8x8; input 64x64 gives 16x16/);
-  assert.throws(() => resolveConfig(undefined, { stem: 'deep', baseWidth: 63 }), /use an even --base-width/);
+  assert.throws(() => resolveConfig(undefined, { cifar: true, inputHeightPx: 64, inputWidthPx: 64 }), /must end at 8x8; input size 64x64 gives 16x16/);
+  assert.throws(() => resolveConfig(undefined, { stem: 'deep', baseWidth: 63 }), /use an even base width/);
 });
 
 test('the catalog: every preset has a family, aliases resolve, timm names map to presets', () => {
