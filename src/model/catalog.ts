@@ -14,7 +14,7 @@
  * cycle is harmless because no module in it reads another's exports while loading (only inside functions).
  */
 import { ConfigError } from './errors';
-import { variantOf, type NetworkConfig } from './config';
+import { sameArchitecture, type NetworkConfig } from './config';
 import { accountingTotals, type Totals } from './accounting';
 import { architecture } from './architecture';
 import { staticTrace } from './shapes';
@@ -286,23 +286,6 @@ export function presetCatalog(): PresetEntry[] {
     const config = presetConfig(name);
     return { name, family: spec.family, config, totals: staticTotals(config), aliases: spec.aliases, ...(spec.preprocessing ? { preprocessing: spec.preprocessing } : {}) };
   });
-}
-
-/** The same architecture up to the classifier's width and the input size (what a checkpoint's keys can tell). */
-function sameArchitecture(a: NetworkConfig, b: NetworkConfig): boolean {
-  const va = variantOf(a);
-  const vb = variantOf(b);
-  return (
-    a.layers.length === b.layers.length &&
-    a.layers.every((n, i) => n === b.layers[i]) &&
-    a.groups === b.groups &&
-    a.widthPerGroup === b.widthPerGroup &&
-    a.baseWidth === b.baseWidth &&
-    va.se === vb.se &&
-    va.stem === vb.stem &&
-    va.avgDown === vb.avgDown &&
-    va.cifar === vb.cifar
-  );
 }
 
 /** torchvision's `ImageClassification` with the weights' resize (256 for IMAGENET1K_V1, 232 for V2). */

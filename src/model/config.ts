@@ -201,7 +201,8 @@ export function validateConfig(config: NetworkConfig): void {
   }
 }
 
-export function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {
+/** The same network up to the classifier's width and the input size (what a checkpoint's keys can tell). */
+export function sameArchitecture(a: NetworkConfig, b: NetworkConfig): boolean {
   const va = variantOf(a);
   const vb = variantOf(b);
   return (
@@ -210,14 +211,15 @@ export function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {
     a.groups === b.groups &&
     a.widthPerGroup === b.widthPerGroup &&
     a.baseWidth === b.baseWidth &&
-    a.numClasses === b.numClasses &&
-    a.inputHeightPx === b.inputHeightPx &&
-    a.inputWidthPx === b.inputWidthPx &&
     va.se === vb.se &&
     va.stem === vb.stem &&
     va.avgDown === vb.avgDown &&
     va.cifar === vb.cifar
   );
+}
+
+export function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {
+  return sameArchitecture(a, b) && a.numClasses === b.numClasses && a.inputHeightPx === b.inputHeightPx && a.inputWidthPx === b.inputWidthPx;
 }
 
 /** A name for a custom configuration, e.g. `custom(layers=3,4,6,3 groups=8 width_per_group=14)`. */

@@ -34,10 +34,7 @@ export const TFJS_TRACE_MAX_PARAMS = 150_000_000;
 
 export async function summarize(config: NetworkConfig, options: SummarizeOptions = {}): Promise<Summary> {
   const arch = checkedArchitecture(config);
-  const inputShape = [1, 3, config.inputHeightPx, config.inputWidthPx] as const;
-  if (!options.stateDict && countParams(arch) > TFJS_TRACE_MAX_PARAMS) {
-    const start = performance.now();
-    const calls = staticTrace(arch);
+  const counted = (calls: readonly LeafCall[], tracedBy: 'tfjs' | 'arithmetic', timingsMs: Summary['timingsMs']): Summary => {
     const rows = layerRows(arch, calls);
     return {
       schema: SUMMARY_SCHEMA,
@@ -45,10 +42,16 @@ export async function summarize(config: NetworkConfig, options: SummarizeOptions
       config: summaryConfig(config),
       layers: rows,
       stages: stageRows(rows),
-      totals: totals(rows, calls, inputShape),
-      tracedBy: 'arithmetic',
-      timingsMs: { build: 0, forward: round1(performance.now() - start) },
+      totals: totals(rows, calls, [1, 3, config.inputHeightPx, config.inputWidthPx]),
+      ...(options.weightsSource ? { weights: options.weightsSource } : {}),
+      tracedBy,
+      timingsMs,
     };
+  };
+  if (!options.stateDict && countParams(arch) > TFJS_TRACE_MAX_PARAMS) {
+    const start = performance.now();
+    const calls = staticTrace(arch);
+    return counted(calls, 'arithmetic', { build: 0, forward: round1(performance.now() - start) });
   }
   await initBackend();
   let start = performance.now();
@@ -67,18 +70,7 @@ export async function summarize(config: NetworkConfig, options: SummarizeOptions
   } finally {
     network.dispose();
   }
-  const rows = layerRows(network.architecture, calls);
-  return {
-    schema: SUMMARY_SCHEMA,
-    model: options.model ?? configName(config),
-    config: summaryConfig(config),
-    layers: rows,
-    stages: stageRows(rows),
-    totals: totals(rows, calls, inputShape),
-    ...(options.weightsSource ? { weights: options.weightsSource } : {}),
-    tracedBy: 'tfjs',
-    timingsMs: { build: round1(buildMs), forward: round1(forwardMs) },
-  };
+  return counted(calls, 'tfjs', { build: round1(buildMs), forward: round1(forwardMs) });
 }
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;

@@ -1,19 +1,12 @@
 /** The `resnext` command as a user runs it: the built bundle (dist/cli.js) in a child process. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES, ROOT } from '../helpers';
+import { FIXTURES, runCli } from '../helpers';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run `npm run build` first (npm test does)');
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 test('summarize --format json follows the schema and the totals', () => {
   const r = run('summarize', 'resnext50_32x4d', '--format', 'json');

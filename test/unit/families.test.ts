@@ -18,8 +18,7 @@ import { decodeImage } from '../../src/model/image/decode';
 import { preprocess, resample, resizeShorterSide } from '../../src/model/image/preprocess';
 import { tf } from '../../src/model/tf';
 import { ConfigError } from '../../src/model/errors';
-import { spawnSync } from 'node:child_process';
-import { FIXTURES, linspace, maxAbsDiff, ROOT } from '../helpers';
+import { FIXTURES, linspace, maxAbsDiff, runCli } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
 type Row = [string, string, number[], number];
@@ -285,12 +284,7 @@ test("Pillow's BICUBIC resize, byte for byte: downscaling (antialiased), upscali
   assert.ok(Buffer.from(resizeShorterSide(photo, 39, 'bicubic').data).equals(fs.readFileSync(path.join(DIR, 'bicubic', 'photo.45x39.rgb'))));
 });
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run `npm run build` first (npm test does)');
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 test('the CLI: classify with the families fixtures gives torch’s logits; summaries of the new presets and flags', () => {
   const timm = cli('classify', path.join(DIR, 'photo.png'), '--weights', path.join(DIR, 'timm_se_small.pth'), '--interpolation', 'bicubic', '--format', 'json');
