@@ -53,7 +53,7 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     seed = parseWholeNumber('seed', values.seed, SEED_RANGE);
     if (seed > SEED_RANGE.max) throw new UsageError(`--seed must be a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max}, got '${values.seed}'`);
   }
-  const block = (values.block as string | undefined) ?? DEFAULT_BLOCK;
+  const block = values.block as string | undefined; // the core's default: the first block
   const weightsPath = values.weights as string | undefined;
   let result;
   if (weightsPath === undefined) {

@@ -49,6 +49,7 @@ import { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/da
 /** Forms that agree to within this max abs difference are reported equivalent (float32 summation-order noise on
  * O(1) activations is ~1e-6). */
 export const EQUIVALENCE_TOLERANCE = 1e-4;
+/** The block computed when none is named: the first (`layer1.0`; the CIFAR layout's is `stage_1.stage_1_bottleneck_0`). */
 export const DEFAULT_BLOCK = 'layer1.0';
 
 /**
@@ -301,7 +302,7 @@ function diffs(a: Float32Array, c: Float32Array): { max: number; mean: number } 
 export async function checkEquivalence(config: NetworkConfig, options: EquivalenceOptions = {}): Promise<Equivalence> {
   const arch = checkedArchitecture(config);
   const model = options.model ?? configName(config);
-  const blockName = options.block ?? DEFAULT_BLOCK;
+  const blockName = options.block ?? arch.blocks[0]!.name;
   const spec = findBlock(arch, blockName, model);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be a whole number from 0 to ${0xffffffff}, got ${seed}`);

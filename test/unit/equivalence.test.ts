@@ -204,6 +204,8 @@ test('SE, avg-down and CIFAR blocks: forms a/b/c agree to ≤ 1e-4 with the acco
     assert.equal(e.ops.c.macs, await accountedBlockMacs(config, block), `${e.model} ${block}`);
   }
   assert.equal(tf.memory().numTensors, before);
+  // Without a block named: the first one, whatever the naming.
+  assert.equal((await checkEquivalence(presetConfig('resnext29_8x64d'))).block, 'stage_1.stage_1_bottleneck_0');
   // Real weights with SE, the deep stem and avg-down (timm names), from the families fixture.
   const { readWeights } = await import('../../src/model/weights/load');
   const { inferConfig } = await import('../../src/model/weights/infer');
