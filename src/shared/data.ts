@@ -297,7 +297,19 @@ export const InspectionSchema = ro(
       ro(
         v.object({
           model: v.string(),
-          config: ro(v.object({ layers: ro(v.tuple([integer, integer, integer, integer])), groups: integer, widthPerGroup: integer, baseWidth: integer, numClasses: integer })),
+          config: ro(
+            v.object({
+              layers: ro(v.pipe(v.array(integer), v.minLength(3), v.maxLength(4))),
+              groups: integer,
+              widthPerGroup: integer,
+              baseWidth: integer,
+              numClasses: integer,
+              se: v.optional(v.boolean()),
+              stem: v.optional(v.picklist(['standard', 'deep'])),
+              avgDown: v.optional(v.boolean()),
+              cifar: v.optional(v.boolean()),
+            }),
+          ),
         }),
       ),
     ),
