@@ -23,35 +23,36 @@ export const EQUIVALENCE_SCHEMA = 'resnext-inspector/equivalence@1';
  * Bottleneck width = int(planes · widthPerGroup / 64) · groups; stage planes are baseWidth · [1, 2, 4, 8]
  * (torchvision/models/resnet.py, Xie et al. 2017).
  */
+const NetworkConfigObject = v.object({
+  /** Bottleneck blocks per stage: four (layer1..layer4; torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3]
+   * (152)) or three in the CIFAR layout (stage_1..stage_3; ResNeXt-29: [3,3,3]). */
+  layers: ro(v.pipe(v.array(integer), v.minLength(3), v.maxLength(4))),
+  /** Cardinality C: groups of the 3x3 convolution in every Bottleneck. */
+  groups: integer,
+  /** Width per group d at base width 64. */
+  widthPerGroup: integer,
+  /** Stem channels; stage planes are baseWidth * [1, 2, 4, 8]. torchvision: 64. */
+  baseWidth: integer,
+  /** Outputs of the final Linear layer. ImageNet-1K: 1000. */
+  numClasses: integer,
+  /** Input height in pixels of the traced 1x3xHxW tensor. */
+  inputHeightPx: integer,
+  /** Input width in pixels. */
+  inputWidthPx: integer,
+  /** Squeeze-and-Excitation after bn3, before the residual add (timm `attn_layer='se'`, SEModule): global mean,
+   * 1x1 conv C→rd with bias, ReLU, 1x1 conv rd→C with bias, sigmoid gate; rd = make_divisible(C/16, 8, round_limit=0). */
+  se: v.optional(v.boolean()),
+  /** `deep`: timm's stem_type='deep' (3x3 convs 3→base/2 stride 2, base/2→base/2, base/2→base, BN+ReLU between). */
+  stem: v.optional(v.picklist(['standard', 'deep'])),
+  /** timm avg_down: the shortcut is AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) (Identity at
+   * stride 1), then a 1x1 conv (stride 1) + BN. */
+  avgDown: v.optional(v.boolean()),
+  /** CIFAR ResNeXt (Xie et al. §5.2): 3x3 stem conv + BN + ReLU, no max pool, three stages, 8x8 average pool. */
+  cifar: v.optional(v.boolean()),
+});
 export const NetworkConfigSchema = ro(
   v.pipe(
-    v.object({
-      /** Bottleneck blocks per stage: four (layer1..layer4; torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3]
-       * (152)) or three in the CIFAR layout (stage_1..stage_3; ResNeXt-29: [3,3,3]). */
-      layers: ro(v.pipe(v.array(integer), v.minLength(3), v.maxLength(4))),
-      /** Cardinality C: groups of the 3x3 convolution in every Bottleneck. */
-      groups: integer,
-      /** Width per group d at base width 64. */
-      widthPerGroup: integer,
-      /** Stem channels; stage planes are baseWidth * [1, 2, 4, 8]. torchvision: 64. */
-      baseWidth: integer,
-      /** Outputs of the final Linear layer. ImageNet-1K: 1000. */
-      numClasses: integer,
-      /** Input height in pixels of the traced 1x3xHxW tensor. */
-      inputHeightPx: integer,
-      /** Input width in pixels. */
-      inputWidthPx: integer,
-      /** Squeeze-and-Excitation after bn3, before the residual add (timm `attn_layer='se'`, SEModule): global mean,
-       * 1x1 conv C→rd with bias, ReLU, 1x1 conv rd→C with bias, sigmoid gate; rd = make_divisible(C/16, 8, round_limit=0). */
-      se: v.optional(v.boolean()),
-      /** `deep`: timm's stem_type='deep' (3x3 convs 3→base/2 stride 2, base/2→base/2, base/2→base, BN+ReLU between). */
-      stem: v.optional(v.picklist(['standard', 'deep'])),
-      /** timm avg_down: the shortcut is AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) (Identity at
-       * stride 1), then a 1x1 conv (stride 1) + BN. */
-      avgDown: v.optional(v.boolean()),
-      /** CIFAR ResNeXt (Xie et al. §5.2): 3x3 stem conv + BN + ReLU, no max pool, three stages, 8x8 average pool. */
-      cifar: v.optional(v.boolean()),
-    }),
+    NetworkConfigObject,
     // Three stages only in the CIFAR layout.
     v.check((c) => c.layers.length === 4 || (c.layers.length === 3 && c.cifar === true), 'layers: 4 stages, or 3 with cifar'),
   ),
@@ -297,19 +298,7 @@ export const InspectionSchema = ro(
       ro(
         v.object({
           model: v.string(),
-          config: ro(
-            v.object({
-              layers: ro(v.pipe(v.array(integer), v.minLength(3), v.maxLength(4))),
-              groups: integer,
-              widthPerGroup: integer,
-              baseWidth: integer,
-              numClasses: integer,
-              se: v.optional(v.boolean()),
-              stem: v.optional(v.picklist(['standard', 'deep'])),
-              avgDown: v.optional(v.boolean()),
-              cifar: v.optional(v.boolean()),
-            }),
-          ),
+          config: ro(v.omit(NetworkConfigObject, ['inputHeightPx', 'inputWidthPx'])),
         }),
       ),
     ),
