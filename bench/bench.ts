@@ -98,25 +98,42 @@ async function measureGemmBaseline(): Promise<{ gmacsPerSecond: number }> {
 }
 
 /** Parse throughput of a ~100 MB checkpoint with resnext50_32x4d's shapes, zip and legacy format, to float32 tensors. */
-async function measureWeights(): Promise<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }> {
+interface WeightsBench {
+  fileMB: number;
+  zipMBps: number;
+  legacyMBps: number;
+  safetensorsMBps: number;
+  /** The baseline in the same run: a plain copy of the zip file's bytes. */
+  copyMBps: number;
+  inspectZipMs: number;
+  inspectLegacyMs: number;
+}
+
+async function measureWeights(): Promise<WeightsBench> {
   const { architecture } = await import('../src/model/architecture');
   const { presetConfig } = await import('../src/model/config');
   const { randomStateDict } = await import('../src/model/network');
-  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../src/model/weights/writePth');
+  const { writeZipCheckpoint, writeLegacyCheckpoint } = await import('../test/writePth');
   const { readWeights } = await import('../src/model/weights/load');
+  const { inspectWeights } = await import('../src/model/weights/inspect');
   const stateDict = randomStateDict(architecture(presetConfig('resnext50_32x4d')), 3);
-  const rate = (bytes: Uint8Array): number => {
+  const medianMs = (run: () => unknown): number => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      readWeights(bytes, 'bench');
+      run();
       times.push(performance.now() - t0);
     }
-    return bytes.length / 1e6 / (median(times) / 1000);
+    return median(times);
   };
+  const rate = (bytes: Uint8Array): number => bytes.length / 1e6 / (medianMs(() => readWeights(bytes, 'bench')) / 1000);
   const zip = writeZipCheckpoint(stateDict);
+  const legacy = writeLegacyCheckpoint(stateDict);
+  const copyMBps = zip.length / 1e6 / (medianMs(() => zip.slice()) / 1000);
   const zipMBps = rate(zip);
-  const legacyMBps = rate(writeLegacyCheckpoint(stateDict));
+  const legacyMBps = rate(legacy);
+  const inspectZipMs = medianMs(() => inspectWeights(zip, 'bench.pth'));
+  const inspectLegacyMs = medianMs(() => inspectWeights(legacy, 'bench.pth'));
   // safetensors written by hand: header + concatenated float32 data
   const entries = [...stateDict];
   let offset = 0;
@@ -134,7 +151,7 @@ async function measureWeights(): Promise<{ fileMB: number; zipMBps: number; lega
     Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(file, at);
     at += t.data.byteLength;
   }
-  return { fileMB: zip.length / 1e6, zipMBps, legacyMBps, safetensorsMBps: rate(file) };
+  return { fileMB: zip.length / 1e6, zipMBps, legacyMBps, safetensorsMBps: rate(file), copyMBps, inspectZipMs, inspectLegacyMs };
 }
 
 /** Warm classification of chelsea.jpg (decode + preprocess + forward) with resnext50_32x4d weights already built. */
@@ -183,7 +200,7 @@ async function measureEvaluate(): Promise<EvaluateBench> {
   const { architecture } = await import('../src/model/architecture');
   const { presetConfig } = await import('../src/model/config');
   const { randomStateDict } = await import('../src/model/network');
-  const { writeZipCheckpoint } = await import('../src/model/weights/writePth');
+  const { writeZipCheckpoint } = await import('../test/writePth');
   const { evaluateFolder } = await import('../src/model/evaluatePool');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-bench-evaluate-'));
   try {
@@ -224,6 +241,15 @@ async function measureEvaluate(): Promise<EvaluateBench> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Summarizing the 829M-parameter ResNeXt-101 32x48d WSL (traced by arithmetic: no weights, no activations). */
+async function measureWslSummary(): Promise<{ summarizeMs: number; params: number; peakRssMB: number }> {
+  const { summarize } = await import('../src/model/summarize');
+  const { presetConfig } = await import('../src/model/config');
+  const t0 = performance.now();
+  const summary = await summarize(presetConfig('resnext101_32x48d_wsl'));
+  return { summarizeMs: performance.now() - t0, params: summary.totals.params, peakRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function child<T>(args: string[]): T {
@@ -293,11 +319,11 @@ async function threadScaling(model: string, threadCounts: number[]): Promise<Thr
   });
 }
 
-function cliCold(runs: number): { medianMs: number; minMs: number } {
+function cliCold(runs: number, model = 'resnext50_32x4d'): { medianMs: number; minMs: number } {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', 'resnext50_32x4d', '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', model, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     times.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`CLI failed: ${r.stderr}`);
   }
@@ -314,6 +340,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
+  if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
   const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
@@ -332,7 +359,7 @@ async function main(): Promise<void> {
   const gemm = child<{ gmacsPerSecond: number }>(['--child-gemm']);
   const results = models.map((m) => child<ModelResult>(['--child-model', m]));
   const cli = cliCold(5);
-  const weights = child<{ fileMB: number; zipMBps: number; legacyMBps: number; safetensorsMBps: number }>(['--child-weights']);
+  const weights = child<WeightsBench>(['--child-weights']);
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
   const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
@@ -342,8 +369,11 @@ async function main(): Promise<void> {
     tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
   };
   const evaluate = child<EvaluateBench>(['--child-evaluate']);
+  const wsl = child<{ summarizeMs: number; params: number; peakRssMB: number }>(['--child-wsl']);
+  const wslCli = cliCold(3, 'resnext101_32x48d_wsl');
   if (json) {
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate }, null, 2) + '\n');
+    const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -360,6 +390,9 @@ async function main(): Promise<void> {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
   console.log(`weights parsing (${weights.fileMB.toFixed(0)} MB checkpoint, resnext50_32x4d shapes, to float32 tensors): zip ${weights.zipMBps.toFixed(0)} MB/s, legacy ${weights.legacyMBps.toFixed(0)} MB/s, safetensors ${weights.safetensorsMBps.toFixed(0)} MB/s`);
+  const ratio = (mbps: number): string => `${(mbps / weights.copyMBps).toFixed(2)}× a plain copy`;
+  console.log(`  baseline: a plain copy of the file's bytes ${weights.copyMBps.toFixed(0)} MB/s; zip ${ratio(weights.zipMBps)}, legacy ${ratio(weights.legacyMBps)}`);
+  console.log(`inspect of the same checkpoint (no tensor data read): zip ${weights.inspectZipMs.toFixed(1)} ms, legacy ${weights.inspectLegacyMs.toFixed(1)} ms (target ≤ 300 ms)`);
   console.log(`warm classify of chelsea.jpg with resnext50_32x4d loaded: ${classify.warmMs.toFixed(0)} ms (decode + preprocess ${classify.decodePreprocessMs.toFixed(1)} ms)`);
   const [one, many] = scaling as [ThreadsResult, ThreadsResult];
   console.log(
@@ -383,6 +416,10 @@ async function main(): Promise<void> {
     `activation on a Python file (fresh process, vscode stand-in): require dist/extension.js ${a.requireMs.toFixed(1)} ms + activate() ${a.activateMs.toFixed(1)} ms ` +
       `(target ≤ 50 ms) = ${((a.requireMs + a.activateMs) / tfjsRequire.requireMs).toFixed(2)}× requiring tfjs-core alone (${tfjsRequire.requireMs.toFixed(1)} ms); ` +
       `first CodeLens request ${a.firstLensMs.toFixed(1)} ms (loads the scanner; ${a.lenses} lenses), next ${a.warmLensMs.toFixed(1)} ms; TF.js loaded: ${a.tfjsLoaded ? 'yes' : 'no'}`,
+  );
+  console.log(
+    `summarize resnext101_32x48d_wsl (${(wsl.params / 1e6).toFixed(1)}M params, traced by arithmetic): ${f0(wsl.summarizeMs)} ms in process, peak RSS ${f0(wsl.peakRssMB)} MB; ` +
+      `cold CLI median ${f0(wslCli.medianMs)} ms = ${(wslCli.medianMs / cli.medianMs).toFixed(2)}x the resnext50_32x4d cold CLI above (3 runs)`,
   );
 }
 

@@ -1,3 +1,5 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NetworkConfig, StageDepths } from '../src/model/config';
@@ -5,6 +7,15 @@ import type { NetworkConfig, StageDepths } from '../src/model/config';
 export const FIXTURES = path.join(__dirname, 'fixtures');
 export const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
 export const ROOT = path.join(__dirname, '..');
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/** The `resnext` command as a user runs it: the built bundle (dist/cli.js) in a child process. */
+export function runCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run `npm run build` first (npm test does)');
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 export interface TinyReference {
   config: { layers: number[]; groups: number; width_per_group: number; num_classes: number; base: number };

@@ -90,7 +90,9 @@ function render(): void {
   const charts = custom('vscode-collapsible', { id: 'charts', title: 'Per-stage params and MACs: grouped vs dense', ...(window.innerHeight >= 900 && { open: '' }) },
     renderCharts(summary));
   app.replaceChildren(renderHeader(summary), renderToolbar(state.filter, showDense), charts, el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
-    el('p', { class: 'footnote' }, `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`));
+    el('p', { class: 'footnote' }, summary.tracedBy === 'arithmetic'
+      ? `Shapes traced by arithmetic, without weights (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
+      : `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`));
   app.setAttribute('aria-busy', 'false');
   renderRows();
 }

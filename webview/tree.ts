@@ -34,14 +34,16 @@ export interface GroupNode extends Aggregate {
 
 export type TreeNode = LayerNode | GroupNode;
 
+// torchvision/timm stages `layerN` and blocks `layerN.i`; the CIFAR port's `stage_N` and `stage_N.stage_N_bottleneck_i`;
+// the head is torchvision's avgpool/fc, timm's global_pool.*/fc or the port's classifier.
 export function stageOf(name: string): string {
-  const match = /^(layer\d+)\./.exec(name);
+  const match = /^(layer\d+|stage_\d+)\./.exec(name);
   if (match) return match[1]!;
-  return name === 'avgpool' || name === 'fc' ? 'head' : 'stem';
+  return /^(avgpool|fc|classifier|global_pool)(\.|$)/.test(name) ? 'head' : 'stem';
 }
 
 export function blockOf(name: string): string | undefined {
-  return /^(layer\d+\.\d+)\./.exec(name)?.[1];
+  return /^(layer\d+\.\d+|stage_\d+\.stage_\d+_bottleneck_\d+)\./.exec(name)?.[1];
 }
 
 export function buildTree(summary: SummaryData): GroupNode[] {

@@ -18,6 +18,10 @@ export const CONFIG_OPTIONS = {
   'base-width': { type: 'string' },
   'num-classes': { type: 'string' },
   input: { type: 'string' },
+  se: { type: 'boolean' },
+  stem: { type: 'string' },
+  'avg-down': { type: 'boolean' },
+  cifar: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** How the CLI names each configuration field in a core error: by its flag. */
@@ -28,7 +32,14 @@ export const FLAG_FIELD_NAMES: FieldNames = {
   baseWidth: '--base-width',
   numClasses: '--num-classes',
   input: '--input',
+  se: '--se',
+  stem: '--stem',
+  avgDown: '--avg-down',
+  cifar: '--cifar',
 };
+
+/** The architecture switches (flags without a value on the command line; `key=true|false` in a configuration spec). */
+const SWITCHES = ['se', 'avg-down', 'cifar'] as const;
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   command: string,
@@ -89,6 +100,23 @@ export function configOverrides(values: Record<string, string | boolean | undefi
   overrides.widthPerGroup = whole('width-per-group', LIMITS.widthPerGroup);
   overrides.baseWidth = whole('base-width', LIMITS.baseWidth);
   overrides.numClasses = whole('num-classes', LIMITS.numClasses);
+  for (const flag of SWITCHES) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    let on: boolean;
+    if (typeof value === 'boolean') on = value;
+    else if (/^(true|1|yes)$/i.test(value.trim())) on = true;
+    else if (/^(false|0|no)$/i.test(value.trim())) on = false;
+    else throw new UsageError(`--${flag} is a switch: give it without a value (in a configuration spec: ${flag.replace(/-/g, '_')}=true or false), got '${value}'`);
+    if (flag === 'se') overrides.se = on;
+    else if (flag === 'avg-down') overrides.avgDown = on;
+    else overrides.cifar = on;
+  }
+  const stem = str('stem');
+  if (stem !== undefined) {
+    if (stem !== 'deep' && stem !== 'standard') throw new UsageError(`--stem '${stem}' is not supported; accepted: standard (7x7 conv), deep (three 3x3 convs, timm)`);
+    overrides.stem = stem;
+  }
   const input = str('input');
   if (input !== undefined) {
     const { height, width } = parseInputSize(input);

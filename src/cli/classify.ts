@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { isPresetName, LIMITS } from '../model/config';
+import { preprocessingFor } from '../model/catalog';
 import { camOverlayPng, classifyFiles, loadClassifier, readImageFile, type Classification } from '../model/classify';
 import { InputError } from '../model/errors';
 import { defaultCacheDir, describeProgress } from '../model/weights/download';
@@ -14,9 +15,9 @@ import { checkWritable, emit, writeAtomically } from './output';
 
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
-                   [--resize N] [--crop N] [--labels FILE] [--top K] [--format table|json] [--out FILE]
-                   [--cam] [--cam-out FILE.png]
-                   [--cache-dir DIR] [--weights-base-url URL]
+                   [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--labels FILE] [--top K]
+                   [--format table|json] [--out FILE] [--cam] [--cam-out FILE.png]
+                   [--cache-dir DIR] [--weights-base-url URL] [--state-dict KEY]
 `;
 
 /** A download with progress on stderr; Ctrl-C aborts it and leaves no partial file (exit 130). */
@@ -47,12 +48,21 @@ export const WEIGHTS_OPTIONS = {
   pretrained: { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
+  interpolation: { type: 'string' },
   'cache-dir': { type: 'string' },
   'weights-base-url': { type: 'string' },
+  'state-dict': { type: 'string' },
 } as const;
 
-/** Exactly one of --weights / --pretrained, resolved (downloaded if need be), and --resize / --crop (the weights' defaults). */
-export async function weightsFromFlags(command: string, values: Record<string, string | boolean | undefined>): Promise<{ weights: ResolvedWeights; resizePx: number; cropPx: number }> {
+/**
+ * Exactly one of --weights / --pretrained, resolved (downloaded if need be), and the --resize / --crop /
+ * --interpolation overrides (checked before anything is downloaded); without them the network's own preprocessing
+ * applies (`preprocessingFor`, with `weights.resizePx` as torchvision's resize).
+ */
+export async function weightsFromFlags(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+): Promise<{ weights: ResolvedWeights; resizeFlag?: number; cropFlag?: number; interpolationFlag?: 'bilinear' | 'bicubic' }> {
   const weightsArg = values.weights as string | undefined;
   const pretrained = values.pretrained as string | undefined;
   if ((weightsArg === undefined) === (pretrained === undefined)) {
@@ -60,11 +70,16 @@ export async function weightsFromFlags(command: string, values: Record<string, s
   }
   const cacheDir = (values['cache-dir'] as string | undefined) ?? defaultCacheDir();
   const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
-  // Sizes are checked before anything is downloaded.
-  const resize = values.resize === undefined ? undefined : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
-  const cropPx = values.crop === undefined ? 224 : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
+  const resizeFlag = values.resize === undefined ? undefined : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
+  const cropFlag = values.crop === undefined ? undefined : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
+  const interpolationFlag = values.interpolation === undefined ? undefined : parseChoice('interpolation', values.interpolation as string, ['bilinear', 'bicubic'] as const, 'bilinear');
   const weights = await fetchWithProgress(pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!), cacheDir, baseUrl);
-  return { weights, resizePx: resize ?? weights.resizePx, cropPx };
+  return {
+    weights,
+    ...(resizeFlag !== undefined && { resizeFlag }),
+    ...(cropFlag !== undefined && { cropFlag }),
+    ...(interpolationFlag !== undefined && { interpolationFlag }),
+  };
 }
 
 export async function classifyCommand(args: string[]): Promise<void> {
@@ -93,8 +108,9 @@ export async function classifyCommand(args: string[]): Promise<void> {
     checkWritable(camOut, '--cam-out');
   }
   const cam = values.cam === true || camOut !== undefined;
-  const { weights, resizePx, cropPx } = await weightsFromFlags('classify', values);
+  const { weights, resizeFlag, cropFlag, interpolationFlag } = await weightsFromFlags('classify', values);
   const weightsPath = weights.path;
+  const resizeDefault = weights.resizePx;
   const presetFromWeights = weights.preset;
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: LIMITS.numClasses.max });
 
@@ -112,13 +128,20 @@ export async function classifyCommand(args: string[]): Promise<void> {
     overrides: configOverrides(values),
     architectureFlagsGiven: hasConfigFlags(values),
     labelsFile,
+    stateDictKey: values['state-dict'] as string | undefined,
   });
   try {
     if (topK > classifier.config.numClasses) throw new UsageError(`--top ${topK} is more than the network's ${classifier.config.numClasses} classes`);
-    const classification = await classifyFiles(classifier, images, { resizePx, cropPx, topK, ...(cam && { cam: 'top1' as const }) });
+    // The network's own preprocessing (timm's pretrained configuration, the CIFAR port's), else torchvision's.
+    const pre = preprocessingFor(classifier.config, resizeDefault);
+    const interpolation = interpolationFlag ?? pre.interpolation;
+    const { mean, std } = pre;
+    const resizePx = resizeFlag ?? pre.resizePx;
+    const cropPx = cropFlag ?? pre.cropPx;
+    const classification = await classifyFiles(classifier, images, { resizePx, cropPx, topK, interpolation, mean, std, ...(cam && { cam: 'top1' as const }) });
     const camResult = classification.results[0]?.cam;
     if (camOut !== undefined && camResult) {
-      const png = camOverlayPng(readImageFile(images[0]!), images[0]!, camResult, { resizePx, cropPx });
+      const png = camOverlayPng(readImageFile(images[0]!), images[0]!, camResult, { resizePx, cropPx, interpolation });
       writeAtomically(camOut, png, '--cam-out');
       process.stderr.write(`wrote ${camOut} (CAM of class ${camResult.class} over the ${cropPx}x${cropPx} center crop)\n`);
     }
@@ -129,7 +152,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
 }
 
 export function classificationTable(c: Classification): string {
-  const lines = [`${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx}, center crop ${c.preprocessing.cropPx}`];
+  const lines = [`${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx} (${c.preprocessing.interpolation}), center crop ${c.preprocessing.cropPx}`];
   for (const r of c.results) {
     lines.push('', `${r.image} (${r.widthPx}x${r.heightPx} ${r.mode}; decode ${r.timingsMs.decode.toFixed(0)} ms, preprocess ${r.timingsMs.preprocess.toFixed(0)} ms, forward ${r.timingsMs.forward.toFixed(0)} ms)`);
     const width = Math.max(...r.top.map((t) => t.label.length));

@@ -23,6 +23,10 @@ const SPEC_FIELD_NAMES: FieldNames = {
   baseWidth: 'base_width',
   numClasses: 'num_classes',
   input: 'input',
+  se: 'se',
+  stem: 'stem',
+  avgDown: 'avg_down',
+  cifar: 'cifar',
 };
 export const SPEC_EXAMPLE = 'resnext50_32x4d:groups=8,width_per_group=14';
 

@@ -11,12 +11,12 @@ import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, pa
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { checkWritable, emit } from './output';
 import { configForWeights } from '../model/weights/resolve';
-import { readWeightsFile } from '../model/weights/load';
+import { describeWeights, readWeightsFile } from '../model/weights/load';
 
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
 export const EQUIVALENCE_SYNOPSIS = `  resnext equivalence [<preset|preset:key=value,…>] [--block ${DEFAULT_BLOCK}] [--seed N]
                       [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
-                      [--format table|markdown|json] [--out FILE] [--weights FILE]
+                      [--format table|markdown|json] [--out FILE] [--weights FILE [--state-dict KEY]]
 `;
 
 export const EQUIVALENCE_USAGE = `Usage:
@@ -36,6 +36,7 @@ const OPTIONS = {
   block: { type: 'string' },
   seed: { type: 'string' },
   weights: { type: 'string' },
+  'state-dict': { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -52,7 +53,7 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     seed = parseWholeNumber('seed', values.seed, SEED_RANGE);
     if (seed > SEED_RANGE.max) throw new UsageError(`--seed must be a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max}, got '${values.seed}'`);
   }
-  const block = (values.block as string | undefined) ?? DEFAULT_BLOCK;
+  const block = values.block as string | undefined; // the core's default: the first block
   const weightsPath = values.weights as string | undefined;
   let result;
   if (weightsPath === undefined) {
@@ -60,10 +61,11 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     result = await checkEquivalence(config, { model, block, seed });
   } else {
     // The checkpoint's own weights; its architecture unless a preset or flags name one (then checked against it).
-    const { stateDict } = readWeightsFile(weightsPath);
+    const weights = readWeightsFile(weightsPath, { stateDictKey: values['state-dict'] as string | undefined });
+    const { stateDict } = weights;
     const resolved =
-      positionals[0] !== undefined ? resolveSpec(positionals[0], configOverrides(values)) : configForWeights(stateDict, weightsPath, undefined, configOverrides(values), hasConfigFlags(values));
-    result = await checkEquivalence(resolved.config, { model: resolved.model, block, seed, stateDict, weightsSource: weightsPath });
+      positionals[0] !== undefined ? resolveSpec(positionals[0], configOverrides(values)) : configForWeights(stateDict, weightsPath, undefined, configOverrides(values), hasConfigFlags(values), weights.choice);
+    result = await checkEquivalence(resolved.config, { model: resolved.model, block, seed, stateDict, weightsSource: describeWeights(weightsPath, weights) });
   }
   emit(formatEquivalence(result, format), out);
   if (!result.equivalent) {

@@ -11,7 +11,7 @@ import { weightsFromFlags, WEIGHTS_OPTIONS } from './classify';
 import { checkWritable, writeAtomically } from './output';
 
 export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--top K]
-                   [--resize N] [--crop N] [--format table|json|csv] [--out FILE] [--predictions FILE.csv]
+                   [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--state-dict KEY] [--format table|json|csv] [--out FILE] [--predictions FILE.csv]
                    (the folder as torchvision's ImageFolder: one subfolder of images per class; a flat folder gives predictions only)
 `;
 
@@ -42,7 +42,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   if (predictions !== undefined) checkWritable(predictions, '--predictions');
   const workers = values.workers === undefined ? undefined : parseWholeNumber('workers', values.workers as string, { min: 1, max: 256 });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: 1000 });
-  const { weights, resizePx, cropPx } = await weightsFromFlags('evaluate', values);
+  const { weights, resizeFlag, cropFlag, interpolationFlag } = await weightsFromFlags('evaluate', values);
 
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -53,8 +53,12 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     const evaluation = await evaluateFolder(folders[0]!, {
       weightsPath: weights.path,
       ...((presets[0] ?? weights.preset) !== undefined && { preset: presets[0] ?? weights.preset }),
-      resizePx,
-      cropPx,
+      ...(values['state-dict'] !== undefined && { stateDictKey: values['state-dict'] as string }),
+      // The network's own preprocessing, as classify uses it, unless overridden.
+      torchvisionResizePx: weights.resizePx,
+      ...(resizeFlag !== undefined && { resizePx: resizeFlag }),
+      ...(cropFlag !== undefined && { cropPx: cropFlag }),
+      ...(interpolationFlag !== undefined && { interpolation: interpolationFlag }),
       topK,
       ...(workers !== undefined && { workers }),
       signal: controller.signal,

@@ -6,10 +6,11 @@ import * as v8 from 'node:v8';
 import { MAX_THREADS, setThreads } from '../model/tf';
 import { resolveConfig } from '../model/architecture';
 import { PRESET_NAMES } from '../model/config';
-import { readWeightsFile } from '../model/weights/load';
+import { describeWeights, readWeightsFile } from '../model/weights/load';
 import { configForWeights } from '../model/weights/resolve';
 import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
+import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
 import { formatInt, formatSi } from '../model/report/format';
 import { renderColumns } from '../model/report/table';
@@ -22,18 +23,24 @@ import { profileCommand, PROFILE_SYNOPSIS } from './profile';
 import { exitCodeFor } from './failure';
 import { scanCommand, SCAN_SYNOPSIS } from './scan';
 import { evaluateCommand, EVALUATE_USAGE } from './evaluate';
+import { inspectCommand, INSPECT_SYNOPSIS } from './inspect';
+import { convertCommand, CONVERT_SYNOPSIS } from './convert';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
 Usage:
   resnext presets [--format table|json]
   resnext summarize <preset> [--layers 3,4,6,3] [--groups N] [--width-per-group N] [--base-width N]
-                    [--num-classes N] [--input HxW] [--format table|markdown|csv|json] [--out FILE]
-  resnext summarize --weights FILE [--input HxW] [--format …] [--out FILE]
-                    (architecture inferred from the checkpoint: .pth/.pt zip or legacy, .safetensors)
-${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}
-Presets: resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x4d, resnext101_32x8d, resnext101_64x4d,
-wide_resnet50_2, wide_resnet101_2. Custom flags without a preset start from resnext50_32x4d.
+                    [--num-classes N] [--input HxW] [--se] [--stem standard|deep] [--avg-down] [--cifar]
+                    [--format table|markdown|csv|json] [--out FILE]
+  resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
+                    (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
+${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
+Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
+${PRESET_NAMES.join(', ')}.
+Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
+Squeeze-and-Excitation, --stem deep timm's three-conv stem, --avg-down timm's average-pool shortcut, --cifar the CIFAR
+ResNeXt-29 layout (3x3 stem, three stages, 32x32 input, 10 classes).
 --threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 `;
@@ -47,7 +54,9 @@ async function presetsCommand(args: string[]): Promise<void> {
   if (format === 'json') {
     const presets = catalog.map((p) => ({
       name: p.name,
-      config: { layers: p.config.layers, groups: p.config.groups, widthPerGroup: p.config.widthPerGroup, baseWidth: p.config.baseWidth, numClasses: p.config.numClasses },
+      family: p.family,
+      aliases: p.aliases,
+      config: summaryConfig(p.config),
       params: p.totals.params,
       macs: p.totals.macs,
     }));
@@ -55,6 +64,7 @@ async function presetsCommand(args: string[]): Promise<void> {
   }
   const table = renderColumns(
     [
+      { title: 'Family', align: 'left' },
       { title: 'Preset', align: 'left' },
       { title: 'Layers', align: 'left' },
       { title: 'Groups', align: 'right' },
@@ -62,19 +72,20 @@ async function presetsCommand(args: string[]): Promise<void> {
       { title: 'Params', align: 'right' },
       { title: 'MACs', align: 'right' },
     ],
-    catalog.map((p) => [p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
+    catalog.map((p) => [p.family, p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
   );
   process.stdout.write([table.header, '-'.repeat(table.width), ...table.lines].join('\n') + '\n');
 }
 
 async function summarizeCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, weights: { type: 'string' } });
+  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, weights: { type: 'string' }, 'state-dict': { type: 'string' } });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
   const format = parseChoice('format', values.format as string | undefined, SUMMARY_FORMATS, 'table');
   const out = values.out as string | undefined;
   if (out !== undefined) checkWritable(out);
   const weightsPath = values.weights as string | undefined;
+  if (weightsPath === undefined && values['state-dict'] !== undefined) throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');
   if (weightsPath === undefined) {
     if (positionals.length === 0 && !hasConfigFlags(values) && values.input === undefined) {
       throw new UsageError(`summarize needs a preset (${PRESET_NAMES.join(', ')}), custom flags, or --weights FILE`);
@@ -84,9 +95,10 @@ async function summarizeCommand(args: string[]): Promise<void> {
     return;
   }
   // The checkpoint says the architecture unless a preset or flags name one (then the weights are checked against it).
-  const { stateDict } = readWeightsFile(weightsPath);
-  const resolved = configForWeights(stateDict, weightsPath, positionals[0], configOverrides(values), hasConfigFlags(values));
-  const summary = await summarize(resolved.config, { model: resolved.model, stateDict, weightsSource: weightsPath });
+  const weights = readWeightsFile(weightsPath, { stateDictKey: values['state-dict'] as string | undefined });
+  const { stateDict } = weights;
+  const resolved = configForWeights(stateDict, weightsPath, positionals[0], configOverrides(values), hasConfigFlags(values), weights.choice);
+  const summary = await summarize(resolved.config, { model: resolved.model, stateDict, weightsSource: describeWeights(weightsPath, weights) });
   emit(formatSummary(summary, format), out);
 }
 
@@ -99,6 +111,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   profile: profileCommand,
   scan: scanCommand,
   evaluate: evaluateCommand,
+  inspect: inspectCommand,
+  convert: convertCommand,
 };
 
 /**

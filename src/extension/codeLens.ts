@@ -29,7 +29,7 @@ export interface ScannedModel {
 
 /** Arguments of the lenses' Summarize: what `resnext.summarize` accepts (preset + the whole configuration). */
 export function summarizeArgs(d: Detection): { preset?: string; config: Detection['config'] } {
-  return { ...(d.preset !== undefined ? { preset: d.preset } : {}), config: { ...d.config, layers: [...d.config.layers] as unknown as Detection['config']['layers'] } };
+  return { ...(d.preset !== undefined ? { preset: d.preset } : {}), config: { ...d.config } };
 }
 
 export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {

@@ -2,6 +2,8 @@
 export enum Command {
   Summarize = 'resnext.summarize',
   SummarizeCheckpoint = 'resnext.summarizeCheckpoint',
+  InspectCheckpoint = 'resnext.inspectCheckpoint',
+  ConvertCheckpoint = 'resnext.convertCheckpoint',
   ClassifyImage = 'resnext.classifyImage',
   ClassifyFolder = 'resnext.classifyFolder',
   CompareArchitectures = 'resnext.compareArchitectures',

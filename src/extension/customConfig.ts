@@ -5,9 +5,18 @@
  */
 import { resolveConfig } from '../model/architecture';
 import { isInputError } from '../model/errors';
-import { LIMITS, type NetworkConfig, type PresetName, type StageDepths } from '../model/config';
+import { LIMITS, presetConfig, variantOf, type NetworkConfig, type PresetName } from '../model/config';
 
-export type FieldKey = 'layers' | 'groups' | 'widthPerGroup' | 'baseWidth' | 'numClasses' | 'inputSize';
+export type FieldKey = 'variant' | 'layers' | 'groups' | 'widthPerGroup' | 'baseWidth' | 'numClasses' | 'inputSize';
+
+/** The switches of the variant field, as typed (the CLI's --se, --stem deep, --avg-down, --cifar). */
+const VARIANT_WORDS = ['se', 'deep-stem', 'avg-down', 'cifar'] as const;
+
+function formatVariant(c: NetworkConfig): string {
+  const v = variantOf(c);
+  const words = [v.se && 'se', v.stem === 'deep' && 'deep-stem', v.avgDown && 'avg-down', v.cifar && 'cifar'].filter((w): w is string => w !== false);
+  return words.length === 0 ? 'none' : words.join(', ');
+}
 
 export interface CustomField {
   readonly key: FieldKey;
@@ -18,6 +27,12 @@ export interface CustomField {
 }
 
 export const CUSTOM_FIELDS: readonly CustomField[] = [
+  {
+    key: 'variant',
+    title: 'Variant',
+    prompt: `none, or any of ${VARIANT_WORDS.join(', ')} (timm's Squeeze-and-Excitation, deep stem, average-pool shortcut; the CIFAR ResNeXt-29 layout: 3 stages, 32x32)`,
+    format: formatVariant,
+  },
   {
     key: 'layers',
     title: 'Blocks per stage',
@@ -48,12 +63,34 @@ export function applyField(config: NetworkConfig, key: FieldKey, text: string): 
   const trimmed = text.trim();
   if (trimmed === '') return { error: 'Enter a value' };
   switch (key) {
+    case 'variant': {
+      const words = trimmed.toLowerCase() === 'none' ? [] : trimmed.toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+      const unknown = words.find((w) => !(VARIANT_WORDS as readonly string[]).includes(w));
+      if (unknown !== undefined) return { error: `'${unknown}' is not a variant; enter none, or any of ${VARIANT_WORDS.join(', ')}` };
+      const cifar = words.includes('cifar');
+      // Switching between the ImageNet and CIFAR layouts starts the later fields from that layout's preset.
+      const layout = cifar !== variantOf(config).cifar ? presetConfig(cifar ? 'resnext29_8x64d' : 'resnext50_32x4d') : config;
+      const next: NetworkConfig = {
+        ...config,
+        layers: layout.layers,
+        numClasses: layout.numClasses,
+        inputHeightPx: layout.inputHeightPx,
+        inputWidthPx: layout.inputWidthPx,
+        se: words.includes('se'),
+        stem: words.includes('deep-stem') ? 'deep' : 'standard',
+        avgDown: words.includes('avg-down'),
+        cifar,
+      };
+      return { config: next };
+    }
     case 'layers': {
+      const stages = variantOf(config).cifar ? 3 : 4;
       const parts = trimmed.split(/[\s,]+/).filter((p) => p !== '');
-      if (parts.length !== 4 || !parts.every((p) => WHOLE.test(p))) {
-        return { error: `Enter 4 whole numbers separated by commas, one per stage (e.g. 3,4,6,3); got ${parts.length} value${parts.length === 1 ? '' : 's'}` };
+      if (parts.length !== stages || !parts.every((p) => WHOLE.test(p))) {
+        const example = stages === 3 ? '3,3,3' : '3,4,6,3';
+        return { error: `Enter ${stages} whole numbers separated by commas, one per stage (e.g. ${example}); got ${parts.length} value${parts.length === 1 ? '' : 's'}` };
       }
-      return { config: { ...config, layers: parts.map(Number) as unknown as StageDepths } };
+      return { config: { ...config, layers: parts.map(Number) } };
     }
     case 'inputSize': {
       const match = /^(\d+)\s*(?:[x×,]\s*(\d+))?$/i.exec(trimmed);

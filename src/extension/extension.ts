@@ -16,6 +16,8 @@ import { registerPythonModels } from './codeLens';
 // modules of the same bundle, so activation evaluates only this file, the worker host and the command ids.
 const summarize = () => import('./commands/summarize');
 const summarizeCheckpoint = () => import('./commands/summarizeCheckpoint');
+const inspectCheckpoint = () => import('./commands/inspectCheckpoint');
+const convertCheckpoint = () => import('./commands/convertCheckpoint');
 const classifyImage = () => import('./commands/classifyImage');
 const classifyFolder = () => import('./commands/classifyFolder');
 const compareArchitectures = () => import('./commands/compareArchitectures');
@@ -62,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     views,
     vscode.commands.registerCommand(Command.Summarize, async (arg?: unknown) => (await summarize()).summarizeCommand(services, arg)),
     vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.InspectCheckpoint, async (arg?: unknown) => (await inspectCheckpoint()).inspectCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ConvertCheckpoint, async (arg?: unknown) => (await convertCheckpoint()).convertCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),

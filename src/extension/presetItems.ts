@@ -3,6 +3,8 @@ import type { PresetEntry } from '../model/catalog';
 
 export interface PresetPickItem {
   readonly label: string;
+  /** The preset's family (catalog.ts); undefined for "Custom configuration…". */
+  readonly family?: string;
   readonly description: string;
   readonly detail: string;
   /** The preset, or undefined for "Custom configuration…". */
@@ -19,13 +21,48 @@ export function compactCount(n: number): string {
 
 export const CUSTOM_LABEL = 'Custom configuration…';
 
+function variantText(p: PresetEntry): string {
+  const parts = [p.config.se ? 'SE' : '', p.config.stem === 'deep' ? 'deep stem' : '', p.config.avgDown ? 'avg-down' : '', p.config.cifar ? `CIFAR ${p.config.inputHeightPx}x${p.config.inputWidthPx}` : ''];
+  // The first name elsewhere that is not the preset's own (timm's pretrained tag, torch.hub's entry).
+  const alias = [...(p.aliases.timm ?? []), p.aliases.hub].find((a) => a !== undefined && a !== p.name);
+  return parts.filter((x) => x !== '').map((x) => ` · ${x}`).join('') + (alias !== undefined ? ` · ${alias}` : '');
+}
+
+/** A row of the grouped quick pick: a preset (or the custom entry), or a separator naming the group below it. */
+export type GroupedPickEntry = PresetPickItem | { readonly separator: string };
+
+/**
+ * The quick pick grouped by family (catalog order), each group under a separator; the default preset first under
+ * "Default", the custom entry last. Without `includeCustom`, only presets (pickers that need a preset).
+ */
+export function groupedPresetPickItems(catalog: readonly PresetEntry[], defaultPreset: string, includeCustom = true): GroupedPickEntry[] {
+  const items = presetPickItems(catalog, defaultPreset);
+  const out: GroupedPickEntry[] = [];
+  const preset = items.filter((i) => i.preset !== undefined);
+  const first = preset.find((i) => i.preset === defaultPreset);
+  if (first) out.push({ separator: 'Default' }, first);
+  let family: string | undefined;
+  for (const item of [...preset].sort((a, b) => catalog.findIndex((p) => p.name === a.preset) - catalog.findIndex((p) => p.name === b.preset))) {
+    if (item === first) continue;
+    if (item.family !== family) {
+      family = item.family;
+      out.push({ separator: family ?? '' });
+    }
+    out.push(item);
+  }
+  if (includeCustom) out.push({ separator: 'Custom' }, ...items.filter((i) => i.preset === undefined));
+  return out;
+}
+
 /** Presets in catalog order with the default first, then the custom entry. */
 export function presetPickItems(catalog: readonly PresetEntry[], defaultPreset: string): PresetPickItem[] {
   const sorted = [...catalog].sort((a, b) => Number(b.name === defaultPreset) - Number(a.name === defaultPreset));
   const items: PresetPickItem[] = sorted.map((p) => ({
     label: p.name,
+    family: p.family,
     description: `${compactCount(p.totals.params)} params · ${compactCount(p.totals.macs)} MACs${p.name === defaultPreset ? ' · default' : ''}`,
-    detail: `layers ${p.config.layers.join(',')} · groups ${p.config.groups} · width per group ${p.config.widthPerGroup}` +
+    detail: `${p.family} · layers ${p.config.layers.join(',')} · groups ${p.config.groups} · width per group ${p.config.widthPerGroup}` +
+      variantText(p) +
       (p.totals.denseParams > p.totals.params ? ` · grouped conv: −${(100 * (1 - p.totals.params / p.totals.denseParams)).toFixed(0)}% params` : ''),
     preset: p.name,
   }));

@@ -10,6 +10,8 @@ export interface Settings {
   readonly defaultPreset: PresetName;
   /** TF.js wasm threads for the worker: 1–8, 0 = the available cores. */
   readonly threads: number;
+  /** Which state dict to read from checkpoints that hold several ('' = the documented order). */
+  readonly stateDictKey: string;
 }
 
 /** The schema bounds it, but settings.json can hold anything: out-of-range values mean the default (0, all cores). */
@@ -28,5 +30,6 @@ export function readSettings(): Settings {
     topK: Number.isInteger(topK) ? Math.min(Math.max(topK, 1), 1000) : 5,
     defaultPreset: isPresetName(preset) ? preset : DEFAULT_PRESET,
     threads: threadsSetting(c.get<number>('threads', 0)),
+    stateDictKey: c.get<string>('stateDictKey', '').trim(),
   };
 }

@@ -10,15 +10,16 @@ import { checkedArchitecture } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
 import { ConfigError } from '../model/errors';
 import { formatComparison } from '../model/report/compare';
-import { inferConfig } from '../model/weights/infer';
 import { summarize } from '../model/summarize';
 import { isWorkerRequest, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
-import { readWeightsFile } from '../model/weights/load';
-import { parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
+import { describeWeights, readWeightsBytes, readWeightsFile } from '../model/weights/load';
+import { inspectWeights } from '../model/weights/inspect';
+import { convertToSafetensors } from '../model/weights/convert';
+import { inferWeightsConfig, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
 import { describeProgress } from '../model/weights/download';
-import { camPictures, classifyFiles, loadClassifier, readImageFile, type Classifier } from '../model/classify';
+import { camPictures, classifyFiles, loadClassifier, preprocessingWith, readImageFile, type Classifier } from '../model/classify';
 import { evaluationCsv, predictionsCsv } from '../model/evaluate';
 import { evaluateFolder } from '../model/evaluatePool';
 import type { EvaluationData } from '../shared/protocol';
@@ -55,11 +56,22 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     }
     case 'summarizeCheckpoint': {
       post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
-      const { stateDict, format } = readWeightsFile(request.path);
-      const config = inferConfig(stateDict, request.path);
+      const weights = readWeightsFile(request.path, { stateDictKey: request.stateDictKey });
+      const { stateDict, format } = weights;
+      const config = inferWeightsConfig(stateDict, request.path, weights.choice);
       post({ type: 'progress', id: request.id, message: `Tracing the ${format} checkpoint's architecture…` });
-      const summary = await summarize(config, { stateDict, weightsSource: request.path });
+      const summary = await summarize(config, { stateDict, weightsSource: describeWeights(request.path, weights) });
       return { type: 'summary', id: request.id, summary };
+    }
+    case 'inspectCheckpoint': {
+      post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
+      const inspection = inspectWeights(readWeightsBytes(request.path), request.path, { stateDictKey: request.stateDictKey });
+      return { type: 'inspection', id: request.id, inspection };
+    }
+    case 'convertCheckpoint': {
+      post({ type: 'progress', id: request.id, message: `Converting ${request.input} to ${request.dtype}…` });
+      const result = convertToSafetensors(request.input, request.output, { dtype: request.dtype, stateDictKey: request.stateDictKey });
+      return { type: 'converted', id: request.id, result };
     }
     case 'classify': {
       const weights = await resolveWeights(parseWeightsSpec(request.weights), {
@@ -68,19 +80,21 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
       });
       const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
-      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}`;
+      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}:${request.stateDictKey ?? ''}`;
       let loadMs = 0;
       if (warm?.key !== key) {
         post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
         warm?.classifier.dispose();
         warm = undefined;
-        const classifier = await loadClassifier(weights.path, { preset: weights.preset });
+        const classifier = await loadClassifier(weights.path, { preset: weights.preset, stateDictKey: request.stateDictKey });
         loadMs = classifier.loadMs;
         warm = { key, classifier };
       }
       const { classifier } = warm;
       post({ type: 'progress', id: request.id, message: `Classifying with ${classifier.model}…` });
-      const options = { resizePx: weights.resizePx, cropPx: 224, topK: Math.min(request.topK, classifier.config.numClasses) };
+      // The network's own preprocessing (timm's pretrained configuration, the CIFAR port's), else torchvision's.
+      const pre = preprocessingWith(classifier.config, weights.resizePx);
+      const options = { ...pre, topK: Math.min(request.topK, classifier.config.numClasses) };
       const classification = await classifyFiles(classifier, [request.imagePath], { ...options, ...(request.cam === true && { cam: 'top' as const }) });
       const r = classification.results[0]!;
       const pictures = r.cams && camPictures(readImageFile(request.imagePath), request.imagePath, r.cams, options);
@@ -114,8 +128,9 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const e = await evaluateFolder(request.folder, {
         weightsPath: weights.path,
         ...(weights.preset !== undefined && { preset: weights.preset }),
-        resizePx: weights.resizePx,
-        cropPx: 224,
+        ...(request.stateDictKey !== undefined && { stateDictKey: request.stateDictKey }),
+        // The network's own preprocessing, as Classify Image uses it.
+        torchvisionResizePx: weights.resizePx,
         topK: request.topK,
         ...(request.workers !== undefined && { workers: request.workers }),
         thumbnailPx: 64,

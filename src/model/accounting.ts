@@ -2,15 +2,15 @@
  * Counting over a trace: pure functions of the architecture and the traced output shapes.
  * - Params per layer = numel(weight) + numel(bias); BatchNorm's running statistics are buffers, not params
  *   (torchvision's `num_params` counts `model.parameters()` only).
- * - MACs: Conv2d = Cout · (Cin / groups) · kh · kw · Hout · Wout; Linear = in · out; nothing else counts
- *   (torchvision's "GFLOPS" figures are these multiply-adds).
+ * - MACs: Conv2d = Cout · (Cin / groups) · kh · kw · Hout · Wout (SE's 1x1 convs included, at 1x1); Linear =
+ *   in · out; nothing else counts (torchvision's "GFLOPS" figures are these multiply-adds).
  * - Dense equivalent of a grouped conv: same Cin, Cout, kernel with groups = 1, i.e. params × G and MACs × G.
  * - torchsummary's memory lines (its "MB" is MiB): input = numel(input)·4; forward/backward = 2 · Σ numel(output of
- *   every printed row)·4, rows being every module call but Sequential and the root (so each Bottleneck and each of
- *   its three ReLU calls); params = total params · 4.
+ *   every printed row)·4, rows being every module call but Sequential and the root (so each Bottleneck, each of
+ *   its three ReLU calls, timm's Identity placeholders, SEModule and SelectAdaptivePool2d); params = total params · 4.
  */
-import { moduleParams, paramModules, type Architecture } from './architecture';
-import type { LeafCall } from './network';
+import { convWeightCount, moduleParams, paramModules, type Architecture } from './architecture';
+import { isContainerCall, type LeafCall } from './shapes';
 
 export type { LayerRow, StageRow, Totals } from '../shared/data';
 import type { LayerRow, StageRow, Totals } from '../shared/data';
@@ -24,13 +24,13 @@ export function layerRows(arch: Architecture, calls: readonly LeafCall[]): Layer
   const modules = new Map(paramModules(arch).map((m) => [m.name, m]));
   const rows: LayerRow[] = [];
   for (const call of calls) {
-    if (call.type === 'Bottleneck') continue;
+    if (isContainerCall(call)) continue;
     const m = modules.get(call.name);
     const base = { name: call.name, type: call.type, outputShape: call.outputShape };
     if (m?.type === 'Conv2d') {
       const params = moduleParams(m);
-      const [, , h, w] = call.outputShape as [number, number, number, number];
-      const macs = params * h * w;
+      const [n, , h, w] = call.outputShape as [number, number, number, number];
+      const macs = convWeightCount(m) * n * h * w;
       rows.push({ ...base, params, macs, groups: m.groups, kernel: [m.kernel, m.kernel], stride: [m.stride, m.stride], denseParams: params * m.groups, denseMacs: macs * m.groups });
     } else if (m) {
       const params = moduleParams(m);
@@ -38,6 +38,8 @@ export function layerRows(arch: Architecture, calls: readonly LeafCall[]): Layer
       rows.push({ ...base, params, macs, denseParams: params, denseMacs: macs });
     } else if (call.type === 'MaxPool2d') {
       rows.push({ ...base, params: 0, macs: 0, kernel: [3, 3], stride: [2, 2], denseParams: 0, denseMacs: 0 });
+    } else if (call.type === 'AvgPool2d') {
+      rows.push({ ...base, params: 0, macs: 0, kernel: [2, 2], stride: [2, 2], denseParams: 0, denseMacs: 0 });
     } else {
       rows.push({ ...base, params: 0, macs: 0, denseParams: 0, denseMacs: 0 });
     }
@@ -45,10 +47,14 @@ export function layerRows(arch: Architecture, calls: readonly LeafCall[]): Layer
   return rows;
 }
 
+/** Rows of the head: torchvision's avgpool and fc, timm's global_pool.* and fc, the CIFAR port's classifier. */
+const HEAD_ROW = /^(avgpool|fc|classifier|global_pool)(\.|$)/;
+
+/** `layer2` / `stage_2` for a row inside a stage, `head` for the pooling and classifier, else `stem`. */
 export function stageOf(layerName: string): string {
-  const match = /^(layer\d+)\./.exec(layerName);
+  const match = /^(layer\d+|stage_\d+)\./.exec(layerName);
   if (match) return match[1]!;
-  return layerName === 'avgpool' || layerName === 'fc' ? 'head' : 'stem';
+  return HEAD_ROW.test(layerName) ? 'head' : 'stem';
 }
 
 /** Per-stage sums; a stage's output shape is that of its last row. */

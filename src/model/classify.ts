@@ -6,13 +6,14 @@ import * as fs from 'node:fs';
 import { tf } from './tf';
 import type { ConfigOverrides } from './architecture';
 import type { NetworkConfig } from './config';
+import { preprocessingFor } from './catalog';
 import { camHeatmap, camOverlay, classActivationMap, type ClassActivationMap } from './cam';
 import { InputError } from './errors';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide, type RgbPixels } from './image/preprocess';
 import { buildNetwork, type Network } from './network';
-import { readWeights, readWeightsFile } from './weights/load';
+import { describeWeights, readWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
 import imagenetCategories from './data/imagenet_categories.json';
 
@@ -46,11 +47,26 @@ export interface Classification {
   readonly schema: typeof CLASSIFICATION_SCHEMA;
   readonly model: string;
   readonly weights: string;
-  readonly preprocessing: { readonly resizePx: number; readonly cropPx: number; readonly mean: readonly number[]; readonly std: readonly number[] };
+  readonly preprocessing: {
+    readonly resizePx: number;
+    readonly cropPx: number;
+    readonly mean: readonly number[];
+    readonly std: readonly number[];
+    /** Pillow's resampling filter of the resize. */
+    readonly interpolation: 'bilinear' | 'bicubic';
+  };
   readonly results: readonly ImageClassification[];
 }
 
-export interface ClassifyOptions {
+/** Resampling filter and normalization; without them torchvision's (bilinear, ImageNet mean/std). See catalog.ts
+ * `preprocessingFor` for a network's own (timm's pretrained configurations, the CIFAR port's). */
+export interface PreprocessingChoice {
+  readonly interpolation?: 'bilinear' | 'bicubic';
+  readonly mean?: readonly [number, number, number];
+  readonly std?: readonly [number, number, number];
+}
+
+export interface ClassifyOptions extends PreprocessingChoice {
   readonly resizePx: number;
   readonly cropPx: number;
   readonly topK: number;
@@ -60,6 +76,26 @@ export interface ClassifyOptions {
 }
 
 export type CamChoice = 'top1' | 'top';
+
+/**
+ * The preprocessing a network is classified with: its own (`preprocessingFor`: timm's pretrained configuration, the
+ * CIFAR port's, else torchvision's with `torchvisionResizePx`), with any of resize, crop and filter overridden. The one
+ * choice for the classify command, the extension and evaluation's workers.
+ */
+export function preprocessingWith(
+  config: NetworkConfig,
+  torchvisionResizePx: number | undefined,
+  overrides: { readonly resizePx?: number; readonly cropPx?: number; readonly interpolation?: 'bilinear' | 'bicubic' } = {},
+): Required<PreprocessingChoice> & { readonly resizePx: number; readonly cropPx: number } {
+  const pre = preprocessingFor(config, torchvisionResizePx);
+  return {
+    resizePx: overrides.resizePx ?? pre.resizePx,
+    cropPx: overrides.cropPx ?? pre.cropPx,
+    interpolation: overrides.interpolation ?? pre.interpolation,
+    mean: pre.mean,
+    std: pre.std,
+  };
+}
 
 /** Softmax over the logits, computed stably (max subtracted). */
 export function softmax(logits: ArrayLike<number>): Float64Array {
@@ -105,7 +141,7 @@ export async function classifyImage(network: Network, bytes: Uint8Array, image: 
   const decoded = decodeImage(bytes, image);
   const decodeMs = performance.now() - start;
   start = performance.now();
-  const input = preprocess(decoded, { resizePx: options.resizePx, cropPx: options.cropPx });
+  const input = preprocess(decoded, { resizePx: options.resizePx, cropPx: options.cropPx, interpolation: options.interpolation, mean: options.mean, std: options.std });
   const preprocessMs = performance.now() - start;
   start = performance.now();
   const tensor = tf.tensor4d(input, [1, 3, options.cropPx, options.cropPx]);
@@ -163,17 +199,24 @@ function fcWeightOf(network: Network): Float32Array {
  * The CAM blended over the image's center crop (the pixels the network saw: resized and cropped as in `preprocess`),
  * as PNG bytes.
  */
-export function camOverlayPng(bytes: Uint8Array, image: string, cam: ClassActivationMap, options: { resizePx: number; cropPx: number; opacity?: number }): Buffer {
+export function camOverlayPng(bytes: Uint8Array, image: string, cam: ClassActivationMap, options: CropChoice & { opacity?: number }): Buffer {
   return encodePng(camOverlay(networkView(bytes, image, options), cam, options.opacity ?? 0.5));
 }
 
+/** The resize and crop of the classification (and its resampling filter, bilinear unless given). */
+export interface CropChoice {
+  readonly resizePx: number;
+  readonly cropPx: number;
+  readonly interpolation?: 'bilinear' | 'bicubic';
+}
+
 /** The center crop the network saw, as 8-bit RGB (before normalization). */
-function networkView(bytes: Uint8Array, image: string, options: { resizePx: number; cropPx: number }): RgbPixels {
-  return centerCrop(resizeShorterSide(decodeImage(bytes, image), options.resizePx), options.cropPx);
+function networkView(bytes: Uint8Array, image: string, options: CropChoice): RgbPixels {
+  return centerCrop(resizeShorterSide(decodeImage(bytes, image), options.resizePx, options.interpolation ?? 'bilinear'), options.cropPx);
 }
 
 /** For a viewer that blends them itself (an opacity slider): the center crop and each map's heatmap, as PNG bytes. */
-export function camPictures(bytes: Uint8Array, image: string, cams: readonly ClassActivationMap[], options: { resizePx: number; cropPx: number }): { crop: Buffer; heatmaps: Buffer[] } {
+export function camPictures(bytes: Uint8Array, image: string, cams: readonly ClassActivationMap[], options: CropChoice): { crop: Buffer; heatmaps: Buffer[] } {
   const crop = networkView(bytes, image, options);
   return { crop: encodePng(crop), heatmaps: cams.map((cam) => encodePng(camHeatmap(cam, crop.widthPx, crop.heightPx))) };
 }
@@ -192,6 +235,8 @@ export interface Classifier {
   readonly model: string;
   readonly config: NetworkConfig;
   readonly weightsPath: string;
+  /** The path, and which state dict in it was used when that is not the whole file (load.ts describeWeights). */
+  readonly weightsSource: string;
   readonly network: Network;
   readonly labels: readonly string[];
   /** How long reading the file and building the network took. */
@@ -208,17 +253,22 @@ export interface LoadClassifierOptions {
   readonly labelsFile?: { readonly text: string; readonly source: string };
   /** The file's bytes, already read (e.g. once for several workers, in a SharedArrayBuffer); else the file is read. */
   readonly bytes?: Uint8Array;
+  /** Which state dict in the file to use (`resnext inspect` lists them); else the first in the documented order. */
+  readonly stateDictKey?: string;
 }
 
 /** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
 export async function loadClassifier(weightsPath: string, options: LoadClassifierOptions = {}): Promise<Classifier> {
   const started = performance.now();
-  const { stateDict } = options.bytes ? readWeights(options.bytes, weightsPath) : readWeightsFile(weightsPath);
-  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven);
+  const readOptions = { stateDictKey: options.stateDictKey };
+  const weights = options.bytes ? readWeights(options.bytes, weightsPath, readOptions) : readWeightsFile(weightsPath, readOptions);
+  const { stateDict } = weights;
+  const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven, weights.choice);
   const labels = labelsFor(config.numClasses, options.labelsFile);
-  const network = await buildNetwork(config, { stateDict, source: weightsPath });
+  const source = describeWeights(weightsPath, weights);
+  const network = await buildNetwork(config, { stateDict, source });
   const loadMs = performance.now() - started;
-  return { model, config, weightsPath, network, labels, loadMs, dispose: () => network.dispose() };
+  return { model, config, weightsPath, weightsSource: source, network, labels, loadMs, dispose: () => network.dispose() };
 }
 
 /** An image file's bytes, or an InputError that says why it cannot be read. */
@@ -232,7 +282,7 @@ export function readImageFile(image: string): Uint8Array {
   }
 }
 
-export interface ClassifyFilesOptions {
+export interface ClassifyFilesOptions extends PreprocessingChoice {
   readonly resizePx: number;
   readonly cropPx: number;
   readonly topK: number;
@@ -250,8 +300,14 @@ export async function classifyFiles(classifier: Classifier, images: readonly str
   return {
     schema: CLASSIFICATION_SCHEMA,
     model: classifier.model,
-    weights: classifier.weightsPath,
-    preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    weights: classifier.weightsSource,
+    preprocessing: {
+      resizePx: options.resizePx,
+      cropPx: options.cropPx,
+      mean: options.mean ?? IMAGENET_MEAN,
+      std: options.std ?? IMAGENET_STD,
+      interpolation: options.interpolation ?? 'bilinear',
+    },
     results,
   };
 }

@@ -3,52 +3,15 @@
  * Source: torchvision/models/resnet.py (ResNet, Bottleneck) and Xie et al., CVPR 2017.
  */
 import { ConfigError } from './errors';
+import { DEFAULT_PRESET, isPresetName, PRESET_NAMES, presetConfig, type PresetName } from './catalog';
 
 export type { NetworkConfig, StageDepths } from '../shared/data';
-import type { NetworkConfig, StageDepths } from '../shared/data';
+import type { NetworkConfig } from '../shared/data';
 
 /** Block expansion of torchvision's Bottleneck: out channels = planes * 4. */
 export const EXPANSION = 4;
 
-interface PresetShape {
-  readonly layers: StageDepths;
-  readonly groups: number;
-  readonly widthPerGroup: number;
-}
-
-const PRESET_SHAPES = {
-  resnet50: { layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 64 },
-  resnet101: { layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 64 },
-  resnet152: { layers: [3, 8, 36, 3], groups: 1, widthPerGroup: 64 },
-  resnext50_32x4d: { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4 },
-  resnext101_32x4d: { layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 4 },
-  resnext101_32x8d: { layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 8 },
-  resnext101_64x4d: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4 },
-  wide_resnet50_2: { layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 128 },
-  wide_resnet101_2: { layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 128 },
-} as const satisfies Record<string, PresetShape>;
-
-export type PresetName = keyof typeof PRESET_SHAPES;
-export const PRESET_NAMES = Object.keys(PRESET_SHAPES) as readonly PresetName[];
-/** A custom configuration without a preset starts from this one (DESIGN §4). */
-export const DEFAULT_PRESET: PresetName = 'resnext50_32x4d';
-
-export function isPresetName(name: string): name is PresetName {
-  return Object.prototype.hasOwnProperty.call(PRESET_SHAPES, name);
-}
-
-export function presetConfig(name: PresetName): NetworkConfig {
-  const shape: PresetShape = PRESET_SHAPES[name];
-  return {
-    layers: [...shape.layers] as unknown as StageDepths,
-    groups: shape.groups,
-    widthPerGroup: shape.widthPerGroup,
-    baseWidth: 64,
-    numClasses: 1000,
-    inputHeightPx: 224,
-    inputWidthPx: 224,
-  };
-}
+export { DEFAULT_PRESET, PRESET_NAMES, closestPreset, isPresetName, presetConfig, requirePreset, type PresetName } from './catalog';
 
 /** Accepted ranges: large enough for any real member of the family, small enough to never exhaust memory. */
 export const LIMITS = {
@@ -58,47 +21,49 @@ export const LIMITS = {
   baseWidth: { min: 1, max: 512 },
   numClasses: { min: 1, max: 100_000 },
   inputSizePx: { min: 1, max: 1024 },
-  /** 2 GiB of float32 weights. ResNeXt-101 64x4d has 83M, wide_resnet101_2 127M. */
+  /** Weights a network may be built with on TF.js: 2 GiB of float32. wide_resnet101_2 has 127M, ResNeXt-101 32x16d WSL 194M. */
   params: 500_000_000,
+  /** Configurations that may be described (summaries trace them by arithmetic, without weights): ResNeXt-101 32x48d
+   * WSL has 829M; beyond 4G the counts stop being meaningful for this family. */
+  describedParams: 4_000_000_000,
 } as const;
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
+/** The variant switches with their defaults filled in. */
+export interface Variant {
+  readonly se: boolean;
+  readonly stem: 'standard' | 'deep';
+  readonly avgDown: boolean;
+  readonly cifar: boolean;
 }
 
-/** The preset nearest to a mistyped name (edit distance on the lower-cased, separator-free spelling). */
-export function closestPreset(name: string): PresetName {
-  const norm = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
-  // A prefix ("resnext50") means the preset it starts; among several, the shortest.
-  const prefixed = PRESET_NAMES.filter((p) => norm(name).length > 0 && norm(p).startsWith(norm(name)));
-  if (prefixed.length > 0) return prefixed.reduce((a, b) => (b.length < a.length ? b : a));
-  let best: PresetName = PRESET_NAMES[0]!;
-  let bestDistance = Infinity;
-  for (const candidate of PRESET_NAMES) {
-    const distance = levenshtein(norm(name), norm(candidate));
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
+export function variantOf(config: NetworkConfig): Variant {
+  return { se: config.se === true, stem: config.stem ?? 'standard', avgDown: config.avgDown === true, cifar: config.cifar === true };
 }
 
-export function requirePreset(name: string): PresetName {
-  if (isPresetName(name)) return name;
-  throw new ConfigError(
-    `unknown preset '${name}' (did you mean '${closestPreset(name)}'?); accepted presets: ${PRESET_NAMES.join(', ')}`,
-  );
+/**
+ * Whose module names a configuration uses: the CIFAR port's (prlz77/ResNeXt.pytorch) for `cifar`; timm's for the
+ * timm-only features (SE, deep stem, avg-down); torchvision's otherwise. timm's plain ResNeXt has torchvision's
+ * state-dict keys, so this only changes the names of parameter-free rows (`relu` vs `act1`, Identity placeholders).
+ */
+export type Naming = 'torchvision' | 'timm' | 'cifar';
+
+export function namingOf(config: NetworkConfig): Naming {
+  const v = variantOf(config);
+  if (v.cifar) return 'cifar';
+  return v.se || v.stem === 'deep' || v.avgDown ? 'timm' : 'torchvision';
+}
+
+/** timm helpers.make_divisible(v, divisor, min_value=None, round_limit): max(divisor, int(v + divisor/2) // divisor * divisor),
+ * plus one divisor if that falls below round_limit * v. */
+export function makeDivisible(v: number, divisor = 8, roundLimit = 0.9): number {
+  let next = Math.max(divisor, Math.floor(Math.trunc(v + divisor / 2) / divisor) * divisor);
+  if (next < roundLimit * v) next += divisor;
+  return next;
+}
+
+/** SE reduction channels in timm's SEModule: make_divisible(channels / 16, 8, round_limit=0). */
+export function seReducedChannels(channels: number): number {
+  return makeDivisible(channels / 16, 8, 0);
 }
 
 /** Output size of a convolution or pooling window: floor((size + 2*padding - kernel) / stride) + 1 (PyTorch Conv2d docs). */
@@ -107,7 +72,7 @@ export function convOutputSize(size: number, kernel: number, stride: number, pad
 }
 
 export interface StagePlan {
-  /** `layer1` … `layer4`. */
+  /** `layer1` … `layer4`, or `stage_1` … `stage_3` (CIFAR port). */
   readonly name: string;
   readonly blocks: number;
   /** planes = baseWidth * 2^stage; the block outputs planes * EXPANSION channels. */
@@ -127,24 +92,31 @@ export function bottleneckWidth(planes: number, widthPerGroup: number, groups: n
   return Math.floor((planes * widthPerGroup) / 64) * groups;
 }
 
-/** Stem output (after conv1 7x7/2 pad 3 and maxpool 3x3/2 pad 1) and the four stages. */
+/** Spatial size after the stem: 7x7/2 conv + 3x3/2 max pool; deep: 3x3/2 conv, two 3x3/1 convs + max pool; CIFAR: 3x3/1 conv. */
+export function stemOutputSize(config: NetworkConfig, size: number): number {
+  const v = variantOf(config);
+  if (v.cifar) return convOutputSize(size, 3, 1, 1);
+  const conv = v.stem === 'deep' ? convOutputSize(size, 3, 2, 1) : convOutputSize(size, 7, 2, 3);
+  return convOutputSize(conv, 3, 2, 1);
+}
+
+/** The stem's output size and the stages (four for ImageNet, three for CIFAR; stride 2 from the second on). */
 export function stagePlans(config: NetworkConfig): { stemHeightPx: number; stemWidthPx: number; stages: StagePlan[] } {
-  const afterConv1 = (s: number): number => convOutputSize(s, 7, 2, 3);
-  const afterPool = (s: number): number => convOutputSize(afterConv1(s), 3, 2, 1);
-  let h = afterPool(config.inputHeightPx);
-  let w = afterPool(config.inputWidthPx);
+  let h = stemOutputSize(config, config.inputHeightPx);
+  let w = stemOutputSize(config, config.inputWidthPx);
   const stem = { stemHeightPx: h, stemWidthPx: w };
+  const cifar = variantOf(config).cifar;
   let inChannels = config.baseWidth;
   const stages: StagePlan[] = [];
-  for (let i = 0; i < 4; i++) {
+  config.layers.forEach((blocks, i) => {
     const planes = config.baseWidth * 2 ** i;
     const stride = i === 0 ? 1 : 2;
     h = convOutputSize(h, 3, stride, 1);
     w = convOutputSize(w, 3, stride, 1);
     const outChannels = planes * EXPANSION;
     stages.push({
-      name: `layer${i + 1}`,
-      blocks: config.layers[i]!,
+      name: cifar ? `stage_${i + 1}` : `layer${i + 1}`,
+      blocks,
       planes,
       width: bottleneckWidth(planes, config.widthPerGroup, config.groups),
       outChannels,
@@ -154,7 +126,7 @@ export function stagePlans(config: NetworkConfig): { stemHeightPx: number; stemW
       outWidthPx: w,
     });
     inChannels = outChannels;
-  }
+  });
   return { ...stem, stages };
 }
 
@@ -185,17 +157,29 @@ export function checkGroupedWidth(stage: string, width: number, groups: number, 
 
 /** Validates every field and the derived widths and feature-map sizes; the message says what is accepted. */
 export function validateConfig(config: NetworkConfig): void {
-  if (!Array.isArray(config.layers) || config.layers.length !== 4) {
+  const v = variantOf(config);
+  const stageCount = v.cifar ? 3 : 4;
+  const example = v.cifar ? '3,3,3' : '3,4,6,3';
+  const stageNames = v.cifar ? 'stage_1..stage_3 (CIFAR layout)' : 'layer1..layer4';
+  if (!Array.isArray(config.layers) || config.layers.length !== stageCount) {
     throw new ConfigError(
-      `{layers} must be 4 positive whole numbers (blocks in layer1..layer4, e.g. 3,4,6,3), got ${JSON.stringify(config.layers)}`,
+      `{layers} must be ${stageCount} positive whole numbers (blocks in ${stageNames}, e.g. ${example}), got ${JSON.stringify(config.layers)}`,
     );
   }
   config.layers.forEach((n, i) =>
-    requireInteger(`{layers}[${i}] (blocks in layer${i + 1})`, n, LIMITS.blocksPerStage, ' (e.g. 3,4,6,3)'),
+    requireInteger(`{layers}[${i}] (blocks in ${v.cifar ? `stage_${i + 1}` : `layer${i + 1}`})`, n, LIMITS.blocksPerStage, ` (e.g. ${example})`),
   );
+  if (config.stem !== undefined && config.stem !== 'standard' && config.stem !== 'deep') {
+    throw new ConfigError(`{stem} must be 'standard' (7x7 conv) or 'deep' (three 3x3 convs, timm), got '${String(config.stem)}'`);
+  }
+  if (v.cifar && v.stem === 'deep') throw new ConfigError('{stem} deep does not apply to {cifar}: the CIFAR stem is one 3x3 conv at stride 1; drop one of the two');
+  if (v.cifar && v.avgDown) throw new ConfigError('{avgDown} does not apply to {cifar}: the CIFAR port shortcuts with a strided 1x1 conv; drop one of the two');
   requireInteger('{groups}', config.groups, LIMITS.groups, '');
   requireInteger('{widthPerGroup}', config.widthPerGroup, LIMITS.widthPerGroup, '');
   requireInteger('{baseWidth}', config.baseWidth, LIMITS.baseWidth, ' (torchvision: 64)');
+  if (v.stem === 'deep' && config.baseWidth % 2 !== 0) {
+    throw new ConfigError(`the deep stem's first two convs have {baseWidth} / 2 channels (timm stem_width); use an even {baseWidth}, got ${config.baseWidth}`);
+  }
   requireInteger('{numClasses}', config.numClasses, LIMITS.numClasses, '');
   requireInteger('input height', config.inputHeightPx, LIMITS.inputSizePx, ' pixels');
   requireInteger('input width', config.inputWidthPx, LIMITS.inputSizePx, ' pixels');
@@ -208,28 +192,50 @@ export function validateConfig(config: NetworkConfig): void {
       );
     }
   }
+  const last = plan.stages.at(-1)!;
+  if (v.cifar && (last.outHeightPx !== 8 || last.outWidthPx !== 8)) {
+    throw new ConfigError(
+      `the CIFAR head pools 8x8 (F.avg_pool2d(x, 8, 1)) and flattens, so ${last.name} must end at 8x8; {input} ${config.inputHeightPx}x${config.inputWidthPx} gives ` +
+        `${last.outHeightPx}x${last.outWidthPx}: use an input of 29 to 32 pixels a side (CIFAR: 32x32)`,
+    );
+  }
 }
 
-export function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {
+/** The same network up to the classifier's width and the input size (what a checkpoint's keys can tell). */
+export function sameArchitecture(a: NetworkConfig, b: NetworkConfig): boolean {
+  const va = variantOf(a);
+  const vb = variantOf(b);
   return (
+    a.layers.length === b.layers.length &&
     a.layers.every((n, i) => n === b.layers[i]) &&
     a.groups === b.groups &&
     a.widthPerGroup === b.widthPerGroup &&
     a.baseWidth === b.baseWidth &&
-    a.numClasses === b.numClasses &&
-    a.inputHeightPx === b.inputHeightPx &&
-    a.inputWidthPx === b.inputWidthPx
+    va.se === vb.se &&
+    va.stem === vb.stem &&
+    va.avgDown === vb.avgDown &&
+    va.cifar === vb.cifar
   );
+}
+
+export function sameConfig(a: NetworkConfig, b: NetworkConfig): boolean {
+  return sameArchitecture(a, b) && a.numClasses === b.numClasses && a.inputHeightPx === b.inputHeightPx && a.inputWidthPx === b.inputWidthPx;
 }
 
 /** A name for a custom configuration, e.g. `custom(layers=3,4,6,3 groups=8 width_per_group=14)`. */
 export function describeConfig(config: NetworkConfig, preset?: string): string {
   const base = presetConfig(preset !== undefined && isPresetName(preset) ? preset : DEFAULT_PRESET);
   const parts: string[] = [];
-  if (!config.layers.every((n, i) => n === base.layers[i])) parts.push(`layers=${config.layers.join(',')}`);
+  const v = variantOf(config);
+  const vb = variantOf(base);
+  if (v.cifar !== vb.cifar) parts.push(v.cifar ? 'cifar' : 'imagenet');
+  if (config.layers.length !== base.layers.length || !config.layers.every((n, i) => n === base.layers[i])) parts.push(`layers=${config.layers.join(',')}`);
   if (config.groups !== base.groups) parts.push(`groups=${config.groups}`);
   if (config.widthPerGroup !== base.widthPerGroup) parts.push(`width_per_group=${config.widthPerGroup}`);
   if (config.baseWidth !== base.baseWidth) parts.push(`base_width=${config.baseWidth}`);
+  if (v.se !== vb.se) parts.push(v.se ? 'se' : 'no_se');
+  if (v.stem !== vb.stem) parts.push(`stem=${v.stem}`);
+  if (v.avgDown !== vb.avgDown) parts.push(v.avgDown ? 'avg_down' : 'no_avg_down');
   if (config.numClasses !== base.numClasses) parts.push(`num_classes=${config.numClasses}`);
   if (config.inputHeightPx !== base.inputHeightPx || config.inputWidthPx !== base.inputWidthPx) {
     parts.push(`input=${config.inputHeightPx}x${config.inputWidthPx}`);
@@ -241,9 +247,18 @@ export function describeConfig(config: NetworkConfig, preset?: string): string {
 export function configName(config: NetworkConfig): string {
   const exact = PRESET_NAMES.find((n) => sameConfig(config, presetConfig(n)));
   if (exact) return exact;
-  const sameShape = PRESET_NAMES.find((n) => {
+  const v = variantOf(config);
+  const sameShape = (n: PresetName, strict: boolean): boolean => {
     const p = presetConfig(n);
-    return p.groups === config.groups && p.widthPerGroup === config.widthPerGroup && p.layers.every((d, i) => d === config.layers[i]);
-  });
-  return describeConfig(config, sameShape);
+    const vp = variantOf(p);
+    return (
+      p.groups === config.groups &&
+      p.widthPerGroup === config.widthPerGroup &&
+      p.layers.length === config.layers.length &&
+      p.layers.every((d, i) => d === config.layers[i]) &&
+      vp.cifar === v.cifar &&
+      (!strict || (vp.se === v.se && vp.stem === v.stem && vp.avgDown === v.avgDown))
+    );
+  };
+  return describeConfig(config, PRESET_NAMES.find((n) => sameShape(n, true)) ?? PRESET_NAMES.find((n) => sameShape(n, false)));
 }

@@ -6,7 +6,10 @@
  *
  * What is computed: the whole block as torchvision's Bottleneck.forward does it (eval mode),
  *   y = ReLU( BN3(conv3( ReLU(BN2(conv2( ReLU(BN1(conv1(x))) ))) )) + shortcut(x) ),
- * shortcut = identity, or downsample (1x1 conv with the block's stride + BN) on the first block of a stage.
+ * shortcut = identity, or downsample (1x1 conv with the block's stride + BN; with timm's avg-down a 2x2 average pool
+ * with the stride, then a 1x1 conv + BN) on the first block of a stage. With Squeeze-and-Excitation (timm), the
+ * residual branch is SE(BN3(conv3(…))) before the add: SE is computed by the same code on each form's branch output
+ * (it is a function of the whole branch, so it cannot split across paths), and its two 1x1 convs are counted.
  * The three forms differ only in the residual function F; the shortcut, the addition and the final ReLU are the same
  * code in all three (Fig. 3 draws them too). With C = groups and d = width / C (the "4d" of 32x4d):
  *   (a) C parallel paths; path i: 1x1 (Cin→d) → BN → ReLU → 3x3 (d→d, stride) → BN → ReLU → 1x1 (d→Cout); the C
@@ -31,7 +34,7 @@
  * engine-global: do not run other TF.js work concurrently with `checkEquivalence`.
  */
 import { initBackend, tf } from './tf';
-import { checkedArchitecture, type Architecture, type BatchNormModule, type BlockSpec, type ConvModule } from './architecture';
+import { checkedArchitecture, paramModules, type Architecture, type BatchNormModule, type BlockSpec, type ConvModule } from './architecture';
 import { configName, type NetworkConfig } from './config';
 import { ConfigError, InputError } from './errors';
 import { foldBatchNorm, mulberry32, randomTensorSource, toHwio, type BatchNormParams } from './network';
@@ -46,6 +49,7 @@ import { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/da
 /** Forms that agree to within this max abs difference are reported equivalent (float32 summation-order noise on
  * O(1) activations is ~1e-6). */
 export const EQUIVALENCE_TOLERANCE = 1e-4;
+/** The block computed when none is named: the first (`layer1.0`; the CIFAR layout's is `stage_1.stage_1_bottleneck_0`). */
 export const DEFAULT_BLOCK = 'layer1.0';
 
 /**
@@ -88,6 +92,8 @@ interface FoldedBlock {
   /** weight·s (BN3's scale), bias t (BN3's shift). */
   readonly conv3: FoldedConv;
   readonly downsample?: FoldedConv;
+  /** SE's 1x1 convs with their own biases (no BN). */
+  readonly se?: { readonly fc1: FoldedConv; readonly fc2: FoldedConv };
 }
 
 type WeightSource = (key: string) => Float32Array;
@@ -107,10 +113,11 @@ export function findBlock(arch: Architecture, name: string, model: string): Bloc
 function randomBlockSource(arch: Architecture, seed: number): WeightSource {
   const torchvision = randomTensorSource(arch, seed);
   const bnRanges: Record<string, [number, number]> = { weight: [0.5, 1.5], bias: [-0.5, 0.5], running_mean: [-0.5, 0.5], running_var: [0.5, 1.5] };
+  const batchNorms = new Set(paramModules(arch).filter((m) => m.type === 'BatchNorm2d').map((m) => m.name));
   return (key) => {
     const t = torchvision(key);
     const field = key.slice(key.lastIndexOf('.') + 1);
-    const isBatchNorm = /\.(bn\d|downsample\.1)\.[a-z_]+$/.test(key);
+    const isBatchNorm = batchNorms.has(key.slice(0, key.lastIndexOf('.')));
     const range = bnRanges[field];
     if (!isBatchNorm || !range) return t.data;
     // Per-key seed, so a tensor's values do not depend on the order in which they are asked for.
@@ -142,7 +149,12 @@ function foldBlock(spec: BlockSpec, get: WeightSource): FoldedBlock {
     conv2: fold(spec.conv2, spec.bn2, get),
     conv3: fold(spec.conv3, spec.bn3, get),
     ...(spec.downsample ? { downsample: fold(spec.downsample.conv, spec.downsample.bn, get) } : {}),
+    ...(spec.se ? { se: { fc1: ownBias(spec.se.fc1, get), fc2: ownBias(spec.se.fc2, get) } } : {}),
   };
+}
+
+function ownBias(conv: ConvModule, get: WeightSource): FoldedConv {
+  return { spec: conv, weight: get(`${conv.name}.weight`), bias: get(`${conv.name}.bias`) };
 }
 
 /** Output rows [from, from + count) of a PyTorch-layout weight (each row = one output channel's filter). */
@@ -194,7 +206,21 @@ function pathWeights(block: FoldedBlock, corrupt: Corruption | undefined, form: 
 function shortcut(x: tf.Tensor4D, block: FoldedBlock): tf.Tensor4D {
   const ds = block.downsample;
   if (!ds) return x;
-  return conv(x, filter(ds.weight, ds.spec.outChannels, ds.spec.inChannels, 1), ds.bias, ds.spec.stride, 0, false);
+  const pool = block.spec.downsample?.pool;
+  // avg-down: AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False), as network.ts runs it.
+  const pooled = pool?.type === 'AvgPool2d' ? tf.avgPool(x, 2, pool.stride, 'same') : x;
+  return conv(pooled, filter(ds.weight, ds.spec.outChannels, ds.spec.inChannels, 1), ds.bias, ds.spec.stride, 0, false);
+}
+
+/** timm SEModule on the residual branch: r · sigmoid(fc2(ReLU(fc1(mean_hw(r))))). */
+function squeezeExcite(r: tf.Tensor4D, block: FoldedBlock): tf.Tensor4D {
+  const se = block.se;
+  if (!se) return r;
+  const c = se.fc1.spec.inChannels;
+  const rd = se.fc1.spec.outChannels;
+  const hidden = conv(tf.mean(r, [1, 2], true), filter(se.fc1.weight, rd, c, 1), se.fc1.bias, 1, 0, true);
+  const gate = tf.sigmoid(conv(hidden, filter(se.fc2.weight, c, rd, 1), se.fc2.bias, 1, 0, false));
+  return tf.mul(r, gate);
 }
 
 /** Runs one form on an NHWC input; returns the block output (NHWC). Call inside tf.tidy. */
@@ -226,7 +252,7 @@ function runForm(form: Form, x: tf.Tensor4D, block: FoldedBlock, corrupt: Corrup
       residual = conv(concatenated, filter(block.conv3.weight, cout, c * d, 1), block.conv3.bias, 1, 0, false);
     }
   }
-  return tf.relu(tf.add(residual, shortcut(x, block))) as tf.Tensor4D;
+  return tf.relu(tf.add(squeezeExcite(residual, block), shortcut(x, block))) as tf.Tensor4D;
 }
 
 const CONV_KERNELS = new Set(['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D']);
@@ -251,8 +277,8 @@ function countOps(info: ProfileInfo): FormOps {
 
 /** NCHW shape of the block's input inside the network: conv1 is 1x1 stride 1, so its output has the input's H x W. */
 function blockInputShape(arch: Architecture, block: BlockSpec): number[] {
-  const call = staticTrace(arch).find((c) => c.name === `${block.name}.conv1`);
-  if (!call) throw new Error(`no trace entry for ${block.name}.conv1`);
+  const call = staticTrace(arch).find((c) => c.name === block.conv1.name);
+  if (!call) throw new Error(`no trace entry for ${block.conv1.name}`);
   const [n, , h, w] = call.outputShape as [number, number, number, number];
   return [n, block.conv1.inChannels, h, w];
 }
@@ -276,7 +302,7 @@ function diffs(a: Float32Array, c: Float32Array): { max: number; mean: number } 
 export async function checkEquivalence(config: NetworkConfig, options: EquivalenceOptions = {}): Promise<Equivalence> {
   const arch = checkedArchitecture(config);
   const model = options.model ?? configName(config);
-  const blockName = options.block ?? DEFAULT_BLOCK;
+  const blockName = options.block ?? arch.blocks[0]!.name;
   const spec = findBlock(arch, blockName, model);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be a whole number from 0 to ${0xffffffff}, got ${seed}`);

@@ -8,7 +8,7 @@ export class InputError extends Error {
 }
 
 /** The configuration fields an error can name; each front end names them its own way (a flag, a key, an input box). */
-export const CONFIG_FIELDS = ['layers', 'groups', 'widthPerGroup', 'baseWidth', 'numClasses', 'input'] as const;
+export const CONFIG_FIELDS = ['layers', 'groups', 'widthPerGroup', 'baseWidth', 'numClasses', 'input', 'se', 'stem', 'avgDown', 'cifar'] as const;
 export type ConfigField = (typeof CONFIG_FIELDS)[number];
 export type FieldNames = Readonly<Record<ConfigField, string>>;
 
@@ -20,6 +20,10 @@ export const PLAIN_FIELD_NAMES: FieldNames = {
   baseWidth: 'base width',
   numClasses: 'num classes',
   input: 'input size',
+  se: 'SE',
+  stem: 'stem',
+  avgDown: 'avg-down',
+  cifar: 'the CIFAR layout',
 };
 
 const wordFields = (template: string, names: FieldNames): string =>

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { classifyImage, readImageFile, type Classifier } from './classify';
+import { classifyImage, preprocessingWith, readImageFile, type Classifier } from './classify';
 import { InputError, isInputError } from './errors';
 import { EVALUATE_SCHEMA, type EvaluateJson } from '../shared/data';
 import { decodeImage } from './image/decode';
@@ -127,8 +127,12 @@ export interface ImageOutcome {
 }
 
 export interface EvaluateImageOptions {
-  readonly resizePx: number;
-  readonly cropPx: number;
+  /** Overrides of the network's own preprocessing (`preprocessingWith`, the same as classification's). */
+  readonly resizePx?: number;
+  readonly cropPx?: number;
+  readonly interpolation?: 'bilinear' | 'bicubic';
+  /** torchvision's resize for these weights (their recipe's), for networks without a preprocessing of their own. */
+  readonly torchvisionResizePx?: number;
   readonly topK: number;
   /** Also make a thumbnail whose longer side is at most this many pixels (for a viewer). */
   readonly thumbnailPx?: number;
@@ -149,7 +153,8 @@ export async function evaluateImage(classifier: Classifier, root: string, sample
   const file = path.join(root, ...sample.path.split('/'));
   try {
     const bytes = readImageFile(file);
-    const r = await classifyImage(classifier.network, bytes, sample.path, { resizePx: options.resizePx, cropPx: options.cropPx, topK: options.topK, labels: classifier.labels });
+    const pre = preprocessingWith(classifier.config, options.torchvisionResizePx, options);
+    const r = await classifyImage(classifier.network, bytes, sample.path, { ...pre, topK: options.topK, labels: classifier.labels });
     const ms = performance.now() - started;
     const thumbnail = options.thumbnailPx === undefined ? undefined : thumbnailPng(bytes, sample.path, options.thumbnailPx);
     return { index, top: r.top.map((t) => t.index), probs: r.top.map((t) => t.probability), ms, ...(thumbnail && { thumbnail }) };

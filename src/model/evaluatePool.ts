@@ -14,6 +14,8 @@ import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOp
 export interface PoolWorkerData {
   readonly weightsPath: string;
   readonly preset?: string;
+  /** Which state dict in the file (as `loadClassifier`'s). */
+  readonly stateDictKey?: string;
   /** The weights file's bytes on a SharedArrayBuffer (`share: 'shared'`). */
   readonly bytes?: Uint8Array;
   readonly root: string;
@@ -44,6 +46,8 @@ export interface EvaluationProgress {
 export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly weightsPath: string;
   readonly preset?: string;
+  /** Which state dict in the file (`resnext inspect` lists them); else the first in the documented order. */
+  readonly stateDictKey?: string;
   /** Worker threads; default: the available cores. Never more than the images. */
   readonly workers?: number;
   /** How the workers get the weights: one read shared through a SharedArrayBuffer (default), or a read per worker. */
@@ -98,9 +102,16 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
   const data: PoolWorkerData = {
     weightsPath: options.weightsPath,
     ...(options.preset !== undefined && { preset: options.preset }),
+    ...(options.stateDictKey !== undefined && { stateDictKey: options.stateDictKey }),
     ...(bytes && { bytes }),
     root: listing.root,
-    options: { resizePx: options.resizePx, cropPx: options.cropPx, topK: options.topK, ...(options.thumbnailPx !== undefined && total <= (options.thumbnailLimit ?? Infinity) && { thumbnailPx: options.thumbnailPx }) },
+    options: {
+      ...(options.resizePx !== undefined && { resizePx: options.resizePx }),
+      ...(options.cropPx !== undefined && { cropPx: options.cropPx }),
+      ...(options.interpolation !== undefined && { interpolation: options.interpolation }),
+      ...(options.torchvisionResizePx !== undefined && { torchvisionResizePx: options.torchvisionResizePx }),
+      topK: options.topK,
+      ...(options.thumbnailPx !== undefined && total <= (options.thumbnailLimit ?? Infinity) && { thumbnailPx: options.thumbnailPx }) },
   };
   const workers: Worker[] = [];
   const outcomes: ImageOutcome[] = [];

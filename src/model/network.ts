@@ -5,39 +5,22 @@
  * shape each of them would have.
  */
 import { initBackend, tf } from './tf';
-import { architecture, paramModules, stateDictSpec, type Architecture, type BatchNormModule, type ConvModule } from './architecture';
+import { architecture, checkBuildable, paramModules, stateDictSpec, type Architecture, type BatchNormModule, type ConvModule, type LinearModule } from './architecture';
 import type { NetworkConfig } from './config';
 import { groupedConvFilter, groupedConv2d, type GroupedConvWeights } from './groupedConv';
+import { walkForward, type ForwardOps, type TraceSink } from './shapes';
 import { checkStateDict, type StateDict, type TensorData } from './weights/stateDict';
+
+export type { ContainerType, LeafCall, LeafType, TraceSink } from './shapes';
 
 /** BatchNorm2d default eps (torch.nn.BatchNorm2d). */
 const BN_EPS = 1e-5;
-
-export type LeafType = 'Conv2d' | 'BatchNorm2d' | 'ReLU' | 'MaxPool2d' | 'AdaptiveAvgPool2d' | 'Linear';
-
-/** One call of a leaf module, or (type `Bottleneck`) of a block: torchsummary prints a row for both. */
-export interface LeafCall {
-  readonly name: string;
-  readonly type: LeafType | 'Bottleneck';
-  /** PyTorch NCHW (or [N, features] for Linear). */
-  readonly outputShape: readonly number[];
-}
-
-export type TraceSink = (call: LeafCall) => void;
 
 interface FusedConv {
   readonly spec: ConvModule;
   readonly grouped?: GroupedConvWeights;
   readonly filter?: tf.Tensor4D;
   readonly bias?: tf.Tensor1D;
-}
-
-interface BlockWeights {
-  readonly name: string;
-  readonly conv1: FusedConv;
-  readonly conv2: FusedConv;
-  readonly conv3: FusedConv;
-  readonly downsample?: FusedConv;
 }
 
 /** Convolution followed by eval-mode BatchNorm as one conv with bias: w' = w·γ/√(var+ε), b' = β − μ·γ/√(var+ε). */
@@ -97,17 +80,24 @@ function zeroConv(spec: ConvModule): FusedConv {
   };
 }
 
-function fuseConv(spec: ConvModule, bnSpec: BatchNormModule, get: TensorSource | undefined): FusedConv {
+/** A conv with its BN folded in, or (bn undefined) with its own bias (SE's 1x1 convs), in TF.js layouts. */
+function fuseConv(spec: ConvModule, bnSpec: BatchNormModule | undefined, get: TensorSource | undefined): FusedConv {
   if (!get) return zeroConv(spec);
   const cinPerGroup = spec.inChannels / spec.groups;
   const raw = get(`${spec.name}.weight`, [spec.outChannels, cinPerGroup, spec.kernel, spec.kernel]);
-  const bnParams: BatchNormParams = {
-    gamma: get(`${bnSpec.name}.weight`, [bnSpec.channels]),
-    beta: get(`${bnSpec.name}.bias`, [bnSpec.channels]),
-    runningMean: get(`${bnSpec.name}.running_mean`, [bnSpec.channels]),
-    runningVar: get(`${bnSpec.name}.running_var`, [bnSpec.channels]),
-  };
-  const { weight, bias } = foldBatchNorm(raw, spec.outChannels, bnParams);
+  let weight = raw;
+  let bias: Float32Array;
+  if (bnSpec) {
+    const bnParams: BatchNormParams = {
+      gamma: get(`${bnSpec.name}.weight`, [bnSpec.channels]),
+      beta: get(`${bnSpec.name}.bias`, [bnSpec.channels]),
+      runningMean: get(`${bnSpec.name}.running_mean`, [bnSpec.channels]),
+      runningVar: get(`${bnSpec.name}.running_var`, [bnSpec.channels]),
+    };
+    ({ weight, bias } = foldBatchNorm(raw, spec.outChannels, bnParams));
+  } else {
+    bias = spec.bias ? get(`${spec.name}.bias`, [spec.outChannels]) : new Float32Array(spec.outChannels);
+  }
   if (spec.groups === 1) {
     return {
       spec,
@@ -174,6 +164,10 @@ export function randomTensorSource(arch: Architecture, seed = 0): (key: string) 
       const std = Math.sqrt(2 / (m.outChannels * m.kernel * m.kernel));
       return uniform(key, [m.outChannels, m.inChannels / m.groups, m.kernel, m.kernel], std * Math.sqrt(3));
     }
+    if (m?.type === 'Conv2d' && m.bias && field === 'bias') {
+      // torch.nn.Conv2d's default bias init: uniform ±1/√fan_in.
+      return uniform(key, [m.outChannels], 1 / Math.sqrt((m.inChannels / m.groups) * m.kernel * m.kernel));
+    }
     if (m?.type === 'BatchNorm2d') {
       const value = { weight: 1, bias: 0, running_mean: 0, running_var: 1 }[field];
       if (value !== undefined) return filled(m.channels, value);
@@ -230,8 +224,7 @@ class TfNetwork implements Network {
   constructor(
     readonly config: NetworkConfig,
     readonly architecture: Architecture,
-    private readonly stem: FusedConv,
-    private readonly blocks: readonly BlockWeights[],
+    private readonly convs: ReadonlyMap<string, FusedConv>,
     private readonly fcWeightTensor: tf.Tensor2D,
     private readonly fcBias: tf.Tensor1D,
     private readonly tensors: readonly tf.Tensor[],
@@ -256,56 +249,43 @@ class TfNetwork implements Network {
     if (this.disposed) throw new Error('network used after dispose()');
     // Fully convolutional up to the global average pool: any H x W works, as in torchvision.
     if (input.shape[1] !== 3) throw new Error(`input must be [N, 3, H, W], got [${input.shape.join(', ')}]`);
-    const record = (name: string, type: LeafCall['type'], t: tf.Tensor): void => trace?.({ name, type, outputShape: nchw(t) });
-    // One tidy per block, disposing each block's input as soon as the next exists: at most two blocks' activations
-    // are alive at a time (one tidy around the whole forward would keep every intermediate until the end).
-    let x = tf.tidy(() => {
-      const nhwc = tf.transpose(input, [0, 2, 3, 1]) as tf.Tensor4D;
-      const stem = applyConv(nhwc, this.stem, true);
-      record('conv1', 'Conv2d', stem);
-      record('bn1', 'BatchNorm2d', stem);
-      record('relu', 'ReLU', stem);
-      const pooled = tf.maxPool(stem, 3, 2, 1);
-      record('maxpool', 'MaxPool2d', pooled);
-      return pooled;
-    });
-    for (const b of this.blocks) {
-      const next = tf.tidy(() => {
-        let out = applyConv(x, b.conv1, true);
-        record(`${b.name}.conv1`, 'Conv2d', out);
-        record(`${b.name}.bn1`, 'BatchNorm2d', out);
-        record(`${b.name}.relu`, 'ReLU', out);
-        out = applyConv(out, b.conv2, true);
-        record(`${b.name}.conv2`, 'Conv2d', out);
-        record(`${b.name}.bn2`, 'BatchNorm2d', out);
-        record(`${b.name}.relu`, 'ReLU', out);
-        out = applyConv(out, b.conv3, false);
-        record(`${b.name}.conv3`, 'Conv2d', out);
-        record(`${b.name}.bn3`, 'BatchNorm2d', out);
-        let identity = x;
-        if (b.downsample) {
-          identity = applyConv(x, b.downsample, false);
-          record(`${b.name}.downsample.0`, 'Conv2d', identity);
-          record(`${b.name}.downsample.1`, 'BatchNorm2d', identity);
-        }
-        const y = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
-        record(`${b.name}.relu`, 'ReLU', y);
-        record(b.name, 'Bottleneck', y);
+    const convs = this.convs;
+    let lastMeanInput: tf.Tensor | undefined;
+    let features: tf.Tensor4D | undefined;
+    const ops: ForwardOps<tf.Tensor> = {
+      shape: nchw,
+      convBn: (x, conv, _bn, relu) => applyConv(x as tf.Tensor4D, convs.get(conv.name)!, relu),
+      maxPool: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 1),
+      // TF's 'same' pads at the end only and averages over the real elements: PyTorch's ceil_mode=True,
+      // count_include_pad=False for a 2x2 window (a window that would start past the input is never made).
+      avgPool2: (x, stride) => tf.avgPool(x as tf.Tensor4D, 2, stride, 'same'),
+      mean: (x) => {
+        // The last mean taken is the head's global average pool (SE blocks take means too, earlier): its input is
+        // layer4's output, the features a class activation map weighs.
+        lastMeanInput = x;
+        return tf.mean(x, [1, 2], true);
+      },
+      sigmoid: (x) => tf.sigmoid(x),
+      scale: (x, gate) => tf.mul(x, gate),
+      addRelu: (a, b) => tf.relu(tf.add(a, b)),
+      flatten: (x) => tf.reshape(x, [x.shape[0]!, x.shape[3]!]),
+      linear: (x, fc: LinearModule) => {
+        if (fc.inFeatures !== x.shape[1]) throw new Error(`${fc.name} expects ${fc.inFeatures} features, got ${x.shape[1]}`);
+        return tf.add(tf.matMul(x as tf.Tensor2D, this.fcWeightTensor, false, true), this.fcBias);
+      },
+      // One tidy per block, disposing each block's input as soon as the next exists: at most two blocks'
+      // activations are alive at a time (one tidy around the whole forward would keep every intermediate).
+      scope: (x, run) => {
+        const y = tf.tidy(() => run(x));
+        // The head's stage pools its own input: kept (not freed) when the caller wants the features.
+        if (keepFeatures && x === lastMeanInput) features = x as tf.Tensor4D;
+        else x.dispose();
         return y;
-      });
-      x.dispose();
-      x = next;
-    }
-    const features = x;
-    const logits = tf.tidy(() => {
-      const pooled = tf.mean(features, [1, 2], true) as tf.Tensor4D;
-      if (!keepFeatures) features.dispose();
-      record('avgpool', 'AdaptiveAvgPool2d', pooled);
-      const flat = tf.reshape(pooled, [pooled.shape[0], pooled.shape[3]!]) as tf.Tensor2D;
-      const out = tf.add(tf.matMul(flat, this.fcWeightTensor, false, true), this.fcBias) as tf.Tensor2D;
-      record('fc', 'Linear', out);
-      return out;
-    });
+      },
+    };
+    const nhwc = tf.transpose(input, [0, 2, 3, 1]);
+    const logits = walkForward<tf.Tensor>(this.architecture, ops, nhwc, trace) as tf.Tensor2D;
+    if (keepFeatures && !features) throw new Error('the forward walk took no global average pool'); // a bug if reached
     return keepFeatures ? { logits, features } : { logits };
   }
 
@@ -324,6 +304,7 @@ class TfNetwork implements Network {
 export async function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}): Promise<Network> {
   await initBackend();
   const arch = architecture(config);
+  checkBuildable(arch);
   if (options.stateDict) checkStateDict(options.stateDict, arch, options.source ?? 'the state dict');
   const { stateDict } = options;
   const random = options.init === 'zeros' ? undefined : randomTensorSource(arch, options.seed ?? 0);
@@ -335,25 +316,31 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
       }
     : random && ((key) => random(key).data);
   const tensors: tf.Tensor[] = [];
-  const keep = (c: FusedConv): FusedConv => {
+  const convs = new Map<string, FusedConv>();
+  const keep = (conv: ConvModule, bn: BatchNormModule | undefined): void => {
+    const c = fuseConv(conv, bn, get);
     for (const t of [c.filter, c.bias, c.grouped?.filter, c.grouped?.bias]) if (t) tensors.push(t);
-    return c;
+    convs.set(conv.name, c);
   };
   try {
-    const stem = keep(fuseConv(arch.conv1, arch.bn1, get));
-    const blocks = arch.blocks.map((b) => ({
-      name: b.name,
-      conv1: keep(fuseConv(b.conv1, b.bn1, get)),
-      conv2: keep(fuseConv(b.conv2, b.bn2, get)),
-      conv3: keep(fuseConv(b.conv3, b.bn3, get)),
-      ...(b.downsample ? { downsample: keep(fuseConv(b.downsample.conv, b.downsample.bn, get)) } : {}),
-    }));
-    const fcShape: [number, number] = [arch.fc.outFeatures, arch.fc.inFeatures];
-    const fcWeight = get ? tf.tensor2d(get('fc.weight', fcShape), fcShape) : tf.zeros<tf.Rank.R2>(fcShape);
+    for (const u of arch.stem) keep(u.conv, u.bn);
+    for (const b of arch.blocks) {
+      keep(b.conv1, b.bn1);
+      keep(b.conv2, b.bn2);
+      keep(b.conv3, b.bn3);
+      if (b.se) {
+        keep(b.se.fc1, undefined);
+        keep(b.se.fc2, undefined);
+      }
+      if (b.downsample) keep(b.downsample.conv, b.downsample.bn);
+    }
+    const fc = arch.fc;
+    const fcShape: [number, number] = [fc.outFeatures, fc.inFeatures];
+    const fcWeight = get ? tf.tensor2d(get(`${fc.name}.weight`, fcShape), fcShape) : tf.zeros<tf.Rank.R2>(fcShape);
     tensors.push(fcWeight);
-    const fcBias = get ? tf.tensor1d(get('fc.bias', [arch.fc.outFeatures])) : tf.zeros<tf.Rank.R1>([arch.fc.outFeatures]);
+    const fcBias = get ? tf.tensor1d(get(`${fc.name}.bias`, [fc.outFeatures])) : tf.zeros<tf.Rank.R1>([fc.outFeatures]);
     tensors.push(fcBias);
-    return new TfNetwork(config, arch, stem, blocks, fcWeight, fcBias, tensors);
+    return new TfNetwork(config, arch, convs, fcWeight, fcBias, tensors);
   } catch (error) {
     for (const t of tensors) t.dispose();
     throw error;

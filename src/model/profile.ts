@@ -15,6 +15,7 @@ import { architecture, paramModules, type ConvModule } from './architecture';
 import { layerRows } from './accounting';
 import type { NetworkConfig } from './config';
 import { buildNetwork, type LeafCall } from './network';
+import { isContainerCall } from './shapes';
 import { backendInfo, tf } from './tf';
 import type { StateDict } from './weights/stateDict';
 
@@ -140,8 +141,9 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
   const gemm = await gemmCeiling();
   const memory = await memoryCeiling();
   const rows = layerRows(arch, calls);
-  // Block rows (type Bottleneck) are recorded right after the block's last ReLU: ~0 ms, and not layer rows.
-  const times = calls.map((call, i) => ({ call, ms: median(perCall[i] ?? []) })).filter((t) => t.call.type !== 'Bottleneck').map((t) => t.ms);
+  // Container rows (a block, an SE module, timm's global pool) are recorded right after their last child: ~0 ms,
+  // and not layer rows.
+  const times = calls.map((call, i) => ({ call, ms: median(perCall[i] ?? []) })).filter((t) => !isContainerCall(t.call)).map((t) => t.ms);
   const layersMs = times.reduce((a, b) => a + b, 0);
   const layers = rows.map((row, i): ProfileLayer => {
     const ms = times[i]!;

@@ -1,53 +1,160 @@
 /**
- * The module calls of torchvision's forward with their output shapes computed from the convolution arithmetic
- * instead of a forward pass. Tests prove it equal to the TF.js trace for every preset and many custom
- * configurations; the preset picker and `resnext presets` use it to show params and MACs without building nine
- * networks. Counting stays in one place: these calls go through the same accounting as a traced summary.
+ * The forward pass of every architecture, written once over abstract operations (`ForwardOps<T>`): the TF.js
+ * network (network.ts) runs it on tensors, and `staticTrace` runs it on shapes, computing each output size from the
+ * convolution arithmetic instead of a forward pass. The order of the module calls, their names and types, and so
+ * every row of a summary, come from this one function; a test proves the two traces equal for every preset.
+ *
+ * Tracing by arithmetic allocates no weights and no activations: it is how the 829M-parameter ResNeXt-101 32x48d
+ * WSL is summarized (summarize.ts), and how `resnext presets` and the quick pick count without building networks.
  */
-import type { Architecture, ConvModule } from './architecture';
+import type { Architecture, BatchNormModule, ConvModule, LinearModule } from './architecture';
 import { convOutputSize } from './config';
-import type { LeafCall } from './network';
 
+/** Leaf modules (torchsummary prints one row per call; the accounting counts them). */
+export type LeafType = 'Conv2d' | 'BatchNorm2d' | 'ReLU' | 'MaxPool2d' | 'AvgPool2d' | 'AdaptiveAvgPool2d' | 'Flatten' | 'Identity' | 'Sigmoid' | 'Linear';
+/** Modules with children that torchsummary also prints (it skips only Sequential and the root): they enter the
+ * forward/backward memory line, not the layer table. */
+export type ContainerType = 'Bottleneck' | 'ResNeXtBottleneck' | 'SEModule' | 'SelectAdaptivePool2d';
+
+const CONTAINER_TYPES: ReadonlySet<string> = new Set<ContainerType>(['Bottleneck', 'ResNeXtBottleneck', 'SEModule', 'SelectAdaptivePool2d']);
+
+/** One call of a module: a leaf, or a container (a block, an SE module, timm's global pool). */
+export interface LeafCall {
+  readonly name: string;
+  readonly type: LeafType | ContainerType;
+  /** PyTorch NCHW (or [N, features] after flattening). */
+  readonly outputShape: readonly number[];
+}
+
+export type TraceSink = (call: LeafCall) => void;
+
+export function isContainerCall(call: LeafCall): call is LeafCall & { type: ContainerType } {
+  return CONTAINER_TYPES.has(call.type);
+}
+
+/** The operations a forward pass needs. T is a tensor (network.ts) or a shape (here). */
+export interface ForwardOps<T> {
+  /** NCHW, or [N, F] when flat. */
+  shape(x: T): readonly number[];
+  /** conv, then BN folded in (or the conv's own bias when `bn` is undefined: SE's 1x1 convs), then optional ReLU. */
+  convBn(x: T, conv: ConvModule, bn: BatchNormModule | undefined, relu: boolean): T;
+  /** MaxPool2d(3, stride 2, padding 1). */
+  maxPool(x: T): T;
+  /** AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False). */
+  avgPool2(x: T, stride: number): T;
+  /** Mean over H and W, kept as [N, C, 1, 1]. */
+  mean(x: T): T;
+  sigmoid(x: T): T;
+  /** x · gate, the gate [N, C, 1, 1] broadcast over H and W. */
+  scale(x: T, gate: T): T;
+  /** ReLU(a + b). */
+  addRelu(a: T, b: T): T;
+  flatten(x: T): T;
+  linear(x: T, fc: LinearModule): T;
+  /** Runs one stage of the walk (stem, a block, the head) on x; the tensor implementation frees x and every
+   * intermediate, keeping only the result. */
+  scope(x: T, run: (x: T) => T): T;
+}
+
+/** The forward of torchvision's / timm's ResNet and the CIFAR port's CifarResNeXt, recording every module call. */
+export function walkForward<T>(arch: Architecture, ops: ForwardOps<T>, input: T, record?: TraceSink): T {
+  const rec = (name: string, type: LeafCall['type'], x: T): void => record?.({ name, type, outputShape: ops.shape(x) });
+  const convBn = (x: T, conv: ConvModule, bn: BatchNormModule, relu: boolean): T => {
+    const y = ops.convBn(x, conv, bn, relu);
+    rec(conv.name, 'Conv2d', y);
+    rec(bn.name, 'BatchNorm2d', y);
+    return y;
+  };
+  let x = ops.scope(input, (inp) => {
+    let y = inp;
+    for (const unit of arch.stem) {
+      y = convBn(y, unit.conv, unit.bn, unit.relu);
+      if (unit.act) rec(unit.act, 'ReLU', y);
+    }
+    if (arch.maxpool) {
+      y = ops.maxPool(y);
+      rec(arch.maxpool, 'MaxPool2d', y);
+    }
+    return y;
+  });
+  for (const b of arch.blocks) {
+    x = ops.scope(x, (inp) => {
+      let y = convBn(inp, b.conv1, b.bn1, true);
+      if (b.acts[0]) rec(b.acts[0], 'ReLU', y);
+      y = convBn(y, b.conv2, b.bn2, true);
+      if (b.identities) rec(b.identities.dropBlock, 'Identity', y);
+      if (b.acts[1]) rec(b.acts[1], 'ReLU', y);
+      if (b.identities) rec(b.identities.aa, 'Identity', y);
+      y = convBn(y, b.conv3, b.bn3, false);
+      if (b.se) {
+        let z = ops.convBn(ops.mean(y), b.se.fc1, undefined, true);
+        rec(b.se.fc1.name, 'Conv2d', z);
+        rec(`${b.se.name}.bn`, 'Identity', z);
+        rec(`${b.se.name}.act`, 'ReLU', z);
+        z = ops.convBn(z, b.se.fc2, undefined, false);
+        rec(b.se.fc2.name, 'Conv2d', z);
+        const gate = ops.sigmoid(z);
+        rec(`${b.se.name}.gate`, 'Sigmoid', gate);
+        y = ops.scale(y, gate);
+        rec(b.se.name, 'SEModule', y);
+      }
+      let shortcut = inp;
+      if (b.downsample) {
+        const { pool } = b.downsample;
+        if (pool) {
+          if (pool.type === 'AvgPool2d') shortcut = ops.avgPool2(shortcut, pool.stride);
+          rec(pool.name, pool.type, shortcut);
+        }
+        shortcut = convBn(shortcut, b.downsample.conv, b.downsample.bn, false);
+      }
+      const out = ops.addRelu(y, shortcut);
+      if (b.acts[2]) rec(b.acts[2], 'ReLU', out);
+      rec(b.name, b.type, out);
+      return out;
+    });
+  }
+  return ops.scope(x, (features) => {
+    let y = ops.mean(features);
+    let flat = false;
+    for (const row of arch.head) {
+      if (row.flat && !flat) {
+        y = ops.flatten(y);
+        flat = true;
+      }
+      rec(row.name, row.type, y);
+    }
+    if (!flat) y = ops.flatten(y);
+    const logits = ops.linear(y, arch.fc);
+    rec(arch.fc.name, 'Linear', logits);
+    return logits;
+  });
+}
+
+/** PyTorch pooling output size with ceil_mode=True and no padding: ceil((size − k) / s) + 1, minus one if the last
+ * window would start past the input (torch/nn/modules/pooling.py docs). */
+export function ceilPoolOutputSize(size: number, kernel: number, stride: number): number {
+  let out = Math.ceil((size - kernel) / stride) + 1;
+  if ((out - 1) * stride >= size) out -= 1;
+  return out;
+}
+
+const shapeOps = (): ForwardOps<readonly number[]> => ({
+  shape: (x) => x,
+  convBn: ([n, , h, w], conv) => [n!, conv.outChannels, convOutputSize(h!, conv.kernel, conv.stride, conv.padding), convOutputSize(w!, conv.kernel, conv.stride, conv.padding)],
+  maxPool: ([n, c, h, w]) => [n!, c!, convOutputSize(h!, 3, 2, 1), convOutputSize(w!, 3, 2, 1)],
+  avgPool2: ([n, c, h, w], stride) => [n!, c!, ceilPoolOutputSize(h!, 2, stride), ceilPoolOutputSize(w!, 2, stride)],
+  mean: ([n, c]) => [n!, c!, 1, 1],
+  sigmoid: (x) => x,
+  scale: (x) => x,
+  addRelu: (a) => a,
+  flatten: ([n, c]) => [n!, c!],
+  linear: ([n], fc) => [n!, fc.outFeatures],
+  scope: (x, run) => run(x),
+});
+
+/** Every module call of the forward with its output shape, from the convolution arithmetic alone. */
 export function staticTrace(arch: Architecture, batch = 1): LeafCall[] {
   const calls: LeafCall[] = [];
-  const { config } = arch;
-  let h = config.inputHeightPx;
-  let w = config.inputWidthPx;
-  const conv = (m: ConvModule, inH: number, inW: number): [number, number] => [
-    convOutputSize(inH, m.kernel, m.stride, m.padding),
-    convOutputSize(inW, m.kernel, m.stride, m.padding),
-  ];
-  const push = (name: string, type: LeafCall['type'], c: number, hh: number, ww: number): void => {
-    calls.push({ name, type, outputShape: [batch, c, hh, ww] });
-  };
-  [h, w] = conv(arch.conv1, h, w);
-  push('conv1', 'Conv2d', arch.conv1.outChannels, h, w);
-  push('bn1', 'BatchNorm2d', arch.conv1.outChannels, h, w);
-  push('relu', 'ReLU', arch.conv1.outChannels, h, w);
-  h = convOutputSize(h, 3, 2, 1);
-  w = convOutputSize(w, 3, 2, 1);
-  push('maxpool', 'MaxPool2d', arch.conv1.outChannels, h, w);
-  for (const b of arch.blocks) {
-    const [h2, w2] = conv(b.conv2, h, w);
-    push(`${b.name}.conv1`, 'Conv2d', b.conv1.outChannels, h, w);
-    push(`${b.name}.bn1`, 'BatchNorm2d', b.conv1.outChannels, h, w);
-    push(`${b.name}.relu`, 'ReLU', b.conv1.outChannels, h, w);
-    push(`${b.name}.conv2`, 'Conv2d', b.conv2.outChannels, h2, w2);
-    push(`${b.name}.bn2`, 'BatchNorm2d', b.conv2.outChannels, h2, w2);
-    push(`${b.name}.relu`, 'ReLU', b.conv2.outChannels, h2, w2);
-    push(`${b.name}.conv3`, 'Conv2d', b.conv3.outChannels, h2, w2);
-    push(`${b.name}.bn3`, 'BatchNorm2d', b.conv3.outChannels, h2, w2);
-    if (b.downsample) {
-      const [hd, wd] = conv(b.downsample.conv, h, w);
-      push(`${b.name}.downsample.0`, 'Conv2d', b.downsample.conv.outChannels, hd, wd);
-      push(`${b.name}.downsample.1`, 'BatchNorm2d', b.downsample.conv.outChannels, hd, wd);
-    }
-    push(`${b.name}.relu`, 'ReLU', b.conv3.outChannels, h2, w2);
-    push(b.name, 'Bottleneck', b.conv3.outChannels, h2, w2);
-    h = h2;
-    w = w2;
-  }
-  push('avgpool', 'AdaptiveAvgPool2d', arch.fc.inFeatures, 1, 1);
-  calls.push({ name: 'fc', type: 'Linear', outputShape: [batch, arch.fc.outFeatures] });
+  walkForward(arch, shapeOps(), [batch, 3, arch.config.inputHeightPx, arch.config.inputWidthPx], (c) => calls.push(c));
   return calls;
 }

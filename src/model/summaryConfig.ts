@@ -13,5 +13,10 @@ export function summaryConfig(config: NetworkConfig): SummaryConfig {
     baseWidth: config.baseWidth,
     numClasses: config.numClasses,
     inputShape: [1, 3, config.inputHeightPx, config.inputWidthPx],
+    // Variant switches only when on, so torchvision configurations keep the schema they had.
+    ...(config.se ? { se: true as const } : {}),
+    ...(config.stem === 'deep' ? { stem: 'deep' as const } : {}),
+    ...(config.avgDown ? { avgDown: true as const } : {}),
+    ...(config.cifar ? { cifar: true as const } : {}),
   };
 }

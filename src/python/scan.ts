@@ -377,6 +377,10 @@ const PYTHON_FIELD_NAMES: FieldNames = {
   baseWidth: 'base width',
   numClasses: 'num_classes',
   input: 'input size',
+  se: 'SE',
+  stem: 'stem',
+  avgDown: 'avg-down',
+  cifar: 'the CIFAR layout',
 };
 
 /** Validated configurations by what the code asked for: a file is rescanned on every edit and repeats few of them. */

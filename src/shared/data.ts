@@ -21,26 +21,43 @@ export const EQUIVALENCE_SCHEMA = 'resnext-inspector/equivalence@1';
 export const EVALUATE_SCHEMA = 'resnext-inspector/evaluate@1';
 
 /**
- * A network configuration (torchvision's ResNet/ResNeXt). Bottleneck width = int(planes · widthPerGroup / 64) ·
- * groups; stage planes are baseWidth · [1, 2, 4, 8] (torchvision/models/resnet.py, Xie et al. 2017).
+ * A network configuration (torchvision's ResNet/ResNeXt, timm's SE/deep-stem/avg-down variants, the CIFAR layout).
+ * Bottleneck width = int(planes · widthPerGroup / 64) · groups; stage planes are baseWidth · [1, 2, 4, 8]
+ * (torchvision/models/resnet.py, Xie et al. 2017).
  */
+const NetworkConfigObject = v.object({
+  /** Bottleneck blocks per stage: four (layer1..layer4; torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3]
+   * (152)) or three in the CIFAR layout (stage_1..stage_3; ResNeXt-29: [3,3,3]). */
+  layers: ro(v.pipe(v.array(integer), v.minLength(3), v.maxLength(4))),
+  /** Cardinality C: groups of the 3x3 convolution in every Bottleneck. */
+  groups: integer,
+  /** Width per group d at base width 64. */
+  widthPerGroup: integer,
+  /** Stem channels; stage planes are baseWidth * [1, 2, 4, 8]. torchvision: 64. */
+  baseWidth: integer,
+  /** Outputs of the final Linear layer. ImageNet-1K: 1000. */
+  numClasses: integer,
+  /** Input height in pixels of the traced 1x3xHxW tensor. */
+  inputHeightPx: integer,
+  /** Input width in pixels. */
+  inputWidthPx: integer,
+  /** Squeeze-and-Excitation after bn3, before the residual add (timm `attn_layer='se'`, SEModule): global mean,
+   * 1x1 conv C→rd with bias, ReLU, 1x1 conv rd→C with bias, sigmoid gate; rd = make_divisible(C/16, 8, round_limit=0). */
+  se: v.optional(v.boolean()),
+  /** `deep`: timm's stem_type='deep' (3x3 convs 3→base/2 stride 2, base/2→base/2, base/2→base, BN+ReLU between). */
+  stem: v.optional(v.picklist(['standard', 'deep'])),
+  /** timm avg_down: the shortcut is AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) (Identity at
+   * stride 1), then a 1x1 conv (stride 1) + BN. */
+  avgDown: v.optional(v.boolean()),
+  /** CIFAR ResNeXt (Xie et al. §5.2): 3x3 stem conv + BN + ReLU, no max pool, three stages, 8x8 average pool. */
+  cifar: v.optional(v.boolean()),
+});
 export const NetworkConfigSchema = ro(
-  v.object({
-    /** Bottleneck blocks per stage (layer1..layer4). torchvision: [3,4,6,3] (50), [3,4,23,3] (101), [3,8,36,3] (152). */
-    layers: ro(v.tuple([integer, integer, integer, integer])),
-    /** Cardinality C: groups of the 3x3 convolution in every Bottleneck. */
-    groups: integer,
-    /** Width per group d at base width 64. */
-    widthPerGroup: integer,
-    /** Stem channels; stage planes are baseWidth * [1, 2, 4, 8]. torchvision: 64. */
-    baseWidth: integer,
-    /** Outputs of the final Linear layer. ImageNet-1K: 1000. */
-    numClasses: integer,
-    /** Input height in pixels of the traced 1x3xHxW tensor. */
-    inputHeightPx: integer,
-    /** Input width in pixels. */
-    inputWidthPx: integer,
-  }),
+  v.pipe(
+    NetworkConfigObject,
+    // Three stages only in the CIFAR layout.
+    v.check((c) => c.layers.length === 4 || (c.layers.length === 3 && c.cifar === true), 'layers: 4 stages, or 3 with cifar'),
+  ),
 );
 export type NetworkConfig = v.InferOutput<typeof NetworkConfigSchema>;
 export type StageDepths = NetworkConfig['layers'];
@@ -50,7 +67,7 @@ export const LayerRowSchema = ro(
   v.object({
     /** torchvision's module name, e.g. `layer1.0.conv2` (a ReLU module called three times per block appears three times). */
     name: v.string(),
-    /** The module's class: Conv2d, BatchNorm2d, ReLU, MaxPool2d, AdaptiveAvgPool2d, Linear. */
+    /** The module's class: Conv2d, BatchNorm2d, ReLU, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Identity, Sigmoid, Linear. */
     type: v.string(),
     /** PyTorch NCHW (or [N, features] for Linear). */
     outputShape: shape,
@@ -100,6 +117,11 @@ export const SummaryConfigSchema = ro(
     numClasses: integer,
     /** NCHW of the traced input. */
     inputShape: ro(v.tuple([integer, integer, integer, integer])),
+    /** Variant switches, present only when on (so torchvision configurations keep the schema they had). */
+    se: v.optional(v.literal(true)),
+    stem: v.optional(v.literal('deep')),
+    avgDown: v.optional(v.literal(true)),
+    cifar: v.optional(v.literal(true)),
   }),
 );
 export type SummaryConfig = v.InferOutput<typeof SummaryConfigSchema>;
@@ -115,6 +137,8 @@ export const SummarySchema = ro(
     totals: TotalsSchema,
     /** Where the weights came from: absent for the shape trace (zero weights). */
     weights: v.optional(v.string()),
+    /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
+    tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
     timingsMs: ro(v.object({ build: count, forward: count })),
   }),
 );
@@ -166,7 +190,7 @@ export const EquivalenceSchema = ro(
     /** NCHW: the block's input as it is inside the network at the configured input size, batch 1. */
     inputShape: shape,
     outputShape: shape,
-    /** The block's shortcut: the input itself, or torchvision's downsample (1x1 conv with the block's stride + BN). */
+    /** The block's shortcut: the input itself, or a downsample (1x1 conv with the block's stride + BN; avg-down: pool, 1x1 conv, BN). */
     shortcut: v.picklist(['identity', 'downsample']),
     /** Scale of the output, to read the differences against. */
     maxAbsOutput: count,
@@ -277,3 +301,108 @@ export const EvaluationViewSchema = ro(
   }),
 );
 export type EvaluationView = v.InferOutput<typeof EvaluationViewSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoint inspection and conversion (resnext inspect / convert, the extension's Inspect Checkpoint view)
+
+export const INSPECT_SCHEMA = 'resnext-inspector/inspect@1';
+
+/** One node of a checkpoint's key tree (src/model/weights/inspect.ts). */
+export interface InspectNode {
+  /** The key, index or attribute name under its parent ('' for the root). */
+  readonly name: string;
+  /** dict, list, tuple, set, object, global, storage, tensor, str, int, float, bool, None, bytes, or 'ref' for a value seen before. */
+  readonly type: string;
+  /** Scalars' values (long strings cut), an object's or global's "module.name", a ref's first path, a container's item count. */
+  readonly value?: string;
+  readonly shape?: readonly number[];
+  readonly dtype?: string;
+  /** A tensor's bytes in the file (numel × element size). */
+  readonly bytes?: number;
+  readonly children?: readonly InspectNode[];
+  /** Children left out beyond the node cap. */
+  readonly omitted?: number;
+}
+export const InspectNodeSchema: v.GenericSchema<InspectNode> = ro(
+  v.object({
+    name: v.string(),
+    type: v.string(),
+    value: v.optional(v.string()),
+    shape: v.optional(shape),
+    dtype: v.optional(v.string()),
+    bytes: v.optional(integer),
+    children: v.optional(ro(v.array(v.lazy(() => InspectNodeSchema)))),
+    omitted: v.optional(integer),
+  }),
+);
+
+export const CANDIDATE_KINDS = ['state dict', 'module', 'TorchScript module'] as const;
+export const GLOBAL_STATUSES = ['allowed', 'recorded, not run'] as const;
+
+/** A place in a checkpoint that holds named tensors (src/model/weights/find.ts). */
+export const CandidateSummarySchema = ro(
+  v.object({
+    /** '' for the file itself, else the keys from the root joined with '/' (e.g. `state_dict_ema`). */
+    key: v.string(),
+    kind: v.picklist(CANDIDATE_KINDS),
+    tensors: integer,
+    /** A module's class, e.g. `__main__.TinyResNeXt`. */
+    className: v.optional(v.string()),
+    /** The prefix in front of torchvision's names ('' for none); absent when the names are not torchvision's. */
+    torchvisionPrefix: v.optional(v.string()),
+  }),
+);
+export type CandidateSummary = v.InferOutput<typeof CandidateSummarySchema>;
+
+export const WEIGHTS_FORMATS = ['zip', 'legacy', 'torchscript', 'safetensors'] as const;
+
+/** `resnext inspect --format json` (schema resnext-inspector/inspect@1). */
+export const InspectionSchema = ro(
+  v.object({
+    schema: v.literal(INSPECT_SCHEMA),
+    file: v.string(),
+    format: v.picklist(WEIGHTS_FORMATS),
+    sizeBytes: integer,
+    /** Every global the pickle names, "module.name", in first-seen order (empty for safetensors). */
+    globals: ro(v.array(v.string())),
+    globalStatus: ro(v.record(v.string(), v.picklist(GLOBAL_STATUSES))),
+    tensors: ro(v.object({ count: integer, bytes: integer })),
+    tree: InspectNodeSchema,
+    candidates: ro(v.array(CandidateSummarySchema)),
+    /** The chosen candidate's key ('' = the file itself), or null when there is none. */
+    chosen: v.nullable(v.string()),
+    strippedPrefix: v.nullable(v.string()),
+    ignoredKeys: ro(v.array(v.string())),
+    architecture: v.nullable(
+      ro(
+        v.object({
+          model: v.string(),
+          config: ro(v.omit(NetworkConfigObject, ['inputHeightPx', 'inputWidthPx'])),
+        }),
+      ),
+    ),
+    /** Why there is no architecture (no candidate, or the chosen one is not a torchvision ResNet/ResNeXt). */
+    architectureError: v.optional(v.string()),
+    /** safetensors `__metadata__`. */
+    metadata: v.optional(ro(v.record(v.string(), v.string()))),
+  }),
+);
+export type Inspection = v.InferOutput<typeof InspectionSchema>;
+
+export const CONVERT_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
+
+/** What `resnext convert` (and the extension's Convert to safetensors…) wrote. */
+export const ConversionSchema = ro(
+  v.object({
+    output: v.string(),
+    sizeBytes: integer,
+    tensors: integer,
+    dtype: v.picklist(CONVERT_DTYPES),
+    sourceFormat: v.picklist(WEIGHTS_FORMATS),
+    model: v.string(),
+    /** The input and which state dict in it was used. */
+    source: v.string(),
+    metadata: ro(v.record(v.string(), v.string())),
+  }),
+);
+export type Conversion = v.InferOutput<typeof ConversionSchema>;

@@ -10,6 +10,11 @@
  */
 import * as v from 'valibot';
 import {
+  CONVERT_DTYPES,
+  ConversionSchema,
+  InspectionSchema,
+  type Conversion,
+  type Inspection,
   ClassificationViewSchema,
   ComparisonPresetInfoSchema,
   ComparisonSchema,
@@ -46,6 +51,8 @@ export type ClassificationData = ClassificationView;
 export type FormOpsData = FormOps;
 export type EquivalenceData = Equivalence;
 export type EvaluationData = EvaluationView;
+export type InspectionData = Inspection;
+export type ConversionData = Conversion;
 
 const ro = <T extends v.GenericSchema>(schema: T) => v.pipe(schema, v.readonly());
 const id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -65,7 +72,12 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export const WorkerRequestSchema = v.variant('type', [
   ro(v.object({ type: v.literal('summarize'), id, model: v.string(), config: NetworkConfigSchema })),
-  ro(v.object({ type: v.literal('summarizeCheckpoint'), id, path: nonEmpty })),
+  /** `stateDictKey`: which state dict in the file (the resnext.stateDictKey setting); absent: the documented order. */
+  ro(v.object({ type: v.literal('summarizeCheckpoint'), id, path: nonEmpty, stateDictKey: v.optional(v.string()) })),
+  ro(v.object({ type: v.literal('inspectCheckpoint'), id, path: nonEmpty, stateDictKey: v.optional(v.string()) })),
+  ro(
+    v.object({ type: v.literal('convertCheckpoint'), id, input: nonEmpty, output: nonEmpty, dtype: v.picklist(CONVERT_DTYPES), stateDictKey: v.optional(v.string()) }),
+  ),
   ro(
     v.object({
       type: v.literal('classify'),
@@ -77,6 +89,7 @@ export const WorkerRequestSchema = v.variant('type', [
       /** Where downloaded weights are kept (the extension's global storage). */
       cacheDir: nonEmpty,
       baseUrl: v.string(),
+      stateDictKey: v.optional(v.string()),
       /** Also compute the class activation maps of the top classes. */
       cam: v.optional(v.boolean()),
     }),
@@ -93,6 +106,7 @@ export const WorkerRequestSchema = v.variant('type', [
       baseUrl: v.string(),
       /** Evaluation threads (default: the available cores). */
       workers: v.optional(v.pipe(id, v.minValue(1))),
+      stateDictKey: v.optional(v.string()),
     }),
   ),
   ro(v.object({ type: v.literal('listComparisons'), id })),
@@ -122,6 +136,8 @@ export const WorkerResponseSchema = v.variant('type', [
   /** The comparison and the core's Markdown report of it (formatted in the worker, where the core's report lives). */
   ro(v.object({ type: v.literal('comparison'), id, comparison: ComparisonSchema, markdown: v.string() })),
   ro(v.object({ type: v.literal('equivalence'), id, result: EquivalenceSchema })),
+  ro(v.object({ type: v.literal('inspection'), id, inspection: InspectionSchema })),
+  ro(v.object({ type: v.literal('converted'), id, result: ConversionSchema })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -132,6 +148,8 @@ export type WorkerResponse = v.InferOutput<typeof WorkerResponseSchema>;
 export const REPLY_TYPE = {
   summarize: 'summary',
   summarizeCheckpoint: 'summary',
+  inspectCheckpoint: 'inspection',
+  convertCheckpoint: 'converted',
   classify: 'classification',
   evaluateFolder: 'evaluation',
   listComparisons: 'comparisons',

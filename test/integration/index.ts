@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResnextApi } from '../../src/extension/extension';
 import { Command } from '../../src/extension/commands';
-import type { ClassificationData, ComparisonData, EquivalenceData, EvaluationData, SummaryData } from '../../src/shared/protocol';
+import { shortModelName } from '../../src/shared/names';
+import type { ClassificationData, ComparisonData, ConversionData, EquivalenceData, EvaluationData, InspectionData, SummaryData } from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'resnext-inspector.resnext-inspector';
 const TEST_TIMEOUT_MS = 120_000;
@@ -241,6 +242,46 @@ it('resnext.summarizeCheckpoint infers the tiny checkpoint\'s architecture (94,9
   assert.equal(summary.config.groups, 4);
 });
 
+it('resnext.inspectCheckpoint reads a whole pickled model without running it: its class recorded, its tensors found', async () => {
+  const inspection = await vscode.commands.executeCommand<InspectionData | undefined>(Command.InspectCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'checkpoints', 'whole_model.pt')));
+  assert.ok(inspection, 'the checkpoint was inspected');
+  assert.equal(inspection.schema, 'resnext-inspector/inspect@1');
+  assert.equal(inspection.globalStatus['__main__.TinyResNeXt'], 'recorded, not run');
+  assert.deepEqual(inspection.candidates.map((c) => [c.key, c.kind, c.tensors]), [['', 'module', 122]]);
+  assert.deepEqual(inspection.architecture?.config.layers, [2, 1, 1, 1]);
+});
+
+it('resnext.summarizeCheckpoint reads a Lightning .ckpt (prefix model. stripped) and a TorchScript archive', async () => {
+  for (const file of ['lightning.ckpt', 'torchscript.pt']) {
+    const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.SummarizeCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'checkpoints', file)));
+    assert.ok(summary, `${file} was summarized`);
+    assert.equal(summary.totals.params, 94_994);
+    if (file === 'lightning.ckpt') assert.match(summary.weights ?? '', /lightning\.ckpt \(state dict 'state_dict'; prefix 'model\.' stripped\)$/);
+  }
+  // A pickle that is not a checkpoint: refused, saying so; nothing in it ran.
+  await expectRefused(
+    () => vscode.commands.executeCommand(Command.SummarizeCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'checkpoints', 'hostile', 'eval.pkl'))),
+    /eval\.pkl is not a valid legacy PyTorch checkpoint: .*not one torch\.save wrote.*nothing in it was run/,
+  );
+});
+
+it('resnext.convertCheckpoint writes a float16 safetensors file that summarizes to the same network', async () => {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(workspace);
+  const output = path.join(workspace, 'converted.safetensors');
+  fs.rmSync(output, { force: true });
+  const result = await vscode.commands.executeCommand<ConversionData | undefined>(Command.ConvertCheckpoint, {
+    input: path.join(FIXTURES, 'checkpoints', 'examples_checkpoint.pth.tar'),
+    output,
+    dtype: 'float16',
+  });
+  assert.ok(result, 'the checkpoint was converted');
+  assert.equal(result.tensors, 122);
+  assert.equal(result.metadata['stripped_prefix'], 'module.');
+  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.SummarizeCheckpoint, vscode.Uri.file(output));
+  assert.equal(summary?.totals.params, 94_994);
+});
+
 it('resnext.classifyImage on a fixture image with the tiny weights returns PyTorch\'s top-5', async () => {
   const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tiny_reference.json'), 'utf8')) as { outputs: Record<string, Record<string, number[]>> };
   const logits = reference.outputs['chelsea.jpg']!['fp32']!;
@@ -311,7 +352,7 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   assert.equal(summary.totals.params, 23_000_394);
   assert.equal(summary.totals.macs, 2_157_383_680);
   assert.deepEqual(shown, [summary.model]);
-  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${summary.model}`), 10_000);
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${shortModelName(summary)}`), 10_000);
   await vscode.window.tabGroups.close(tab);
   const compare = lenses[2]!;
   const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(compare.command!.command, { ...(compare.command!.arguments![0] as object), presets: ['resnet50'] });

@@ -1,19 +1,12 @@
 /** The `resnext` command as a user runs it: the built bundle (dist/cli.js) in a child process. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES, ROOT } from '../helpers';
+import { FIXTURES, runCli } from '../helpers';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run `npm run build` first (npm test does)');
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runCli;
 
 test('summarize --format json follows the schema and the totals', () => {
   const r = run('summarize', 'resnext50_32x4d', '--format', 'json');
@@ -67,17 +60,23 @@ test('--out writes the file atomically (markdown and csv)', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
-test('presets lists all nine with params and MACs', () => {
+test('presets lists every preset with its family, aliases, params and MACs', () => {
   const r = run('presets', '--format', 'json');
   assert.equal(r.code, 0, r.stderr);
   const { presets } = JSON.parse(r.stdout);
-  assert.equal(presets.length, 9);
+  assert.equal(presets.length, 18);
   assert.deepEqual(presets.find((p: { name: string }) => p.name === 'resnext101_64x4d'), {
     name: 'resnext101_64x4d',
-    config: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, baseWidth: 64, numClasses: 1000 },
+    family: 'ResNeXt',
+    aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] },
+    config: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputShape: [1, 3, 224, 224] },
     params: 83_455_272,
     macs: 15_460_270_080,
   });
+  const se = presets.find((p: { name: string }) => p.name === 'seresnext50_32x4d');
+  assert.equal(se.family, 'SE-ResNeXt');
+  assert.equal(se.config.se, true);
+  assert.equal(se.params, 27_559_896);
   assert.match(run('presets').stdout, /resnext50_32x4d\s+3,4,6,3\s+32\s+4\s+25,028,904\s+4,230,479,872 \(4\.23 G\)/);
 });
 
@@ -88,7 +87,8 @@ test('summarize --weights infers the architecture from a checkpoint (zip, legacy
     const s = JSON.parse(r.stdout);
     assert.deepEqual(s.config, { layers: [2, 1, 1, 1], groups: 4, widthPerGroup: 16, baseWidth: 8, numClasses: 10, inputShape: [1, 3, 224, 224] });
     assert.equal(s.totals.params, 94_994);
-    assert.equal(s.weights, path.join(FIXTURES, file));
+    // The summary names the file, and the state dict in it when that is not the whole file.
+    assert.equal(s.weights, path.join(FIXTURES, file) + (file === 'tiny_wrapped.pth' ? " (state dict 'state_dict')" : ''));
   }
 });
 
@@ -103,11 +103,47 @@ test('equivalence --weights runs the three forms on a checkpoint\'s own weights'
   assert.equal(e.ops.a.macs, e.ops.c.macs);
 });
 
+test('inspect --format json: a Lightning checkpoint, its globals, candidates, prefix and architecture', () => {
+  const r = run('inspect', path.join(FIXTURES, 'checkpoints', 'lightning.ckpt'), '--format', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  const i = JSON.parse(r.stdout);
+  assert.equal(i.schema, 'resnext-inspector/inspect@1');
+  assert.equal(i.format, 'zip');
+  assert.ok(i.globals.includes('lightning.fabric.utilities.data.AttributeDict'));
+  assert.equal(i.globalStatus['lightning.fabric.utilities.data.AttributeDict'], 'recorded, not run');
+  assert.equal(i.chosen, 'state_dict');
+  assert.equal(i.strippedPrefix, 'model.');
+  assert.deepEqual(i.architecture.config.layers, [2, 1, 1, 1]);
+});
+
+test('convert writes a safetensors file that summarize reads; the summary names the state dict used', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-convert-'));
+  try {
+    const out = path.join(dir, 'tiny.safetensors');
+    const c = run('convert', path.join(FIXTURES, 'checkpoints', 'examples_checkpoint.pth.tar'), out, '--dtype', 'float16');
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stderr, /wrote .*tiny\.safetensors \(122 tensors, float16, \d+ bytes\).*state dict 'state_dict'; prefix 'module\.' stripped/);
+    assert.deepEqual(fs.readdirSync(dir), ['tiny.safetensors'], 'no temporary file is left');
+    const s = run('summarize', '--weights', out, '--format', 'json');
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(JSON.parse(s.stdout).totals.params, 94_994);
+    const l = run('summarize', '--weights', path.join(FIXTURES, 'checkpoints', 'lightning.ckpt'), '--format', 'json');
+    assert.equal(l.code, 0, l.stderr);
+    assert.match(JSON.parse(l.stdout).weights, /lightning\.ckpt \(state dict 'state_dict'; prefix 'model\.' stripped\)$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const BAD_INPUT: [string, string[], RegExp][] = [
   ['a block that does not exist', ['equivalence', 'resnext50_32x4d', '--block', 'layer9.0'], /has no block 'layer9\.0'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0/],
   ['missing weights file', ['summarize', '--weights', '/nonexistent/w.pth'], /cannot read the weights file \/nonexistent\/w\.pth: there is no file at this path/],
   ['not a weights file', ['summarize', '--weights', path.join(FIXTURES, 'imagenet_categories.json')], /is not a weights file this reader knows .*accepted are PyTorch checkpoints/],
-  ['whole pickled model', ['summarize', '--weights', path.join(FIXTURES, 'tiny_fullmodel_pickle.pth')], /holds a pickled Python object \(class __main__\.ScaledResNet\) rather than a state dict/],
+  ['an unknown --state-dict key', ['summarize', '--weights', path.join(FIXTURES, 'checkpoints', 'timm_train.pth.tar'), '--state-dict', 'ema'], /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'.*--state-dict KEY/],
+  ['--state-dict without --weights', ['summarize', 'resnet50', '--state-dict', 'model'], /--state-dict chooses a state dict in --weights FILE/],
+  ['inspect of a file that is not weights', ['inspect', path.join(FIXTURES, 'imagenet_categories.json')], /is not a weights file this reader knows/],
+  ['convert to a name without .safetensors', ['convert', path.join(FIXTURES, 'tiny.pth'), path.join(os.tmpdir(), 'x.pth')], /must end in \.safetensors/],
+  ['convert with an unknown dtype', ['convert', path.join(FIXTURES, 'tiny.pth'), path.join(os.tmpdir(), 'x.safetensors'), '--dtype', 'int8'], /--dtype 'int8' is not supported; accepted: float32, float16, bfloat16/],
   ['unknown preset', ['summarize', 'resnext50'], /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet50, .*wide_resnet101_2/],
   ['width that comes out 0', ['summarize', '--base-width', '8', '--width-per-group', '4'], /bottleneck width of layer1 comes out 0 .*raise --width-per-group or --base-width/],
   ['layers not 4 numbers', ['summarize', '--layers', '3,4,6'], /--layers must be 4 positive whole numbers separated by commas .*got '3,4,6'/],
@@ -128,7 +164,7 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['missing flag value', ['summarize', '--groups'], /--groups/],
   ['two presets', ['summarize', 'resnet50', 'resnet101'], /summarize takes one preset, got 2/],
   ['unknown command', ['summarise'], /unknown command 'summarise'; accepted: presets, summarize/],
-  ['too many parameters', ['summarize', '--width-per-group', '1024', '--groups', '64'], /more than the 500,000,000 accepted/],
+  ['too many parameters', ['summarize', '--width-per-group', '1024', '--groups', '64'], /more than the 4,000,000,000 accepted/],
 ];
 
 for (const [label, args, message] of BAD_INPUT) {

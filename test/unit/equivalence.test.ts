@@ -187,3 +187,32 @@ test('equivalenceCommand --format json --out writes the result', async () => {
   assertEquivalent(e, 'cli');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('SE, avg-down and CIFAR blocks: forms a/b/c agree to ≤ 1e-4 with the accounting’s multiply-adds (SE’s 1x1 convs included)', async () => {
+  await initBackend();
+  const before = tf.memory().numTensors;
+  const cases = [
+    { config: presetConfig('seresnext50_32x4d'), block: 'layer2.0', convOps: 3 + 1 + 2 },
+    { config: presetConfig('seresnext50_32x4d'), block: 'layer1.1', convOps: 3 + 2 },
+    { config: presetConfig('resnext50d_32x4d'), block: 'layer3.0', convOps: 3 + 1 },
+    { config: presetConfig('resnext29_8x64d'), block: 'stage_2.stage_2_bottleneck_0', convOps: 3 + 1 },
+  ];
+  for (const { config, block, convOps } of cases) {
+    const e = await checkEquivalence(config, { block, seed: 5 });
+    assertEquivalent(e, `${e.model} ${block}`);
+    assert.equal(e.ops.c.convOps, convOps, `${e.model} ${block}`);
+    assert.equal(e.ops.c.macs, await accountedBlockMacs(config, block), `${e.model} ${block}`);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  // Without a block named: the first one, whatever the naming.
+  assert.equal((await checkEquivalence(presetConfig('resnext29_8x64d'))).block, 'stage_1.stage_1_bottleneck_0');
+  // Real weights with SE, the deep stem and avg-down (timm names), from the families fixture.
+  const { readWeights } = await import('../../src/model/weights/load');
+  const { inferConfig } = await import('../../src/model/weights/infer');
+  const file = path.join(__dirname, '..', 'fixtures', 'families', 'timm_se_small.pth');
+  const { stateDict } = readWeights(fs.readFileSync(file), file);
+  for (const block of ['layer1.0', 'layer2.1', 'layer3.0']) {
+    const e = await checkEquivalence(inferConfig(stateDict, file), { block, stateDict, weightsSource: file });
+    assertEquivalent(e, `timm_se_small ${block}`);
+  }
+});

@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { WeightsError } from '../../src/model/errors';
 import { readPth } from '../../src/model/weights/pth';
 import { unpickle } from '../../src/model/weights/pickle';
+import { inspectWeights } from '../../src/model/weights/inspect';
+import { readWeights } from '../../src/model/weights/load';
 import { openZip } from '../../src/model/weights/zip';
 import { readSafetensors } from '../../src/model/weights/safetensors';
-import { writeZip, zipCheckpointEntries } from '../../src/model/weights/writePth';
+import { writeZip, zipCheckpointEntries } from '../writePth';
 import { mulberry32 as prng } from '../../src/model/network';
 
 /** FUZZ_CASES and FUZZ_SEED allow longer runs with other seeds by hand; the defaults keep the suite under ~15 s. */
@@ -126,6 +128,7 @@ const dataPkl = archive.read(archive.entries.get('tiny/data.pkl')!);
 const safetensorsHeaderEnd = 8 + Number(new DataView(safetensorsBytes.buffer, safetensorsBytes.byteOffset).getBigUint64(0, true));
 // torch never compresses, but other zip tools may: a deflated copy exercises the inflate path.
 const deflatedBytes = writeZip(zipCheckpointEntries(readPth(zipBytes).stateDict), { deflate: true });
+const torchScriptBytes = fixture('checkpoints/torchscript.pt');
 const allInputs = [zipBytes, legacyBytes, safetensorsBytes, fixture('tiny_wrapped.pth'), fixture('tiny_bf16.safetensors'), dataPkl];
 
 const targets: Target[] = [
@@ -160,6 +163,16 @@ const targets: Target[] = [
     input: dataPkl,
     regions: [[0, dataPkl.length]],
     parse: (bytes) => unpickle(bytes, { source: 'fuzz.pkl' }),
+  },
+  {
+    // Records everywhere (a TorchScript module tree): the inspector and the weights finder on mutated records.
+    name: 'inspectWeights + readWeights (checkpoints/torchscript.pt)',
+    input: torchScriptBytes,
+    regions: [[0, 16_384], [torchScriptBytes.length - 16_384, torchScriptBytes.length]],
+    parse: (bytes) => {
+      inspectWeights(bytes, 'fuzz.pt');
+      return readWeights(bytes, 'fuzz.pt');
+    },
   },
 ];
 

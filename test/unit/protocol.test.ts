@@ -20,6 +20,8 @@ import { architecture } from '../../src/model/architecture';
 import { layerRows, stageRows, totals } from '../../src/model/accounting';
 import { presetConfig } from '../../src/model/config';
 import { summaryConfig, SUMMARY_SCHEMA, type Summary } from '../../src/model/summarize';
+import { inspectWeights } from '../../src/model/weights/inspect';
+import { fixture } from '../helpers';
 
 /** A real summary of resnext50_32x4d from the static trace (no TF.js needed), typed as the core's Summary. */
 function staticSummary(): Summary {
@@ -69,14 +71,19 @@ const hostMessages = {
 const config: ConfigData = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputHeightPx: 224, inputWidthPx: 224 };
 const workerRequests = {
   summarize: [{ type: 'summarize', id: 1, model: 'resnext50_32x4d', config }],
-  summarizeCheckpoint: [{ type: 'summarizeCheckpoint', id: 2, path: '/tmp/model.pth' }],
+  summarizeCheckpoint: [
+    { type: 'summarizeCheckpoint', id: 2, path: '/tmp/model.pth' },
+    { type: 'summarizeCheckpoint', id: 2, path: '/tmp/run.ckpt', stateDictKey: 'state_dict_ema' },
+  ],
+  inspectCheckpoint: [{ type: 'inspectCheckpoint', id: 8, path: '/tmp/run.ckpt' }],
+  convertCheckpoint: [{ type: 'convertCheckpoint', id: 9, input: '/tmp/run.ckpt', output: '/tmp/run.safetensors', dtype: 'float16', stateDictKey: 'state_dict' }],
   classify: [
     { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: 'https://download.pytorch.org/models/' },
-    { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', cam: true },
+    { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', cam: true, stateDictKey: 'state_dict' },
   ],
   evaluateFolder: [
     { type: 'evaluateFolder', id: 8, folder: '/data/val', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '' },
-    { type: 'evaluateFolder', id: 9, folder: '/data/val', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', workers: 2 },
+    { type: 'evaluateFolder', id: 9, folder: '/data/val', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', workers: 2, stateDictKey: 'state_dict' },
   ],
   listComparisons: [{ type: 'listComparisons', id: 4 }],
   compare: [{ type: 'compare', id: 5, preset: 'cardinality-sweep' }],
@@ -130,6 +137,19 @@ const workerResponses = {
   comparisons: [{ type: 'comparisons', id: 4, presets: [{ id: 'cardinality-sweep', title: 'Cardinality sweep', description: 'C x d at equal complexity' }] }],
   comparison: [{ type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' }],
   equivalence: [{ type: 'equivalence', id: 7, result: equivalence }],
+  // Real inspections of the checkpoint fixtures: the schema accepts what the core produces.
+  inspection: ['lightning.ckpt', 'whole_model.pt', 'torchscript.pt'].map((file) => ({
+    type: 'inspection' as const,
+    id: 8,
+    inspection: inspectWeights(fixture(`checkpoints/${file}`), file),
+  })),
+  converted: [
+    {
+      type: 'converted',
+      id: 9,
+      result: { output: '/tmp/run.safetensors', sizeBytes: 200_000, tensors: 122, dtype: 'float16', sourceFormat: 'zip', model: 'resnext50_32x4d', source: '/tmp/run.ckpt', metadata: { format: 'pt' } },
+    },
+  ],
   error: [
     { type: 'error', id: 2, kind: 'input', message: 'not a weights file' },
     { type: 'error', id: 2, kind: 'internal', message: 'boom', stack: 'Error: boom\n    at x' },

@@ -1,7 +1,7 @@
 /**
  * PyTorch checkpoint readers against files made by real PyTorch (test/fixtures, see the reference README), plus
- * crafted files: hostile pickles that must be refused without running anything, and a table of broken inputs that
- * must each end in a WeightsError that says what was wrong.
+ * crafted files: hostile pickles that must parse to inert records without running anything, and a table of broken
+ * inputs that must each end in a WeightsError that says what was wrong.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,8 +9,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WeightsError } from '../../src/model/errors';
-import { readPth, stripModulePrefix } from '../../src/model/weights/pth';
-import { unpickle } from '../../src/model/weights/pickle';
+import { readPth } from '../../src/model/weights/pth';
+import { chooseStateDict } from '../../src/model/weights/find';
+import { recordClassName, unpickle, type PyObject } from '../../src/model/weights/pickle';
 import { openZip } from '../../src/model/weights/zip';
 import { readWeights, readWeightsFile } from '../../src/model/weights/load';
 import { readSafetensors } from '../../src/model/weights/safetensors';
@@ -23,7 +24,7 @@ import {
   writeZipCheckpoint,
   zipCheckpointEntries,
   type ZipFileEntry,
-} from '../../src/model/weights/writePth';
+} from '../writePth';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 // A plain Uint8Array copy: Buffer's slice() returns a view, which would let a test's edits leak into the fixture.
@@ -113,13 +114,18 @@ test('a DataParallel checkpoint has its module. prefix stripped', () => {
   assert.equal(legacy.strippedPrefix, 'module.');
   assertTinyStateDict(legacy.stateDict);
 
-  // Only when every key has it.
-  assert.deepEqual([...stripModulePrefix(new Map([['module.a', 1], ['module.b', 2]])).stateDict.keys()], ['a', 'b']);
-  const partial = stripModulePrefix(new Map([['module.a', 1], ['b', 2]]));
-  assert.equal(partial.strippedPrefix, undefined);
-  assert.deepEqual([...partial.stateDict.keys()], ['module.a', 'b']);
-  assert.equal(stripModulePrefix(new Map()).strippedPrefix, undefined);
-  assert.equal(stripModulePrefix(new Map([['module.', 1]])).strippedPrefix, undefined, 'a bare "module." would leave an empty key');
+  // Without torchvision's names, `module.` is stripped only when every key has it.
+  const strip = (keys: string[]): { keys: string[]; prefix?: string } => {
+    const choice = chooseStateDict([{ key: '', kind: 'state dict', tensors: new Map(keys.map((k) => [k, 1])) }], 's');
+    return { keys: [...choice.tensors.keys()], ...(choice.strippedPrefix !== undefined && { prefix: choice.strippedPrefix }) };
+  };
+  assert.deepEqual(strip(['module.a', 'module.b']), { keys: ['a', 'b'], prefix: 'module.' });
+  assert.deepEqual(strip(['module.a', 'b']), { keys: ['module.a', 'b'] });
+  assert.deepEqual(strip(['module.']), { keys: ['module.'] }, 'a bare "module." would leave an empty key');
+  // With torchvision's names behind any single prefix, that prefix is stripped and other keys are left out.
+  const lightning = strip(['model.conv1.weight', 'model.layer1.0.conv1.weight', 'model.fc.weight', 'criterion.weight']);
+  assert.deepEqual(lightning, { keys: ['conv1.weight', 'layer1.0.conv1.weight', 'fc.weight'], prefix: 'model.' });
+  assert.deepEqual(strip(['conv1.weight', 'layer1.0.conv1.weight', 'fc.weight', 'x.conv1.weight']).prefix, undefined);
 });
 
 test('the writers round-trip: zip, legacy, ZIP64 extra fields, deflated entries', () => {
@@ -249,35 +255,40 @@ test('protocol-4 opcodes (FRAME, SHORT_BINUNICODE, STACK_GLOBAL, MEMOIZE) and nn
 
 const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
-test('a whole pickled nn.Module is refused, naming its class and how to export a state dict', () => {
-  const error = assertWeightsError(() => readWeights(fixture('tiny_fullmodel_pickle.pth'), 'tiny_fullmodel_pickle.pth'), /pickled Python object/);
-  assert.match(error.message, /class __main__\.ScaledResNet/);
-  assert.match(error.message, /rather than a state dict/);
-  assert.match(error.message, /torch\.save\(model\.state_dict\(\), "weights\.pth"\)/);
-  assert.match(error.message, /^tiny_fullmodel_pickle\.pth /);
+test('a whole pickled nn.Module is read as data: its tensors under state_dict() names, its class recorded', () => {
+  const result = readWeights(fixture('tiny_fullmodel_pickle.pth'), 'tiny_fullmodel_pickle.pth');
+  assert.equal(result.choice.chosen.kind, 'module');
+  assert.equal(result.choice.chosen.className, '__main__.ScaledResNet');
+  assertTinyStateDict(result.stateDict);
 });
 
-test('globals outside the allow-list are refused by name, through GLOBAL and STACK_GLOBAL', () => {
-  const cases: [string, Uint8Array, RegExp][] = [
-    ['GLOBAL os system', latin1('\x80\x02cos\nsystem\n)R.'), /calls os\.system/],
-    ['GLOBAL builtins eval', latin1('\x80\x02cbuiltins\neval\n)R.'), /calls builtins\.eval/],
-    ['GLOBAL posix system', latin1('\x80\x02cposix\nsystem\n.'), /calls posix\.system/],
-    ['STACK_GLOBAL os system', latin1('\x80\x04\x8c\x02os\x8c\x06system\x93).'), /calls os\.system/],
-    ['STACK_GLOBAL builtins eval', latin1('\x80\x04\x8c\x08builtins\x8c\x04eval\x93.'), /calls builtins\.eval/],
-    ['INST os system', latin1('\x80\x02(X\x04\x00\x00\x00trueios\nsystem\n.'), /calls os\.system/],
-    ['a torch.nn class', latin1('\x80\x02ctorch.nn.modules.conv\nConv2d\n)\x81.'), /pickled Python object \(class torch\.nn\.modules\.conv\.Conv2d\)/],
-    ['argparse.Namespace', latin1('\x80\x02cargparse\nNamespace\n)\x81.'), /class argparse\.Namespace/],
+test('globals outside the allow-list become inert records, through GLOBAL, STACK_GLOBAL and INST', () => {
+  const cases: [string, Uint8Array, string][] = [
+    ['GLOBAL os system, REDUCE', latin1('\x80\x02cos\nsystem\n)R.'), 'os.system'],
+    ['GLOBAL builtins eval', latin1('\x80\x02cbuiltins\neval\n)R.'), 'builtins.eval'],
+    ['GLOBAL posix system', latin1('\x80\x02cposix\nsystem\n.'), 'posix.system'],
+    ['STACK_GLOBAL os system', latin1('\x80\x04\x8c\x02os\x8c\x06system\x93)R.'), 'os.system'],
+    ['INST os system', latin1('\x80\x02(X\x04\x00\x00\x00trueios\nsystem\n.'), 'os.system'],
+    ['a torch.nn class, NEWOBJ', latin1('\x80\x02ctorch.nn.modules.conv\nConv2d\n)\x81.'), 'torch.nn.modules.conv.Conv2d'],
+    ['argparse.Namespace', latin1('\x80\x02cargparse\nNamespace\n)\x81.'), 'argparse.Namespace'],
   ];
-  for (const [what, bytes, message] of cases) {
-    const error = assertWeightsError(() => unpickle(bytes, { source: 'evil.pkl' }), message);
-    assert.match(error.message, /^evil\.pkl /, what);
+  for (const [what, bytes, name] of cases) {
+    const { globals } = unpickle(bytes, { source: 'evil.pkl' });
+    assert.deepEqual([...globals], [[name, false]], what);
   }
-  // Allow-listed names can be referenced but not called in other ways.
-  assertWeightsError(() => unpickle(latin1('\x80\x02ctorch\nFloatStorage\n)R.')), /REDUCE of torch\.FloatStorage, which can only be referenced/);
-  assertWeightsError(() => unpickle(latin1('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)\x81.')), /NEWOBJ of torch\._utils\._rebuild_tensor_v2/);
+  // REDUCE on a record gives a record holding the call's arguments; BUILD stores its state there.
+  const { value } = unpickle(latin1('\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R}X\x01\x00\x00\x00aK\x01sb.'));
+  assert.equal((value as PyObject).kind, 'object');
+  assert.deepEqual((value as PyObject).args, ['ls']);
+  assert.equal(recordClassName(value as PyObject), 'os.system');
+  assert.deepEqual([...((value as PyObject).state as { entries: Map<unknown, unknown> }).entries], [['a', 1]]);
+  // Allow-listed storage types called (rather than named in a persistent id) are records too; rebuild functions
+  // called other than by REDUCE make no tensor.
+  assert.equal((unpickle(latin1('\x80\x02ctorch\nFloatStorage\n)R.')).value as PyObject).kind, 'object');
+  assert.equal((unpickle(latin1('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)\x81.')).value as PyObject).kind, 'object');
 });
 
-test('a payload that would create a file if executed is refused and creates nothing, in every container', () => {
+test('a payload that would create a file if executed creates nothing, in every container', () => {
   const marker = join(tmpdir(), `resnext-inspector-pwned-${process.pid}`);
   rmSync(marker, { force: true });
   const command = `touch ${marker}`;
@@ -290,14 +301,15 @@ test('a payload that would create a file if executed is refused and creates noth
   const version = new PickleWriter().proto(2).int(1001).stop().bytes();
   const legacyInSysInfo = new Uint8Array([...magic, ...version, ...payload]);
   const legacyAsObject = new Uint8Array([...magic, ...version, ...latin1('\x80\x02}.'), ...stackGlobalPayload]);
-  for (const [what, run] of [
-    ['raw pickle', () => unpickle(payload)],
-    ['raw pickle, STACK_GLOBAL', () => unpickle(stackGlobalPayload)],
-    ['zip data.pkl', () => readWeights(zipped)],
-    ['legacy sys_info', () => readWeights(legacyInSysInfo)],
-    ['legacy object', () => readWeights(legacyAsObject)],
+  for (const [what, run, message] of [
+    ['raw pickle', () => unpickle(payload), undefined],
+    ['raw pickle, STACK_GLOBAL', () => unpickle(stackGlobalPayload), undefined],
+    ['zip data.pkl', () => readWeights(zipped), /holds no weights: .*it holds a os\.system object/],
+    ['legacy sys_info', () => readWeights(legacyInSysInfo), /malformed pickle|holds no weights/],
+    ['legacy object (no storage list follows)', () => readWeights(legacyAsObject), /malformed pickle: the pickle ends without a STOP/],
   ] as const) {
-    assertWeightsError(run, /calls os\.system/);
+    if (message === undefined) run();
+    else assertWeightsError(run, message);
     assert.equal(existsSync(marker), false, what);
   }
 });
@@ -341,14 +353,14 @@ test('broken inputs each give a WeightsError saying what is wrong', () => {
   for (let i = 0; i < 5; i++) legacyStorageStart = unpickle(legacyBytes, { offset: legacyStorageStart }).endOffset;
 
   const table: [string, () => unknown, RegExp][] = [
-    ['empty file', () => readWeights(new Uint8Array(0), 'w.pth'), /w\.pth is empty; accepted are PyTorch checkpoints \(\.pth\/\.pt.*\.safetensors/],
+    ['empty file', () => readWeights(new Uint8Array(0), 'w.pth'), /w\.pth is empty; accepted are PyTorch checkpoints \(\.pth, \.pt, \.pth\.tar, \.ckpt, \.bin.*\.safetensors/],
     ['random bytes', () => readWeights(randomBytes(4096, 7), 'w.bin'), /w\.bin is not a weights file this reader knows.*accepted are PyTorch checkpoints/],
     ['random bytes to readPth', () => readPth(randomBytes(4096, 9), 'w.pth'), /not a PyTorch checkpoint: it starts with neither a zip header/],
     ['a text file', () => readWeights(latin1('hello, world\n'), 'notes.txt'), /accepted are PyTorch checkpoints/],
     ['truncated zip', () => readWeights(tinyBytes.subarray(0, 200_000), 't.pth'), /t\.pth is not a valid zip archive.*no end-of-central-directory record \(the file is truncated/],
     ['zip cut inside the central directory', () => readPth(new Uint8Array([...tinyBytes.subarray(0, 416_000), ...tinyBytes.subarray(tinyBytes.length - 98)])), /central directory|central-directory/],
     ['zip without data.pkl', () => readPth(withEntries((l) => l.filter((e) => !e.name.endsWith('data.pkl')))), /there is no 'archive\/data\.pkl' entry/],
-    ['zip without data/3', () => readPth(withEntries((l) => l.filter((e) => e.name !== 'archive/data/3'))), /tensor 'bn1\.running_mean' uses 'archive\/data\/3', which is not in the file/],
+    ['zip without data/3', () => readPth(withEntries((l) => l.filter((e) => e.name !== 'archive/data/3'))), /'archive\/data\/3' is used by a tensor but is not in the file/],
     ['zip entry escaping with ../', () => readPth(withEntries((l) => [...l, { name: 'archive/../../evil.sh', data: latin1('rm -rf') }])), /entry name "archive\/\.\.\/\.\.\/evil\.sh" contains "\.\."/],
     ['zip entry with an absolute name', () => readPth(withEntries((l) => [...l, { name: '/etc/cron.d/evil', data: latin1('x') }])), /is an absolute path/],
     ['zip entries not in a folder', () => readPth(writeZip([{ name: 'data.pkl', data: pickleStateDict(tiny) }])), /first entry is not inside a folder/],
@@ -359,7 +371,8 @@ test('broken inputs each give a WeightsError saying what is wrong', () => {
     ['zip with an encrypted entry', () => readPth(patched(plainZip, findCentral(plainZip) + 8, [1, 0])), /is encrypted; accepted are plain entries/],
     ['deflated entry shorter than declared', () => readPth(patched(deflatedZip, findCentral(deflatedZip) + 24, [0xff, 0xff, 0, 0])), /does not inflate to its declared 65535 bytes|inflates to \d+ bytes, not the declared 65535/],
     ['zip whose central directory runs past the end records', () => readPth(patched(tinyBytes, eocd(tinyBytes) - 20 - 56 + 40, [0xff, 0xff, 0xff, 0])), /central directory .* runs past byte/],
-    ['storage entry shorter than its elements', () => readPth(oneTensor({}, float32Bytes([1, 2, 3])), 's.pth'), /'archive\/data\/0' has 12 bytes, fewer than its 4 torch\.FloatStorage elements need \(16\)/],
+    ['storage entry shorter than its elements', () => readPth(oneTensor({}, float32Bytes([1, 2, 3])), 's.pth'), /'archive\/data\/0' holds 12 bytes, but its 4 torch\.FloatStorage elements need exactly 16/],
+    ['storage entry longer than its elements', () => readPth(oneTensor({}, float32Bytes([1, 2, 3, 4, 5])), 's.pth'), /'archive\/data\/0' holds 20 bytes, but its 4 torch\.FloatStorage elements need exactly 16/],
     ['size beyond the storage', () => readPth(oneTensor({ size: [5] }, float32Bytes([1, 2, 3, 4]))), /tensor 'w' \(size \[5\] and stride \[1\] at offset 0\) reaches past the 4 elements/],
     ['stride beyond the storage', () => readPth(oneTensor({ size: [2, 2], stride: [3, 1] }, float32Bytes([1, 2, 3, 4]))), /tensor 'w' \(size \[2, 2\] and stride \[3, 1\].*reaches past/],
     ['offset beyond the storage', () => readPth(oneTensor({ offset: 2, size: [3] }, float32Bytes([1, 2, 3, 4]))), /reaches past the 4 elements/],
@@ -369,15 +382,15 @@ test('broken inputs each give a WeightsError saying what is wrong', () => {
     ['data.pkl truncated', () => readPth(replacePickle(pickleStateDict(tiny).subarray(0, 5000))), /malformed pickle: .*the file is truncated/],
     ['data.pkl with an unknown opcode', () => readPth(replacePickle(latin1('\x80\x02\xff.'))), /unknown or unsupported opcode 0xff/],
     ['pickle protocol 9', () => unpickle(latin1('\x80\x09N.')), /pickle protocol 9; accepted are 0 to 5/],
-    ['a dict without tensors', () => readPth(replacePickle(latin1('\x80\x02}(X\x05\x00\x00\x00epochK\x03u.'))), /holds a dict of 1 entries \(epoch: int 3\) that is not a state dict; accepted are a state dict/],
-    ['a list at the top', () => readPth(replacePickle(latin1('\x80\x02]K\x01a.'))), /holds a list of 1; accepted are a state dict/],
+    ['a dict without tensors', () => readPth(replacePickle(latin1('\x80\x02}(X\x05\x00\x00\x00epochK\x03u.'))), /holds no weights: .*it holds a dict of 1 entries: epoch: int 3\).*resnext inspect/],
+    ['a list at the top', () => readPth(replacePickle(latin1('\x80\x02]K\x01a.'))), /holds no weights: .*it holds a list of 1\)/],
     ['a huge BINUNICODE length', () => unpickle(latin1('\x80\x02X\xff\xff\xff\x7f')), /needs 2147483647 bytes but only 0 remain/],
     ['a huge BINUNICODE8 length', () => unpickle(latin1('\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\xff')), /longer than the file/],
     ['a memo read before a write', () => unpickle(latin1('\x80\x02h\x05.')), /memo entry 5 is read before it is written/],
     ['STOP on an empty stack', () => unpickle(latin1('\x80\x02.')), /pops from an empty stack/],
     ['a pickle without STOP', () => unpickle(latin1('\x80\x02N')), /the pickle ends without a STOP opcode \(the file is truncated\)/],
     ['SETITEM on a list', () => unpickle(latin1('\x80\x02]K\x01K\x02s.')), /SETITEM applies to a list of 0, not a dict/],
-    ['legacy: not torch\'s magic number', () => readWeights(latin1('\x80\x02K\x05.'), 'old.pth'), /old\.pth is not a valid legacy PyTorch checkpoint: .*magic number 0x1950a86a20f9469cfc6c \(got int 5\)/],
+    ['legacy: not torch\'s magic number', () => readWeights(latin1('\x80\x02K\x05.'), 'old.pth'), /old\.pth is not a valid legacy PyTorch checkpoint: it is a pickle, but not one torch\.save wrote: .*magic number 0x1950a86a20f9469cfc6c \(got int 5\); nothing in it was run/],
     ['legacy: wrong protocol version', () => readPth(legacyOf(magic, latin1('\x80\x02M\xe8\x03.'))), /protocol version is int 1000; accepted is 1001/],
     ['legacy: big-endian sys_info', () => readPth(legacyOf(magic, version, latin1('\x80\x02}X\r\x00\x00\x00little_endian\x89s.'))), /saved on a big-endian machine/],
     ['legacy: truncated in the storage section', () => readPth(legacyBytes.subarray(0, legacyBytes.length - 100), 'l.pth'), /l\.pth is not a valid legacy PyTorch checkpoint: storage '\d+' needs \d+ bytes at byte \d+ but the file ends at byte 408721 \(truncated\)/],

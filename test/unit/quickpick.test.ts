@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { presetCatalog } from '../../src/model/catalog';
+import { FAMILIES, presetCatalog } from '../../src/model/catalog';
 import { presetConfig, PRESET_NAMES } from '../../src/model/config';
 import { applyField, CUSTOM_FIELDS, resolveCustom, validateField, type FieldKey } from '../../src/extension/customConfig';
-import { compactCount, CUSTOM_LABEL, presetPickItems } from '../../src/extension/presetItems';
+import { compactCount, CUSTOM_LABEL, groupedPresetPickItems, presetPickItems } from '../../src/extension/presetItems';
 import { ROOT } from '../helpers';
+import { CHECKPOINT_FILE_EXTENSIONS } from '../../src/model/weights/extensions';
 
 const base = 'resnext50_32x4d';
 const start = presetConfig(base);
@@ -20,10 +21,25 @@ test('the preset quick pick lists every preset with params and MACs, the default
   assert.equal(items.at(-1)!.preset, undefined);
   const resnext = items.find((i) => i.label === 'resnext50_32x4d')!;
   assert.equal(resnext.description, '25.0 M params · 4.23 G MACs');
-  assert.match(resnext.detail, /^layers 3,4,6,3 · groups 32 · width per group 4 · grouped conv: −64% params$/);
+  assert.match(resnext.detail, /^ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · grouped conv: −64% params$/);
+  assert.match(items.find((i) => i.label === 'seresnext50_32x4d')!.detail, /^SE-ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · SE · seresnext50_32x4d\.racm_in1k · grouped conv/);
   assert.doesNotMatch(items.find((i) => i.label === 'resnet50')!.detail, /grouped/);
   assert.equal(compactCount(999), '999');
   assert.equal(compactCount(4_230_479_872), '4.23 G');
+});
+
+test('the grouped quick pick: the default first, then every family under its separator in catalog order, custom last', () => {
+  const entries = groupedPresetPickItems(presetCatalog(), 'resnext50_32x4d');
+  const separators = entries.filter((e): e is { separator: string } => 'separator' in e).map((e) => e.separator);
+  assert.deepEqual(separators, ['Default', ...FAMILIES, 'Custom']);
+  const labels = entries.map((e) => ('separator' in e ? `[${e.separator}]` : e.label));
+  assert.deepEqual(labels.slice(0, 3), ['[Default]', 'resnext50_32x4d', '[ResNet]']);
+  assert.equal(labels.filter((l) => l === 'resnext50_32x4d').length, 1, 'the default is listed once');
+  const wsl = labels.indexOf('[ResNeXt WSL]');
+  assert.deepEqual(labels.slice(wsl, wsl + 4), ['[ResNeXt WSL]', 'resnext101_32x16d_wsl', 'resnext101_32x32d_wsl', 'resnext101_32x48d_wsl']);
+  assert.equal(labels.at(-1), CUSTOM_LABEL);
+  assert.equal(entries.filter((e) => !('separator' in e)).length, PRESET_NAMES.length + 1);
+  assert.ok(!groupedPresetPickItems(presetCatalog(), 'resnet50', false).some((e) => 'separator' in e ? e.separator === 'Custom' : e.preset === undefined));
 });
 
 test('each custom field shows the preset value and accepts it unchanged', () => {
@@ -31,11 +47,17 @@ test('each custom field shows the preset value and accepts it unchanged', () => 
     const text = field.format(start);
     assert.equal(validateField(base, start, field.key, text), undefined, `${field.key}: '${text}'`);
   }
-  assert.equal(CUSTOM_FIELDS.map((f) => f.format(start)).join(' '), '3,4,6,3 32 4 64 1000 224');
+  assert.equal(CUSTOM_FIELDS.map((f) => f.format(start)).join(' '), 'none 3,4,6,3 32 4 64 1000 224');
 });
 
 /** What the user types, and a fragment of the message shown under the box (undefined: accepted). */
 const CASES: [FieldKey, string, RegExp | undefined][] = [
+  ['variant', 'none', undefined],
+  ['variant', 'se, deep-stem, avg-down', undefined],
+  ['variant', 'cifar', undefined],
+  ['variant', 'cifar se', undefined],
+  ['variant', 'cifar, deep-stem', /--stem deep does not apply to --cifar|Stem deep does not apply/i],
+  ['variant', 'squeeze', /'squeeze' is not a variant; enter none, or any of se, deep-stem, avg-down, cifar/],
   ['layers', '3,4,6,3', undefined],
   ['layers', '3 4 23 3', undefined],
   ['layers', '3,4,6', /4 whole numbers.*got 3 values/],
@@ -81,7 +103,24 @@ test('custom configuration: validation sees the values entered in earlier steps'
   // The parameter cap of the core applies too.
   const wide = applyField(start, 'widthPerGroup', '1024');
   assert.ok('config' in wide);
-  assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the 500,000,000 accepted|must divide|comes out/);
+  assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the [\d,]+ accepted|must divide|comes out/);
+});
+
+test('custom configuration: the variant field switches timm features and the CIFAR layout, and later fields follow it', () => {
+  const cifar = applyField(start, 'variant', 'cifar');
+  assert.ok('config' in cifar);
+  assert.equal(CUSTOM_FIELDS.map((f) => f.format(cifar.config)).join(' '), 'cifar 3,3,3 32 4 64 10 32');
+  assert.equal(validateField(base, cifar.config, 'layers', '3,4,6,3'), 'Enter 3 whole numbers separated by commas, one per stage (e.g. 3,3,3); got 4 values');
+  const wide = applyField(cifar.config, 'widthPerGroup', '64');
+  assert.ok('config' in wide);
+  const groups = applyField(wide.config, 'groups', '8');
+  assert.ok('config' in groups);
+  const resolved = resolveCustom(base, groups.config);
+  assert.ok(!('error' in resolved) && resolved.model === 'resnext50_32x4d(cifar layers=3,3,3 groups=8 width_per_group=64 num_classes=10 input=32x32)');
+  const timm = applyField(start, 'variant', 'se, avg-down');
+  assert.ok('config' in timm);
+  const named = resolveCustom(base, timm.config);
+  assert.ok(!('error' in named) && named.model === 'resnext50_32x4d(se avg_down)');
 });
 
 test('custom configuration: the resolved model name describes the changes', () => {
@@ -110,10 +149,34 @@ test('the when-clause regexes in package.json accept image (resp. checkpoint) ex
     // WebP is refused by the decoders, so it is not offered (never offer what is refused); GIF is decoded.
     ['explorer/context', 'resnext.classifyImage', ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.PNG', '.JPG', '.GIF'], ['.txt', '.pth', '.svg', '.tiff', '.webp', '.png.txt', '.jpgx', '', '.']],
     ['editor/title', 'resnext.classifyImage', ['.png', '.jpeg', '.bmp', '.gif'], ['.txt', '.md', '.webp']],
-    ['explorer/context', 'resnext.summarizeCheckpoint', ['.pth', '.pt', '.safetensors', '.PTH'], ['.txt', '.png', '.ptx', '.pth.bak', '.onnx']],
+    // Every checkpoint ending people use; `.pth.tar` has resourceExtname `.tar`.
+    ...(['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint'] as const).map(
+      (command) =>
+        [
+          'explorer/context',
+          command,
+          ['.pth', '.pt', '.tar', '.ckpt', '.bin', '.safetensors', '.PTH', '.CKPT'],
+          ['.txt', '.png', '.ptx', '.pth.bak', '.onnx', '.binx', '.ckpt.old', '.gz', ''],
+        ] as const,
+    ),
   ] as const) {
     const regex = regexOf(menu, command);
     for (const ext of yes) assert.ok(regex.test(ext), `${menu} ${command}: ${ext} should match ${regex}`);
     for (const ext of no) assert.ok(!regex.test(ext), `${menu} ${command}: ${ext} should not match ${regex}`);
   }
+});
+
+test('Inspect Checkpoint is the first entry the explorer offers on checkpoint files; the palette picker lists every ending', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { menus: Record<string, { command: string; when: string; group?: string }[]>; configuration: { properties: Record<string, unknown> } };
+  };
+  const checkpointEntries = manifest.contributes.menus['explorer/context']!.filter((m) => /Checkpoint$/.test(m.command));
+  const order = (group = ''): number => Number(/@(\d+)$/.exec(group)?.[1] ?? Infinity);
+  const sorted = [...checkpointEntries].sort((a, b) => order(a.group) - order(b.group)).map((m) => m.command);
+  assert.deepEqual(sorted, ['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint']);
+  assert.ok(manifest.contributes.configuration.properties['resnext.stateDictKey'], 'the resnext.stateDictKey setting is declared');
+  // The palette's file pickers (checkpointFiles.ts) offer exactly these endings, the ones the menus match.
+  assert.deepEqual([...CHECKPOINT_FILE_EXTENSIONS], ['pth', 'pt', 'tar', 'ckpt', 'bin', 'safetensors']);
+  const when = checkpointEntries[0]!.when;
+  for (const ext of CHECKPOINT_FILE_EXTENSIONS) assert.ok(when.includes(ext), `the menus match .${ext}`);
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { removePartialDownloads } from '../../model/weights/download';
 import type { EvaluationData } from '../../shared/protocol';
+import { stateDictKeySetting } from '../checkpointFiles';
 import { showError } from '../errors';
 import { showEvaluation } from '../evaluationPanel';
 import { runWithProgress, type Services } from '../services';
@@ -60,6 +61,7 @@ export async function classifyFolderCommand(services: Services, arg?: unknown): 
       cacheDir,
       baseUrl: readSettings().weightsDownloadBaseUrl,
       ...(args?.workers !== undefined && { workers: args.workers }),
+      ...stateDictKeySetting(),
     });
     const e = result.result;
     const accuracy = e.top1 === null ? 'no labels' : `top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5!).toFixed(2)}%`;

@@ -14,6 +14,7 @@ import { showClassification } from '../classificationPanel';
 import { showError } from '../errors';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
+import { pickCheckpoint, stateDictKeySetting } from '../checkpointFiles';
 import { CancelledError } from '../workerHost';
 
 /** What the decoders read (JPEG, PNG, BMP, GIF's first frame); WebP is refused, so it is not offered either. */
@@ -52,6 +53,7 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
       cacheDir,
       baseUrl: settings.weightsDownloadBaseUrl,
       cam: true,
+      ...stateDictKeySetting(),
     });
     const c = result.result;
     const top = c.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`);
@@ -113,8 +115,7 @@ async function askForWeights(): Promise<string | undefined> {
 }
 
 async function pickWeightsFile(): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({ title: 'Weights for classification', openLabel: 'Use these weights', canSelectMany: false, filters: { 'PyTorch / safetensors weights': ['pth', 'pt', 'safetensors'] } });
-  return picked?.[0]?.fsPath;
+  return (await pickCheckpoint('Weights for classification', 'Use these weights'))?.fsPath;
 }
 
 /** The image open in the active tab (VS Code's image preview is a custom editor, so not a text editor). */

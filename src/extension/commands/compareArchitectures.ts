@@ -17,7 +17,7 @@ import { isInputError } from '../../model/errors';
 import type { NetworkConfig } from '../../model/config';
 import type { ComparisonData } from '../../shared/protocol';
 import { showError, UserInputError } from '../errors';
-import { presetPickItems } from '../presetItems';
+import { presetQuickPickItems } from '../presetQuickPick';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
 import { lastComparison, rememberComparison, showComparison } from '../reportPanels';
@@ -125,9 +125,8 @@ async function pickComparison(services: Services): Promise<CompareJob | undefine
   pick.dispose();
   if (!chosen) return undefined;
   if (chosen.id !== undefined) return { type: 'compare', preset: chosen.id };
-  const items = presetPickItems(presetCatalog(), readSettings().defaultPreset).filter((i) => i.preset !== undefined);
   const picked = await vscode.window.showQuickPick(
-    items.map((i) => ({ label: i.label, description: i.description, detail: i.detail })),
+    presetQuickPickItems(presetCatalog(), readSettings().defaultPreset, false),
     { title: 'Compare presets (the first picked is the reference)', canPickMany: true, placeHolder: 'Pick two or more presets' },
   );
   if (!picked || picked.length === 0) return undefined;

@@ -11,7 +11,7 @@ import { presetCatalog } from '../../model/catalog';
 import { isInputError } from '../../model/errors';
 import type { EquivalenceData } from '../../shared/protocol';
 import { showError, UserInputError } from '../errors';
-import { presetPickItems } from '../presetItems';
+import { presetQuickPickItems } from '../presetQuickPick';
 import { showEquivalence } from '../reportPanels';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
@@ -52,23 +52,22 @@ export function equivalenceJob(preset: string, block: string): JobOf<'equivalenc
 
 async function pick(): Promise<JobOf<'equivalence'> | undefined> {
   const catalog = presetCatalog();
-  const items = presetPickItems(catalog, readSettings().defaultPreset).filter((i) => i.preset !== undefined);
   const preset = await vscode.window.showQuickPick(
-    items.map((i) => ({ label: i.label, description: i.description, detail: i.detail })),
+    presetQuickPickItems(catalog, readSettings().defaultPreset, false),
     { title: `${TITLE}: preset`, placeHolder: 'The network whose block to compute in three forms' },
   );
   if (!preset) return undefined;
   const entry = catalog.find((p) => p.name === preset.label);
   if (!entry) return undefined;
   const blocks = architecture(entry.config).blocks;
-  const ordered = [...blocks].sort((a, b) => Number(b.name === DEFAULT_BLOCK) - Number(a.name === DEFAULT_BLOCK));
+  const ordered = blocks; // the first block (layer1.0, or the CIFAR layout's stage_1.stage_1_bottleneck_0) is the default
   const block = await vscode.window.showQuickPick(
     ordered.map((b) => ({
       label: b.name,
       description: `C = ${b.conv2.groups}, d = ${b.conv2.inChannels / b.conv2.groups}; ${b.conv1.inChannels}→${b.conv3.outChannels} channels${b.conv2.stride > 1 ? `, stride ${b.conv2.stride}` : ''}`,
       detail: b.downsample ? 'first block of its stage: downsample shortcut' : undefined,
     })),
-    { title: `${TITLE}: block of ${entry.name}`, placeHolder: `Block (${DEFAULT_BLOCK} by default)` },
+    { title: `${TITLE}: block of ${entry.name}`, placeHolder: `Block (${blocks[0]?.name ?? DEFAULT_BLOCK} by default)` },
   );
   if (!block) return undefined;
   return equivalenceJob(entry.name, block.label);

@@ -10,7 +10,7 @@ import { presetConfig, type NetworkConfig, type PresetName } from '../../model/c
 import type { SummaryData } from '../../shared/protocol';
 import { CUSTOM_FIELDS, applyField, resolveCustom, validateField, type Resolved } from '../customConfig';
 import { showError, UserInputError } from '../errors';
-import { presetPickItems, type PresetPickItem } from '../presetItems';
+import { presetQuickPickItems } from '../presetQuickPick';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
 import { SummaryPanel } from '../summaryPanel';
@@ -73,15 +73,10 @@ export async function summarizeResolved(services: Services, resolved: Resolved, 
 }
 
 async function pickConfiguration(defaultPreset: PresetName): Promise<Resolved | undefined> {
-  const items = presetPickItems(presetCatalog(), defaultPreset);
-  const quickPickItems: (vscode.QuickPickItem & { entry?: PresetPickItem })[] = [];
-  for (const entry of items) {
-    if (entry.preset === undefined) quickPickItems.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-    quickPickItems.push({ label: entry.label, description: entry.description, detail: entry.detail, entry });
-  }
+  const quickPickItems = presetQuickPickItems(presetCatalog(), defaultPreset);
   const picked = await vscode.window.showQuickPick(quickPickItems, {
     title: 'ResNeXt: Summarize (MACs = multiply-adds; FLOPs ≈ 2 × MACs)',
-    placeHolder: 'Pick a torchvision preset or a custom configuration',
+    placeHolder: 'Pick a preset (grouped by family) or a custom configuration',
     matchOnDescription: true,
     matchOnDetail: true,
   });

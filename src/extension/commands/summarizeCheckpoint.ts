@@ -1,40 +1,24 @@
 /**
- * "ResNeXt: Summarize Checkpoint": the architecture inferred from a .pth/.pt/.safetensors state dict, traced with
+ * "ResNeXt: Summarize Checkpoint": the architecture inferred from a checkpoint's state dict (any shape the core reads:
+ * state dicts at any depth, Lightning/DataParallel prefixes, pickled modules, TorchScript, safetensors), traced with
  * its weights, shown in the summary panel. From the explorer's context menu (the file's URI is the argument) or the
- * palette (asks for the file).
+ * palette (asks for the file). The state dict is the one `resnext.stateDictKey` names, else the documented order.
  */
-import * as vscode from 'vscode';
 import type { SummaryData } from '../../shared/protocol';
-import { showError } from '../errors';
+import { checkpointArg, fileName, showCheckpointError, stateDictKeySetting } from '../checkpointFiles';
 import { runWithProgress, type Services } from '../services';
 import { SummaryPanel } from '../summaryPanel';
 
-export const CHECKPOINT_EXTENSIONS = ['pth', 'pt', 'safetensors'];
-
 export async function summarizeCheckpointCommand(services: Services, arg?: unknown): Promise<SummaryData | undefined> {
-  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : await pickFile();
+  const uri = await checkpointArg(arg, 'Summarize a PyTorch checkpoint', 'Summarize');
   if (!uri) return undefined;
-  if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage(`ResNeXt Inspector reads checkpoints from local files; ${uri.toString(true)} is not one.`);
-    return undefined;
-  }
-  const name = uri.path.split('/').pop() ?? uri.fsPath;
+  const name = fileName(uri);
   try {
-    const result = await runWithProgress(services, `Summarizing ${name}`, { type: 'summarizeCheckpoint', path: uri.fsPath });
+    const result = await runWithProgress(services, `Summarizing ${name}`, { type: 'summarizeCheckpoint', path: uri.fsPath, ...stateDictKeySetting() });
     SummaryPanel.createOrShow(services, result.summary);
     return result.summary;
   } catch (error) {
-    void showError(error, `Summarizing ${name}`, services);
+    void showCheckpointError(services, error, `Summarizing ${name}`, uri, 'resnext.summarizeCheckpoint');
     return undefined;
   }
-}
-
-async function pickFile(): Promise<vscode.Uri | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    title: 'Summarize a PyTorch checkpoint',
-    openLabel: 'Summarize',
-    canSelectMany: false,
-    filters: { 'PyTorch / safetensors weights': CHECKPOINT_EXTENSIONS },
-  });
-  return picked?.[0];
 }

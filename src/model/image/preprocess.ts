@@ -2,6 +2,9 @@
  * torchvision's `ImageClassification` preset (torchvision/transforms/_presets.py) on a decoded RGB image, reproduced
  * bit for bit: resize the shorter side with Pillow's antialiased BILINEAR resampling, center-crop, scale to [0, 1],
  * normalize with the ImageNet mean and std. Output: a float32 NCHW tensor [1, 3, cropPx, cropPx].
+ * timm's eval transform (timm/data/transforms_factory.py `transforms_imagenet_eval`) is the same pipeline with the
+ * pretrained configuration's interpolation (BICUBIC for most timm weights), resize = floor(224 / crop_pct), mean and
+ * std (catalog.ts); Pillow's BICUBIC is reproduced bit for bit too.
  *
  * Sources: torchvision `transforms/functional.py` (`_compute_resized_output_size`, `center_crop`, `pad`),
  * `transforms/_presets.py` (`ImageClassification.forward`), Pillow `src/libImaging/Resample.c`
@@ -15,6 +18,11 @@ export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0
 export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 
 export interface PreprocessOptions {
+  /** Pillow's resampling filter for the resize (torchvision: bilinear; most timm weights: bicubic). */
+  readonly interpolation?: 'bilinear' | 'bicubic';
+  /** Per-channel normalization (default: ImageNet's). */
+  readonly mean?: readonly [number, number, number];
+  readonly std?: readonly [number, number, number];
   /** Shorter side after resizing, px. 256 for IMAGENET1K_V1 weights, 232 for V2 (torchvision's `resize_size`). */
   readonly resizePx?: number;
   /** Side of the square center crop, px (torchvision's `crop_size`, 224 for every ResNeXt weight). */
@@ -36,15 +44,37 @@ interface Span {
 
 /** Pillow Resample.c: `PRECISION_BITS = 32 - 8 - 2` (8 bits of result, 2 for overflow and sign). */
 const PRECISION_BITS = 22;
-/** Pillow's BILINEAR filter: support 1.0, `bilinear_filter(x) = max(0, 1 - |x|)`. */
-const BILINEAR_SUPPORT = 1.0;
+/** A Pillow resampling filter (Resample.c `struct filter`): the kernel and its support at scale 1. */
+interface Filter {
+  readonly kernel: (x: number) => number;
+  readonly support: number;
+}
 /** No intermediate image larger than Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS) is materialized. */
 const MAX_RESIZED_PIXELS = 89_478_485;
 
-function bilinearFilter(x: number): number {
-  const ax = x < 0 ? -x : x;
-  return ax < 1.0 ? 1.0 - ax : 0.0;
-}
+/** Pillow's BILINEAR: support 1.0, `bilinear_filter(x) = max(0, 1 - |x|)`. */
+const BILINEAR: Filter = {
+  kernel: (x) => {
+    const ax = x < 0 ? -x : x;
+    return ax < 1.0 ? 1.0 - ax : 0.0;
+  },
+  support: 1.0,
+};
+
+/** Pillow's BICUBIC: support 2.0, `bicubic_filter` = Keys' cubic convolution with a = −0.5, evaluated in the same
+ * order of operations as Resample.c (so the double results, and the fixed-point coefficients, are identical). */
+const BICUBIC_A = -0.5;
+const BICUBIC: Filter = {
+  kernel: (x) => {
+    const ax = x < 0 ? -x : x;
+    if (ax < 1.0) return ((BICUBIC_A + 2.0) * ax - (BICUBIC_A + 3.0)) * ax * ax + 1;
+    if (ax < 2.0) return (((ax - 5) * ax + 8) * ax - 4) * BICUBIC_A;
+    return 0.0;
+  },
+  support: 2.0,
+};
+
+const FILTERS = { bilinear: BILINEAR, bicubic: BICUBIC } as const;
 
 function checkSizePx(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1 || value > 65_535) {
@@ -66,19 +96,19 @@ export function resizedSizePx(widthPx: number, heightPx: number, resizePx: numbe
 }
 
 /**
- * Pillow `precompute_coeffs` for BILINEAR over the box [0, inSize) → outSize, restricted to the output pixels in
+ * Pillow `precompute_coeffs` for a filter over the box [0, inSize) → outSize, restricted to the output pixels in
  * `span`, followed by `normalize_coeffs_8bpc`:
- *   scale = inSize / outSize; filterscale = max(scale, 1); support = 1.0 · filterscale;
+ *   scale = inSize / outSize; filterscale = max(scale, 1); support = filter.support · filterscale;
  *   ksize = ceil(support) · 2 + 1;
  *   center = (xx + 0.5) · scale; xmin = max(0, (int)(center − support + 0.5)); xmax = min(inSize, (int)(center + support + 0.5));
- *   w[x] = bilinear((x + xmin − center + 0.5) / filterscale), normalized to sum 1,
+ *   w[x] = filter((x + xmin − center + 0.5) / filterscale), normalized to sum 1,
  *   then fixed point: k = (int)(±0.5 + w · 2^22).
  * `bounds[2i]` = xmin, `bounds[2i + 1]` = number of taps, for output pixel span.start + i.
  */
-function precomputeCoeffs(inSize: number, outSize: number, span: Span): { ksize: number; bounds: Int32Array; kk: Int32Array } {
+function precomputeCoeffs(inSize: number, outSize: number, span: Span, filter: Filter): { ksize: number; bounds: Int32Array; kk: Int32Array } {
   const scale = inSize / outSize;
   const filterscale = scale < 1.0 ? 1.0 : scale;
-  const support = BILINEAR_SUPPORT * filterscale;
+  const support = filter.support * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
   const count = span.end - span.start;
   const bounds = new Int32Array(count * 2);
@@ -95,7 +125,7 @@ function precomputeCoeffs(inSize: number, outSize: number, span: Span): { ksize:
     xmax -= xmin;
     let ww = 0.0;
     for (let x = 0; x < xmax; x++) {
-      const w = bilinearFilter((x + xmin - center + 0.5) * ss);
+      const w = filter.kernel((x + xmin - center + 0.5) * ss);
       weights[x] = w;
       ww += w;
     }
@@ -115,14 +145,27 @@ function clip8(value: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+/** `resample` with Pillow's BILINEAR filter. */
+export function resampleBilinear(image: RgbPixels, outWidthPx: number, outHeightPx: number, columns?: Span, rows?: Span): RgbPixels {
+  return resample(image, outWidthPx, outHeightPx, 'bilinear', columns, rows);
+}
+
 /**
- * Pillow `ImagingResample(im, (outWidthPx, outHeightPx), BILINEAR, box=(0, 0, w, h))` as `ImagingResampleInner` does
+ * Pillow `ImagingResample(im, (outWidthPx, outHeightPx), filter, box=(0, 0, w, h))` as `ImagingResampleInner` does
  * it: a horizontal pass (only if the width changes) over the source rows the vertical pass will read, rounding to
  * uint8, then a vertical pass (only if the height changes), rounding to uint8. Only the output pixels in
  * `columns` × `rows` are computed; each is exactly the pixel the full resize would give (every output pixel depends
  * only on its own coefficients), so a crop of a huge resize costs no more than the crop.
  */
-export function resampleBilinear(image: RgbPixels, outWidthPx: number, outHeightPx: number, columns?: Span, rows?: Span): RgbPixels {
+export function resample(
+  image: RgbPixels,
+  outWidthPx: number,
+  outHeightPx: number,
+  interpolation: 'bilinear' | 'bicubic',
+  columns?: Span,
+  rows?: Span,
+): RgbPixels {
+  const filter = FILTERS[interpolation];
   const xs = columns ?? { start: 0, end: outWidthPx };
   const ys = rows ?? { start: 0, end: outHeightPx };
   const needHorizontal = outWidthPx !== image.widthPx;
@@ -135,7 +178,7 @@ export function resampleBilinear(image: RgbPixels, outWidthPx: number, outHeight
   let rowFirst = ys.start;
   let rowLast = ys.end;
   if (needVertical) {
-    vertical = precomputeCoeffs(image.heightPx, outHeightPx, ys);
+    vertical = precomputeCoeffs(image.heightPx, outHeightPx, ys, filter);
     rowFirst = vertical.bounds[0]!;
     rowLast = vertical.bounds[(outH - 1) * 2]! + vertical.bounds[(outH - 1) * 2 + 1]!;
   }
@@ -144,7 +187,7 @@ export function resampleBilinear(image: RgbPixels, outWidthPx: number, outHeight
   let mid: RgbPixels;
   let midRowOffset: number;
   if (needHorizontal) {
-    const { ksize, bounds, kk } = precomputeCoeffs(image.widthPx, outWidthPx, xs);
+    const { ksize, bounds, kk } = precomputeCoeffs(image.widthPx, outWidthPx, xs, filter);
     const midH = rowLast - rowFirst;
     const out = new Uint8Array(outW * midH * 3);
     const src = image.data;
@@ -225,14 +268,14 @@ export function resampleBilinear(image: RgbPixels, outWidthPx: number, outHeight
  * (see `resizedSizePx`), resampled by Pillow's BILINEAR filter, which antialiases when downscaling
  * (support scaled by the downscale factor).
  */
-export function resizeShorterSide(image: RgbPixels, resizePx = 256): RgbPixels {
+export function resizeShorterSide(image: RgbPixels, resizePx = 256, interpolation: 'bilinear' | 'bicubic' = 'bilinear'): RgbPixels {
   checkSizePx(resizePx, 'resize');
   const [w, h] = resizedSizePx(image.widthPx, image.heightPx, resizePx);
   if (w * h > MAX_RESIZED_PIXELS) {
     throw new InputError(`resizing ${image.widthPx}x${image.heightPx} to a shorter side of ${resizePx} px gives ${w}x${h} px, over the limit of ${MAX_RESIZED_PIXELS.toLocaleString('en-US')} pixels: the image's aspect ratio is too extreme`);
   }
   if (w === image.widthPx && h === image.heightPx) return { widthPx: w, heightPx: h, data: image.data.slice() };
-  return resampleBilinear(image, w, h);
+  return resample(image, w, h, interpolation);
 }
 
 /** Python's `round()` on a multiple of 0.5: round half to even (banker's rounding). */
@@ -277,13 +320,17 @@ export function centerCrop(image: RgbPixels, cropPx = 224): RgbPixels {
  * (Each step is one IEEE operation on float32 values, so computing in double and rounding once gives the float32
  * result.) Output: NCHW [1, 3, h, w].
  */
-export function normalize(image: RgbPixels): Float32Array {
+export function normalize(
+  image: RgbPixels,
+  means: readonly [number, number, number] = IMAGENET_MEAN,
+  stds: readonly [number, number, number] = IMAGENET_STD,
+): Float32Array {
   const plane = image.widthPx * image.heightPx;
   const out = new Float32Array(plane * 3);
   const src = image.data;
   for (let c = 0; c < 3; c++) {
-    const mean = Math.fround(IMAGENET_MEAN[c]!);
-    const std = Math.fround(IMAGENET_STD[c]!);
+    const mean = Math.fround(means[c]!);
+    const std = Math.fround(stds[c]!);
     // 256 possible inputs per channel: tabulate them.
     const table = new Float32Array(256);
     for (let v = 0; v < 256; v++) table[v] = Math.fround(Math.fround(v / 255) - mean) / std;
@@ -305,7 +352,7 @@ export function preprocess(image: RgbPixels, options: PreprocessOptions = {}): F
   const [w, h] = resizedSizePx(image.widthPx, image.heightPx, resizePx);
   const xAxis = cropAxis(w, cropPx);
   const yAxis = cropAxis(h, cropPx);
-  const window = resampleBilinear(image, w, h, xAxis.span, yAxis.span);
+  const window = resample(image, w, h, options.interpolation ?? 'bilinear', xAxis.span, yAxis.span);
   // Place the window (already the crop, or the whole image when it is smaller than the crop) into the zero-padded crop.
   let cropped: RgbPixels = window;
   if (window.widthPx !== cropPx || window.heightPx !== cropPx) {
@@ -316,5 +363,5 @@ export function preprocess(image: RgbPixels, options: PreprocessOptions = {}): F
     }
     cropped = { widthPx: cropPx, heightPx: cropPx, data: out };
   }
-  return normalize(cropped);
+  return normalize(cropped, options.mean, options.std);
 }

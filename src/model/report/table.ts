@@ -90,6 +90,8 @@ export function summaryTable(summary: Summary): string {
     '-'.repeat(stageTable.width),
     ...stageTable.lines,
     '-'.repeat(stageTable.width),
-    `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
+    summary.tracedBy === 'arithmetic'
+      ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
+      : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
   ].join('\n') + '\n';
 }

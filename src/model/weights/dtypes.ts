@@ -53,3 +53,51 @@ function halfTable(): Float32Array {
   }
   return halfLookup;
 }
+
+/** float32 → IEEE 754 half bits, rounded to nearest even (as torch's `.half()`); overflow gives ±Infinity. */
+const scratchFloat = new Float32Array(1);
+const scratchBits = new Uint32Array(scratchFloat.buffer);
+const float32Bits = (value: number): number => {
+  scratchFloat[0] = value;
+  return scratchBits[0]!;
+};
+
+export function floatToHalfBits(value: number): number {
+  const bits = float32Bits(value);
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 | (mantissa >>> 13) : 0); // Inf / NaN (quiet)
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // underflows to ±0
+    const m = mantissa | 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = m & ((1 << shift) - 1);
+    let out = m >>> shift;
+    if (rest > half || (rest === half && (out & 1) === 1)) out++;
+    return sign | out;
+  }
+  let out = (e << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (out & 1) === 1)) out++; // may carry into the exponent, which is right
+  return sign | out;
+}
+
+/** float32 → bfloat16 bits, rounded to nearest even (as torch's `.bfloat16()`); NaN stays NaN. */
+export function floatToBfloat16Bits(value: number): number {
+  const bits = float32Bits(value);
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return ((bits >>> 16) | 0x40) & 0xffff;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** Encodes float32 values as little-endian `dtype` bytes. */
+export function encodeFloats(data: Float32Array, dtype: 'float32' | 'float16' | 'bfloat16'): Uint8Array {
+  if (dtype === 'float32') return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const out = new Uint16Array(data.length);
+  const convert = dtype === 'float16' ? floatToHalfBits : floatToBfloat16Bits;
+  for (let i = 0; i < data.length; i++) out[i] = convert(data[i]!);
+  return new Uint8Array(out.buffer);
+}

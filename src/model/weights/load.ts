@@ -5,22 +5,33 @@
 import { readFileSync } from 'node:fs';
 import { WeightsError } from '../errors';
 import type { TensorData } from './stateDict';
-import { readPth, stripModulePrefix } from './pth';
+import { chooseStateDict, describeChoice, type Choice } from './find';
+import { readPth } from './pth';
+import type { WEIGHTS_FORMATS } from '../../shared/data';
 import { readSafetensors } from './safetensors';
 
-export type WeightsFormat = 'zip' | 'legacy' | 'safetensors';
+/** The container formats (src/shared/data.ts WEIGHTS_FORMATS): PyTorch's three and safetensors. */
+export type WeightsFormat = (typeof WEIGHTS_FORMATS)[number];
 
 export interface WeightsResult {
   readonly stateDict: Map<string, TensorData>;
   readonly format: WeightsFormat;
-  /** Set when the state dict was found inside a checkpoint dict (`state_dict`, `model`, …). */
+  /** Which state dict was used, the prefix stripped, and the other candidates (find.ts). */
+  readonly choice: Omit<Choice<unknown>, 'tensors'>;
+  /** Set when the state dict was found inside the file (`state_dict`, `model`, …) rather than being it. */
   readonly wrapperKey?: string;
-  /** Set when a `module.` prefix (nn.DataParallel) was removed from every key. */
+  /** Set when a prefix in front of torchvision's names (`module.`, `model.`) was removed from every key. */
   readonly strippedPrefix?: string;
 }
 
+export interface ReadWeightsOptions {
+  /** Which state dict to use when the file holds several (a key from `resnext inspect`, e.g. `state_dict_ema`). */
+  readonly stateDictKey?: string;
+}
+
 const ACCEPTED_FORMATS =
-  'accepted are PyTorch checkpoints (.pth/.pt, the zip format of torch ≥ 1.6 or the legacy format) and .safetensors files';
+  'accepted are PyTorch checkpoints (.pth, .pt, .pth.tar, .ckpt, .bin: the zip format of torch ≥ 1.6, the legacy format, TorchScript archives) ' +
+  'and .safetensors files';
 
 /** `PK\x03\x04`, the local-file header that starts every non-empty zip. */
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -42,22 +53,35 @@ function looksLikeSafetensors(bytes: Uint8Array): boolean {
   return headerLength >= 2n && headerLength <= BigInt(bytes.length - 8) && bytes[8] === 0x7b;
 }
 
-/** Detects the format from the first bytes and reads the state dict as float32 tensors. */
-export function readWeights(bytes: Uint8Array, source = 'the file'): WeightsResult {
-  if (startsWith(bytes, ZIP_MAGIC) || startsWith(bytes, LEGACY_MAGIC) || isPickle(bytes)) return readPth(bytes, source);
-  if (looksLikeSafetensors(bytes)) {
-    const { stateDict, strippedPrefix } = stripModulePrefix(readSafetensors(bytes, source));
-    return { stateDict, format: 'safetensors', ...(strippedPrefix !== undefined && { strippedPrefix }) };
+export type SniffedFormat = 'pth' | 'safetensors' | 'empty' | 'unknown';
+
+/** The format from the first bytes (never the file name). */
+export function sniffWeightsFormat(bytes: Uint8Array): SniffedFormat {
+  if (startsWith(bytes, ZIP_MAGIC) || startsWith(bytes, LEGACY_MAGIC) || isPickle(bytes)) return 'pth';
+  if (looksLikeSafetensors(bytes)) return 'safetensors';
+  return bytes.length === 0 ? 'empty' : 'unknown';
+}
+
+/**
+ * Detects the format from the first bytes, finds the state dict (the one named by `options.stateDictKey`, else the
+ * first in find.ts's order) and reads it as float32 tensors under torchvision's names.
+ */
+export function readWeights(bytes: Uint8Array, source = 'the file', options: ReadWeightsOptions = {}): WeightsResult {
+  const sniffed = sniffWeightsFormat(bytes);
+  if (sniffed === 'pth') return readPth(bytes, source, options);
+  if (sniffed === 'safetensors') {
+    const all = readSafetensors(bytes, source);
+    const { tensors, ...choice } = chooseStateDict([{ key: '', kind: 'state dict', tensors: all }], source, options.stateDictKey);
+    return { stateDict: tensors, format: 'safetensors', choice, ...(choice.strippedPrefix !== undefined && { strippedPrefix: choice.strippedPrefix }) };
   }
   if (bytes.length === 0) throw new WeightsError(`${source} is empty; ${ACCEPTED_FORMATS}`);
   throw new WeightsError(`${source} is not a weights file this reader knows (it starts with neither a zip header, a pickle, nor a safetensors header); ${ACCEPTED_FORMATS}`);
 }
 
-/** Reads and parses a weights file from disk. */
-export function readWeightsFile(path: string): WeightsResult {
-  let bytes: Uint8Array;
+/** A file's bytes, or a WeightsError that says why it cannot be read. */
+export function readWeightsBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -67,5 +91,18 @@ export function readWeightsFile(path: string): WeightsResult {
         : (error as Error).message;
     throw new WeightsError(`cannot read the weights file ${path}: ${why}`);
   }
-  return readWeights(bytes, path);
+}
+
+/** Reads and parses a weights file from disk. */
+export function readWeightsFile(path: string, options: ReadWeightsOptions = {}): WeightsResult {
+  return readWeights(readWeightsBytes(path), path, options);
+}
+
+/**
+ * The weights file as it should be named wherever results are shown: the path, and which state dict in it was used
+ * when that is not simply the whole file ("run.ckpt (state dict 'state_dict'; prefix 'model.' stripped)").
+ */
+export function describeWeights(path: string, result: Pick<WeightsResult, 'choice'>): string {
+  const choice = describeChoice(result.choice);
+  return choice === '' ? path : `${path} (${choice})`;
 }

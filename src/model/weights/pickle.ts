@@ -1,14 +1,18 @@
 /**
- * A safe unpickler for PyTorch checkpoints. It interprets the pickle opcodes that `torch.save` emits (protocols 2–5,
- * CPython's Lib/pickletools.py documents each one) but never imports or calls anything: GLOBAL and STACK_GLOBAL
- * resolve only an allow-list, the idea of torch/_weights_only_unpickler.py. What the allow-list admits is interpreted
- * here as data:
+ * A safe unpickler for PyTorch checkpoints. It interprets the pickle opcodes that `torch.save` emits (protocols 0–5,
+ * CPython's Lib/pickletools.py documents each one) but never imports, calls or evaluates anything. What an allow-list
+ * of globals admits is interpreted here as data:
  *  - `collections.OrderedDict` → a dict (its BUILD state, torch's `_metadata`, is kept aside and ignored);
  *  - `torch._utils._rebuild_tensor_v2` / `_rebuild_tensor` / `_rebuild_parameter[_with_state]` → a TensorRef, a
  *    description (storage, offset, size, stride) that pth.ts turns into numbers once the storages are known;
  *  - `torch.<T>Storage` → a storage type, used only inside persistent ids;
  *  - persistent ids `('storage', storage_type, key, location, numel[, view_metadata])` → a StorageRef.
- * Any other global is refused when it is named, before anything could use it.
+ * Any other global becomes an inert record of its name (`PyGlobal` with `allowed: false`), and REDUCE / NEWOBJ /
+ * NEWOBJ_EX / OBJ / INST on it (or on any record) give an inert `PyObject` that holds the arguments; BUILD stores the
+ * state in it, APPEND/SETITEM its items. So `torch.save(model)`, TorchScript's `data.pkl`, an `argparse.Namespace` in a
+ * timm checkpoint or `os.system('…')` in a hostile file all parse to plain data that find.ts walks for tensors and
+ * inspect.ts shows; nothing named in the file is ever looked up, let alone run. Tensors come only from the allow-listed
+ * torch rebuild functions.
  *
  * Everything is bounded by the input: each opcode consumes at least one byte and pushes at most one value, lengths are
  * checked against the bytes that remain before anything is allocated, and the stack, mark stack and memo have caps,
@@ -56,8 +60,23 @@ export interface PyDict {
   /** Insertion order is preserved (Map), as in Python 3.7+ dicts and OrderedDict. */
   readonly entries: Map<PickleValue, PickleValue>;
 }
-/** An allow-listed global, not yet applied. */
-export interface PyGlobal { readonly kind: 'global'; readonly module: string; readonly name: string }
+/** A global the pickle names: interpreted when allow-listed, else only recorded (never imported). */
+export interface PyGlobal { readonly kind: 'global'; readonly module: string; readonly name: string; readonly allowed: boolean }
+/**
+ * An inert record of what Python would have built by calling `callable` (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST): the
+ * arguments as data, the BUILD state, and the items APPEND/SETITEM would have added. Nothing is called.
+ */
+export interface PyObject {
+  readonly kind: 'object';
+  readonly callable: PyGlobal | PyObject;
+  readonly args: readonly PickleValue[];
+  readonly kwargs?: PickleValue;
+  readonly opcode: 'REDUCE' | 'NEWOBJ' | 'NEWOBJ_EX' | 'OBJ' | 'INST';
+  /** BUILD's argument (a module's `__dict__`, a Namespace's attributes); the last one when BUILD runs twice. */
+  state?: PickleValue;
+  readonly listItems: PickleValue[];
+  readonly dictItems: Map<PickleValue, PickleValue>;
+}
 export interface StorageRef {
   readonly kind: 'storage';
   /** `data/<key>` in a zip checkpoint; the key in the legacy format's storage list. */
@@ -90,11 +109,14 @@ export type PickleValue =
   | PySet
   | PyDict
   | PyGlobal
+  | PyObject
   | StorageRef
   | TensorRef;
 
 export interface UnpickleResult {
   readonly value: PickleValue;
+  /** Every global the pickle names ("module.name"), in first-seen order, and whether it is on the allow-list. */
+  readonly globals: ReadonlyMap<string, boolean>;
   /** Offset just after the STOP opcode (the legacy format has several pickles back to back). */
   readonly endOffset: number;
 }
@@ -103,6 +125,8 @@ export interface UnpickleResult {
 const MAX_STACK_ITEMS = 1_000_000;
 const MAX_MARK_DEPTH = 1_000;
 const MAX_MEMO_ENTRIES = 1_000_000;
+/** Records (globals and objects) per pickle: a whole ResNeXt-101 module pickle makes ~3k; TorchScript about as many. */
+export const MAX_RECORDS = 200_000;
 /** GLOBAL's text lines and the protocol-0 text opcodes (names, decimal numbers) are short; 1 KiB is generous. */
 const MAX_LINE_BYTES = 1024;
 /** LONG4 integers larger than this are refused (torch never writes integers wider than 64 bits). */
@@ -114,6 +138,41 @@ type PickleObjectKind = Exclude<PickleValue, null | boolean | number | bigint | 
 
 export function pickleObjectKind(value: PickleValue): PickleObjectKind | undefined {
   return value !== null && typeof value === 'object' && !(value instanceof Uint8Array) ? value.kind : undefined;
+}
+
+/**
+ * Every container, record, tensor and storage reachable from `root` (dict keys, records' arguments, state and items
+ * included), each once, without recursion: unpickled values may be cyclic and arbitrarily deep.
+ */
+export function* everyObject(root: PickleValue): Generator<Exclude<PickleValue, null | boolean | number | bigint | string | Uint8Array>> {
+  const seen = new Set<PickleValue>();
+  const pending: PickleValue[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    const kind = pickleObjectKind(value);
+    if (kind === undefined || seen.has(value)) continue;
+    seen.add(value);
+    const object = value as Exclude<PickleValue, null | boolean | number | bigint | string | Uint8Array>;
+    yield object;
+    if (object.kind === 'dict') {
+      for (const [k, v] of object.entries) pending.push(k, v);
+    } else if (object.kind === 'list' || object.kind === 'tuple' || object.kind === 'set') {
+      for (const item of object.items) pending.push(item);
+    } else if (object.kind === 'object') {
+      for (const item of object.args) pending.push(item);
+      for (const item of object.listItems) pending.push(item);
+      for (const [k, v] of object.dictItems) pending.push(k, v);
+      if (object.state !== undefined) pending.push(object.state);
+      if (object.kwargs !== undefined) pending.push(object.kwargs);
+    }
+  }
+}
+
+/** "module.name" of a record's class (or of the record it was called on), for messages and the inspector. */
+export function recordClassName(value: PyGlobal | PyObject): string {
+  let callable: PyGlobal | PyObject = value;
+  for (let depth = 0; callable.kind === 'object' && depth < 8; depth++) callable = callable.callable;
+  return callable.kind === 'global' ? `${callable.module}.${callable.name}` : '(a call result)';
 }
 
 /** A one-word description for messages (never recursive: values may be cyclic). */
@@ -130,30 +189,9 @@ export function describePickleValue(value: PickleValue): string {
   if (typeof value === 'string') return `str ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   const object = pickleObjectKind(value);
   if (object === 'global') return `global ${(value as PyGlobal).module}.${(value as PyGlobal).name}`;
+  if (object === 'object') return `${recordClassName(value as PyObject)} object`;
   if (object === 'tuple' || object === 'list') return `${kind} of ${(value as PyTuple).items.length}`;
   return kind;
-}
-
-/**
- * The message for a global that is not on the allow-list. A capitalised name is a class, i.e. the pickle would build a
- * Python object (typically `torch.save(model)`); anything else is a function call a weights file never needs.
- */
-function refusedGlobalMessage(module: string, name: string, source: string): string {
-  const qualified = `${module}.${name}`;
-  if (module === 'torch' && name.endsWith('Storage')) {
-    return `${source} uses storage type ${qualified}; accepted: ${Object.keys(STORAGE_TYPES).map((n) => `torch.${n}`).join(', ')}`;
-  }
-  const exportHint = 'Save the weights alone in Python with torch.save(model.state_dict(), "weights.pth") and open that file (or a .safetensors file).';
-  if (/^[A-Z]/.test(name)) {
-    return (
-      `${source} holds a pickled Python object (class ${qualified}) rather than a state dict. ` +
-      `Loading it would run that class's code, which this reader never does. ${exportHint}`
-    );
-  }
-  return (
-    `${source} was refused: its pickle calls ${qualified}, which is not on the allow-list for weights ` +
-    `(${ALLOWED_GLOBALS.slice(0, 3).join(', ')}, torch.<T>Storage). Nothing in the file was executed. ${exportHint}`
-  );
 }
 
 const isSize = (value: PickleValue): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
@@ -181,14 +219,22 @@ export interface UnpickleOptions {
 }
 
 /**
- * Interprets one pickle starting at `options.offset` and returns the value STOP leaves on the stack. Throws
- * WeightsError for anything malformed, any global outside the allow-list, and any call it does not understand.
+ * Interprets one pickle starting at `options.offset` and returns the value STOP leaves on the stack, with the globals
+ * it names. Throws WeightsError for anything malformed and for allow-listed functions called with the wrong arguments.
  */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): UnpickleResult {
   return new Unpickler(bytes, options.offset ?? 0, options.source ?? 'the file').load();
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Python's raw-unicode-escape (UNICODE's argument): only \uXXXX and \UXXXXXXXX are escapes. */
+function rawUnicodeEscape(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (all, u4: string | undefined, u8: string | undefined) => {
+    const code = Number.parseInt(u4 ?? u8!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+  });
+}
 
 class Unpickler {
   private readonly view: DataView;
@@ -197,6 +243,8 @@ class Unpickler {
   private readonly stack: PickleValue[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, PickleValue>();
+  private readonly globals = new Map<string, boolean>();
+  private records = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -291,33 +339,56 @@ class Unpickler {
     this.push(this.memo.get(index)!);
   }
 
+  /** STRING's argument: 'text' or "text" with Python's backslash escapes (\\, \', \n, \xNN, …). */
+  private quotedString(line: string): string {
+    const quote = line[0];
+    if (line.length < 2 || (quote !== "'" && quote !== '"') || line[line.length - 1] !== quote) this.fail('STRING is not a quoted string');
+    return line.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, escape: string) => {
+      if (escape[0] === 'x') return String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+      if (/^[0-7]/.test(escape)) return String.fromCharCode(Number.parseInt(escape, 8));
+      return ({ n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' } as Record<string, string>)[escape] ?? `\\${escape}`;
+    });
+  }
+
   private decimal(what: string): number {
     const line = this.line(what);
     if (!/^-?\d{1,15}L?$/.test(line)) this.fail(`${what} ${JSON.stringify(line)} is not a decimal integer`);
     return Number.parseInt(line, 10);
   }
 
+  private countRecord(): void {
+    if (++this.records > MAX_RECORDS) this.fail(`it makes more than ${MAX_RECORDS} objects (globals and calls)`);
+  }
+
+  /** A global by name: allow-listed or not, it is only recorded here. Nothing is imported. */
   private resolveGlobal(module: string, name: string): PyGlobal {
     const qualified = `${module}.${name}`;
-    if (!ALLOWED_GLOBALS.includes(qualified)) throw new WeightsError(refusedGlobalMessage(module, name, this.source));
-    return { kind: 'global', module, name };
+    const allowed = ALLOWED_GLOBALS.includes(qualified);
+    if (!this.globals.has(qualified)) this.globals.set(qualified, allowed);
+    this.countRecord();
+    return { kind: 'global', module, name, allowed };
   }
 
-  private dictOf(value: PickleValue, what: string): PyDict {
-    if (pickleObjectKind(value) !== 'dict') this.fail(`${what} applies to a ${describePickleValue(value)}, not a dict`);
-    return value as PyDict;
-  }
-
-  private listOf(value: PickleValue, what: string): PyList | PySet {
+  /** The entries SETITEM(S) add to: a dict's, or a record's (a dict subclass such as Lightning's AttributeDict). */
+  private dictOf(value: PickleValue, what: string): Map<PickleValue, PickleValue> {
     const kind = pickleObjectKind(value);
-    if (kind !== 'list' && kind !== 'set') this.fail(`${what} applies to a ${describePickleValue(value)}, not a list`);
-    return value as PyList | PySet;
+    if (kind === 'dict') return (value as PyDict).entries;
+    if (kind === 'object') return (value as PyObject).dictItems;
+    return this.fail(`${what} applies to a ${describePickleValue(value)}, not a dict`);
   }
 
-  private setItem(dict: PyDict, key: PickleValue, value: PickleValue): void {
+  /** The items APPEND(S)/ADDITEMS add to: a list's or set's, or a record's (a list subclass). */
+  private listOf(value: PickleValue, what: string): PickleValue[] {
+    const kind = pickleObjectKind(value);
+    if (kind === 'list' || kind === 'set') return (value as PyList | PySet).items;
+    if (kind === 'object') return (value as PyObject).listItems;
+    return this.fail(`${what} applies to a ${describePickleValue(value)}, not a list`);
+  }
+
+  private setItem(entries: Map<PickleValue, PickleValue>, key: PickleValue, value: PickleValue): void {
     const kind = pickleObjectKind(key);
-    if (kind !== undefined && kind !== 'tuple' && kind !== 'global') this.fail(`a dict key is a ${describePickleValue(key)} (unhashable)`);
-    dict.entries.set(key, value);
+    if (kind !== undefined && kind !== 'tuple' && kind !== 'global' && kind !== 'object') this.fail(`a dict key is a ${describePickleValue(key)} (unhashable)`);
+    entries.set(key, value);
   }
 
   load(): UnpickleResult {
@@ -339,7 +410,7 @@ class Unpickler {
         case 0x2e: { // STOP
           const value = this.pop();
           if (this.stack.length !== 0 || this.marks.length !== 0) this.fail('STOP leaves items or marks on the stack');
-          return { value, endOffset: this.position };
+          return { value, endOffset: this.position, globals: this.globals };
         }
         case 0x28: // MARK
           if (this.marks.length >= MAX_MARK_DEPTH) this.fail(`MARKs nest deeper than ${MAX_MARK_DEPTH}`);
@@ -371,6 +442,17 @@ class Unpickler {
           break;
         }
         case 0x4c: this.push(this.decimal('LONG')); break; // LONG (protocol 0)
+        case 0x46: { // FLOAT (protocol 0): repr of a float
+          const line = this.line('FLOAT');
+          const value = Number(line);
+          if (!/^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan)$/i.test(line) || (Number.isNaN(value) && !/nan/i.test(line))) {
+            this.fail(`FLOAT ${JSON.stringify(line.slice(0, 40))} is not a number`);
+          }
+          this.push(/^[-+]?inf$/i.test(line) ? (line.startsWith('-') ? -Infinity : Infinity) : value);
+          break;
+        }
+        case 0x56: this.push(rawUnicodeEscape(this.line('UNICODE'))); break; // UNICODE (protocol 0): raw-unicode-escape
+        case 0x53: this.push(this.quotedString(this.line('STRING'))); break; // STRING (protocol 0): a quoted Python 2 str
 
         case 0x58: this.push(this.text(this.u32(), 'BINUNICODE')); break; // BINUNICODE
         case 0x8c: this.push(this.text(this.u8(), 'SHORT_BINUNICODE')); break; // SHORT_BINUNICODE
@@ -406,13 +488,13 @@ class Unpickler {
         case 0x6c: this.push({ kind: 'list', items: this.popMark() }); break; // LIST
         case 0x61: { // APPEND
           const item = this.pop();
-          this.listOf(this.top(), 'APPEND').items.push(item);
+          this.listOf(this.top(), 'APPEND').push(item);
           break;
         }
         case 0x65: { // APPENDS
           const items = this.popMark();
           const list = this.listOf(this.top(), 'APPENDS');
-          for (const item of items) list.items.push(item);
+          for (const item of items) list.push(item);
           break;
         }
         case 0x7d: this.push({ kind: 'dict', entries: new Map() }); break; // EMPTY_DICT
@@ -420,7 +502,7 @@ class Unpickler {
           const items = this.popMark();
           if (items.length % 2 !== 0) this.fail('DICT has an odd number of items');
           const dict: PyDict = { kind: 'dict', entries: new Map() };
-          for (let i = 0; i < items.length; i += 2) this.setItem(dict, items[i]!, items[i + 1]!);
+          for (let i = 0; i < items.length; i += 2) this.setItem(dict.entries, items[i]!, items[i + 1]!);
           this.push(dict);
           break;
         }
@@ -441,7 +523,7 @@ class Unpickler {
         case 0x90: { // ADDITEMS
           const items = this.popMark();
           const set = this.listOf(this.top(), 'ADDITEMS');
-          for (const item of items) set.items.push(item);
+          for (const item of items) set.push(item);
           break;
         }
         case 0x91: this.push({ kind: 'set', items: this.popMark() }); break; // FROZENSET
@@ -469,7 +551,7 @@ class Unpickler {
           this.push(this.resolveGlobal(module, name));
           break;
         }
-        case 0x69: { // INST "module\nname\n": resolve (and so refuse) like GLOBAL, then instantiate like OBJ
+        case 0x69: { // INST "module\nname\n": record the global like GLOBAL, then instantiate (as a record) like OBJ
           const module = this.line('INST module');
           const name = this.line('INST name');
           const callable = this.resolveGlobal(module, name);
@@ -498,16 +580,17 @@ class Unpickler {
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
-          if (pickleObjectKind(kwargs) !== 'dict' || (kwargs as PyDict).entries.size !== 0) this.fail('NEWOBJ_EX with keyword arguments');
-          this.push(this.call(cls, args, 'NEWOBJ_EX'));
+          if (pickleObjectKind(kwargs) !== 'dict') this.fail(`NEWOBJ_EX's keyword arguments are a ${describePickleValue(kwargs)}, not a dict`);
+          this.push(this.call(cls, args, 'NEWOBJ_EX', kwargs));
           break;
         }
-        case 0x62: { // BUILD: obj.__setstate__(state)
-          // The state is dropped: an OrderedDict state dict's is its `_metadata` (module versions), a tensor's its hooks.
-          this.pop();
+        case 0x62: { // BUILD: obj.__setstate__(state) in Python; here the state is stored in a record, never applied.
+          // On a dict or tensor it is dropped: an OrderedDict state dict's is its `_metadata` (module versions), a tensor's its hooks.
+          const state = this.pop();
           const target = this.top();
           const kind = pickleObjectKind(target);
-          if (kind !== 'dict' && kind !== 'tensor') this.fail(`BUILD sets the state of a ${describePickleValue(target)}; accepted only on dicts and tensors`);
+          if (kind === 'object') (target as PyObject).state = state;
+          else if (kind !== 'dict' && kind !== 'tensor') this.fail(`BUILD sets the state of a ${describePickleValue(target)}; accepted are records, dicts and tensors`);
           break;
         }
         case 0x51: this.push(this.persistentLoad(this.pop())); break; // BINPERSID
@@ -520,8 +603,7 @@ class Unpickler {
         // eslint-disable-next-line no-fallthrough
         default:
           this.fail(
-            `unknown or unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}; accepted are the opcodes of pickle protocols 2–5 ` +
-              'that torch.save writes',
+            `unknown or unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}; accepted are the opcodes of pickle protocols 0–5`,
           );
       }
     }
@@ -534,8 +616,15 @@ class Unpickler {
     const [tag, storageType, key, location, numel, view] = items;
     if (tag !== 'storage') this.fail(`a persistent id starts with ${describePickleValue(tag ?? null)}; accepted is 'storage'`);
     if (items.length !== 5 && items.length !== 6) this.fail(`a storage persistent id has ${items.length} items; accepted are 5 or 6`);
-    if (pickleObjectKind(storageType!) !== 'global' || !((storageType as PyGlobal).name in STORAGE_TYPES)) {
-      this.fail(`a storage has type ${describePickleValue(storageType!)}; accepted: ${Object.keys(STORAGE_TYPES).map((n) => `torch.${n}`).join(', ')}`);
+    const isStorageType = (value: PickleValue | undefined): boolean =>
+      value !== undefined && pickleObjectKind(value) === 'global' && (value as PyGlobal).allowed && (value as PyGlobal).module === 'torch' &&
+      Object.hasOwn(STORAGE_TYPES, (value as PyGlobal).name);
+    if (!isStorageType(storageType)) {
+      const named = storageType !== undefined && pickleObjectKind(storageType) === 'global' ? `${(storageType as PyGlobal).module}.${(storageType as PyGlobal).name}` : undefined;
+      this.fail(
+        `${named !== undefined ? `a storage uses storage type ${named}` : `a storage has type ${describePickleValue(storageType ?? null)}`}; ` +
+          `accepted: ${Object.keys(STORAGE_TYPES).map((n) => `torch.${n}`).join(', ')}`,
+      );
     }
     if (typeof key !== 'string') this.fail(`a storage key is a ${describePickleValue(key!)}, not a str`);
     if (typeof location !== 'string') this.fail(`storage '${key}' has location ${describePickleValue(location!)}, not a str`);
@@ -564,17 +653,31 @@ class Unpickler {
     };
   }
 
-  /** What REDUCE/NEWOBJ/OBJ/INST would call: only the allow-listed callables, interpreted as data. */
-  private call(callable: PickleValue, args: PickleValue, opcode: string): PickleValue {
-    if (pickleObjectKind(callable) !== 'global') this.fail(`${opcode} calls a ${describePickleValue(callable)}; accepted are allow-listed globals`);
+  /**
+   * What REDUCE/NEWOBJ/NEWOBJ_EX/OBJ/INST would call. OrderedDict and torch's rebuild functions are interpreted as
+   * data; anything else (another global, or a record) gives an inert record of the call. Nothing is ever called.
+   */
+  private call(callable: PickleValue, args: PickleValue, opcode: PyObject['opcode'], kwargs?: PickleValue): PickleValue {
+    const kind = pickleObjectKind(callable);
+    if (kind !== 'global' && kind !== 'object') this.fail(`${opcode} calls a ${describePickleValue(callable)}, which is not callable`);
     if (pickleObjectKind(args) !== 'tuple') this.fail(`${opcode}'s arguments are a ${describePickleValue(args)}, not a tuple`);
-    const { module, name } = callable as PyGlobal;
     const items = (args as PyTuple).items;
-    if (module === 'collections' && name === 'OrderedDict') return this.orderedDict(items);
-    if (module === 'torch._utils' && (REBUILD_FUNCTIONS as readonly string[]).includes(name) && opcode === 'REDUCE') {
-      return this.rebuild(name as RebuildFunction, items);
+    if (kind === 'global' && (callable as PyGlobal).allowed && kwargs === undefined) {
+      const { module, name } = callable as PyGlobal;
+      if (module === 'collections' && name === 'OrderedDict') return this.orderedDict(items);
+      if (module === 'torch._utils' && opcode === 'REDUCE') return this.rebuild(name as RebuildFunction, items);
     }
-    return this.fail(`${opcode} of ${module}.${name}, which can only be referenced, not called`);
+    this.countRecord();
+    const record: PyObject = {
+      kind: 'object',
+      callable: callable as PyGlobal | PyObject,
+      args: items,
+      opcode,
+      listItems: [],
+      dictItems: new Map(),
+      ...(kwargs !== undefined && { kwargs }),
+    };
+    return record;
   }
 
   /** OrderedDict() or OrderedDict([(key, value), …]). */
@@ -586,7 +689,7 @@ class Unpickler {
     if (items.length > 1 || (kind !== 'list' && kind !== 'tuple')) this.fail('OrderedDict is called with arguments other than a list of pairs');
     for (const pair of (pairs as PyList).items) {
       if (pickleObjectKind(pair) !== 'tuple' || (pair as PyTuple).items.length !== 2) this.fail('OrderedDict is called with an item that is not a pair');
-      this.setItem(dict, (pair as PyTuple).items[0]!, (pair as PyTuple).items[1]!);
+      this.setItem(dict.entries, (pair as PyTuple).items[0]!, (pair as PyTuple).items[1]!);
     }
     return dict;
   }

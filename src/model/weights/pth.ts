@@ -5,15 +5,21 @@
  *  - legacy (`_legacy_load`): five things back to back — a pickled magic number, a pickled protocol version (1001), a
  *    pickled sys_info dict, the pickled object, a pickled list of storage keys — then, for each key in that order, an
  *    int64 element count followed by the storage's raw bytes.
- * The pickle is read by the safe unpickler (pickle.ts); tensors come back as references into the storages and are
- * materialised here, honouring storage offsets and strides, into contiguous float32 arrays.
+ * TorchScript archives (`torch.jit.save`) are the zip layout too; their `data.pkl` holds the module tree as records,
+ * and nothing under `code/` is ever read, let alone run.
+ * The pickle is read by the inert unpickler (pickle.ts); find.ts finds and chooses the state dict in it; its tensors
+ * are references into the storages, materialised here (storage offsets and strides honoured) into contiguous float32
+ * arrays. Hostile sizes are refused before anything is allocated: a storage entry must be exactly numel × element
+ * size, and the elements read may not exceed the file's bytes (so a deflate bomb is refused before it is inflated).
  */
 import { WeightsError } from '../errors';
 import type { TensorData } from './stateDict';
 import { decodeFloats } from './dtypes';
-import { openZip, type ZipArchive } from './zip';
+import { chooseStateDict, findCandidates, type Choice } from './find';
+import { openZip, type ZipArchive, type ZipEntry } from './zip';
 import {
   describePickleValue,
+  everyObject,
   pickleObjectKind,
   STORAGE_ELEMENT_SIZES,
   unpickle,
@@ -24,84 +30,157 @@ import {
   type TensorRef,
 } from './pickle';
 
+export type PthFormat = 'zip' | 'legacy' | 'torchscript';
+
+/** A `.pth`/`.pt`/TorchScript file opened: its unpickled object (inert) and access to its storages. Nothing is copied yet. */
+export interface PthArchive {
+  readonly format: PthFormat;
+  readonly root: PickleValue;
+  /** Every global the pickle names, and whether it is on the allow-list. */
+  readonly globals: ReadonlyMap<string, boolean>;
+  readonly inputSizeBytes: number;
+  /** Names a storage in messages (`'archive/data/3'`, `storage '3'`). */
+  storageName(key: string): string;
+  /**
+   * A storage's bytes, exactly `numel × element size` of its reference. The size is checked against the archive
+   * entry before it is read or inflated. `release` frees an inflated copy once its tensors are materialised.
+   */
+  storage(ref: StorageRef): Uint8Array;
+  release(key: string): void;
+}
+
 export interface PthResult {
   readonly stateDict: Map<string, TensorData>;
-  readonly format: 'zip' | 'legacy';
-  /** Set when the state dict was found inside a checkpoint dict, e.g. `state_dict`. */
+  readonly format: PthFormat;
+  /** Which state dict was used and what else there was (find.ts). */
+  readonly choice: Omit<Choice<unknown>, 'tensors'>;
+  /** Set when the state dict was found inside the file rather than being it, e.g. `state_dict`. */
   readonly wrapperKey?: string;
-  /** Set when every key had this prefix and it was removed (`module.`, from nn.DataParallel). */
+  /** Set when a prefix in front of torchvision's names was removed (`module.`, Lightning's `model.`). */
   readonly strippedPrefix?: string;
+}
+
+export interface ReadPthOptions {
+  /** The candidate to use (find.ts key, e.g. `state_dict_ema`); by default the first in the documented order. */
+  readonly stateDictKey?: string;
 }
 
 /** torch/serialization.py: MAGIC_NUMBER and PROTOCOL_VERSION of the legacy format. */
 const LEGACY_MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL_VERSION = 1001;
-/** Checkpoint dicts hold the state dict under one of these keys (torchvision's and timm's training scripts, Lightning-style exports). */
-export const WRAPPER_KEYS = ['state_dict', 'model', 'model_state_dict'] as const;
-const DATA_PARALLEL_PREFIX = 'module.';
+/** A deflated data.pkl larger than this is refused before it is inflated (real ones are at most a few MB). */
+const MAX_DEFLATED_PICKLE_BYTES = 256 * 2 ** 20;
 
 const FLOAT_DTYPES = new Set<StorageDtype>(['float32', 'float16', 'bfloat16', 'float64']);
 
-const TORCH_DTYPE_NAMES: Record<StorageDtype, string> = {
+export const TORCH_DTYPE_NAMES: Record<StorageDtype, string> = {
   float32: 'torch.float32', float16: 'torch.float16', bfloat16: 'torch.bfloat16', float64: 'torch.float64',
   int64: 'torch.int64', int32: 'torch.int32', int16: 'torch.int16', int8: 'torch.int8', uint8: 'torch.uint8', bool: 'torch.bool',
 };
 
-function fail(source: string, format: 'zip' | 'legacy', what: string): never {
-  const name = format === 'zip' ? 'PyTorch zip checkpoint' : 'legacy PyTorch checkpoint';
+function fail(source: string, format: PthFormat, what: string): never {
+  const name = format === 'zip' ? 'PyTorch zip checkpoint' : format === 'torchscript' ? 'TorchScript archive' : 'legacy PyTorch checkpoint';
   throw new WeightsError(`${source} is not a valid ${name}: ${what}`);
 }
 
-/** Reads a `.pth`/`.pt` file (either layout) into float32 tensors. */
-export function readPth(bytes: Uint8Array, source = 'the file'): PthResult {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return readZipPth(bytes, source);
-  if (bytes.length >= 2 && bytes[0] === 0x80) return readLegacyPth(bytes, source);
+const isZip = (bytes: Uint8Array): boolean => bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+
+/** Opens a `.pth`/`.pt` file (either layout, or a TorchScript archive): parses the pickle, reads no tensor data. */
+export function openPth(bytes: Uint8Array, source = 'the file'): PthArchive {
+  if (isZip(bytes)) return openZipPth(bytes, source);
+  if (bytes.length >= 2 && bytes[0] === 0x80) return openLegacyPth(bytes, source);
   throw new WeightsError(
     `${source} is not a PyTorch checkpoint: it starts with neither a zip header (PK\\x03\\x04, torch ≥ 1.6) nor a pickle (\\x80, the legacy format)`,
   );
 }
 
-/** Where each storage's bytes are, by key. */
-type StorageBytes = (key: string) => Uint8Array | undefined;
+/** Reads a `.pth`/`.pt` file (either layout, or TorchScript): finds the state dict in it and reads it as float32. */
+export function readPth(bytes: Uint8Array, source = 'the file', options: ReadPthOptions = {}): PthResult {
+  const archive = openPth(bytes, source);
+  const { tensors, ...choice } = chooseStateDict(findCandidates(archive.root), source, options.stateDictKey, describeRoot(archive.root));
+  return {
+    stateDict: materialiseTensors(archive, tensors, source),
+    format: archive.format,
+    choice,
+    ...(choice.chosen.key !== '' && { wrapperKey: choice.chosen.key }),
+    ...(choice.strippedPrefix !== undefined && { strippedPrefix: choice.strippedPrefix }),
+  };
+}
 
-function readZipPth(bytes: Uint8Array, source: string): PthResult {
+/** " (it holds a dict of 3 entries: a: int 1, …)", for the message when no weights are found. */
+function describeRoot(root: PickleValue): string {
+  if (pickleObjectKind(root) === 'dict') {
+    const entries = [...(root as PyDict).entries];
+    const shown = entries.slice(0, 8).map(([k, v]) => `${typeof k === 'string' ? k : describePickleValue(k)}: ${describePickleValue(v)}`);
+    return ` (it holds a dict of ${entries.length} entries: ${shown.join(', ')}${entries.length > 8 ? ', …' : ''})`;
+  }
+  return ` (it holds a ${describePickleValue(root)})`;
+}
+
+function openZipPth(bytes: Uint8Array, source: string): PthArchive {
   const archive: ZipArchive = openZip(bytes, source);
   const first = archive.entries.keys().next();
   // torch's PyTorchStreamReader takes the archive name from the first entry's folder.
   const slash = first.done ? -1 : first.value.indexOf('/');
   if (first.done || slash <= 0) fail(source, 'zip', "the first entry is not inside a folder; torch writes '<archive>/data.pkl' first");
   const prefix = first.value.slice(0, slash);
-  // Several tensors may share a storage; a deflated entry is inflated once.
-  const cache = new Map<string, Uint8Array>();
-  const entry = (name: string): Uint8Array | undefined => {
-    const cached = cache.get(name);
-    if (cached !== undefined) return cached;
-    const found = archive.entries.get(`${prefix}/${name}`);
-    if (found === undefined) return undefined;
-    const data = archive.read(found);
-    cache.set(name, data);
-    return data;
-  };
-  const byteorderBytes = entry('byteorder');
-  if (byteorderBytes !== undefined) {
-    const byteorder = new TextDecoder().decode(byteorderBytes).trim();
+  const torchScript = archive.entries.has(`${prefix}/constants.pkl`) || [...archive.entries.keys()].some((name) => name.startsWith(`${prefix}/code/`));
+  const format: PthFormat = torchScript ? 'torchscript' : 'zip';
+  const entryOf = (name: string): ZipEntry | undefined => archive.entries.get(`${prefix}/${name}`);
+  const byteorderEntry = entryOf('byteorder');
+  if (byteorderEntry !== undefined) {
+    if (byteorderEntry.uncompressedSizeBytes > 16) fail(source, format, `'${prefix}/byteorder' has ${byteorderEntry.uncompressedSizeBytes} bytes; torch writes 'little' or 'big'`);
+    const byteorder = new TextDecoder().decode(archive.read(byteorderEntry)).trim();
     if (byteorder === 'big') {
-      fail(source, 'zip', 'its tensors are stored big-endian (saved on a big-endian machine); accepted are little-endian files — re-save it on a little-endian machine');
+      fail(source, format, 'its tensors are stored big-endian (saved on a big-endian machine); accepted are little-endian files — re-save it on a little-endian machine');
     }
-    if (byteorder !== 'little') fail(source, 'zip', `'${prefix}/byteorder' says ${JSON.stringify(byteorder.slice(0, 20))}; accepted are 'little' and 'big'`);
+    if (byteorder !== 'little') fail(source, format, `'${prefix}/byteorder' says ${JSON.stringify(byteorder.slice(0, 20))}; accepted are 'little' and 'big'`);
   }
-  const pickleBytes = entry('data.pkl');
-  if (pickleBytes === undefined) fail(source, 'zip', `there is no '${prefix}/data.pkl' entry (the pickled object)`);
-  const { value, endOffset } = unpickle(pickleBytes, { source });
-  if (endOffset !== pickleBytes.length) fail(source, 'zip', `'${prefix}/data.pkl' has ${pickleBytes.length - endOffset} bytes after its STOP opcode`);
-  const storages: StorageBytes = (key) => (key.includes('/') ? undefined : entry(`data/${key}`));
-  return { ...buildStateDict(value, storages, source, 'zip', (key) => `'${prefix}/data/${key}'`, bytes.length), format: 'zip' };
+  const pickleEntry = entryOf('data.pkl');
+  if (pickleEntry === undefined) fail(source, format, `there is no '${prefix}/data.pkl' entry (the pickled object)`);
+  if (pickleEntry.method === 8 && pickleEntry.uncompressedSizeBytes > MAX_DEFLATED_PICKLE_BYTES) {
+    fail(source, format, `'${prefix}/data.pkl' would inflate to ${pickleEntry.uncompressedSizeBytes} bytes; accepted are pickles up to ${MAX_DEFLATED_PICKLE_BYTES} bytes when deflated`);
+  }
+  const pickleBytes = archive.read(pickleEntry);
+  const { value, endOffset, globals } = unpickle(pickleBytes, { source });
+  if (endOffset !== pickleBytes.length) fail(source, format, `'${prefix}/data.pkl' has ${pickleBytes.length - endOffset} bytes after its STOP opcode`);
+
+  // Several tensors may share a storage; a deflated entry is inflated once and released by materialiseTensors.
+  const inflated = new Map<string, Uint8Array>();
+  const storageName = (key: string): string => `'${prefix}/data/${key}'`;
+  return {
+    format,
+    root: value,
+    globals,
+    inputSizeBytes: bytes.length,
+    storageName,
+    storage(ref) {
+      const cached = inflated.get(ref.key);
+      if (cached !== undefined) return cached;
+      const entry = ref.key.includes('/') ? undefined : entryOf(`data/${ref.key}`);
+      if (entry === undefined) fail(source, format, `${storageName(ref.key)} is used by a tensor but is not in the file`);
+      const needBytes = ref.numel * STORAGE_ELEMENT_SIZES[ref.dtype];
+      // Checked before the entry is read, so a lying entry is never inflated.
+      if (entry.uncompressedSizeBytes !== needBytes) {
+        fail(source, format, `${storageName(ref.key)} holds ${entry.uncompressedSizeBytes} bytes, but its ${ref.numel} ${ref.storageType} elements need exactly ${needBytes}`);
+      }
+      const data = archive.read(entry);
+      if (entry.method !== 0) inflated.set(ref.key, data);
+      return data;
+    },
+    release: (key) => void inflated.delete(key),
+  };
 }
 
-function readLegacyPth(bytes: Uint8Array, source: string): PthResult {
+function openLegacyPth(bytes: Uint8Array, source: string): PthArchive {
   const magic = unpickle(bytes, { source });
   if (magic.value !== LEGACY_MAGIC_NUMBER) {
-    fail(source, 'legacy', `it is a pickle but does not start with torch's magic number 0x1950a86a20f9469cfc6c (got ${describePickleValue(magic.value)})`);
+    fail(
+      source,
+      'legacy',
+      `it is a pickle, but not one torch.save wrote: it does not start with torch's magic number 0x1950a86a20f9469cfc6c ` +
+        `(got ${describePickleValue(magic.value)}); nothing in it was run. Choose the checkpoint file that torch.save or your trainer wrote`,
+    );
   }
   const protocol = unpickle(bytes, { source, offset: magic.endOffset });
   if (protocol.value !== LEGACY_PROTOCOL_VERSION) {
@@ -145,127 +224,91 @@ function readLegacyPth(bytes: Uint8Array, source: string): PthResult {
     at = start + sizeBytes;
   }
   if (at !== bytes.length) fail(source, 'legacy', `${bytes.length - at} bytes follow the last storage`);
-  return { ...buildStateDict(object.value, (key) => located.get(key), source, 'legacy', (key) => `storage '${key}'`, bytes.length), format: 'legacy' };
+  const storageName = (key: string): string => `storage '${key}'`;
+  const globals = new Map([...magic.globals, ...protocol.globals, ...sysInfo.globals, ...object.globals, ...keyList.globals]);
+  return {
+    format: 'legacy',
+    root: object.value,
+    globals,
+    inputSizeBytes: bytes.length,
+    storageName,
+    storage(ref) {
+      const data = located.get(ref.key);
+      if (data === undefined) fail(source, 'legacy', `a tensor uses ${storageName(ref.key)}, which is not in the file`);
+      return data;
+    },
+    release: () => undefined,
+  };
 }
 
-/** Storage references anywhere in the object, without recursion (values may be cyclic). */
+/** Storage references anywhere in the object (the first reference of each key, as torch keeps). */
 function collectStorages(root: PickleValue, out: Map<string, StorageRef>): void {
-  const seen = new Set<PickleValue>();
-  const pending: PickleValue[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop()!;
-    const kind = pickleObjectKind(value);
-    if (kind === undefined || seen.has(value)) continue;
-    seen.add(value);
-    if (kind === 'tensor') {
-      const storage = (value as TensorRef).storage;
-      if (!out.has(storage.key)) out.set(storage.key, storage);
-    } else if (kind === 'storage') {
-      if (!out.has((value as StorageRef).key)) out.set((value as StorageRef).key, value as StorageRef);
-    } else if (kind === 'dict') {
-      for (const [k, v] of (value as PyDict).entries) pending.push(k, v);
-    } else if (kind === 'list' || kind === 'tuple' || kind === 'set') {
-      for (const item of (value as { items: readonly PickleValue[] }).items) pending.push(item);
-    }
+  for (const value of everyObject(root)) {
+    const storage = value.kind === 'tensor' ? value.storage : value.kind === 'storage' ? value : undefined;
+    if (storage !== undefined && !out.has(storage.key)) out.set(storage.key, storage);
   }
 }
 
-const isTensor = (value: PickleValue | undefined): value is TensorRef => value !== undefined && pickleObjectKind(value) === 'tensor';
-
-/** A dict whose keys are all strings and whose values are all tensors, the shape of `model.state_dict()`. */
-function asStateDict(value: PickleValue | undefined): Map<string, TensorRef> | undefined {
-  if (value === undefined || pickleObjectKind(value) !== 'dict') return undefined;
-  const entries = (value as PyDict).entries;
-  if (entries.size === 0) return undefined;
-  for (const [key, tensor] of entries) if (typeof key !== 'string' || !isTensor(tensor)) return undefined;
-  return entries as unknown as Map<string, TensorRef>;
+/** Elements a tensor covers (its numel), and the highest storage index it reaches (+1), from size and stride. */
+export function tensorExtent(ref: TensorRef): { count: number; spanElements: number } {
+  let count = 1;
+  let lastIndex = 0;
+  for (let d = 0; d < ref.size.length; d++) {
+    count *= ref.size[d]!;
+    lastIndex += (ref.size[d]! - 1) * ref.stride[d]!;
+  }
+  return { count, spanElements: count === 0 ? 0 : lastIndex + 1 };
 }
 
 /**
- * If every key starts with `module.` (a model wrapped in nn.DataParallel / DistributedDataParallel when saved), returns
- * the keys without it; otherwise returns the map unchanged.
+ * Materialises the chosen tensors as float32. Before any storage is read, the elements to be produced are checked
+ * against the file's size (one element per input byte at most: a stored file cannot hold more, and a deflated one that
+ * claims more is a bomb); storages are then read one at a time and inflated copies released as soon as they are used.
  */
-export function stripModulePrefix<T>(stateDict: ReadonlyMap<string, T>): { stateDict: Map<string, T>; strippedPrefix?: string } {
-  const keys = [...stateDict.keys()];
-  if (keys.length === 0 || !keys.every((key) => key.startsWith(DATA_PARALLEL_PREFIX) && key.length > DATA_PARALLEL_PREFIX.length)) {
-    return { stateDict: new Map(stateDict) };
-  }
-  const stripped = new Map<string, T>();
-  for (const [key, value] of stateDict) stripped.set(key.slice(DATA_PARALLEL_PREFIX.length), value);
-  return { stateDict: stripped, strippedPrefix: DATA_PARALLEL_PREFIX };
-}
-
-/** Finds the state dict in the unpickled object and materialises its tensors. */
-function buildStateDict(
-  root: PickleValue,
-  storageBytes: StorageBytes,
-  source: string,
-  format: 'zip' | 'legacy',
-  storageName: (key: string) => string,
-  inputSizeBytes: number,
-): Omit<PthResult, 'format'> {
-  let tensors = asStateDict(root);
-  let wrapperKey: string | undefined;
-  if (tensors === undefined && pickleObjectKind(root) === 'dict') {
-    for (const key of WRAPPER_KEYS) {
-      tensors = asStateDict((root as PyDict).entries.get(key));
-      if (tensors !== undefined) {
-        wrapperKey = key;
-        break;
-      }
+export function materialiseTensors(archive: PthArchive, tensors: ReadonlyMap<string, TensorRef>, source: string): Map<string, TensorData> {
+  const { format } = archive;
+  let storageElements = 0;
+  let outputElements = 0;
+  const storages = new Set<string>();
+  for (const [name, ref] of tensors) {
+    outputElements += checkBounds(name, ref, archive, source);
+    if (!storages.has(ref.storage.key)) {
+      storages.add(ref.storage.key);
+      storageElements += ref.storage.numel;
     }
   }
-  if (tensors === undefined) {
-    const accepted =
-      'accepted are a state dict (a dict of tensors, as torch.save(model.state_dict(), "weights.pth") writes) ' +
-      `or a checkpoint dict holding one under ${WRAPPER_KEYS.map((k) => `'${k}'`).join(', ')}`;
-    if (pickleObjectKind(root) === 'dict') {
-      const entries = [...(root as PyDict).entries];
-      const shown = entries.slice(0, 8).map(([k, v]) => `${typeof k === 'string' ? k : describePickleValue(k)}: ${describePickleValue(v)}`);
-      fail(source, format, `it holds a dict of ${entries.length} entries (${shown.join(', ')}${entries.length > 8 ? ', …' : ''}) that is not a state dict; ${accepted}`);
-    }
-    fail(source, format, `it holds a ${describePickleValue(root)}; ${accepted}`);
+  const budget = archive.inputSizeBytes;
+  if (storageElements > budget || outputElements > budget) {
+    fail(
+      source,
+      format,
+      `its tensors declare ${Math.max(storageElements, outputElements)} elements, more than the file's ${budget} bytes could hold ` +
+        '(a deflate bomb or overlapping views); nothing was inflated',
+    );
   }
-
-  const { stateDict: renamed, strippedPrefix } = stripModulePrefix(tensors);
-  const out = new Map<string, TensorData>();
-  // Each output element comes from at least one input byte unless views overlap; this caps what a hostile file can
-  // make us allocate at one float32 per input byte.
-  let budgetElements = inputSizeBytes;
-  for (const [name, ref] of renamed) {
-    const tensor = materialise(name, ref, storageBytes, source, format, storageName);
-    budgetElements -= tensor.data.length;
-    if (budgetElements < 0) fail(source, format, `its tensors hold more elements than the file has bytes (overlapping views); the last one read was '${name}'`);
-    out.set(name, tensor);
+  // Grouped by storage, so that each inflated storage is read once and released before the next.
+  const byStorage = new Map<string, [string, TensorRef][]>();
+  for (const [name, ref] of tensors) {
+    const group = byStorage.get(ref.storage.key);
+    if (group) group.push([name, ref]);
+    else byStorage.set(ref.storage.key, [[name, ref]]);
   }
-  return { stateDict: out, ...(wrapperKey !== undefined && { wrapperKey }), ...(strippedPrefix !== undefined && { strippedPrefix }) };
+  const done = new Map<string, TensorData>();
+  for (const [key, group] of byStorage) {
+    for (const [name, ref] of group) done.set(name, materialise(name, ref, archive, source));
+    archive.release(key);
+  }
+  return new Map([...tensors.keys()].map((name) => [name, done.get(name)!]));
 }
 
 /** Copies a (possibly strided) tensor out of its storage into a contiguous float32 array. */
-function materialise(
-  name: string,
-  ref: TensorRef,
-  storageBytes: StorageBytes,
-  source: string,
-  format: 'zip' | 'legacy',
-  storageName: (key: string) => string,
-): TensorData {
+/** Checks that a tensor lies inside its storage (from its size, stride and offset alone) and returns its numel. */
+function checkBounds(name: string, ref: TensorRef, archive: PthArchive, source: string): number {
+  const { format, storageName } = archive;
   const { storage, size, stride, storageOffsetElements } = ref;
-  const elementBytes = STORAGE_ELEMENT_SIZES[storage.dtype];
-  const raw = storageBytes(storage.key);
-  if (raw === undefined) fail(source, format, `tensor '${name}' uses ${storageName(storage.key)}, which is not in the file`);
-  const needBytes = storage.numel * elementBytes;
-  if (raw.length < needBytes) {
-    fail(source, format, `${storageName(storage.key)} has ${raw.length} bytes, fewer than its ${storage.numel} ${storage.storageType} elements need (${needBytes})`);
-  }
   const storageElements = storage.viewNumel;
-  const base = storage.viewOffsetElements + storageOffsetElements;
-  let count = 1;
-  let lastIndex = 0;
-  for (let d = 0; d < size.length; d++) {
-    count *= size[d]!;
-    lastIndex += (size[d]! - 1) * stride[d]!;
-  }
+  const { count, spanElements } = tensorExtent(ref);
+  const lastIndex = spanElements - 1;
   const shapeText = `size [${size.join(', ')}] and stride [${stride.join(', ')}] at offset ${storageOffsetElements}`;
   if (count > 0 && (storageOffsetElements + lastIndex + 1 > storageElements || count > storageElements)) {
     fail(source, format, `tensor '${name}' (${shapeText}) reaches past the ${storageElements} elements of ${storageName(storage.key)}`);
@@ -273,11 +316,20 @@ function materialise(
   if (count === 0 && storageOffsetElements > storageElements) {
     fail(source, format, `tensor '${name}' starts at element ${storageOffsetElements}, past the ${storageElements} elements of ${storageName(storage.key)}`);
   }
+  return count;
+}
+
+function materialise(name: string, ref: TensorRef, archive: PthArchive, source: string): TensorData {
+  const { storage, size, stride, storageOffsetElements } = ref;
+  const elementBytes = STORAGE_ELEMENT_SIZES[storage.dtype];
+  const base = storage.viewOffsetElements + storageOffsetElements;
+  const count = checkBounds(name, ref, archive, source);
+  const { spanElements } = tensorExtent(ref);
   const sourceDtype = TORCH_DTYPE_NAMES[storage.dtype];
   if (count === 0) return { shape: size, data: new Float32Array(0), sourceDtype };
 
+  const raw = archive.storage(storage);
   // The elements the tensor spans, decoded once; a contiguous tensor is then the whole span (one copy).
-  const spanElements = lastIndex + 1;
   const span = raw.subarray(base * elementBytes, (base + spanElements) * elementBytes);
   const decoded = FLOAT_DTYPES.has(storage.dtype) ? decodeFloats(span, storage.dtype as 'float32' | 'float16' | 'bfloat16' | 'float64') : decodeIntegers(span, storage.dtype);
   if (spanElements === count && isContiguous(size, stride)) return { shape: size, data: decoded, sourceDtype };

@@ -7,6 +7,8 @@ import { checkedArchitecture, resolveConfig, type ConfigOverrides } from '../arc
 import { configName, type NetworkConfig } from '../config';
 import { downloadToCache, weightsUrl, type DownloadProgress } from './download';
 import { inferConfig } from './infer';
+import { describeChoice, type Choice } from './find';
+import { WeightsError } from '../errors';
 import { DEFAULT_WEIGHTS_BASE_URL, OFFICIAL_WEIGHTS, officialWeights } from './official';
 import type { StateDict } from './stateDict';
 
@@ -72,6 +74,24 @@ export async function resolveWeights(spec: WeightsSpec, options: FetchOptions): 
   }
 }
 
+/**
+ * The architecture of the state dict read from a file; when it cannot be inferred, the message also says which
+ * state dict was read, what else the file holds, and the next step (inspect it, choose another).
+ */
+export function inferWeightsConfig(stateDict: StateDict, weightsPath: string, choice?: Omit<Choice<unknown>, 'tensors'>): NetworkConfig {
+  try {
+    return inferConfig(stateDict, weightsPath);
+  } catch (error) {
+    if (!(error instanceof WeightsError) || choice === undefined) throw error;
+    const read = describeChoice(choice);
+    const others = choice.candidates.length > 1;
+    throw new WeightsError(
+      `${error.message}. ${read === '' ? '' : `It read ${read}. `}See what the file holds with 'resnext inspect ${weightsPath}' (ResNeXt: Inspect Checkpoint)` +
+        `${others ? ' and choose another state dict with --state-dict KEY (the resnext.stateDictKey setting)' : ''}.`,
+    );
+  }
+}
+
 /** The configuration for a weights file: named by a preset or flags (then checked against the file), else inferred. */
 export function configForWeights(
   stateDict: StateDict,
@@ -79,9 +99,10 @@ export function configForWeights(
   preset: string | undefined,
   overrides: ConfigOverrides = {},
   architectureFlagsGiven = false,
+  choice?: Omit<Choice<unknown>, 'tensors'>,
 ): { model: string; config: NetworkConfig } {
   if (preset !== undefined || architectureFlagsGiven) return resolveConfig(preset, overrides);
-  const inferred = inferConfig(stateDict, weightsPath);
+  const inferred = inferWeightsConfig(stateDict, weightsPath, choice);
   const config: NetworkConfig =
     overrides.inputHeightPx !== undefined && overrides.inputWidthPx !== undefined
       ? { ...inferred, inputHeightPx: overrides.inputHeightPx, inputWidthPx: overrides.inputWidthPx }

@@ -29,8 +29,18 @@ function fail(source: string, what: string): never {
   throw new WeightsError(`${source} is not a valid safetensors file: ${what}`);
 }
 
-/** Parses a safetensors file into float32 tensors. Integer tensors (e.g. num_batches_tracked) are skipped. */
-export function readSafetensors(bytes: Uint8Array, source = 'the file'): Map<string, TensorData> {
+export interface SafetensorsEntry {
+  readonly name: string;
+  /** As written in the header: F32, F16, BF16, F64, I64, … */
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  /** Absolute byte range in the file. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Parses and checks the header only (no tensor data is read): the entries in header order and `__metadata__`. */
+export function readSafetensorsHeader(bytes: Uint8Array, source = 'the file'): { entries: SafetensorsEntry[]; metadata: Record<string, string> } {
   if (bytes.length < 8) fail(source, `it has ${bytes.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -46,10 +56,15 @@ export function readSafetensors(bytes: Uint8Array, source = 'the file'): Map<str
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(source, 'the header is not a JSON object');
   const bufferLength = bytes.length - headerEnd;
-  const spans: { begin: number; end: number; name: string }[] = [];
-  const out = new Map<string, TensorData>();
+  const entries: SafetensorsEntry[] = [];
+  const metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') continue;
+    if (name === '__metadata__') {
+      if (typeof entry === 'object' && entry !== null) {
+        for (const [k, v] of Object.entries(entry as Record<string, unknown>)) if (typeof v === 'string') metadata[k] = v;
+      }
+      continue;
+    }
     if (typeof entry !== 'object' || entry === null) fail(source, `entry '${name}' is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
     if (typeof dtype !== 'string' || !(dtype in SAFETENSORS_DTYPES)) {
@@ -65,19 +80,31 @@ export function readSafetensors(bytes: Uint8Array, source = 'the file'): Map<str
     if (begin > end || end > bufferLength) {
       fail(source, `tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${bufferLength}-byte data buffer`);
     }
-    const kind = SAFETENSORS_DTYPES[dtype]!;
-    const elementSize = kind === 'int' ? INT_SIZES[dtype]! : DTYPE_SIZES[kind];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (count * elementSize !== end - begin) {
-      fail(source, `tensor '${name}' has shape [${(shape as number[]).join(', ')}] of ${dtype} (${count * elementSize} bytes) but ${end - begin} bytes of data`);
+    if (count * safetensorsElementSize(dtype) !== end - begin) {
+      fail(source, `tensor '${name}' has shape [${(shape as number[]).join(', ')}] of ${dtype} (${count * safetensorsElementSize(dtype)} bytes) but ${end - begin} bytes of data`);
     }
-    spans.push({ begin, end, name });
-    if (kind === 'int') continue;
-    out.set(name, { shape: shape as number[], data: decodeFloats(bytes.subarray(headerEnd + begin, headerEnd + end), kind), sourceDtype: dtype });
+    entries.push({ name, dtype, shape: shape as number[], begin: headerEnd + begin, end: headerEnd + end });
   }
-  spans.sort((a, b) => a.begin - b.begin);
+  const spans = [...entries].sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < spans.length; i++) {
     if (spans[i]!.begin < spans[i - 1]!.end) fail(source, `tensors '${spans[i - 1]!.name}' and '${spans[i]!.name}' overlap`);
+  }
+  return { entries, metadata };
+}
+
+export function safetensorsElementSize(dtype: string): number {
+  const kind = SAFETENSORS_DTYPES[dtype]!;
+  return kind === 'int' ? INT_SIZES[dtype]! : DTYPE_SIZES[kind];
+}
+
+/** Parses a safetensors file into float32 tensors. Integer tensors (e.g. num_batches_tracked) are skipped. */
+export function readSafetensors(bytes: Uint8Array, source = 'the file'): Map<string, TensorData> {
+  const out = new Map<string, TensorData>();
+  for (const { name, dtype, shape, begin, end } of readSafetensorsHeader(bytes, source).entries) {
+    const kind = SAFETENSORS_DTYPES[dtype]!;
+    if (kind === 'int') continue;
+    out.set(name, { shape, data: decodeFloats(bytes.subarray(begin, end), kind), sourceDtype: dtype });
   }
   return out;
 }

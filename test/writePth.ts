@@ -4,7 +4,7 @@
  * written as FloatStorage (float32), or LongStorage when their source dtype is an int64 one (num_batches_tracked).
  */
 import { crc32, deflateRawSync } from 'node:zlib';
-import type { TensorData } from './stateDict';
+import type { TensorData } from '../src/model/weights/stateDict';
 
 /** Emits pickle opcodes (CPython Lib/pickletools.py); only what a state dict needs, plus raw bytes for crafted tests. */
 export class PickleWriter {
@@ -128,6 +128,8 @@ export function pickleStateDict(stateDict: ReadonlyMap<string, TensorData>, opti
 export interface ZipFileEntry {
   readonly name: string;
   readonly data: Uint8Array;
+  /** Already-deflated data and the size it declares (a deflate bomb, or a lying size); `data` is then ignored. */
+  readonly deflated?: { readonly bytes: Uint8Array; readonly declaredSize: number };
 }
 
 /** Byte alignment of entry data, as torch writes it (caffe2/serialize/inline_container.cc kFieldAlignment). */
@@ -145,9 +147,10 @@ export function writeZip(entries: readonly ZipFileEntry[], options: { zip64Entri
   let offset = 0;
   for (const entry of entries) {
     const name = encoder.encode(entry.name);
-    const crc = crc32(entry.data);
-    const stored = options.deflate === true ? deflateRawSync(entry.data) : entry.data;
-    const method = options.deflate === true ? 8 : 0;
+    const crc = entry.deflated ? 0 : crc32(entry.data);
+    const stored = entry.deflated ? entry.deflated.bytes : options.deflate === true ? deflateRawSync(entry.data) : entry.data;
+    const method = entry.deflated || options.deflate === true ? 8 : 0;
+    const size = entry.deflated ? entry.deflated.declaredSize : entry.data.length;
     const unpadded = offset + 30 + name.length + 4;
     const padding = (ALIGNMENT_BYTES - (unpadded % ALIGNMENT_BYTES)) % ALIGNMENT_BYTES;
     const local = new Uint8Array(30 + name.length + 4 + padding);
@@ -157,7 +160,7 @@ export function writeZip(entries: readonly ZipFileEntry[], options: { zip64Entri
     lv.setUint16(8, method, true);
     lv.setUint32(14, crc, true);
     lv.setUint32(18, stored.length, true);
-    lv.setUint32(22, entry.data.length, true);
+    lv.setUint32(22, size, true);
     lv.setUint16(26, name.length, true);
     lv.setUint16(28, 4 + padding, true);
     local.set(name, 30);
@@ -175,7 +178,7 @@ export function writeZip(entries: readonly ZipFileEntry[], options: { zip64Entri
     cv.setUint16(10, method, true);
     cv.setUint32(16, crc, true);
     cv.setUint32(20, zip64 ? 0xffffffff : stored.length, true);
-    cv.setUint32(24, zip64 ? 0xffffffff : entry.data.length, true);
+    cv.setUint32(24, zip64 ? 0xffffffff : size, true);
     cv.setUint16(28, name.length, true);
     cv.setUint16(30, zip64 ? 28 : 0, true);
     cv.setUint32(42, zip64 ? 0xffffffff : offset, true);
@@ -184,7 +187,7 @@ export function writeZip(entries: readonly ZipFileEntry[], options: { zip64Entri
       const at = 46 + name.length;
       cv.setUint16(at, 0x0001, true);
       cv.setUint16(at + 2, 24, true);
-      cv.setBigUint64(at + 4, BigInt(entry.data.length), true);
+      cv.setBigUint64(at + 4, BigInt(size), true);
       cv.setBigUint64(at + 12, BigInt(stored.length), true);
       cv.setBigUint64(at + 20, BigInt(offset), true);
     }

@@ -1,0 +1,74 @@
+/**
+ * "ResNeXt: Convert to safetensors…": the checkpoint's state dict under torchvision's names, written by the worker
+ * with the core's convertToSafetensors (the same as `resnext convert`): asks for the dtype and where to save (next to
+ * the input by default), then offers to reveal or summarize the new file.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ConversionData } from '../../shared/protocol';
+import { CONVERT_DTYPES } from '../../shared/data';
+import { checkpointArg, fileName, showCheckpointError, stateDictKeySetting } from '../checkpointFiles';
+import { runWithProgress, type Services } from '../services';
+
+const DTYPE_DETAILS: Record<(typeof CONVERT_DTYPES)[number], string> = {
+  float32: 'Bit-exact: the same logits as the checkpoint',
+  float16: 'Half the size; values rounded to nearest even (as torch .half())',
+  bfloat16: 'Half the size, float32 range; values rounded to nearest even (as torch .bfloat16())',
+};
+
+/** Automation and tests: `{ input, output, dtype? }` instead of a URI and dialogs. */
+interface ConvertArgs {
+  readonly input: string;
+  readonly output: string;
+  readonly dtype?: (typeof CONVERT_DTYPES)[number];
+}
+const isConvertArgs = (x: unknown): x is ConvertArgs =>
+  typeof x === 'object' && x !== null && typeof (x as ConvertArgs).input === 'string' && typeof (x as ConvertArgs).output === 'string' &&
+  ((x as ConvertArgs).dtype === undefined || CONVERT_DTYPES.includes((x as ConvertArgs).dtype!));
+
+export async function convertCheckpointCommand(services: Services, arg?: unknown): Promise<ConversionData | undefined> {
+  const automated = isConvertArgs(arg) ? arg : undefined;
+  const uri = automated ? vscode.Uri.file(automated.input) : await checkpointArg(arg, 'Convert a checkpoint to safetensors', 'Convert');
+  if (!uri) return undefined;
+  const name = fileName(uri);
+  let dtype = automated?.dtype ?? 'float32';
+  let output = automated?.output;
+  if (!automated) {
+    const picked = await vscode.window.showQuickPick(
+      CONVERT_DTYPES.map((d) => ({ label: d, detail: DTYPE_DETAILS[d] })),
+      { title: `Convert ${name} to safetensors: precision`, placeHolder: 'float32 keeps every value exactly' },
+    );
+    if (!picked) return undefined;
+    dtype = picked.label;
+    const base = name.replace(/(\.pth\.tar|\.[^.]+)$/i, '');
+    const target = await vscode.window.showSaveDialog({
+      title: `Save ${name} as safetensors`,
+      defaultUri: vscode.Uri.file(path.join(path.dirname(uri.fsPath), `${base}${dtype === 'float32' ? '' : `.${dtype}`}.safetensors`)),
+      filters: { safetensors: ['safetensors'] },
+      saveLabel: 'Convert',
+    });
+    if (!target) return undefined;
+    output = target.fsPath;
+  }
+  try {
+    const { result } = await runWithProgress(services, `Converting ${name}`, {
+      type: 'convertCheckpoint',
+      input: uri.fsPath,
+      output: output!,
+      dtype,
+      ...stateDictKeySetting(),
+    });
+    const message = `Wrote ${path.basename(result.output)}: ${result.tensors} tensors in ${result.dtype}, ${(result.sizeBytes / 2 ** 20).toFixed(1)} MiB (${result.model}, from ${result.source}).`;
+    services.log.info(message);
+    if (!automated) {
+      void vscode.window.showInformationMessage(message, 'Reveal in Explorer', 'Summarize').then(async (action) => {
+        if (action === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));
+        if (action === 'Summarize') await vscode.commands.executeCommand('resnext.summarizeCheckpoint', vscode.Uri.file(result.output));
+      });
+    }
+    return result;
+  } catch (error) {
+    void showCheckpointError(services, error, `Converting ${name}`, uri, 'resnext.convertCheckpoint');
+    return undefined;
+  }
+}
