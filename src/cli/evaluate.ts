@@ -11,7 +11,8 @@ import { weightsFromFlags, WEIGHTS_OPTIONS } from './classify';
 import { checkWritable, writeAtomically } from './output';
 
 export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--top K]
-                   [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--state-dict KEY] [--format table|json|csv] [--out FILE] [--predictions FILE.csv]
+                   [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--state-dict KEY]
+                   [--format table|json|csv] [--out FILE] [--predictions FILE.csv]
                    (the folder as torchvision's ImageFolder: one subfolder of images per class; a flat folder gives predictions only)
 `;
 
