@@ -322,6 +322,7 @@ async function summaryFamily(ctx) {
       await page.waitForTimeout(200);
       await input.press('Enter');
     };
+    await enter(undefined, 'Variant'); // the first step: no SE / deep stem / avg-down / CIFAR (the preset's)
     await page.locator('.quick-input-title', { hasText: 'Blocks per stage' }).waitFor({ timeout: 10_000 });
     await input.press('Control+A');
     await input.pressSequentially('3,4,6');
