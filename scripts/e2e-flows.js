@@ -18,9 +18,20 @@ const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, fil
 async function classifyFirst(ctx) {
   const { page, t, step } = ctx;
   await step('[classify] Classify Image is the first action: explorer → cat.jpg → the top-5 of PyTorch', async () => {
-    const item = await t.explorerMenu('cat.jpg', 'Classify Image');
+    let item = await t.explorerMenu('cat.jpg', 'Classify Image');
     await item.click();
-    const view = await t.findFrame('table#top', 'the classification view');
+    let view = await t.findFrame('table#top', 'the classification view', 30_000).catch(() => undefined);
+    if (!view) {
+      // Seen in the first window of a fresh CI clone: the menu click never reached VS Code (the extension was not even
+      // activated) and the menu stayed open. Close it and choose the item again — only if the command has not run,
+      // so the cold-worker check below still proves this is the window's first action.
+      if (ctx.logs().some((l) => l.includes('Classifying cat.jpg'))) throw new Error('Classify Image ran but its view did not appear');
+      console.log('  the context-menu click did not reach VS Code; choosing Classify Image again');
+      await page.keyboard.press('Escape');
+      item = await t.explorerMenu('cat.jpg', 'Classify Image');
+      await item.click();
+      view = await t.findFrame('table#top', 'the classification view');
+    }
     const rows = view.locator('table#top tbody tr');
     if ((await rows.count()) !== 5) throw new Error(`expected the top-5, got ${await rows.count()} rows`);
     const expected = ctx.referenceTop5();

@@ -138,6 +138,20 @@ async function main() {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const ui = require('./e2e-ui');
     const families = require('./e2e-flows');
+    // code-server's very first window after a new install does one-time work of its own (it once kept the first
+    // family's first command from ever answering in a fresh CI clone). Open and close one window on a workspace
+    // that no family uses, with no ResNeXt command: each family below still gets a new window, a new extension host
+    // and a cold worker, and its command is still that window's first action.
+    {
+      const warmup = path.join(state, 'ws-warmup');
+      makeWorkspace(warmup);
+      const context = await browser.newContext({ viewport: VIEWPORT });
+      const first = await context.newPage();
+      await first.goto(`${url}/?folder=${encodeURIComponent(warmup)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await first.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 120_000 }).catch(() => {});
+      await first.waitForTimeout(3000);
+      await context.close().catch(() => {});
+    }
     // E2E_ONLY=classify,python runs those families only (while working on them; the full run is the test).
     const only = process.env.E2E_ONLY?.split(',');
     for (const family of families.FAMILIES.filter((f) => !only || only.includes(f.id))) {
