@@ -1,4 +1,4 @@
-// Multi-threaded TF.js wasm in Node, made at build time (the speed issue; ../shared/notes/threaded-wasm.md).
+// Multi-threaded TF.js wasm in Node, made at build time (the speed issue #11; a spike in the team notes found the start).
 //
 // tfjs-backend-wasm 4.22 ships a threaded SIMD build whose emscripten glue supports Node's worker_threads, but its
 // Node entry cannot start it:
