@@ -252,6 +252,49 @@ async function measureWslSummary(): Promise<{ summarizeMs: number; params: numbe
   return { summarizeMs: performance.now() - t0, params: summary.totals.params, peakRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
+/**
+ * Peak memory of summarizing a resnext101_32x8d checkpoint (88.8M params, 356 MB) in a fresh process, as the CLI's
+ * `summarize --weights` does (readWeightsFile + summarize, whose trace streams each conv's weights through TF.js),
+ * and the baseline in the same run: the same file built resident (every layer uploaded before the forward).
+ */
+async function measureSummarizeWeights(file: string, mode: 'streamed' | 'resident'): Promise<{ ms: number; peakRssMB: number }> {
+  const { presetConfig } = await import('../src/model/config');
+  const { readWeightsFile } = await import('../src/model/weights/load');
+  const config = presetConfig('resnext101_32x8d');
+  const t0 = performance.now();
+  const { stateDict } = readWeightsFile(file);
+  if (mode === 'streamed') {
+    const { summarize } = await import('../src/model/summarize');
+    await summarize(config, { stateDict, weightsSource: file });
+  } else {
+    const { buildNetwork } = await import('../src/model/network');
+    const { tf } = await import('../src/model/tf');
+    const network = await buildNetwork(config, { stateDict, source: file });
+    const input = tf.zeros([1, 3, 224, 224]) as import('@tensorflow/tfjs-core').Tensor4D;
+    await network.forward(input, () => undefined).data();
+  }
+  return { ms: performance.now() - t0, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+async function summarizeWeightsPeak(): Promise<{ fileMB: number; streamed: { ms: number; peakRssMB: number }; resident: { ms: number; peakRssMB: number } }> {
+  const { architecture } = await import('../src/model/architecture');
+  const { presetConfig } = await import('../src/model/config');
+  const { randomStateDict } = await import('../src/model/network');
+  const { writeZipCheckpoint } = await import('../test/writePth');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-bench-'));
+  try {
+    const file = path.join(dir, 'resnext101_32x8d.pth');
+    fs.writeFileSync(file, writeZipCheckpoint(randomStateDict(architecture(presetConfig('resnext101_32x8d')), 5)));
+    return {
+      fileMB: fs.statSync(file).size / 1e6,
+      streamed: child(['--child-summarize-weights', file, 'streamed']),
+      resident: child(['--child-summarize-weights', file, 'resident']),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function child<T>(args: string[]): T {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
@@ -340,6 +383,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
+  if (argv[0] === '--child-summarize-weights') return void process.stdout.write(JSON.stringify(await measureSummarizeWeights(argv[1]!, argv[2] as 'streamed' | 'resident')));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
@@ -371,9 +415,12 @@ async function main(): Promise<void> {
   const evaluate = child<EvaluateBench>(['--child-evaluate']);
   const wsl = child<{ summarizeMs: number; params: number; peakRssMB: number }>(['--child-wsl']);
   const wslCli = cliCold(3, 'resnext101_32x48d_wsl');
+  const summarizeWeights = await summarizeWeightsPeak();
   if (json) {
     const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson, summarizeWeights }, null, 2) + '\n',
+    );
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -420,6 +467,12 @@ async function main(): Promise<void> {
   console.log(
     `summarize resnext101_32x48d_wsl (${(wsl.params / 1e6).toFixed(1)}M params, traced by arithmetic): ${f0(wsl.summarizeMs)} ms in process, peak RSS ${f0(wsl.peakRssMB)} MB; ` +
       `cold CLI median ${f0(wslCli.medianMs)} ms = ${(wslCli.medianMs / cli.medianMs).toFixed(2)}x the resnext50_32x4d cold CLI above (3 runs)`,
+  );
+  const sw = summarizeWeights;
+  console.log(
+    `summarize --weights resnext101_32x8d (${f0(sw.fileMB)} MB checkpoint, fresh process, read included): peak RSS ${f0(sw.streamed.peakRssMB)} MB (target ≤ 1000), ` +
+      `${f0(sw.streamed.ms)} ms; baseline in the same run, all layers resident before the forward: ${f0(sw.resident.peakRssMB)} MB, ${f0(sw.resident.ms)} ms ` +
+      `(${(sw.streamed.peakRssMB / sw.resident.peakRssMB).toFixed(2)}× the memory)`,
   );
 }
 

@@ -195,6 +195,13 @@ export interface NetworkOptions {
   /** Where the weights came from, for error messages. */
   readonly source?: string;
   readonly seed?: number;
+  /**
+   * 'resident' (default): every conv is folded and uploaded once, at build, for networks that run many forwards.
+   * 'streamed': each conv is folded, uploaded, run and disposed at its call, so at most one layer's weights are in
+   * TF.js at a time (XNNPACK's packed copy goes with its filter). For one-forward callers (a summary's trace): the
+   * same work as resident once, with a peak of the source weights plus one layer instead of three copies of all.
+   */
+  readonly residency?: 'resident' | 'streamed';
 }
 
 /**
@@ -212,25 +219,20 @@ export interface Network {
   forwardWithFeatures(input: tf.Tensor4D): { readonly logits: tf.Tensor2D; readonly features: tf.Tensor4D };
   /** fc's weight as PyTorch stores it, [numClasses, K] row-major (a copy). */
   fcWeight(): Float32Array;
-  /** Float32 weights in the network: count and bytes, for the UI and benchmarks. */
-  readonly weightBytes: number;
   dispose(): void;
 }
 
 class TfNetwork implements Network {
-  readonly weightBytes: number;
   private disposed = false;
 
   constructor(
     readonly config: NetworkConfig,
     readonly architecture: Architecture,
-    private readonly convs: ReadonlyMap<string, FusedConv>,
+    private readonly convs: ConvProvider,
     private readonly fcWeightTensor: tf.Tensor2D,
     private readonly fcBias: tf.Tensor1D,
     private readonly tensors: readonly tf.Tensor[],
-  ) {
-    this.weightBytes = tensors.reduce((sum, t) => sum + t.size * 4, 0);
-  }
+  ) {}
 
   forward(input: tf.Tensor4D, trace?: TraceSink): tf.Tensor2D {
     return this.run(input, trace, false).logits;
@@ -254,7 +256,14 @@ class TfNetwork implements Network {
     let features: tf.Tensor4D | undefined;
     const ops: ForwardOps<tf.Tensor> = {
       shape: nchw,
-      convBn: (x, conv, _bn, relu) => applyConv(x as tf.Tensor4D, convs.get(conv.name)!, relu),
+      convBn: (x, conv, bn, relu) => {
+        const fused = convs.take(conv, bn);
+        try {
+          return applyConv(x as tf.Tensor4D, fused, relu);
+        } finally {
+          convs.release(fused);
+        }
+      },
       maxPool: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 1),
       // TF's 'same' pads at the end only and averages over the real elements: PyTorch's ceil_mode=True,
       // count_include_pad=False for a 2x2 window (a window that would start past the input is never made).
@@ -296,6 +305,14 @@ class TfNetwork implements Network {
   }
 }
 
+/** The fused convs a forward takes, by module: held for the network's life, or made at each call and dropped after. */
+interface ConvProvider {
+  take(conv: ConvModule, bn: BatchNormModule | undefined): FusedConv;
+  release(fused: FusedConv): void;
+}
+
+const convTensors = (c: FusedConv): tf.Tensor[] => [c.filter, c.bias, c.grouped?.filter, c.grouped?.bias].filter((t): t is NonNullable<typeof t> => t !== undefined);
+
 /**
  * Builds the network for a (validated) configuration, from real weights or seeded random ones. Initialises the
  * TF.js backend first: the network's tensors are made on it, so no caller can build before the backend is ready
@@ -316,23 +333,34 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
       }
     : random && ((key) => random(key).data);
   const tensors: tf.Tensor[] = [];
-  const convs = new Map<string, FusedConv>();
-  const keep = (conv: ConvModule, bn: BatchNormModule | undefined): void => {
-    const c = fuseConv(conv, bn, get);
-    for (const t of [c.filter, c.bias, c.grouped?.filter, c.grouped?.bias]) if (t) tensors.push(t);
-    convs.set(conv.name, c);
-  };
+  let convs: ConvProvider;
   try {
-    for (const u of arch.stem) keep(u.conv, u.bn);
-    for (const b of arch.blocks) {
-      keep(b.conv1, b.bn1);
-      keep(b.conv2, b.bn2);
-      keep(b.conv3, b.bn3);
-      if (b.se) {
-        keep(b.se.fc1, undefined);
-        keep(b.se.fc2, undefined);
+    if (options.residency === 'streamed') {
+      convs = {
+        take: (conv, bn) => fuseConv(conv, bn, get),
+        release: (fused) => {
+          for (const t of convTensors(fused)) t.dispose();
+        },
+      };
+    } else {
+      const resident = new Map<string, FusedConv>();
+      const keep = (conv: ConvModule, bn: BatchNormModule | undefined): void => {
+        const c = fuseConv(conv, bn, get);
+        tensors.push(...convTensors(c));
+        resident.set(conv.name, c);
+      };
+      for (const u of arch.stem) keep(u.conv, u.bn);
+      for (const b of arch.blocks) {
+        keep(b.conv1, b.bn1);
+        keep(b.conv2, b.bn2);
+        keep(b.conv3, b.bn3);
+        if (b.se) {
+          keep(b.se.fc1, undefined);
+          keep(b.se.fc2, undefined);
+        }
+        if (b.downsample) keep(b.downsample.conv, b.downsample.bn);
       }
-      if (b.downsample) keep(b.downsample.conv, b.downsample.bn);
+      convs = { take: (conv) => resident.get(conv.name)!, release: () => undefined };
     }
     const fc = arch.fc;
     const fcShape: [number, number] = [fc.outFeatures, fc.inFeatures];

@@ -55,7 +55,9 @@ export async function summarize(config: NetworkConfig, options: SummarizeOptions
   }
   await initBackend();
   let start = performance.now();
-  const network = await buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' });
+  // One forward: each conv's weights go to TF.js at its call and leave after it (see NetworkOptions.residency).
+  const weights = options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' as const };
+  const network = await buildNetwork(config, { ...weights, residency: 'streamed' });
   const buildMs = performance.now() - start;
   const calls: LeafCall[] = [];
   let forwardMs: number;

@@ -89,3 +89,31 @@ test('summarizing 20 times in one process leaves tf.memory().numTensors where it
   network.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('streamed residency: the same logits as resident, with at most one layer of weights in TF.js at a time', async () => {
+  await initBackend();
+  const config = presetConfig('resnext50_32x4d');
+  const input = tf.tensor4d(linspace(-2, 2, 3 * 224 * 224), [1, 3, 224, 224]);
+  const resident = await buildNetwork(config, { init: 'random', seed: 7 });
+  const residentBytes = tf.memory().numBytes - input.size * 4;
+  const expected = resident.forward(input);
+  const want = await expected.data();
+  expected.dispose();
+  resident.dispose();
+
+  const before = tf.memory();
+  const streamed = await buildNetwork(config, { init: 'random', seed: 7, residency: 'streamed' });
+  let peak = 0;
+  const logits = streamed.forward(input, () => {
+    peak = Math.max(peak, tf.memory().numBytes - before.numBytes);
+  });
+  const got = await logits.data();
+  logits.dispose();
+  streamed.dispose();
+  input.dispose();
+  assert.deepEqual(Array.from(got), Array.from(want), 'streamed and resident run the same ops on the same weights');
+  // Resident holds all 25M params (~100 MB) as tensors; streamed at most the activations plus one layer's weights.
+  assert.ok(residentBytes > 90e6, `resident weights ${residentBytes} bytes`);
+  assert.ok(peak < residentBytes / 3, `streamed peak ${peak} bytes against ${residentBytes} resident`);
+  assert.equal(tf.memory().numTensors, before.numTensors - 1, 'nothing left behind but the disposed input');
+});
