@@ -295,6 +295,15 @@ async function summarizeWeightsPeak(): Promise<{ fileMB: number; streamed: { ms:
   }
 }
 
+/** `resnext profile`'s bookkeeping: the per-layer medians against the measured forward they should add up to. */
+async function measureProfileSum(): Promise<{ totalMs: number; layersMs: number; convRowsTimed: number; convRows: number }> {
+  const { profile } = await import('../src/model/profile');
+  const { presetConfig } = await import('../src/model/config');
+  const p = await profile(presetConfig('resnext50_32x4d'), { model: 'resnext50_32x4d', runs: 3 });
+  const convs = p.layers.filter((l) => l.type === 'Conv2d' || l.type === 'Linear');
+  return { totalMs: p.totalMs, layersMs: p.layersMs, convRowsTimed: convs.filter((l) => l.ms > 0).length, convRows: convs.length };
+}
+
 function child<T>(args: string[]): T {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
@@ -384,6 +393,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
   if (argv[0] === '--child-summarize-weights') return void process.stdout.write(JSON.stringify(await measureSummarizeWeights(argv[1]!, argv[2] as 'streamed' | 'resident')));
+  if (argv[0] === '--child-profile') return void process.stdout.write(JSON.stringify(await measureProfileSum()));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
@@ -416,10 +426,11 @@ async function main(): Promise<void> {
   const wsl = child<{ summarizeMs: number; params: number; peakRssMB: number }>(['--child-wsl']);
   const wslCli = cliCold(3, 'resnext101_32x48d_wsl');
   const summarizeWeights = await summarizeWeightsPeak();
+  const profileSum = child<{ totalMs: number; layersMs: number; convRowsTimed: number; convRows: number }>(['--child-profile']);
   if (json) {
     const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
     process.stdout.write(
-      JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson, summarizeWeights }, null, 2) + '\n',
+      JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson, summarizeWeights, profileSum }, null, 2) + '\n',
     );
     return;
   }
@@ -473,6 +484,11 @@ async function main(): Promise<void> {
     `summarize --weights resnext101_32x8d (${f0(sw.fileMB)} MB checkpoint, fresh process, read included): peak RSS ${f0(sw.streamed.peakRssMB)} MB (target ≤ 1000), ` +
       `${f0(sw.streamed.ms)} ms; baseline in the same run, all layers resident before the forward: ${f0(sw.resident.peakRssMB)} MB, ${f0(sw.resident.ms)} ms ` +
       `(${(sw.streamed.peakRssMB / sw.resident.peakRssMB).toFixed(2)}× the memory)`,
+  );
+  const ps = profileSum;
+  console.log(
+    `profile resnext50_32x4d (3 runs, 1 thread): per-layer medians add up to ${f0(ps.layersMs)} ms of a ${f0(ps.totalMs)} ms forward ` +
+      `(${((100 * ps.layersMs) / ps.totalMs).toFixed(0)} %; target within 25 %); ${ps.convRowsTimed} of ${ps.convRows} Conv2d/Linear rows timed`,
   );
 }
 
