@@ -7,7 +7,9 @@
 //   2. tfjs caps the thread pool at emscripten_num_logical_cores() / 2 (it assumes two hyperthreads per core), and the
 //      glue answers os.cpus().length, so a 2-core machine gets 1 thread whatever setThreadsCount says → the glue
 //      answers 2 × the requested count, so the cap is the count we ask for;
-//   3. each pthread worker is ref()'d while it runs, and XNNPACK's pool threads run for the life of the module, so a
+//   3. the glue pre-spawns 8 pthread workers at start, each loading the glue and the wasm module (~0.25 s of every
+//      cold start on 2 cores) → it spawns as many as threads were asked for (XNNPACK's pool uses threads − 1 of them);
+//   4. each pthread worker is ref()'d while it runs, and XNNPACK's pool threads run for the life of the module, so a
 //      CLI process would never exit → they are left unref()'d (the main thread owns their lifetime).
 // Each edit is an exact string replacement that fails the build if tfjs changes, never a run-time patch of globals.
 // The bundle is marked with __RESNEXT_WASM_THREADS__ so src/model/tf.ts only asks for threads where they work.
@@ -36,6 +38,11 @@ const EDITS = [
     'the pool cap is the requested count',
     'function _emscripten_num_logical_cores() { if (ENVIRONMENT_IS_NODE)\n                return require$$4.cpus().length;',
     'function _emscripten_num_logical_cores() { if (ENVIRONMENT_IS_NODE)\n                return 2 * (Module["resnextThreads"] > 0 ? Module["resnextThreads"] : require$$4.cpus().length);',
+  ],
+  [
+    'only as many pthread workers as threads',
+    'initMainThread: function () { var pthreadPoolSize = 8;',
+    'initMainThread: function () { var pthreadPoolSize = Module["resnextThreads"] > 0 ? Math.min(8, Module["resnextThreads"]) : 8;',
   ],
   ['pool threads do not keep the process alive', 'if (ENVIRONMENT_IS_NODE) {\n                worker.ref();\n            } worker.postMessage(msg', 'worker.postMessage(msg'],
 ];
