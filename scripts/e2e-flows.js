@@ -439,9 +439,36 @@ async function compareFamily(ctx) {
     await page.mouse.move(0, 0);
     await shot(ctx, 'compare.png');
   });
+  await step('[compare] Measure time: each configuration\'s forward time next to its MACs, filled in one after another', async () => {
+    let view = await t.findFrame('table#totals', 'the compare view');
+    if ((await view.locator('#times-note').count()) !== 1) throw new Error('the compare view lacks its "not measured yet" note');
+    const started = Date.now();
+    await view.locator('a#measure-time').click();
+    // The page is static: each measured configuration re-renders it, so look the frame up again until all are in.
+    let cells = [];
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
+      view = await t.findFrame('table#totals', 'the compare view');
+      cells = await view.locator('table#times tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.time')?.textContent ?? '')).catch(() => []);
+      if (cells.length === 5 && cells.every((c) => c !== '')) break;
+      await page.waitForTimeout(1000);
+    }
+    if (cells.length !== 5 || cells.some((c) => !/^[\d,.]+ ms$/.test(c) || !(parseFloat(c.replace(/,/g, '')) > 0))) throw new Error(`forward times: ${JSON.stringify(cells)}`);
+    const rows = await view.locator('table#times tbody tr').allInnerTexts();
+    for (const [i, model] of ['resnext50_1x64d', 'resnext50_2x40d', 'resnext50_4x24d', 'resnext50_8x14d', 'resnext50_32x4d'].entries()) {
+      if (!rows[i].includes(model)) throw new Error(`row ${i + 1} of the times is not ${model}: ${rows[i]}`);
+    }
+    if (!rows.every((r) => /\d+(\.\d+)? G/.test(r))) throw new Error('a time row lacks its MACs');
+    await expectLog(ctx, 'Measuring forward time: done in');
+    console.log(`  ${cells.join(' | ')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    await view.locator('#times-heading').evaluate((h) => h.scrollIntoView({ block: 'start' }));
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    await shot(ctx, 'compare-time.png');
+    await view.locator('#title').evaluate((h) => h.scrollIntoView({ block: 'start' }));
+  });
   await step('[compare] at 1280×800 with the explorer open every table fits (Est. size (MiB) included); shapes on one line; charts fold', async () => {
     const view = await t.findFrame('table#totals', 'the compare view');
-    const measured = await view.locator('body').evaluate(measureTables, ['#configurations', '#totals', '#stages']);
+    const measured = await view.locator('body').evaluate(measureTables, ['#configurations', '#totals', '#times', '#stages']);
     for (const m of measured) console.log(`  ${m.selector}: ${m.tableWidth} px in a ${m.boxClientWidth} px box, view ${m.viewWidth} px`);
     assertFits(measured);
     const header = await view.locator('#totals thead th').last().innerText();
