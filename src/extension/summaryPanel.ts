@@ -163,6 +163,8 @@ export class SummaryPanel extends Disposable {
   }
 
   private post(message: HostMessage): void {
+    // A profile outlives a panel closed while it runs (closing cancels it): nothing to tell a disposed page.
+    if (this.isDisposed) return;
     void this.panel.webview.postMessage(message);
   }
 
