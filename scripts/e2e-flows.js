@@ -229,11 +229,18 @@ async function summaryFamily(ctx) {
     const widths = () => webview.locator('table#summary thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)).join(','));
     const widthsBefore = await widths();
     const filterBy = async (text) => {
-      await webview.locator('vscode-textfield#filter').click();
-      await page.keyboard.press('Control+A');
-      await page.keyboard.press('Backspace');
-      if (text) await page.keyboard.type(text);
-      await page.waitForTimeout(300);
+      // On a loaded machine the text field's inner input may take the focus after the first keys are typed: type
+      // again until the field holds the whole text (what is checked below is the filtering, not the typing).
+      const field = webview.locator('vscode-textfield#filter');
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await field.click();
+        await page.waitForTimeout(100);
+        await page.keyboard.press('Control+A');
+        await page.keyboard.press('Backspace');
+        if (text) await page.keyboard.type(text);
+        await page.waitForTimeout(300);
+        if ((await field.evaluate((e) => e.value)) === text) break;
+      }
       return {
         names: (await webview.locator('table#summary tbody tr.layer td.col-name').allInnerTexts()).map((n) => n.trim()),
         types: (await webview.locator('table#summary tbody tr.layer td.col-type').allInnerTexts()).map((n) => n.trim()),
@@ -329,6 +336,9 @@ async function summaryFamily(ctx) {
     if (!dots.filter((d) => d.kind === 'dense').every((d) => d.shape === 'rect')) throw new Error('a dense conv is not a square');
     if (!dots.every((d) => d.title.startsWith(`${d.layer} (`) && d.title.includes('GMAC/s'))) throw new Error(`a dot's tooltip does not name its layer: ${dots[0].title}`);
     for (const ceiling of ['line.ceiling-gemm', 'line.ceiling-memory']) if ((await chart.locator(ceiling).count()) !== 1) throw new Error(`the roofline lacks ${ceiling}`);
+    // The theme's chart colours reach the marks: grouped and dense differ, and neither is left unfilled.
+    const fills = await chart.evaluate((svg) => ['grouped', 'dense'].map((k) => globalThis.getComputedStyle(svg.querySelector(`.dot-${k}`)).fill));
+    if (fills[0] === fills[1] || fills.some((f) => f === 'none' || f === 'rgb(0, 0, 0)')) throw new Error(`mark colours: ${fills.join(' vs ')}`);
     const answer = await webview.locator('#profile-answer').innerText();
     if (!/grouped convs: (<1|\d+) % of MACs, \d+ % of time/.test(answer)) throw new Error(`the answer reads '${answer}'`);
     // The chart is inside the view (not clipped), and the table with its time columns still fits.

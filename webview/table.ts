@@ -48,23 +48,24 @@ function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTabl
     nameCell.append(el('span', { class: 'leaf' }, name));
   }
   const timing = node.kind === 'layer' ? node.timing : undefined;
-  const cells: Record<ColumnKey, HTMLTableCellElement> = {
-    name: nameCell,
-    type: cell('type', type),
-    outputShape: cell('outputShape', formatShape(shape)),
-    params: cell('params', formatInt(node.params)),
-    macs: cell('macs', formatInt(node.macs), node.macs > 0 ? formatSi(node.macs) : undefined),
-    groups: cell('groups', groups === undefined ? '' : String(groups)),
-    denseParams: cell('denseParams', formatInt(node.denseParams)),
-    denseMacs: cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
-    saving: cell('saving', formatSaving(node.params, node.denseParams), savingTitle(node)),
-    ms: node.kind === 'layer'
+  // Made only for the columns shown (a render per keystroke of the filter builds every visible row).
+  const cells: Record<ColumnKey, () => HTMLTableCellElement> = {
+    name: () => nameCell,
+    type: () => cell('type', type),
+    outputShape: () => cell('outputShape', formatShape(shape)),
+    params: () => cell('params', formatInt(node.params)),
+    macs: () => cell('macs', formatInt(node.macs), node.macs > 0 ? formatSi(node.macs) : undefined),
+    groups: () => cell('groups', groups === undefined ? '' : String(groups)),
+    denseParams: () => cell('denseParams', formatInt(node.denseParams)),
+    denseMacs: () => cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
+    saving: () => cell('saving', formatSaving(node.params, node.denseParams), savingTitle(node)),
+    ms: () => node.kind === 'layer'
       ? cell('ms', timing ? timing.ms.toFixed(2) : '', timing ? `${formatShare(timing.share)} of the layers' time` : undefined)
       : cell('ms', node.ms.toFixed(1)),
-    gmacPerSecond: cell('gmacPerSecond', timing ? formatRate(timing.gmacPerSecond) : ''),
-    intensity: cell('intensity', timing && timing.macs > 0 ? formatRate(timing.intensity) : '', timing && timing.macs > 0 ? `${formatInt(timing.bytes)} bytes moved (float32)` : undefined),
+    gmacPerSecond: () => cell('gmacPerSecond', timing ? formatRate(timing.gmacPerSecond) : ''),
+    intensity: () => cell('intensity', timing && timing.macs > 0 ? formatRate(timing.intensity) : '', timing && timing.macs > 0 ? `${formatInt(timing.bytes)} bytes moved (float32)` : undefined),
   };
-  tr.append(...shownColumns(profiled).map((c) => cells[c.key]));
+  tr.append(...shownColumns(profiled).map((c) => cells[c.key]()));
   return tr;
 }
 
