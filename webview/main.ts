@@ -1,12 +1,13 @@
 /**
  * The summary webview: renders a SummaryData it is given, never computes one (DESIGN §1). Layout: header with a
- * short name, the configuration and totals; a toolbar (filter, expand/collapse, copy, export); per-stage charts of
- * params and MACs against their dense equivalents; and a treegrid stage → block → layer in a scroll box of its own
+ * short name, the configuration and totals; a toolbar (filter, Profile, expand/collapse, copy, export); per-stage
+ * charts of params and MACs against their dense equivalents; after Profile, the review question's answer (grouped
+ * convs' share of MACs and of time) and a roofline chart (roofline.ts); and a treegrid stage → block → layer in a scroll box of its own
  * (sticky header, first column pinned) with torchsummary's lines in the footer. Copy and export are requests to the
  * extension, which formats with the core's report module.
  *
  * Parts: state.ts (what is shown and saved), tree.ts and filter.ts (pure), table.ts and treegrid.ts (the table and its
- * keyboard), header.ts, toolbar.ts, charts.ts, messaging.ts (requests by id; host messages validated).
+ * keyboard), header.ts, toolbar.ts, charts.ts, roofline.ts, messaging.ts (requests by id; host messages validated).
  *
  * Security: runs under `default-src 'none'` with a nonce; all text goes in through textContent/createElement, never
  * innerHTML, because layer names can come from a checkpoint.
@@ -15,7 +16,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import './style.css';
-import type { ExportFormat, WebviewMessage } from '../src/shared/protocol';
+import type { ExportFormat, ProfileData, WebviewMessage } from '../src/shared/protocol';
+import { formatConvShares, formatMs } from '../src/shared/format';
 import { shortModelName } from '../src/shared/names';
 import { renderCharts } from './charts';
 import { COLUMNS } from './columns';
@@ -25,7 +27,8 @@ import { renderHeader } from './header';
 import { HostChannel } from './messaging';
 import { initialState, ViewState } from './state';
 import { renderBody, renderFoot, renderHead, renderTable } from './table';
-import { renderToolbar, onToolbarKey, updateMatchCount } from './toolbar';
+import { renderRoofline } from './roofline';
+import { renderToolbar, onToolbarKey, setProfiling, updateMatchCount } from './toolbar';
 import { allGroupKeys, visibleRows, type VisibleRow } from './tree';
 import { focusRow, onTreegridKey, type TreegridHost } from './treegrid';
 import { vscode } from './vscodeApi';
@@ -34,6 +37,8 @@ const state = new ViewState(initialState(vscode.getState(), JSON.parse(document.
 let rows: VisibleRow[] = [];
 /** Whether the dense-equivalent columns show even when they do not fit (then the table scrolls sideways). */
 let showDense = false;
+/** Whether a profile request is running (the Profile button then cancels it). */
+let profiling = false;
 
 const save = (): void => vscode.setState(state.snapshot());
 
@@ -49,12 +54,15 @@ const channel = new HostChannel(
   (summary) => {
     if (state.receive(summary)) render();
   },
+  (profile) => {
+    if (state.receiveProfile(profile)) render();
+  },
 );
 
-async function runRequest(make: (id: number) => WebviewMessage): Promise<void> {
+async function runRequest(make: (id: number) => WebviewMessage, onProgress?: (message: string) => void): Promise<void> {
   setStatus('');
   try {
-    setStatus(await channel.request(make));
+    setStatus(await channel.request(make, onProgress));
   } catch (error) {
     setStatus(error instanceof Error ? error.message : String(error), true);
   }
@@ -79,17 +87,25 @@ function renderRows(focus = false): void {
   if (focus && state.activeKey !== undefined) focusRow(t, state.activeKey, treegrid);
 }
 
+/** The review question's answer and the roofline, once profiled. */
+function profileParts(profile: ProfileData): HTMLElement[] {
+  const answer = el('p', { class: 'profile-answer', id: 'profile-answer' },
+    el('strong', {}, `Forward ${formatMs(profile.totalMs)}`), ` (${profile.threads} thread${profile.threads === 1 ? '' : 's'}): ${formatConvShares(profile.convs)}`);
+  const roofline = custom('vscode-collapsible', { id: 'roofline', title: 'Roofline: achieved GMAC/s of every convolution against its MACs/byte', open: '' }, renderRoofline(profile));
+  return [answer, roofline];
+}
+
 function render(): void {
   const app = document.getElementById('app');
   if (!app) return;
   const summary = state.summary;
   document.title = `Summary: ${shortModelName(summary)}`;
-  const t = renderTable(`Layers of ${shortModelName(summary)}`, showDense);
-  renderFoot(t.querySelector('tfoot')!, summary);
+  const t = renderTable(`Layers of ${shortModelName(summary)}`, showDense, state.profile !== undefined);
+  renderFoot(t.querySelector('tfoot')!, summary, state.profile);
   // Open when the view is tall enough to show them and a screenful of rows; collapsed, they leave the room to the table.
   const charts = custom('vscode-collapsible', { id: 'charts', title: 'Per-stage params and MACs: grouped vs dense', ...(window.innerHeight >= 900 && { open: '' }) },
     renderCharts(summary));
-  app.replaceChildren(renderHeader(summary), renderToolbar(state.filter, showDense), charts, el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
+  app.replaceChildren(renderHeader(summary), renderToolbar(state.filter, showDense, profiling), ...(state.profile ? profileParts(state.profile) : []), charts, el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
     el('p', { class: 'footnote' }, summary.tracedBy === 'arithmetic'
       ? `Shapes traced by arithmetic, without weights (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
       : `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`));
@@ -140,6 +156,18 @@ document.addEventListener('click', (event) => {
     const button = document.getElementById('dense-columns');
     button?.setAttribute('aria-pressed', String(showDense));
     if (button) button.textContent = showDense ? 'Dense columns: shown' : 'Dense columns: auto';
+  } else if (action === 'profile') {
+    if (profiling) {
+      vscode.postMessage({ type: 'cancelProfile' });
+      return;
+    }
+    profiling = true;
+    setProfiling(true);
+    void runRequest((id) => ({ type: 'profile', id }), (message) => setStatus(message)).finally(() => {
+      profiling = false;
+      setProfiling(false);
+    });
+    setStatus('Profiling…');
   } else if (action === 'copy-markdown') {
     void runRequest((id) => ({ type: 'copyMarkdown', id }));
   } else if (action !== undefined && EXPORTS[action] !== undefined) {

@@ -1,5 +1,5 @@
 /** What the summary webview shows and keeps across reloads (pure, unit-tested; main.ts saves it with setState). */
-import { isWebviewState, type SummaryData, type WebviewState } from '../src/shared/protocol';
+import { isWebviewState, type ProfileData, type SummaryData, type WebviewState } from '../src/shared/protocol';
 import { buildTree, type GroupNode } from './tree';
 
 /**
@@ -14,6 +14,8 @@ export function initialState(saved: unknown, fromHtml: unknown): WebviewState {
 
 export class ViewState {
   summary: SummaryData;
+  /** The summary's profile, once measured (the time columns and the roofline). */
+  profile: ProfileData | undefined;
   tree: GroupNode[];
   readonly collapsed: Set<string>;
   filter: string;
@@ -23,31 +25,43 @@ export class ViewState {
 
   constructor(state: WebviewState) {
     this.summary = state.summary;
-    this.tree = buildTree(state.summary);
+    this.profile = state.profile !== undefined && state.profile.model === state.summary.model ? state.profile : undefined;
+    this.tree = buildTree(state.summary, this.profile);
     this.collapsed = new Set(state.collapsed);
     this.filter = state.filter;
     this.sort = state.sort;
   }
 
   snapshot(): WebviewState {
-    return { summary: this.summary, collapsed: [...this.collapsed], filter: this.filter, sort: this.sort };
+    return { summary: this.summary, ...(this.profile && { profile: this.profile }), collapsed: [...this.collapsed], filter: this.filter, sort: this.sort };
   }
 
   /**
    * A summary from the extension. Returns false when it is the one shown (the reply to 'ready' usually repeats what
-   * the page started from): nothing to redraw. Another model starts with everything open and unfiltered.
+   * the page started from): nothing to redraw. Another model starts with everything open and unfiltered, and
+   * without the profile, which was of the other network.
    */
   receive(summary: SummaryData): boolean {
     if (JSON.stringify(summary) === JSON.stringify(this.summary)) return false;
     const sameModel = summary.model === this.summary.model && summary.weights === this.summary.weights;
+    if (summary.model !== this.summary.model || JSON.stringify(summary.config) !== JSON.stringify(this.summary.config)) this.profile = undefined;
     this.summary = summary;
-    this.tree = buildTree(summary);
+    this.tree = buildTree(summary, this.profile);
     if (!sameModel) {
       this.collapsed.clear();
       this.filter = '';
       this.sort = null;
       this.activeKey = undefined;
     }
+    return true;
+  }
+
+  /** A profile from the extension: shown when it is of the summary's model (false: ignored, or the one shown). */
+  receiveProfile(profile: ProfileData): boolean {
+    if (profile.model !== this.summary.model) return false;
+    if (JSON.stringify(profile) === JSON.stringify(this.profile)) return false;
+    this.profile = profile;
+    this.tree = buildTree(this.summary, profile);
     return true;
   }
 

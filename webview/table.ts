@@ -3,9 +3,9 @@
  * aria-expanded, every row its level and position. Column widths come from a <colgroup> with fixed layout, so they
  * do not jump when filtering; torchsummary's closing lines go in the footer.
  */
-import type { SummaryData } from '../src/shared/protocol';
-import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from '../src/shared/format';
-import { COLUMNS, type ColumnKey } from './columns';
+import type { ProfileData, SummaryData } from '../src/shared/protocol';
+import { formatInt, formatMiB, formatMs, formatRate, formatSaving, formatShape, formatShare, formatSi } from '../src/shared/format';
+import { COLUMNS, shownColumns, type ColumnKey } from './columns';
 import { el } from './dom';
 import type { ViewState } from './state';
 import type { VisibleRow } from './tree';
@@ -23,7 +23,7 @@ function savingTitle(node: { params: number; macs: number; denseParams: number; 
   return `dense equivalent: ${formatInt(node.denseParams)} params, ${formatInt(node.denseMacs)} MACs; MACs saved: ${formatSaving(node.macs, node.denseMacs)}`;
 }
 
-function rowFor(row: VisibleRow, tabbable: boolean): HTMLTableRowElement {
+function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTableRowElement {
   const { node, level, setSize, posInSet, expanded } = row;
   const name = node.kind === 'layer' ? node.row.name : node.label;
   const type = node.kind === 'layer' ? node.row.type : node.type;
@@ -47,32 +47,41 @@ function rowFor(row: VisibleRow, tabbable: boolean): HTMLTableRowElement {
   } else {
     nameCell.append(el('span', { class: 'leaf' }, name));
   }
-  tr.append(
-    nameCell,
-    cell('type', type),
-    cell('outputShape', formatShape(shape)),
-    cell('params', formatInt(node.params)),
-    cell('macs', formatInt(node.macs), node.macs > 0 ? formatSi(node.macs) : undefined),
-    cell('groups', groups === undefined ? '' : String(groups)),
-    cell('denseParams', formatInt(node.denseParams)),
-    cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
-    cell('saving', formatSaving(node.params, node.denseParams), savingTitle(node)),
-  );
+  const timing = node.kind === 'layer' ? node.timing : undefined;
+  // Made only for the columns shown (a render per keystroke of the filter builds every visible row).
+  const cells: Record<ColumnKey, () => HTMLTableCellElement> = {
+    name: () => nameCell,
+    type: () => cell('type', type),
+    outputShape: () => cell('outputShape', formatShape(shape)),
+    params: () => cell('params', formatInt(node.params)),
+    macs: () => cell('macs', formatInt(node.macs), node.macs > 0 ? formatSi(node.macs) : undefined),
+    groups: () => cell('groups', groups === undefined ? '' : String(groups)),
+    denseParams: () => cell('denseParams', formatInt(node.denseParams)),
+    denseMacs: () => cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
+    saving: () => cell('saving', formatSaving(node.params, node.denseParams), savingTitle(node)),
+    ms: () => node.kind === 'layer'
+      ? cell('ms', timing ? timing.ms.toFixed(2) : '', timing ? `${formatShare(timing.share)} of the layers' time` : undefined)
+      : cell('ms', node.ms.toFixed(1)),
+    gmacPerSecond: () => cell('gmacPerSecond', timing ? formatRate(timing.gmacPerSecond) : ''),
+    intensity: () => cell('intensity', timing && timing.macs > 0 ? formatRate(timing.intensity) : '', timing && timing.macs > 0 ? `${formatInt(timing.bytes)} bytes moved (float32)` : undefined),
+  };
+  tr.append(...shownColumns(profiled).map((c) => cells[c.key]()));
   return tr;
 }
 
 /** Renders the body; the row with `state.activeKey` (or the first row) holds the Tab stop. */
 export function renderBody(tbody: HTMLTableSectionElement, rows: readonly VisibleRow[], state: ViewState): void {
   if (!rows.some((r) => r.node.key === state.activeKey)) state.activeKey = rows[0]?.node.key;
-  tbody.replaceChildren(...rows.map((r) => rowFor(r, r.node.key === state.activeKey)));
+  const profiled = state.profile !== undefined;
+  tbody.replaceChildren(...rows.map((r) => rowFor(r, r.node.key === state.activeKey, profiled)));
   if (rows.length === 0) {
-    tbody.append(el('tr', {}, el('td', { colspan: String(COLUMNS.length), class: 'empty' }, `No layer matches “${state.filter.trim()}”.`)));
+    tbody.append(el('tr', {}, el('td', { colspan: String(shownColumns(profiled).length), class: 'empty' }, `No layer matches “${state.filter.trim()}”.`)));
   }
 }
 
 export function renderHead(thead: HTMLTableSectionElement, state: ViewState): void {
   const tr = el('tr');
-  for (const column of COLUMNS) {
+  for (const column of shownColumns(state.profile !== undefined)) {
     const active = state.sort?.column === column.key;
     const th = el('th', { scope: 'col', class: `col-${column.key}${column.numeric ? ' num' : ''}` });
     th.setAttribute('aria-sort', active ? (state.sort?.descending ? 'descending' : 'ascending') : 'none');
@@ -88,17 +97,30 @@ export function renderHead(thead: HTMLTableSectionElement, state: ViewState): vo
   thead.replaceChildren(tr);
 }
 
-export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData): void {
+export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData, profile?: ProfileData): void {
   const t = summary.totals;
+  const timeCells = profile
+    ? [
+      cell('ms', profile.layersMs.toFixed(1), `forward pass ${formatMs(profile.totalMs)} (median of ${profile.runs}); the layers add up to ${formatMs(profile.layersMs)}`),
+      cell('gmacPerSecond', ''),
+      cell('intensity', ''),
+    ]
+    : [];
+  const blank = (): HTMLTableCellElement[] => (profile ? (['ms', 'gmacPerSecond', 'intensity'] as const).map((c) => cell(c, '')) : []);
+  // Profiled, the output shape column may step aside (style.css): the row labels then span name and type only, and
+  // the shape column gets a cell of its own that steps aside with it.
+  const label = (text: string): HTMLTableCellElement[] =>
+    profile ? [el('th', { scope: 'row', colspan: '2' }, text), cell('outputShape', '')] : [el('th', { scope: 'row', colspan: '3' }, text)];
   const total = el('tr', { class: 'total' });
   total.append(
-    el('th', { scope: 'row', colspan: '3' }, 'Total'),
+    ...label('Total'),
     cell('params', formatInt(t.params)),
     cell('macs', formatInt(t.macs), formatSi(t.macs)),
     cell('groups', ''),
     cell('denseParams', formatInt(t.denseParams)),
     cell('denseMacs', formatInt(t.denseMacs), formatSi(t.denseMacs)),
     cell('saving', formatSaving(t.params, t.denseParams), savingTitle(t)),
+    ...timeCells,
   );
   // torchsummary's closing lines, worded as it prints them ("MB" there is MiB).
   const lines: [string, string][] = [
@@ -111,15 +133,16 @@ export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData)
     ['Params size (MB)', formatMiB(t.paramsSizeMiB)],
     ['Estimated Total Size (MB)', formatMiB(t.estimatedTotalSizeMiB)],
   ];
-  const lineRows = lines.map(([label, value], i) =>
+  const lineRows = lines.map(([text, value], i) =>
     el('tr', { class: `torchsummary${i === 0 ? ' first' : ''}` },
-      el('th', { scope: 'row', colspan: '3' }, label), el('td', { class: 'num', colspan: '2' }, value),
-      ...(['groups', 'denseParams', 'denseMacs', 'saving'] as const).map((c) => cell(c, ''))),
+      ...label(text), el('td', { class: 'num', colspan: '2' }, value),
+      ...(['groups', 'denseParams', 'denseMacs', 'saving'] as const).map((c) => cell(c, '')), ...blank()),
   );
   tfoot.replaceChildren(total, ...lineRows);
 }
 
-export function renderTable(label: string, showDense: boolean): HTMLTableElement {
-  const colgroup = el('colgroup', {}, ...COLUMNS.map((c) => el('col', { class: `col-${c.key}` })));
-  return el('table', { id: 'summary', role: 'treegrid', 'aria-label': label, ...(showDense && { class: 'show-dense' }) }, colgroup, el('thead'), el('tbody'), el('tfoot'));
+export function renderTable(label: string, showDense: boolean, profiled = false): HTMLTableElement {
+  const colgroup = el('colgroup', {}, ...shownColumns(profiled).map((c) => el('col', { class: `col-${c.key}` })));
+  const classes = [...(showDense ? ['show-dense'] : []), ...(profiled ? ['profiled'] : [])];
+  return el('table', { id: 'summary', role: 'treegrid', 'aria-label': label, ...(classes.length > 0 && { class: classes.join(' ') }) }, colgroup, el('thead'), el('tbody'), el('tfoot'));
 }

@@ -2,12 +2,24 @@
  * The filter box with its match count, and the actions as a WAI-ARIA toolbar: one Tab stop, ←/→ (Home/End) move
  * between the buttons.
  */
+import { VIEW_PROFILE_RUNS } from '../src/shared/profile';
 import { custom, el } from './dom';
 import type { LayerFilter } from './filter';
 
 export const FILTER_HELP = 'Filter layers: conv2 (names first, else types), name:conv2, type:Conv2d; several terms must all match';
 
-export function renderToolbar(filterText: string, showDense: boolean): HTMLElement {
+export const PROFILE_HELP = `Time the forward pass layer by layer in the extension's worker (median of ${VIEW_PROFILE_RUNS} warm runs): Time, GMAC/s and MACs/byte columns and a roofline chart`;
+
+/** The Profile button's words: it cancels while a profile runs. */
+export function setProfiling(running: boolean): void {
+  const button = document.getElementById('profile');
+  if (!button) return;
+  button.textContent = running ? 'Cancel profiling' : 'Profile';
+  button.title = running ? 'Stop the profile (ends the worker\'s job)' : PROFILE_HELP;
+  button.setAttribute('aria-busy', String(running));
+}
+
+export function renderToolbar(filterText: string, showDense: boolean, profiling = false): HTMLElement {
   const search = custom('vscode-textfield', { id: 'filter', placeholder: 'Filter: conv2 · name:conv2 · type:Conv2d', 'aria-label': FILTER_HELP, title: FILTER_HELP });
   (search as HTMLElement & { value: string }).value = filterText;
   const count = el('span', { id: 'match-count', role: 'status', 'aria-live': 'polite' });
@@ -20,6 +32,7 @@ export function renderToolbar(filterText: string, showDense: boolean): HTMLEleme
     ['export-json', 'Export JSON…', true],
   ] as const;
   const actions = el('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Summary actions' },
+    custom('vscode-button', { id: 'profile', title: PROFILE_HELP, 'aria-busy': String(profiling) }, profiling ? 'Cancel profiling' : 'Profile'),
     ...buttons.map(([id, label, secondary]) => custom('vscode-button', { id, ...(secondary && { secondary: '' }) }, label)),
     // Narrow panels hide the dense-equivalent columns (style.css); this shows them, the table then scrolls sideways.
     custom('vscode-button', { id: 'dense-columns', secondary: '', 'aria-pressed': String(showDense), title: 'Show the dense-equivalent columns even when they do not fit' },

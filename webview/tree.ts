@@ -2,7 +2,7 @@
  * The summary's rows as a tree, stage → block → layer (pure, unit-tested). Stem and head have no blocks; a block is
  * `layerN.i`. `visibleRows` flattens it the way the treegrid shows it: sorted, filtered, collapsed groups closed.
  */
-import type { LayerRowData, SummaryData, WebviewState } from '../src/shared/protocol';
+import type { LayerRowData, ProfileData, ProfileLayerData, SummaryData, WebviewState } from '../src/shared/protocol';
 import { saving } from '../src/shared/format';
 import { isColumnKey, type ColumnKey } from './columns';
 import type { LayerFilter } from './filter';
@@ -12,6 +12,8 @@ interface Aggregate {
   macs: number;
   denseParams: number;
   denseMacs: number;
+  /** Measured time (the profile's), summed over a group's layers; 0 before profiling. */
+  ms: number;
 }
 
 export interface LayerNode extends Aggregate {
@@ -19,6 +21,8 @@ export interface LayerNode extends Aggregate {
   readonly key: string;
   readonly order: number;
   readonly row: LayerRowData;
+  /** The profile's row for this layer, once profiled. */
+  readonly timing: ProfileLayerData | undefined;
 }
 
 export interface GroupNode extends Aggregate {
@@ -46,11 +50,32 @@ export function blockOf(name: string): string | undefined {
   return /^(layer\d+\.\d+|stage_\d+\.stage_\d+_bottleneck_\d+)\./.exec(name)?.[1];
 }
 
-export function buildTree(summary: SummaryData): GroupNode[] {
+/**
+ * The profile's row for each summary row, matched by torch layer name: the k-th row named N gets the profile's k-th
+ * row named N (a ReLU module called three times per block has three rows of one name). undefined where none matches.
+ */
+export function matchProfile(summary: SummaryData, profile: ProfileData | undefined): (ProfileLayerData | undefined)[] {
+  if (!profile) return summary.layers.map(() => undefined);
+  const key = (name: string, seen: Map<string, number>): string => {
+    const k = seen.get(name) ?? 0;
+    seen.set(name, k + 1);
+    return `${k}:${name}`;
+  };
+  const seenProfile = new Map<string, number>();
+  const byKey = new Map(profile.layers.map((l) => [key(l.name, seenProfile), l]));
+  const seenSummary = new Map<string, number>();
+  return summary.layers.map((row) => {
+    const timing = byKey.get(key(row.name, seenSummary));
+    return timing?.type === row.type ? timing : undefined;
+  });
+}
+
+export function buildTree(summary: SummaryData, profile?: ProfileData): GroupNode[] {
+  const timings = matchProfile(summary, profile);
   const stages = new Map<string, GroupNode>();
   const blocks = new Map<string, GroupNode>();
   const group = (kind: 'stage' | 'block', key: string, type: string, order: number): GroupNode => ({
-    kind, key, order, label: key, type, outputShape: [], groups: undefined, children: [], params: 0, macs: 0, denseParams: 0, denseMacs: 0,
+    kind, key, order, label: key, type, outputShape: [], groups: undefined, children: [], params: 0, macs: 0, denseParams: 0, denseMacs: 0, ms: 0,
   });
   summary.layers.forEach((row, order) => {
     const stageName = stageOf(row.name);
@@ -59,7 +84,10 @@ export function buildTree(summary: SummaryData): GroupNode[] {
       stage = group('stage', stageName, stageName === 'stem' ? 'Stem' : stageName === 'head' ? 'Head' : 'Stage', order);
       stages.set(stageName, stage);
     }
-    const layer: LayerNode = { kind: 'layer', key: `${order}`, order, row, params: row.params, macs: row.macs, denseParams: row.denseParams, denseMacs: row.denseMacs };
+    const timing = timings[order];
+    const layer: LayerNode = {
+      kind: 'layer', key: `${order}`, order, row, timing, params: row.params, macs: row.macs, denseParams: row.denseParams, denseMacs: row.denseMacs, ms: timing?.ms ?? 0,
+    };
     const blockName = blockOf(row.name);
     let parents: GroupNode[] = [stage];
     if (blockName !== undefined) {
@@ -79,6 +107,7 @@ export function buildTree(summary: SummaryData): GroupNode[] {
       p.macs += row.macs;
       p.denseParams += row.denseParams;
       p.denseMacs += row.denseMacs;
+      p.ms += layer.ms;
       p.outputShape = row.outputShape;
       if (row.groups !== undefined && row.groups > 1) p.groups = row.groups;
     }
@@ -110,6 +139,9 @@ function sortValue(node: TreeNode, column: ColumnKey): number | string {
       return (node.kind === 'layer' ? node.row.groups : node.groups) ?? 0;
     case 'saving':
       return saving(node.params, node.denseParams);
+    case 'gmacPerSecond':
+    case 'intensity':
+      return node.kind === 'layer' ? (node.timing?.[column] ?? 0) : 0;
     default:
       return node[column];
   }

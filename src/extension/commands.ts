@@ -9,6 +9,8 @@ export enum Command {
   CompareArchitectures = 'resnext.compareArchitectures',
   ExportReviewReport = 'resnext.exportReviewReport',
   Equivalence = 'resnext.equivalence',
+  /** The compare view's "Measure time": profile each configuration of the last comparison. */
+  MeasureForwardTime = 'resnext.measureForwardTime',
   /** A Python CodeLens's "Compare…" (needs the lens's configuration; hidden from the palette). */
   CompareWith = 'resnext.compareWith',
 }

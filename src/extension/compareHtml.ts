@@ -6,14 +6,19 @@
  * colours come from classes in dist/report.css (inline `style=` would be refused by the CSP). A Δ carries its sign
  * and an arrow besides its colour (colour-blind users, high contrast); the charts fold away (<details>, no script).
  * The formatters are the core report's, from src/shared (pure, no TF.js: the extension host never loads TF.js).
+ * "Measure time" (a `command:` link) profiles each configuration in the worker; the measured forward times then show
+ * next to the MACs (the times section).
  */
-import type { ComparedModelData, ComparisonData, StageRowData } from '../shared/protocol';
-import { formatDelta, formatDeltaPercent, formatInt, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../shared/format';
+import type { ComparedModelData, ComparisonData, ProfileData, StageRowData } from '../shared/protocol';
+import { formatConvShares, formatDelta, formatDeltaPercent, formatInt, formatMs, formatRate, formatSaving, formatShape, formatShare, formatSi, REFERENCE_MARK } from '../shared/format';
+import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml } from './webviewHtml';
 
 /** The command the toolbar button and the page's link run (a `command:` link needs no page script). */
 export const EXPORT_REVIEW_REPORT_COMMAND = 'resnext.exportReviewReport';
+/** Profiles each configuration of the comparison, one after another (the page's "Measure time" link). */
+export const MEASURE_TIME_COMMAND = 'resnext.measureForwardTime';
 
 export interface CompareHtmlOptions {
   readonly cspSource: string;
@@ -22,6 +27,8 @@ export interface CompareHtmlOptions {
   readonly title: string;
   readonly description?: string;
   readonly comparison: ComparisonData;
+  /** The measured profile of each model (same order), where measured. */
+  readonly times?: readonly (ProfileData | undefined)[];
 }
 
 /** Same policy as the classification view: no script, styles from the webview origin, images only as data:. */
@@ -141,6 +148,35 @@ ${rows}
 </table></div>`;
 }
 
+/** Measured forward time next to the MACs: one row per model, "—" where not measured yet. */
+function timesSection(models: readonly ComparedModelData[], times: readonly (ProfileData | undefined)[] | undefined): string {
+  const link = (label: string): string =>
+    `<a class="button" id="measure-time" href="command:${MEASURE_TIME_COMMAND}" title="Profile each configuration's forward pass in the worker, one after another (1 cold + ${VIEW_PROFILE_RUNS} warm passes each)">${label}</a>`;
+  const measured = times?.filter((t) => t !== undefined) ?? [];
+  if (measured.length === 0) {
+    return `<p class="note" id="times-note">Not measured yet: ${link('Measure time')} runs each configuration's forward pass on this machine (TensorFlow.js WebAssembly, median of ${VIEW_PROFILE_RUNS} warm passes), one after another; a few seconds per configuration.</p>`;
+  }
+  const ref = times?.[0];
+  const rows = models
+    .map((m, i) => {
+      const p = times?.[i];
+      if (!p) return `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num ref" colspan="5">not measured</td></tr>`;
+      const delta = i === 0 || !ref ? `<td class="num ref">${REFERENCE_MARK}</td>` : `<td class="num delta ${p.totalMs > ref.totalMs ? 'up' : p.totalMs < ref.totalMs ? 'down' : 'same'}">${formatDeltaPercent(p.totalMs, ref.totalMs)}</td>`;
+      const rate = m.totals.macs / (p.totalMs / 1000) / 1e9;
+      const grouped = p.convs.grouped.count > 0 ? `${formatShare(p.convs.grouped.macsShare)} / ${formatShare(p.convs.grouped.timeShare)}` : '—';
+      return `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num time">${formatMs(p.totalMs)}</td>${delta}` +
+        `<td class="num">${formatRate(rate)}</td><td class="num" title="${escapeHtml(formatConvShares(p.convs))}">${grouped}</td><td class="num">${p.threads}</td></tr>`;
+    })
+    .join('\n');
+  return `<div class="table-wrap"><table id="times">
+<thead><tr><th>Model</th><th class="num">MACs</th><th class="num">Forward (ms)</th><th class="num">Δ%</th><th class="num">GMAC/s</th><th class="num">Grouped convs: MACs / time</th><th class="num">Threads</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table></div>
+<p class="note">Median of ${measured[0]!.runs} warm forward passes each (after one cold pass), measured one after another on this machine; Δ% against ${escapeHtml(models[0]!.model)}. ${link('Measure again')}</p>`;
+}
+
 function legend(models: readonly ComparedModelData[]): string {
   const items = models.map((m, i) => `<li><span class="swatch ${seriesClass(i)}"></span>${escapeHtml(m.model)}</li>`).join('');
   return `<ul class="legend">${items}<li><span class="swatch dense-swatch"></span>dense equivalent (no grouping)</li></ul>`;
@@ -172,6 +208,10 @@ ${configurationsTable(models)}
 <section aria-labelledby="totals-heading">
 <h2 id="totals-heading">Totals</h2>
 ${totalsTable(models)}
+</section>
+<section aria-labelledby="times-heading">
+<h2 id="times-heading">Measured forward time</h2>
+${timesSection(models, options.times)}
 </section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Per stage</h2>

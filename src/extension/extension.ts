@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),
     vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) => (await compareArchitectures()).exportReviewReportCommand(services, arg)),
+    vscode.commands.registerCommand(Command.MeasureForwardTime, async () => (await compareArchitectures()).measureForwardTimeCommand(services)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
     registerPythonModels(log),

@@ -5,8 +5,8 @@
  * extension's context), not in module state.
  */
 import * as vscode from 'vscode';
-import type { ComparisonData, EquivalenceData } from '../shared/protocol';
-import { compareHtml, EXPORT_REVIEW_REPORT_COMMAND } from './compareHtml';
+import type { ComparisonData, EquivalenceData, ProfileData } from '../shared/protocol';
+import { compareHtml, EXPORT_REVIEW_REPORT_COMMAND, MEASURE_TIME_COMMAND } from './compareHtml';
 import { Disposable } from './disposable';
 import { equivalenceHtml } from './equivalenceHtml';
 import type { Services } from './services';
@@ -20,6 +20,8 @@ export interface LastComparison {
   readonly comparison: ComparisonData;
   readonly markdown: string;
   readonly title: string;
+  /** The measured profile of each model (same order), where "Measure time" has run. */
+  readonly times?: readonly (ProfileData | undefined)[];
 }
 
 /** The report's heading (`# Title` or `## Title`) and the paragraph under it, for the view's title. */
@@ -40,7 +42,7 @@ class ReportViews extends Disposable {
 
   constructor(readonly context: vscode.ExtensionContext) {
     super();
-    this.compare = this._register(new ReusablePanel(context, COMPARE_VIEW_TYPE, { commands: [EXPORT_REVIEW_REPORT_COMMAND] }));
+    this.compare = this._register(new ReusablePanel(context, COMPARE_VIEW_TYPE, { commands: [EXPORT_REVIEW_REPORT_COMMAND, MEASURE_TIME_COMMAND] }));
     this.equivalence = this._register(new ReusablePanel(context, EQUIVALENCE_VIEW_TYPE));
   }
 
@@ -64,7 +66,23 @@ export function rememberComparison(services: ViewServices, comparison: Compariso
 }
 
 export function showComparison(services: ViewServices, comparison: ComparisonData, markdown: string): vscode.WebviewPanel {
-  rememberComparison(services, comparison, markdown);
+  return renderComparison(services, rememberComparison(services, comparison, markdown));
+}
+
+/**
+ * Puts measured times on the last comparison (when it is still `comparison`) and shows them in the compare view if it
+ * is open. Returns whether they were kept.
+ */
+export function showComparisonTimes(services: ViewServices, comparison: ComparisonData, times: readonly (ProfileData | undefined)[]): boolean {
+  const views = reportViews(services);
+  if (views.last?.comparison !== comparison) return false;
+  views.last = { ...views.last, times };
+  if (views.compare.isOpen) renderComparison(services, views.last);
+  return true;
+}
+
+function renderComparison(services: ViewServices, last: LastComparison): vscode.WebviewPanel {
+  const { comparison, markdown } = last;
   const views = reportViews(services);
   const heading = reportHeading(markdown);
   const panel = views.compare.show(`Compare: ${heading.title}`);
@@ -75,6 +93,7 @@ export function showComparison(services: ViewServices, comparison: ComparisonDat
     title: heading.title,
     ...(heading.description !== undefined && { description: heading.description }),
     comparison,
+    ...(last.times && { times: last.times }),
   });
   return panel;
 }

@@ -1,17 +1,32 @@
 /**
  * The summary webview panel: createOrShow for a new summary, revive after a window reload (the serializer hands
  * back the state the webview saved), and the host side of the webview's requests (copy and export, formatted by
- * the core's report module so the files are the same as the CLI's).
+ * the core's report module so the files are the same as the CLI's), and Profile: the core's profile() of the
+ * configuration shown, run in the worker behind a cancellable progress notification (the page can cancel too), its
+ * result sent to the page for the time columns and the roofline.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model/report';
+import { networkConfigOf } from '../model/summaryConfig';
+import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { shortModelName } from '../shared/names';
-import { isWebviewMessage, isWebviewState, type ExportFormat, type HostMessage, type SummaryData, type WebviewMessage, type WebviewState } from '../shared/protocol';
+import {
+  isWebviewMessage,
+  isWebviewState,
+  type ExportFormat,
+  type HostMessage,
+  type ProfileData,
+  type SummaryData,
+  type WebviewMessage,
+  type WebviewState,
+} from '../shared/protocol';
 import { SUMMARY_VIEW_TYPE } from './commands';
 import { Disposable } from './disposable';
+import { showError } from './errors';
 import type { Services } from './services';
+import { CancelledError } from './workerHost';
 import { makeNonce, webviewHtml } from './webviewHtml';
 
 const EXTENSIONS: Record<ExportFormat, { ext: string; filter: string }> = {
@@ -20,7 +35,11 @@ const EXTENSIONS: Record<ExportFormat, { ext: string; filter: string }> = {
   json: { ext: 'json', filter: 'JSON' },
 };
 
-type PanelServices = Pick<Services, 'context' | 'log' | 'views'>;
+type PanelServices = Pick<Services, 'context' | 'log' | 'views' | 'worker' | 'errors'>;
+
+
+/** Whether two summaries are of the same network (a profile of one holds for the other). */
+const sameNetwork = (a: SummaryData, b: SummaryData): boolean => a.model === b.model && JSON.stringify(a.config) === JSON.stringify(b.config);
 
 /** The summary panels of this extension instance, owned by Services.views (disposed with the extension). */
 class SummaryPanels implements vscode.Disposable {
@@ -70,10 +89,15 @@ export class SummaryPanel extends Disposable {
   }
 
   private summary: SummaryData;
+  /** The profile of the summary shown, once measured (re-sent when the page starts again). */
+  private profileData: ProfileData | undefined;
+  /** The running profile's cancellation (at most one per panel). */
+  private profiling: vscode.CancellationTokenSource | undefined;
 
   private readonly context: vscode.ExtensionContext;
   private readonly log: vscode.LogOutputChannel;
   private readonly panels: SummaryPanels;
+  private readonly services: PanelServices;
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
@@ -83,10 +107,12 @@ export class SummaryPanel extends Disposable {
     super();
     this.context = services.context;
     this.log = services.log;
+    this.services = services;
     this.panels = summaryPanels(services);
     this.panels.current = this;
     this.panels.open.add(this);
     this.summary = state.summary;
+    this.profileData = state.profile;
     this.panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
@@ -99,7 +125,16 @@ export class SummaryPanel extends Disposable {
     return this.summary;
   }
 
+  /** The profile shown, if any (for tests and automation). */
+  get currentProfile(): ProfileData | undefined {
+    return this.profileData;
+  }
+
   update(summary: SummaryData): void {
+    if (!sameNetwork(summary, this.summary)) {
+      this.profiling?.cancel();
+      this.profileData = undefined;
+    }
     this.summary = summary;
     this.panel.title = panelTitle(summary);
     this.post({ type: 'summary', summary });
@@ -107,6 +142,7 @@ export class SummaryPanel extends Disposable {
   }
 
   override dispose(): void {
+    this.profiling?.cancel();
     if (this.panels.current === this) this.panels.current = undefined;
     this.panels.open.delete(this);
     this.panel.dispose();
@@ -127,6 +163,8 @@ export class SummaryPanel extends Disposable {
   }
 
   private post(message: HostMessage): void {
+    // A profile outlives a panel closed while it runs (closing cancels it): nothing to tell a disposed page.
+    if (this.isDisposed) return;
     void this.panel.webview.postMessage(message);
   }
 
@@ -137,12 +175,12 @@ export class SummaryPanel extends Disposable {
     }
     void this.handle(message).then(
       (text) => {
-        if (message.type !== 'ready') this.post({ type: 'done', id: message.id, message: text });
+        if ('id' in message) this.post({ type: 'done', id: message.id, message: text });
       },
       (error: unknown) => {
         const text = error instanceof Error ? error.message : String(error);
         this.log.error(`summary webview request ${message.type} failed: ${text}`);
-        if (message.type !== 'ready') this.post({ type: 'error', id: message.id, message: text });
+        if ('id' in message) this.post({ type: 'error', id: message.id, message: text });
       },
     );
   }
@@ -153,6 +191,7 @@ export class SummaryPanel extends Disposable {
         // The page may have started from older HTML state (a revived panel, or an update posted before the script
         // listened): hand it the current summary.
         this.post({ type: 'summary', summary: this.summary });
+        if (this.profileData) this.post({ type: 'profile', profile: this.profileData });
         return '';
       case 'copyMarkdown':
         await vscode.env.clipboard.writeText(formatSummary(this.summary, 'markdown'));
@@ -160,6 +199,55 @@ export class SummaryPanel extends Disposable {
         return 'Copied as Markdown';
       case 'export':
         return this.export(message.format);
+      case 'profile':
+        return this.profile(message.id);
+      case 'cancelProfile':
+        this.profiling?.cancel();
+        return '';
+    }
+  }
+
+  /**
+   * Profiles the configuration shown in the worker (VIEW_PROFILE_RUNS warm passes; seeded random weights, since the time
+   * does not depend on their values), behind a cancellable notification; progress goes to the page too. Resolves with
+   * the line for the page's status; failures go through the extension's error path and reject (the page says so).
+   */
+  async profile(requestId?: number): Promise<string> {
+    if (this.profiling) throw new Error('A profile is already running: cancel it or wait for it');
+    const summary = this.summary;
+    const what = `Profiling ${summary.model}`;
+    const source = new vscode.CancellationTokenSource();
+    this.profiling = source;
+    const started = performance.now();
+    this.log.info(`${what}: started (${this.services.worker.isRunning ? 'warm' : 'cold'} worker, ${VIEW_PROFILE_RUNS} runs)`);
+    try {
+      const reply = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: what, cancellable: true }, (progress, token) => {
+        const link = token.onCancellationRequested(() => source.cancel());
+        const onProgress = (message: string): void => {
+          progress.report({ message });
+          if (requestId !== undefined) this.post({ type: 'status', id: requestId, message });
+        };
+        if (!this.services.worker.isRunning) onProgress('Starting TensorFlow.js (WebAssembly)…');
+        const job = { type: 'profile', model: summary.model, config: networkConfigOf(summary.config), runs: VIEW_PROFILE_RUNS } as const;
+        return this.services.worker.run(job, { token: source.token, onProgress }).finally(() => link.dispose());
+      });
+      const p = reply.profile;
+      this.log.info(`${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`);
+      if (this.isDisposed || !sameNetwork(this.summary, summary)) return '';
+      this.profileData = p;
+      this.post({ type: 'profile', profile: p });
+      for (const listener of this.panels.listeners) listener(this);
+      return `Profiled in ${((performance.now() - started) / 1000).toFixed(1)} s (median of ${p.runs} warm passes)`;
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        this.log.info(`${what}: cancelled`);
+        return 'Profiling cancelled';
+      }
+      void showError(error, what, this.services);
+      throw error;
+    } finally {
+      source.dispose();
+      this.profiling = undefined;
     }
   }
 

@@ -6,11 +6,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, setThreads } from '../model/tf';
 import { isInputError } from '../model/errors';
-import { checkedArchitecture } from '../model/architecture';
+import { checkedArchitecture, countParams } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
 import { ConfigError } from '../model/errors';
 import { formatComparison } from '../model/report/compare';
-import { summarize } from '../model/summarize';
+import { summarize, TFJS_TRACE_MAX_PARAMS } from '../model/summarize';
+import { profile } from '../model/profile';
 import { isWorkerRequest, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
@@ -182,6 +183,22 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       post({ type: 'progress', id: request.id, message: `Tracing ${entries.map((e) => e.model).join(', ')}…` });
       const comparison = await compare(entries);
       return { type: 'comparison', id: request.id, comparison, markdown: formatComparison(comparison, 'markdown') };
+    }
+    case 'profile': {
+      const config = request.config;
+      const arch = checkedArchitecture(config);
+      // A forward pass holds every weight in float32 (and XNNPACK's packed copy): the WSL giants would take GBs.
+      const params = countParams(arch);
+      if (params > TFJS_TRACE_MAX_PARAMS) {
+        throw new ConfigError(`${request.model} has ${(params / 1e6).toFixed(0)} M params: too large to profile here (at most ${TFJS_TRACE_MAX_PARAMS / 1e6} M)`);
+      }
+      post({ type: 'progress', id: request.id, message: `Timing ${request.runs} forward pass${request.runs === 1 ? '' : 'es'} of ${request.model} and the machine's ceilings…` });
+      const result = await profile(config, {
+        model: request.model,
+        runs: request.runs,
+        onProgress: (message) => post({ type: 'progress', id: request.id, message: `${request.model}: ${message}…` }),
+      });
+      return { type: 'profile', id: request.id, profile: result };
     }
     case 'equivalence': {
       const config = request.config;

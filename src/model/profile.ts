@@ -10,6 +10,9 @@
  * a convolution's input is taken as Cin × (Hout·stride) × (Wout·stride), exact up to padding rows), the achieved
  * GMAC/s and the arithmetic intensity (MACs per byte). Two ceilings measured in the same run give the roofline: the
  * GEMM rate of one large 1×1 convolution and the memory bandwidth of a large elementwise add.
+ *
+ * The result's type is inferred from the valibot schema in src/shared/data.ts (one source for the CLI's JSON, the
+ * worker's reply and the webview's check).
  */
 import { architecture, paramModules, type ConvModule } from './architecture';
 import { layerRows } from './accounting';
@@ -19,47 +22,18 @@ import { isContainerCall } from './shapes';
 import { backendInfo, tf } from './tf';
 import type { StateDict } from './weights/stateDict';
 
-export const PROFILE_SCHEMA = 'resnext-inspector/profile@1';
-
-export interface ProfileLayer {
-  readonly name: string;
-  readonly type: string;
-  readonly outputShape: readonly number[];
-  /** Median over the runs of the time from the previous trace record to this one. */
-  readonly ms: number;
-  /** ms / the summed layer times. */
-  readonly share: number;
-  readonly macs: number;
-  readonly groups?: number;
-  /** float32 bytes read and written: weights + input + output activations. */
-  readonly bytes: number;
-  /** macs / ms, in GMAC/s (0 for layers without multiply-adds or without measurable time). */
-  readonly gmacPerSecond: number;
-  /** macs / bytes. */
-  readonly intensity: number;
-}
-
-export interface Profile {
-  readonly schema: typeof PROFILE_SCHEMA;
-  readonly model: string;
-  readonly threads: number;
-  readonly runs: number;
-  readonly inputShape: readonly [number, number, number, number];
-  /** Median of the measured forward passes (input to logits read back). */
-  readonly totalMs: number;
-  /** Sum of the per-layer medians: close to totalMs (the rest is the input transpose and reading the logits). */
-  readonly layersMs: number;
-  readonly layers: readonly ProfileLayer[];
-  /** The roofline's ceilings, measured in the same run. */
-  readonly peak: { readonly gemmGmacPerSecond: number; readonly memoryGBPerSecond: number };
-  readonly note: string;
-}
+export { PROFILE_SCHEMA, type ConvShare, type Profile, type ProfileLayer } from '../shared/data';
+import { PROFILE_SCHEMA, type Profile, type ProfileLayer } from '../shared/data';
+import { convShares } from '../shared/profile';
+export { convShares };
 
 export interface ProfileOptions {
   readonly model: string;
   readonly runs?: number;
   readonly stateDict?: StateDict;
   readonly weightsSource?: string;
+  /** Told what is being timed: each warm pass, then the ceilings (the extension's progress line). */
+  readonly onProgress?: (message: string) => void;
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -131,6 +105,7 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
       logits.dispose();
       if (run < 0) continue; // the first pass creates XNNPACK's operators: not a warm time
       totals.push(performance.now() - start);
+      options.onProgress?.(`warm pass ${run + 1} of ${runs}: ${totals[run]!.toFixed(0)} ms`);
       calls = runCalls;
       deltas.forEach((ms, i) => (perCall[i] ??= []).push(ms));
     }
@@ -138,6 +113,7 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
     input.dispose();
     network.dispose();
   }
+  options.onProgress?.('measuring the GEMM and memory ceilings');
   const gemm = await gemmCeiling();
   const memory = await memoryCeiling();
   const rows = layerRows(arch, calls);
@@ -173,6 +149,7 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
     totalMs: median(totals),
     layersMs,
     layers,
+    convs: convShares(layers, layersMs),
     peak: { gemmGmacPerSecond: gemm, memoryGBPerSecond: memory },
     note: 'conv + BatchNorm + ReLU run as one fused op: its time is on the Conv2d row, and the BatchNorm2d/ReLU rows after it read ~0 ms',
   };

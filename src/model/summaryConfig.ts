@@ -20,3 +20,20 @@ export function summaryConfig(config: NetworkConfig): SummaryConfig {
     ...(config.cifar ? { cifar: true as const } : {}),
   };
 }
+
+/** The network configuration a summary (or a comparison's column) states: the inverse of summaryConfig. */
+export function networkConfigOf(c: SummaryConfig): NetworkConfig {
+  return {
+    layers: [...c.layers],
+    groups: c.groups,
+    widthPerGroup: c.widthPerGroup,
+    baseWidth: c.baseWidth,
+    numClasses: c.numClasses,
+    inputHeightPx: c.inputShape[2],
+    inputWidthPx: c.inputShape[3],
+    ...(c.se && { se: true }),
+    ...(c.stem === 'deep' && { stem: 'deep' as const }),
+    ...(c.avgDown && { avgDown: true }),
+    ...(c.cifar && { cifar: true }),
+  };
+}

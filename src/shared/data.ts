@@ -144,6 +144,57 @@ export const SummarySchema = ro(
 );
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
+export const PROFILE_SCHEMA = 'resnext-inspector/profile@1';
+
+/** One row of `resnext profile`: a summary row with its measured time (src/model/profile.ts). */
+export const ProfileLayerSchema = ro(
+  v.object({
+    name: v.string(),
+    type: v.string(),
+    outputShape: shape,
+    /** Median over the runs of the time from the previous trace record to this one. */
+    ms: count,
+    /** ms / the summed layer times. */
+    share: count,
+    macs: integer,
+    groups: v.optional(integer),
+    /** float32 bytes read and written: weights + input + output activations. */
+    bytes: integer,
+    /** macs / ms, in GMAC/s (0 for layers without multiply-adds or without measurable time). */
+    gmacPerSecond: count,
+    /** macs / bytes. */
+    intensity: count,
+  }),
+);
+export type ProfileLayer = v.InferOutput<typeof ProfileLayerSchema>;
+
+/** The convolutions of one kind (grouped: groups > 1; dense: groups = 1): how many, their time and MACs, and their
+ * shares of all layers' time (layersMs) and of all MACs. */
+export const ConvShareSchema = ro(v.object({ count: integer, ms: count, macs: integer, timeShare: count, macsShare: count }));
+export type ConvShare = v.InferOutput<typeof ConvShareSchema>;
+
+/** `resnext profile --format json` (schema resnext-inspector/profile@1): where a forward pass spends its time. */
+export const ProfileSchema = ro(
+  v.object({
+    schema: v.literal(PROFILE_SCHEMA),
+    model: v.string(),
+    threads: integer,
+    runs: integer,
+    inputShape: ro(v.tuple([integer, integer, integer, integer])),
+    /** Median of the measured forward passes (input to logits read back). */
+    totalMs: count,
+    /** Sum of the per-layer medians: close to totalMs (the rest is the input transpose and reading the logits). */
+    layersMs: count,
+    layers: ro(v.array(ProfileLayerSchema)),
+    /** The review question (Xie et al. leave it open): what grouped convolutions cost in time against their MACs. */
+    convs: ro(v.object({ grouped: ConvShareSchema, dense: ConvShareSchema })),
+    /** The roofline's ceilings, measured in the same run: GEMM rate of one large 1×1 conv, bandwidth of a large add. */
+    peak: ro(v.object({ gemmGmacPerSecond: count, memoryGBPerSecond: count })),
+    note: v.string(),
+  }),
+);
+export type Profile = v.InferOutput<typeof ProfileSchema>;
+
 /** One column of a comparison: a summary's totals and stage rows. */
 export const ComparedModelSchema = ro(
   v.object({ model: v.string(), config: SummaryConfigSchema, totals: TotalsSchema, stages: ro(v.array(StageRowSchema)) }),

@@ -49,3 +49,41 @@ export function formatDeltaPercent(value: number, reference: number): string {
 
 /** 9.5367e-7 → "9.54e-7"; exact zero stays "0". */
 export const formatAbsDiff = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
+
+/** 0.371 → "37 %" (a share of a whole, rounded to a whole percent; "<1 %" for a small non-zero share). */
+export function formatShare(x: number): string {
+  if (x > 0 && x < 0.005) return '<1 %';
+  return `${Math.round(100 * x)} %`;
+}
+
+/** A time in ms: "1,636 ms" from 1 s, "378.4 ms", "0.42 ms". */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${formatInt(Math.round(ms))} ms`;
+  return `${ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms`;
+}
+
+/** A rate or an intensity: 3 significant digits ("123", "12.3", "1.23", "0.123"), "" for 0 (nothing measured). */
+export function formatRate(x: number): string {
+  if (x === 0) return '';
+  if (x >= 100) return formatInt(Math.round(x));
+  return x.toPrecision(3);
+}
+
+/** What the convolutions of one kind cost, as `resnext profile` and the summary view word it. */
+export interface ConvShareData {
+  readonly count: number;
+  readonly ms: number;
+  readonly timeShare: number;
+  readonly macsShare: number;
+}
+
+/**
+ * The review question's answer in one line: "grouped convs: 37 % of MACs, 52 % of time (190.2 ms in 16 layers);
+ * dense convs: 63 % of MACs, 41 % of time (150.1 ms in 37 layers)". Without grouped convs, says so.
+ */
+export function formatConvShares(convs: { readonly grouped: ConvShareData; readonly dense: ConvShareData }): string {
+  const part = (kind: string, c: ConvShareData): string =>
+    `${kind} convs: ${formatShare(c.macsShare)} of MACs, ${formatShare(c.timeShare)} of time (${formatMs(c.ms)} in ${c.count} layer${c.count === 1 ? '' : 's'})`;
+  if (convs.grouped.count === 0) return `no grouped convolution; ${part('dense', convs.dense)}`;
+  return `${part('grouped', convs.grouped)}; ${part('dense', convs.dense)}`;
+}

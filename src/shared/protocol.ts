@@ -21,6 +21,7 @@ import {
   EquivalenceSchema,
   EvaluationViewSchema,
   NetworkConfigSchema,
+  ProfileSchema,
   SummarySchema,
   type ClassificationView,
   type ComparedModel,
@@ -31,6 +32,8 @@ import {
   type FormOps,
   type LayerRow,
   type NetworkConfig,
+  type Profile,
+  type ProfileLayer,
   type StageRow,
   type Summary,
   type SummaryConfig,
@@ -53,6 +56,8 @@ export type EquivalenceData = Equivalence;
 export type EvaluationData = EvaluationView;
 export type InspectionData = Inspection;
 export type ConversionData = Conversion;
+export type ProfileData = Profile;
+export type ProfileLayerData = ProfileLayer;
 
 const ro = <T extends v.GenericSchema>(schema: T) => v.pipe(schema, v.readonly());
 const id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -120,6 +125,9 @@ export const WorkerRequestSchema = v.variant('type', [
       entries: ro(v.pipe(v.array(ro(v.object({ model: v.string(), config: NetworkConfigSchema }))), v.minLength(2))),
     }),
   ),
+  /** `resnext profile`: `runs` warm forward passes of the configuration (seeded random weights: the time does not
+   * depend on the values), each layer timed, and the roofline's two ceilings measured in the same run. */
+  ro(v.object({ type: v.literal('profile'), id, model: v.string(), config: NetworkConfigSchema, runs: v.pipe(id, v.minValue(1), v.maxValue(100)) })),
   /** One block computed in the three forms of Xie et al. Fig. 3 (seeded random weights and input). */
   ro(v.object({ type: v.literal('equivalence'), id, model: v.string(), config: NetworkConfigSchema, block: nonEmpty })),
 ]);
@@ -136,6 +144,7 @@ export const WorkerResponseSchema = v.variant('type', [
   /** The comparison and the core's Markdown report of it (formatted in the worker, where the core's report lives). */
   ro(v.object({ type: v.literal('comparison'), id, comparison: ComparisonSchema, markdown: v.string() })),
   ro(v.object({ type: v.literal('equivalence'), id, result: EquivalenceSchema })),
+  ro(v.object({ type: v.literal('profile'), id, profile: ProfileSchema })),
   ro(v.object({ type: v.literal('inspection'), id, inspection: InspectionSchema })),
   ro(v.object({ type: v.literal('converted'), id, result: ConversionSchema })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
@@ -156,6 +165,7 @@ export const REPLY_TYPE = {
   compare: 'comparison',
   compareEntries: 'comparison',
   equivalence: 'equivalence',
+  profile: 'profile',
 } as const satisfies Record<WorkerRequest['type'], Exclude<WorkerResponse['type'], 'progress' | 'error' | 'log'>>;
 
 /** What the host gives a worker when it starts it (worker_threads' workerData). */
@@ -184,6 +194,10 @@ export const WebviewMessageSchema = v.variant('type', [
   ro(v.strictObject({ type: v.literal('ready') })),
   ro(v.strictObject({ type: v.literal('copyMarkdown'), id })),
   ro(v.strictObject({ type: v.literal('export'), id, format: v.picklist(EXPORT_FORMATS) })),
+  /** Profile the configuration shown (the host runs it in the worker; progress and the profile come back). */
+  ro(v.strictObject({ type: v.literal('profile'), id })),
+  /** Stop the running profile (the host ends the worker's job; the profile request then settles as cancelled). */
+  ro(v.strictObject({ type: v.literal('cancelProfile') })),
 ]);
 export type WebviewMessage = v.InferOutput<typeof WebviewMessageSchema>;
 
@@ -191,6 +205,10 @@ export type WebviewMessage = v.InferOutput<typeof WebviewMessageSchema>;
 
 export const HostMessageSchema = v.variant('type', [
   ro(v.object({ type: v.literal('summary'), summary: SummarySchema })),
+  /** The profile of the summary shown (its model's); the table gains its time columns, the roofline appears. */
+  ro(v.object({ type: v.literal('profile'), profile: ProfileSchema })),
+  /** A line for the page's status while the request `id` runs (the worker's progress lines). */
+  ro(v.object({ type: v.literal('status'), id, message: v.string() })),
   /** A request succeeded; `message` is what to tell the user (e.g. "Saved to …"), empty when the user cancelled. */
   ro(v.object({ type: v.literal('done'), id, message: v.string() })),
   ro(v.object({ type: v.literal('error'), id, message: v.string() })),
@@ -209,6 +227,8 @@ export type EvaluationViewMessage = v.InferOutput<typeof EvaluationViewMessageSc
 export const WebviewStateSchema = ro(
   v.object({
     summary: SummarySchema,
+    /** The summary's profile, once measured. */
+    profile: v.optional(ProfileSchema),
     collapsed: ro(v.array(v.string())),
     filter: v.string(),
     sort: v.nullable(ro(v.object({ column: v.string(), descending: v.boolean() }))),
@@ -226,6 +246,7 @@ export const isWebviewMessage = (x: unknown): x is WebviewMessage => v.is(Webvie
 export const isHostMessage = (x: unknown): x is HostMessage => v.is(HostMessageSchema, x);
 export const isWebviewState = (x: unknown): x is WebviewState => v.is(WebviewStateSchema, x);
 export const isSummaryData = (x: unknown): x is SummaryData => v.is(SummarySchema, x);
+export const isProfileData = (x: unknown): x is ProfileData => v.is(ProfileSchema, x);
 export const isConfigData = (x: unknown): x is ConfigData => v.is(NetworkConfigSchema, x);
 export const isComparisonData = (x: unknown): x is ComparisonData => v.is(ComparisonSchema, x);
 export const isEquivalenceData = (x: unknown): x is EquivalenceData => v.is(EquivalenceSchema, x);

@@ -5,6 +5,7 @@ import { formatProfile } from '../../src/model/report/profile';
 import { summarize } from '../../src/model/summarize';
 import { tf } from '../../src/model/tf';
 import { tinyConfig } from '../helpers';
+import { isProfileData } from '../../src/shared/protocol';
 
 test('profile: one timed row per summary row, with its MACs; every Conv2d and Linear has a time; no tensor left', async () => {
   const config = tinyConfig();
@@ -27,6 +28,16 @@ test('profile: one timed row per summary row, with its MACs; every Conv2d and Li
   const json = JSON.parse(formatProfile(p, 'json')) as { schema: string; model: string; threads: number; totalMs: number; layers: { name: string; type: string; ms: number; macs: number; bytes: number; gmacPerSecond: number }[] };
   for (const key of ['schema', 'model', 'threads', 'totalMs', 'layers'] as const) assert.ok(key in json, key);
   for (const key of ['name', 'type', 'ms', 'macs', 'bytes', 'gmacPerSecond'] as const) assert.ok(key in json.layers[0]!, key);
+  // What the worker sends the views: the measured profile passes the protocol's schema (one source with the type).
+  assert.ok(isProfileData(JSON.parse(formatProfile(p, 'json'))), 'the profile@1 JSON fails its own schema');
+  // The review question's figures: the grouped convs' time and MACs and their shares of the whole.
+  const grouped = p.layers.filter((l) => l.type === 'Conv2d' && (l.groups ?? 1) > 1);
+  assert.equal(p.convs.grouped.count, grouped.length);
+  assert.ok(grouped.length > 0);
+  assert.equal(p.convs.grouped.macs, grouped.reduce((a, l) => a + l.macs, 0));
+  assert.ok(Math.abs(p.convs.grouped.timeShare - grouped.reduce((a, l) => a + l.ms, 0) / p.layersMs) < 1e-12);
+  assert.equal(p.convs.grouped.count + p.convs.dense.count, p.layers.filter((l) => l.type === 'Conv2d').length);
+  assert.match(formatProfile(p, 'table'), /^grouped convs: (<1|\d+) % of MACs, \d+ % of time \([\d.]+ ms in \d+ layers\); dense convs: /m);
   assert.match(formatProfile(p, 'table'), /^layer2\.0\.conv2\s+Conv2d \(g=4\)/m);
   assert.match(formatProfile(p, 'markdown'), /^\| layer2\.0\.conv2 \| Conv2d \(g=4\) \|/m);
 });

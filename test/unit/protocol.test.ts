@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   isHostMessage,
+  isProfileData,
+  REPLY_TYPE,
   isWebviewMessage,
   isWebviewState,
   isWorkerRequest,
@@ -10,6 +12,7 @@ import {
   type ConfigData,
   type EquivalenceData,
   type HostMessage,
+  type ProfileData,
   type SummaryData,
   type WebviewMessage,
   type WorkerRequest,
@@ -22,6 +25,7 @@ import { presetConfig } from '../../src/model/config';
 import { summaryConfig, SUMMARY_SCHEMA, type Summary } from '../../src/model/summarize';
 import { inspectWeights } from '../../src/model/weights/inspect';
 import { fixture } from '../helpers';
+import { statedProfile } from '../profileData';
 
 /** A real summary of resnext50_32x4d from the static trace (no TF.js needed), typed as the core's Summary. */
 function staticSummary(): Summary {
@@ -41,6 +45,7 @@ function staticSummary(): Summary {
 }
 
 const summary: SummaryData = staticSummary();
+const profile: ProfileData = statedProfile('resnext50_32x4d');
 const roundTrip = <T>(x: T): unknown => JSON.parse(JSON.stringify(x));
 const clone = (x: unknown): unknown => structuredClone(x);
 
@@ -59,9 +64,13 @@ const webviewMessages = {
     { type: 'export', id: 3, format: 'csv' },
     { type: 'export', id: 4, format: 'json' },
   ],
+  profile: [{ type: 'profile', id: 5 }],
+  cancelProfile: [{ type: 'cancelProfile' }],
 } satisfies ByType<WebviewMessage>;
 const hostMessages = {
   summary: [{ type: 'summary', summary }],
+  profile: [{ type: 'profile', profile }],
+  status: [{ type: 'status', id: 5, message: 'resnext50_32x4d: warm pass 1 of 3: 380 ms…' }],
   done: [
     { type: 'done', id: 1, message: 'Saved resnext50_32x4d-summary.md' },
     { type: 'done', id: 2, message: '' },
@@ -89,6 +98,10 @@ const workerRequests = {
   compare: [{ type: 'compare', id: 5, preset: 'cardinality-sweep' }],
   compareEntries: [{ type: 'compareEntries', id: 6, entries: [{ model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } }, { model: 'resnext50_32x4d', config }] }],
   equivalence: [{ type: 'equivalence', id: 7, model: 'resnext50_32x4d', config, block: 'layer2.0' }],
+  profile: [
+    { type: 'profile', id: 10, model: 'resnext50_32x4d', config, runs: 3 },
+    { type: 'profile', id: 11, model: 'custom', config: { ...config, se: true, stem: 'deep' }, runs: 1 },
+  ],
 } satisfies ByType<WorkerRequest>;
 const comparison: ComparisonData = { schema: 'resnext-inspector/compare@1', models: [{ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages }] };
 const equivalence: EquivalenceData = {
@@ -137,6 +150,7 @@ const workerResponses = {
   comparisons: [{ type: 'comparisons', id: 4, presets: [{ id: 'cardinality-sweep', title: 'Cardinality sweep', description: 'C x d at equal complexity' }] }],
   comparison: [{ type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' }],
   equivalence: [{ type: 'equivalence', id: 7, result: equivalence }],
+  profile: [{ type: 'profile', id: 10, profile }],
   // Real inspections of the checkpoint fixtures: the schema accepts what the core produces.
   inspection: ['lightning.ckpt', 'whole_model.pt', 'torchscript.pt'].map((file) => ({
     type: 'inspection' as const,
@@ -183,6 +197,48 @@ test('the webview state round-trips and is recognised', () => {
   assert.ok(isWebviewState({ ...state, sort: null }));
   assert.ok(!isWebviewState({ ...state, collapsed: [1] }));
   assert.ok(!isWebviewState({ ...state, summary: { ...summary, layers: 'x' } }));
+  // With the profile once measured; a broken profile makes the whole state unreadable (the page's own is used).
+  assert.ok(isWebviewState(roundTrip({ ...state, profile })));
+  assert.ok(!isWebviewState({ ...state, profile: { ...profile, layers: [{ ...profile.layers[0], ms: -1 }] } }));
+});
+
+test('profile messages: the request, the reply, what the page may send and what it is sent', () => {
+  // Every reply type is the one REPLY_TYPE names for the request.
+  assert.equal(REPLY_TYPE.profile, 'profile');
+  assert.ok(isProfileData(roundTrip(profile)));
+  // The review question's figures are carried, not left to the page: 16 grouped 3x3 convs in resnext50_32x4d.
+  assert.equal(profile.convs.grouped.count, 16);
+  assert.equal(profile.convs.dense.count, 53 - 16);
+  assert.ok(Math.abs(profile.convs.grouped.macsShare + profile.convs.dense.macsShare - (profile.layers.reduce((a, l) => a + (l.type === 'Conv2d' ? l.macs : 0), 0) / profile.layers.reduce((a, l) => a + l.macs, 0))) < 1e-12);
+  const config0 = workerRequests.profile[0]!.config;
+  const badRequests = [
+    { type: 'profile', id: 1, model: 'x', config: config0, runs: 0 },
+    { type: 'profile', id: 1, model: 'x', config: config0, runs: 101 },
+    { type: 'profile', id: 1, model: 'x', config: config0, runs: 2.5 },
+    { type: 'profile', id: 1, model: 'x', config: config0 },
+    { type: 'profile', id: 1, model: 'x', config: { ...config0, layers: [3, 4, 6] }, runs: 3 },
+  ];
+  for (const r of badRequests) assert.ok(!isWorkerRequest(r), `accepted ${JSON.stringify(r)}`);
+  const broken = (patch: Record<string, unknown>): unknown => ({ ...profile, ...patch });
+  const badProfiles = [
+    broken({ schema: 'resnext-inspector/profile@2' }),
+    broken({ totalMs: -1 }),
+    broken({ totalMs: Number.NaN }),
+    broken({ peak: { gemmGmacPerSecond: 60 } }),
+    broken({ convs: { grouped: profile.convs.grouped } }),
+    broken({ layers: [{ ...profile.layers[0], gmacPerSecond: Infinity }] }),
+    broken({ layers: [{ ...profile.layers[0], bytes: 1.5 }] }),
+    broken({ inputShape: [1, 3, 224] }),
+  ];
+  for (const p of badProfiles) {
+    assert.ok(!isWorkerResponse({ type: 'profile', id: 1, profile: p }), `the worker reply accepted ${JSON.stringify(p).slice(0, 120)}`);
+    assert.ok(!isHostMessage({ type: 'profile', profile: p }));
+  }
+  // The page asks with an id and cancels without one; nothing else rides along.
+  for (const m of [{ type: 'profile' }, { type: 'profile', id: 1, runs: 100 }, { type: 'profile', id: 1, config: config0 }, { type: 'cancelProfile', id: 1 }, { type: 'status', id: 1, message: 'x' }]) {
+    assert.ok(!isWebviewMessage(m), `accepted ${JSON.stringify(m)}`);
+  }
+  for (const m of [{ type: 'status', id: 1 }, { type: 'status', message: 'x' }, { type: 'profile', id: 1 }]) assert.ok(!isHostMessage(m), `accepted ${JSON.stringify(m)}`);
 });
 
 test('malformed messages from the webview are rejected', () => {

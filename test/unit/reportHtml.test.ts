@@ -128,3 +128,26 @@ test('equivalence view: static page, the three forms drawn and the measured numb
   assert.match(bad, /\(a\) 1 path 1x1/);
   assert.equal(formatAbsDiff(0), '0');
 });
+
+test('compare view: measured forward times next to the MACs, "—"/not measured until then, the Measure time link', async () => {
+  const { statedProfile } = await import('../profileData');
+  const before = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison });
+  assert.match(before, /<p class="note" id="times-note">Not measured yet: <a class="button" id="measure-time" href="command:resnext\.measureForwardTime"/);
+  assert.doesNotMatch(before, /<table id="times">/);
+  const resnet = { ...statedProfile('resnet50'), totalMs: 400 };
+  const resnext = { ...statedProfile('resnext50_32x4d'), totalMs: 500 };
+  // Partly measured (the first configuration only, while the second is being measured).
+  const partial = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison, times: [resnet, undefined] });
+  assert.match(partial, /<table id="times">/);
+  assert.match(partial, /<th scope="row">resnet50<\/th><td class="num">4\.09 G<\/td><td class="num time">400\.0 ms<\/td><td class="num ref">—<\/td>/);
+  assert.match(partial, /resnext50 &lt;b&gt;&quot;x&quot;&lt;\/b&gt;<\/th><td class="num">4\.23 G<\/td><td class="num ref" colspan="5">not measured<\/td>/);
+  const html = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison, times: [resnet, resnext] });
+  // 4,230,479,872 MACs in 500 ms: 8.46 GMAC/s; +25.00% against resnet50's 400 ms; resnext50's grouped convs' shares.
+  const g = resnext.convs.grouped;
+  assert.match(html, new RegExp(`<td class="num time">500\\.0 ms</td><td class="num delta up">\\+25\\.00%</td><td class="num">8\\.46</td><td class="num" title="grouped convs: [^"]+">${Math.round(100 * g.macsShare)} % / ${Math.round(100 * g.timeShare)} %</td><td class="num">2</td>`));
+  // resnet50 has no grouped conv.
+  assert.match(html, /<td class="num">10\.2<\/td><td class="num" title="no grouped convolution; dense convs: [^"]+">—<\/td>/);
+  assert.match(html, /Median of 3 warm forward passes each/);
+  assert.match(html, /id="measure-time" href="command:resnext\.measureForwardTime"[^>]*>Measure again<\/a>/);
+  assert.doesNotMatch(html, /<script/i);
+});

@@ -10,11 +10,13 @@ import { configName, presetConfig, type NetworkConfig } from '../../src/model/co
 import { staticTrace } from '../../src/model/shapes';
 import { summaryConfig, SUMMARY_SCHEMA } from '../../src/model/summarize';
 import { describeNetwork, shortModelName } from '../../src/shared/names';
-import type { SummaryData, WebviewMessage } from '../../src/shared/protocol';
+import type { ProfileData, SummaryData, WebviewMessage } from '../../src/shared/protocol';
+import { shownColumns } from '../../webview/columns';
+import { statedProfile } from '../profileData';
 import { layerFilter, parseFilter } from '../../webview/filter';
 import { HostChannel } from '../../webview/messaging';
 import { initialState, ViewState } from '../../webview/state';
-import { allGroupKeys, buildTree, visibleRows } from '../../webview/tree';
+import { allGroupKeys, buildTree, matchProfile, visibleRows } from '../../webview/tree';
 
 function staticSummary(config: NetworkConfig, extra: { weights?: string } = {}): SummaryData {
   const arch = architecture(config);
@@ -135,6 +137,74 @@ test('messaging: replies settle their request by id; malformed host messages are
   }
   assert.equal(channel.receive({ type: 'summary', summary }), true);
   assert.equal(summaries.length, 1);
+});
+
+test('profile in the view: rows matched by torch name (repeated ReLU names by occurrence), group times summed, time columns only once profiled', () => {
+  const profile = statedProfile('resnext50_32x4d');
+  const matched = matchProfile(summary, profile);
+  assert.equal(matched.length, summary.layers.length);
+  summary.layers.forEach((row, i) => {
+    assert.equal(matched[i]?.name, row.name);
+    assert.equal(matched[i]?.type, row.type);
+  });
+  // layer1.0.relu is called three times: each call's row gets its own timing (the profile's k-th row of that name).
+  const reluRows = summary.layers.map((r, i) => [r, i] as const).filter(([r]) => r.name === 'layer1.0.relu').map(([, i]) => i);
+  assert.equal(reluRows.length, 3);
+  assert.deepEqual(reluRows.map((i) => matched[i]), profile.layers.filter((l) => l.name === 'layer1.0.relu'));
+  // A profile row of another type (another network) does not match.
+  const renamed = { ...profile, layers: profile.layers.map((l) => (l.name === 'conv1' ? { ...l, type: 'Linear' } : l)) };
+  assert.equal(matchProfile(summary, renamed)[0], undefined);
+  assert.deepEqual(matchProfile(summary, undefined).filter((m) => m !== undefined), []);
+  const tree = buildTree(summary, profile);
+  const layer2 = tree.find((s) => s.key === 'layer2')!;
+  const layer2Ms = profile.layers.filter((l) => l.name.startsWith('layer2.')).reduce((a, l) => a + l.ms, 0);
+  assert.ok(Math.abs(layer2.ms - layer2Ms) < 1e-9, `${layer2.ms} vs ${layer2Ms}`);
+  assert.ok(Math.abs(tree.reduce((a, s) => a + s.ms, 0) - profile.layersMs) < 1e-6);
+  // Sorting by time puts the slowest stage first.
+  const byTime = visibleRows(tree, noFilter, new Set(), { column: 'ms', descending: true });
+  const slowest = [...tree].sort((a, b) => b.ms - a.ms)[0]!;
+  assert.equal(byTime[0]!.node.key, slowest.key);
+  assert.deepEqual(shownColumns(false).map((c) => c.key).filter((k) => ['ms', 'gmacPerSecond', 'intensity'].includes(k)), []);
+  assert.deepEqual(shownColumns(true).slice(-3).map((c) => c.title), ['Time (ms)', 'GMAC/s', 'MACs/byte']);
+});
+
+test('state with a profile: kept for the same network and across a reload, dropped for another; another model\'s profile is ignored', () => {
+  const profile = statedProfile('resnext50_32x4d');
+  const state = new ViewState({ summary, collapsed: [], filter: '', sort: null });
+  assert.equal(state.profile, undefined);
+  assert.equal(state.receiveProfile({ ...profile, model: 'resnet50' }), false, 'another model\'s profile');
+  assert.equal(state.profile, undefined);
+  assert.equal(state.receiveProfile(profile), true);
+  assert.equal(state.receiveProfile(JSON.parse(JSON.stringify(profile)) as ProfileData), false, 'the same profile again: nothing to redraw');
+  assert.equal(state.tree.find((s) => s.key === 'layer1')!.ms > 0, true);
+  const saved = state.snapshot();
+  assert.equal(saved.profile, profile);
+  const revived = new ViewState(initialState(JSON.parse(JSON.stringify(saved)), null));
+  assert.deepEqual(revived.profile, profile);
+  // The same network summarized again (e.g. new timings of the trace) keeps the profile; another drops it.
+  assert.equal(state.receive({ ...summary, timingsMs: { build: 5, forward: 6 } }), true);
+  assert.equal(state.profile, profile);
+  assert.equal(state.receive(staticSummary(presetConfig('resnet50'))), true);
+  assert.equal(state.profile, undefined);
+  assert.equal(state.snapshot().profile, undefined);
+});
+
+test('messaging: the profile reaches the view; status lines reach the request that is running', async () => {
+  const sent: WebviewMessage[] = [];
+  const profiles: ProfileData[] = [];
+  const channel = new HostChannel((m) => sent.push(m), () => undefined, (p) => profiles.push(p));
+  const lines: string[] = [];
+  const running = channel.request((id) => ({ type: 'profile', id }), (line) => lines.push(line));
+  assert.deepEqual(sent, [{ type: 'profile', id: 1 }]);
+  assert.equal(channel.receive({ type: 'status', id: 1, message: 'warm pass 1 of 3: 380 ms…' }), true);
+  assert.equal(channel.receive({ type: 'status', id: 7, message: 'another request' }), true);
+  const profile = statedProfile('resnext50_32x4d');
+  assert.equal(channel.receive({ type: 'profile', profile }), true);
+  assert.equal(channel.receive({ type: 'profile', profile: { ...profile, totalMs: -1 } }), false, 'a malformed profile is ignored');
+  assert.equal(channel.receive({ type: 'done', id: 1, message: 'Profiled' }), true);
+  assert.equal(await running, 'Profiled');
+  assert.deepEqual(lines, ['warm pass 1 of 3: 380 ms…']);
+  assert.equal(profiles.length, 1);
 });
 
 test('names: the preset, the checkpoint\'s file name, or a short description of a custom network', () => {

@@ -7,6 +7,8 @@
  * `{ presets: ['resnet50', 'resnext50_32x4d'], show?: false }` or `{ entries: [{ model, config }, …] }` (configurations, e.g. from a
  * Python CodeLens); returns the comparison (plain JSON).
  * `executeCommand('resnext.exportReviewReport', uri?)` writes there without asking; returns the Uri or undefined.
+ * "ResNeXt: Measure Forward Time" (the compare view's "Measure time"): profiles each configuration of the last
+ * comparison in the worker, one after another, and shows the times next to the MACs; returns them (ms) or undefined.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -15,12 +17,15 @@ import { presetCatalog } from '../../model/catalog';
 import { resolveConfig } from '../../model/architecture';
 import { isInputError } from '../../model/errors';
 import type { NetworkConfig } from '../../model/config';
-import type { ComparisonData } from '../../shared/protocol';
+import { networkConfigOf } from '../../model/summaryConfig';
+import type { ComparisonData, ProfileData } from '../../shared/protocol';
 import { showError, UserInputError } from '../errors';
 import { presetQuickPickItems } from '../presetQuickPick';
 import { runWithProgress, type Services } from '../services';
 import { readSettings } from '../settings';
-import { lastComparison, rememberComparison, showComparison } from '../reportPanels';
+import { lastComparison, rememberComparison, showComparison, showComparisonTimes } from '../reportPanels';
+import { VIEW_PROFILE_RUNS } from '../../shared/profile';
+import { CancelledError } from '../workerHost';
 import type { JobOf } from '../../shared/protocol';
 
 type CompareJob = JobOf<'compare' | 'compareEntries'>;
@@ -160,6 +165,43 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
     return uri;
   } catch (error) {
     void showError(error, 'Exporting the review report', services);
+    return undefined;
+  }
+}
+
+/**
+ * "ResNeXt: Measure Forward Time": the core's profile() of each configuration of the last comparison, in the worker,
+ * one after another behind one cancellable notification (cancel ends the worker's job; the times measured so far stay).
+ * The compare view fills in each time as it arrives.
+ */
+export async function measureForwardTimeCommand(services: Services): Promise<readonly number[] | undefined> {
+  const last = lastComparison(services);
+  if (!last) {
+    void vscode.window.showInformationMessage('Compare architectures first (ResNeXt: Compare Architectures); Measure Forward Time times that comparison\'s configurations.');
+    return undefined;
+  }
+  const { comparison } = last;
+  const models = comparison.models;
+  const times: (ProfileData | undefined)[] = models.map(() => undefined);
+  const started = performance.now();
+  services.log.info(`Measuring forward time of ${models.map((m) => m.model).join(', ')}: started (${services.worker.isRunning ? 'warm' : 'cold'} worker)`);
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Measuring forward time', cancellable: true }, async (progress, token) => {
+      for (const [i, m] of models.entries()) {
+        if (token.isCancellationRequested) throw new CancelledError();
+        const step = `${i + 1}/${models.length} ${m.model}`;
+        progress.report({ message: step });
+        const job = { type: 'profile', model: m.model, config: networkConfigOf(m.config), runs: VIEW_PROFILE_RUNS } as const;
+        const reply = await services.worker.run(job, { token, onProgress: (message) => progress.report({ message: `${step}: ${message}` }) });
+        times[i] = reply.profile;
+        services.log.info(`${m.model}: forward ${reply.profile.totalMs.toFixed(1)} ms (median of ${reply.profile.runs}, ${reply.profile.threads} thread(s))`);
+        showComparisonTimes(services, comparison, [...times]);
+      }
+    });
+    services.log.info(`Measuring forward time: done in ${(performance.now() - started).toFixed(0)} ms`);
+    return times.map((t) => t!.totalMs);
+  } catch (error) {
+    void showError(error, 'Measuring forward time', services);
     return undefined;
   }
 }

@@ -1,2 +1,2 @@
 /** The report formats' number and shape formatting: one implementation, in src/shared (pure, no TF.js). */
-export { formatInt, formatMiB, formatSaving, formatShape, formatSi } from '../../shared/format';
+export { formatConvShares, formatInt, formatMiB, formatSaving, formatShape, formatSi } from '../../shared/format';

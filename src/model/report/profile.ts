@@ -1,6 +1,6 @@
 /** `resnext profile` as a console table, Markdown or JSON (schema resnext-inspector/profile@1). */
 import type { Profile } from '../profile';
-import { formatInt, formatShape, formatSi } from './format';
+import { formatConvShares, formatInt, formatShape, formatSi } from './format';
 import { renderColumns } from './table';
 
 export const PROFILE_FORMATS = ['table', 'markdown', 'json'] as const;
@@ -27,6 +27,7 @@ function headline(p: Profile): string[] {
   return [
     `${p.model}, input ${formatShape(p.inputShape)}, ${p.threads} thread${p.threads === 1 ? '' : 's'}, median of ${p.runs} warm runs`,
     `forward ${p.totalMs.toFixed(1)} ms (layers add up to ${p.layersMs.toFixed(1)} ms), ${formatInt(macs)} MACs → ${(macs / (p.totalMs / 1000) / 1e9).toFixed(1)} GMAC/s`,
+    formatConvShares(p.convs),
     `ceilings measured in this run: GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s (one 1x1 conv), memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s (elementwise add)`,
     `note: ${p.note}`,
   ];
