@@ -17,7 +17,7 @@
  * Not supported (refused with a message): arithmetic coding, lossless and hierarchical JPEG, 12-bit samples,
  * 2-component images.
  */
-import { InputError } from '../errors';
+import { fail } from './fail';
 
 export interface JpegHeader {
   readonly widthPx: number;
@@ -118,10 +118,6 @@ interface Frame {
   readonly maxV: number;
   readonly mcusPerLine: number;
   readonly mcusPerColumn: number;
-}
-
-function fail(source: string, what: string): never {
-  throw new InputError(`${source}: ${what}`);
 }
 
 const TRUNCATED = 'JPEG file is truncated (it ends before its end-of-image marker)';
