@@ -12,8 +12,7 @@ import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
 import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
-import { formatInt, formatSi } from '../model/report/format';
-import { renderColumns } from '../model/report/table';
+import { leftColumn, ruledTable, shapeColumns, sizeColumns, type TableColumn } from '../model/report/table';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
 import { checkWritable, emit } from './output';
 import { classifyCommand, CLASSIFY_USAGE } from './classify';
@@ -62,19 +61,9 @@ async function presetsCommand(args: string[]): Promise<void> {
     }));
     return void process.stdout.write(JSON.stringify({ schema: 'resnext-inspector/presets@1', presets }, null, 2) + '\n');
   }
-  const table = renderColumns(
-    [
-      { title: 'Family', align: 'left' },
-      { title: 'Preset', align: 'left' },
-      { title: 'Layers', align: 'left' },
-      { title: 'Groups', align: 'right' },
-      { title: 'Width/group', align: 'right' },
-      { title: 'Params', align: 'right' },
-      { title: 'MACs', align: 'right' },
-    ],
-    catalog.map((p) => [p.family, p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
-  );
-  process.stdout.write([table.header, '-'.repeat(table.width), ...table.lines].join('\n') + '\n');
+  type Entry = (typeof catalog)[number];
+  const columns: TableColumn<Entry>[] = [leftColumn('Family', (p) => p.family), leftColumn('Preset', (p) => p.name), ...shapeColumns((p: Entry) => p.config), ...sizeColumns((p: Entry) => p.totals)];
+  process.stdout.write(ruledTable(columns, catalog));
 }
 
 async function summarizeCommand(args: string[]): Promise<void> {

@@ -18,6 +18,34 @@ export function renderColumns(columns: readonly Column[], rows: readonly (readon
   return { header: line(columns.map((c) => c.title)), lines: rows.map(line), width };
 }
 
+/** A column with the cell it shows for each row. */
+export interface TableColumn<T> extends Column {
+  readonly cell: (row: T) => string;
+}
+
+export const leftColumn = <T>(title: string, cell: (row: T) => string): TableColumn<T> => ({ title, align: 'left', cell });
+export const rightColumn = <T>(title: string, cell: (row: T) => string): TableColumn<T> => ({ title, align: 'right', cell });
+
+/** Layers, Groups, Width/group: a configuration's shape (`resnext presets`, `resnext scan`). */
+export function shapeColumns<T>(config: (row: T) => { readonly layers: readonly number[]; readonly groups: number; readonly widthPerGroup: number }): TableColumn<T>[] {
+  return [
+    leftColumn('Layers', (row) => config(row).layers.join(',')),
+    rightColumn('Groups', (row) => String(config(row).groups)),
+    rightColumn('Width/group', (row) => String(config(row).widthPerGroup)),
+  ];
+}
+
+/** Params and MACs, the MACs with their SI figure (`resnext presets`, `resnext scan`). */
+export function sizeColumns<T>(size: (row: T) => { readonly params: number; readonly macs: number }): TableColumn<T>[] {
+  return [rightColumn('Params', (row) => formatInt(size(row).params)), rightColumn('MACs', (row) => `${formatInt(size(row).macs)} (${formatSi(size(row).macs)})`)];
+}
+
+/** A plain console table: the header, a `-` rule as wide as the table, a line per row. */
+export function ruledTable<T>(columns: readonly TableColumn<T>[], rows: readonly T[]): string {
+  const t = renderColumns(columns, rows.map((row) => columns.map((c) => c.cell(row))));
+  return [t.header, '-'.repeat(t.width), ...t.lines].join('\n') + '\n';
+}
+
 export function summaryTable(summary: Summary): string {
   const columns: Column[] = [
     { title: 'Layer', align: 'left' },
