@@ -13,8 +13,8 @@ import { summarize } from '../model/summarize';
 import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
 import { leftColumn, ruledTable, shapeColumns, sizeColumns, type TableColumn } from '../model/report/table';
-import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
-import { checkWritable, emit } from './output';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError, OUTPUT_OPTIONS } from './args';
+import { formatAndOut, emit } from './output';
 import { classifyCommand, CLASSIFY_USAGE } from './classify';
 import { compareCommand, COMPARE_SYNOPSIS } from './compare';
 import { equivalenceCommand, EQUIVALENCE_SYNOPSIS } from './equivalence';
@@ -67,12 +67,10 @@ async function presetsCommand(args: string[]): Promise<void> {
 }
 
 async function summarizeCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, weights: { type: 'string' }, 'state-dict': { type: 'string' } });
+  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, ...OUTPUT_OPTIONS, weights: { type: 'string' }, 'state-dict': { type: 'string' } });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
-  const format = parseChoice('format', values.format as string | undefined, SUMMARY_FORMATS, 'table');
-  const out = values.out as string | undefined;
-  if (out !== undefined) checkWritable(out);
+  const { format, out } = formatAndOut(values, SUMMARY_FORMATS);
   const weightsPath = values.weights as string | undefined;
   if (weightsPath === undefined && values['state-dict'] !== undefined) throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');
   if (weightsPath === undefined) {
