@@ -17,6 +17,17 @@ export function runCli(...args: string[]): { code: number | null; stdout: string
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs `action` with stderr muted (emit() reports "wrote …" there) and puts stderr back after. */
+export async function withoutStderr<T>(action: () => Promise<T>): Promise<T> {
+  const stderr = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return await action();
+  } finally {
+    process.stderr.write = stderr;
+  }
+}
+
 export interface TinyReference {
   config: { layers: number[]; groups: number; width_per_group: number; num_classes: number; base: number };
   num_params: number;

@@ -69,11 +69,12 @@ export class PickleWriter {
   }
 
   bytes(): Uint8Array {
-    return concat(this.chunks);
+    return concatBytes(this.chunks);
   }
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
+/** The chunks, one after another, in one array. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const chunk of chunks) {
@@ -215,7 +216,7 @@ export function writeZip(entries: readonly ZipFileEntry[], options: { zip64Entri
   ev.setUint16(86, Math.min(entries.length, 0xffff), true);
   ev.setUint32(88, Math.min(directorySize, 0xffffffff), true);
   ev.setUint32(92, Math.min(directoryOffset, 0xffffffff), true);
-  return concat([...chunks, ...central, end]);
+  return concatBytes([...chunks, ...central, end]);
 }
 
 /** The entries of torch's zip layout for a state dict, in torch's order; tests edit this list to make broken files. */
@@ -256,5 +257,5 @@ export function writeLegacyCheckpoint(stateDict: ReadonlyMap<string, TensorData>
     new DataView(count.buffer).setBigInt64(0, BigInt(tensor.data.length), true);
     storages.push(count, storageBytes(tensor));
   }
-  return concat([magic, protocol, sysInfo, pickleStateDict(stateDict, { legacyPersistentIds: true }), keys.appends().stop().bytes(), ...storages]);
+  return concatBytes([magic, protocol, sysInfo, pickleStateDict(stateDict, { legacyPersistentIds: true }), keys.appends().stop().bytes(), ...storages]);
 }

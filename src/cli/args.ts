@@ -24,6 +24,12 @@ export const CONFIG_OPTIONS = {
   cifar: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** --format and --out: how a command that writes a report is told what to write and where (output.ts formatAndOut). */
+export const OUTPUT_OPTIONS = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 /** How the CLI names each configuration field in a core error: by its flag. */
 export const FLAG_FIELD_NAMES: FieldNames = {
   layers: '--layers',

@@ -10,8 +10,8 @@ import { InputError } from '../model/errors';
 import { defaultCacheDir, describeProgress } from '../model/weights/download';
 import { parseWeightsSpec, resolveWeights, type ResolvedWeights, type WeightsSpec } from '../model/weights/resolve';
 import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
-import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
-import { checkWritable, emit, writeAtomically } from './output';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
+import { checkWritable, formatAndOut, emit, writeAtomically } from './output';
 
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
@@ -88,15 +88,12 @@ export async function classifyCommand(args: string[]): Promise<void> {
     ...WEIGHTS_OPTIONS,
     labels: { type: 'string' },
     top: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
+    ...OUTPUT_OPTIONS,
     cam: { type: 'boolean' },
     'cam-out': { type: 'string' },
   });
   if (values.help) return void process.stdout.write(CLASSIFY_USAGE);
-  const format = parseChoice('format', values.format as string | undefined, ['table', 'json'] as const, 'table');
-  const out = values.out as string | undefined;
-  if (out !== undefined) checkWritable(out);
+  const { format, out } = formatAndOut(values, ['table', 'json'] as const);
   // A positional that names a preset (and is not a file) is the architecture; the others are images.
   const presetArgs = positionals.filter((p) => isPresetName(p) && !fs.existsSync(p));
   const images = positionals.filter((p) => !presetArgs.includes(p));

@@ -8,7 +8,7 @@ import { checkedArchitecture } from '../model/architecture';
 import { checkEquivalence, findBlock, type Equivalence } from '../model/equivalence';
 import { PRESET_NAMES } from '../model/config';
 import { COMPARE_FORMATS, formatComparison, type CompareReportOptions } from '../model/report/compare';
-import { CONFIG_OPTIONS, configOverrides, parse, parseChoice, UsageError } from './args';
+import { CONFIG_OPTIONS, configOverrides, parse, parseChoice, UsageError, OUTPUT_OPTIONS } from './args';
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { checkWritable, emit } from './output';
 
@@ -35,8 +35,7 @@ const OPTIONS = {
   sweep: { type: 'boolean' },
   'resnet-vs-resnext': { type: 'boolean' },
   equivalence: { type: 'string' },
-  format: { type: 'string' },
-  out: { type: 'string' },
+  ...OUTPUT_OPTIONS,
 } as const;
 
 export async function compareCommand(args: string[]): Promise<void> {

@@ -7,9 +7,9 @@
 import { checkEquivalence, DEFAULT_BLOCK } from '../model/equivalence';
 import { PRESET_NAMES } from '../model/config';
 import { EQUIVALENCE_FORMATS, formatEquivalence } from '../model/report/equivalence';
-import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
-import { checkWritable, emit } from './output';
+import { formatAndOut, emit } from './output';
 import { configForWeights } from '../model/weights/resolve';
 import { describeWeights, readWeightsFile } from '../model/weights/load';
 
@@ -37,17 +37,14 @@ const OPTIONS = {
   seed: { type: 'string' },
   weights: { type: 'string' },
   'state-dict': { type: 'string' },
-  format: { type: 'string' },
-  out: { type: 'string' },
+  ...OUTPUT_OPTIONS,
 } as const;
 
 export async function equivalenceCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse('equivalence', args, OPTIONS);
   if (values.help) return void process.stdout.write(EQUIVALENCE_USAGE);
   if (positionals.length > 1) throw new UsageError(`equivalence takes one configuration, got ${positionals.length}: ${positionals.join(' ')}`);
-  const format = parseChoice('format', values.format as string | undefined, EQUIVALENCE_FORMATS, 'table');
-  const out = values.out as string | undefined;
-  if (out !== undefined) checkWritable(out);
+  const { format, out } = formatAndOut(values, EQUIVALENCE_FORMATS);
   let seed = 0;
   if (typeof values.seed === 'string') {
     seed = parseWholeNumber('seed', values.seed, SEED_RANGE);

@@ -6,9 +6,9 @@
 import { isPresetName } from '../model/config';
 import { evaluationCsv, evaluationTable, predictionsCsv } from '../model/evaluate';
 import { EvaluationCancelledError, evaluateFolder, type EvaluationProgress } from '../model/evaluatePool';
-import { parse, parseChoice, parseWholeNumber, UsageError } from './args';
+import { parse, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
 import { weightsFromFlags, WEIGHTS_OPTIONS } from './classify';
-import { checkWritable, writeAtomically } from './output';
+import { checkWritable, formatAndOut, writeAtomically } from './output';
 
 export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--top K]
                    [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--state-dict KEY]
@@ -27,8 +27,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     ...WEIGHTS_OPTIONS,
     workers: { type: 'string' },
     top: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
+    ...OUTPUT_OPTIONS,
     predictions: { type: 'string' },
   });
   if (values.help) return void process.stdout.write(EVALUATE_USAGE);
@@ -36,9 +35,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const folders = positionals.filter((p) => !isPresetName(p));
   if (folders.length !== 1) throw new UsageError(`evaluate takes one folder, got ${folders.length === 0 ? 'none' : `${folders.length}: ${folders.join(', ')}`}`);
   if (presets.length > 1) throw new UsageError(`evaluate takes at most one preset, got ${presets.join(', ')}`);
-  const format = parseChoice('format', values.format as string | undefined, ['table', 'json', 'csv'] as const, 'table');
-  const out = values.out as string | undefined;
-  if (out !== undefined) checkWritable(out);
+  const { format, out } = formatAndOut(values, ['table', 'json', 'csv'] as const);
   const predictions = values.predictions as string | undefined;
   if (predictions !== undefined) checkWritable(predictions, '--predictions');
   const workers = values.workers === undefined ? undefined : parseWholeNumber('workers', values.workers as string, { min: 1, max: 256 });

@@ -4,8 +4,8 @@
  */
 import { inspectWeights, formatInspection, INSPECT_FORMATS } from '../model/weights/inspect';
 import { readWeightsBytes } from '../model/weights/load';
-import { parse, parseChoice, UsageError } from './args';
-import { checkWritable, emit } from './output';
+import { parse, UsageError } from './args';
+import { formatAndOut, emit } from './output';
 
 export const INSPECT_SYNOPSIS = `  resnext inspect FILE [--format table|json] [--state-dict KEY] [--out FILE]
 `;
@@ -22,9 +22,7 @@ export async function inspectCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse('inspect', args, { format: { type: 'string' }, 'state-dict': { type: 'string' }, out: { type: 'string' } });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length !== 1) throw new UsageError(`inspect takes one file, got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
-  const format = parseChoice('format', values.format as string | undefined, INSPECT_FORMATS, 'table');
-  const out = values.out as string | undefined;
-  if (out !== undefined) checkWritable(out);
+  const { format, out } = formatAndOut(values, INSPECT_FORMATS);
   const file = positionals[0]!;
   const inspection = inspectWeights(readWeightsBytes(file), file, { stateDictKey: values['state-dict'] as string | undefined });
   emit(formatInspection(inspection, format), out);

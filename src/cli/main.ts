@@ -12,10 +12,9 @@ import { presetCatalog } from '../model/catalog';
 import { summarize } from '../model/summarize';
 import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
-import { formatInt, formatSi } from '../model/report/format';
-import { renderColumns } from '../model/report/table';
-import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
-import { checkWritable, emit } from './output';
+import { leftColumn, ruledTable, shapeColumns, sizeColumns, type TableColumn } from '../model/report/table';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError, OUTPUT_OPTIONS } from './args';
+import { formatAndOut, emit } from './output';
 import { classifyCommand, CLASSIFY_USAGE } from './classify';
 import { compareCommand, COMPARE_SYNOPSIS } from './compare';
 import { equivalenceCommand, EQUIVALENCE_SYNOPSIS } from './equivalence';
@@ -62,28 +61,16 @@ async function presetsCommand(args: string[]): Promise<void> {
     }));
     return void process.stdout.write(JSON.stringify({ schema: 'resnext-inspector/presets@1', presets }, null, 2) + '\n');
   }
-  const table = renderColumns(
-    [
-      { title: 'Family', align: 'left' },
-      { title: 'Preset', align: 'left' },
-      { title: 'Layers', align: 'left' },
-      { title: 'Groups', align: 'right' },
-      { title: 'Width/group', align: 'right' },
-      { title: 'Params', align: 'right' },
-      { title: 'MACs', align: 'right' },
-    ],
-    catalog.map((p) => [p.family, p.name, p.config.layers.join(','), String(p.config.groups), String(p.config.widthPerGroup), formatInt(p.totals.params), `${formatInt(p.totals.macs)} (${formatSi(p.totals.macs)})`]),
-  );
-  process.stdout.write([table.header, '-'.repeat(table.width), ...table.lines].join('\n') + '\n');
+  type Entry = (typeof catalog)[number];
+  const columns: TableColumn<Entry>[] = [leftColumn('Family', (p) => p.family), leftColumn('Preset', (p) => p.name), ...shapeColumns((p: Entry) => p.config), ...sizeColumns((p: Entry) => p.totals)];
+  process.stdout.write(ruledTable(columns, catalog));
 }
 
 async function summarizeCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, format: { type: 'string' }, out: { type: 'string' }, weights: { type: 'string' }, 'state-dict': { type: 'string' } });
+  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, ...OUTPUT_OPTIONS, weights: { type: 'string' }, 'state-dict': { type: 'string' } });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
-  const format = parseChoice('format', values.format as string | undefined, SUMMARY_FORMATS, 'table');
-  const out = values.out as string | undefined;
-  if (out !== undefined) checkWritable(out);
+  const { format, out } = formatAndOut(values, SUMMARY_FORMATS);
   const weightsPath = values.weights as string | undefined;
   if (weightsPath === undefined && values['state-dict'] !== undefined) throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');
   if (weightsPath === undefined) {

@@ -1,7 +1,7 @@
 /** Writing results: stdout, or `--out FILE` written atomically (temporary file in the same folder, then rename). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from './args';
+import { parseChoice, UsageError } from './args';
 
 /** Fails early (before any work) when --out cannot be written: missing folder, a folder given, no permission. */
 export function checkWritable(file: string, flag = '--out'): void {
@@ -21,6 +21,17 @@ export function checkWritable(file: string, flag = '--out'): void {
   } catch {
     throw new UsageError(`${flag} ${file} cannot be written: ${fs.existsSync(dir) ? 'no write permission' : `the folder ${dir} does not exist`}; give a writable file path`);
   }
+}
+
+/** --format (one of `formats`, `table` by default) and --out, which fails here, before any work, when it cannot be written. */
+export function formatAndOut<F extends string>(
+  values: Record<string, string | boolean | undefined>,
+  formats: readonly ('table' | F)[],
+): { format: 'table' | F; out: string | undefined } {
+  const format = parseChoice('format', values.format as string | undefined, formats, 'table');
+  const out = values.out as string | undefined;
+  if (out !== undefined) checkWritable(out);
+  return { format, out };
 }
 
 export function writeAtomically(file: string, text: string | Uint8Array, flag = '--out'): void {

@@ -4,7 +4,7 @@ import { profile } from '../model/profile';
 import { formatProfile, PROFILE_FORMATS } from '../model/report/profile';
 import { readWeightsFile } from '../model/weights/load';
 import { configForWeights } from '../model/weights/resolve';
-import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError } from './args';
+import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
 import { checkWritable, emit } from './output';
 
 export const PROFILE_SYNOPSIS = `  resnext profile <preset | custom flags | --weights FILE> [--runs N] [--threads N]
@@ -17,8 +17,7 @@ export async function profileCommand(args: string[]): Promise<void> {
     ...CONFIG_OPTIONS,
     weights: { type: 'string' },
     runs: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
+    ...OUTPUT_OPTIONS,
   });
   if (values.help) return void process.stdout.write(PROFILE_SYNOPSIS);
   if (positionals.length > 1) throw new UsageError(`profile takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);

@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../model/errors';
-import { formatInt, formatSi } from '../model/report/format';
-import { renderColumns } from '../model/report/table';
+import { formatInt } from '../model/report/format';
+import { leftColumn, rightColumn, ruledTable, shapeColumns, sizeColumns, type TableColumn } from '../model/report/table';
 import { notebookCells, scanCells } from '../python/notebook';
 import { scanModel, SCAN_SCHEMA, type ScanModel, type ScanReport } from '../python/present';
 import { scanPython, type ScanProblem } from '../python/scan';
@@ -68,31 +68,15 @@ const where = (file: string, m: { cell?: number; line: number; column: number })
 
 function table(report: ScanReport): string {
   if (report.models.length === 0) return 'No ResNet-family model construction found.\n';
-  const t = renderColumns(
-    [
-      { title: 'Where', align: 'left' },
-      { title: 'Call', align: 'left' },
-      { title: 'Layers', align: 'left' },
-      { title: 'Groups', align: 'right' },
-      { title: 'Width/group', align: 'right' },
-      { title: 'Classes', align: 'right' },
-      { title: 'Input', align: 'left' },
-      { title: 'Params', align: 'right' },
-      { title: 'MACs', align: 'right' },
-    ],
-    report.models.map((m) => [
-      where(m.file, m),
-      m.source,
-      m.config.layers.join(','),
-      String(m.config.groups),
-      String(m.config.widthPerGroup),
-      String(m.config.numClasses),
-      `${m.config.inputShape[2]}x${m.config.inputShape[3]}`,
-      formatInt(m.params),
-      `${formatInt(m.macs)} (${formatSi(m.macs)})`,
-    ]),
-  );
-  return [t.header, '-'.repeat(t.width), ...t.lines].join('\n') + '\n';
+  const columns: TableColumn<ScanModel>[] = [
+    leftColumn('Where', (m) => where(m.file, m)),
+    leftColumn('Call', (m) => m.source),
+    ...shapeColumns((m: ScanModel) => m.config),
+    rightColumn('Classes', (m) => String(m.config.numClasses)),
+    leftColumn('Input', (m) => `${m.config.inputShape[2]}x${m.config.inputShape[3]}`),
+    ...sizeColumns((m: ScanModel) => m),
+  ];
+  return ruledTable(columns, report.models);
 }
 
 export async function scanCommand(args: string[]): Promise<void> {

@@ -7,7 +7,7 @@
 import type { EquivalenceData } from '../shared/protocol';
 import { formatAbsDiff, formatInt, formatShape } from '../shared/format';
 import { FORMS, type Form } from '../model/forms';
-import { verdict } from '../model/report/equivalence';
+import { formName, verdict } from '../model/report/equivalence';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml } from './webviewHtml';
 
@@ -21,17 +21,7 @@ export interface EquivalenceHtmlOptions {
 export const equivalenceCsp = classificationCsp;
 
 
-function formTitle(e: EquivalenceData, form: Form): string {
-  const c = e.cardinality;
-  switch (form) {
-    case 'a':
-      return `(a) ${c} path${c === 1 ? '' : 's'} 1x1→3x3→1x1, summed`;
-    case 'b':
-      return `(b) ${c} path${c === 1 ? '' : 's'} 1x1→3x3, concatenated, one 1x1`;
-    case 'c':
-      return `(c) one grouped 3x3 (groups=${c})`;
-  }
-}
+const formTitle = (e: EquivalenceData, form: Form): string => formName(e, form, (c) => `(c) one grouped 3x3 (groups=${c})`);
 
 function formExplanation(e: EquivalenceData, form: Form): string {
   const c = e.cardinality;

@@ -84,6 +84,34 @@ export interface PresetSpec {
   readonly preprocessing?: Preprocessing;
 }
 
+/** torch.hub facebookresearch/WSL-Images `resnext101_32x{width}d_wsl`, timm's `resnext101_32x{width}d.fb_wsl_ig1b_ft_in1k`. */
+function wsl(widthPerGroup: 16 | 32 | 48): PresetSpec {
+  const timmTag = `resnext101_32x${widthPerGroup}d.fb_wsl_ig1b_ft_in1k`;
+  return {
+    family: 'ResNeXt WSL',
+    layers: [3, 4, 23, 3],
+    groups: 32,
+    widthPerGroup,
+    aliases: { hub: `facebookresearch/WSL-Images:resnext101_32x${widthPerGroup}d_wsl`, timm: [timmTag, `ig_resnext101_32x${widthPerGroup}d`] },
+    preprocessing: timmEval('bilinear', 0.875, timmTag, '_cfg'),
+  };
+}
+
+/** The CIFAR ResNeXt-29 with `groups` paths of width 64 (prlz77/ResNeXt.pytorch, widen_factor 4, 10 classes). */
+function cifarResNeXt29(groups: 8 | 16): PresetSpec {
+  return {
+    family: 'CIFAR ResNeXt',
+    layers: [3, 3, 3],
+    groups,
+    widthPerGroup: 64,
+    cifar: true,
+    numClasses: 10,
+    inputPx: 32,
+    aliases: { port: `prlz77/ResNeXt.pytorch CifarResNeXt(cardinality=${groups}, depth=29, nlabels=10, base_width=64, widen_factor=4)` },
+    preprocessing: CIFAR_PREPROCESSING,
+  };
+}
+
 const PRESETS = {
   resnet50: { family: 'ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet50', timm: ['resnet50'] } },
   resnet101: { family: 'ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet101', timm: ['resnet101'] } },
@@ -131,52 +159,11 @@ const PRESETS = {
     aliases: { timm: ['resnext50d_32x4d', 'resnext50d_32x4d.bt_in1k'] },
     preprocessing: timmEval('bicubic', 0.875, 'resnext50d_32x4d.bt_in1k', '_ttcfg'),
   },
-  resnext101_32x16d_wsl: {
-    family: 'ResNeXt WSL',
-    layers: [3, 4, 23, 3],
-    groups: 32,
-    widthPerGroup: 16,
-    aliases: { hub: 'facebookresearch/WSL-Images:resnext101_32x16d_wsl', timm: ['resnext101_32x16d.fb_wsl_ig1b_ft_in1k', 'ig_resnext101_32x16d'] },
-    preprocessing: timmEval('bilinear', 0.875, 'resnext101_32x16d.fb_wsl_ig1b_ft_in1k', '_cfg'),
-  },
-  resnext101_32x32d_wsl: {
-    family: 'ResNeXt WSL',
-    layers: [3, 4, 23, 3],
-    groups: 32,
-    widthPerGroup: 32,
-    aliases: { hub: 'facebookresearch/WSL-Images:resnext101_32x32d_wsl', timm: ['resnext101_32x32d.fb_wsl_ig1b_ft_in1k', 'ig_resnext101_32x32d'] },
-    preprocessing: timmEval('bilinear', 0.875, 'resnext101_32x32d.fb_wsl_ig1b_ft_in1k', '_cfg'),
-  },
-  resnext101_32x48d_wsl: {
-    family: 'ResNeXt WSL',
-    layers: [3, 4, 23, 3],
-    groups: 32,
-    widthPerGroup: 48,
-    aliases: { hub: 'facebookresearch/WSL-Images:resnext101_32x48d_wsl', timm: ['resnext101_32x48d.fb_wsl_ig1b_ft_in1k', 'ig_resnext101_32x48d'] },
-    preprocessing: timmEval('bilinear', 0.875, 'resnext101_32x48d.fb_wsl_ig1b_ft_in1k', '_cfg'),
-  },
-  resnext29_8x64d: {
-    family: 'CIFAR ResNeXt',
-    layers: [3, 3, 3],
-    groups: 8,
-    widthPerGroup: 64,
-    cifar: true,
-    numClasses: 10,
-    inputPx: 32,
-    aliases: { port: 'prlz77/ResNeXt.pytorch CifarResNeXt(cardinality=8, depth=29, nlabels=10, base_width=64, widen_factor=4)' },
-    preprocessing: CIFAR_PREPROCESSING,
-  },
-  resnext29_16x64d: {
-    family: 'CIFAR ResNeXt',
-    layers: [3, 3, 3],
-    groups: 16,
-    widthPerGroup: 64,
-    cifar: true,
-    numClasses: 10,
-    inputPx: 32,
-    aliases: { port: 'prlz77/ResNeXt.pytorch CifarResNeXt(cardinality=16, depth=29, nlabels=10, base_width=64, widen_factor=4)' },
-    preprocessing: CIFAR_PREPROCESSING,
-  },
+  resnext101_32x16d_wsl: wsl(16),
+  resnext101_32x32d_wsl: wsl(32),
+  resnext101_32x48d_wsl: wsl(48),
+  resnext29_8x64d: cifarResNeXt29(8),
+  resnext29_16x64d: cifarResNeXt29(16),
 } as const satisfies Record<string, PresetSpec>;
 
 export type PresetName = keyof typeof PRESETS;

@@ -15,6 +15,7 @@ import { compareCommand } from '../../src/cli/compare';
 import { UsageError } from '../../src/cli/args';
 import * as v from 'valibot';
 import { ComparisonSchema } from '../../src/shared/data';
+import { withoutStderr } from '../helpers';
 
 const int = (text: string): number => Number(text.replace(/,/g, ''));
 
@@ -267,13 +268,7 @@ test('compareCommand: bad input fails before any network is built, with the acce
 test('compareCommand --resnet-vs-resnext --format markdown --out writes the review report', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-compare-'));
   const file = path.join(dir, 'compare.md');
-  const stderr = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write; // emit() reports "wrote …" on stderr
-  try {
-    await compareCommand(['--resnet-vs-resnext', '--format', 'markdown', '--out', file]);
-  } finally {
-    process.stderr.write = stderr;
-  }
+  await withoutStderr(() => compareCommand(['--resnet-vs-resnext', '--format', 'markdown', '--out', file]));
   const md = fs.readFileSync(file, 'utf8');
   assert.match(md, /^## ResNet-50 vs ResNeXt-50 32x4d/);
   assert.match(md, /\| resnext50_32x4d \| 25,028,904 \| -528,128 \(-2\.07%\) \| 4,230,479,872 \| \+141,295,616 \(\+3\.46%\) \|/);

@@ -12,7 +12,7 @@ import { ConfigError, WeightsError } from '../../src/model/errors';
 import { readSafetensors } from '../../src/model/weights/safetensors';
 import { equivalenceMarkdown, equivalenceTable, formatEquivalence } from '../../src/model/report/equivalence';
 import { equivalenceCommand } from '../../src/cli/equivalence';
-import { fixture, tinyConfig } from '../helpers';
+import { fixture, tinyConfig, withoutStderr } from '../helpers';
 import * as v from 'valibot';
 import { EquivalenceSchema } from '../../src/shared/data';
 
@@ -172,13 +172,7 @@ test('formats: the table and markdown show each form with its ops and difference
 test('equivalenceCommand --format json --out writes the result', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-equivalence-'));
   const file = path.join(dir, 'eq.json');
-  const stderr = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write; // emit() reports "wrote …" on stderr
-  try {
-    await equivalenceCommand(['resnext50_32x4d:groups=8,width_per_group=14', '--block', 'layer4.0', '--seed', '5', '--format', 'json', '--out', file]);
-  } finally {
-    process.stderr.write = stderr;
-  }
+  await withoutStderr(() => equivalenceCommand(['resnext50_32x4d:groups=8,width_per_group=14', '--block', 'layer4.0', '--seed', '5', '--format', 'json', '--out', file]));
   const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Equivalence;
   assert.equal(e.model, 'resnext50_32x4d(groups=8 width_per_group=14)');
   assert.equal(e.block, 'layer4.0');

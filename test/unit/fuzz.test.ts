@@ -131,27 +131,15 @@ const deflatedBytes = writeZip(zipCheckpointEntries(readPth(zipBytes).stateDict)
 const torchScriptBytes = fixture('checkpoints/torchscript.pt');
 const allInputs = [zipBytes, legacyBytes, safetensorsBytes, fixture('tiny_wrapped.pth'), fixture('tiny_bf16.safetensors'), dataPkl];
 
+/** A readPth target: the checkpoint `input`, mutated in `regions`. */
+const pthTarget = (name: string, input: Uint8Array, regions: readonly Region[]): Target => ({ name, input, regions, parse: (bytes) => readPth(bytes, 'fuzz.pth') });
+
 const targets: Target[] = [
-  {
-    name: 'readPth zip (tiny.pth)',
-    input: zipBytes,
-    // data.pkl and the first storages; the central directory and end records.
-    regions: [[0, 16_384], [zipBytes.length - 8_192, zipBytes.length]],
-    parse: (bytes) => readPth(bytes, 'fuzz.pth'),
-  },
-  {
-    name: 'readPth legacy (tiny_legacy.pth)',
-    input: legacyBytes,
-    // The five pickles end at ~17.7 KB; storage headers follow.
-    regions: [[0, 18_432], [18_432, legacyBytes.length]],
-    parse: (bytes) => readPth(bytes, 'fuzz.pth'),
-  },
-  {
-    name: 'readPth zip, deflated entries',
-    input: deflatedBytes,
-    regions: [[0, 4_096], [deflatedBytes.length - 8_192, deflatedBytes.length]],
-    parse: (bytes) => readPth(bytes, 'fuzz.pth'),
-  },
+  // data.pkl and the first storages; the central directory and end records.
+  pthTarget('readPth zip (tiny.pth)', zipBytes, [[0, 16_384], [zipBytes.length - 8_192, zipBytes.length]]),
+  // The five pickles end at ~17.7 KB; storage headers follow.
+  pthTarget('readPth legacy (tiny_legacy.pth)', legacyBytes, [[0, 18_432], [18_432, legacyBytes.length]]),
+  pthTarget('readPth zip, deflated entries', deflatedBytes, [[0, 4_096], [deflatedBytes.length - 8_192, deflatedBytes.length]]),
   {
     name: 'readSafetensors (tiny_fp32.safetensors)',
     input: safetensorsBytes,

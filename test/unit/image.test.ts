@@ -9,6 +9,7 @@ import { InputError } from '../../src/model/errors';
 import { decodeImage, MAX_IMAGE_PIXELS, type RgbImage } from '../../src/model/image/decode';
 import { centerCrop, normalize, preprocess, resizedSizePx, resizeShorterSide, type RgbPixels } from '../../src/model/image/preprocess';
 import { mulberry32 as prng } from '../../src/model/network';
+import { concatBytes } from '../writePth';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const IMAGES = join(FIXTURES, 'images');
@@ -247,15 +248,7 @@ function pngChunk(type: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

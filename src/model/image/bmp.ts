@@ -9,17 +9,13 @@
  *  - 24-bit: B, G, R. 32-bit: B, G, R, X (BI_RGB), or one of Pillow's supported BI_BITFIELDS layouts; alpha dropped.
  * RLE-compressed BMPs are refused.
  */
-import { InputError } from '../errors';
+import { fail } from './fail';
 
 export interface DecodedBmp {
   readonly widthPx: number;
   readonly heightPx: number;
   readonly rgb: Uint8Array;
   readonly mode: string;
-}
-
-function fail(source: string, what: string): never {
-  throw new InputError(`${source}: ${what}`);
 }
 
 const TRUNCATED = 'BMP file is truncated';

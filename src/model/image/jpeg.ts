@@ -17,7 +17,7 @@
  * Not supported (refused with a message): arithmetic coding, lossless and hierarchical JPEG, 12-bit samples,
  * 2-component images.
  */
-import { InputError } from '../errors';
+import { fail } from './fail';
 
 export interface JpegHeader {
   readonly widthPx: number;
@@ -118,10 +118,6 @@ interface Frame {
   readonly maxV: number;
   readonly mcusPerLine: number;
   readonly mcusPerColumn: number;
-}
-
-function fail(source: string, what: string): never {
-  throw new InputError(`${source}: ${what}`);
 }
 
 const TRUNCATED = 'JPEG file is truncated (it ends before its end-of-image marker)';
@@ -321,6 +317,7 @@ function nextMarker(bytes: Uint8Array, from: number): { at: number; code: number
  * pass 2 on rows descales by CONST_BITS + PASS1_BITS + 3 and range-limits. Constants are FIX(c) = round(c · 2^13).
  */
 function idctIslow(coef: Int16Array, at: number, quant: Uint16Array, workspace: Int32Array, out: Uint8Array, outAt: number, stride: number): void {
+  const v = IDCT_1D;
   for (let col = 0; col < 8; col++) {
     const c = at + col;
     if (coef[c + 8] === 0 && coef[c + 16] === 0 && coef[c + 24] === 0 && coef[c + 32] === 0 && coef[c + 40] === 0 && coef[c + 48] === 0 && coef[c + 56] === 0) {
@@ -328,49 +325,19 @@ function idctIslow(coef: Int16Array, at: number, quant: Uint16Array, workspace: 
       for (let r = 0; r < 64; r += 8) workspace[col + r] = dc;
       continue;
     }
-    let z2 = coef[c + 16]! * quant[col + 16]!;
-    let z3 = coef[c + 48]! * quant[col + 48]!;
-    let z1 = (z2 + z3) * 4433;
-    let tmp2 = z1 + z3 * -15137;
-    let tmp3 = z1 + z2 * 6270;
-    z2 = coef[c]! * quant[col]!;
-    z3 = coef[c + 32]! * quant[col + 32]!;
-    let tmp0 = (z2 + z3) * 8192;
-    let tmp1 = (z2 - z3) * 8192;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    tmp3 = coef[c + 8]! * quant[col + 8]!;
-    tmp2 = coef[c + 24]! * quant[col + 24]!;
-    tmp1 = coef[c + 40]! * quant[col + 40]!;
-    tmp0 = coef[c + 56]! * quant[col + 56]!;
-    let z4 = tmp1 + tmp3;
-    z3 = tmp0 + tmp2;
-    z2 = tmp1 + tmp2;
-    z1 = tmp0 + tmp3;
-    const z5 = (z3 + z4) * 9633;
-    tmp3 *= 12299;
-    tmp2 *= 25172;
-    tmp1 *= 16819;
-    tmp0 *= 2446;
-    z4 = z4 * -3196 + z5;
-    z3 = z3 * -16069 + z5;
-    z1 *= -7373;
-    z2 *= -20995;
-    tmp3 += z1 + z4;
-    tmp2 += z2 + z3;
-    tmp1 += z2 + z4;
-    tmp0 += z1 + z3;
-    workspace[col] = (tmp10 + tmp3 + 1024) >> 11;
-    workspace[col + 56] = (tmp10 - tmp3 + 1024) >> 11;
-    workspace[col + 8] = (tmp11 + tmp2 + 1024) >> 11;
-    workspace[col + 48] = (tmp11 - tmp2 + 1024) >> 11;
-    workspace[col + 16] = (tmp12 + tmp1 + 1024) >> 11;
-    workspace[col + 40] = (tmp12 - tmp1 + 1024) >> 11;
-    workspace[col + 24] = (tmp13 + tmp0 + 1024) >> 11;
-    workspace[col + 32] = (tmp13 - tmp0 + 1024) >> 11;
+    idct1d(
+      coef[c]! * quant[col]!,
+      coef[c + 8]! * quant[col + 8]!,
+      coef[c + 16]! * quant[col + 16]!,
+      coef[c + 24]! * quant[col + 24]!,
+      coef[c + 32]! * quant[col + 32]!,
+      coef[c + 40]! * quant[col + 40]!,
+      coef[c + 48]! * quant[col + 48]!,
+      coef[c + 56]! * quant[col + 56]!,
+    );
+    for (let k = 0; k < 8; k++) workspace[col + k * 8] = (v[k]! + 1024) >> 11;
   }
+  const half = 1 << 17;
   for (let row = 0; row < 8; row++) {
     const w = row * 8;
     const o = outAt + row * stride;
@@ -379,48 +346,58 @@ function idctIslow(coef: Int16Array, at: number, quant: Uint16Array, workspace: 
       out.fill(dc, o, o + 8);
       continue;
     }
-    let z2 = workspace[w + 2]!;
-    let z3 = workspace[w + 6]!;
-    let z1 = (z2 + z3) * 4433;
-    let tmp2 = z1 + z3 * -15137;
-    let tmp3 = z1 + z2 * 6270;
-    let tmp0 = (workspace[w]! + workspace[w + 4]!) * 8192;
-    let tmp1 = (workspace[w]! - workspace[w + 4]!) * 8192;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    tmp3 = workspace[w + 1]!;
-    tmp2 = workspace[w + 3]!;
-    tmp1 = workspace[w + 5]!;
-    tmp0 = workspace[w + 7]!;
-    let z4 = tmp1 + tmp3;
-    z3 = tmp0 + tmp2;
-    z2 = tmp1 + tmp2;
-    z1 = tmp0 + tmp3;
-    const z5 = (z3 + z4) * 9633;
-    tmp3 *= 12299;
-    tmp2 *= 25172;
-    tmp1 *= 16819;
-    tmp0 *= 2446;
-    z4 = z4 * -3196 + z5;
-    z3 = z3 * -16069 + z5;
-    z1 *= -7373;
-    z2 *= -20995;
-    tmp3 += z1 + z4;
-    tmp2 += z2 + z3;
-    tmp1 += z2 + z4;
-    tmp0 += z1 + z3;
-    const half = 1 << 17;
-    out[o] = IDCT_RANGE[((tmp10 + tmp3 + half) >> 18) & 1023]!;
-    out[o + 7] = IDCT_RANGE[((tmp10 - tmp3 + half) >> 18) & 1023]!;
-    out[o + 1] = IDCT_RANGE[((tmp11 + tmp2 + half) >> 18) & 1023]!;
-    out[o + 6] = IDCT_RANGE[((tmp11 - tmp2 + half) >> 18) & 1023]!;
-    out[o + 2] = IDCT_RANGE[((tmp12 + tmp1 + half) >> 18) & 1023]!;
-    out[o + 5] = IDCT_RANGE[((tmp12 - tmp1 + half) >> 18) & 1023]!;
-    out[o + 3] = IDCT_RANGE[((tmp13 + tmp0 + half) >> 18) & 1023]!;
-    out[o + 4] = IDCT_RANGE[((tmp13 - tmp0 + half) >> 18) & 1023]!;
+    idct1d(workspace[w]!, workspace[w + 1]!, workspace[w + 2]!, workspace[w + 3]!, workspace[w + 4]!, workspace[w + 5]!, workspace[w + 6]!, workspace[w + 7]!);
+    for (let k = 0; k < 8; k++) out[o + k] = IDCT_RANGE[((v[k]! + half) >> 18) & 1023]!;
   }
+}
+
+/** The 1-D pass's outputs, before descaling (exact integers: a Float64Array, as the locals they replace). */
+const IDCT_1D = new Float64Array(8);
+
+/**
+ * One 1-D pass of `jpeg_idct_islow` (columns on dequantized coefficients, then rows on the workspace): the even part
+ * from inputs 0, 2, 4, 6, the odd part's butterfly from 1, 3, 5, 7; the eight outputs, not yet descaled, into IDCT_1D.
+ */
+function idct1d(in0: number, in1: number, in2: number, in3: number, in4: number, in5: number, in6: number, in7: number): void {
+  let z1 = (in2 + in6) * 4433;
+  let tmp2 = z1 + in6 * -15137;
+  let tmp3 = z1 + in2 * 6270;
+  let tmp0 = (in0 + in4) * 8192;
+  let tmp1 = (in0 - in4) * 8192;
+  const tmp10 = tmp0 + tmp3;
+  const tmp13 = tmp0 - tmp3;
+  const tmp11 = tmp1 + tmp2;
+  const tmp12 = tmp1 - tmp2;
+  tmp3 = in1;
+  tmp2 = in3;
+  tmp1 = in5;
+  tmp0 = in7;
+  let z4 = tmp1 + tmp3;
+  let z3 = tmp0 + tmp2;
+  let z2 = tmp1 + tmp2;
+  z1 = tmp0 + tmp3;
+  const z5 = (z3 + z4) * 9633;
+  tmp3 *= 12299;
+  tmp2 *= 25172;
+  tmp1 *= 16819;
+  tmp0 *= 2446;
+  z4 = z4 * -3196 + z5;
+  z3 = z3 * -16069 + z5;
+  z1 *= -7373;
+  z2 *= -20995;
+  tmp3 += z1 + z4;
+  tmp2 += z2 + z3;
+  tmp1 += z2 + z4;
+  tmp0 += z1 + z3;
+  const v = IDCT_1D;
+  v[0] = tmp10 + tmp3;
+  v[7] = tmp10 - tmp3;
+  v[1] = tmp11 + tmp2;
+  v[6] = tmp11 - tmp2;
+  v[2] = tmp12 + tmp1;
+  v[5] = tmp12 - tmp1;
+  v[3] = tmp13 + tmp0;
+  v[4] = tmp13 - tmp0;
 }
 
 interface Scan {

@@ -151,6 +151,26 @@ export function resampleBilinear(image: RgbPixels, outWidthPx: number, outHeight
 }
 
 /**
+ * One output pixel of a pass (Pillow's ImagingResampleHorizontal_8bpc / Vertical_8bpc inner loop): `taps` RGB pixels
+ * of `src` from index `from`, `step` apart, weighted by kk[k0 …], rounded and clipped into out[o], out[o + 1], out[o + 2].
+ */
+function resamplePixel(src: Uint8Array, from: number, step: number, taps: number, kk: Int32Array, k0: number, out: Uint8Array, o: number): void {
+  const half = 1 << (PRECISION_BITS - 1);
+  let ss0 = half;
+  let ss1 = half;
+  let ss2 = half;
+  for (let t = 0, p = from; t < taps; t++, p += step) {
+    const k = kk[k0 + t]!;
+    ss0 += src[p]! * k;
+    ss1 += src[p + 1]! * k;
+    ss2 += src[p + 2]! * k;
+  }
+  out[o] = clip8(ss0);
+  out[o + 1] = clip8(ss1);
+  out[o + 2] = clip8(ss2);
+}
+
+/**
  * Pillow `ImagingResample(im, (outWidthPx, outHeightPx), filter, box=(0, 0, w, h))` as `ImagingResampleInner` does
  * it: a horizontal pass (only if the width changes) over the source rows the vertical pass will read, rounding to
  * uint8, then a vertical pass (only if the height changes), rounding to uint8. Only the output pixels in
@@ -190,28 +210,10 @@ export function resample(
     const { ksize, bounds, kk } = precomputeCoeffs(image.widthPx, outWidthPx, xs, filter);
     const midH = rowLast - rowFirst;
     const out = new Uint8Array(outW * midH * 3);
-    const src = image.data;
-    const half = 1 << (PRECISION_BITS - 1);
     for (let y = 0; y < midH; y++) {
       const srcRow = (y + rowFirst) * image.widthPx * 3;
-      let o = y * outW * 3;
       for (let x = 0; x < outW; x++) {
-        const xmin = bounds[x * 2]!;
-        const taps = bounds[x * 2 + 1]!;
-        const k0 = x * ksize;
-        let ss0 = half;
-        let ss1 = half;
-        let ss2 = half;
-        let p = srcRow + xmin * 3;
-        for (let t = 0; t < taps; t++, p += 3) {
-          const k = kk[k0 + t]!;
-          ss0 += src[p]! * k;
-          ss1 += src[p + 1]! * k;
-          ss2 += src[p + 2]! * k;
-        }
-        out[o++] = clip8(ss0);
-        out[o++] = clip8(ss1);
-        out[o++] = clip8(ss2);
+        resamplePixel(image.data, srcRow + bounds[x * 2]! * 3, 3, bounds[x * 2 + 1]!, kk, x * ksize, out, (y * outW + x) * 3);
       }
     }
     mid = { widthPx: outW, heightPx: midH, data: out };
@@ -236,28 +238,12 @@ export function resample(
   // Vertical pass over `mid`; bounds are shifted by ybox_first as Pillow does after its horizontal pass.
   const { ksize, bounds, kk } = vertical;
   const out = new Uint8Array(outW * outH * 3);
-  const src = mid.data;
   const stride = mid.widthPx * 3;
-  const half = 1 << (PRECISION_BITS - 1);
   for (let y = 0; y < outH; y++) {
     const ymin = bounds[y * 2]! - midRowOffset;
     const taps = bounds[y * 2 + 1]!;
-    const k0 = y * ksize;
-    let o = y * outW * 3;
     for (let x = 0; x < outW; x++) {
-      let ss0 = half;
-      let ss1 = half;
-      let ss2 = half;
-      let p = ymin * stride + (x + midColumnOffset) * 3;
-      for (let t = 0; t < taps; t++, p += stride) {
-        const k = kk[k0 + t]!;
-        ss0 += src[p]! * k;
-        ss1 += src[p + 1]! * k;
-        ss2 += src[p + 2]! * k;
-      }
-      out[o++] = clip8(ss0);
-      out[o++] = clip8(ss1);
-      out[o++] = clip8(ss2);
+      resamplePixel(mid.data, ymin * stride + (x + midColumnOffset) * 3, stride, taps, kk, y * ksize, out, (y * outW + x) * 3);
     }
   }
   return { widthPx: outW, heightPx: outH, data: out };

@@ -2,6 +2,7 @@
 import type { Equivalence } from '../equivalence';
 import { FORMS, type Form } from '../forms';
 import { formatAbsDiff, formatInt, formatShape } from '../../shared/format';
+import { jsonText } from './json';
 import { markdownTable } from './markdown';
 import { renderColumns } from './table';
 
@@ -10,15 +11,24 @@ export type EquivalenceFormat = (typeof EQUIVALENCE_FORMATS)[number];
 
 export { formatAbsDiff } from '../../shared/format';
 
-export function formName(e: Pick<Equivalence, 'cardinality'>, form: Form): string {
+/**
+ * A form's name. (a) and (b) are named by their paths; (c) as `grouped` words it: by default as the console and the
+ * review report say it, the extension's diagram says it its own way.
+ */
+export function formName(
+  e: Pick<Equivalence, 'cardinality'>,
+  form: Form,
+  grouped: (c: number) => string = (c) => `(c) grouped 3x3 (groups=${c}), as the network runs it`,
+): string {
   const c = e.cardinality;
+  const paths = `${c} path${c === 1 ? '' : 's'}`;
   switch (form) {
     case 'a':
-      return `(a) ${c} path${c === 1 ? '' : 's'} 1x1→3x3→1x1, summed`;
+      return `(a) ${paths} 1x1→3x3→1x1, summed`;
     case 'b':
-      return `(b) ${c} path${c === 1 ? '' : 's'} 1x1→3x3, concatenated, one 1x1`;
+      return `(b) ${paths} 1x1→3x3, concatenated, one 1x1`;
     case 'c':
-      return `(c) grouped 3x3 (groups=${c}), as the network runs it`;
+      return grouped(c);
   }
 }
 
@@ -84,13 +94,8 @@ export function equivalenceMarkdown(e: Equivalence): string {
   ].join('\n');
 }
 
+const EQUIVALENCE_FORMATTERS: Record<EquivalenceFormat, (e: Equivalence) => string> = { table: equivalenceTable, markdown: equivalenceMarkdown, json: jsonText };
+
 export function formatEquivalence(e: Equivalence, format: EquivalenceFormat): string {
-  switch (format) {
-    case 'table':
-      return equivalenceTable(e);
-    case 'markdown':
-      return equivalenceMarkdown(e);
-    case 'json':
-      return JSON.stringify(e, null, 2) + '\n';
-  }
+  return EQUIVALENCE_FORMATTERS[format](e);
 }

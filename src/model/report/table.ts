@@ -18,51 +18,67 @@ export function renderColumns(columns: readonly Column[], rows: readonly (readon
   return { header: line(columns.map((c) => c.title)), lines: rows.map(line), width };
 }
 
-export function summaryTable(summary: Summary): string {
-  const columns: Column[] = [
-    { title: 'Layer', align: 'left' },
-    { title: 'Type', align: 'left' },
-    { title: 'Output Shape', align: 'left' },
-    { title: 'Param #', align: 'right' },
-    { title: 'MACs', align: 'right' },
-    { title: 'Groups', align: 'right' },
-    { title: 'Dense Param #', align: 'right' },
-    { title: 'Dense MACs', align: 'right' },
-    { title: 'Saving', align: 'right' },
+/** A column with the cell it shows for each row. */
+export interface TableColumn<T> extends Column {
+  readonly cell: (row: T) => string;
+}
+
+export const leftColumn = <T>(title: string, cell: (row: T) => string): TableColumn<T> => ({ title, align: 'left', cell });
+export const rightColumn = <T>(title: string, cell: (row: T) => string): TableColumn<T> => ({ title, align: 'right', cell });
+
+/** Layers, Groups, Width/group: a configuration's shape (`resnext presets`, `resnext scan`). */
+export function shapeColumns<T>(config: (row: T) => { readonly layers: readonly number[]; readonly groups: number; readonly widthPerGroup: number }): TableColumn<T>[] {
+  return [
+    leftColumn('Layers', (row) => config(row).layers.join(',')),
+    rightColumn('Groups', (row) => String(config(row).groups)),
+    rightColumn('Width/group', (row) => String(config(row).widthPerGroup)),
   ];
-  const rows = summary.layers.map((r) => [
-    r.name,
-    r.type,
-    formatShape(r.outputShape),
-    formatInt(r.params),
-    r.macs === 0 ? '0' : formatInt(r.macs),
-    r.groups === undefined ? '' : String(r.groups),
-    formatInt(r.denseParams),
-    r.denseMacs === 0 ? '0' : formatInt(r.denseMacs),
-    formatSaving(r.params, r.denseParams),
-  ]);
-  const table = renderColumns(columns, rows);
+}
+
+/** Params and MACs, the MACs with their SI figure (`resnext presets`, `resnext scan`). */
+export function sizeColumns<T>(size: (row: T) => { readonly params: number; readonly macs: number }): TableColumn<T>[] {
+  return [rightColumn('Params', (row) => formatInt(size(row).params)), rightColumn('MACs', (row) => `${formatInt(size(row).macs)} (${formatSi(size(row).macs)})`)];
+}
+
+/** renderColumns over rows of any kind, each column giving its own cell. */
+export function renderTable<T>(columns: readonly TableColumn<T>[], rows: readonly T[]): { header: string; lines: string[]; width: number } {
+  return renderColumns(columns, rows.map((row) => columns.map((c) => c.cell(row))));
+}
+
+/** A plain console table: the header, a `-` rule as wide as the table, a line per row. */
+export function ruledTable<T>(columns: readonly TableColumn<T>[], rows: readonly T[]): string {
+  const t = renderTable(columns, rows);
+  return [t.header, '-'.repeat(t.width), ...t.lines].join('\n') + '\n';
+}
+
+export function summaryTable(summary: Summary): string {
+  const table = renderTable<Summary['layers'][number]>(
+    [
+      leftColumn('Layer', (r) => r.name),
+      leftColumn('Type', (r) => r.type),
+      leftColumn('Output Shape', (r) => formatShape(r.outputShape)),
+      rightColumn('Param #', (r) => formatInt(r.params)),
+      rightColumn('MACs', (r) => (r.macs === 0 ? '0' : formatInt(r.macs))),
+      rightColumn('Groups', (r) => (r.groups === undefined ? '' : String(r.groups))),
+      rightColumn('Dense Param #', (r) => formatInt(r.denseParams)),
+      rightColumn('Dense MACs', (r) => (r.denseMacs === 0 ? '0' : formatInt(r.denseMacs))),
+      rightColumn('Saving', (r) => formatSaving(r.params, r.denseParams)),
+    ],
+    summary.layers,
+  );
   const rule = (ch: string): string => ch.repeat(table.width);
   const t = summary.totals;
-  const stageTable = renderColumns(
+  const stageTable = renderTable<Summary['stages'][number]>(
     [
-      { title: 'Stage', align: 'left' },
-      { title: 'Output Shape', align: 'left' },
-      { title: 'Param #', align: 'right' },
-      { title: 'MACs', align: 'right' },
-      { title: 'Dense Param #', align: 'right' },
-      { title: 'Dense MACs', align: 'right' },
-      { title: 'Saving (params / MACs)', align: 'right' },
+      leftColumn('Stage', (s) => s.name),
+      leftColumn('Output Shape', (s) => formatShape(s.outputShape)),
+      rightColumn('Param #', (s) => formatInt(s.params)),
+      rightColumn('MACs', (s) => formatInt(s.macs)),
+      rightColumn('Dense Param #', (s) => formatInt(s.denseParams)),
+      rightColumn('Dense MACs', (s) => formatInt(s.denseMacs)),
+      rightColumn('Saving (params / MACs)', (s) => (s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '')),
     ],
-    summary.stages.map((s) => [
-      s.name,
-      formatShape(s.outputShape),
-      formatInt(s.params),
-      formatInt(s.macs),
-      formatInt(s.denseParams),
-      formatInt(s.denseMacs),
-      s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
-    ]),
+    summary.stages,
   );
   const c = summary.config;
   return [

@@ -11,6 +11,7 @@
  */
 import { WeightsError } from '../errors';
 import type { CandidateSummary } from '../../shared/data';
+import type { TensorData } from './stateDict';
 import { describePickleValue, pickleObjectKind, recordClassName, type PickleValue, type PyDict, type PyObject, type TensorRef } from './pickle';
 
 export type CandidateKind = CandidateSummary['kind'];
@@ -64,13 +65,28 @@ const isModuleRecord = (record: PyObject): boolean => {
 };
 const isTorchScriptRecord = (record: PyObject): boolean => recordClassName(record).startsWith('__torch__.') && stateOf(record) !== undefined;
 
-/** `nn.Module.state_dict()` of a pickled module: parameters, persistent buffers, then submodules, depth first. */
-function moduleTensors(root: PyObject): Map<string, TensorRef> {
+/**
+ * The tensors of a module tree from `root`, depth first, each module once and at most MAX_DEPTH deep: `collect` puts a
+ * module's own tensors in `out` and walks on into the children it names.
+ */
+function walkModules(
+  root: PyObject,
+  collect: (module: PyObject, prefix: string, out: Map<string, TensorRef>, child: (module: PyObject, prefix: string) => void) => void,
+): Map<string, TensorRef> {
   const out = new Map<string, TensorRef>();
   const seen = new Set<PyObject>();
   const visit = (module: PyObject, prefix: string, depth: number): void => {
     if (seen.has(module) || depth > MAX_DEPTH) return;
     seen.add(module);
+    collect(module, prefix, out, (child, childPrefix) => visit(child, childPrefix, depth + 1));
+  };
+  visit(root, '', 0);
+  return out;
+}
+
+/** `nn.Module.state_dict()` of a pickled module: parameters, persistent buffers, then submodules, depth first. */
+function moduleTensors(root: PyObject): Map<string, TensorRef> {
+  return walkModules(root, (module, prefix, out, child) => {
     const state = stateOf(module);
     if (state === undefined) return;
     const nonPersistent = new Set<PickleValue>();
@@ -83,29 +99,21 @@ function moduleTensors(root: PyObject): Map<string, TensorRef> {
         if (typeof name === 'string' && isTensor(tensor) && !(field === '_buffers' && nonPersistent.has(name))) out.set(prefix + name, tensor);
       }
     }
-    for (const [name, child] of entriesOf(state.get('_modules')) ?? []) {
-      if (typeof name === 'string' && pickleObjectKind(child) === 'object') visit(child as PyObject, `${prefix}${name}.`, depth + 1);
+    for (const [name, submodule] of entriesOf(state.get('_modules')) ?? []) {
+      if (typeof name === 'string' && pickleObjectKind(submodule) === 'object') child(submodule as PyObject, `${prefix}${name}.`);
     }
-  };
-  visit(root, '', 0);
-  return out;
+  });
 }
 
 /** A TorchScript module's tensors: tensor attributes, then `__torch__` submodules' attributes, in file order. */
 function torchScriptTensors(root: PyObject): Map<string, TensorRef> {
-  const out = new Map<string, TensorRef>();
-  const seen = new Set<PyObject>();
-  const visit = (module: PyObject, prefix: string, depth: number): void => {
-    if (seen.has(module) || depth > MAX_DEPTH) return;
-    seen.add(module);
+  return walkModules(root, (module, prefix, out, child) => {
     for (const [name, value] of stateOf(module) ?? []) {
       if (typeof name !== 'string') continue;
       if (isTensor(value)) out.set(prefix + name, value);
-      else if (pickleObjectKind(value) === 'object' && isTorchScriptRecord(value as PyObject)) visit(value as PyObject, `${prefix}${name}.`, depth + 1);
+      else if (pickleObjectKind(value) === 'object' && isTorchScriptRecord(value as PyObject)) child(value as PyObject, `${prefix}${name}.`);
     }
-  };
-  visit(root, '', 0);
-  return out;
+  });
 }
 
 /** Every candidate in the tree, breadth first (so in file order level by level), without recursion or revisits. */
@@ -194,6 +202,23 @@ export interface Choice<T> {
   readonly ignoredKeys: readonly string[];
   /** Every candidate, in the documented order. */
   readonly candidates: readonly CandidateSummary[];
+}
+
+/** What reading a weights file gives: the state dict used, the container format, and how the state dict was found. */
+export interface ChosenStateDict<Format extends string> {
+  readonly stateDict: Map<string, TensorData>;
+  readonly format: Format;
+  /** Which state dict was used, the prefix stripped, and the other candidates. */
+  readonly choice: Omit<Choice<unknown>, 'tensors'>;
+  /** Set when the state dict was found inside the file (`state_dict`, `model`, …) rather than being it. */
+  readonly wrapperKey?: string;
+  /** Set when a prefix in front of torchvision's names (`module.`, Lightning's `model.`) was removed from every key. */
+  readonly strippedPrefix?: string;
+}
+
+export interface StateDictOptions {
+  /** Which state dict to use when the file holds several (a key from `resnext inspect`, e.g. `state_dict_ema`); by default the first in the documented order. */
+  readonly stateDictKey?: string;
 }
 
 export function summarizeCandidate<T>(candidate: Candidate<T>): CandidateSummary {

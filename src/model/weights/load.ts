@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { WeightsError } from '../errors';
-import type { TensorData } from './stateDict';
-import { chooseStateDict, describeChoice, type Choice } from './find';
+import { chooseStateDict, describeChoice, type ChosenStateDict, type StateDictOptions } from './find';
 import { readPth } from './pth';
 import type { WEIGHTS_FORMATS } from '../../shared/data';
 import { readSafetensors } from './safetensors';
@@ -13,21 +12,8 @@ import { readSafetensors } from './safetensors';
 /** The container formats (src/shared/data.ts WEIGHTS_FORMATS): PyTorch's three and safetensors. */
 export type WeightsFormat = (typeof WEIGHTS_FORMATS)[number];
 
-export interface WeightsResult {
-  readonly stateDict: Map<string, TensorData>;
-  readonly format: WeightsFormat;
-  /** Which state dict was used, the prefix stripped, and the other candidates (find.ts). */
-  readonly choice: Omit<Choice<unknown>, 'tensors'>;
-  /** Set when the state dict was found inside the file (`state_dict`, `model`, …) rather than being it. */
-  readonly wrapperKey?: string;
-  /** Set when a prefix in front of torchvision's names (`module.`, `model.`) was removed from every key. */
-  readonly strippedPrefix?: string;
-}
-
-export interface ReadWeightsOptions {
-  /** Which state dict to use when the file holds several (a key from `resnext inspect`, e.g. `state_dict_ema`). */
-  readonly stateDictKey?: string;
-}
+export type WeightsResult = ChosenStateDict<WeightsFormat>;
+export type ReadWeightsOptions = StateDictOptions;
 
 const ACCEPTED_FORMATS =
   'accepted are PyTorch checkpoints (.pth, .pt, .pth.tar, .ckpt, .bin: the zip format of torch ≥ 1.6, the legacy format, TorchScript archives) ' +

@@ -15,7 +15,7 @@
 import { WeightsError } from '../errors';
 import type { TensorData } from './stateDict';
 import { decodeFloats } from './dtypes';
-import { chooseStateDict, findCandidates, type Choice } from './find';
+import { chooseStateDict, findCandidates, type ChosenStateDict, type StateDictOptions } from './find';
 import { openZip, type ZipArchive, type ZipEntry } from './zip';
 import {
   describePickleValue,
@@ -49,21 +49,8 @@ export interface PthArchive {
   release(key: string): void;
 }
 
-export interface PthResult {
-  readonly stateDict: Map<string, TensorData>;
-  readonly format: PthFormat;
-  /** Which state dict was used and what else there was (find.ts). */
-  readonly choice: Omit<Choice<unknown>, 'tensors'>;
-  /** Set when the state dict was found inside the file rather than being it, e.g. `state_dict`. */
-  readonly wrapperKey?: string;
-  /** Set when a prefix in front of torchvision's names was removed (`module.`, Lightning's `model.`). */
-  readonly strippedPrefix?: string;
-}
-
-export interface ReadPthOptions {
-  /** The candidate to use (find.ts key, e.g. `state_dict_ema`); by default the first in the documented order. */
-  readonly stateDictKey?: string;
-}
+export type PthResult = ChosenStateDict<PthFormat>;
+export type ReadPthOptions = StateDictOptions;
 
 /** torch/serialization.py: MAGIC_NUMBER and PROTOCOL_VERSION of the legacy format. */
 const LEGACY_MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
