@@ -13,7 +13,7 @@ import type { ComparedModelData, ComparisonData, ProfileData, StageRowData } fro
 import { formatConvShares, formatDelta, formatDeltaPercent, formatInt, formatMs, formatRate, formatSaving, formatShape, formatShare, formatSi, REFERENCE_MARK } from '../shared/format';
 import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { classificationCsp } from './classificationHtml';
-import { escapeHtml } from './webviewHtml';
+import { escapeHtml, htmlHead } from './webviewHtml';
 
 /** The command the toolbar button and the page's link run (a `command:` link needs no page script). */
 export const EXPORT_REVIEW_REPORT_COMMAND = 'resnext.exportReviewReport';
@@ -184,15 +184,7 @@ function legend(models: readonly ComparedModelData[]): string {
 
 export function compareHtml(options: CompareHtmlOptions): string {
   const models = options.comparison.models;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(compareCsp(options.cspSource))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
-<title>${escapeHtml(options.title)}</title>
-</head>
+  return `${htmlHead({ csp: compareCsp(options.cspSource), styleUri: options.styleUri, title: options.title })}
 <body>
 <main>
 <header class="toolbar">

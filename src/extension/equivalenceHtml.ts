@@ -9,7 +9,7 @@ import { formatAbsDiff, formatInt, formatShape } from '../shared/format';
 import { FORMS, type Form } from '../model/forms';
 import { formName, verdict } from '../model/report/equivalence';
 import { classificationCsp } from './classificationHtml';
-import { escapeHtml } from './webviewHtml';
+import { escapeHtml, htmlHead } from './webviewHtml';
 
 export interface EquivalenceHtmlOptions {
   readonly cspSource: string;
@@ -148,15 +148,7 @@ ${formDiagram(e, form)}
 <figcaption><strong>${escapeHtml(formTitle(e, form))}</strong><br>${escapeHtml(formExplanation(e, form))}</figcaption>
 </figure>`,
   ).join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(equivalenceCsp(options.cspSource))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
-<title>${escapeHtml(title)}</title>
-</head>
+  return `${htmlHead({ csp: equivalenceCsp(options.cspSource), styleUri: options.styleUri, title })}
 <body>
 <main>
 <h1 id="title">${escapeHtml(title)}</h1>

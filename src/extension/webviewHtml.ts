@@ -41,15 +41,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 export function webviewHtml(options: WebviewHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=]{16,}$/.test(options.nonce)) throw new Error('the nonce must be base64 of at least 12 random bytes');
   const state = escapeHtml(JSON.stringify(options.state));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(options.cspSource, options.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
-<title>${escapeHtml(options.title)}</title>
-</head>
+  return `${htmlHead({ csp: contentSecurityPolicy(options.cspSource, options.nonce), styleUri: options.styleUri, title: options.title })}
 <body data-state="${state}">
 <main id="app" aria-busy="true"><p class="loading">Loading the summary…</p></main>
 <script nonce="${options.nonce}" src="${escapeHtml(options.scriptUri)}"></script>
