@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { NetworkConfig, StageDepths } from '../src/model/config';
+import { isWorkerResponse, type WorkerRequest, type WorkerResponse } from '../src/shared/protocol';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
 export const fixture = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
@@ -66,3 +68,23 @@ export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 };
+
+/** Sends one request to the extension's worker (dist/worker.js) and collects its progress lines and its reply. */
+export async function askWorker(worker: Worker, request: WorkerRequest): Promise<{ reply: WorkerResponse; progress: string[] }> {
+  const progress: string[] = [];
+  const reply = await new Promise<WorkerResponse>((resolve, reject) => {
+    const onMessage = (m: WorkerResponse): void => {
+      assert.ok(isWorkerResponse(m), `a valid response: ${JSON.stringify(m).slice(0, 300)}`);
+      if (m.type === 'log' || m.id !== request.id) return;
+      if (m.type === 'progress') progress.push(m.message);
+      else {
+        worker.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.postMessage(request);
+  });
+  return { reply, progress };
+}

@@ -9,30 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { isWorkerResponse, type WorkerRequest, type WorkerResponse } from '../../src/shared/protocol';
 import { decodeImage } from '../../src/model/image/decode';
-import { fixture, FIXTURES, ROOT } from '../helpers';
+import { askWorker as ask, fixture, FIXTURES, ROOT } from '../helpers';
 
 const reference = (): { top1: number; top5: number; files: { path: string; top5: number[] }[] } => JSON.parse(fixture('evaluate/folder_reference.json').toString('utf8'));
-
-async function ask(worker: Worker, request: WorkerRequest): Promise<{ reply: WorkerResponse; progress: string[] }> {
-  const progress: string[] = [];
-  const reply = await new Promise<WorkerResponse>((resolve, reject) => {
-    const onMessage = (m: WorkerResponse): void => {
-      assert.ok(isWorkerResponse(m), `a valid response: ${JSON.stringify(m).slice(0, 300)}`);
-      if (m.type === 'log' || m.id !== request.id) return;
-      if (m.type === 'progress') progress.push(m.message);
-      else {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.postMessage(request);
-  });
-  return { reply, progress };
-}
 
 test("the worker's evaluateFolder: PyTorch's top-1/top-5 and per-file top-1, thumbnails, exports; classify with CAM", async () => {
   const worker = new Worker(path.join(ROOT, 'dist', 'worker.js'));

@@ -8,27 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { presetConfig } from '../../src/model/config';
-import { isWorkerResponse, type WorkerRequest, type WorkerResponse } from '../../src/shared/protocol';
-import { ROOT, tinyConfig } from '../helpers';
-
-async function ask(worker: Worker, request: WorkerRequest): Promise<{ reply: WorkerResponse; progress: string[] }> {
-  const progress: string[] = [];
-  const reply = await new Promise<WorkerResponse>((resolve, reject) => {
-    const onMessage = (m: WorkerResponse): void => {
-      assert.ok(isWorkerResponse(m), `a valid response: ${JSON.stringify(m).slice(0, 300)}`);
-      if (m.type === 'log' || m.id !== request.id) return;
-      if (m.type === 'progress') progress.push(m.message);
-      else {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.postMessage(request);
-  });
-  return { reply, progress };
-}
+import { askWorker as ask, ROOT, tinyConfig } from '../helpers';
 
 test("the worker's profile: a valid profile@1 of the configuration, every conv timed, progress per warm pass; a giant is refused", async () => {
   const worker = new Worker(path.join(ROOT, 'dist', 'worker.js'), { workerData: { threads: 1 } });
