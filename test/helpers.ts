@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { NetworkConfig, StageDepths } from '../src/model/config';
+import type { EquivalenceData } from '../src/shared/protocol';
 import { isWorkerResponse, type WorkerRequest, type WorkerResponse } from '../src/shared/protocol';
 
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -87,4 +88,26 @@ export async function askWorker(worker: Worker, request: WorkerRequest): Promise
     worker.postMessage(request);
   });
   return { reply, progress };
+}
+
+/** A layer2.0 equivalence result of resnext50_32x4d as the core makes it, for view and protocol tests; the model's name carries markup, which views must escape. */
+export function equivalenceSample(): EquivalenceData {
+  return {
+    schema: 'resnext-inspector/equivalence@1',
+    model: 'resnext50_32x4d <i>',
+    block: 'layer2.0',
+    weights: 'random (seed 0)',
+    seed: 0,
+    cardinality: 32,
+    pathWidth: 8,
+    inputShape: [1, 256, 56, 56],
+    outputShape: [1, 512, 28, 28],
+    shortcut: 'downsample',
+    maxAbsOutput: 7.25,
+    maxAbsDiff: { aVsC: 1.9073486328125e-6, bVsC: 9.5367431640625e-7 },
+    meanAbsDiff: { aVsC: 1.2e-7, bVsC: 6.1e-8 },
+    ops: { a: { convOps: 97, macs: 372_244_480, kernels: 400 }, b: { convOps: 66, macs: 372_244_480, kernels: 250 }, c: { convOps: 4, macs: 372_244_480, kernels: 12 } },
+    tolerance: 1e-4,
+    equivalent: true,
+  };
 }

@@ -10,7 +10,6 @@ import {
   isWorkerResponse,
   type ComparisonData,
   type ConfigData,
-  type EquivalenceData,
   type HostMessage,
   type ProfileData,
   type SummaryData,
@@ -24,7 +23,7 @@ import { layerRows, stageRows, totals } from '../../src/model/accounting';
 import { presetConfig } from '../../src/model/config';
 import { summaryConfig, SUMMARY_SCHEMA, type Summary } from '../../src/model/summarize';
 import { inspectWeights } from '../../src/model/weights/inspect';
-import { fixture } from '../helpers';
+import { equivalenceSample, fixture } from '../helpers';
 import { statedProfile } from '../profileData';
 
 /** A real summary of resnext50_32x4d from the static trace (no TF.js needed), typed as the core's Summary. */
@@ -104,24 +103,7 @@ const workerRequests = {
   ],
 } satisfies ByType<WorkerRequest>;
 const comparison: ComparisonData = { schema: 'resnext-inspector/compare@1', models: [{ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages }] };
-const equivalence: EquivalenceData = {
-  schema: 'resnext-inspector/equivalence@1',
-  model: 'resnext50_32x4d',
-  block: 'layer2.0',
-  weights: 'random (seed 0)',
-  seed: 0,
-  cardinality: 32,
-  pathWidth: 8,
-  inputShape: [1, 256, 56, 56],
-  outputShape: [1, 512, 28, 28],
-  shortcut: 'downsample',
-  maxAbsOutput: 7.5,
-  maxAbsDiff: { aVsC: 1.9e-6, bVsC: 9.5e-7 },
-  meanAbsDiff: { aVsC: 1e-7, bVsC: 5e-8 },
-  ops: { a: { convOps: 97, macs: 1, kernels: 300 }, b: { convOps: 66, macs: 1, kernels: 200 }, c: { convOps: 4, macs: 1, kernels: 9 } },
-  tolerance: 1e-4,
-  equivalent: true,
-};
+const equivalence = equivalenceSample();
 const workerResponses = {
   progress: [{ type: 'progress', id: 1, message: 'Building…' }],
   summary: [{ type: 'summary', id: 1, summary }],

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT } from '../helpers';
+import { equivalenceSample, ROOT } from '../helpers';
 import { compareCsp, compareHtml, stageChart } from '../../src/extension/compareHtml';
 import { equivalenceCsp, equivalenceHtml } from '../../src/extension/equivalenceHtml';
 import { formatAbsDiff } from '../../src/shared/format';
@@ -11,7 +11,7 @@ import { architecture } from '../../src/model/architecture';
 import { presetConfig, type PresetName } from '../../src/model/config';
 import { staticTrace } from '../../src/model/shapes';
 import { summaryConfig } from '../../src/model/summarize';
-import type { ComparedModelData, ComparisonData, EquivalenceData } from '../../src/shared/protocol';
+import type { ComparedModelData, ComparisonData } from '../../src/shared/protocol';
 
 /** A compared model from the static trace (the same figures a traced summary has). */
 function compared(name: PresetName, model: string = name): ComparedModelData {
@@ -84,24 +84,7 @@ test('compare view: output shapes do not wrap, tables sit in scroll boxes, the c
   assert.match(css, /td\.shape\s*\{[^}]*white-space:\s*nowrap/);
 });
 
-const equivalence: EquivalenceData = {
-  schema: 'resnext-inspector/equivalence@1',
-  model: 'resnext50_32x4d <i>',
-  block: 'layer2.0',
-  weights: 'random (seed 0)',
-  seed: 0,
-  cardinality: 32,
-  pathWidth: 8,
-  inputShape: [1, 256, 56, 56],
-  outputShape: [1, 512, 28, 28],
-  shortcut: 'downsample',
-  maxAbsOutput: 7.25,
-  maxAbsDiff: { aVsC: 1.9073486328125e-6, bVsC: 9.5367431640625e-7 },
-  meanAbsDiff: { aVsC: 1.2e-7, bVsC: 6.1e-8 },
-  ops: { a: { convOps: 97, macs: 372_244_480, kernels: 400 }, b: { convOps: 66, macs: 372_244_480, kernels: 250 }, c: { convOps: 4, macs: 372_244_480, kernels: 12 } },
-  tolerance: 1e-4,
-  equivalent: true,
-};
+const equivalence = equivalenceSample();
 
 test('equivalence view: static page, the three forms drawn and the measured numbers', () => {
   assert.equal(equivalenceCsp(CSP_SOURCE), "default-src 'none'; style-src https://x.vscode-cdn.net; img-src data:");
