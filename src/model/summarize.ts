@@ -55,7 +55,10 @@ export async function summarize(config: NetworkConfig, options: SummarizeOptions
   }
   await initBackend();
   let start = performance.now();
-  const network = await buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' });
+  // One forward, only for the shapes: a fixed grouped-conv method, since measuring each layer shape for the fastest
+  // ('auto') would cost more than it could save here.
+  const traceOnly = { groupedMethod: 'depthwise' } as const;
+  const network = await buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource, ...traceOnly } : { init: 'zeros', ...traceOnly });
   const buildMs = performance.now() - start;
   const calls: LeafCall[] = [];
   let forwardMs: number;
