@@ -204,11 +204,16 @@ export function candidateMethods(spec: GroupedConvSpec): GroupedMethod[] {
   return spec.groups % 2 === 0 && outPerGroup <= 16 ? ['depthwise', 'perGroup', 'pairs'] : ['depthwise', 'perGroup'];
 }
 
-/** One layer shape's measurement: the fastest time of each candidate still in the race (ms) and the winner. */
+/** One layer shape's measurement and its winner. */
 export interface GroupedCalibration {
   readonly key: string;
   readonly method: GroupedMethod;
+  /** Each candidate's untimed first run (operator creation included), ms. */
+  readonly firstMs: Partial<Record<GroupedMethod, number>>;
+  /** The fastest timed run of each candidate that was still in the race, ms. */
   readonly ms: Partial<Record<GroupedMethod, number>>;
+  /** What the measurement cost, preparing and disposing included, ms. */
+  readonly elapsedMs: number;
 }
 
 const calibrations = new Map<string, GroupedCalibration>();
@@ -222,18 +227,20 @@ function threadCount(): number {
   return tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? getThreadsCount() : 1;
 }
 
-/** Timed rounds after a first untimed run per candidate; a candidate slower than DROP_RATIO × the best leaves. */
-const CALIBRATION_ROUNDS = 3;
+/** Timed rounds after a first untimed run per candidate; a candidate slower than DROP_RATIO × the best leaves (after
+ * the first run, FIRST_DROP_RATIO: that run also creates the operators, so it is a rougher measure). */
+const CALIBRATION_ROUNDS = 2;
 const DROP_RATIO = 1.5;
+const FIRST_DROP_RATIO = 3;
 
 /**
  * The fastest method for a grouped conv of this shape producing an outHeight × outWidth map (batch 1), measured here
  * and now: the candidates run on a random input with zero weights (XNNPACK's float kernels take the same time
- * whatever the values), one untimed run each (it creates XNNPACK's operators and packs their weights), then up to
- * three timed rounds, interleaved so that a burst of load from elsewhere hits all of them, keeping each candidate's
- * fastest run (the least disturbed on a shared machine) and dropping any candidate 1.5× slower than the best. The
- * answer is cached per process by shape and thread count, so a network's layers of one shape cost one measurement,
- * and building a second network of that family costs none. About 0.1–0.5 s per resnext preset at one thread.
+ * whatever the values), one untimed run each (it creates XNNPACK's operators and packs their weights; a candidate
+ * 3× slower than the best there leaves), then up to two timed rounds, interleaved so that a burst of load from
+ * elsewhere hits all of them, keeping each candidate's fastest run (the least disturbed on a shared machine) and
+ * dropping any 1.5× slower than the best. The answer is cached per process by shape and thread count, so the layers
+ * of one shape cost one measurement, and building a second network of that family costs none.
  */
 export function chooseGroupedMethod(spec: GroupedConvSpec, outHeight: number, outWidth: number): GroupedMethod {
   const candidates = candidateMethods(spec);
@@ -243,10 +250,12 @@ export function chooseGroupedMethod(spec: GroupedConvSpec, outHeight: number, ou
   const cached = calibrations.get(key);
   if (cached) return cached.method;
   // The smallest input with this output size (the map's exact size matters little; its output's does).
+  const started = performance.now();
   const inHeight = Math.max(1, (outHeight - 1) * stride + kernel - 2 * padding);
   const inWidth = Math.max(1, (outWidth - 1) * stride + kernel - 2 * padding);
   const x = tf.randomUniform([1, inHeight, inWidth, inChannels], -1, 1) as tf.Tensor4D;
   const prepared = candidates.map((m) => prepareGroupedConv(undefined, undefined, spec, m));
+  let result: Omit<GroupedCalibration, 'elapsedMs'>;
   try {
     const time = (w: PreparedGroupedConv): number => {
       const start = performance.now();
@@ -254,21 +263,24 @@ export function chooseGroupedMethod(spec: GroupedConvSpec, outHeight: number, ou
       groupedConv2d(x, w, true).dispose();
       return performance.now() - start;
     };
-    for (const w of prepared) time(w);
+    // The untimed first runs already tell a clear loser (3× the best), which then costs no more runs.
+    const first = prepared.map(time);
+    const firstMs = Object.fromEntries(prepared.map((w, i) => [w.method, first[i]!]));
+    let racing = prepared.filter((_, i) => first[i]! <= FIRST_DROP_RATIO * Math.min(...first));
     const ms: Partial<Record<GroupedMethod, number>> = {};
-    let racing = prepared;
     for (let round = 0; round < CALIBRATION_ROUNDS && racing.length > 1; round++) {
       for (const w of racing) ms[w.method] = Math.min(ms[w.method] ?? Infinity, time(w));
       const best = Math.min(...racing.map((w) => ms[w.method]!));
       racing = racing.filter((w) => ms[w.method]! <= DROP_RATIO * best);
     }
-    const method = racing.reduce((a, b) => (ms[b.method]! < ms[a.method]! ? b : a)).method;
-    calibrations.set(key, { key, method, ms });
-    return method;
+    const method = racing.length === 1 ? racing[0]!.method : racing.reduce((a, b) => (ms[b.method]! < ms[a.method]! ? b : a)).method;
+    result = { key, method, firstMs, ms };
   } finally {
     x.dispose();
     for (const w of prepared) for (const t of w.tensors) t.dispose();
   }
+  calibrations.set(key, { ...result, elapsedMs: performance.now() - started });
+  return result.method;
 }
 
 /**
