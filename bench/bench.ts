@@ -340,7 +340,7 @@ interface GroupedForward {
   depthwiseMs: number;
   /** The same with 'auto' (each layer shape's measured fastest method). */
   autoMs: number;
-  /** depthwiseMs / autoMs, both measured in this run. */
+  /** depthwiseMs / autoMs: both networks in one process, their forwards alternating. */
   speedup: number;
   /** Build time with auto, its measurements included, and with depthwise; what the measurements took. */
   autoBuildMs: number;
@@ -349,9 +349,6 @@ interface GroupedForward {
   /** First forward (creates XNNPACK's operators: perGroup and pairs have one per group or pair). */
   autoFirstMs: number;
   depthwiseFirstMs: number;
-  /** Peak RSS of the process (build, 8 forwards). */
-  autoPeakRssMB: number;
-  depthwisePeakRssMB: number;
   /** What auto chose, by layer shape. */
   choices: { key: string; method: string }[];
 }
@@ -364,39 +361,32 @@ interface GroupedMethodsBench {
 
 /**
  * The grouped conv methods (src/model/groupedConv.ts): each on layer shapes of the presets, and the resulting warm
- * forward of resnext50_32x4d and resnext101_32x8d with 'auto' against depthwise-only, with 1 and 2 threads; the
- * depthwise and auto processes alternate (depthwise, auto, depthwise, auto) and each keeps its faster run.
+ * forward of resnext50_32x4d and resnext101_32x8d with 'auto' against depthwise-only, with 1 and 2 threads: one
+ * process per model and thread count holds both networks and alternates their forwards.
  */
 async function groupedMethodsBench(models: string[], threadCounts: number[]): Promise<GroupedMethodsBench> {
   const layerProbe = await bundleProbe('grouped-probe');
   const layers = threadCounts.map((threads) => runProbe<GroupedMethodsBench['layers'][number]>(layerProbe, { THREADS: String(threads) }));
   const forwardProbe = await bundleProbe('forward-probe');
-  type Probe = ThreadsResult & { buildMs: number; peakRssMB: number; calibrations: { key: string; method: string; elapsedMs: number }[] };
+  type Method = { groupedMethod: string; buildMs: number; firstMs: number; warmMs: number };
+  type Probe = { threads: number; methods: [Method, Method]; calibrations: { key: string; method: string; elapsedMs: number }[] };
   const forwards: GroupedForward[] = [];
   for (const model of models) {
     for (const threads of threadCounts) {
-      const best: Record<'depthwise' | 'auto', Probe | undefined> = { depthwise: undefined, auto: undefined };
-      for (let round = 0; round < 2; round++) {
-        for (const method of ['depthwise', 'auto'] as const) {
-          const r = runProbe<Probe>(forwardProbe, { THREADS: String(threads), MODEL: model, GROUPED: method });
-          if (!best[method] || r.warmMs < best[method].warmMs) best[method] = r;
-        }
-      }
-      const { depthwise, auto } = best as Record<'depthwise' | 'auto', Probe>;
+      const r = runProbe<Probe>(forwardProbe, { THREADS: String(threads), MODEL: model, GROUPED: 'depthwise,auto' });
+      const [depthwise, auto] = r.methods;
       forwards.push({
         model,
-        threads: auto.threads,
+        threads: r.threads,
         depthwiseMs: depthwise.warmMs,
         autoMs: auto.warmMs,
         speedup: depthwise.warmMs / auto.warmMs,
         autoBuildMs: auto.buildMs,
         depthwiseBuildMs: depthwise.buildMs,
-        calibrationMs: auto.calibrations.reduce((sum, c) => sum + c.elapsedMs, 0),
+        calibrationMs: r.calibrations.reduce((sum, c) => sum + c.elapsedMs, 0),
         autoFirstMs: auto.firstMs,
         depthwiseFirstMs: depthwise.firstMs,
-        autoPeakRssMB: auto.peakRssMB,
-        depthwisePeakRssMB: depthwise.peakRssMB,
-        choices: auto.calibrations.map(({ key, method }) => ({ key, method })),
+        choices: r.calibrations.map(({ key, method }) => ({ key, method })),
       });
     }
   }
@@ -418,8 +408,8 @@ function printGrouped(grouped: GroupedMethodsBench): void {
     const picks = f.choices.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.method]: (acc[c.method] ?? 0) + 1 }), {});
     console.log(
       `  ${f.model}, ${f.threads} thread(s), warm forward: depthwise only ${f.depthwiseMs.toFixed(0)} ms, auto ${f.autoMs.toFixed(0)} ms ` +
-        `(${f.speedup.toFixed(2)}× faster, same run); build ${f.depthwiseBuildMs.toFixed(0)} → ${f.autoBuildMs.toFixed(0)} ms (auto's measurements ${f.calibrationMs.toFixed(0)} ms); ` +
-        `first forward ${f.depthwiseFirstMs.toFixed(0)} → ${f.autoFirstMs.toFixed(0)} ms; peak RSS ${f.depthwisePeakRssMB.toFixed(0)} → ${f.autoPeakRssMB.toFixed(0)} MB; ` +
+        `(${f.speedup.toFixed(2)}× faster; one process, forwards alternating); build ${f.depthwiseBuildMs.toFixed(0)} → ${f.autoBuildMs.toFixed(0)} ms (auto's measurements ${f.calibrationMs.toFixed(0)} ms); ` +
+        `first forward ${f.depthwiseFirstMs.toFixed(0)} → ${f.autoFirstMs.toFixed(0)} ms; ` +
         `auto's picks by layer shape: ${Object.entries(picks).map(([m, n]) => `${m} ${n}`).join(', ')}`,
     );
   }
