@@ -210,7 +210,7 @@ export interface GroupedCalibration {
   readonly method: GroupedMethod;
   /** Each candidate's untimed first run (operator creation included), ms. */
   readonly firstMs: Partial<Record<GroupedMethod, number>>;
-  /** The fastest timed run of each candidate that was still in the race, ms. */
+  /** Each candidate's fastest run, its first included (ms); the winner's is the least of them. */
   readonly ms: Partial<Record<GroupedMethod, number>>;
   /** What the measurement cost, preparing and disposing included, ms. */
   readonly elapsedMs: number;
@@ -227,19 +227,19 @@ function threadCount(): number {
   return tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? getThreadsCount() : 1;
 }
 
-/** Timed rounds after a first untimed run per candidate; a candidate slower than DROP_RATIO × the best leaves (after
- * the first run, FIRST_DROP_RATIO: that run also creates the operators, so it is a rougher measure). */
+/** Rounds after the first run of each candidate; a candidate slower than DROP_RATIO × the best leaves (after the
+ * first run, FIRST_DROP_RATIO: that run also creates the operators, so it is a rougher measure). */
 const CALIBRATION_ROUNDS = 2;
-const DROP_RATIO = 1.5;
+const DROP_RATIO = 1.3;
 const FIRST_DROP_RATIO = 3;
 
 /**
  * The fastest method for a grouped conv of this shape producing an outHeight × outWidth map (batch 1), measured here
  * and now: the candidates run on a random input with zero weights (XNNPACK's float kernels take the same time
- * whatever the values), one untimed run each (it creates XNNPACK's operators and packs their weights; a candidate
- * 3× slower than the best there leaves), then up to two timed rounds, interleaved so that a burst of load from
+ * whatever the values), a first run each (it also creates XNNPACK's operators and packs their weights; a candidate
+ * 3× slower than the best there leaves), then up to two more rounds, interleaved so that a burst of load from
  * elsewhere hits all of them, keeping each candidate's fastest run (the least disturbed on a shared machine) and
- * dropping any 1.5× slower than the best. The answer is cached per process by shape and thread count, so the layers
+ * dropping any 1.3× slower than the best after each round. The answer is cached per process by shape and thread count, so the layers
  * of one shape cost one measurement, and building a second network of that family costs none.
  */
 export function chooseGroupedMethod(spec: GroupedConvSpec, outHeight: number, outWidth: number): GroupedMethod {
@@ -263,17 +263,18 @@ export function chooseGroupedMethod(spec: GroupedConvSpec, outHeight: number, ou
       groupedConv2d(x, w, true).dispose();
       return performance.now() - start;
     };
-    // The untimed first runs already tell a clear loser (3× the best), which then costs no more runs.
+    // The first runs also create the operators, so they are upper bounds: they count towards each one's fastest run,
+    // and a clear loser there (3× the best) costs no more runs.
     const first = prepared.map(time);
     const firstMs = Object.fromEntries(prepared.map((w, i) => [w.method, first[i]!]));
+    const ms: Partial<Record<GroupedMethod, number>> = { ...firstMs };
     let racing = prepared.filter((_, i) => first[i]! <= FIRST_DROP_RATIO * Math.min(...first));
-    const ms: Partial<Record<GroupedMethod, number>> = {};
     for (let round = 0; round < CALIBRATION_ROUNDS && racing.length > 1; round++) {
-      for (const w of racing) ms[w.method] = Math.min(ms[w.method] ?? Infinity, time(w));
+      for (const w of racing) ms[w.method] = Math.min(ms[w.method]!, time(w));
       const best = Math.min(...racing.map((w) => ms[w.method]!));
       racing = racing.filter((w) => ms[w.method]! <= DROP_RATIO * best);
     }
-    const method = racing.length === 1 ? racing[0]!.method : racing.reduce((a, b) => (ms[b.method]! < ms[a.method]! ? b : a)).method;
+    const method = racing.reduce((a, b) => (ms[b.method]! < ms[a.method]! ? b : a)).method;
     result = { key, method, firstMs, ms };
   } finally {
     x.dispose();
