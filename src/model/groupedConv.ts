@@ -208,7 +208,7 @@ export function candidateMethods(spec: GroupedConvSpec): GroupedMethod[] {
 export interface GroupedCalibration {
   readonly key: string;
   readonly method: GroupedMethod;
-  /** Each candidate's untimed first run (operator creation included), ms. */
+  /** Each candidate's first run (operator creation included: an upper bound), ms. */
   readonly firstMs: Partial<Record<GroupedMethod, number>>;
   /** Each candidate's fastest run, its first included (ms); the winner's is the least of them. */
   readonly ms: Partial<Record<GroupedMethod, number>>;
