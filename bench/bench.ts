@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --models a,b]`: build, first and warm forward (median of 7), where the warm forward's
+ * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only]`: build, first and warm forward (median of 7), where the warm forward's
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
@@ -21,7 +21,7 @@ interface ModelResult {
   firstForwardMs: number;
   warmForwardMs: number;
   warmForwardMinMs: number;
-  /** Warm forward time by kernel: dense convs (1x1, stem), grouped convs (depthwise + sum), the rest. */
+  /** Warm forward time by kernel: dense convs (1x1, stem), grouped convs (every method's kernels), the rest. */
   kernelMs: { denseConv: number; groupedConv: number; other: number };
   peakRssMB: number;
 }
@@ -53,10 +53,16 @@ async function measureModel(model: string): Promise<ModelResult> {
   const profile = await tf.profile(() => network.forward(input));
   (profile.result as import('@tensorflow/tfjs-core').Tensor).dispose();
   const kernelMs = { denseConv: 0, groupedConv: 0, other: 0 };
+  // A grouped conv is FusedDepthwiseConv2D + Sum (depthwise method) or a channel split, per-group FusedConv2Ds and a
+  // join (perGroup, pairs: src/model/groupedConv.ts).
+  let inGroups = false;
   for (const k of profile.kernels) {
     if (k.name.endsWith('__op')) continue; // the op wrapper around a kernel: counted by the kernel itself
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    if (k.name === 'FusedConv2D') kernelMs.denseConv += ms;
+    if (k.name === 'ResnextSplitChannels' || k.name === 'ResnextJoinChannels') {
+      inGroups = k.name === 'ResnextSplitChannels';
+      kernelMs.groupedConv += ms;
+    } else if (k.name === 'FusedConv2D') kernelMs[inGroups ? 'groupedConv' : 'denseConv'] += ms;
     else if (k.name === 'FusedDepthwiseConv2D' || k.name === 'Sum') kernelMs.groupedConv += ms;
     else kernelMs.other += ms;
   }
@@ -354,21 +360,111 @@ interface ThreadsResult {
   minMs: number;
 }
 
-/** resnext50_32x4d's warm forward from a bundle (as the CLI and the extension run it) with 1 and with N threads. */
-async function threadScaling(model: string, threadCounts: number[]): Promise<ThreadsResult[]> {
+/** Bundles a probe in bench/ as our bundles are made (scripts/wasm-threads.js: threads work only in a bundle). */
+async function bundleProbe(name: string): Promise<string> {
   const esbuild = await import('esbuild');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { copyThreadedRuntime, threadedNodeOptions } = require('../scripts/wasm-threads') as { copyThreadedRuntime: (dir: string) => void; threadedNodeOptions: object };
   const dir = path.join(ROOT, 'bench', 'out');
-  const outfile = path.join(dir, 'forward-probe.js');
-  await esbuild.build({ entryPoints: [path.join(__dirname, 'forward-probe.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions });
+  const outfile = path.join(dir, `${name}.js`);
+  await esbuild.build({ entryPoints: [path.join(__dirname, `${name}.ts`)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions });
   copyThreadedRuntime(dir);
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
-  return threadCounts.map((threads) => {
-    const r = spawnSync(process.execPath, [outfile], { env: { ...process.env, THREADS: String(threads), MODEL: model }, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`forward probe (${threads} threads) failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as ThreadsResult;
-  });
+  return outfile;
+}
+
+function runProbe<T>(outfile: string, env: Record<string, string>): T {
+  const r = spawnSync(process.execPath, [outfile], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${path.basename(outfile)} ${JSON.stringify(env)} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** resnext50_32x4d's warm forward from a bundle (as the CLI and the extension run it) with 1 and with N threads. */
+async function threadScaling(model: string, threadCounts: number[]): Promise<ThreadsResult[]> {
+  const outfile = await bundleProbe('forward-probe');
+  return threadCounts.map((threads) => runProbe<ThreadsResult>(outfile, { THREADS: String(threads), MODEL: model }));
+}
+
+interface GroupedForward {
+  model: string;
+  threads: number;
+  /** Warm forward (median of 7) with every grouped conv by the depthwise method, as before 'auto'. */
+  depthwiseMs: number;
+  /** The same with 'auto' (each layer shape's measured fastest method). */
+  autoMs: number;
+  /** depthwiseMs / autoMs: both networks in one process, their forwards alternating. */
+  speedup: number;
+  /** Build time with auto, its measurements included, and with depthwise; what the measurements took. */
+  autoBuildMs: number;
+  depthwiseBuildMs: number;
+  calibrationMs: number;
+  /** First forward (creates XNNPACK's operators: perGroup and pairs have one per group or pair). */
+  autoFirstMs: number;
+  depthwiseFirstMs: number;
+  /** What auto chose, by layer shape. */
+  choices: { key: string; method: string }[];
+}
+
+interface GroupedMethodsBench {
+  /** Per method, median ms on layer shapes of the presets (bench/grouped-probe.ts), per thread count. */
+  layers: { threads: number; note?: string; results: import('./grouped-probe').GroupedShapeResult[] }[];
+  forwards: GroupedForward[];
+}
+
+/**
+ * The grouped conv methods (src/model/groupedConv.ts): each on layer shapes of the presets, and the resulting warm
+ * forward of resnext50_32x4d and resnext101_32x8d with 'auto' against depthwise-only, with 1 and 2 threads: one
+ * process per model and thread count holds both networks and alternates their forwards.
+ */
+async function groupedMethodsBench(models: string[], threadCounts: number[]): Promise<GroupedMethodsBench> {
+  const layerProbe = await bundleProbe('grouped-probe');
+  const layers = threadCounts.map((threads) => runProbe<GroupedMethodsBench['layers'][number]>(layerProbe, { THREADS: String(threads) }));
+  const forwardProbe = await bundleProbe('forward-probe');
+  type Method = { groupedMethod: string; buildMs: number; firstMs: number; warmMs: number };
+  type Probe = { threads: number; methods: [Method, Method]; calibrations: { key: string; method: string; elapsedMs: number }[] };
+  const forwards: GroupedForward[] = [];
+  for (const model of models) {
+    for (const threads of threadCounts) {
+      const r = runProbe<Probe>(forwardProbe, { THREADS: String(threads), MODEL: model, GROUPED: 'depthwise,auto' });
+      const [depthwise, auto] = r.methods;
+      forwards.push({
+        model,
+        threads: r.threads,
+        depthwiseMs: depthwise.warmMs,
+        autoMs: auto.warmMs,
+        speedup: depthwise.warmMs / auto.warmMs,
+        autoBuildMs: auto.buildMs,
+        depthwiseBuildMs: depthwise.buildMs,
+        calibrationMs: r.calibrations.reduce((sum, c) => sum + c.elapsedMs, 0),
+        autoFirstMs: auto.firstMs,
+        depthwiseFirstMs: depthwise.firstMs,
+        choices: r.calibrations.map(({ key, method }) => ({ key, method })),
+      });
+    }
+  }
+  return { layers, forwards };
+}
+
+function printGrouped(grouped: GroupedMethodsBench): void {
+  const f1 = (n: number | undefined): string => (n === undefined ? '—' : n.toFixed(1));
+  console.log(`grouped conv methods (src/model/groupedConv.ts), ms per layer, median of 7; * = what auto picked in that process:`);
+  const [first] = grouped.layers;
+  for (const [i, r] of (first?.results ?? []).entries()) {
+    const cells = grouped.layers.map((l) => {
+      const x = l.results[i]!;
+      return `${l.threads} thr: ${(['depthwise', 'perGroup', 'pairs'] as const).map((m) => `${m} ${f1(x.ms[m])}${x.auto === m ? '*' : ''}`).join(', ')}`;
+    });
+    console.log(`  ${r.preset} ${r.stage} (${r.width} ch in ${r.groups} groups, ${r.inputPx}px/${r.stride}): ${cells.join(' | ')}`);
+  }
+  for (const f of grouped.forwards) {
+    const picks = f.choices.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.method]: (acc[c.method] ?? 0) + 1 }), {});
+    console.log(
+      `  ${f.model}, ${f.threads} thread(s), warm forward: depthwise only ${f.depthwiseMs.toFixed(0)} ms, auto ${f.autoMs.toFixed(0)} ms ` +
+        `(${f.speedup.toFixed(2)}× faster; one process, forwards alternating); build ${f.depthwiseBuildMs.toFixed(0)} → ${f.autoBuildMs.toFixed(0)} ms (auto's measurements ${f.calibrationMs.toFixed(0)} ms); ` +
+        `first forward ${f.depthwiseFirstMs.toFixed(0)} → ${f.autoFirstMs.toFixed(0)} ms; ` +
+        `auto's picks by layer shape: ${Object.entries(picks).map(([m, n]) => `${m} ${n}`).join(', ')}`,
+    );
+  }
 }
 
 function cliCold(runs: number, model = 'resnext50_32x4d'): { medianMs: number; minMs: number } {
@@ -396,6 +492,12 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-profile') return void process.stdout.write(JSON.stringify(await measureProfileSum()));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
+  if (argv.includes('--grouped-only')) {
+    const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
+    if (json) process.stdout.write(JSON.stringify({ groupedConvMethods: grouped }, null, 2) + '\n');
+    else printGrouped(grouped);
+    return;
+  }
   const modelsFlag = argv.indexOf('--models');
   const models = modelsFlag >= 0 ? (argv[modelsFlag + 1] ?? '').split(',').filter(Boolean) : ['resnext50_32x4d', 'resnext101_32x8d'];
   const { backendInfo } = await import('../src/model/tf');
@@ -417,6 +519,7 @@ async function main(): Promise<void> {
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
   const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
+  const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
   const python = {
     scan: child<{ lines: number; detections: number; warmScanMs: number; warmScanCpuMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
     activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
@@ -430,7 +533,11 @@ async function main(): Promise<void> {
   if (json) {
     const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
     process.stdout.write(
-      JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson, summarizeWeights, profileSum }, null, 2) + '\n',
+      JSON.stringify(
+        { machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, groupedConvMethods: grouped, python, evaluate, wsl: wslJson, summarizeWeights, profileSum },
+        null,
+        2,
+      ) + '\n',
     );
     return;
   }
@@ -457,6 +564,7 @@ async function main(): Promise<void> {
     `threads (bundled, resnext50_32x4d warm forward, median of 7): 1 thread ${f0(one.warmMs)} ms; ${many.threads} threads ${f0(many.warmMs)} ms` +
       ` (${(one.warmMs / many.warmMs).toFixed(2)}× faster)${many.note ? `; ${many.note}` : ''}`,
   );
+  printGrouped(grouped);
   console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
   console.log(
     `evaluate (resnext50_32x4d, ${evaluate.images} images, loading included): 1 worker ${evaluate.onePerSecond.toFixed(2)} images/s, ` +

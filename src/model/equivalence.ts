@@ -16,8 +16,8 @@
  *       outputs summed, then BN3's shift added once.
  *   (b) early concatenation: C paths of 1x1 (Cin→d) → 3x3 (d→d); their outputs concatenated (C·d channels); one
  *       1x1 (C·d→Cout) + BN3.
- *   (c) the network's own implementation: one 1x1 (Cin→C·d), the grouped 3x3 (`groupedConv2d`, or a plain conv2d
- *       when C = 1, as network.ts does), one 1x1 (C·d→Cout).
+ *   (c) the network's own implementation: one 1x1 (Cin→C·d), the grouped 3x3 (`groupedConv2d`, here by its
+ *       depthwise method, or a plain conv2d when C = 1, as network.ts does), one 1x1 (C·d→Cout).
  * Path i owns channels [i·d, (i+1)·d) of conv1's output and of conv3's input, because PyTorch's grouped conv gives
  * group i exactly those input and output channels (Conv2d docs, `groups`).
  *
@@ -38,7 +38,7 @@ import { checkedArchitecture, paramModules, type Architecture, type BatchNormMod
 import { configName, type NetworkConfig } from './config';
 import { ConfigError, InputError } from './errors';
 import { foldBatchNorm, mulberry32, randomTensorSource, toHwio, type BatchNormParams } from './network';
-import { groupedConv2d, groupedConvFilter } from './groupedConv';
+import { groupedConv2d, prepareGroupedConv } from './groupedConv';
 import { staticTrace } from './shapes';
 import { checkStateDict, type StateDict } from './weights/stateDict';
 import { FORMS, type Form } from './forms';
@@ -235,7 +235,7 @@ function runForm(form: Form, x: tf.Tensor4D, block: FoldedBlock, corrupt: Corrup
     const h2 =
       c === 1
         ? conv(h1, filter(block.conv2.weight, d, d, 3), block.conv2.bias, stride, 1, true)
-        : groupedConv2d(h1, groupedConvFilter(block.conv2.weight, block.conv2.bias, c * d, c * d, 3, c), stride, 1, true);
+        : groupedConv2d(h1, prepareGroupedConv(block.conv2.weight, block.conv2.bias, { inChannels: c * d, outChannels: c * d, groups: c, kernel: 3, stride, padding: 1 }, 'depthwise'), true);
     residual = conv(h2, filter(block.conv3.weight, cout, c * d, 1), block.conv3.bias, 1, 0, false);
   } else {
     const paths = pathWeights(block, corrupt, form).map((p) => {

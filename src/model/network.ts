@@ -7,7 +7,7 @@
 import { initBackend, tf } from './tf';
 import { architecture, checkBuildable, paramModules, stateDictSpec, type Architecture, type BatchNormModule, type ConvModule, type LinearModule } from './architecture';
 import type { NetworkConfig } from './config';
-import { groupedConvFilter, groupedConv2d, type GroupedConvWeights } from './groupedConv';
+import { groupedConv2d, groupedMethods, prepareGroupedConv, type GroupedMethod, type GroupedMethodOption, type PreparedGroupedConv } from './groupedConv';
 import { walkForward, type ForwardOps, type TraceSink } from './shapes';
 import { checkStateDict, type StateDict, type TensorData } from './weights/stateDict';
 
@@ -18,7 +18,7 @@ const BN_EPS = 1e-5;
 
 interface FusedConv {
   readonly spec: ConvModule;
-  readonly grouped?: GroupedConvWeights;
+  readonly grouped?: PreparedGroupedConv;
   readonly filter?: tf.Tensor4D;
   readonly bias?: tf.Tensor1D;
 }
@@ -62,27 +62,20 @@ export function toHwio(weight: Float32Array, cout: number, cin: number, k: numbe
 type TensorSource = (key: string, shape: readonly number[]) => Float32Array;
 
 /** The fused conv with all-zero weights, made directly in TF.js layouts (a shape trace needs no weight values). */
-function zeroConv(spec: ConvModule): FusedConv {
+function zeroConv(spec: ConvModule, method: GroupedMethod): FusedConv {
   const k = spec.kernel;
   if (spec.groups === 1) {
     return { spec, filter: tf.zeros([k, k, spec.inChannels, spec.outChannels]), bias: tf.zeros([spec.outChannels]) };
   }
-  const multiplier = spec.outChannels / spec.groups;
-  return {
-    spec,
-    grouped: {
-      filter: tf.zeros([k, k, spec.inChannels, multiplier]),
-      bias: tf.zeros([spec.inChannels * multiplier]),
-      groups: spec.groups,
-      inChannels: spec.inChannels,
-      outChannels: spec.outChannels,
-    },
-  };
+  return { spec, grouped: prepareGroupedConv(undefined, undefined, spec, method) };
 }
 
-/** A conv with its BN folded in, or (bn undefined) with its own bias (SE's 1x1 convs), in TF.js layouts. */
-function fuseConv(spec: ConvModule, bnSpec: BatchNormModule | undefined, get: TensorSource | undefined): FusedConv {
-  if (!get) return zeroConv(spec);
+/**
+ * A conv with its BN folded in, or (bn undefined) with its own bias (SE's 1x1 convs), in TF.js layouts; a grouped
+ * conv in the layout of its method (groupedConv.ts) only.
+ */
+function fuseConv(spec: ConvModule, bnSpec: BatchNormModule | undefined, get: TensorSource | undefined, method: GroupedMethod = 'depthwise'): FusedConv {
+  if (!get) return zeroConv(spec, method);
   const cinPerGroup = spec.inChannels / spec.groups;
   const raw = get(`${spec.name}.weight`, [spec.outChannels, cinPerGroup, spec.kernel, spec.kernel]);
   let weight = raw;
@@ -105,12 +98,12 @@ function fuseConv(spec: ConvModule, bnSpec: BatchNormModule | undefined, get: Te
       bias: tf.tensor1d(bias),
     };
   }
-  return { spec, grouped: groupedConvFilter(weight, bias, spec.inChannels, spec.outChannels, spec.kernel, spec.groups) };
+  return { spec, grouped: prepareGroupedConv(weight, bias, spec, method) };
 }
 
 function applyConv(x: tf.Tensor4D, conv: FusedConv, relu: boolean): tf.Tensor4D {
   const { spec } = conv;
-  if (conv.grouped) return groupedConv2d(x, conv.grouped, spec.stride, spec.padding, relu);
+  if (conv.grouped) return groupedConv2d(x, conv.grouped, relu);
   return tf.fused.conv2d({
     x,
     filter: conv.filter!,
@@ -195,6 +188,12 @@ export interface NetworkOptions {
   /** Where the weights came from, for error messages. */
   readonly source?: string;
   readonly seed?: number;
+  /**
+   * How grouped convs run (groupedConv.ts). Default 'auto': each layer shape's fastest method, measured once per
+   * process and thread count while building (tenths of a second the first time). A caller that runs one forward
+   * only to trace shapes (the summary) passes a fixed method instead: the measurement would cost more than it saves.
+   */
+  readonly groupedMethod?: GroupedMethodOption;
   /**
    * 'resident' (default): every conv is folded and uploaded once, at build, for networks that run many forwards.
    * 'streamed': each conv is folded, uploaded, run and disposed at its call, so at most one layer's weights are in
@@ -311,7 +310,7 @@ interface ConvProvider {
   release(fused: FusedConv): void;
 }
 
-const convTensors = (c: FusedConv): tf.Tensor[] => [c.filter, c.bias, c.grouped?.filter, c.grouped?.bias].filter((t): t is NonNullable<typeof t> => t !== undefined);
+const convTensors = (c: FusedConv): tf.Tensor[] => [c.filter, c.bias, ...(c.grouped?.tensors ?? [])].filter((t): t is NonNullable<typeof t> => t !== undefined);
 
 /**
  * Builds the network for a (validated) configuration, from real weights or seeded random ones. Initialises the
@@ -334,10 +333,11 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
     : random && ((key) => random(key).data);
   const tensors: tf.Tensor[] = [];
   let convs: ConvProvider;
+  const methods = groupedMethods(arch, options.groupedMethod ?? 'auto');
   try {
     if (options.residency === 'streamed') {
       convs = {
-        take: (conv, bn) => fuseConv(conv, bn, get),
+        take: (conv, bn) => fuseConv(conv, bn, get, methods.get(conv.name)),
         release: (fused) => {
           for (const t of convTensors(fused)) t.dispose();
         },
@@ -345,7 +345,7 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
     } else {
       const resident = new Map<string, FusedConv>();
       const keep = (conv: ConvModule, bn: BatchNormModule | undefined): void => {
-        const c = fuseConv(conv, bn, get);
+        const c = fuseConv(conv, bn, get, methods.get(conv.name));
         tensors.push(...convTensors(c));
         resident.set(conv.name, c);
       };

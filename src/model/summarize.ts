@@ -55,9 +55,11 @@ export async function summarize(config: NetworkConfig, options: SummarizeOptions
   }
   await initBackend();
   let start = performance.now();
-  // One forward: each conv's weights go to TF.js at its call and leave after it (see NetworkOptions.residency).
+  // One forward, only for the shapes: each conv's weights go to TF.js at its call and leave after it (see
+  // NetworkOptions.residency), and grouped convs use a fixed method, since measuring each layer shape for the
+  // fastest ('auto') would cost more than it could save here.
   const weights = options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'zeros' as const };
-  const network = await buildNetwork(config, { ...weights, residency: 'streamed' });
+  const network = await buildNetwork(config, { ...weights, residency: 'streamed', groupedMethod: 'depthwise' });
   const buildMs = performance.now() - start;
   const calls: LeafCall[] = [];
   let forwardMs: number;
