@@ -1,8 +1,11 @@
 /**
- * `npm run bench [-- --json] [-- --models a,b]`: build, first and warm forward (median of 7), where the warm forward's
+ * `npm run bench [-- --json] [-- --models a,b] [-- --ort-only]`: build, first and warm forward (median of 7), where the warm forward's
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
+ * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (bench/onnx.ts) is the baseline
+ * of issue 11's targets: our bundled warm forward with 1 and 2 threads as a ratio of it, in the same run
+ * (`--ort-only` measures just that).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -302,8 +305,8 @@ interface ThreadsResult {
   minMs: number;
 }
 
-/** resnext50_32x4d's warm forward from a bundle (as the CLI and the extension run it) with 1 and with N threads. */
-async function threadScaling(model: string, threadCounts: number[]): Promise<ThreadsResult[]> {
+/** Bundles bench/forward-probe.ts as the CLI and the extension are bundled (threads exist only in a bundle). */
+async function bundleProbe(): Promise<string> {
   const esbuild = await import('esbuild');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { copyThreadedRuntime, threadedNodeOptions } = require('../scripts/wasm-threads') as { copyThreadedRuntime: (dir: string) => void; threadedNodeOptions: object };
@@ -312,11 +315,100 @@ async function threadScaling(model: string, threadCounts: number[]): Promise<Thr
   await esbuild.build({ entryPoints: [path.join(__dirname, 'forward-probe.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions });
   copyThreadedRuntime(dir);
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
+  return outfile;
+}
+
+/** A preset's warm forward from the bundled probe, in a fresh process, with each thread count. */
+function threadScaling(probe: string, model: string, threadCounts: number[]): ThreadsResult[] {
   return threadCounts.map((threads) => {
-    const r = spawnSync(process.execPath, [outfile], { env: { ...process.env, THREADS: String(threads), MODEL: model }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [probe], { env: { ...process.env, THREADS: String(threads), MODEL: model }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`forward probe (${threads} threads) failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as ThreadsResult;
   });
+}
+
+interface OrtResult {
+  model: string;
+  ortVersion: string;
+  /** The serialized ONNX model (float32 weights, BN folded). */
+  modelMB: number;
+  sessionMs: number;
+  warmMs: number;
+  minMs: number;
+}
+
+/**
+ * onnxruntime-node, one thread (intra- and inter-op), all graph optimizations, on the ONNX graph of the preset with
+ * the same seeded weights our bench networks use (seed 1): the median of WARM_RUNS warm runs after two warm-ups.
+ */
+async function measureOrt(model: string): Promise<OrtResult> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const { architecture } = await import('../src/model/architecture');
+  const { presetConfig, requirePreset } = await import('../src/model/config');
+  const { mulberry32, randomTensorSource } = await import('../src/model/network');
+  const { encodeModel, onnxGraph } = await import('./onnx');
+  const arch = architecture(presetConfig(requirePreset(model)));
+  const random = randomTensorSource(arch, 1);
+  const bytes = encodeModel(onnxGraph(arch, (key) => random(key).data));
+  const t0 = performance.now();
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+  const sessionMs = performance.now() - t0;
+  const shape = [1, 3, arch.config.inputHeightPx, arch.config.inputWidthPx];
+  const rand = mulberry32(1);
+  const input = new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 4 - 2), shape);
+  const run = async (): Promise<number> => {
+    const t = performance.now();
+    await session.run({ input });
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 2; i++) await run();
+  const warm: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) warm.push(await run());
+  await session.release();
+  return { model, ortVersion: ort.env.versions.node ?? 'unknown', modelMB: bytes.length / 1e6, sessionMs, warmMs: median(warm), minMs: Math.min(...warm) };
+}
+
+/** Issue 11's targets: our warm forward (bundled, 2 threads) ≤ 2.5× onnxruntime-node with 1 thread. */
+const ORT_TARGET_RATIO = 2.5;
+
+interface OrtComparison {
+  model: string;
+  ort: OrtResult;
+  oneThread: ThreadsResult;
+  twoThreads: ThreadsResult;
+  /** Our warm forward ÷ ORT's (1 thread), with 1 and with 2 of our threads. */
+  ratioOneThread: number;
+  ratioTwoThreads: number;
+  targetRatio: number;
+  meetsTarget: boolean;
+}
+
+/** ORT first, then our 1- and 2-thread probes, model by model, each in a fresh process. */
+function ortComparison(probe: string, models: string[]): OrtComparison[] {
+  return models.map((model) => {
+    const ort = child<OrtResult>(['--child-ort', model]);
+    const [oneThread, twoThreads] = threadScaling(probe, model, [1, 2]) as [ThreadsResult, ThreadsResult];
+    const ratioTwoThreads = twoThreads.warmMs / ort.warmMs;
+    return { model, ort, oneThread, twoThreads, ratioOneThread: oneThread.warmMs / ort.warmMs, ratioTwoThreads, targetRatio: ORT_TARGET_RATIO, meetsTarget: ratioTwoThreads <= ORT_TARGET_RATIO };
+  });
+}
+
+function printOrt(comparisons: OrtComparison[]): void {
+  const f0 = (n: number): string => n.toFixed(0);
+  const first = comparisons[0];
+  if (!first) return;
+  console.log(
+    `onnxruntime-node ${first.ort.ortVersion} baseline (1 intra-op + 1 inter-op thread, graph optimization all, same graph and weights: bench/onnx.ts; ` +
+      `warm forward 1x3x224x224, median of ${WARM_RUNS}; ours bundled; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
+  );
+  for (const c of comparisons) {
+    const twoNote = c.twoThreads.threads === 2 ? '' : ` (started ${c.twoThreads.threads}: ${c.twoThreads.note ?? 'no threads'})`;
+    console.log(
+      `  ${c.model}: ORT ${f0(c.ort.warmMs)} ms (min ${f0(c.ort.minMs)}); ours 1 thread ${f0(c.oneThread.warmMs)} ms = ${c.ratioOneThread.toFixed(2)}×, ` +
+        `2 threads ${f0(c.twoThreads.warmMs)} ms${twoNote} = ${c.ratioTwoThreads.toFixed(2)}× ORT → ${c.meetsTarget ? 'meets' : 'misses'} ≤ ${ORT_TARGET_RATIO}×`,
+    );
+  }
 }
 
 function cliCold(runs: number, model = 'resnext50_32x4d'): { medianMs: number; minMs: number } {
@@ -340,6 +432,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
+  if (argv[0] === '--child-ort') return void process.stdout.write(JSON.stringify(await measureOrt(argv[1]!)));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
@@ -356,13 +449,24 @@ async function main(): Promise<void> {
     simd: info.simd,
     threads: info.threads,
   };
+  const probe = await bundleProbe();
+  if (argv.includes('--ort-only')) {
+    const ort = ortComparison(probe, models);
+    if (json) process.stdout.write(JSON.stringify({ machine, ortBaseline: ort }, null, 2) + '\n');
+    else printOrt(ort);
+    return;
+  }
   const gemm = child<{ gmacsPerSecond: number }>(['--child-gemm']);
   const results = models.map((m) => child<ModelResult>(['--child-model', m]));
   const cli = cliCold(5);
   const weights = child<WeightsBench>(['--child-weights']);
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
-  const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
+  const ort = ortComparison(probe, models);
+  const most = Math.max(2, Math.min(8, os.availableParallelism()));
+  const r50 = ort.find((c) => c.model === 'resnext50_32x4d');
+  // resnext50_32x4d's 1- and 2-thread runs of the ORT comparison are the scaling's when 2 is all the cores.
+  const scaling = r50 && most === 2 ? [r50.oneThread, r50.twoThreads] : threadScaling(probe, 'resnext50_32x4d', [1, most]);
   const python = {
     scan: child<{ lines: number; detections: number; warmScanMs: number; warmScanCpuMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
     activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
@@ -373,7 +477,7 @@ async function main(): Promise<void> {
   const wslCli = cliCold(3, 'resnext101_32x48d_wsl');
   if (json) {
     const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
-    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, python, evaluate, wsl: wslJson }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, ortBaseline: ort, python, evaluate, wsl: wslJson }, null, 2) + '\n');
     return;
   }
   const f0 = (n: number): string => n.toFixed(0);
@@ -399,6 +503,7 @@ async function main(): Promise<void> {
     `threads (bundled, resnext50_32x4d warm forward, median of 7): 1 thread ${f0(one.warmMs)} ms; ${many.threads} threads ${f0(many.warmMs)} ms` +
       ` (${(one.warmMs / many.warmMs).toFixed(2)}× faster)${many.note ? `; ${many.note}` : ''}`,
   );
+  printOrt(ort);
   console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
   console.log(
     `evaluate (resnext50_32x4d, ${evaluate.images} images, loading included): 1 worker ${evaluate.onePerSecond.toFixed(2)} images/s, ` +
