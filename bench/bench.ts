@@ -4,7 +4,7 @@
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
  * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (bench/onnx.ts) is the baseline
- * of issue 11's targets: our bundled warm forward with 1 and 2 threads as a ratio of it, in the same run
+ * of issue 11's targets: our bundled warm forward with 1 and 2 threads as a ratio of it, ORT timed in the same process
  * (`--ort-only` measures just that).
  */
 import { spawnSync } from 'node:child_process';
@@ -303,6 +303,8 @@ interface ThreadsResult {
   firstMs: number;
   warmMs: number;
   minMs: number;
+  /** onnxruntime-node (1 thread) on the same graph and input, one run after each of ours (ORT=1 only). */
+  ort?: { version: string; threads: 1; sessionMs: number; warmMs: number; minMs: number; maxAbsDiff: number; maxAbsLogit: number };
 }
 
 /** Bundles bench/forward-probe.ts as the CLI and the extension are bundled (threads exist only in a bundle). */
@@ -312,61 +314,20 @@ async function bundleProbe(): Promise<string> {
   const { copyThreadedRuntime, threadedNodeOptions } = require('../scripts/wasm-threads') as { copyThreadedRuntime: (dir: string) => void; threadedNodeOptions: object };
   const dir = path.join(ROOT, 'bench', 'out');
   const outfile = path.join(dir, 'forward-probe.js');
-  await esbuild.build({ entryPoints: [path.join(__dirname, 'forward-probe.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions });
+  await esbuild.build({ entryPoints: [path.join(__dirname, 'forward-probe.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions, external: ['onnxruntime-node'] });
   copyThreadedRuntime(dir);
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
   return outfile;
 }
 
-/** A preset's warm forward from the bundled probe, in a fresh process, with each thread count. */
-function threadScaling(probe: string, model: string, threadCounts: number[]): ThreadsResult[] {
+/** A preset's warm forward from the bundled probe, in a fresh process, with each thread count (and ORT's, with ort). */
+function threadScaling(probe: string, model: string, threadCounts: number[], ort = false): ThreadsResult[] {
   return threadCounts.map((threads) => {
-    const r = spawnSync(process.execPath, [probe], { env: { ...process.env, THREADS: String(threads), MODEL: model }, encoding: 'utf8' });
+    const env = { ...process.env, THREADS: String(threads), MODEL: model, ORT: ort ? '1' : '0' };
+    const r = spawnSync(process.execPath, [probe], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`forward probe (${threads} threads) failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as ThreadsResult;
   });
-}
-
-interface OrtResult {
-  model: string;
-  ortVersion: string;
-  /** The serialized ONNX model (float32 weights, BN folded). */
-  modelMB: number;
-  sessionMs: number;
-  warmMs: number;
-  minMs: number;
-}
-
-/**
- * onnxruntime-node, one thread (intra- and inter-op), all graph optimizations, on the ONNX graph of the preset with
- * the same seeded weights our bench networks use (seed 1): the median of WARM_RUNS warm runs after two warm-ups.
- */
-async function measureOrt(model: string): Promise<OrtResult> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
-  const { architecture } = await import('../src/model/architecture');
-  const { presetConfig, requirePreset } = await import('../src/model/config');
-  const { mulberry32, randomTensorSource } = await import('../src/model/network');
-  const { encodeModel, onnxGraph } = await import('./onnx');
-  const arch = architecture(presetConfig(requirePreset(model)));
-  const random = randomTensorSource(arch, 1);
-  const bytes = encodeModel(onnxGraph(arch, (key) => random(key).data));
-  const t0 = performance.now();
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
-  const sessionMs = performance.now() - t0;
-  const shape = [1, 3, arch.config.inputHeightPx, arch.config.inputWidthPx];
-  const rand = mulberry32(1);
-  const input = new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 4 - 2), shape);
-  const run = async (): Promise<number> => {
-    const t = performance.now();
-    await session.run({ input });
-    return performance.now() - t;
-  };
-  for (let i = 0; i < 2; i++) await run();
-  const warm: number[] = [];
-  for (let i = 0; i < WARM_RUNS; i++) warm.push(await run());
-  await session.release();
-  return { model, ortVersion: ort.env.versions.node ?? 'unknown', modelMB: bytes.length / 1e6, sessionMs, warmMs: median(warm), minMs: Math.min(...warm) };
 }
 
 /** Issue 11's targets: our warm forward (bundled, 2 threads) ≤ 2.5× onnxruntime-node with 1 thread. */
@@ -374,23 +335,23 @@ const ORT_TARGET_RATIO = 2.5;
 
 interface OrtComparison {
   model: string;
-  ort: OrtResult;
+  /** Each probe process times ORT too (alternating with ours): each ratio pairs times taken under the same load. */
   oneThread: ThreadsResult;
   twoThreads: ThreadsResult;
-  /** Our warm forward ÷ ORT's (1 thread), with 1 and with 2 of our threads. */
+  /** Our warm forward ÷ ORT's (1 thread) in the same process, with 1 and with 2 of our threads. */
   ratioOneThread: number;
   ratioTwoThreads: number;
   targetRatio: number;
   meetsTarget: boolean;
 }
 
-/** ORT first, then our 1- and 2-thread probes, model by model, each in a fresh process. */
+/** Our 1- and 2-thread probes with ORT alternating in each, model by model, each in a fresh process. */
 function ortComparison(probe: string, models: string[]): OrtComparison[] {
   return models.map((model) => {
-    const ort = child<OrtResult>(['--child-ort', model]);
-    const [oneThread, twoThreads] = threadScaling(probe, model, [1, 2]) as [ThreadsResult, ThreadsResult];
-    const ratioTwoThreads = twoThreads.warmMs / ort.warmMs;
-    return { model, ort, oneThread, twoThreads, ratioOneThread: oneThread.warmMs / ort.warmMs, ratioTwoThreads, targetRatio: ORT_TARGET_RATIO, meetsTarget: ratioTwoThreads <= ORT_TARGET_RATIO };
+    const [oneThread, twoThreads] = threadScaling(probe, model, [1, 2], true) as [ThreadsResult, ThreadsResult];
+    const ratioOneThread = oneThread.warmMs / oneThread.ort!.warmMs;
+    const ratioTwoThreads = twoThreads.warmMs / twoThreads.ort!.warmMs;
+    return { model, oneThread, twoThreads, ratioOneThread, ratioTwoThreads, targetRatio: ORT_TARGET_RATIO, meetsTarget: ratioTwoThreads <= ORT_TARGET_RATIO };
   });
 }
 
@@ -399,14 +360,17 @@ function printOrt(comparisons: OrtComparison[]): void {
   const first = comparisons[0];
   if (!first) return;
   console.log(
-    `onnxruntime-node ${first.ort.ortVersion} baseline (1 intra-op + 1 inter-op thread, graph optimization all, same graph and weights: bench/onnx.ts; ` +
-      `warm forward 1x3x224x224, median of ${WARM_RUNS}; ours bundled; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
+    `onnxruntime-node ${first.oneThread.ort!.version} baseline (1 intra-op + 1 inter-op thread, graph optimization all; the same graph, weights and input: ` +
+      `bench/onnx.ts; one ORT run after each of our bundled warm forwards, medians of ${WARM_RUNS}; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
   );
   for (const c of comparisons) {
-    const twoNote = c.twoThreads.threads === 2 ? '' : ` (started ${c.twoThreads.threads}: ${c.twoThreads.note ?? 'no threads'})`;
+    const [one, two] = [c.oneThread, c.twoThreads];
+    const twoNote = two.threads === 2 ? '' : ` (started ${two.threads}: ${two.note ?? 'no threads'})`;
+    const diff = Math.max(one.ort!.maxAbsDiff, two.ort!.maxAbsDiff);
     console.log(
-      `  ${c.model}: ORT ${f0(c.ort.warmMs)} ms (min ${f0(c.ort.minMs)}); ours 1 thread ${f0(c.oneThread.warmMs)} ms = ${c.ratioOneThread.toFixed(2)}×, ` +
-        `2 threads ${f0(c.twoThreads.warmMs)} ms${twoNote} = ${c.ratioTwoThreads.toFixed(2)}× ORT → ${c.meetsTarget ? 'meets' : 'misses'} ≤ ${ORT_TARGET_RATIO}×`,
+      `  ${c.model}: ours 1 thread ${f0(one.warmMs)} ms / ORT ${f0(one.ort!.warmMs)} ms = ${c.ratioOneThread.toFixed(2)}×; ` +
+        `ours 2 threads ${f0(two.warmMs)} ms${twoNote} / ORT ${f0(two.ort!.warmMs)} ms = ${c.ratioTwoThreads.toFixed(2)}× → ${c.meetsTarget ? 'meets' : 'misses'} ≤ ${ORT_TARGET_RATIO}× ` +
+        `(logits max |Δ| ${diff.toExponential(1)}, largest |logit| ${one.ort!.maxAbsLogit.toFixed(2)})`,
     );
   }
 }
@@ -432,7 +396,6 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
-  if (argv[0] === '--child-ort') return void process.stdout.write(JSON.stringify(await measureOrt(argv[1]!)));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
   const modelsFlag = argv.indexOf('--models');
