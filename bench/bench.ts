@@ -1,8 +1,11 @@
 /**
- * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only]`: build, first and warm forward (median of 7), where the warm forward's
+ * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only]`: build, first and warm forward (median of 7), where the warm forward's
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
+ * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (bench/onnx.ts) is the baseline
+ * of issue 11's targets: our bundled warm forward with 1 and 2 threads as a ratio of it, ORT timed in the same process
+ * (`--ort-only` measures just that).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -358,6 +361,8 @@ interface ThreadsResult {
   firstMs: number;
   warmMs: number;
   minMs: number;
+  /** onnxruntime-node (1 thread) on the same graph and input, one run after each of ours (ORT=1 only). */
+  ort?: { version: string; threads: 1; sessionMs: number; warmMs: number; minMs: number; maxAbsDiff: number; maxAbsLogit: number };
 }
 
 /** Bundles a probe in bench/ as our bundles are made (scripts/wasm-threads.js: threads work only in a bundle). */
@@ -367,7 +372,7 @@ async function bundleProbe(name: string): Promise<string> {
   const { copyThreadedRuntime, threadedNodeOptions } = require('../scripts/wasm-threads') as { copyThreadedRuntime: (dir: string) => void; threadedNodeOptions: object };
   const dir = path.join(ROOT, 'bench', 'out');
   const outfile = path.join(dir, `${name}.js`);
-  await esbuild.build({ entryPoints: [path.join(__dirname, `${name}.ts`)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions });
+  await esbuild.build({ entryPoints: [path.join(__dirname, `${name}.ts`)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions, external: ['onnxruntime-node'] });
   copyThreadedRuntime(dir);
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
   return outfile;
@@ -379,10 +384,9 @@ function runProbe<T>(outfile: string, env: Record<string, string>): T {
   return JSON.parse(r.stdout) as T;
 }
 
-/** resnext50_32x4d's warm forward from a bundle (as the CLI and the extension run it) with 1 and with N threads. */
-async function threadScaling(model: string, threadCounts: number[]): Promise<ThreadsResult[]> {
-  const outfile = await bundleProbe('forward-probe');
-  return threadCounts.map((threads) => runProbe<ThreadsResult>(outfile, { THREADS: String(threads), MODEL: model }));
+/** A preset's warm forward from the bundled probe, in a fresh process, with each thread count (and ORT's, with ort). */
+function threadScaling(probe: string, model: string, threadCounts: number[], ort = false): ThreadsResult[] {
+  return threadCounts.map((threads) => runProbe<ThreadsResult>(probe, { THREADS: String(threads), MODEL: model, ORT: ort ? '1' : '0' }));
 }
 
 interface GroupedForward {
@@ -467,6 +471,51 @@ function printGrouped(grouped: GroupedMethodsBench): void {
   }
 }
 
+/** Issue 11's targets: our warm forward (bundled, 2 threads) ≤ 2.5× onnxruntime-node with 1 thread. */
+const ORT_TARGET_RATIO = 2.5;
+
+interface OrtComparison {
+  model: string;
+  /** Each probe process times ORT too (alternating with ours): each ratio pairs times taken under the same load. */
+  oneThread: ThreadsResult;
+  twoThreads: ThreadsResult;
+  /** Our warm forward ÷ ORT's (1 thread) in the same process, with 1 and with 2 of our threads. */
+  ratioOneThread: number;
+  ratioTwoThreads: number;
+  targetRatio: number;
+  meetsTarget: boolean;
+}
+
+/** Our 1- and 2-thread probes with ORT alternating in each, model by model, each in a fresh process. */
+function ortComparison(probe: string, models: string[]): OrtComparison[] {
+  return models.map((model) => {
+    const [oneThread, twoThreads] = threadScaling(probe, model, [1, 2], true) as [ThreadsResult, ThreadsResult];
+    const ratioOneThread = oneThread.warmMs / oneThread.ort!.warmMs;
+    const ratioTwoThreads = twoThreads.warmMs / twoThreads.ort!.warmMs;
+    return { model, oneThread, twoThreads, ratioOneThread, ratioTwoThreads, targetRatio: ORT_TARGET_RATIO, meetsTarget: ratioTwoThreads <= ORT_TARGET_RATIO };
+  });
+}
+
+function printOrt(comparisons: OrtComparison[]): void {
+  const f0 = (n: number): string => n.toFixed(0);
+  const first = comparisons[0];
+  if (!first) return;
+  console.log(
+    `onnxruntime-node ${first.oneThread.ort!.version} baseline (1 intra-op + 1 inter-op thread, graph optimization all; the same graph, weights and input: ` +
+      `bench/onnx.ts; one ORT run after each of our bundled warm forwards, medians of ${WARM_RUNS}; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
+  );
+  for (const c of comparisons) {
+    const [one, two] = [c.oneThread, c.twoThreads];
+    const twoNote = two.threads === 2 ? '' : ` (started ${two.threads}: ${two.note ?? 'no threads'})`;
+    const diff = Math.max(one.ort!.maxAbsDiff, two.ort!.maxAbsDiff);
+    console.log(
+      `  ${c.model}: ours 1 thread ${f0(one.warmMs)} ms / ORT ${f0(one.ort!.warmMs)} ms = ${c.ratioOneThread.toFixed(2)}×; ` +
+        `ours 2 threads ${f0(two.warmMs)} ms${twoNote} / ORT ${f0(two.ort!.warmMs)} ms = ${c.ratioTwoThreads.toFixed(2)}× → ${c.meetsTarget ? 'meets' : 'misses'} ≤ ${ORT_TARGET_RATIO}× ` +
+        `(logits max |Δ| ${diff.toExponential(1)}, largest |logit| ${one.ort!.maxAbsLogit.toFixed(2)})`,
+    );
+  }
+}
+
 function cliCold(runs: number, model = 'resnext50_32x4d'): { medianMs: number; minMs: number } {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -512,13 +561,24 @@ async function main(): Promise<void> {
     simd: info.simd,
     threads: info.threads,
   };
+  const probe = await bundleProbe('forward-probe');
+  if (argv.includes('--ort-only')) {
+    const ort = ortComparison(probe, models);
+    if (json) process.stdout.write(JSON.stringify({ machine, ortBaseline: ort }, null, 2) + '\n');
+    else printOrt(ort);
+    return;
+  }
   const gemm = child<{ gmacsPerSecond: number }>(['--child-gemm']);
   const results = models.map((m) => child<ModelResult>(['--child-model', m]));
   const cli = cliCold(5);
   const weights = child<WeightsBench>(['--child-weights']);
   const classify = child<{ warmMs: number; decodePreprocessMs: number }>(['--child-classify']);
   const host = await hostEventLoop();
-  const scaling = await threadScaling('resnext50_32x4d', [1, Math.max(2, Math.min(8, os.availableParallelism()))]);
+  const ort = ortComparison(probe, models);
+  const most = Math.max(2, Math.min(8, os.availableParallelism()));
+  const r50 = ort.find((c) => c.model === 'resnext50_32x4d');
+  // resnext50_32x4d's 1- and 2-thread runs of the ORT comparison are the scaling's when 2 is all the cores.
+  const scaling = r50 && most === 2 ? [r50.oneThread, r50.twoThreads] : threadScaling(probe, 'resnext50_32x4d', [1, most]);
   const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
   const python = {
     scan: child<{ lines: number; detections: number; warmScanMs: number; warmScanCpuMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
@@ -534,7 +594,24 @@ async function main(): Promise<void> {
     const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
     process.stdout.write(
       JSON.stringify(
-        { machine, baseline: gemm, results, cliColdMs: cli.medianMs, cliColdMinMs: cli.minMs, weights, classify, hostEventLoop: host, threadScaling: scaling, groupedConvMethods: grouped, python, evaluate, wsl: wslJson, summarizeWeights, profileSum },
+        {
+          machine,
+          baseline: gemm,
+          results,
+          cliColdMs: cli.medianMs,
+          cliColdMinMs: cli.minMs,
+          weights,
+          classify,
+          hostEventLoop: host,
+          threadScaling: scaling,
+          ortBaseline: ort,
+          groupedConvMethods: grouped,
+          python,
+          evaluate,
+          wsl: wslJson,
+          summarizeWeights,
+          profileSum,
+        },
         null,
         2,
       ) + '\n',
@@ -564,6 +641,7 @@ async function main(): Promise<void> {
     `threads (bundled, resnext50_32x4d warm forward, median of 7): 1 thread ${f0(one.warmMs)} ms; ${many.threads} threads ${f0(many.warmMs)} ms` +
       ` (${(one.warmMs / many.warmMs).toFixed(2)}× faster)${many.note ? `; ${many.note}` : ''}`,
   );
+  printOrt(ort);
   printGrouped(grouped);
   console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
   console.log(

@@ -35,3 +35,10 @@ test('the report module is pure: the compare and equivalence reports pull no TF.
     assert.deepEqual(heavy, [], `${entry} pulls ${heavy.join(', ')}`);
   }
 });
+
+test('no Node bundle holds onnxruntime-node (a devDependency for the bench only: native per-platform binaries)', async () => {
+  for (const entry of ['src/extension/extension.ts', 'src/cli/index.ts', 'src/extension/worker.ts', 'src/model/evaluateWorker.ts']) {
+    const inputs = await bundledInputs(entry, { platform: 'node', format: 'cjs', external: ['vscode'] });
+    assert.deepEqual(inputs.filter((i) => i.includes('onnxruntime') || i.startsWith('bench/')), [], entry);
+  }
+});

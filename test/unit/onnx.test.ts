@@ -1,0 +1,126 @@
+/**
+ * bench/onnx.ts: the ONNX graph the bench gives onnxruntime-node computes what our TF.js network computes, so the
+ * ORT baseline times the same work. onnxruntime-node is a devDependency with native binaries; where it cannot load
+ * (a platform it has no binary for) the ORT tests skip and say why.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type * as Ort from 'onnxruntime-node';
+import { architecture, paramModules } from '../../src/model/architecture';
+import { presetConfig, type NetworkConfig } from '../../src/model/config';
+import { buildNetwork, mulberry32, randomStateDict } from '../../src/model/network';
+import { tf } from '../../src/model/tf';
+import { readSafetensors } from '../../src/model/weights/safetensors';
+import type { StateDict, TensorData } from '../../src/model/weights/stateDict';
+import { encodeModel, onnxGraph, varint } from '../../bench/onnx';
+import { fixture, linspace, maxAbsDiff, tinyConfig, tinyReference } from '../helpers';
+
+let ort: typeof Ort | undefined;
+let ortSkip: string | false = false;
+try {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ort = require('onnxruntime-node') as typeof Ort;
+} catch (error) {
+  ortSkip = `onnxruntime-node cannot load on ${process.platform}/${process.arch}: ${(error as Error).message.split('\n')[0]}`;
+}
+
+test('varint: protobuf base-128, negative int64 as ten bytes of two’s complement', () => {
+  assert.deepEqual([...varint(0)], [0]);
+  assert.deepEqual([...varint(1)], [1]);
+  assert.deepEqual([...varint(127)], [0x7f]);
+  assert.deepEqual([...varint(300)], [0xac, 0x02]);
+  assert.deepEqual([...varint(2 ** 32)], [0x80, 0x80, 0x80, 0x80, 0x10]);
+  assert.deepEqual([...varint(-1)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+});
+
+test('resnext50_32x4d as ONNX: torchvision’s ops, 16 grouped convs with group 32, BN folded into 53 convs', () => {
+  const zeros = (_key: string, shape: readonly number[]): Float32Array => new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const g = onnxGraph(architecture(presetConfig('resnext50_32x4d')), zeros);
+  const count = new Map<string, number>();
+  for (const n of g.nodes) count.set(n.op, (count.get(n.op) ?? 0) + 1);
+  assert.deepEqual(Object.fromEntries(count), { Conv: 53, Relu: 49, MaxPool: 1, Add: 16, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 });
+  assert.equal(g.nodes.filter((n) => n.attributes?.group === 32).length, 16);
+  assert.equal(new Set(g.nodes.flatMap((n) => n.outputs)).size, g.nodes.length, 'every value is written once');
+  assert.deepEqual(g.outputs, [{ name: 'logits', shape: [1, 1000] }]);
+  // Folded: torchvision's 25,028,904 parameters less one of BN's two vectors (γ, β become the conv's bias).
+  const bnChannels = paramModules(architecture(presetConfig('resnext50_32x4d'))).reduce((s, m) => s + (m.type === 'BatchNorm2d' ? m.channels : 0), 0);
+  assert.equal(g.initializers.reduce((s, t) => s + t.data.length, 0), 25_028_904 - bnChannels);
+});
+
+/** Random weights with BN statistics far from identity, so folding them is exercised (init gives γ=1, β=0, μ=0, σ²=1). */
+function randomWeights(config: NetworkConfig, seed: number): StateDict {
+  const rand = mulberry32(seed);
+  const u = (lo: number, hi: number): number => lo + (hi - lo) * rand();
+  const range: Record<string, [number, number]> = { weight: [0.5, 1.5], bias: [-0.3, 0.3], running_mean: [-0.3, 0.3], running_var: [0.5, 1.5] };
+  const out = new Map<string, TensorData>();
+  for (const [key, t] of randomStateDict(architecture(config), seed)) {
+    const bn = /(bn\w*|downsample\.[12]|shortcut_bn|conv1\.[14])\.(weight|bias|running_mean|running_var)$/.exec(key);
+    const r = bn && t.shape.length === 1 && !key.includes('.se.') ? range[bn[2]!] : undefined;
+    out.set(key, r ? { ...t, data: t.data.map(() => u(r[0], r[1])) } : t);
+  }
+  return out;
+}
+
+async function oursAndOrt(config: NetworkConfig, stateDict: StateDict, input: Float32Array): Promise<{ ours: Float32Array; ort: Float32Array }> {
+  const shape = [1, 3, config.inputHeightPx, config.inputWidthPx];
+  const network = await buildNetwork(config, { stateDict });
+  let ours: Float32Array;
+  try {
+    const x = tf.tensor4d(input, shape as [number, number, number, number]);
+    const y = network.forward(x);
+    ours = (await y.data()) as Float32Array;
+    x.dispose();
+    y.dispose();
+  } finally {
+    network.dispose();
+  }
+  const bytes = encodeModel(onnxGraph(architecture(config), (key) => stateDict.get(key)!.data));
+  const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  try {
+    const result = await session.run({ input: new ort!.Tensor('float32', input, shape) });
+    return { ours, ort: result.logits!.data as Float32Array };
+  } finally {
+    await session.release();
+  }
+}
+
+const small = (extra: Partial<NetworkConfig>): NetworkConfig => ({
+  layers: [1, 1, 1, 1],
+  groups: 4,
+  widthPerGroup: 4,
+  baseWidth: 16,
+  numClasses: 10,
+  inputHeightPx: 64,
+  inputWidthPx: 64,
+  ...extra,
+});
+
+const CASES: [string, NetworkConfig][] = [
+  ['plain ResNeXt 1-1-1-1, 4 groups, 64x64', small({})],
+  ['timm SE + deep stem + avg-down, 72x72 (odd grids: ceil-mode average pool)', small({ se: true, stem: 'deep', avgDown: true, inputHeightPx: 72, inputWidthPx: 72 })],
+  ['CIFAR layout 1-1-1, 32x32', small({ layers: [1, 1, 1], cifar: true, inputHeightPx: 32, inputWidthPx: 32 })],
+];
+
+for (const [name, config] of CASES) {
+  test(`ORT on our ONNX graph = our TF.js logits within 1e-4: ${name}`, { skip: ortSkip }, async () => {
+    const stateDict = randomWeights(config, 7);
+    const n = 3 * config.inputHeightPx * config.inputWidthPx;
+    const input = Float32Array.from({ length: n }, (_, i) => Math.sin(i / 13) * 2);
+    const { ours, ort: theirs } = await oursAndOrt(config, stateDict, input);
+    assert.equal(theirs.length, config.numClasses);
+    const spread = Math.max(...ours) - Math.min(...ours);
+    assert.ok(spread > 0.1, `logits should differ between classes (spread ${spread})`);
+    const diff = maxAbsDiff(theirs, ours);
+    assert.ok(diff <= 1e-4, `max abs diff ${diff}`);
+  });
+}
+
+test('ORT on our ONNX graph of the tiny fixture = PyTorch’s reference logits within 1e-4', { skip: ortSkip }, async () => {
+  const config = tinyConfig();
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
+  const input = linspace(-2, 2, 3 * 224 * 224);
+  const { ours, ort: theirs } = await oursAndOrt(config, stateDict, input);
+  const reference = tinyReference().outputs.linspace.fp32;
+  assert.ok(maxAbsDiff(theirs, reference) <= 1e-4, `ORT vs PyTorch: ${maxAbsDiff(theirs, reference)}`);
+  assert.ok(maxAbsDiff(theirs, ours) <= 1e-4, `ORT vs ours: ${maxAbsDiff(theirs, ours)}`);
+});
