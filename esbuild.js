@@ -50,12 +50,19 @@ async function main() {
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
     build({ ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   ];
-  for (const [entry, out] of [['src/extension/worker.ts', 'dist/worker.js'], ['src/model/evaluateWorker.ts', 'dist/evaluateWorker.js'], ['webview/main.ts', 'dist/webview.js'],
-    ['webview/classificationView.ts', 'dist/classificationView.js'], ['webview/evaluationView.ts', 'dist/evaluationView.js']]) {
+  for (const [entry, out] of [
+    ['src/extension/worker.ts', 'dist/worker.js'],
+    ['src/model/evaluateWorker.ts', 'dist/evaluateWorker.js'],
+    ['webview/main.ts', 'dist/webview.js'],
+    ['webview/classificationView.ts', 'dist/classificationView.js'],
+    ['webview/evaluationView.ts', 'dist/evaluationView.js'],
+  ]) {
     if (fs.existsSync(entry)) {
-      builds.push(entry.startsWith('webview')
-        ? build({ entryPoints: [entry], outfile: out, platform: 'browser', format: 'iife', target: 'es2022' })
-        : build({ ...node, entryPoints: [entry], outfile: out }));
+      builds.push(
+        entry.startsWith('webview')
+          ? build({ entryPoints: [entry], outfile: out, platform: 'browser', format: 'iife', target: 'es2022' })
+          : build({ ...node, entryPoints: [entry], outfile: out }),
+      );
     }
   }
   await Promise.all(builds);

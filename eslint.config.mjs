@@ -12,7 +12,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', require: 'readonly', __dirname: 'readonly', module: 'writable', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        require: 'readonly',
+        __dirname: 'readonly',
+        module: 'writable',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -25,10 +40,15 @@ export default tseslint.config(
     // src/shared goes into every bundle, the webview's included: plain TypeScript, no vscode, no core, no TF.js.
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/shared is plain code for every bundle: no vscode here (DESIGN §1).' }],
-        patterns: [{ group: ['**/model/**', '**/extension/**', '**/cli/**', '@tensorflow/*'], message: 'src/shared goes into the webview bundle: no core, no TF.js.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/shared is plain code for every bundle: no vscode here (DESIGN §1).' }],
+          patterns: [
+            { group: ['**/model/**', '**/extension/**', '**/cli/**', '@tensorflow/*'], message: 'src/shared goes into the webview bundle: no core, no TF.js.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -36,12 +56,18 @@ export default tseslint.config(
     rules: {
       // src/shared holds the protocol's validators and pure formatters, which the webview uses; the core does not go
       // into the webview's bundle (test/unit/bundle.test.ts checks the bundle has no TF.js).
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'The webview runs in a browser: no vscode API (DESIGN §1).' }],
-        patterns: [
-          { group: ['**/src/model/**', '**/src/extension/**', '**/src/cli/**', '@tensorflow/*'], message: 'The webview imports only from src/shared (DESIGN §1).' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The webview runs in a browser: no vscode API (DESIGN §1).' }],
+          patterns: [
+            {
+              group: ['**/src/model/**', '**/src/extension/**', '**/src/cli/**', '@tensorflow/*'],
+              message: 'The webview imports only from src/shared (DESIGN §1).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

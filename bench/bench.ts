@@ -369,13 +369,9 @@ interface ThreadsResult {
 async function bundleProbe(name: string): Promise<string> {
   const esbuild = await import('esbuild');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { copyThreadedRuntime, threadedNodeOptions } = require('../scripts/wasm-threads') as { copyThreadedRuntime: (dir: string) => void; threadedNodeOptions: object };
-  const dir = path.join(ROOT, 'bench', 'out');
-  const outfile = path.join(dir, `${name}.js`);
-  await esbuild.build({ entryPoints: [path.join(__dirname, `${name}.ts`)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', ...threadedNodeOptions, external: ['onnxruntime-node'] });
-  copyThreadedRuntime(dir);
-  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, f));
-  return outfile;
+  const { bundleForNode } = require('../scripts/wasm-threads') as { bundleForNode: (esbuild: object, options: object) => Promise<string> };
+  const entry = path.join(__dirname, `${name}.ts`);
+  return bundleForNode(esbuild, { entryPoints: [entry], outfile: path.join(ROOT, 'bench', 'out', `${name}.js`), external: ['onnxruntime-node'] });
 }
 
 function runProbe<T>(outfile: string, env: Record<string, string>): T {
@@ -466,7 +462,9 @@ function printGrouped(grouped: GroupedMethodsBench): void {
       `  ${f.model}, ${f.threads} thread(s), warm forward: depthwise only ${f.depthwiseMs.toFixed(0)} ms, auto ${f.autoMs.toFixed(0)} ms ` +
         `(${f.speedup.toFixed(2)}× faster; one process, forwards alternating); build ${f.depthwiseBuildMs.toFixed(0)} → ${f.autoBuildMs.toFixed(0)} ms (auto's measurements ${f.calibrationMs.toFixed(0)} ms); ` +
         `first forward ${f.depthwiseFirstMs.toFixed(0)} → ${f.autoFirstMs.toFixed(0)} ms; ` +
-        `auto's picks by layer shape: ${Object.entries(picks).map(([m, n]) => `${m} ${n}`).join(', ')}`,
+        `auto's picks by layer shape: ${Object.entries(picks)
+          .map(([m, n]) => `${m} ${n}`)
+          .join(', ')}`,
     );
   }
 }
@@ -520,7 +518,10 @@ function cliCold(runs: number, model = 'resnext50_32x4d'): { medianMs: number; m
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', model, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', model, '--format', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     times.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`CLI failed: ${r.stderr}`);
   }
@@ -537,7 +538,8 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
-  if (argv[0] === '--child-summarize-weights') return void process.stdout.write(JSON.stringify(await measureSummarizeWeights(argv[1]!, argv[2] as 'streamed' | 'resident')));
+  if (argv[0] === '--child-summarize-weights')
+    return void process.stdout.write(JSON.stringify(await measureSummarizeWeights(argv[1]!, argv[2] as 'streamed' | 'resident')));
   if (argv[0] === '--child-profile') return void process.stdout.write(JSON.stringify(await measureProfileSum()));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
@@ -582,7 +584,9 @@ async function main(): Promise<void> {
   const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
   const python = {
     scan: child<{ lines: number; detections: number; warmScanMs: number; warmScanCpuMs: number; fullScanMs: number; parseMs: number }>(['--child-python-scan']),
-    activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>(['--child-activation']),
+    activation: child<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }>([
+      '--child-activation',
+    ]),
     tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
   };
   const evaluate = child<EvaluateBench>(['--child-evaluate']);
@@ -621,21 +625,39 @@ async function main(): Promise<void> {
   const f0 = (n: number): string => n.toFixed(0);
   const rows = results.map((r) => {
     const gmacs = r.macs / (r.warmForwardMs / 1000) / 1e9;
-    return [r.model, f0(r.buildMs), f0(r.firstForwardMs), `${f0(r.warmForwardMs)} (min ${f0(r.warmForwardMinMs)})`, `${f0(r.kernelMs.denseConv)} / ${f0(r.kernelMs.groupedConv)} / ${f0(r.kernelMs.other)}`, `${gmacs.toFixed(1)} (${((100 * gmacs) / gemm.gmacsPerSecond).toFixed(0)}%)`, f0(r.peakRssMB)];
+    return [
+      r.model,
+      f0(r.buildMs),
+      f0(r.firstForwardMs),
+      `${f0(r.warmForwardMs)} (min ${f0(r.warmForwardMinMs)})`,
+      `${f0(r.kernelMs.denseConv)} / ${f0(r.kernelMs.groupedConv)} / ${f0(r.kernelMs.other)}`,
+      `${gmacs.toFixed(1)} (${((100 * gmacs) / gemm.gmacsPerSecond).toFixed(0)}%)`,
+      f0(r.peakRssMB),
+    ];
   });
   const header = ['model', 'build ms', 'first fwd ms', `warm fwd ms (median of ${WARM_RUNS})`, 'dense/grouped/other ms', 'GMAC/s (% of GEMM)', 'peak RSS MB'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; TF.js ${machine.tfjs} ${machine.backend} (SIMD ${machine.simd ? 'on' : 'off'}, ${machine.threads} thread)`);
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; TF.js ${machine.tfjs} ${machine.backend} (SIMD ${machine.simd ? 'on' : 'off'}, ${machine.threads} thread)`,
+  );
   console.log(`baseline: 1x1 conv GEMM (56x56, 256→512) ${gemm.gmacsPerSecond.toFixed(1)} GMAC/s`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  console.log(`weights parsing (${weights.fileMB.toFixed(0)} MB checkpoint, resnext50_32x4d shapes, to float32 tensors): zip ${weights.zipMBps.toFixed(0)} MB/s, legacy ${weights.legacyMBps.toFixed(0)} MB/s, safetensors ${weights.safetensorsMBps.toFixed(0)} MB/s`);
+  console.log(
+    `weights parsing (${weights.fileMB.toFixed(0)} MB checkpoint, resnext50_32x4d shapes, to float32 tensors): zip ${weights.zipMBps.toFixed(0)} MB/s, legacy ${weights.legacyMBps.toFixed(0)} MB/s, safetensors ${weights.safetensorsMBps.toFixed(0)} MB/s`,
+  );
   const ratio = (mbps: number): string => `${(mbps / weights.copyMBps).toFixed(2)}× a plain copy`;
-  console.log(`  baseline: a plain copy of the file's bytes ${weights.copyMBps.toFixed(0)} MB/s; zip ${ratio(weights.zipMBps)}, legacy ${ratio(weights.legacyMBps)}`);
-  console.log(`inspect of the same checkpoint (no tensor data read): zip ${weights.inspectZipMs.toFixed(1)} ms, legacy ${weights.inspectLegacyMs.toFixed(1)} ms (target ≤ 300 ms)`);
-  console.log(`warm classify of chelsea.jpg with resnext50_32x4d loaded: ${classify.warmMs.toFixed(0)} ms (decode + preprocess ${classify.decodePreprocessMs.toFixed(1)} ms)`);
+  console.log(
+    `  baseline: a plain copy of the file's bytes ${weights.copyMBps.toFixed(0)} MB/s; zip ${ratio(weights.zipMBps)}, legacy ${ratio(weights.legacyMBps)}`,
+  );
+  console.log(
+    `inspect of the same checkpoint (no tensor data read): zip ${weights.inspectZipMs.toFixed(1)} ms, legacy ${weights.inspectLegacyMs.toFixed(1)} ms (target ≤ 300 ms)`,
+  );
+  console.log(
+    `warm classify of chelsea.jpg with resnext50_32x4d loaded: ${classify.warmMs.toFixed(0)} ms (decode + preprocess ${classify.decodePreprocessMs.toFixed(1)} ms)`,
+  );
   const [one, many] = scaling as [ThreadsResult, ThreadsResult];
   console.log(
     `threads (bundled, resnext50_32x4d warm forward, median of 7): 1 thread ${f0(one.warmMs)} ms; ${many.threads} threads ${f0(many.warmMs)} ms` +
@@ -643,13 +665,17 @@ async function main(): Promise<void> {
   );
   printOrt(ort);
   printGrouped(grouped);
-  console.log(`host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`);
+  console.log(
+    `host event loop during a worker summary of resnext101_32x8d (${f0(host.summaryMs)} ms): longest gap ${f0(host.longestGapMs)} ms of a 20 ms timer (${host.ticks} ticks)`,
+  );
   console.log(
     `evaluate (resnext50_32x4d, ${evaluate.images} images, loading included): 1 worker ${evaluate.onePerSecond.toFixed(2)} images/s, ` +
       `2 workers ${evaluate.twoPerSecond.toFixed(2)} images/s (×${(evaluate.oneElapsedMs / evaluate.twoElapsedMs).toFixed(2)}); ` +
       `2 workers ready: weights shared ${f0(evaluate.sharedLoadMs)} ms, read per worker ${f0(evaluate.readLoadMs)} ms`,
   );
-  console.log(`cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`);
+  console.log(
+    `cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`,
+  );
   const { scan, activation: a, tfjsRequire } = python;
   console.log(
     `warm Python scan after an edit (${scan.lines} lines, ${scan.detections} models, counts included): ${scan.warmScanMs.toFixed(2)} ms (median of 21; ` +

@@ -60,7 +60,12 @@ async function main(): Promise<void> {
     const random = randomTensorSource(architecture, 1);
     const bytes = encodeModel(onnxGraph(architecture, (key) => random(key).data));
     const t0 = performance.now();
-    const session = await ortModule.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+    const session = await ortModule.InferenceSession.create(bytes, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+    });
     const sessionMs = performance.now() - t0;
     const feeds = { input: new ortModule.Tensor('float32', (await input.data()) as Float32Array, input.shape) };
     const run = async (): Promise<Timed> => {
@@ -98,7 +103,9 @@ async function main(): Promise<void> {
       methods: results,
       calibrations: groupedCalibrations(),
       peakRssMB: process.resourceUsage().maxRSS / 1024,
-      ...(ort ? { ort: { version: ort.version, threads: 1, sessionMs: ort.sessionMs, warmMs: median(ortWarm), minMs: Math.min(...ortWarm), maxAbsDiff, maxAbsLogit } } : {}),
+      ...(ort
+        ? { ort: { version: ort.version, threads: 1, sessionMs: ort.sessionMs, warmMs: median(ortWarm), minMs: Math.min(...ortWarm), maxAbsDiff, maxAbsLogit } }
+        : {}),
     }),
   );
 }

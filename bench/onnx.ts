@@ -130,7 +130,12 @@ function graphProto(g: OnnxGraph): Encoded {
 /** ModelProto: ir_version 1, producer_name 2, graph 7, opset_import 8 (OperatorSetIdProto: domain 1, version 2). */
 export function encodeModel(g: OnnxGraph, opset = 13, irVersion = 8): Uint8Array {
   if (os.endianness() !== 'LE') throw new Error('raw_data is little-endian: this writer copies float32 memory as is');
-  return concat([...intField(1, irVersion), ...stringField(2, 'resnext-inspector bench'), ...bytesField(7, graphProto(g)), ...bytesField(8, [...stringField(1, ''), ...intField(2, opset)])]);
+  return concat([
+    ...intField(1, irVersion),
+    ...stringField(2, 'resnext-inspector bench'),
+    ...bytesField(7, graphProto(g)),
+    ...bytesField(8, [...stringField(1, ''), ...intField(2, opset)]),
+  ]);
 }
 
 // ---- the graph of an architecture ------------------------------------------------------------------------------
@@ -195,7 +200,11 @@ export function onnxGraph(arch: Architecture, get: WeightSource, batch = 1): Onn
     },
     maxPool: (x) => {
       const [n, c, h, w] = x.shape;
-      return emit('MaxPool', 'maxpool', [x.name], [n!, c!, convOutputSize(h!, 3, 2, 1), convOutputSize(w!, 3, 2, 1)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+      return emit('MaxPool', 'maxpool', [x.name], [n!, c!, convOutputSize(h!, 3, 2, 1), convOutputSize(w!, 3, 2, 1)], {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+      });
     },
     avgPool2: (x, stride) => {
       const [n, c, h, w] = x.shape;

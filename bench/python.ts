@@ -33,7 +33,14 @@ export function pythonSource(lines = 2000): string {
  * file (incremental reparse + analysis + counts of every detection); also a full scan from scratch, and the baseline:
  * a full parse of the same text with @lezer/python alone.
  */
-export async function measureScan(): Promise<{ lines: number; detections: number; warmScanMs: number; warmScanCpuMs: number; fullScanMs: number; parseMs: number }> {
+export async function measureScan(): Promise<{
+  lines: number;
+  detections: number;
+  warmScanMs: number;
+  warmScanCpuMs: number;
+  fullScanMs: number;
+  parseMs: number;
+}> {
   const { parser } = await import('@lezer/python');
   const { IncrementalScanner, scanPython } = await import('../src/python/scan');
   const { staticCounts } = await import('../src/python/present');
@@ -71,7 +78,14 @@ export async function measureScan(): Promise<{ lines: number; detections: number
     parser.parse(source);
     parse.push(performance.now() - t);
   }
-  return { lines: source.split('\n').length, detections, warmScanMs: median(warm), warmScanCpuMs: cpuMicros / 21 / 1000, fullScanMs: median(full), parseMs: median(parse) };
+  return {
+    lines: source.split('\n').length,
+    detections,
+    warmScanMs: median(warm),
+    warmScanCpuMs: cpuMicros / 21 / 1000,
+    fullScanMs: median(full),
+    parseMs: median(parse),
+  };
 }
 
 /** A minimal `vscode` for activate() and a CodeLens request: registrations return disposables, events never fire. */
@@ -84,13 +98,22 @@ function vscodeStandIn(providers: unknown[]): unknown {
     dispose(): void {}
   }
   class Position {
-    constructor(readonly line: number, readonly character: number) {}
+    constructor(
+      readonly line: number,
+      readonly character: number,
+    ) {}
   }
   class Range {
-    constructor(readonly start: Position, readonly end: Position) {}
+    constructor(
+      readonly start: Position,
+      readonly end: Position,
+    ) {}
   }
   class CodeLens {
-    constructor(readonly range: Range, readonly command: unknown) {}
+    constructor(
+      readonly range: Range,
+      readonly command: unknown,
+    ) {}
   }
   const channel = { info() {}, warn() {}, error() {}, trace() {}, debug() {}, appendLine() {}, show() {}, dispose() {} };
   return {
@@ -126,7 +149,14 @@ interface LensProvider {
  * In a fresh process: require dist/extension.js + activate() with the stand-in, then the bundle's CodeLens provider
  * on train.py twice: the first request loads the scanner (lezer) lazily, the second is a new document version.
  */
-export async function measureActivation(): Promise<{ requireMs: number; activateMs: number; firstLensMs: number; warmLensMs: number; lenses: number; tfjsLoaded: boolean }> {
+export async function measureActivation(): Promise<{
+  requireMs: number;
+  activateMs: number;
+  firstLensMs: number;
+  warmLensMs: number;
+  lenses: number;
+  tfjsLoaded: boolean;
+}> {
   const providers: unknown[] = [];
   const standIn = vscodeStandIn(providers);
   const load = (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load;

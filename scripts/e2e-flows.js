@@ -52,7 +52,7 @@ async function classifyFirst(ctx) {
     await expectLog(ctx, 'Classifying cat.jpg: started (cold worker)');
     console.log(`  top-5 as PyTorch: ${expected.map((e) => `${e.index} ${e.percent.toFixed(2)}%`).join(', ')} (cold worker, first action)`);
   });
-  await step('[classify] a PNG from the image preview\'s title bar; the menu on cat.png has the command, on a .txt not', async () => {
+  await step("[classify] a PNG from the image preview's title bar; the menu on cat.png has the command, on a .txt not", async () => {
     const image = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cat.png' }).first();
     await image.click();
     const action = page.locator('.editor-actions .action-label[aria-label="Classify Image"]');
@@ -65,7 +65,8 @@ async function classifyFirst(ctx) {
     const rows = await view.locator('table#top tbody tr').allInnerTexts();
     // PyTorch's logits for this network order the classes 1, 8, 5, 4, 0 (test/fixtures/tiny_reference.json, chelsea).
     const order = [];
-    for (let i = 0; i < rows.length; i++) order.push(/^class (\d+)$/.exec((await view.locator('table#top tbody tr').nth(i).locator('th.label').innerText()).trim())?.[1]);
+    for (let i = 0; i < rows.length; i++)
+      order.push(/^class (\d+)$/.exec((await view.locator('table#top tbody tr').nth(i).locator('th.label').innerText()).trim())?.[1]);
     if (order.join(',') !== '1,8,5,4,0') throw new Error(`top-5 order ${order.join(',')}`);
     console.log(`  top-5: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`);
     await page.mouse.move(0, 0);
@@ -81,7 +82,7 @@ async function classifyFirst(ctx) {
 
 async function checkpointFirst(ctx) {
   const { t, step } = ctx;
-  await step('[checkpoint] Summarize Checkpoint is the first action: explorer → tiny.pth → PyTorch\'s layers and params', async () => {
+  await step("[checkpoint] Summarize Checkpoint is the first action: explorer → tiny.pth → PyTorch's layers and params", async () => {
     const item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
     await item.click();
     await t.webview.locator('table#summary').waitFor({ timeout: 90_000 });
@@ -120,7 +121,9 @@ async function summaryFamily(ctx) {
     const title = await webview.locator('#title').innerText();
     if (title !== 'resnext50_32x4d') throw new Error(`title '${title}'`);
     // @vscode-elements/elements upgraded inside the webview (custom elements defined, shadow DOM rendered).
-    const upgraded = await webview.locator('vscode-button#copy-markdown').evaluate((e) => !!e.ownerDocument.defaultView.customElements.get('vscode-button') && !!e.shadowRoot);
+    const upgraded = await webview
+      .locator('vscode-button#copy-markdown')
+      .evaluate((e) => !!e.ownerDocument.defaultView.customElements.get('vscode-button') && !!e.shadowRoot);
     if (!upgraded) throw new Error('vscode-elements components did not upgrade');
     await expectLog(ctx, 'Summarizing resnext50_32x4d: started (cold worker)');
   });
@@ -142,11 +145,20 @@ async function summaryFamily(ctx) {
       const box = wrap.getBoundingClientRect();
       const hit = wrap.ownerDocument.elementFromPoint(head.left + head.width / 2, head.top + head.height / 2);
       const firstRow = wrap.querySelector('tbody tr').getBoundingClientRect();
-      return { scrollTop: wrap.scrollTop, headTop: head.top, boxTop: box.top, headBottom: head.bottom, viewHeight: wrap.ownerDocument.documentElement.clientHeight, hitInHead: !!hit?.closest('thead'), firstRowTop: firstRow.top };
+      return {
+        scrollTop: wrap.scrollTop,
+        headTop: head.top,
+        boxTop: box.top,
+        headBottom: head.bottom,
+        viewHeight: wrap.ownerDocument.documentElement.clientHeight,
+        hitInHead: !!hit?.closest('thead'),
+        firstRowTop: firstRow.top,
+      };
     });
     if (result.scrollTop < 500) throw new Error(`the rows did not scroll (scrollTop ${result.scrollTop})`);
     if (result.firstRowTop > result.boxTop) throw new Error('the first row is still in view: nothing was scrolled away');
-    if (Math.abs(result.headTop - result.boxTop) > 2 || result.headBottom > result.viewHeight || !result.hitInHead) throw new Error(`the header is not visible: ${JSON.stringify(result)}`);
+    if (Math.abs(result.headTop - result.boxTop) > 2 || result.headBottom > result.viewHeight || !result.hitInHead)
+      throw new Error(`the header is not visible: ${JSON.stringify(result)}`);
     console.log(`  scrolled ${result.scrollTop} px; the header is at the top of the box (${result.headTop.toFixed(0)} vs ${result.boxTop.toFixed(0)} px)`);
     await webview.locator('#table-wrap').evaluate((wrap) => (wrap.scrollTop = 0));
   });
@@ -161,7 +173,14 @@ async function summaryFamily(ctx) {
       wrap.scrollLeft = 300;
       await new Promise((r) => setTimeout(r, 100));
       const name = wrap.querySelector('tbody td.col-name').getBoundingClientRect();
-      return { wider: table.scrollWidth > wrap.clientWidth, scrolled: wrap.scrollLeft, nameLeft: name.left, boxLeft: wrap.getBoundingClientRect().left, boxRight: wrap.getBoundingClientRect().right, view: wrap.ownerDocument.documentElement.clientWidth };
+      return {
+        wider: table.scrollWidth > wrap.clientWidth,
+        scrolled: wrap.scrollLeft,
+        nameLeft: name.left,
+        boxLeft: wrap.getBoundingClientRect().left,
+        boxRight: wrap.getBoundingClientRect().right,
+        view: wrap.ownerDocument.documentElement.clientWidth,
+      };
     });
     if (!pinned.wider || pinned.scrolled === 0) throw new Error(`no sideways scroll: ${JSON.stringify(pinned)}`);
     if (Math.abs(pinned.nameLeft - pinned.boxLeft) > 2) throw new Error(`the name column moved: ${JSON.stringify(pinned)}`);
@@ -175,7 +194,7 @@ async function summaryFamily(ctx) {
     await webview.locator('vscode-textfield#filter').click();
     let tabs = 0;
     let focused = '';
-    for (; tabs < 10; ) {
+    for (; tabs < 10;) {
       await page.keyboard.press('Tab');
       tabs++;
       focused = await webview.locator('body').evaluate((b) => {
@@ -194,7 +213,9 @@ async function summaryFamily(ctx) {
     if (last !== keys[keys.length - 1]) throw new Error(`after ${keys.length - 1} ↓ the focus is on ${last}, not the last row ${keys[keys.length - 1]}`);
     const stops = await webview.locator('#summary [tabindex="0"], #summary button:not([tabindex="-1"])').count();
     if (stops !== 1) throw new Error(`the table has ${stops} Tab stops`);
-    console.log(`  ${tabs} Tabs from the filter to the first row; ${keys.length - 1} × ↓ to the last row (${keys[keys.length - 1]}: ${keys.length} rows, one Tab stop)`);
+    console.log(
+      `  ${tabs} Tabs from the filter to the first row; ${keys.length - 1} × ↓ to the last row (${keys[keys.length - 1]}: ${keys.length} rows, one Tab stop)`,
+    );
     await page.keyboard.press('Home');
   });
 
@@ -226,7 +247,8 @@ async function summaryFamily(ctx) {
     if (firstStage !== 'layer3') throw new Error(`the stage with the most MACs should come first, got ${firstStage}`);
     await webview.locator('button.sort[data-column="macs"]').click();
     await webview.locator('button.sort[data-column="macs"]').click();
-    const widths = () => webview.locator('table#summary thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)).join(','));
+    const widths = () =>
+      webview.locator('table#summary thead th').evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().width)).join(','));
     const widthsBefore = await widths();
     const filterBy = async (text) => {
       // On a loaded machine the text field's inner input may take the focus after the first keys are typed: type
@@ -248,7 +270,8 @@ async function summaryFamily(ctx) {
       };
     };
     const dotted = await filterBy('.conv2');
-    if (dotted.names.length !== 16 || !dotted.names.every((n) => n.endsWith('.conv2'))) throw new Error(`filter '.conv2' shows ${dotted.names.length} layers: ${dotted.names.slice(0, 5).join(', ')}`);
+    if (dotted.names.length !== 16 || !dotted.names.every((n) => n.endsWith('.conv2')))
+      throw new Error(`filter '.conv2' shows ${dotted.names.length} layers: ${dotted.names.slice(0, 5).join(', ')}`);
     // The issue's case: plain "conv2" means the 16 layers named conv2, not every Conv2d.
     const plain = await filterBy('conv2');
     if (plain.names.length !== 16 || !plain.names.every((n) => n.endsWith('.conv2'))) throw new Error(`filter 'conv2' shows ${plain.names.length} layers`);
@@ -258,12 +281,13 @@ async function summaryFamily(ctx) {
     const byType = await filterBy('type:Conv2d');
     if (byType.types.length !== 53 || !byType.types.every((x) => x === 'Conv2d')) throw new Error(`type:Conv2d shows ${byType.types.length} layers`);
     const both = await filterBy('name:layer3 type:BatchNorm2d');
-    if (both.names.length !== 6 * 3 + 1 || !both.names.every((n) => n.startsWith('layer3.'))) throw new Error(`name:layer3 type:BatchNorm2d shows ${both.names.length} layers`);
+    if (both.names.length !== 6 * 3 + 1 || !both.names.every((n) => n.startsWith('layer3.')))
+      throw new Error(`name:layer3 type:BatchNorm2d shows ${both.names.length} layers`);
     console.log(`  'conv2': ${plain.count}; 'type:Conv2d': ${byType.count}; 'name:layer3 type:BatchNorm2d': ${both.count}`);
     await filterBy('');
   });
 
-  await step('[summary] Export Markdown… through the save dialog writes the core\'s Markdown', async () => {
+  await step("[summary] Export Markdown… through the save dialog writes the core's Markdown", async () => {
     const target = path.join(workspace, 'resnext50_32x4d-summary.md');
     await webview.locator('vscode-button#export-markdown').click();
     // VS Code's save dialog in the browser is a quick input holding the proposed path (defaultUri).
@@ -279,7 +303,13 @@ async function summaryFamily(ctx) {
     await page.keyboard.press('Enter');
     for (let i = 0; i < 100 && !fs.existsSync(target); i++) await page.waitForTimeout(100);
     const markdown = fs.readFileSync(target, 'utf8');
-    for (const text of ['## resnext50_32x4d', '| Params | 25,028,904 |', '4,230,479,872', '| layer1.0.conv2 | Conv2d | [1, 128, 56, 56] | 4,608 |', 'Estimated total size (MiB)']) {
+    for (const text of [
+      '## resnext50_32x4d',
+      '| Params | 25,028,904 |',
+      '4,230,479,872',
+      '| layer1.0.conv2 | Conv2d | [1, 128, 56, 56] | 4,608 |',
+      'Estimated total size (MiB)',
+    ]) {
       if (!markdown.includes(text)) throw new Error(`the exported Markdown lacks '${text}'`);
     }
     await webview.locator('#status', { hasText: 'Saved resnext50_32x4d-summary.md' }).waitFor({ timeout: 10_000 });
@@ -320,22 +350,45 @@ async function summaryFamily(ctx) {
     await webview.locator('svg#roofline-chart').waitFor({ timeout: 180_000 });
     await webview.locator('#status', { hasText: 'Profiled in' }).waitFor({ timeout: 10_000 });
     const rows = await webview.locator('table#summary tbody tr.layer').evaluateAll((trs) =>
-      trs.map((tr) => ({ name: tr.querySelector('td.col-name').textContent.trim(), type: tr.querySelector('td.col-type').textContent.trim(), ms: tr.querySelector('td.col-ms')?.textContent.trim() ?? null })));
+      trs.map((tr) => ({
+        name: tr.querySelector('td.col-name').textContent.trim(),
+        type: tr.querySelector('td.col-type').textContent.trim(),
+        ms: tr.querySelector('td.col-ms')?.textContent.trim() ?? null,
+      })),
+    );
     const convs = rows.filter((r) => r.type === 'Conv2d');
     if (convs.length !== 53) throw new Error(`${convs.length} Conv2d rows`);
     const untimed = convs.filter((r) => !(Number(r.ms) > 0));
-    if (untimed.length > 0) throw new Error(`Conv2d rows without a time: ${untimed.slice(0, 5).map((r) => `${r.name}='${r.ms}'`).join(', ')}`);
+    if (untimed.length > 0)
+      throw new Error(
+        `Conv2d rows without a time: ${untimed
+          .slice(0, 5)
+          .map((r) => `${r.name}='${r.ms}'`)
+          .join(', ')}`,
+      );
     const chart = webview.locator('svg#roofline-chart');
-    const dots = await chart.locator('.dots .dot').evaluateAll((ds) => ds.map((d) => ({ layer: d.dataset.layer, kind: d.dataset.kind, shape: d.tagName, title: d.querySelector('title')?.textContent ?? '' })));
+    const dots = await chart
+      .locator('.dots .dot')
+      .evaluateAll((ds) =>
+        ds.map((d) => ({ layer: d.dataset.layer, kind: d.dataset.kind, shape: d.tagName, title: d.querySelector('title')?.textContent ?? '' })),
+      );
     if (dots.length !== convs.length) throw new Error(`${dots.length} dots for ${convs.length} convs`);
     const names = new Set(dots.map((d) => d.layer));
     const missing = convs.filter((c) => !names.has(c.name));
-    if (missing.length > 0) throw new Error(`no dot for ${missing.slice(0, 5).map((c) => c.name).join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(
+        `no dot for ${missing
+          .slice(0, 5)
+          .map((c) => c.name)
+          .join(', ')}`,
+      );
     const grouped = dots.filter((d) => d.kind === 'grouped');
     if (grouped.length !== 16 || !grouped.every((d) => d.shape === 'circle' && /\.conv2$/.test(d.layer))) throw new Error(`grouped dots: ${grouped.length}`);
     if (!dots.filter((d) => d.kind === 'dense').every((d) => d.shape === 'rect')) throw new Error('a dense conv is not a square');
-    if (!dots.every((d) => d.title.startsWith(`${d.layer} (`) && d.title.includes('GMAC/s'))) throw new Error(`a dot's tooltip does not name its layer: ${dots[0].title}`);
-    for (const ceiling of ['line.ceiling-gemm', 'line.ceiling-memory']) if ((await chart.locator(ceiling).count()) !== 1) throw new Error(`the roofline lacks ${ceiling}`);
+    if (!dots.every((d) => d.title.startsWith(`${d.layer} (`) && d.title.includes('GMAC/s')))
+      throw new Error(`a dot's tooltip does not name its layer: ${dots[0].title}`);
+    for (const ceiling of ['line.ceiling-gemm', 'line.ceiling-memory'])
+      if ((await chart.locator(ceiling).count()) !== 1) throw new Error(`the roofline lacks ${ceiling}`);
     // The theme's chart colours reach the marks: grouped and dense differ, and neither is left unfilled.
     const fills = await chart.evaluate((svg) => ['grouped', 'dense'].map((k) => globalThis.getComputedStyle(svg.querySelector(`.dot-${k}`)).fill));
     if (fills[0] === fills[1] || fills.some((f) => f === 'none' || f === 'rgb(0, 0, 0)')) throw new Error(`mark colours: ${fills.join(' vs ')}`);
@@ -346,11 +399,14 @@ async function summaryFamily(ctx) {
       const r = svg.getBoundingClientRect();
       return { right: r.right, width: r.width, view: svg.ownerDocument.documentElement.clientWidth };
     });
-    if (box.right > box.view || box.width < 300) throw new Error(`the roofline is ${Math.round(box.width)} px wide, ends at ${Math.round(box.right)} of ${box.view} px`);
+    if (box.right > box.view || box.width < 300)
+      throw new Error(`the roofline is ${Math.round(box.width)} px wide, ends at ${Math.round(box.right)} of ${box.view} px`);
     const [m] = await webview.locator('body').evaluate(measureTables, ['#summary']);
     assertFits([m]);
     await expectLog(ctx, 'Profiling resnext50_32x4d: done in');
-    console.log(`  ${answer} (${((Date.now() - started) / 1000).toFixed(1)} s); ${dots.length} dots, ${grouped.length} grouped; table ${m.tableWidth} px in ${m.boxClientWidth} px`);
+    console.log(
+      `  ${answer} (${((Date.now() - started) / 1000).toFixed(1)} s); ${dots.length} dots, ${grouped.length} grouped; table ${m.tableWidth} px in ${m.boxClientWidth} px`,
+    );
     // The answer, the roofline and the first timed rows in one picture.
     await webview.locator('#profile-answer').evaluate((p) => p.scrollIntoView({ block: 'start' }));
     await page.mouse.move(0, 0);
@@ -434,9 +490,11 @@ async function compareFamily(ctx) {
     if (!rows[4].includes('-528,128') || !rows[4].includes('-2.07%')) throw new Error(`resnext50_32x4d's Δ params: ${rows[4]}`);
     // The direction is in a glyph too, not in the colour alone (report.css puts it before the value).
     // Each Δ (the cell after its Δ% pair member has the same sign, so one glyph per pair) shows ▲ or ▼.
-    const glyphs = await view.locator('#totals td.delta:not(td.delta + td.delta)').evaluateAll((cells) =>
-      cells.map((c) => `${c.className.replace(/.*delta /, '')}:${globalThis.getComputedStyle(c, '::before').content}`));
-    if (!glyphs.includes('down:"▼ "') || !glyphs.includes('up:"▲ "') || glyphs.some((g) => /^(up|down):(none|normal)$/.test(g))) throw new Error(`Δ glyphs: ${[...new Set(glyphs)].join(', ')}`);
+    const glyphs = await view
+      .locator('#totals td.delta:not(td.delta + td.delta)')
+      .evaluateAll((cells) => cells.map((c) => `${c.className.replace(/.*delta /, '')}:${globalThis.getComputedStyle(c, '::before').content}`));
+    if (!glyphs.includes('down:"▼ "') || !glyphs.includes('up:"▲ "') || glyphs.some((g) => /^(up|down):(none|normal)$/.test(g)))
+      throw new Error(`Δ glyphs: ${[...new Set(glyphs)].join(', ')}`);
     for (const chart of ['svg#params-chart', 'svg#macs-chart']) {
       const bars = await view.locator(`${chart} rect.bar`).count();
       if (bars < 30) throw new Error(`${chart} has ${bars} bars`);
@@ -449,20 +507,24 @@ async function compareFamily(ctx) {
     await page.mouse.move(0, 0);
     await shot(ctx, 'compare.png');
   });
-  await step('[compare] Measure time: each configuration\'s forward time next to its MACs, filled in one after another', async () => {
+  await step("[compare] Measure time: each configuration's forward time next to its MACs, filled in one after another", async () => {
     let view = await t.findFrame('table#totals', 'the compare view');
     if ((await view.locator('#times-note').count()) !== 1) throw new Error('the compare view lacks its "not measured yet" note');
     const started = Date.now();
     await view.locator('a#measure-time').click();
     // The page is static: each measured configuration re-renders it, so look the frame up again until all are in.
     let cells = [];
-    for (const deadline = Date.now() + 300_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
       view = await t.findFrame('table#totals', 'the compare view');
-      cells = await view.locator('table#times tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.time')?.textContent ?? '')).catch(() => []);
+      cells = await view
+        .locator('table#times tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.time')?.textContent ?? ''))
+        .catch(() => []);
       if (cells.length === 5 && cells.every((c) => c !== '')) break;
       await page.waitForTimeout(1000);
     }
-    if (cells.length !== 5 || cells.some((c) => !/^[\d,.]+ ms$/.test(c) || !(parseFloat(c.replace(/,/g, '')) > 0))) throw new Error(`forward times: ${JSON.stringify(cells)}`);
+    if (cells.length !== 5 || cells.some((c) => !/^[\d,.]+ ms$/.test(c) || !(parseFloat(c.replace(/,/g, '')) > 0)))
+      throw new Error(`forward times: ${JSON.stringify(cells)}`);
     const rows = await view.locator('table#times tbody tr').allInnerTexts();
     for (const [i, model] of ['resnext50_1x64d', 'resnext50_2x40d', 'resnext50_4x24d', 'resnext50_8x14d', 'resnext50_32x4d'].entries()) {
       if (!rows[i].includes(model)) throw new Error(`row ${i + 1} of the times is not ${model}: ${rows[i]}`);
@@ -483,7 +545,13 @@ async function compareFamily(ctx) {
     assertFits(measured);
     const header = await view.locator('#totals thead th').last().innerText();
     if (!header.includes('Est. size (MiB)')) throw new Error(`the totals' last header reads '${header}'`);
-    const wrapped = await view.locator('#stages td.shape').evaluateAll((cells) => cells.filter((c) => c.getClientRects().length > 1 || c.getBoundingClientRect().height > 2 * parseFloat(globalThis.getComputedStyle(c).fontSize) + 8).length);
+    const wrapped = await view
+      .locator('#stages td.shape')
+      .evaluateAll(
+        (cells) =>
+          cells.filter((c) => c.getClientRects().length > 1 || c.getBoundingClientRect().height > 2 * parseFloat(globalThis.getComputedStyle(c).fontSize) + 8)
+            .length,
+      );
     if (wrapped > 0) throw new Error(`${wrapped} output shapes wrap`);
     await view.locator('details#stage-charts > summary').click();
     if (await view.locator('details#stage-charts').evaluate((d) => d.open)) throw new Error('the charts did not fold');
@@ -514,7 +582,6 @@ async function equivalenceFamily(ctx) {
   });
 }
 
-
 /** A Python file's models (test/fixtures/python/train.py in the workspace): the lens, the hover, Summarize. */
 async function pythonFamily(ctx) {
   const { page, step } = ctx;
@@ -532,7 +599,8 @@ async function pythonFamily(ctx) {
     const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'ResNeXt-50 32x4d, 10 classes, 160×160' }).first();
     await lens.waitFor({ timeout: 60_000 });
     const text = await lens.innerText();
-    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6 %') || !text.includes('Summarize') || !text.includes('Compare…')) throw new Error(`the lens reads: ${text}`);
+    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6 %') || !text.includes('Summarize') || !text.includes('Compare…'))
+      throw new Error(`the lens reads: ${text}`);
     const lenses = await page.locator('.contentWidgets .codelens-decoration').allInnerTexts();
     if (lenses.filter((l) => l.includes('params')).length !== 4) throw new Error(`expected 4 lenses, got: ${lenses.join(' / ')}`);
     await page.screenshot({ path: path.join(ctx.SHOTS, 'python-codelens.png') });
@@ -546,7 +614,7 @@ async function pythonFamily(ctx) {
     await page.mouse.move(box.x + (box.width * middle) / tokenText.length, box.y + box.height / 2);
     const hover = page.locator('.monaco-hover', { hasText: 'layer4' }).first();
     await hover.waitFor({ timeout: 15_000 });
-    if (!(await hover.innerText()).includes('[1, 2048, 5, 5]')) throw new Error('the hover lacks layer4\'s output shape');
+    if (!(await hover.innerText()).includes('[1, 2048, 5, 5]')) throw new Error("the hover lacks layer4's output shape");
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(ctx.SHOTS, 'python-hover.png') });
     await page.keyboard.press('Escape');
@@ -557,7 +625,10 @@ async function pythonFamily(ctx) {
     const deadline = Date.now() + 90_000;
     while (!view && Date.now() < deadline) {
       for (const frame of page.frames()) {
-        const title = await frame.locator('#title').getAttribute('title', { timeout: 100 }).catch(() => '');
+        const title = await frame
+          .locator('#title')
+          .getAttribute('title', { timeout: 100 })
+          .catch(() => '');
         if (title === model) view = frame;
       }
       if (!view) await page.waitForTimeout(500);
@@ -571,7 +642,7 @@ async function pythonFamily(ctx) {
 
 async function folderFirst(ctx) {
   const { page, t, step } = ctx;
-  await step('[folder] Classify Folder is the first action: explorer → pets → the evaluation view with PyTorch\'s accuracy', async () => {
+  await step("[folder] Classify Folder is the first action: explorer → pets → the evaluation view with PyTorch's accuracy", async () => {
     const reference = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'evaluate', 'folder_reference.json'), 'utf8')).tinyPth;
     const item = await t.explorerMenu('pets', 'Classify Folder');
     // The workbench ignores a click that comes right after its context menu opened: wait, then choose the item.
@@ -580,8 +651,13 @@ async function folderFirst(ctx) {
     if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
     const view = await t.findFrame('#top1', 'the evaluation view');
     const pct = (x) => `${(100 * x).toFixed(2)}%`;
-    const [top1, top5, failed] = [await view.locator('#top1').innerText(), await view.locator('#top5').innerText(), await view.locator('#failed-count').innerText()];
-    if (top1 !== pct(reference.top1) || top5 !== pct(reference.top5)) throw new Error(`top-1 ${top1}, top-5 ${top5}; PyTorch: ${pct(reference.top1)}, ${pct(reference.top5)}`);
+    const [top1, top5, failed] = [
+      await view.locator('#top1').innerText(),
+      await view.locator('#top5').innerText(),
+      await view.locator('#failed-count').innerText(),
+    ];
+    if (top1 !== pct(reference.top1) || top5 !== pct(reference.top5))
+      throw new Error(`top-1 ${top1}, top-5 ${top5}; PyTorch: ${pct(reference.top1)}, ${pct(reference.top5)}`);
     if (failed !== '1') throw new Error(`${failed} failed files, expected the corrupt one`);
     if ((await view.locator('svg.confusion rect').count()) !== 9) throw new Error('the confusion heat map is not 3x3');
     // Sorting by time from the keyboard: focus the header button, Enter.

@@ -56,7 +56,13 @@ function driver(page) {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const frame of page.frames()) {
-        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+        if (
+          (await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
       }
       await page.waitForTimeout(500);
     }
@@ -92,7 +98,12 @@ function measureTables(_body, selectors) {
       tableWidth: Math.round(table.getBoundingClientRect().width),
       boxRight: Math.round(box.getBoundingClientRect().right),
       boxClientWidth: box.clientWidth,
-      lastHeaderRight: Math.round([...table.querySelectorAll('thead th')].filter((c) => c.getClientRects().length > 0).pop()?.getBoundingClientRect().right ?? 0),
+      lastHeaderRight: Math.round(
+        [...table.querySelectorAll('thead th')]
+          .filter((c) => c.getClientRects().length > 0)
+          .pop()
+          ?.getBoundingClientRect().right ?? 0,
+      ),
       cut,
     };
   });

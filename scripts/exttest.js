@@ -13,7 +13,11 @@ const [server, extDev, extTests, folder] = process.argv.slice(2);
 (async () => {
   const host = new URL(server).host;
   const remote = (p) => `vscode-remote://${host}${path.resolve(p)}`;
-  const payload = JSON.stringify([['extensionDevelopmentPath', remote(extDev)], ['extensionTestsPath', remote(extTests)], ['skipWelcome', 'true']]);
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', remote(extDev)],
+    ['extensionTestsPath', remote(extTests)],
+    ['skipWelcome', 'true'],
+  ]);
   const url = `${server.replace(/\/$/, '')}/?folder=${encodeURIComponent(path.resolve(folder))}&payload=${encodeURIComponent(payload)}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -27,7 +31,9 @@ const [server, extDev, extTests, folder] = process.argv.slice(2);
     });
     void page.exposeFunction('codeAutomationExit', (code) => resolve(code));
   });
-  page.on('console', (m) => { if (process.env.VERBOSE) console.log('[browser]', m.text()); });
+  page.on('console', (m) => {
+    if (process.env.VERBOSE) console.log('[browser]', m.text());
+  });
   await page.goto(url);
   const timeoutMs = Number(process.env.EXTTEST_TIMEOUT_MS ?? 300_000);
   const code = await Promise.race([exit, new Promise((resolve) => setTimeout(() => resolve('timeout'), timeoutMs))]);

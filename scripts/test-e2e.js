@@ -81,7 +81,10 @@ function referenceTop5() {
   const max = Math.max(...logits);
   const exp = logits.map((l) => Math.exp(l - max));
   const sum = exp.reduce((a, b) => a + b, 0);
-  return logits.map((_, i) => ({ index: i, percent: (100 * exp[i]) / sum })).sort((a, b) => b.percent - a.percent).slice(0, 5);
+  return logits
+    .map((_, i) => ({ index: i, percent: (100 * exp[i]) / sum }))
+    .sort((a, b) => b.percent - a.percent)
+    .slice(0, 5);
 }
 
 /** Every ResNeXt log file VS Code wrote under `dir` (one per extension host, i.e. per window). */
@@ -100,7 +103,10 @@ function resnextLogs(dir) {
 
 async function main() {
   if (!fs.existsSync(VSIX)) throw new Error(`${path.relative(ROOT, VSIX)} is missing: run npm run package first`);
-  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop();
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-e2e-'));
   const extensions = path.join(state, 'extensions');
   fs.mkdirSync(path.join(state, 'user', 'User'), { recursive: true });
@@ -114,7 +120,21 @@ async function main() {
   const log = fs.openSync(path.join(state, 'server.log'), 'w');
   const firstWorkspace = path.join(state, 'ws-start');
   makeWorkspace(firstWorkspace);
-  const server = spawn(codeServer, [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', firstWorkspace], { env, stdio: ['ignore', log, log] });
+  const server = spawn(
+    codeServer,
+    [
+      ...common,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      firstWorkspace,
+    ],
+    { env, stdio: ['ignore', log, log] },
+  );
   let browser;
   let page;
   let passed = 0;
@@ -127,7 +147,12 @@ async function main() {
       console.log(`ok ${name}`);
     } catch (error) {
       failed++;
-      console.log(`FAIL ${name}: ${String(error && error.message).split('\n').slice(0, 4).join(' | ')}`);
+      console.log(
+        `FAIL ${name}: ${String(error && error.message)
+          .split('\n')
+          .slice(0, 4)
+          .join(' | ')}`,
+      );
       await page?.screenshot({ path: path.join(state, `FAIL-${passed + failed}.png`) }).catch(() => {});
       if (process.env.E2E_FAIL_DIR) fs.cpSync(state, process.env.E2E_FAIL_DIR, { recursive: true, filter: (f) => !f.includes('extensions') });
     }
@@ -187,7 +212,9 @@ async function main() {
     if (failed === 0 || !process.env.E2E_KEEP) fs.rmSync(state, { recursive: true, force: true });
     else console.log(`  kept ${state} (server.log, FAIL-*.png)`);
   }
-  console.log(`e2e: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, SHOTS) || SHOTS})`);
+  console.log(
+    `e2e: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, SHOTS) || SHOTS})`,
+  );
   return failed === 0 ? 0 : 1;
 }
 

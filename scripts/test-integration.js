@@ -14,7 +14,10 @@ async function main() {
   for (const file of ['extension.js', 'worker.js', 'webview.js']) {
     if (!fs.existsSync(path.join(ROOT, 'dist', file))) throw new Error(`dist/${file} is missing: run npm run build first`);
   }
-  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop();
   const testsBundle = path.join(ROOT, 'out', 'test', 'integration', 'index.js');
   await esbuild.build({
     entryPoints: [path.join(ROOT, 'test', 'integration', 'index.ts')],

@@ -44,7 +44,11 @@ const EDITS = [
     'initMainThread: function () { var pthreadPoolSize = 8;',
     'initMainThread: function () { var pthreadPoolSize = Module["resnextThreads"] > 0 ? Math.min(8, Module["resnextThreads"]) : 8;',
   ],
-  ['pool threads do not keep the process alive', 'if (ENVIRONMENT_IS_NODE) {\n                worker.ref();\n            } worker.postMessage(msg', 'worker.postMessage(msg'],
+  [
+    'pool threads do not keep the process alive',
+    'if (ENVIRONMENT_IS_NODE) {\n                worker.ref();\n            } worker.postMessage(msg',
+    'worker.postMessage(msg',
+  ],
 ];
 
 /** The esbuild plugin that applies EDITS to tfjs-backend-wasm's Node entry. */
@@ -78,4 +82,33 @@ function copyThreadedRuntime(dir) {
 /** Build options for a Node bundle that can run the threaded backend. */
 const threadedNodeOptions = { plugins: [wasmThreadsPlugin], define: { __RESNEXT_WASM_THREADS__: 'true' } };
 
-module.exports = { wasmThreadsPlugin, copyThreadedRuntime, threadedNodeOptions, THREADED_FILES: [WORKER_FILE, MAIN_FILE, 'tfjs-backend-wasm-threaded-simd.wasm'] };
+/**
+ * Bundles a Node entry as esbuild.js bundles ours (CommonJS for Node 20) into `options.outfile`; with threads (the
+ * default), as a threaded bundle with the threaded runtime and tfjs's wasm binaries written next to it, so it runs
+ * from wherever it is written (the bench's and the tests' probes).
+ */
+async function bundleForNode(esbuild, options, { threads = true } = {}) {
+  await esbuild.build({
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+    ...(threads ? threadedNodeOptions : {}),
+    ...options,
+  });
+  if (threads) {
+    const dir = path.dirname(options.outfile);
+    copyThreadedRuntime(dir);
+    for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(PKG, 'dist', f), path.join(dir, f));
+  }
+  return options.outfile;
+}
+
+module.exports = {
+  bundleForNode,
+  wasmThreadsPlugin,
+  copyThreadedRuntime,
+  threadedNodeOptions,
+  THREADED_FILES: [WORKER_FILE, MAIN_FILE, 'tfjs-backend-wasm-threaded-simd.wasm'],
+};

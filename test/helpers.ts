@@ -106,7 +106,11 @@ export function equivalenceSample(): EquivalenceData {
     maxAbsOutput: 7.25,
     maxAbsDiff: { aVsC: 1.9073486328125e-6, bVsC: 9.5367431640625e-7 },
     meanAbsDiff: { aVsC: 1.2e-7, bVsC: 6.1e-8 },
-    ops: { a: { convOps: 97, macs: 372_244_480, kernels: 400 }, b: { convOps: 66, macs: 372_244_480, kernels: 250 }, c: { convOps: 4, macs: 372_244_480, kernels: 12 } },
+    ops: {
+      a: { convOps: 97, macs: 372_244_480, kernels: 400 },
+      b: { convOps: 66, macs: 372_244_480, kernels: 250 },
+      c: { convOps: 4, macs: 372_244_480, kernels: 12 },
+    },
     tolerance: 1e-4,
     equivalent: true,
   };

@@ -15,18 +15,42 @@ export class PickleWriter {
     this.chunks.push(Uint8Array.from(bytes));
     return this;
   }
-  proto(version = 2): this { return this.raw(0x80, version); }
-  mark(): this { return this.raw(0x28); }
-  stop(): this { return this.raw(0x2e); }
-  none(): this { return this.raw(0x4e); }
-  bool(value: boolean): this { return this.raw(value ? 0x88 : 0x89); }
-  emptyTuple(): this { return this.raw(0x29); }
-  tuple(): this { return this.raw(0x74); }
-  emptyList(): this { return this.raw(0x5d); }
-  appends(): this { return this.raw(0x65); }
-  setitems(): this { return this.raw(0x75); }
-  reduce(): this { return this.raw(0x52); }
-  binpersid(): this { return this.raw(0x51); }
+  proto(version = 2): this {
+    return this.raw(0x80, version);
+  }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  stop(): this {
+    return this.raw(0x2e);
+  }
+  none(): this {
+    return this.raw(0x4e);
+  }
+  bool(value: boolean): this {
+    return this.raw(value ? 0x88 : 0x89);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  emptyList(): this {
+    return this.raw(0x5d);
+  }
+  appends(): this {
+    return this.raw(0x65);
+  }
+  setitems(): this {
+    return this.raw(0x75);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
+  binpersid(): this {
+    return this.raw(0x51);
+  }
 
   int(value: number): this {
     if (Number.isInteger(value) && value >= 0 && value < 256) return this.raw(0x4b, value);
@@ -114,7 +138,12 @@ export function pickleStateDict(stateDict: ReadonlyMap<string, TensorData>, opti
   let key = 0;
   for (const [name, tensor] of stateDict) {
     w.string(name).global('torch._utils', '_rebuild_tensor_v2').mark();
-    w.mark().string('storage').global('torch', isInt64(tensor) ? 'LongStorage' : 'FloatStorage').string(String(key++)).string('cpu').int(tensor.data.length);
+    w.mark()
+      .string('storage')
+      .global('torch', isInt64(tensor) ? 'LongStorage' : 'FloatStorage')
+      .string(String(key++))
+      .string('cpu')
+      .int(tensor.data.length);
     if (options.legacyPersistentIds) w.none();
     w.tuple().binpersid().int(0);
     w.mark();
@@ -243,11 +272,27 @@ export function writeZipCheckpoint(stateDict: ReadonlyMap<string, TensorData>, a
 export function writeLegacyCheckpoint(stateDict: ReadonlyMap<string, TensorData>): Uint8Array {
   const magic = new PickleWriter().proto(2).long(0x1950a86a20f9469cfc6cn).stop().bytes();
   const protocol = new PickleWriter().proto(2).int(1001).stop().bytes();
-  const sysInfo = new PickleWriter().proto(2).raw(0x7d).mark()
-    .string('protocol_version').int(1001)
-    .string('little_endian').bool(true)
-    .string('type_sizes').raw(0x7d).mark().string('short').int(2).string('int').int(4).string('long').int(4).setitems()
-    .setitems().stop().bytes();
+  const sysInfo = new PickleWriter()
+    .proto(2)
+    .raw(0x7d)
+    .mark()
+    .string('protocol_version')
+    .int(1001)
+    .string('little_endian')
+    .bool(true)
+    .string('type_sizes')
+    .raw(0x7d)
+    .mark()
+    .string('short')
+    .int(2)
+    .string('int')
+    .int(4)
+    .string('long')
+    .int(4)
+    .setitems()
+    .setitems()
+    .stop()
+    .bytes();
   const keys = new PickleWriter().proto(2).emptyList().mark();
   const storages: Uint8Array[] = [];
   let key = 0;

@@ -19,19 +19,29 @@ function renderChart(summary: SummaryData, title: string, metric: 'params' | 'ma
   stages.forEach((stage, i) => {
     const y = 4 + i * rowHeight;
     root.append(svg('text', { x: 0, y: y + barHeight + 3, class: 'chart-label' }, stage.name));
-    const bars: [string, number][] = [['actual', stage[metric]], ['dense', stage[dense]]];
+    const bars: [string, number][] = [
+      ['actual', stage[metric]],
+      ['dense', stage[dense]],
+    ];
     bars.forEach(([kind, value], j) => {
       const by = y + j * (barHeight + 2);
       const w = Math.max(value > 0 ? 1 : 0, (value / max) * barArea);
       const rect = svg('rect', { x: labelWidth, y: by, width: w.toFixed(1), height: barHeight, rx: 2, class: `bar bar-${kind}` });
-      rect.append(svg('title', {}, `${stage.name} ${kind === 'actual' ? 'grouped' : 'dense equivalent'}: ${formatInt(value)} ${metric === 'params' ? 'params' : 'MACs'}`));
+      rect.append(
+        svg('title', {}, `${stage.name} ${kind === 'actual' ? 'grouped' : 'dense equivalent'}: ${formatInt(value)} ${metric === 'params' ? 'params' : 'MACs'}`),
+      );
       root.append(rect);
       root.append(svg('text', { x: labelWidth + w + 4, y: by + barHeight - 2, class: 'chart-value' }, formatSi(value)));
     });
   });
-  const legend = el('div', { class: 'legend' },
-    el('span', { class: 'swatch swatch-actual', 'aria-hidden': 'true' }), metric === 'params' ? 'params (grouped)' : 'MACs (grouped)',
-    el('span', { class: 'swatch swatch-dense', 'aria-hidden': 'true' }), 'dense equivalent (groups = 1)');
+  const legend = el(
+    'div',
+    { class: 'legend' },
+    el('span', { class: 'swatch swatch-actual', 'aria-hidden': 'true' }),
+    metric === 'params' ? 'params (grouped)' : 'MACs (grouped)',
+    el('span', { class: 'swatch swatch-dense', 'aria-hidden': 'true' }),
+    'dense equivalent (groups = 1)',
+  );
   return el('figure', { class: 'chart-figure' }, el('figcaption', {}, title), root, legend);
 }
 

@@ -45,8 +45,7 @@ export function layerFilter(text: string, layers: readonly LayerRowData[]): Laye
     const inNames = layers.some((r) => r.name.toLowerCase().includes(t.value));
     return { field: inNames ? 'name' : 'type', value: t.value, plain: true };
   });
-  const matches = (row: LayerRowData): boolean =>
-    resolved.every((t) => (t.field === 'name' ? row.name : row.type).toLowerCase().includes(t.value));
+  const matches = (row: LayerRowData): boolean => resolved.every((t) => (t.field === 'name' ? row.name : row.type).toLowerCase().includes(t.value));
   return {
     active: terms.length > 0,
     matches,

@@ -13,22 +13,39 @@ export function renderHeader(summary: SummaryData): HTMLElement {
   const t = summary.totals;
   const grouped = t.denseParams > t.params;
   const stat = (label: string, value: (HTMLElement | string)[], detail: string): HTMLElement =>
-    el('div', { class: 'stat' }, el('div', { class: 'stat-label' }, label), el('div', { class: 'stat-value' }, ...value), el('div', { class: 'stat-detail' }, detail));
-  const configuration = `layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ` +
+    el(
+      'div',
+      { class: 'stat' },
+      el('div', { class: 'stat-label' }, label),
+      el('div', { class: 'stat-value' }, ...value),
+      el('div', { class: 'stat-detail' }, detail),
+    );
+  const configuration =
+    `layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ` +
     `${c.numClasses} classes · input ${formatShape(c.inputShape)}`;
   const title = shortModelName(summary);
-  return el('header', {},
+  return el(
+    'header',
+    {},
     el('h1', { id: 'title', title: summary.model }, title),
-    el('p', { class: 'config', id: 'config' },
+    el(
+      'p',
+      { class: 'config', id: 'config' },
       ...(title !== summary.model ? [el('span', { class: 'model-name' }, summary.model), ' · '] : []),
       configuration,
-      ...(summary.weights !== undefined ? [' · weights ', el('span', { class: 'weights' }, summary.weights)] : [])),
-    el('div', { class: 'stats' },
+      ...(summary.weights !== undefined ? [' · weights ', el('span', { class: 'weights' }, summary.weights)] : []),
+    ),
+    el(
+      'div',
+      { class: 'stats' },
       stat('Params', values(formatInt(t.params)), `${formatMiB(t.paramsSizeMiB)} MiB of float32`),
       stat('MACs (multiply-adds)', values(formatSi(t.macs)), `${formatInt(t.macs)} · FLOPs ≈ 2 × MACs`),
       stat('Dense equivalent', values(formatSi(t.denseParams), formatSi(t.denseMacs)), 'params · MACs with groups = 1'),
-      stat('Grouped conv saves', grouped ? values(formatSaving(t.params, t.denseParams), formatSaving(t.macs, t.denseMacs)) : ['nothing'],
-        grouped ? 'of params · of MACs' : 'no grouped convolution'),
+      stat(
+        'Grouped conv saves',
+        grouped ? values(formatSaving(t.params, t.denseParams), formatSaving(t.macs, t.denseMacs)) : ['nothing'],
+        grouped ? 'of params · of MACs' : 'no grouped convolution',
+      ),
       stat('Estimated total size', values(`${formatMiB(t.estimatedTotalSizeMiB)} MiB`), 'torchsummary’s estimate'),
     ),
   );

@@ -89,9 +89,17 @@ function renderRows(focus = false): void {
 
 /** The review question's answer and the roofline, once profiled. */
 function profileParts(profile: ProfileData): HTMLElement[] {
-  const answer = el('p', { class: 'profile-answer', id: 'profile-answer' },
-    el('strong', {}, `Forward ${formatMs(profile.totalMs)}`), ` (${profile.threads} thread${profile.threads === 1 ? '' : 's'}): ${formatConvShares(profile.convs)}`);
-  const roofline = custom('vscode-collapsible', { id: 'roofline', title: 'Roofline: achieved GMAC/s of every convolution against its MACs/byte', open: '' }, renderRoofline(profile));
+  const answer = el(
+    'p',
+    { class: 'profile-answer', id: 'profile-answer' },
+    el('strong', {}, `Forward ${formatMs(profile.totalMs)}`),
+    ` (${profile.threads} thread${profile.threads === 1 ? '' : 's'}): ${formatConvShares(profile.convs)}`,
+  );
+  const roofline = custom(
+    'vscode-collapsible',
+    { id: 'roofline', title: 'Roofline: achieved GMAC/s of every convolution against its MACs/byte', open: '' },
+    renderRoofline(profile),
+  );
   return [answer, roofline];
 }
 
@@ -103,12 +111,25 @@ function render(): void {
   const t = renderTable(`Layers of ${shortModelName(summary)}`, showDense, state.profile !== undefined);
   renderFoot(t.querySelector('tfoot')!, summary, state.profile);
   // Open when the view is tall enough to show them and a screenful of rows; collapsed, they leave the room to the table.
-  const charts = custom('vscode-collapsible', { id: 'charts', title: 'Per-stage params and MACs: grouped vs dense', ...(window.innerHeight >= 900 && { open: '' }) },
-    renderCharts(summary));
-  app.replaceChildren(renderHeader(summary), renderToolbar(state.filter, showDense, profiling), ...(state.profile ? profileParts(state.profile) : []), charts, el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
-    el('p', { class: 'footnote' }, summary.tracedBy === 'arithmetic'
-      ? `Shapes traced by arithmetic, without weights (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
-      : `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`));
+  const charts = custom(
+    'vscode-collapsible',
+    { id: 'charts', title: 'Per-stage params and MACs: grouped vs dense', ...(window.innerHeight >= 900 && { open: '' }) },
+    renderCharts(summary),
+  );
+  app.replaceChildren(
+    renderHeader(summary),
+    renderToolbar(state.filter, showDense, profiling),
+    ...(state.profile ? profileParts(state.profile) : []),
+    charts,
+    el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
+    el(
+      'p',
+      { class: 'footnote' },
+      summary.tracedBy === 'arithmetic'
+        ? `Shapes traced by arithmetic, without weights (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
+        : `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`,
+    ),
+  );
   app.setAttribute('aria-busy', 'false');
   renderRows();
 }
@@ -163,7 +184,10 @@ document.addEventListener('click', (event) => {
     }
     profiling = true;
     setProfiling(true);
-    void runRequest((id) => ({ type: 'profile', id }), (message) => setStatus(message)).finally(() => {
+    void runRequest(
+      (id) => ({ type: 'profile', id }),
+      (message) => setStatus(message),
+    ).finally(() => {
       profiling = false;
       setProfiling(false);
     });

@@ -38,9 +38,14 @@ export function renderRoofline(profile: ProfileData): HTMLElement {
   const g = rooflineGeometry(profile);
   const { plot } = g;
   const root = svg('svg', { id: 'roofline-chart', viewBox: `0 0 ${g.width} ${g.height}`, role: 'img', class: 'roofline', 'aria-labelledby': 'roofline-title' });
-  root.append(svg('title', { id: 'roofline-title' },
-    `Roofline of ${profile.model}: achieved GMAC/s against MACs per byte for ${g.dots.length} convolutions, under the GEMM peak ` +
-    `(${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s) and the memory bandwidth (${formatRate(profile.peak.memoryGBPerSecond)} GB/s)`));
+  root.append(
+    svg(
+      'title',
+      { id: 'roofline-title' },
+      `Roofline of ${profile.model}: achieved GMAC/s against MACs per byte for ${g.dots.length} convolutions, under the GEMM peak ` +
+        `(${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s) and the memory bandwidth (${formatRate(profile.peak.memoryGBPerSecond)} GB/s)`,
+    ),
+  );
   const grid = svg('g', { class: 'grid' });
   for (const t of g.xTicks) {
     grid.append(svg('line', { x1: fixed(t.at), y1: plot.y0, x2: fixed(t.at), y2: plot.y1, class: 'gridline' }));
@@ -52,7 +57,13 @@ export function renderRoofline(profile: ProfileData): HTMLElement {
   }
   grid.append(svg('rect', { x: plot.x0, y: plot.y0, width: plot.x1 - plot.x0, height: plot.y1 - plot.y0, class: 'plot-frame' }));
   grid.append(svg('text', { x: fixed((plot.x0 + plot.x1) / 2), y: g.height - 6, class: 'axis-title' }, 'arithmetic intensity (MACs/byte, log)'));
-  grid.append(svg('text', { x: 12, y: fixed((plot.y0 + plot.y1) / 2), class: 'axis-title', transform: `rotate(-90 12 ${fixed((plot.y0 + plot.y1) / 2)})` }, 'GMAC/s (log)'));
+  grid.append(
+    svg(
+      'text',
+      { x: 12, y: fixed((plot.y0 + plot.y1) / 2), class: 'axis-title', transform: `rotate(-90 12 ${fixed((plot.y0 + plot.y1) / 2)})` },
+      'GMAC/s (log)',
+    ),
+  );
   root.append(grid);
   const line = (kind: string, [a, b]: readonly [{ x: number; y: number }, { x: number; y: number }], title: string): SVGElement => {
     const l = svg('line', { x1: fixed(a.x), y1: fixed(a.y), x2: fixed(b.x), y2: fixed(b.y), class: `ceiling ceiling-${kind}` });
@@ -62,13 +73,29 @@ export function renderRoofline(profile: ProfileData): HTMLElement {
   root.append(
     svg('polyline', { points: g.roof.map((p) => `${fixed(p.x)},${fixed(p.y)}`).join(' '), class: 'roof' }),
     line('gemm', g.gemm, `GEMM peak: ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s (one large 1×1 convolution, measured in this run)`),
-    line('memory', g.memory, `memory bandwidth: ${formatRate(profile.peak.memoryGBPerSecond)} GB/s × intensity (a large elementwise add, measured in this run)`),
+    line(
+      'memory',
+      g.memory,
+      `memory bandwidth: ${formatRate(profile.peak.memoryGBPerSecond)} GB/s × intensity (a large elementwise add, measured in this run)`,
+    ),
     // The GEMM label above its line just right of the ridge; the memory label under its line's start (the line rises
     // to the right, so the space below it is clear of it).
     g.ridge.x + 170 < plot.x1
-      ? svg('text', { x: fixed(g.ridge.x + 16), y: fixed(g.ridge.y - 5), class: 'ceiling-label ceiling-label-gemm' }, `GEMM peak ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s`)
-      : svg('text', { x: fixed(plot.x1 - 4), y: fixed(g.ridge.y + 13), class: 'ceiling-label ceiling-label-gemm end' }, `GEMM peak ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s`),
-    svg('text', { x: fixed(g.memory[0].x + 8), y: fixed(Math.min(g.memory[0].y + 14, plot.y1 - 4)), class: 'ceiling-label ceiling-label-memory' }, `memory ${formatRate(profile.peak.memoryGBPerSecond)} GB/s`),
+      ? svg(
+          'text',
+          { x: fixed(g.ridge.x + 16), y: fixed(g.ridge.y - 5), class: 'ceiling-label ceiling-label-gemm' },
+          `GEMM peak ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s`,
+        )
+      : svg(
+          'text',
+          { x: fixed(plot.x1 - 4), y: fixed(g.ridge.y + 13), class: 'ceiling-label ceiling-label-gemm end' },
+          `GEMM peak ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s`,
+        ),
+    svg(
+      'text',
+      { x: fixed(g.memory[0].x + 8), y: fixed(Math.min(g.memory[0].y + 14, plot.y1 - 4)), class: 'ceiling-label ceiling-label-memory' },
+      `memory ${formatRate(profile.peak.memoryGBPerSecond)} GB/s`,
+    ),
   );
   const dots = svg('g', { class: 'dots' });
   // Dense first, grouped on top: the grouped convs are what the chart is about.
@@ -79,11 +106,14 @@ export function renderRoofline(profile: ProfileData): HTMLElement {
   }
   root.append(dots);
   const grouped = g.dots.filter((d) => d.grouped).length;
-  const legend = el('div', { class: 'legend roofline-legend' },
+  const legend = el(
+    'div',
+    { class: 'legend roofline-legend' },
     legendItem('grouped', `grouped conv (${grouped})`),
     legendItem('dense', `dense conv (${g.dots.length - grouped})`),
     legendItem('gemm', 'GEMM peak'),
-    legendItem('memory', 'memory bandwidth'));
+    legendItem('memory', 'memory bandwidth'),
+  );
   const notes = [
     `Ceilings measured in this run (${profile.threads} thread${profile.threads === 1 ? '' : 's'}): GEMM ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s ` +
       `(one large 1×1 convolution), memory ${formatRate(profile.peak.memoryGBPerSecond)} GB/s (a large elementwise add); they meet at ` +
@@ -92,5 +122,10 @@ export function renderRoofline(profile: ProfileData): HTMLElement {
     `${profile.note}.`,
   ];
   // The chart and, beside it (under it when narrow), its legend and notes.
-  return el('figure', { class: 'roofline-figure' }, root, el('figcaption', { class: 'roofline-side' }, legend, ...notes.map((n) => el('p', { class: 'roofline-note' }, n))));
+  return el(
+    'figure',
+    { class: 'roofline-figure' },
+    root,
+    el('figcaption', { class: 'roofline-side' }, legend, ...notes.map((n) => el('p', { class: 'roofline-note' }, n))),
+  );
 }

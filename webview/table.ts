@@ -42,7 +42,11 @@ function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTabl
   if (expanded !== undefined) {
     // For the mouse; the keyboard works on the row (←/→, Enter), so the button is not a Tab stop of its own.
     // The row's aria-expanded tells assistive technology; the name cell as a whole toggles on click (main.ts).
-    const toggle = el('button', { class: 'toggle', type: 'button', tabindex: '-1', 'aria-hidden': 'true', 'data-key': node.key }, el('span', { class: `chevron${expanded ? ' open' : ''}` }));
+    const toggle = el(
+      'button',
+      { class: 'toggle', type: 'button', tabindex: '-1', 'aria-hidden': 'true', 'data-key': node.key },
+      el('span', { class: `chevron${expanded ? ' open' : ''}` }),
+    );
     nameCell.append(toggle, el('span', { class: 'group-name' }, name));
   } else {
     nameCell.append(el('span', { class: 'leaf' }, name));
@@ -59,11 +63,17 @@ function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTabl
     denseParams: () => cell('denseParams', formatInt(node.denseParams)),
     denseMacs: () => cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
     saving: () => cell('saving', formatSaving(node.params, node.denseParams), savingTitle(node)),
-    ms: () => node.kind === 'layer'
-      ? cell('ms', timing ? timing.ms.toFixed(2) : '', timing ? `${formatShare(timing.share)} of the layers' time` : undefined)
-      : cell('ms', node.ms.toFixed(1)),
+    ms: () =>
+      node.kind === 'layer'
+        ? cell('ms', timing ? timing.ms.toFixed(2) : '', timing ? `${formatShare(timing.share)} of the layers' time` : undefined)
+        : cell('ms', node.ms.toFixed(1)),
     gmacPerSecond: () => cell('gmacPerSecond', timing ? formatRate(timing.gmacPerSecond) : ''),
-    intensity: () => cell('intensity', timing && timing.macs > 0 ? formatRate(timing.intensity) : '', timing && timing.macs > 0 ? `${formatInt(timing.bytes)} bytes moved (float32)` : undefined),
+    intensity: () =>
+      cell(
+        'intensity',
+        timing && timing.macs > 0 ? formatRate(timing.intensity) : '',
+        timing && timing.macs > 0 ? `${formatInt(timing.bytes)} bytes moved (float32)` : undefined,
+      ),
   };
   tr.append(...shownColumns(profiled).map((c) => cells[c.key]()));
   return tr;
@@ -88,7 +98,13 @@ export function renderHead(thead: HTMLTableSectionElement, state: ViewState): vo
     if (column.sortable) {
       const arrow = active ? (state.sort?.descending ? ' ▼' : ' ▲') : '';
       // Reached from the rows with ↑ (treegrid.ts), so not a Tab stop either.
-      th.append(el('button', { type: 'button', class: 'sort', tabindex: '-1', 'data-column': column.key, title: `Sort by ${column.title.toLowerCase()}` }, column.title + arrow));
+      th.append(
+        el(
+          'button',
+          { type: 'button', class: 'sort', tabindex: '-1', 'data-column': column.key, title: `Sort by ${column.title.toLowerCase()}` },
+          column.title + arrow,
+        ),
+      );
     } else {
       th.append(column.title);
     }
@@ -101,10 +117,14 @@ export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData,
   const t = summary.totals;
   const timeCells = profile
     ? [
-      cell('ms', profile.layersMs.toFixed(1), `forward pass ${formatMs(profile.totalMs)} (median of ${profile.runs}); the layers add up to ${formatMs(profile.layersMs)}`),
-      cell('gmacPerSecond', ''),
-      cell('intensity', ''),
-    ]
+        cell(
+          'ms',
+          profile.layersMs.toFixed(1),
+          `forward pass ${formatMs(profile.totalMs)} (median of ${profile.runs}); the layers add up to ${formatMs(profile.layersMs)}`,
+        ),
+        cell('gmacPerSecond', ''),
+        cell('intensity', ''),
+      ]
     : [];
   const blank = (): HTMLTableCellElement[] => (profile ? (['ms', 'gmacPerSecond', 'intensity'] as const).map((c) => cell(c, '')) : []);
   // Profiled, the output shape column may step aside (style.css): the row labels then span name and type only, and
@@ -134,9 +154,14 @@ export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData,
     ['Estimated Total Size (MB)', formatMiB(t.estimatedTotalSizeMiB)],
   ];
   const lineRows = lines.map(([text, value], i) =>
-    el('tr', { class: `torchsummary${i === 0 ? ' first' : ''}` },
-      ...label(text), el('td', { class: 'num', colspan: '2' }, value),
-      ...(['groups', 'denseParams', 'denseMacs', 'saving'] as const).map((c) => cell(c, '')), ...blank()),
+    el(
+      'tr',
+      { class: `torchsummary${i === 0 ? ' first' : ''}` },
+      ...label(text),
+      el('td', { class: 'num', colspan: '2' }, value),
+      ...(['groups', 'denseParams', 'denseMacs', 'saving'] as const).map((c) => cell(c, '')),
+      ...blank(),
+    ),
   );
   tfoot.replaceChildren(total, ...lineRows);
 }
@@ -144,5 +169,12 @@ export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData,
 export function renderTable(label: string, showDense: boolean, profiled = false): HTMLTableElement {
   const colgroup = el('colgroup', {}, ...shownColumns(profiled).map((c) => el('col', { class: `col-${c.key}` })));
   const classes = [...(showDense ? ['show-dense'] : []), ...(profiled ? ['profiled'] : [])];
-  return el('table', { id: 'summary', role: 'treegrid', 'aria-label': label, ...(classes.length > 0 && { class: classes.join(' ') }) }, colgroup, el('thead'), el('tbody'), el('tfoot'));
+  return el(
+    'table',
+    { id: 'summary', role: 'treegrid', 'aria-label': label, ...(classes.length > 0 && { class: classes.join(' ') }) },
+    colgroup,
+    el('thead'),
+    el('tbody'),
+    el('tfoot'),
+  );
 }

@@ -15,12 +15,17 @@ export function setProfiling(running: boolean): void {
   const button = document.getElementById('profile');
   if (!button) return;
   button.textContent = running ? 'Cancel profiling' : 'Profile';
-  button.title = running ? 'Stop the profile (ends the worker\'s job)' : PROFILE_HELP;
+  button.title = running ? "Stop the profile (ends the worker's job)" : PROFILE_HELP;
   button.setAttribute('aria-busy', String(running));
 }
 
 export function renderToolbar(filterText: string, showDense: boolean, profiling = false): HTMLElement {
-  const search = custom('vscode-textfield', { id: 'filter', placeholder: 'Filter: conv2 · name:conv2 · type:Conv2d', 'aria-label': FILTER_HELP, title: FILTER_HELP });
+  const search = custom('vscode-textfield', {
+    id: 'filter',
+    placeholder: 'Filter: conv2 · name:conv2 · type:Conv2d',
+    'aria-label': FILTER_HELP,
+    title: FILTER_HELP,
+  });
   (search as HTMLElement & { value: string }).value = filterText;
   const count = el('span', { id: 'match-count', role: 'status', 'aria-live': 'polite' });
   const buttons = [
@@ -31,18 +36,30 @@ export function renderToolbar(filterText: string, showDense: boolean, profiling 
     ['export-csv', 'Export CSV…', true],
     ['export-json', 'Export JSON…', true],
   ] as const;
-  const actions = el('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Summary actions' },
+  const actions = el(
+    'div',
+    { class: 'actions', role: 'toolbar', 'aria-label': 'Summary actions' },
     custom('vscode-button', { id: 'profile', title: PROFILE_HELP, 'aria-busy': String(profiling) }, profiling ? 'Cancel profiling' : 'Profile'),
     ...buttons.map(([id, label, secondary]) => custom('vscode-button', { id, ...(secondary && { secondary: '' }) }, label)),
     // Narrow panels hide the dense-equivalent columns (style.css); this shows them, the table then scrolls sideways.
-    custom('vscode-button', { id: 'dense-columns', secondary: '', 'aria-pressed': String(showDense), title: 'Show the dense-equivalent columns even when they do not fit' },
-      showDense ? 'Dense columns: shown' : 'Dense columns: auto'));
+    custom(
+      'vscode-button',
+      { id: 'dense-columns', secondary: '', 'aria-pressed': String(showDense), title: 'Show the dense-equivalent columns even when they do not fit' },
+      showDense ? 'Dense columns: shown' : 'Dense columns: auto',
+    ),
+  );
   // After the first render: vscode-button's first update resets its tabIndex to 0 (its handling of `disabled`).
   [...actions.children].forEach((b, i) => {
     const button = b as HTMLElement & { updateComplete?: Promise<unknown> };
     void (button.updateComplete ?? Promise.resolve()).then(() => (button.tabIndex = i === 0 ? 0 : -1));
   });
-  return el('div', { class: 'toolbar' }, el('div', { class: 'filter-box' }, search, count), actions, el('span', { id: 'status', role: 'status', 'aria-live': 'polite' }));
+  return el(
+    'div',
+    { class: 'toolbar' },
+    el('div', { class: 'filter-box' }, search, count),
+    actions,
+    el('span', { id: 'status', role: 'status', 'aria-live': 'polite' }),
+  );
 }
 
 /** "12 of 158 layers · “conv2” in names", or "158 layers" without a filter. */
@@ -64,11 +81,15 @@ export function onToolbarKey(event: KeyboardEvent): boolean {
   const buttons = [...toolbar.querySelectorAll<HTMLElement>('vscode-button')];
   const index = buttons.indexOf(target);
   const next =
-    event.key === 'ArrowRight' ? buttons[(index + 1) % buttons.length]
-    : event.key === 'ArrowLeft' ? buttons[(index - 1 + buttons.length) % buttons.length]
-    : event.key === 'Home' ? buttons[0]
-    : event.key === 'End' ? buttons[buttons.length - 1]
-    : undefined;
+    event.key === 'ArrowRight'
+      ? buttons[(index + 1) % buttons.length]
+      : event.key === 'ArrowLeft'
+        ? buttons[(index - 1 + buttons.length) % buttons.length]
+        : event.key === 'Home'
+          ? buttons[0]
+          : event.key === 'End'
+            ? buttons[buttons.length - 1]
+            : undefined;
   if (!next) return false;
   for (const b of buttons) b.tabIndex = b === next ? 0 : -1;
   next.focus();

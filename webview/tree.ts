@@ -75,7 +75,19 @@ export function buildTree(summary: SummaryData, profile?: ProfileData): GroupNod
   const stages = new Map<string, GroupNode>();
   const blocks = new Map<string, GroupNode>();
   const group = (kind: 'stage' | 'block', key: string, type: string, order: number): GroupNode => ({
-    kind, key, order, label: key, type, outputShape: [], groups: undefined, children: [], params: 0, macs: 0, denseParams: 0, denseMacs: 0, ms: 0,
+    kind,
+    key,
+    order,
+    label: key,
+    type,
+    outputShape: [],
+    groups: undefined,
+    children: [],
+    params: 0,
+    macs: 0,
+    denseParams: 0,
+    denseMacs: 0,
+    ms: 0,
   });
   summary.layers.forEach((row, order) => {
     const stageName = stageOf(row.name);
@@ -86,7 +98,16 @@ export function buildTree(summary: SummaryData, profile?: ProfileData): GroupNod
     }
     const timing = timings[order];
     const layer: LayerNode = {
-      kind: 'layer', key: `${order}`, order, row, timing, params: row.params, macs: row.macs, denseParams: row.denseParams, denseMacs: row.denseMacs, ms: timing?.ms ?? 0,
+      kind: 'layer',
+      key: `${order}`,
+      order,
+      row,
+      timing,
+      params: row.params,
+      macs: row.macs,
+      denseParams: row.denseParams,
+      denseMacs: row.denseMacs,
+      ms: timing?.ms ?? 0,
     };
     const blockName = blockOf(row.name);
     let parents: GroupNode[] = [stage];

@@ -57,7 +57,11 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new UsageError(`${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}; accepted options: ${Object.keys(options).map((o) => `--${o}`).join(', ')} (see 'resnext ${command} --help')`);
+    throw new UsageError(
+      `${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}; accepted options: ${Object.keys(options)
+        .map((o) => `--${o}`)
+        .join(', ')} (see 'resnext ${command} --help')`,
+    );
   }
 }
 
@@ -113,14 +117,18 @@ export function configOverrides(values: Record<string, string | boolean | undefi
     if (typeof value === 'boolean') on = value;
     else if (/^(true|1|yes)$/i.test(value.trim())) on = true;
     else if (/^(false|0|no)$/i.test(value.trim())) on = false;
-    else throw new UsageError(`--${flag} is a switch: give it without a value (in a configuration spec: ${flag.replace(/-/g, '_')}=true or false), got '${value}'`);
+    else
+      throw new UsageError(
+        `--${flag} is a switch: give it without a value (in a configuration spec: ${flag.replace(/-/g, '_')}=true or false), got '${value}'`,
+      );
     if (flag === 'se') overrides.se = on;
     else if (flag === 'avg-down') overrides.avgDown = on;
     else overrides.cifar = on;
   }
   const stem = str('stem');
   if (stem !== undefined) {
-    if (stem !== 'deep' && stem !== 'standard') throw new UsageError(`--stem '${stem}' is not supported; accepted: standard (7x7 conv), deep (three 3x3 convs, timm)`);
+    if (stem !== 'deep' && stem !== 'standard')
+      throw new UsageError(`--stem '${stem}' is not supported; accepted: standard (7x7 conv), deep (three 3x3 convs, timm)`);
     overrides.stem = stem;
   }
   const input = str('input');

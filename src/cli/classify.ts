@@ -13,7 +13,6 @@ import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
 import { checkWritable, formatAndOut, emit, writeAtomically } from './output';
 
-
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
                    [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--labels FILE] [--top K]
                    [--format table|json] [--out FILE] [--cam] [--cam-out FILE.png]
@@ -72,8 +71,13 @@ export async function weightsFromFlags(
   const baseUrl = (values['weights-base-url'] as string | undefined) ?? process.env.RESNEXT_WEIGHTS_BASE_URL ?? DEFAULT_WEIGHTS_BASE_URL;
   const resizeFlag = values.resize === undefined ? undefined : parseWholeNumber('resize', values.resize as string, { min: 1, max: 4096 });
   const cropFlag = values.crop === undefined ? undefined : parseWholeNumber('crop', values.crop as string, { min: 1, max: LIMITS.inputSizePx.max });
-  const interpolationFlag = values.interpolation === undefined ? undefined : parseChoice('interpolation', values.interpolation as string, ['bilinear', 'bicubic'] as const, 'bilinear');
-  const weights = await fetchWithProgress(pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!), cacheDir, baseUrl);
+  const interpolationFlag =
+    values.interpolation === undefined ? undefined : parseChoice('interpolation', values.interpolation as string, ['bilinear', 'bicubic'] as const, 'bilinear');
+  const weights = await fetchWithProgress(
+    pretrained !== undefined ? { kind: 'pretrained', spec: pretrained } : parseWeightsSpec(weightsArg!),
+    cacheDir,
+    baseUrl,
+  );
   return {
     weights,
     ...(resizeFlag !== undefined && { resizeFlag }),
@@ -101,7 +105,8 @@ export async function classifyCommand(args: string[]): Promise<void> {
   if (images.length === 0) throw new UsageError('classify needs at least one image file (JPEG, PNG, BMP or GIF)');
   const camOut = values['cam-out'] as string | undefined;
   if (camOut !== undefined) {
-    if (images.length > 1) throw new UsageError(`--cam-out writes one overlay, but ${images.length} images were given; classify one image at a time with --cam-out`);
+    if (images.length > 1)
+      throw new UsageError(`--cam-out writes one overlay, but ${images.length} images were given; classify one image at a time with --cam-out`);
     checkWritable(camOut, '--cam-out');
   }
   const cam = values.cam === true || camOut !== undefined;
@@ -149,14 +154,23 @@ export async function classifyCommand(args: string[]): Promise<void> {
 }
 
 export function classificationTable(c: Classification): string {
-  const lines = [`${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx} (${c.preprocessing.interpolation}), center crop ${c.preprocessing.cropPx}`];
+  const lines = [
+    `${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx} (${c.preprocessing.interpolation}), center crop ${c.preprocessing.cropPx}`,
+  ];
   for (const r of c.results) {
-    lines.push('', `${r.image} (${r.widthPx}x${r.heightPx} ${r.mode}; decode ${r.timingsMs.decode.toFixed(0)} ms, preprocess ${r.timingsMs.preprocess.toFixed(0)} ms, forward ${r.timingsMs.forward.toFixed(0)} ms)`);
+    lines.push(
+      '',
+      `${r.image} (${r.widthPx}x${r.heightPx} ${r.mode}; decode ${r.timingsMs.decode.toFixed(0)} ms, preprocess ${r.timingsMs.preprocess.toFixed(0)} ms, forward ${r.timingsMs.forward.toFixed(0)} ms)`,
+    );
     const width = Math.max(...r.top.map((t) => t.label.length));
-    r.top.forEach((t, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${t.label.padEnd(width)}  ${(100 * t.probability).toFixed(2).padStart(6)}%  (class ${t.index})`));
+    r.top.forEach((t, i) =>
+      lines.push(`  ${String(i + 1).padStart(2)}. ${t.label.padEnd(width)}  ${(100 * t.probability).toFixed(2).padStart(6)}%  (class ${t.index})`),
+    );
     if (r.cam) {
       const g = r.cam.grid;
-      lines.push(`  CAM of class ${r.cam.class} on the ${g.length}x${g[0]?.length ?? 0} grid: min ${r.cam.min.toPrecision(4)}, max ${r.cam.max.toPrecision(4)}`);
+      lines.push(
+        `  CAM of class ${r.cam.class} on the ${g.length}x${g[0]?.length ?? 0} grid: min ${r.cam.min.toPrecision(4)}, max ${r.cam.max.toPrecision(4)}`,
+      );
       for (const row of g) lines.push('    ' + row.map((v) => v.toFixed(3).padStart(9)).join(''));
     }
   }

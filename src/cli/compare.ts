@@ -55,11 +55,15 @@ export async function compareCommand(args: string[]): Promise<void> {
   const common = configOverrides(values);
   const hasCommon = Object.values(common).some((v) => v !== undefined);
   if (builtIn.length > 0 && hasCommon) {
-    throw new UsageError(`--sweep and --resnet-vs-resnext are fixed configurations; drop the --layers/--groups/… flags, or write the configurations out (e.g. ${SPEC_EXAMPLE})`);
+    throw new UsageError(
+      `--sweep and --resnet-vs-resnext are fixed configurations; drop the --layers/--groups/… flags, or write the configurations out (e.g. ${SPEC_EXAMPLE})`,
+    );
   }
   const entries: CompareEntry[] = [...builtIn.flatMap((id) => COMPARISON_PRESETS[id].entries()), ...positionals.map((spec) => resolveSpec(spec, common))];
   if (entries.length === 0) {
-    throw new UsageError(`compare needs configurations: presets (e.g. resnet50 resnext50_32x4d), presets with overrides (e.g. ${SPEC_EXAMPLE}), --sweep or --resnet-vs-resnext`);
+    throw new UsageError(
+      `compare needs configurations: presets (e.g. resnet50 resnext50_32x4d), presets with overrides (e.g. ${SPEC_EXAMPLE}), --sweep or --resnet-vs-resnext`,
+    );
   }
   const options: { -readonly [K in keyof CompareReportOptions]: CompareReportOptions[K] } = {};
   if (builtIn.length === 1 && positionals.length === 0) {

@@ -22,5 +22,7 @@ export async function convertCommand(args: string[]): Promise<void> {
   const dtype = parseChoice('dtype', values.dtype as string | undefined, CONVERT_DTYPES, 'float32');
   const [input, output] = positionals as [string, string];
   const result = convertToSafetensors(input, output, { dtype, stateDictKey: values['state-dict'] as string | undefined });
-  process.stderr.write(`wrote ${result.output} (${result.tensors} tensors, ${result.dtype}, ${result.sizeBytes} bytes): ${result.model} from ${result.source}\n`);
+  process.stderr.write(
+    `wrote ${result.output} (${result.tensors} tensors, ${result.dtype}, ${result.sizeBytes} bytes): ${result.model} from ${result.source}\n`,
+  );
 }

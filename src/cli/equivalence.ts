@@ -61,11 +61,15 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     const weights = readWeightsFile(weightsPath, { stateDictKey: values['state-dict'] as string | undefined });
     const { stateDict } = weights;
     const resolved =
-      positionals[0] !== undefined ? resolveSpec(positionals[0], configOverrides(values)) : configForWeights(stateDict, weightsPath, undefined, configOverrides(values), hasConfigFlags(values), weights.choice);
+      positionals[0] !== undefined
+        ? resolveSpec(positionals[0], configOverrides(values))
+        : configForWeights(stateDict, weightsPath, undefined, configOverrides(values), hasConfigFlags(values), weights.choice);
     result = await checkEquivalence(resolved.config, { model: resolved.model, block, seed, stateDict, weightsSource: describeWeights(weightsPath, weights) });
   }
   emit(formatEquivalence(result, format), out);
   if (!result.equivalent) {
-    throw new Error(`the three forms of ${result.block} disagree (max abs difference ${Math.max(result.maxAbsDiff.aVsC, result.maxAbsDiff.bVsC)} > ${result.tolerance})`);
+    throw new Error(
+      `the three forms of ${result.block} disagree (max abs difference ${Math.max(result.maxAbsDiff.aVsC, result.maxAbsDiff.bVsC)} > ${result.tolerance})`,
+    );
   }
 }

@@ -16,7 +16,8 @@ export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL |
                    (the folder as torchvision's ImageFolder: one subfolder of images per class; a flat folder gives predictions only)
 `;
 
-const formatEta = (s: number | undefined): string => (s === undefined ? '…' : s < 90 ? `${Math.ceil(s)} s` : `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`);
+const formatEta = (s: number | undefined): string =>
+  s === undefined ? '…' : s < 90 ? `${Math.ceil(s)} s` : `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
 
 export function describeEvaluationProgress(p: EvaluationProgress): string {
   return `${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(1)} images/s, ETA ${formatEta(p.etaSeconds)}`;
@@ -33,7 +34,8 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   if (values.help) return void process.stdout.write(EVALUATE_USAGE);
   const presets = positionals.filter((p) => isPresetName(p));
   const folders = positionals.filter((p) => !isPresetName(p));
-  if (folders.length !== 1) throw new UsageError(`evaluate takes one folder, got ${folders.length === 0 ? 'none' : `${folders.length}: ${folders.join(', ')}`}`);
+  if (folders.length !== 1)
+    throw new UsageError(`evaluate takes one folder, got ${folders.length === 0 ? 'none' : `${folders.length}: ${folders.join(', ')}`}`);
   if (presets.length > 1) throw new UsageError(`evaluate takes at most one preset, got ${presets.join(', ')}`);
   const { format, out } = formatAndOut(values, ['table', 'json', 'csv'] as const);
   const predictions = values.predictions as string | undefined;
@@ -70,7 +72,8 @@ export async function evaluateCommand(args: string[]): Promise<void> {
       },
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    const text = format === 'json' ? JSON.stringify(evaluation.json, null, 2) + '\n' : format === 'csv' ? evaluationCsv(evaluation) : evaluationTable(evaluation);
+    const text =
+      format === 'json' ? JSON.stringify(evaluation.json, null, 2) + '\n' : format === 'csv' ? evaluationCsv(evaluation) : evaluationTable(evaluation);
     if (predictions !== undefined) {
       writeAtomically(predictions, predictionsCsv(evaluation), '--predictions');
       process.stderr.write(`wrote ${predictions} (${evaluation.json.files.length + evaluation.json.failed.length} rows)\n`);

@@ -8,6 +8,8 @@ export function exitCodeFor(error: unknown): number {
     return process.exitCode === 130 ? 130 : 2; // 130: interrupted (Ctrl-C) during a download or an evaluation
   }
   const detail = error instanceof Error ? (process.env.RESNEXT_DEBUG ? error.stack : error.message) : String(error);
-  process.stderr.write(`resnext: internal error: ${detail}\nThis is a bug; please report it with the command line (set RESNEXT_DEBUG=1 for the stack trace).\n`);
+  process.stderr.write(
+    `resnext: internal error: ${detail}\nThis is a bug; please report it with the command line (set RESNEXT_DEBUG=1 for the stack trace).\n`,
+  );
   return 1;
 }

@@ -10,9 +10,7 @@ const argv = process.argv.slice(2);
 // bundle, and main.ts (which imports every command, TF.js among them) is never evaluated for it.
 const run: Promise<number> =
   argv[0] === 'scan'
-    ? Promise.all([import('./scan'), import('./failure')]).then(([{ scanCommand }, { exitCodeFor }]) =>
-        scanCommand(argv.slice(1)).then(() => 0, exitCodeFor),
-      )
+    ? Promise.all([import('./scan'), import('./failure')]).then(([{ scanCommand }, { exitCodeFor }]) => scanCommand(argv.slice(1)).then(() => 0, exitCodeFor))
     : import('./main').then(({ main }) => main(argv));
 
 run.then(

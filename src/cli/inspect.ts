@@ -21,7 +21,8 @@ Reads .pth, .pt, .pth.tar, .tar, .ckpt, .bin (PyTorch zip, legacy, TorchScript) 
 export async function inspectCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse('inspect', args, { format: { type: 'string' }, 'state-dict': { type: 'string' }, out: { type: 'string' } });
   if (values.help) return void process.stdout.write(USAGE);
-  if (positionals.length !== 1) throw new UsageError(`inspect takes one file, got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`inspect takes one file, got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
   const { format, out } = formatAndOut(values, INSPECT_FORMATS);
   const file = positionals[0]!;
   const inspection = inspectWeights(readWeightsBytes(file), file, { stateDictKey: values['state-dict'] as string | undefined });

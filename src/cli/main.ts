@@ -62,17 +62,28 @@ async function presetsCommand(args: string[]): Promise<void> {
     return void process.stdout.write(JSON.stringify({ schema: 'resnext-inspector/presets@1', presets }, null, 2) + '\n');
   }
   type Entry = (typeof catalog)[number];
-  const columns: TableColumn<Entry>[] = [leftColumn('Family', (p) => p.family), leftColumn('Preset', (p) => p.name), ...shapeColumns((p: Entry) => p.config), ...sizeColumns((p: Entry) => p.totals)];
+  const columns: TableColumn<Entry>[] = [
+    leftColumn('Family', (p) => p.family),
+    leftColumn('Preset', (p) => p.name),
+    ...shapeColumns((p: Entry) => p.config),
+    ...sizeColumns((p: Entry) => p.totals),
+  ];
   process.stdout.write(ruledTable(columns, catalog));
 }
 
 async function summarizeCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse('summarize', args, { ...CONFIG_OPTIONS, ...OUTPUT_OPTIONS, weights: { type: 'string' }, 'state-dict': { type: 'string' } });
+  const { values, positionals } = parse('summarize', args, {
+    ...CONFIG_OPTIONS,
+    ...OUTPUT_OPTIONS,
+    weights: { type: 'string' },
+    'state-dict': { type: 'string' },
+  });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
   const { format, out } = formatAndOut(values, SUMMARY_FORMATS);
   const weightsPath = values.weights as string | undefined;
-  if (weightsPath === undefined && values['state-dict'] !== undefined) throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');
+  if (weightsPath === undefined && values['state-dict'] !== undefined)
+    throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');
   if (weightsPath === undefined) {
     if (positionals.length === 0 && !hasConfigFlags(values) && values.input === undefined) {
       throw new UsageError(`summarize needs a preset (${PRESET_NAMES.join(', ')}), custom flags, or --weights FILE`);
@@ -122,7 +133,9 @@ export function takeThreadsOption(args: readonly string[]): { threads: number | 
     }
     const text = inline ?? args[++i];
     if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_THREADS) {
-      throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${text === undefined ? 'nothing' : `'${text}'`}`);
+      throw new UsageError(
+        `--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${text === undefined ? 'nothing' : `'${text}'`}`,
+      );
     }
     threads = Number(text);
   }

@@ -19,7 +19,9 @@ export function checkWritable(file: string, flag = '--out'): void {
     fs.accessSync(dir, fs.constants.W_OK);
     if (stat) fs.accessSync(target, fs.constants.W_OK);
   } catch {
-    throw new UsageError(`${flag} ${file} cannot be written: ${fs.existsSync(dir) ? 'no write permission' : `the folder ${dir} does not exist`}; give a writable file path`);
+    throw new UsageError(
+      `${flag} ${file} cannot be written: ${fs.existsSync(dir) ? 'no write permission' : `the folder ${dir} does not exist`}; give a writable file path`,
+    );
   }
 }
 

@@ -34,7 +34,8 @@ function readText(file: string): string {
     throw new InputError(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`}; give .py or .ipynb files`);
   }
   if (stat.isDirectory()) throw new InputError(`${file} is a folder; give the .py or .ipynb files in it (e.g. ${path.join(file, '*.py')})`);
-  if (stat.size > MAX_FILE_BYTES) throw new InputError(`${file} is ${formatInt(stat.size)} bytes, more than the ${formatInt(MAX_FILE_BYTES)} scanned; is it really Python source?`);
+  if (stat.size > MAX_FILE_BYTES)
+    throw new InputError(`${file} is ${formatInt(stat.size)} bytes, more than the ${formatInt(MAX_FILE_BYTES)} scanned; is it really Python source?`);
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {

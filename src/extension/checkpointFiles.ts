@@ -26,7 +26,9 @@ export async function checkpointArg(arg: unknown, title: string, openLabel: stri
   const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' && arg.length > 0 ? vscode.Uri.file(arg) : await pickCheckpoint(title, openLabel);
   if (!uri) return undefined;
   if (uri.scheme !== 'file') {
-    void vscode.window.showErrorMessage(`ResNeXt Inspector reads checkpoints from local files; ${uri.toString(true)} is not one. Copy it to a local folder and open that copy.`);
+    void vscode.window.showErrorMessage(
+      `ResNeXt Inspector reads checkpoints from local files; ${uri.toString(true)} is not one. Copy it to a local folder and open that copy.`,
+    );
     return undefined;
   }
   return uri;
@@ -50,9 +52,11 @@ const SETTINGS = 'Open Settings';
  */
 export async function showCheckpointError(services: Services, error: unknown, what: string, uri: vscode.Uri, command: string): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
-  const actions = [command === 'resnext.inspectCheckpoint' ? undefined : INSPECT, CHOOSE, /state dict|stateDictKey/.test(message) ? SETTINGS : undefined].filter(
-    (a): a is string => a !== undefined,
-  );
+  const actions = [
+    command === 'resnext.inspectCheckpoint' ? undefined : INSPECT,
+    CHOOSE,
+    /state dict|stateDictKey/.test(message) ? SETTINGS : undefined,
+  ].filter((a): a is string => a !== undefined);
   const action = await showError(error, what, services, actions);
   if (action === INSPECT) await vscode.commands.executeCommand('resnext.inspectCheckpoint', uri);
   else if (action === SETTINGS) await vscode.commands.executeCommand('workbench.action.openSettings', 'resnext.stateDictKey');

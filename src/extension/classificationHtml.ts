@@ -69,7 +69,10 @@ function camSection(r: ClassificationData): string {
   if (!cam || cam.maps.length === 0) return '';
   const labelOf = (c: number): string => r.top.find((t) => t.index === c)?.label ?? `class ${c}`;
   const layers = cam.maps
-    .map((m, i) => `<img class="heat" id="cam-${i}" src="${escapeHtml(m.heatmap)}" alt="Class activation map of ${escapeHtml(labelOf(m.class))}"${i === 0 ? '' : ' hidden'}>`)
+    .map(
+      (m, i) =>
+        `<img class="heat" id="cam-${i}" src="${escapeHtml(m.heatmap)}" alt="Class activation map of ${escapeHtml(labelOf(m.class))}"${i === 0 ? '' : ' hidden'}>`,
+    )
     .join('\n');
   const choices = cam.maps
     .map(

@@ -67,7 +67,10 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
 
   /** The detections of a document (a .py file, or a notebook cell scanned with the cells before and after it). */
   async models(document: vscode.TextDocument): Promise<ScannedModel[]> {
-    const notebook = document.uri.scheme === 'vscode-notebook-cell' ? vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document)) : undefined;
+    const notebook =
+      document.uri.scheme === 'vscode-notebook-cell'
+        ? vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document))
+        : undefined;
     const notebookVersion = notebook ? notebook.getCells().reduce((n, c) => n * 31 + c.document.version, notebook.version) : 0;
     const key = document.uri.toString();
     const cached = this.cache.get(key);
@@ -99,7 +102,9 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
         title: lensTitle(d.config, counts.totals),
       };
     });
-    this.log.trace(`scanned ${vscode.workspace.asRelativePath(document.uri)} (v${document.version}): ${models.length} model(s) in ${(performance.now() - started).toFixed(1)} ms`);
+    this.log.trace(
+      `scanned ${vscode.workspace.asRelativePath(document.uri)} (v${document.version}): ${models.length} model(s) in ${(performance.now() - started).toFixed(1)} ms`,
+    );
     this.cache.set(key, { version: document.version, notebookVersion, models });
     return models;
   }
@@ -144,5 +149,9 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
 /** Registers the CodeLens and hover providers for Python files and notebook cells. */
 export function registerPythonModels(log: vscode.LogOutputChannel): vscode.Disposable {
   const provider = new PythonModels(log);
-  return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(PYTHON, provider), vscode.languages.registerHoverProvider(PYTHON, provider));
+  return vscode.Disposable.from(
+    provider,
+    vscode.languages.registerCodeLensProvider(PYTHON, provider),
+    vscode.languages.registerHoverProvider(PYTHON, provider),
+  );
 }

@@ -10,7 +10,19 @@
  * next to the MACs (the times section).
  */
 import type { ComparedModelData, ComparisonData, ProfileData, StageRowData } from '../shared/protocol';
-import { formatConvShares, formatDelta, formatDeltaPercent, formatInt, formatMs, formatRate, formatSaving, formatShape, formatShare, formatSi, REFERENCE_MARK } from '../shared/format';
+import {
+  formatConvShares,
+  formatDelta,
+  formatDeltaPercent,
+  formatInt,
+  formatMs,
+  formatRate,
+  formatSaving,
+  formatShape,
+  formatShare,
+  formatSi,
+  REFERENCE_MARK,
+} from '../shared/format';
 import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml, htmlHead } from './webviewHtml';
@@ -47,7 +59,8 @@ function deltaCells(isReference: boolean, value: number, reference: number): str
 function configurationsTable(models: readonly ComparedModelData[]): string {
   const rows = models
     .map(
-      (m, i) => `<tr><td class="num">${i + 1}</td><th scope="row"><span class="swatch ${seriesClass(i)}"></span>${escapeHtml(m.model)}</th>` +
+      (m, i) =>
+        `<tr><td class="num">${i + 1}</td><th scope="row"><span class="swatch ${seriesClass(i)}"></span>${escapeHtml(m.model)}</th>` +
         `<td>${m.config.layers.join(',')}</td><td class="num">${m.config.groups}</td><td class="num">${m.config.widthPerGroup}</td>` +
         `<td class="num">${m.config.baseWidth}</td><td class="num">${m.config.numClasses}</td><td class="shape">${formatShape(m.config.inputShape)}</td></tr>`,
     )
@@ -65,10 +78,12 @@ function totalsTable(models: readonly ComparedModelData[]): string {
   const rows = models
     .map((m, i) => {
       const t = m.totals;
-      return `<tr><th scope="row">${escapeHtml(m.model)}</th>` +
+      return (
+        `<tr><th scope="row">${escapeHtml(m.model)}</th>` +
         `<td class="num">${formatInt(t.params)}</td>${deltaCells(i === 0, t.params, ref.params)}` +
         `<td class="num">${formatInt(t.macs)}</td>${deltaCells(i === 0, t.macs, ref.macs)}` +
-        `<td class="num">${formatSi(t.macs)}</td><td class="num">${formatSaving(t.params, t.denseParams) || '—'}</td><td class="num">${t.estimatedTotalSizeMiB.toFixed(2)}</td></tr>`;
+        `<td class="num">${formatSi(t.macs)}</td><td class="num">${formatSaving(t.params, t.denseParams) || '—'}</td><td class="num">${t.estimatedTotalSizeMiB.toFixed(2)}</td></tr>`
+      );
     })
     .join('\n');
   return `<div class="table-wrap"><table id="totals">
@@ -113,7 +128,9 @@ export function stageChart(models: readonly ComparedModelData[], metric: Metric,
       const label = `${m.model} ${stage}: ${formatInt(value(s))}${dense(s) > value(s) ? ` (dense ${formatInt(dense(s))})` : ''}`;
       parts.push(
         `<g><title>${escapeHtml(label)}</title>` +
-          (dense(s) > value(s) ? `<rect class="bar dense ${seriesClass(mi)}" x="${labelWidth}" y="${y}" width="${w(dense(s))}" height="${barHeight}"></rect>` : '') +
+          (dense(s) > value(s)
+            ? `<rect class="bar dense ${seriesClass(mi)}" x="${labelWidth}" y="${y}" width="${w(dense(s))}" height="${barHeight}"></rect>`
+            : '') +
           `<rect class="bar ${seriesClass(mi)}" x="${labelWidth}" y="${y}" width="${w(value(s))}" height="${barHeight}"></rect>` +
           `<text class="bar-value" x="${labelWidth + Number(w(Math.max(value(s), dense(s)))) + 4}" y="${y + barHeight - 2}">${formatSi(value(s))}${dense(s) > value(s) ? ` / ${formatSi(dense(s))}` : ''}</text></g>`,
       );
@@ -133,10 +150,12 @@ function stagesTable(models: readonly ComparedModelData[]): string {
       models.map((m, i) => {
         const s = stageOf(m, stage.name);
         if (!s) return '';
-        return `<tr${i === 0 ? ' class="group-start"' : ''}><td>${i === 0 ? escapeHtml(stage.name) : ''}</td><th scope="row">${escapeHtml(m.model)}</th><td class="shape">${formatShape(s.outputShape)}</td>` +
+        return (
+          `<tr${i === 0 ? ' class="group-start"' : ''}><td>${i === 0 ? escapeHtml(stage.name) : ''}</td><th scope="row">${escapeHtml(m.model)}</th><td class="shape">${formatShape(s.outputShape)}</td>` +
           `<td class="num">${formatInt(s.params)}</td>${deltaCells(i === 0, s.params, stage.params)}` +
           `<td class="num">${formatInt(s.macs)}</td>${deltaCells(i === 0, s.macs, stage.macs)}` +
-          `<td class="num">${formatSaving(s.macs, s.denseMacs) || '—'}</td></tr>`;
+          `<td class="num">${formatSaving(s.macs, s.denseMacs) || '—'}</td></tr>`
+        );
       }),
     )
     .join('\n');
@@ -160,12 +179,18 @@ function timesSection(models: readonly ComparedModelData[], times: readonly (Pro
   const rows = models
     .map((m, i) => {
       const p = times?.[i];
-      if (!p) return `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num ref" colspan="5">not measured</td></tr>`;
-      const delta = i === 0 || !ref ? `<td class="num ref">${REFERENCE_MARK}</td>` : `<td class="num delta ${p.totalMs > ref.totalMs ? 'up' : p.totalMs < ref.totalMs ? 'down' : 'same'}">${formatDeltaPercent(p.totalMs, ref.totalMs)}</td>`;
+      if (!p)
+        return `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num ref" colspan="5">not measured</td></tr>`;
+      const delta =
+        i === 0 || !ref
+          ? `<td class="num ref">${REFERENCE_MARK}</td>`
+          : `<td class="num delta ${p.totalMs > ref.totalMs ? 'up' : p.totalMs < ref.totalMs ? 'down' : 'same'}">${formatDeltaPercent(p.totalMs, ref.totalMs)}</td>`;
       const rate = m.totals.macs / (p.totalMs / 1000) / 1e9;
       const grouped = p.convs.grouped.count > 0 ? `${formatShare(p.convs.grouped.macsShare)} / ${formatShare(p.convs.grouped.timeShare)}` : '—';
-      return `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num time">${formatMs(p.totalMs)}</td>${delta}` +
-        `<td class="num">${formatRate(rate)}</td><td class="num" title="${escapeHtml(formatConvShares(p.convs))}">${grouped}</td><td class="num">${p.threads}</td></tr>`;
+      return (
+        `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num time">${formatMs(p.totalMs)}</td>${delta}` +
+        `<td class="num">${formatRate(rate)}</td><td class="num" title="${escapeHtml(formatConvShares(p.convs))}">${grouped}</td><td class="num">${p.threads}</td></tr>`
+      );
     })
     .join('\n');
   return `<div class="table-wrap"><table id="times">

@@ -46,7 +46,12 @@ export const CUSTOM_FIELDS: readonly CustomField[] = [
     prompt: 'Channels per group at base width 64; bottleneck width = int(planes · d / 64) · groups (ResNeXt 32x4d: 4; ResNet: 64)',
     format: (c) => String(c.widthPerGroup),
   },
-  { key: 'baseWidth', title: 'Base width', prompt: 'Stem channels; stage planes are base · [1, 2, 4, 8] (torchvision: 64)', format: (c) => String(c.baseWidth) },
+  {
+    key: 'baseWidth',
+    title: 'Base width',
+    prompt: 'Stem channels; stage planes are base · [1, 2, 4, 8] (torchvision: 64)',
+    format: (c) => String(c.baseWidth),
+  },
   { key: 'numClasses', title: 'Classes', prompt: 'Outputs of the final Linear layer (ImageNet-1K: 1000)', format: (c) => String(c.numClasses) },
   {
     key: 'inputSize',
@@ -64,7 +69,13 @@ export function applyField(config: NetworkConfig, key: FieldKey, text: string): 
   if (trimmed === '') return { error: 'Enter a value' };
   switch (key) {
     case 'variant': {
-      const words = trimmed.toLowerCase() === 'none' ? [] : trimmed.toLowerCase().split(/[\s,]+/).filter((w) => w !== '');
+      const words =
+        trimmed.toLowerCase() === 'none'
+          ? []
+          : trimmed
+              .toLowerCase()
+              .split(/[\s,]+/)
+              .filter((w) => w !== '');
       const unknown = words.find((w) => !(VARIANT_WORDS as readonly string[]).includes(w));
       if (unknown !== undefined) return { error: `'${unknown}' is not a variant; enter none, or any of ${VARIANT_WORDS.join(', ')}` };
       const cifar = words.includes('cifar');
@@ -88,7 +99,9 @@ export function applyField(config: NetworkConfig, key: FieldKey, text: string): 
       const parts = trimmed.split(/[\s,]+/).filter((p) => p !== '');
       if (parts.length !== stages || !parts.every((p) => WHOLE.test(p))) {
         const example = stages === 3 ? '3,3,3' : '3,4,6,3';
-        return { error: `Enter ${stages} whole numbers separated by commas, one per stage (e.g. ${example}); got ${parts.length} value${parts.length === 1 ? '' : 's'}` };
+        return {
+          error: `Enter ${stages} whole numbers separated by commas, one per stage (e.g. ${example}); got ${parts.length} value${parts.length === 1 ? '' : 's'}`,
+        };
       }
       return { config: { ...config, layers: parts.map(Number) } };
     }
@@ -128,6 +141,5 @@ export function validateField(base: PresetName, config: NetworkConfig, key: Fiel
   const resolved = resolveCustom(base, applied.config);
   return 'error' in resolved ? resolved.error : undefined;
 }
-
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -20,7 +20,6 @@ export interface EquivalenceHtmlOptions {
 
 export const equivalenceCsp = classificationCsp;
 
-
 const formTitle = (e: EquivalenceData, form: Form): string => formName(e, form, (c) => `(c) one grouped 3x3 (groups=${c})`);
 
 function formExplanation(e: EquivalenceData, form: Form): string {
@@ -46,13 +45,17 @@ const BOX_W = 56;
 const BOX_H = 22;
 
 function box(cx: number, y: number, label: string, extra = ''): string {
-  return `<rect class="node${extra}" x="${cx - BOX_W / 2}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="3"></rect>` +
-    `<text class="node-label" x="${cx}" y="${y + 15}" text-anchor="middle">${escapeHtml(label)}</text>`;
+  return (
+    `<rect class="node${extra}" x="${cx - BOX_W / 2}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="3"></rect>` +
+    `<text class="node-label" x="${cx}" y="${y + 15}" text-anchor="middle">${escapeHtml(label)}</text>`
+  );
 }
 
 function wideBox(cx: number, y: number, width: number, label: string, extra = ''): string {
-  return `<rect class="node${extra}" x="${cx - width / 2}" y="${y}" width="${width}" height="${BOX_H}" rx="3"></rect>` +
-    `<text class="node-label" x="${cx}" y="${y + 15}" text-anchor="middle">${escapeHtml(label)}</text>`;
+  return (
+    `<rect class="node${extra}" x="${cx - width / 2}" y="${y}" width="${width}" height="${BOX_H}" rx="3"></rect>` +
+    `<text class="node-label" x="${cx}" y="${y + 15}" text-anchor="middle">${escapeHtml(label)}</text>`
+  );
 }
 
 const edge = (x1: number, y1: number, x2: number, y2: number): string => `<line class="edge" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"></line>`;
@@ -60,9 +63,22 @@ const edge = (x1: number, y1: number, x2: number, y2: number): string => `<line 
 /** Path columns: the first two, an ellipsis, the last (or every path when there are at most three). */
 function columns(c: number): { x: number; label: string }[] {
   if (c === 1) return [{ x: W / 2, label: '1' }];
-  if (c === 2) return [{ x: W / 2 - 40, label: '1' }, { x: W / 2 + 40, label: '2' }];
-  if (c === 3) return [{ x: 40, label: '1' }, { x: W / 2, label: '2' }, { x: W - 40, label: '3' }];
-  return [{ x: 36, label: '1' }, { x: 96, label: '2' }, { x: W - 36, label: String(c) }];
+  if (c === 2)
+    return [
+      { x: W / 2 - 40, label: '1' },
+      { x: W / 2 + 40, label: '2' },
+    ];
+  if (c === 3)
+    return [
+      { x: 40, label: '1' },
+      { x: W / 2, label: '2' },
+      { x: W - 40, label: '3' },
+    ];
+  return [
+    { x: 36, label: '1' },
+    { x: 96, label: '2' },
+    { x: W - 36, label: String(c) },
+  ];
 }
 
 export function formDiagram(e: EquivalenceData, form: Form): string {
@@ -98,7 +114,9 @@ export function formDiagram(e: EquivalenceData, form: Form): string {
     }
     if (c > 3) parts.push(`<text class="ellipsis" x="${(96 + W - 36) / 2}" y="${rowY[1]! + 15}" text-anchor="middle">…</text>`);
     if (form === 'a') {
-      parts.push(`<circle class="node merge" cx="${W / 2}" cy="176" r="10"></circle><text class="node-label" x="${W / 2}" y="181" text-anchor="middle">+</text>`);
+      parts.push(
+        `<circle class="node merge" cx="${W / 2}" cy="176" r="10"></circle><text class="node-label" x="${W / 2}" y="181" text-anchor="middle">+</text>`,
+      );
     } else {
       parts.push(wideBox(W / 2, rowY[2]!, 120, `concat, ${c * d}`, ' merge'));
       parts.push(edge(W / 2, rowY[2]! + BOX_H, W / 2, 156));
@@ -127,7 +145,8 @@ function formsTable(e: EquivalenceData): string {
     return formatAbsDiff(kind === 'max' ? e.maxAbsDiff[key] : e.meanAbsDiff[key]);
   };
   const rows = FORMS.map(
-    (form) => `<tr><th scope="row">${escapeHtml(formTitle(e, form))}</th><td>${formatShape(e.outputShape)}</td>` +
+    (form) =>
+      `<tr><th scope="row">${escapeHtml(formTitle(e, form))}</th><td>${formatShape(e.outputShape)}</td>` +
       `<td class="num">${e.ops[form].convOps}</td><td class="num">${formatInt(e.ops[form].macs)}</td><td class="num">${e.ops[form].kernels}</td>` +
       `<td class="num">${diff(form, 'max')}</td><td class="num">${diff(form, 'mean')}</td></tr>`,
   ).join('\n');

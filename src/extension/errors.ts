@@ -67,7 +67,11 @@ export class ErrorReporter {
       node: process.versions.node,
     });
     try {
-      await vscode.commands.executeCommand('workbench.action.openIssueReporter', { extensionId: this.extension.id, issueTitle: `${what} failed`, issueBody: body });
+      await vscode.commands.executeCommand('workbench.action.openIssueReporter', {
+        extensionId: this.extension.id,
+        issueTitle: `${what} failed`,
+        issueBody: body,
+      });
     } catch (error) {
       this.log.info(`the issue reporter is not available here (${error instanceof Error ? error.message : String(error)}); copying the details instead`);
       await vscode.env.clipboard.writeText(body);
@@ -77,6 +81,11 @@ export class ErrorReporter {
 }
 
 /** Shows `error` through the extension's ErrorReporter (see ErrorReporter.show). */
-export function showError(error: unknown, what: string, services: { readonly errors: ErrorReporter }, inputActions: readonly string[] = []): Promise<string | undefined> {
+export function showError(
+  error: unknown,
+  what: string,
+  services: { readonly errors: ErrorReporter },
+  inputActions: readonly string[] = [],
+): Promise<string | undefined> {
   return services.errors.show(error, what, inputActions);
 }

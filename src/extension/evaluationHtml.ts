@@ -42,7 +42,9 @@ export function confusionSvg(classes: readonly string[], confusion: readonly (re
       const text = `${classes[i]} → ${classes[j]}: ${count}${total > 0 ? ` (${(100 * share).toFixed(0)}% of ${classes[i]})` : ''}`;
       rects.push(
         `<rect x="${label + j * cell}" y="${label + i * cell}" width="${cell}" height="${cell}" fill="#${colour}"><title>${escapeHtml(text)}</title></rect>` +
-          (n <= 20 && count > 0 ? `<text x="${label + j * cell + cell / 2}" y="${label + i * cell + cell / 2}" class="${share > 0.6 ? 'dark' : 'light'}">${count}</text>` : ''),
+          (n <= 20 && count > 0
+            ? `<text x="${label + j * cell + cell / 2}" y="${label + i * cell + cell / 2}" class="${share > 0.6 ? 'dark' : 'light'}">${count}</text>`
+            : ''),
       );
     });
   });
@@ -63,7 +65,8 @@ export function evaluationHtml(options: EvaluationHtmlOptions): string {
   const labelName = (i: number): string => d.labels[i] ?? `class ${i}`;
   const perClass = d.perClass
     .map(
-      (c) => `<tr><td class="num">${c.index}</td><th scope="row">${escapeHtml(c.class)}</th><td class="num">${c.count}</td><td class="num">${c.correct}</td>` +
+      (c) =>
+        `<tr><td class="num">${c.index}</td><th scope="row">${escapeHtml(c.class)}</th><td class="num">${c.count}</td><td class="num">${c.correct}</td>` +
         `<td class="num">${pct(c.accuracy)}</td><td class="num">${pct(c.top5)}</td></tr>`,
     )
     .join('\n');
@@ -72,13 +75,16 @@ export function evaluationHtml(options: EvaluationHtmlOptions): string {
       const predicted = f.top[0]!;
       const correct = f.label === null ? '' : predicted === f.label ? '✓ right' : '✗ wrong';
       const thumb = f.thumbnail ? `<img src="${escapeHtml(f.thumbnail)}" alt="">` : '';
-      return `<tr data-row="${i}" data-path="${escapeHtml(f.path)}" data-truth="${escapeHtml(f.label === null ? '' : d.classes[f.label] ?? '')}" data-predicted="${escapeHtml(labelName(predicted))}" data-probability="${f.probs[0]}" data-correct="${f.label === null ? '' : predicted === f.label ? 1 : 0}" data-ms="${f.ms}">
+      return `<tr data-row="${i}" data-path="${escapeHtml(f.path)}" data-truth="${escapeHtml(f.label === null ? '' : (d.classes[f.label] ?? ''))}" data-predicted="${escapeHtml(labelName(predicted))}" data-probability="${f.probs[0]}" data-correct="${f.label === null ? '' : predicted === f.label ? 1 : 0}" data-ms="${f.ms}">
 <td class="thumb">${thumb}</td><th scope="row" class="path"><button type="button" class="link" data-cam="${escapeHtml(f.path)}" title="Show the class activation maps of ${escapeHtml(f.path)}">${escapeHtml(f.path)}</button></th>
 <td>${f.label === null ? '—' : escapeHtml(d.classes[f.label] ?? String(f.label))}</td><td>${escapeHtml(labelName(predicted))}${d.labels[predicted] === undefined || d.labels[predicted] === `class ${predicted}` ? '' : ` <span class="index">(${predicted})</span>`}</td>
 <td class="num">${pct(f.probs[0] ?? null)}</td><td class="${correct.startsWith('✓') ? 'right' : 'wrong'}">${correct}</td><td class="num">${f.ms}</td></tr>`;
     })
     .join('\n');
-  const failed = d.failed.length === 0 ? '' : `<section aria-labelledby="failed-heading"><h2 id="failed-heading">Failed (${d.failed.length})</h2><ul class="failed">
+  const failed =
+    d.failed.length === 0
+      ? ''
+      : `<section aria-labelledby="failed-heading"><h2 id="failed-heading">Failed (${d.failed.length})</h2><ul class="failed">
 ${d.failed.map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.reason)}</li>`).join('\n')}
 </ul></section>`;
   const sortable = (key: string, title: string, numeric = false): string =>
@@ -97,12 +103,16 @@ ${d.failed.map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.re
 </section>
 <dl><dt>Folder</dt><dd>${escapeHtml(d.folder)}</dd><dt>Model</dt><dd>${escapeHtml(d.model)}</dd><dt>Weights</dt><dd>${escapeHtml(d.weights)}</dd></dl>
 ${labelled ? '' : '<p class="note">A flat folder (no class subfolders): predictions only, no accuracy.</p>'}
-${labelled ? `<div class="layout"><section aria-labelledby="confusion-heading"><h2 id="confusion-heading">Confusion matrix</h2>${confusionSvg(d.classes, d.confusion)}</section>
+${
+  labelled
+    ? `<div class="layout"><section aria-labelledby="confusion-heading"><h2 id="confusion-heading">Confusion matrix</h2>${confusionSvg(d.classes, d.confusion)}</section>
 <section aria-labelledby="classes-heading"><h2 id="classes-heading">Per class</h2>
 <table id="per-class"><thead><tr><th class="num">#</th><th>Class</th><th class="num">Images</th><th class="num">Correct</th><th class="num">Top-1</th><th class="num">Top-5</th></tr></thead>
 <tbody>
 ${perClass}
-</tbody></table></section></div>` : ''}
+</tbody></table></section></div>`
+    : ''
+}
 ${failed}
 <section aria-labelledby="files-heading"><h2 id="files-heading">Files (${d.files.length})</h2>
 <p class="note">Sort by a column with its header; choose a file to see its class activation maps.</p>

@@ -63,13 +63,19 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     worker,
     views,
     vscode.commands.registerCommand(Command.Summarize, async (arg?: unknown) => (await summarize()).summarizeCommand(services, arg)),
-    vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) => (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.SummarizeCheckpoint, async (arg?: unknown) =>
+      (await summarizeCheckpoint()).summarizeCheckpointCommand(services, arg),
+    ),
     vscode.commands.registerCommand(Command.InspectCheckpoint, async (arg?: unknown) => (await inspectCheckpoint()).inspectCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ConvertCheckpoint, async (arg?: unknown) => (await convertCheckpoint()).convertCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
-    vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) => (await compareArchitectures()).compareArchitecturesCommand(services, arg)),
-    vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) => (await compareArchitectures()).exportReviewReportCommand(services, arg)),
+    vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) =>
+      (await compareArchitectures()).compareArchitecturesCommand(services, arg),
+    ),
+    vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) =>
+      (await compareArchitectures()).exportReviewReportCommand(services, arg),
+    ),
     vscode.commands.registerCommand(Command.MeasureForwardTime, async () => (await compareArchitectures()).measureForwardTimeCommand(services)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
@@ -95,7 +101,9 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     workerRunning: () => worker.isRunning,
     recentErrors: async () => errors.recent(),
     onDidShowSummary: (listener) => {
-      const registration = summaryPanel().then(({ SummaryPanel }) => SummaryPanel.onDidShow(services, (p) => listener({ model: p.currentSummary.model, panel: p.panel })));
+      const registration = summaryPanel().then(({ SummaryPanel }) =>
+        SummaryPanel.onDidShow(services, (p) => listener({ model: p.currentSummary.model, panel: p.panel })),
+      );
       return { dispose: () => void registration.then((d) => d.dispose()) };
     },
   };

@@ -22,10 +22,20 @@ export function compactCount(n: number): string {
 export const CUSTOM_LABEL = 'Custom configuration…';
 
 function variantText(p: PresetEntry): string {
-  const parts = [p.config.se ? 'SE' : '', p.config.stem === 'deep' ? 'deep stem' : '', p.config.avgDown ? 'avg-down' : '', p.config.cifar ? `CIFAR ${p.config.inputHeightPx}x${p.config.inputWidthPx}` : ''];
+  const parts = [
+    p.config.se ? 'SE' : '',
+    p.config.stem === 'deep' ? 'deep stem' : '',
+    p.config.avgDown ? 'avg-down' : '',
+    p.config.cifar ? `CIFAR ${p.config.inputHeightPx}x${p.config.inputWidthPx}` : '',
+  ];
   // The first name elsewhere that is not the preset's own (timm's pretrained tag, torch.hub's entry).
   const alias = [...(p.aliases.timm ?? []), p.aliases.hub].find((a) => a !== undefined && a !== p.name);
-  return parts.filter((x) => x !== '').map((x) => ` · ${x}`).join('') + (alias !== undefined ? ` · ${alias}` : '');
+  return (
+    parts
+      .filter((x) => x !== '')
+      .map((x) => ` · ${x}`)
+      .join('') + (alias !== undefined ? ` · ${alias}` : '')
+  );
 }
 
 /** A row of the grouped quick pick: a preset (or the custom entry), or a separator naming the group below it. */
@@ -61,7 +71,8 @@ export function presetPickItems(catalog: readonly PresetEntry[], defaultPreset: 
     label: p.name,
     family: p.family,
     description: `${compactCount(p.totals.params)} params · ${compactCount(p.totals.macs)} MACs${p.name === defaultPreset ? ' · default' : ''}`,
-    detail: `${p.family} · layers ${p.config.layers.join(',')} · groups ${p.config.groups} · width per group ${p.config.widthPerGroup}` +
+    detail:
+      `${p.family} · layers ${p.config.layers.join(',')} · groups ${p.config.groups} · width per group ${p.config.widthPerGroup}` +
       variantText(p) +
       (p.totals.denseParams > p.totals.params ? ` · grouped conv: −${(100 * (1 - p.totals.params / p.totals.denseParams)).toFixed(0)}% params` : ''),
     preset: p.name,

@@ -7,6 +7,8 @@ export type PresetQuickPickItem = vscode.QuickPickItem & { entry?: PresetPickIte
 
 export function presetQuickPickItems(catalog: readonly PresetEntry[], defaultPreset: string, includeCustom = true): PresetQuickPickItem[] {
   return groupedPresetPickItems(catalog, defaultPreset, includeCustom).map((e) =>
-    'separator' in e ? { label: e.separator, kind: vscode.QuickPickItemKind.Separator } : { label: e.label, description: e.description, detail: e.detail, entry: e },
+    'separator' in e
+      ? { label: e.separator, kind: vscode.QuickPickItemKind.Separator }
+      : { label: e.label, description: e.description, detail: e.detail, entry: e },
   );
 }

@@ -44,13 +44,10 @@ export async function runWithProgress<J extends WorkerJob>(services: Services, t
   const warm = services.worker.isRunning;
   services.log.info(`${title}: started (${warm ? 'warm' : 'cold'} worker)`);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-      (progress, token) => {
-        if (!warm) progress.report({ message: 'Starting TensorFlow.js (WebAssembly)…' });
-        return services.worker.run(job, { token, onProgress: (message) => progress.report({ message }) });
-      },
-    );
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      if (!warm) progress.report({ message: 'Starting TensorFlow.js (WebAssembly)…' });
+      return services.worker.run(job, { token, onProgress: (message) => progress.report({ message }) });
+    });
     services.log.info(`${title}: done in ${(performance.now() - started).toFixed(0)} ms`);
     return result;
   } catch (error) {

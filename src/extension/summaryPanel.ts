@@ -37,7 +37,6 @@ const EXTENSIONS: Record<ExportFormat, { ext: string; filter: string }> = {
 
 type PanelServices = Pick<Services, 'context' | 'log' | 'views' | 'worker' | 'errors'>;
 
-
 /** Whether two summaries are of the same network (a profile of one holds for the other). */
 const sameNetwork = (a: SummaryData, b: SummaryData): boolean => a.model === b.model && JSON.stringify(a.config) === JSON.stringify(b.config);
 
@@ -232,7 +231,9 @@ export class SummaryPanel extends Disposable {
         return this.services.worker.run(job, { token: source.token, onProgress }).finally(() => link.dispose());
       });
       const p = reply.profile;
-      this.log.info(`${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`);
+      this.log.info(
+        `${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`,
+      );
       if (this.isDisposed || !sameNetwork(this.summary, summary)) return '';
       this.profileData = p;
       this.post({ type: 'profile', profile: p });

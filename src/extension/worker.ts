@@ -35,7 +35,11 @@ const post = (message: WorkerResponse): void => port.postMessage(message);
 setThreads((workerData as Partial<WorkerData> | undefined)?.threads);
 backendInfo().then(
   (info) => {
-    post({ type: 'log', level: 'info', message: `TensorFlow.js ${info.tfjsVersion}: ${info.backend} backend, SIMD ${info.simd ? 'on' : 'off'}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` });
+    post({
+      type: 'log',
+      level: 'info',
+      message: `TensorFlow.js ${info.tfjsVersion}: ${info.backend} backend, SIMD ${info.simd ? 'on' : 'off'}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
+    });
     if (info.note !== undefined) post({ type: 'log', level: 'warn', message: info.note });
   },
   (error: unknown) => post({ type: 'log', level: 'warn', message: `TensorFlow.js did not start: ${error instanceof Error ? error.message : String(error)}` }),
@@ -43,7 +47,6 @@ backendInfo().then(
 
 /** The last classifier built, kept while the worker is warm: a second image with the same weights skips the load. */
 let warm: { readonly key: string; readonly classifier: Classifier } | undefined;
-
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   switch (request.type) {
@@ -113,9 +116,10 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
           mode: r.mode,
           preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx },
           timingsMs: { load: Math.round(loadMs), ...r.timingsMs },
-          ...(r.cams && pictures && {
-            cam: { crop: png(pictures.crop), maps: r.cams.map((m, i) => ({ class: m.class, heatmap: png(pictures.heatmaps[i]!), min: m.min, max: m.max })) },
-          }),
+          ...(r.cams &&
+            pictures && {
+              cam: { crop: png(pictures.crop), maps: r.cams.map((m, i) => ({ class: m.class, heatmap: png(pictures.heatmaps[i]!), min: m.min, max: m.max })) },
+            }),
         },
       };
     }
@@ -158,7 +162,14 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         confusion: j.confusion,
         files: j.files.map((f, i) => {
           const thumbnail = e.thumbnails[i];
-          return { path: f.path, label: f.label, top: f.top5, probs: f.probs, ms: Math.round(e.fileMs[i]!), ...(thumbnail && { thumbnail: `data:image/png;base64,${Buffer.from(thumbnail).toString('base64')}` }) };
+          return {
+            path: f.path,
+            label: f.label,
+            top: f.top5,
+            probs: f.probs,
+            ms: Math.round(e.fileMs[i]!),
+            ...(thumbnail && { thumbnail: `data:image/png;base64,${Buffer.from(thumbnail).toString('base64')}` }),
+          };
         }),
         failed: j.failed,
         exports: { json: JSON.stringify(j, null, 2) + '\n', csv: evaluationCsv(e), predictions: predictionsCsv(e) },
@@ -166,7 +177,11 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       return { type: 'evaluation', id: request.id, result };
     }
     case 'listComparisons':
-      return { type: 'comparisons', id: request.id, presets: COMPARISON_PRESET_IDS.map((id) => ({ id, title: COMPARISON_PRESETS[id].title, description: COMPARISON_PRESETS[id].description })) };
+      return {
+        type: 'comparisons',
+        id: request.id,
+        presets: COMPARISON_PRESET_IDS.map((id) => ({ id, title: COMPARISON_PRESETS[id].title, description: COMPARISON_PRESETS[id].description })),
+      };
     case 'compare': {
       if (!(COMPARISON_PRESET_IDS as readonly string[]).includes(request.preset)) {
         throw new ConfigError(`unknown comparison '${request.preset}'; accepted: ${COMPARISON_PRESET_IDS.join(', ')}`);
@@ -190,9 +205,15 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       // A forward pass holds every weight in float32 (and XNNPACK's packed copy): the WSL giants would take GBs.
       const params = countParams(arch);
       if (params > TFJS_TRACE_MAX_PARAMS) {
-        throw new ConfigError(`${request.model} has ${(params / 1e6).toFixed(0)} M params: too large to profile here (at most ${TFJS_TRACE_MAX_PARAMS / 1e6} M)`);
+        throw new ConfigError(
+          `${request.model} has ${(params / 1e6).toFixed(0)} M params: too large to profile here (at most ${TFJS_TRACE_MAX_PARAMS / 1e6} M)`,
+        );
       }
-      post({ type: 'progress', id: request.id, message: `Timing ${request.runs} forward pass${request.runs === 1 ? '' : 'es'} of ${request.model} and the machine's ceilings…` });
+      post({
+        type: 'progress',
+        id: request.id,
+        message: `Timing ${request.runs} forward pass${request.runs === 1 ? '' : 'es'} of ${request.model} and the machine's ceilings…`,
+      });
       const result = await profile(config, {
         model: request.model,
         runs: request.runs,

@@ -6,14 +6,27 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
-import { isWorkerResponse, REPLY_TYPE, type ErrorKind, type ReplyFor, type WorkerJob, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+import {
+  isWorkerResponse,
+  REPLY_TYPE,
+  type ErrorKind,
+  type ReplyFor,
+  type WorkerJob,
+  type WorkerData,
+  type WorkerRequest,
+  type WorkerResponse,
+} from '../shared/protocol';
 
 type WorkerResult = Exclude<WorkerResponse, { type: 'progress' | 'error' | 'log' }>;
 
 /** An error reply from the worker (or the worker's death), with the protocol's kind. */
 export class WorkerError extends Error {
   override readonly name = 'WorkerError';
-  constructor(readonly kind: ErrorKind, message: string, readonly detail?: string) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
   }
 }
@@ -80,10 +93,12 @@ export class WorkerHost implements vscode.Disposable {
         this.log.info(`request ${id} (${job.type}) cancelled: terminating the worker`);
         this.terminate(new CancelledError());
       });
-      const settle = <T>(f: (value: T) => void) => (value: T): void => {
-        cancel?.dispose();
-        f(value);
-      };
+      const settle =
+        <T>(f: (value: T) => void) =>
+        (value: T): void => {
+          cancel?.dispose();
+          f(value);
+        };
       this.pending.set(id, {
         expects: REPLY_TYPE[job.type],
         request: job.type,

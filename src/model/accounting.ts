@@ -31,7 +31,16 @@ export function layerRows(arch: Architecture, calls: readonly LeafCall[]): Layer
       const params = moduleParams(m);
       const [n, , h, w] = call.outputShape as [number, number, number, number];
       const macs = convWeightCount(m) * n * h * w;
-      rows.push({ ...base, params, macs, groups: m.groups, kernel: [m.kernel, m.kernel], stride: [m.stride, m.stride], denseParams: params * m.groups, denseMacs: macs * m.groups });
+      rows.push({
+        ...base,
+        params,
+        macs,
+        groups: m.groups,
+        kernel: [m.kernel, m.kernel],
+        stride: [m.stride, m.stride],
+        denseParams: params * m.groups,
+        denseMacs: macs * m.groups,
+      });
     } else if (m) {
       const params = moduleParams(m);
       const macs = m.type === 'Linear' ? m.inFeatures * m.outFeatures * (call.outputShape[0] ?? 1) : 0;

@@ -157,7 +157,10 @@ export function architecture(config: NetworkConfig): Architecture {
       let downsample: Shortcut | undefined;
       if (needsDownsample) {
         if (naming === 'cifar') {
-          downsample = { conv: conv(`${name}.shortcut.shortcut_conv`, cin, s.outChannels, 1, stride, 0), bn: bn(`${name}.shortcut.shortcut_bn`, s.outChannels) };
+          downsample = {
+            conv: conv(`${name}.shortcut.shortcut_conv`, cin, s.outChannels, 1, stride, 0),
+            bn: bn(`${name}.shortcut.shortcut_bn`, s.outChannels),
+          };
         } else if (v.avgDown) {
           downsample = {
             pool: { name: `${name}.downsample.0`, type: stride === 1 ? 'Identity' : 'AvgPool2d', stride },
@@ -169,7 +172,11 @@ export function architecture(config: NetworkConfig): Architecture {
         }
       }
       const acts: BlockSpec['acts'] =
-        naming === 'cifar' ? [undefined, undefined, undefined] : naming === 'timm' ? [`${name}.act1`, `${name}.act2`, `${name}.act3`] : [`${name}.relu`, `${name}.relu`, `${name}.relu`];
+        naming === 'cifar'
+          ? [undefined, undefined, undefined]
+          : naming === 'timm'
+            ? [`${name}.act1`, `${name}.act2`, `${name}.act3`]
+            : [`${name}.relu`, `${name}.relu`, `${name}.relu`];
       const reduced = seReducedChannels(s.outChannels);
       blocks.push({
         name,

@@ -23,9 +23,11 @@ export interface ClassActivationMap {
  */
 export function classActivationMap(features: Float32Array, heightPx: number, widthPx: number, fcWeight: Float32Array, classIndex: number): ClassActivationMap {
   const k = features.length / (heightPx * widthPx);
-  if (!Number.isInteger(k) || fcWeight.length % k !== 0) throw new Error(`layer4 features (${features.length}) do not fit ${heightPx}x${widthPx} and fc (${fcWeight.length})`);
+  if (!Number.isInteger(k) || fcWeight.length % k !== 0)
+    throw new Error(`layer4 features (${features.length}) do not fit ${heightPx}x${widthPx} and fc (${fcWeight.length})`);
   const numClasses = fcWeight.length / k;
-  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= numClasses) throw new Error(`class ${classIndex} is not one of the ${numClasses} classes`);
+  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= numClasses)
+    throw new Error(`class ${classIndex} is not one of the ${numClasses} classes`);
   const row = fcWeight.subarray(classIndex * k, (classIndex + 1) * k);
   const grid: number[][] = [];
   let min = Infinity;

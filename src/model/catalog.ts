@@ -116,12 +116,42 @@ const PRESETS = {
   resnet50: { family: 'ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet50', timm: ['resnet50'] } },
   resnet101: { family: 'ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet101', timm: ['resnet101'] } },
   resnet152: { family: 'ResNet', layers: [3, 8, 36, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet152', timm: ['resnet152'] } },
-  resnext50_32x4d: { family: 'ResNeXt', layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, aliases: { torchvision: 'resnext50_32x4d', timm: ['resnext50_32x4d'] } },
+  resnext50_32x4d: {
+    family: 'ResNeXt',
+    layers: [3, 4, 6, 3],
+    groups: 32,
+    widthPerGroup: 4,
+    aliases: { torchvision: 'resnext50_32x4d', timm: ['resnext50_32x4d'] },
+  },
   resnext101_32x4d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 4, aliases: { timm: ['resnext101_32x4d'] } },
-  resnext101_32x8d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 8, aliases: { torchvision: 'resnext101_32x8d', timm: ['resnext101_32x8d'] } },
-  resnext101_64x4d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] } },
-  wide_resnet50_2: { family: 'Wide ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 128, aliases: { torchvision: 'wide_resnet50_2', timm: ['wide_resnet50_2'] } },
-  wide_resnet101_2: { family: 'Wide ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 128, aliases: { torchvision: 'wide_resnet101_2', timm: ['wide_resnet101_2'] } },
+  resnext101_32x8d: {
+    family: 'ResNeXt',
+    layers: [3, 4, 23, 3],
+    groups: 32,
+    widthPerGroup: 8,
+    aliases: { torchvision: 'resnext101_32x8d', timm: ['resnext101_32x8d'] },
+  },
+  resnext101_64x4d: {
+    family: 'ResNeXt',
+    layers: [3, 4, 23, 3],
+    groups: 64,
+    widthPerGroup: 4,
+    aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] },
+  },
+  wide_resnet50_2: {
+    family: 'Wide ResNet',
+    layers: [3, 4, 6, 3],
+    groups: 1,
+    widthPerGroup: 128,
+    aliases: { torchvision: 'wide_resnet50_2', timm: ['wide_resnet50_2'] },
+  },
+  wide_resnet101_2: {
+    family: 'Wide ResNet',
+    layers: [3, 4, 23, 3],
+    groups: 1,
+    widthPerGroup: 128,
+    aliases: { torchvision: 'wide_resnet101_2', timm: ['wide_resnet101_2'] },
+  },
   seresnext50_32x4d: {
     family: 'SE-ResNeXt',
     layers: [3, 4, 6, 3],
@@ -245,9 +275,7 @@ export function closestPreset(name: string): PresetName {
 export function requirePreset(name: string): PresetName {
   const preset = presetForAlias(name);
   if (preset) return preset;
-  throw new ConfigError(
-    `unknown preset '${name}' (did you mean '${closestPreset(name)}'?); accepted presets: ${PRESET_NAMES.join(', ')}`,
-  );
+  throw new ConfigError(`unknown preset '${name}' (did you mean '${closestPreset(name)}'?); accepted presets: ${PRESET_NAMES.join(', ')}`);
 }
 
 /** Params and MACs of a configuration without TensorFlow.js (shapes from the convolution arithmetic, counted by the
@@ -271,7 +299,14 @@ export function presetCatalog(): PresetEntry[] {
   return PRESET_NAMES.map((name) => {
     const spec: PresetSpec = PRESETS[name];
     const config = presetConfig(name);
-    return { name, family: spec.family, config, totals: staticTotals(config), aliases: spec.aliases, ...(spec.preprocessing ? { preprocessing: spec.preprocessing } : {}) };
+    return {
+      name,
+      family: spec.family,
+      config,
+      totals: staticTotals(config),
+      aliases: spec.aliases,
+      ...(spec.preprocessing ? { preprocessing: spec.preprocessing } : {}),
+    };
   });
 }
 

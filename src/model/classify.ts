@@ -8,7 +8,7 @@ import type { ConfigOverrides } from './architecture';
 import type { NetworkConfig } from './config';
 import { preprocessingFor } from './catalog';
 import { camHeatmap, camOverlay, classActivationMap, type ClassActivationMap } from './cam';
-import { InputError } from './errors';
+import { InputError, unreadableReason } from './errors';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide, type RgbPixels } from './image/preprocess';
@@ -126,12 +126,14 @@ export function parseLabels(text: string, source: string, numClasses: number): s
     } catch {
       throw new InputError(`${source} starts like a JSON array but is not valid JSON; give a JSON array of strings or one label per line`);
     }
-    if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) throw new InputError(`${source} must be a JSON array of strings (one per class)`);
+    if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string'))
+      throw new InputError(`${source} must be a JSON array of strings (one per class)`);
   } else {
     labels = trimmed.split(/\r?\n/).map((l) => l.trim());
   }
   const list = labels as string[];
-  if (list.length !== numClasses) throw new InputError(`${source} has ${list.length} labels but the network has ${numClasses} classes; give exactly one label per class`);
+  if (list.length !== numClasses)
+    throw new InputError(`${source} has ${list.length} labels but the network has ${numClasses} classes; give exactly one label per class`);
   return list;
 }
 
@@ -141,7 +143,13 @@ export async function classifyImage(network: Network, bytes: Uint8Array, image: 
   const decoded = decodeImage(bytes, image);
   const decodeMs = performance.now() - start;
   start = performance.now();
-  const input = preprocess(decoded, { resizePx: options.resizePx, cropPx: options.cropPx, interpolation: options.interpolation, mean: options.mean, std: options.std });
+  const input = preprocess(decoded, {
+    resizePx: options.resizePx,
+    cropPx: options.cropPx,
+    interpolation: options.interpolation,
+    mean: options.mean,
+    std: options.std,
+  });
   const preprocessMs = performance.now() - start;
   start = performance.now();
   const tensor = tf.tensor4d(input, [1, 3, options.cropPx, options.cropPx]);
@@ -276,8 +284,7 @@ export function readImageFile(image: string): Uint8Array {
   try {
     return fs.readFileSync(image);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no file at this path' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
+    const why = unreadableReason(error, 'file');
     throw new InputError(`cannot read the image ${image}: ${why}`);
   }
 }

@@ -132,9 +132,7 @@ export function stagePlans(config: NetworkConfig): { stemHeightPx: number; stemW
 
 function requireInteger(label: string, value: number, range: { min: number; max: number }, hint: string): void {
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new ConfigError(
-      `${label} must be a whole number from ${range.min} to ${range.max}${hint}, got ${Number.isFinite(value) ? value : String(value)}`,
-    );
+    throw new ConfigError(`${label} must be a whole number from ${range.min} to ${range.max}${hint}, got ${Number.isFinite(value) ? value : String(value)}`);
   }
 }
 
@@ -172,7 +170,8 @@ export function validateConfig(config: NetworkConfig): void {
   if (config.stem !== undefined && config.stem !== 'standard' && config.stem !== 'deep') {
     throw new ConfigError(`{stem} must be 'standard' (7x7 conv) or 'deep' (three 3x3 convs, timm), got '${String(config.stem)}'`);
   }
-  if (v.cifar && v.stem === 'deep') throw new ConfigError('{stem} deep does not apply to {cifar}: the CIFAR stem is one 3x3 conv at stride 1; drop one of the two');
+  if (v.cifar && v.stem === 'deep')
+    throw new ConfigError('{stem} deep does not apply to {cifar}: the CIFAR stem is one 3x3 conv at stride 1; drop one of the two');
   if (v.cifar && v.avgDown) throw new ConfigError('{avgDown} does not apply to {cifar}: the CIFAR port shortcuts with a strided 1x1 conv; drop one of the two');
   requireInteger('{groups}', config.groups, LIMITS.groups, '');
   requireInteger('{widthPerGroup}', config.widthPerGroup, LIMITS.widthPerGroup, '');

@@ -113,7 +113,11 @@ export function findBlock(arch: Architecture, name: string, model: string): Bloc
 function randomBlockSource(arch: Architecture, seed: number): WeightSource {
   const torchvision = randomTensorSource(arch, seed);
   const bnRanges: Record<string, [number, number]> = { weight: [0.5, 1.5], bias: [-0.5, 0.5], running_mean: [-0.5, 0.5], running_var: [0.5, 1.5] };
-  const batchNorms = new Set(paramModules(arch).filter((m) => m.type === 'BatchNorm2d').map((m) => m.name));
+  const batchNorms = new Set(
+    paramModules(arch)
+      .filter((m) => m.type === 'BatchNorm2d')
+      .map((m) => m.name),
+  );
   return (key) => {
     const t = torchvision(key);
     const field = key.slice(key.lastIndexOf('.') + 1);
@@ -235,7 +239,16 @@ function runForm(form: Form, x: tf.Tensor4D, block: FoldedBlock, corrupt: Corrup
     const h2 =
       c === 1
         ? conv(h1, filter(block.conv2.weight, d, d, 3), block.conv2.bias, stride, 1, true)
-        : groupedConv2d(h1, prepareGroupedConv(block.conv2.weight, block.conv2.bias, { inChannels: c * d, outChannels: c * d, groups: c, kernel: 3, stride, padding: 1 }, 'depthwise'), true);
+        : groupedConv2d(
+            h1,
+            prepareGroupedConv(
+              block.conv2.weight,
+              block.conv2.bias,
+              { inChannels: c * d, outChannels: c * d, groups: c, kernel: 3, stride, padding: 1 },
+              'depthwise',
+            ),
+            true,
+          );
     residual = conv(h2, filter(block.conv3.weight, cout, c * d, 1), block.conv3.bias, 1, 0, false);
   } else {
     const paths = pathWeights(block, corrupt, form).map((p) => {
@@ -248,7 +261,13 @@ function runForm(form: Form, x: tf.Tensor4D, block: FoldedBlock, corrupt: Corrup
       const sum = partial.length === 1 ? partial[0]! : tf.addN(partial);
       residual = tf.add(sum, tf.tensor1d(block.conv3.bias)); // BN3's shift, once (see the file comment)
     } else {
-      const concatenated = paths.length === 1 ? paths[0]!.h2 : tf.concat(paths.map((p) => p.h2), 3);
+      const concatenated =
+        paths.length === 1
+          ? paths[0]!.h2
+          : tf.concat(
+              paths.map((p) => p.h2),
+              3,
+            );
       residual = conv(concatenated, filter(block.conv3.weight, cout, c * d, 1), block.conv3.bias, 1, 0, false);
     }
   }
@@ -307,8 +326,13 @@ export async function checkEquivalence(config: NetworkConfig, options: Equivalen
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be a whole number from 0 to ${0xffffffff}, got ${seed}`);
   const corrupt = options.corrupt;
-  if (corrupt && !(Number.isInteger(corrupt.path) && corrupt.path >= 0 && corrupt.path < spec.conv2.groups && (corrupt.kind === 'zero' || spec.conv2.groups > 1))) {
-    throw new ConfigError(`cannot corrupt path ${corrupt.path} (${corrupt.kind}) of ${blockName}: it has ${spec.conv2.groups} path(s), numbered from 0; 'swap' needs at least 2`);
+  if (
+    corrupt &&
+    !(Number.isInteger(corrupt.path) && corrupt.path >= 0 && corrupt.path < spec.conv2.groups && (corrupt.kind === 'zero' || spec.conv2.groups > 1))
+  ) {
+    throw new ConfigError(
+      `cannot corrupt path ${corrupt.path} (${corrupt.kind}) of ${blockName}: it has ${spec.conv2.groups} path(s), numbered from 0; 'swap' needs at least 2`,
+    );
   }
   let get: WeightSource;
   let weights: string;

@@ -55,3 +55,13 @@ export class WeightsError extends InputError {
 export function isInputError(error: unknown): error is InputError {
   return error instanceof InputError;
 }
+
+/** Why reading a file or a folder failed, in the user's words (the end of "cannot read the image X: …"). */
+export function unreadableReason(error: unknown, expected: 'file' | 'folder'): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return expected === 'file' ? 'there is no file at this path' : 'there is no such folder';
+  if (code === 'EISDIR') return 'it is a directory, not a file';
+  if (code === 'ENOTDIR') return 'it is a file, not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

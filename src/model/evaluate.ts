@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyImage, preprocessingWith, readImageFile, type Classifier } from './classify';
-import { InputError, isInputError } from './errors';
+import { InputError, isInputError, unreadableReason } from './errors';
 import { EVALUATE_SCHEMA, type EvaluateJson } from '../shared/data';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
@@ -45,8 +45,7 @@ function readDir(dir: string): fs.Dirent[] {
   try {
     return fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such folder' : code === 'ENOTDIR' ? 'it is a file, not a folder' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
+    const why = unreadableReason(error, 'folder');
     throw new InputError(`cannot read the folder ${dir}: ${why}`);
   }
 }
@@ -89,11 +88,19 @@ function walkImages(root: string, classDir: string): string[] {
  */
 export function listImageFolder(root: string): ImageFolderListing {
   const entries = readDir(root);
-  const classes = entries.filter((e) => kind(root, e) === 'dir').map((e) => e.name).sort(byCodePoint);
+  const classes = entries
+    .filter((e) => kind(root, e) === 'dir')
+    .map((e) => e.name)
+    .sort(byCodePoint);
   if (classes.length === 0) {
-    const files = entries.filter((e) => kind(root, e) === 'file' && hasImageExtension(e.name)).map((e) => e.name).sort(byCodePoint);
+    const files = entries
+      .filter((e) => kind(root, e) === 'file' && hasImageExtension(e.name))
+      .map((e) => e.name)
+      .sort(byCodePoint);
     if (files.length === 0) {
-      throw new InputError(`${root} has no class folders and no images (${IMG_EXTENSIONS.join(' ')}); give an ImageFolder (one subfolder of images per class) or a folder of images`);
+      throw new InputError(
+        `${root} has no class folders and no images (${IMG_EXTENSIONS.join(' ')}); give an ImageFolder (one subfolder of images per class) or a folder of images`,
+      );
     }
     return { root, classes: [], samples: files.map((f) => ({ path: f, label: null })) };
   }
@@ -148,7 +155,13 @@ export function thumbnailPng(bytes: Uint8Array, source: string, maxPx: number): 
 }
 
 /** One image through the one classification path; a file that cannot be read or decoded is an outcome, not a throw. */
-export async function evaluateImage(classifier: Classifier, root: string, sample: FolderSample, index: number, options: EvaluateImageOptions): Promise<ImageOutcome> {
+export async function evaluateImage(
+  classifier: Classifier,
+  root: string,
+  sample: FolderSample,
+  index: number,
+  options: EvaluateImageOptions,
+): Promise<ImageOutcome> {
   const started = performance.now();
   const file = path.join(root, ...sample.path.split('/'));
   try {
@@ -250,12 +263,25 @@ export function buildEvaluation(context: EvaluationContext, outcomes: readonly I
     failed,
     imagesPerSecond: context.classifyMs > 0 ? Math.round((10 * ordered.length * 1000) / context.classifyMs) / 10 : 0,
   };
-  return { json, model: context.model, weights: context.weights, root: listing.root, labels: context.labels, fileMs, thumbnails, workers: context.workers, elapsedMs: context.elapsedMs };
+  return {
+    json,
+    model: context.model,
+    weights: context.weights,
+    root: listing.root,
+    labels: context.labels,
+    fileMs,
+    thumbnails,
+    workers: context.workers,
+    elapsedMs: context.elapsedMs,
+  };
 }
 
 /** The slowest classified files, slowest first. */
 export function slowestFiles(e: Evaluation, n = 5): { path: string; ms: number }[] {
-  return e.json.files.map((f, i) => ({ path: f.path, ms: e.fileMs[i]! })).sort((a, b) => b.ms - a.ms || byCodePoint(a.path, b.path)).slice(0, n);
+  return e.json.files
+    .map((f, i) => ({ path: f.path, ms: e.fileMs[i]! }))
+    .sort((a, b) => b.ms - a.ms || byCodePoint(a.path, b.path))
+    .slice(0, n);
 }
 
 const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
@@ -276,7 +302,9 @@ export function evaluationTable(e: Evaluation): string {
     const nameWidth = Math.max(5, ...j.perClass.map((c) => c.class.length));
     lines.push(`${'#'.padStart(4)}  ${'Class'.padEnd(nameWidth)}  ${'Images'.padStart(6)}  ${'Top-1'.padStart(8)}  ${'Top-5'.padStart(8)}`);
     for (const c of j.perClass) {
-      lines.push(`${String(c.index).padStart(4)}  ${c.class.padEnd(nameWidth)}  ${String(c.count).padStart(6)}  ${pct(c.accuracy).padStart(8)}  ${pct(c.top5).padStart(8)}`);
+      lines.push(
+        `${String(c.index).padStart(4)}  ${c.class.padEnd(nameWidth)}  ${String(c.count).padStart(6)}  ${pct(c.accuracy).padStart(8)}  ${pct(c.top5).padStart(8)}`,
+      );
     }
     if (j.classes.length <= 20) {
       lines.push('', 'Confusion matrix (rows: true class, columns: predicted class index)');

@@ -111,7 +111,8 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       ...(options.interpolation !== undefined && { interpolation: options.interpolation }),
       ...(options.torchvisionResizePx !== undefined && { torchvisionResizePx: options.torchvisionResizePx }),
       topK: options.topK,
-      ...(options.thumbnailPx !== undefined && total <= (options.thumbnailLimit ?? Infinity) && { thumbnailPx: options.thumbnailPx }) },
+      ...(options.thumbnailPx !== undefined && total <= (options.thumbnailLimit ?? Infinity) && { thumbnailPx: options.thumbnailPx }),
+    },
   };
   const workers: Worker[] = [];
   const outcomes: ImageOutcome[] = [];

@@ -20,7 +20,11 @@ setThreads(1);
 let classifier: Classifier | undefined;
 let queue = Promise.resolve();
 
-loadClassifier(data.weightsPath, { ...(data.preset !== undefined && { preset: data.preset }), ...(data.stateDictKey !== undefined && { stateDictKey: data.stateDictKey }), ...(data.bytes && { bytes: data.bytes }) }).then(
+loadClassifier(data.weightsPath, {
+  ...(data.preset !== undefined && { preset: data.preset }),
+  ...(data.stateDictKey !== undefined && { stateDictKey: data.stateDictKey }),
+  ...(data.bytes && { bytes: data.bytes }),
+}).then(
   (c) => {
     classifier = c;
     post({ type: 'ready', model: c.model, labels: c.labels, loadMs: c.loadMs });

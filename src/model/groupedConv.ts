@@ -91,7 +91,12 @@ function checkSpec(spec: GroupedConvSpec): void {
  * A PyTorch grouped-conv weight [Cout, Cin/G, k, k] and bias [Cout] (BN already folded in) in the layout `method`
  * runs on. Without a weight: zeros, made directly in TF.js (a shape trace needs no values). Without a bias: zeros.
  */
-export function prepareGroupedConv(weight: Float32Array | undefined, bias: Float32Array | undefined, spec: GroupedConvSpec, method: GroupedMethod): PreparedGroupedConv {
+export function prepareGroupedConv(
+  weight: Float32Array | undefined,
+  bias: Float32Array | undefined,
+  spec: GroupedConvSpec,
+  method: GroupedMethod,
+): PreparedGroupedConv {
   checkSpec(spec);
   const { inChannels, outChannels, groups, kernel } = spec;
   const inPerGroup = inChannels / groups;
@@ -187,7 +192,14 @@ export function groupedConv2d(x: tf.Tensor4D, w: PreparedGroupedConv, relu: bool
     if (blocks === 1) return tf.fused.conv2d({ x, filter: w.filters[0]!, bias: w.biases[0], strides: stride, pad: padding, activation });
     const parts = splitChannels(tf.reshape(x, [n * h * wd, inChannels]), blocks);
     const outs = parts.map((part, b) =>
-      tf.fused.conv2d({ x: tf.reshape(part, [n, h, wd, inChannels / blocks]) as tf.Tensor4D, filter: w.filters[b]!, bias: w.biases[b], strides: stride, pad: padding, activation }),
+      tf.fused.conv2d({
+        x: tf.reshape(part, [n, h, wd, inChannels / blocks]) as tf.Tensor4D,
+        filter: w.filters[b]!,
+        bias: w.biases[b],
+        strides: stride,
+        pad: padding,
+        activation,
+      }),
     );
     const [, ho, wo] = outs[0]!.shape;
     return tf.reshape(joinChannels(outs.map((o) => tf.reshape(o, [n * ho * wo, outChannels / blocks]))), [n, ho, wo, outChannels]) as tf.Tensor4D;

@@ -5,7 +5,16 @@
  * shape each of them would have.
  */
 import { initBackend, tf } from './tf';
-import { architecture, checkBuildable, paramModules, stateDictSpec, type Architecture, type BatchNormModule, type ConvModule, type LinearModule } from './architecture';
+import {
+  architecture,
+  checkBuildable,
+  paramModules,
+  stateDictSpec,
+  type Architecture,
+  type BatchNormModule,
+  type ConvModule,
+  type LinearModule,
+} from './architecture';
 import type { NetworkConfig } from './config';
 import { groupedConv2d, groupedMethods, prepareGroupedConv, type GroupedMethod, type GroupedMethodOption, type PreparedGroupedConv } from './groupedConv';
 import { walkForward, type ForwardOps, type TraceSink } from './shapes';
@@ -177,7 +186,11 @@ export function randomTensorSource(arch: Architecture, seed = 0): (key: string) 
 /** All random weights as a state dict (for tests and tools that need the values, e.g. to save them). */
 export function randomStateDict(arch: Architecture, seed = 0): Map<string, TensorData> {
   const source = randomTensorSource(arch, seed);
-  return new Map(stateDictSpec(arch).filter((e) => !e.key.endsWith('num_batches_tracked')).map((e) => [e.key, source(e.key)]));
+  return new Map(
+    stateDictSpec(arch)
+      .filter((e) => !e.key.endsWith('num_batches_tracked'))
+      .map((e) => [e.key, source(e.key)]),
+  );
 }
 
 export interface NetworkOptions {

@@ -84,7 +84,11 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
   const info = await backendInfo();
   const network = await buildNetwork(config, options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { init: 'random', seed: 0 });
   const arch = architecture(config);
-  const convs = new Map(paramModules(arch).filter((m): m is ConvModule => m.type === 'Conv2d').map((m) => [m.name, m]));
+  const convs = new Map(
+    paramModules(arch)
+      .filter((m): m is ConvModule => m.type === 'Conv2d')
+      .map((m) => [m.name, m]),
+  );
   const input = tf.randomUniform([1, 3, config.inputHeightPx, config.inputWidthPx], -2, 2) as tf.Tensor4D;
   let calls: LeafCall[] = [];
   const perCall: number[][] = [];
@@ -119,13 +123,17 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
   const rows = layerRows(arch, calls);
   // Container rows (a block, an SE module, timm's global pool) are recorded right after their last child: ~0 ms,
   // and not layer rows.
-  const times = calls.map((call, i) => ({ call, ms: median(perCall[i] ?? []) })).filter((t) => !isContainerCall(t.call)).map((t) => t.ms);
+  const times = calls
+    .map((call, i) => ({ call, ms: median(perCall[i] ?? []) }))
+    .filter((t) => !isContainerCall(t.call))
+    .map((t) => t.ms);
   const layersMs = times.reduce((a, b) => a + b, 0);
   const layers = rows.map((row, i): ProfileLayer => {
     const ms = times[i]!;
     const conv = convs.get(row.name);
     const outputElements = numel(row.outputShape);
-    const inputElements = conv && row.outputShape.length === 4 ? conv.inChannels * row.outputShape[2]! * conv.stride * row.outputShape[3]! * conv.stride : outputElements;
+    const inputElements =
+      conv && row.outputShape.length === 4 ? conv.inChannels * row.outputShape[2]! * conv.stride * row.outputShape[3]! * conv.stride : outputElements;
     const bytes = (row.params + inputElements + outputElements) * FLOAT_BYTES;
     return {
       name: row.name,

@@ -140,7 +140,12 @@ export function ceilPoolOutputSize(size: number, kernel: number, stride: number)
 
 const shapeOps = (): ForwardOps<readonly number[]> => ({
   shape: (x) => x,
-  convBn: ([n, , h, w], conv) => [n!, conv.outChannels, convOutputSize(h!, conv.kernel, conv.stride, conv.padding), convOutputSize(w!, conv.kernel, conv.stride, conv.padding)],
+  convBn: ([n, , h, w], conv) => [
+    n!,
+    conv.outChannels,
+    convOutputSize(h!, conv.kernel, conv.stride, conv.padding),
+    convOutputSize(w!, conv.kernel, conv.stride, conv.padding),
+  ],
   maxPool: ([n, c, h, w]) => [n!, c!, convOutputSize(h!, 3, 2, 1), convOutputSize(w!, 3, 2, 1)],
   avgPool2: ([n, c, h, w], stride) => [n!, c!, ceilPoolOutputSize(h!, 2, stride), ceilPoolOutputSize(w!, 2, stride)],
   mean: ([n, c]) => [n!, c!, 1, 1],

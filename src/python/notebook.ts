@@ -30,7 +30,9 @@ export function notebookCells(json: string, file = 'notebook'): CodeCell[] {
   }
   const cells = typeof data === 'object' && data !== null ? (data as { cells?: unknown }).cells : undefined;
   if (!Array.isArray(cells)) {
-    throw new InputError(`${file} is not a Jupyter notebook in nbformat 4: it has no "cells" list (nbformat 3 files: convert them with 'jupyter nbconvert --to notebook')`);
+    throw new InputError(
+      `${file} is not a Jupyter notebook in nbformat 4: it has no "cells" list (nbformat 3 files: convert them with 'jupyter nbconvert --to notebook')`,
+    );
   }
   const language = (data as { metadata?: { language_info?: { name?: unknown }; kernelspec?: { language?: unknown } } }).metadata;
   const lang = language?.language_info?.name ?? language?.kernelspec?.language;
@@ -79,7 +81,16 @@ export function scanCells(cells: readonly CodeCell[], scanner?: IncrementalScann
     const i = cellAt(d.line);
     const offset = firstLines[i]! - 1;
     const start = parts.slice(0, i).reduce((n, p) => n + p.length, 0);
-    return { ...d, cell: cells[i]!.cell, line: d.line - offset, endLine: d.endLine - offset, from: d.from - start, to: d.to - start, calleeFrom: d.calleeFrom - start, calleeTo: d.calleeTo - start };
+    return {
+      ...d,
+      cell: cells[i]!.cell,
+      line: d.line - offset,
+      endLine: d.endLine - offset,
+      from: d.from - start,
+      to: d.to - start,
+      calleeFrom: d.calleeFrom - start,
+      calleeTo: d.calleeTo - start,
+    };
   });
   const problems = result.problems.map((p) => {
     const i = cellAt(p.line);

@@ -60,9 +60,16 @@ const HUB_LOAD = new Set(['torch.hub.load']);
 const TIMM_CREATE = new Set(['timm.create_model', 'timm.models.create_model', 'timm.models._factory.create_model']);
 const SUMMARY_FUNCTIONS = new Set(['torchsummary.summary', 'torchsummary.torchsummary.summary', 'torchinfo.summary', 'torchinfo.torchinfo.summary']);
 /** torchvision.models.resnet.ResNet.__init__ (torchvision 0.14+). */
-const TORCHVISION_SIGNATURE: readonly Param[] = ['block', 'layers', 'num_classes', 'zero_init_residual', 'groups', 'width_per_group', 'replace_stride_with_dilation', 'norm_layer'].map(
-  (name) => ({ name, star: '' }),
-);
+const TORCHVISION_SIGNATURE: readonly Param[] = [
+  'block',
+  'layers',
+  'num_classes',
+  'zero_init_residual',
+  'groups',
+  'width_per_group',
+  'replace_stride_with_dilation',
+  'norm_layer',
+].map((name) => ({ name, star: '' }));
 const GROUPS_NAMES = ['groups', 'cardinality'];
 const WIDTH_NAMES = ['width_per_group', 'bottleneck_width'];
 const CLASSES_NAMES = ['num_classes', 'n_classes'];
@@ -326,7 +333,11 @@ class Scanner {
   private assignedName(call: SyntaxNode): string | undefined {
     let node: SyntaxNode = call;
     for (let parent = node.parent; parent; parent = node.parent) {
-      if ((parent.name === 'MemberExpression' || parent.name === 'CallExpression') && parent.firstChild?.from === node.from && parent.firstChild.to === node.to) {
+      if (
+        (parent.name === 'MemberExpression' || parent.name === 'CallExpression') &&
+        parent.firstChild?.from === node.from &&
+        parent.firstChild.to === node.to
+      ) {
         node = parent;
         continue;
       }

@@ -165,7 +165,13 @@ function bindAssignment(source: string, node: SyntaxNode, scope: Scope): void {
     start = op + 1;
     const unpacked = targets.length > 1 || targets[0]?.name === 'TupleExpression' || targets[0]?.name === 'ArrayExpression';
     const names = targets.length === 1 && unpacked ? children(targets[0]!).filter((p) => p.name === 'VariableName') : targets;
-    const values = unpacked ? (valueParts.length > 1 ? valueParts : single && (single.name === 'TupleExpression' || single.name === 'ArrayExpression') ? children(single).filter((c) => !isPunctuation(c)) : []) : [];
+    const values = unpacked
+      ? valueParts.length > 1
+        ? valueParts
+        : single && (single.name === 'TupleExpression' || single.name === 'ArrayExpression')
+          ? children(single).filter((c) => !isPunctuation(c))
+          : []
+      : [];
     names.forEach((t, i) => {
       if (t.name !== 'VariableName') return;
       const valueNode = unpacked ? (values.length === names.length ? values[i] : undefined) : single;
@@ -195,7 +201,10 @@ function bindUnknownTargets(source: string, node: SyntaxNode, scope: Scope): voi
 
 function classInfo(source: string, node: SyntaxNode, scope: Scope): ClassInfo {
   const parts = children(node);
-  const name = text(source, parts.find((p) => p.name === 'VariableName')!);
+  const name = text(
+    source,
+    parts.find((p) => p.name === 'VariableName')!,
+  );
   const argList = parts.find((p) => p.name === 'ArgList');
   const bases = argList ? children(argList).filter((c) => !isPunctuation(c) && c.name !== 'AssignOp') : [];
   const body = parts.find((p) => p.name === 'Body');

@@ -86,9 +86,7 @@ export const LayerRowSchema = ro(
 export type LayerRow = v.InferOutput<typeof LayerRowSchema>;
 
 /** `stem` (conv1, bn1, relu, maxpool), `layer1` … `layer4`, `head` (avgpool, fc). */
-export const StageRowSchema = ro(
-  v.object({ name: v.string(), outputShape: shape, params: integer, macs: integer, denseParams: integer, denseMacs: integer }),
-);
+export const StageRowSchema = ro(v.object({ name: v.string(), outputShape: shape, params: integer, macs: integer, denseParams: integer, denseMacs: integer }));
 export type StageRow = v.InferOutput<typeof StageRowSchema>;
 
 /** Model totals and torchsummary's four memory lines (its "MB" is MiB). */
@@ -196,14 +194,10 @@ export const ProfileSchema = ro(
 export type Profile = v.InferOutput<typeof ProfileSchema>;
 
 /** One column of a comparison: a summary's totals and stage rows. */
-export const ComparedModelSchema = ro(
-  v.object({ model: v.string(), config: SummaryConfigSchema, totals: TotalsSchema, stages: ro(v.array(StageRowSchema)) }),
-);
+export const ComparedModelSchema = ro(v.object({ model: v.string(), config: SummaryConfigSchema, totals: TotalsSchema, stages: ro(v.array(StageRowSchema)) }));
 export type ComparedModel = v.InferOutput<typeof ComparedModelSchema>;
 
-export const ComparisonSchema = ro(
-  v.object({ schema: v.literal(COMPARE_SCHEMA), models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))) }),
-);
+export const ComparisonSchema = ro(v.object({ schema: v.literal(COMPARE_SCHEMA), models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))) }));
 export type Comparison = v.InferOutput<typeof ComparisonSchema>;
 
 /** A built-in comparison of the core, as listed in the quick pick. */
@@ -288,9 +282,7 @@ export type ClassificationView = v.InferOutput<typeof ClassificationViewSchema>;
 /** A fraction in [0, 1], or null where there is nothing to measure (a flat folder, a class whose images all failed). */
 const fraction = v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(1)));
 
-export const PerClassSchema = ro(
-  v.object({ class: v.string(), index: integer, count: integer, correct: integer, accuracy: fraction, top5: fraction }),
-);
+export const PerClassSchema = ro(v.object({ class: v.string(), index: integer, count: integer, correct: integer, accuracy: fraction, top5: fraction }));
 export type PerClass = v.InferOutput<typeof PerClassSchema>;
 
 /** `resnext evaluate --format json` (schema resnext-inspector/evaluate@1): accuracy on an ImageFolder. */

@@ -10,7 +10,12 @@ export const formatMiB = (mib: number): string => mib.toFixed(2);
 
 /** 4230479872 → "4.23 G". */
 export function formatSi(n: number): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [scale, unit] of units) if (Math.abs(n) >= scale) return `${(n / scale).toFixed(2)} ${unit}`;
   return String(n);
 }

@@ -81,7 +81,14 @@ export const WorkerRequestSchema = v.variant('type', [
   ro(v.object({ type: v.literal('summarizeCheckpoint'), id, path: nonEmpty, stateDictKey: v.optional(v.string()) })),
   ro(v.object({ type: v.literal('inspectCheckpoint'), id, path: nonEmpty, stateDictKey: v.optional(v.string()) })),
   ro(
-    v.object({ type: v.literal('convertCheckpoint'), id, input: nonEmpty, output: nonEmpty, dtype: v.picklist(CONVERT_DTYPES), stateDictKey: v.optional(v.string()) }),
+    v.object({
+      type: v.literal('convertCheckpoint'),
+      id,
+      input: nonEmpty,
+      output: nonEmpty,
+      dtype: v.picklist(CONVERT_DTYPES),
+      stateDictKey: v.optional(v.string()),
+    }),
   ),
   ro(
     v.object({

@@ -121,7 +121,10 @@ export function rooflineGeometry(input: RooflineInput, size: Size = ROOFLINE_SIZ
     yDomain,
     xTicks: ticks(xDomain, sx),
     yTicks: ticks(yDomain, sy),
-    gemm: [{ x: plot.x0, y: sy(gemm) }, { x: plot.x1, y: sy(gemm) }],
+    gemm: [
+      { x: plot.x0, y: sy(gemm) },
+      { x: plot.x1, y: sy(gemm) },
+    ],
     memory: [memoryAt(enter), memoryAt(ridgeIntensity)],
     ridge,
     roof: [memoryAt(enter), { x: ridge.x, y: ridge.y }, { x: plot.x1, y: ridge.y }],

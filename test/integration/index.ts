@@ -11,7 +11,15 @@ import * as vscode from 'vscode';
 import type { ResnextApi } from '../../src/extension/extension';
 import { Command } from '../../src/extension/commands';
 import { shortModelName } from '../../src/shared/names';
-import type { ClassificationData, ComparisonData, ConversionData, EquivalenceData, EvaluationData, InspectionData, SummaryData } from '../../src/shared/protocol';
+import type {
+  ClassificationData,
+  ComparisonData,
+  ConversionData,
+  EquivalenceData,
+  EvaluationData,
+  InspectionData,
+  SummaryData,
+} from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'resnext-inspector.resnext-inspector';
 const TEST_TIMEOUT_MS = 120_000;
@@ -43,7 +51,10 @@ async function expectRefused(run: () => Thenable<unknown>, expected: RegExp): Pr
   const before = (await api.recentErrors()).length;
   assert.equal(await run(), undefined);
   const shown = (await api.recentErrors()).slice(before);
-  assert.ok(shown.some((e) => expected.test(e)), `expected an error matching ${expected}, shown: ${shown.join(' | ') || 'none'}`);
+  assert.ok(
+    shown.some((e) => expected.test(e)),
+    `expected an error matching ${expected}, shown: ${shown.join(' | ') || 'none'}`,
+  );
 }
 
 async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
@@ -119,7 +130,10 @@ it('a Python file shows a lens over each model with its title and a hover with t
     ],
   );
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(3, 14));
-  const markdown = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+  const markdown = hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
   assert.match(markdown, /\| layer4 \| \[1, 2048, 5, 5\] \|/);
   assert.equal(api.workerRunning(), false, 'the lenses and the hover are counted without the worker (TF.js not loaded)');
 });
@@ -132,7 +146,9 @@ it('resnext.summarize resnext50_32x4d yields torchvision totals and shows the pa
   const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.Summarize, 'resnext50_32x4d');
   listener.dispose();
   assert.ok(summary, 'the command returned a summary');
-  note(`summarize resnext50_32x4d (cold worker): ${(performance.now() - started).toFixed(0)} ms; build ${summary.timingsMs.build} ms, forward ${summary.timingsMs.forward} ms`);
+  note(
+    `summarize resnext50_32x4d (cold worker): ${(performance.now() - started).toFixed(0)} ms; build ${summary.timingsMs.build} ms, forward ${summary.timingsMs.forward} ms`,
+  );
   assert.equal(summary.model, 'resnext50_32x4d');
   assert.equal(summary.totals.params, 25_028_904);
   assert.equal(summary.totals.macs, 4_230_479_872);
@@ -191,12 +207,18 @@ function webviewTab(viewType: string): vscode.Tab | undefined {
 }
 
 it('resnext.compareArchitectures traces presets side by side, opens the compare view and exports the review report', async () => {
-  const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(Command.CompareArchitectures, { presets: ['resnet50', 'resnext50_32x4d'], show: false });
+  const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(Command.CompareArchitectures, {
+    presets: ['resnet50', 'resnext50_32x4d'],
+    show: false,
+  });
   assert.ok(comparison);
-  assert.deepEqual(comparison.models.map((m) => [m.model, m.totals.params, m.totals.macs]), [
-    ['resnet50', 25_557_032, 4_089_184_256],
-    ['resnext50_32x4d', 25_028_904, 4_230_479_872],
-  ]);
+  assert.deepEqual(
+    comparison.models.map((m) => [m.model, m.totals.params, m.totals.macs]),
+    [
+      ['resnet50', 25_557_032, 4_089_184_256],
+      ['resnext50_32x4d', 25_028_904, 4_230_479_872],
+    ],
+  );
   assert.equal(webviewTab('resnext.compare'), undefined, 'show: false opens no view');
   const sweep = await vscode.commands.executeCommand<ComparisonData | undefined>(Command.CompareArchitectures, { comparison: 'resnet50-vs-resnext50' });
   assert.equal(sweep?.models.length, 2);
@@ -213,7 +235,11 @@ it('resnext.compareArchitectures traces presets side by side, opens the compare 
 });
 
 it('resnext.equivalence computes a block in the three forms of Xie et al. Fig. 3 and shows them', async () => {
-  const e = await vscode.commands.executeCommand<EquivalenceData | undefined>(Command.Equivalence, { preset: 'resnext50_32x4d', block: 'layer2.0', show: false });
+  const e = await vscode.commands.executeCommand<EquivalenceData | undefined>(Command.Equivalence, {
+    preset: 'resnext50_32x4d',
+    block: 'layer2.0',
+    show: false,
+  });
   assert.ok(e, 'the equivalence was computed');
   assert.equal(e.block, 'layer2.0');
   assert.deepEqual(e.outputShape, [1, 512, 28, 28]);
@@ -223,7 +249,9 @@ it('resnext.equivalence computes a block in the three forms of Xie et al. Fig. 3
   assert.equal(e.ops.b.macs, e.ops.c.macs);
   assert.ok(e.ops.c.convOps < e.ops.b.convOps && e.ops.b.convOps < e.ops.a.convOps);
   assert.equal(e.equivalent, true);
-  note(`equivalence resnext50_32x4d layer2.0: max |Δ| a-c ${e.maxAbsDiff.aVsC.toExponential(2)}, b-c ${e.maxAbsDiff.bVsC.toExponential(2)}; conv ops ${e.ops.a.convOps}/${e.ops.b.convOps}/${e.ops.c.convOps}, MACs ${e.ops.c.macs}`);
+  note(
+    `equivalence resnext50_32x4d layer2.0: max |Δ| a-c ${e.maxAbsDiff.aVsC.toExponential(2)}, b-c ${e.maxAbsDiff.bVsC.toExponential(2)}; conv ops ${e.ops.a.convOps}/${e.ops.b.convOps}/${e.ops.c.convOps}, MACs ${e.ops.c.macs}`,
+  );
   const shown = await vscode.commands.executeCommand<EquivalenceData | undefined>(Command.Equivalence, { preset: 'resnet50', show: true });
   assert.equal(shown?.block, 'layer1.0');
   assert.equal(shown?.cardinality, 1);
@@ -234,8 +262,11 @@ it('resnext.equivalence computes a block in the three forms of Xie et al. Fig. 3
 
 const FIXTURES = path.join(process.env.RESNEXT_ROOT ?? path.join(__dirname, '..', '..', '..'), 'test', 'fixtures');
 
-it('resnext.summarizeCheckpoint infers the tiny checkpoint\'s architecture (94,994 params)', async () => {
-  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.SummarizeCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'tiny_legacy.pth')));
+it("resnext.summarizeCheckpoint infers the tiny checkpoint's architecture (94,994 params)", async () => {
+  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(
+    Command.SummarizeCheckpoint,
+    vscode.Uri.file(path.join(FIXTURES, 'tiny_legacy.pth')),
+  );
   assert.ok(summary, 'the checkpoint was summarized');
   assert.equal(summary.totals.params, 94_994);
   assert.deepEqual(summary.config.layers, [2, 1, 1, 1]);
@@ -243,17 +274,26 @@ it('resnext.summarizeCheckpoint infers the tiny checkpoint\'s architecture (94,9
 });
 
 it('resnext.inspectCheckpoint reads a whole pickled model without running it: its class recorded, its tensors found', async () => {
-  const inspection = await vscode.commands.executeCommand<InspectionData | undefined>(Command.InspectCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'checkpoints', 'whole_model.pt')));
+  const inspection = await vscode.commands.executeCommand<InspectionData | undefined>(
+    Command.InspectCheckpoint,
+    vscode.Uri.file(path.join(FIXTURES, 'checkpoints', 'whole_model.pt')),
+  );
   assert.ok(inspection, 'the checkpoint was inspected');
   assert.equal(inspection.schema, 'resnext-inspector/inspect@1');
   assert.equal(inspection.globalStatus['__main__.TinyResNeXt'], 'recorded, not run');
-  assert.deepEqual(inspection.candidates.map((c) => [c.key, c.kind, c.tensors]), [['', 'module', 122]]);
+  assert.deepEqual(
+    inspection.candidates.map((c) => [c.key, c.kind, c.tensors]),
+    [['', 'module', 122]],
+  );
   assert.deepEqual(inspection.architecture?.config.layers, [2, 1, 1, 1]);
 });
 
 it('resnext.summarizeCheckpoint reads a Lightning .ckpt (prefix model. stripped) and a TorchScript archive', async () => {
   for (const file of ['lightning.ckpt', 'torchscript.pt']) {
-    const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.SummarizeCheckpoint, vscode.Uri.file(path.join(FIXTURES, 'checkpoints', file)));
+    const summary = await vscode.commands.executeCommand<SummaryData | undefined>(
+      Command.SummarizeCheckpoint,
+      vscode.Uri.file(path.join(FIXTURES, 'checkpoints', file)),
+    );
     assert.ok(summary, `${file} was summarized`);
     assert.equal(summary.totals.params, 94_994);
     if (file === 'lightning.ckpt') assert.match(summary.weights ?? '', /lightning\.ckpt \(state dict 'state_dict'; prefix 'model\.' stripped\)$/);
@@ -282,7 +322,7 @@ it('resnext.convertCheckpoint writes a float16 safetensors file that summarizes 
   assert.equal(summary?.totals.params, 94_994);
 });
 
-it('resnext.classifyImage on a fixture image with the tiny weights returns PyTorch\'s top-5', async () => {
+it("resnext.classifyImage on a fixture image with the tiny weights returns PyTorch's top-5", async () => {
   const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tiny_reference.json'), 'utf8')) as { outputs: Record<string, Record<string, number[]>> };
   const logits = reference.outputs['chelsea.jpg']!['fp32']!;
   const expected = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!).slice(0, 5);
@@ -291,10 +331,15 @@ it('resnext.classifyImage on a fixture image with the tiny weights returns PyTor
     weights: path.join(FIXTURES, 'tiny.pth'),
   });
   assert.ok(result, 'an image was classified');
-  assert.deepEqual(result.top.map((t) => t.index), expected);
+  assert.deepEqual(
+    result.top.map((t) => t.index),
+    expected,
+  );
   assert.deepEqual(result.preprocessing, { resizePx: 256, cropPx: 224 });
   assert.ok(result.timingsMs.forward > 0);
-  note(`classify (tiny, chelsea.jpg): top-5 ${result.top.map((t) => t.index).join(',')}, load ${result.timingsMs.load} ms, forward ${result.timingsMs.forward} ms`);
+  note(
+    `classify (tiny, chelsea.jpg): top-5 ${result.top.map((t) => t.index).join(',')}, load ${result.timingsMs.load} ms, forward ${result.timingsMs.forward} ms`,
+  );
   // The same weights again: the worker keeps the network warm.
   const again = await vscode.commands.executeCommand<ClassificationData | undefined>(Command.ClassifyImage, {
     image: path.join(FIXTURES, 'chelsea.png'),
@@ -304,18 +349,34 @@ it('resnext.classifyImage on a fixture image with the tiny weights returns PyTor
   assert.equal(again?.timingsMs.load, 0);
 });
 
-it('resnext.classifyFolder on the ImageFolder fixture opens the evaluation view with PyTorch\'s accuracy', async () => {
-  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'evaluate', 'folder_reference.json'), 'utf8')) as { top1: number; top5: number; files: { path: string; top5: number[] }[] };
+it("resnext.classifyFolder on the ImageFolder fixture opens the evaluation view with PyTorch's accuracy", async () => {
+  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'evaluate', 'folder_reference.json'), 'utf8')) as {
+    top1: number;
+    top5: number;
+    files: { path: string; top5: number[] }[];
+  };
   const folder = path.join(FIXTURES, 'evaluate', 'folder');
-  const result = await vscode.commands.executeCommand<EvaluationData | undefined>(Command.ClassifyFolder, { folder, weights: path.join(FIXTURES, 'evaluate', 'tiny_folder.pth'), workers: 2 });
+  const result = await vscode.commands.executeCommand<EvaluationData | undefined>(Command.ClassifyFolder, {
+    folder,
+    weights: path.join(FIXTURES, 'evaluate', 'tiny_folder.pth'),
+    workers: 2,
+  });
   assert.ok(result, 'the folder was evaluated');
   assert.equal(result.top1, reference.top1);
   assert.equal(result.top5, reference.top5);
-  assert.deepEqual(result.files.map((f) => [f.path, f.top[0]]), reference.files.map((f) => [f.path, f.top5[0]]));
-  assert.deepEqual(result.failed.map((f) => f.path), ['fox/broken.png']);
+  assert.deepEqual(
+    result.files.map((f) => [f.path, f.top[0]]),
+    reference.files.map((f) => [f.path, f.top5[0]]),
+  );
+  assert.deepEqual(
+    result.failed.map((f) => f.path),
+    ['fox/broken.png'],
+  );
   const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Evaluated: folder'), 10_000);
   assert.ok(tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('resnext.evaluation'), 'the evaluation view is open');
-  note(`classify folder (tiny_folder, 13 files, 2 workers): top-1 ${(100 * result.top1!).toFixed(2)}%, top-5 ${(100 * result.top5!).toFixed(2)}%, ${result.imagesPerSecond} images/s`);
+  note(
+    `classify folder (tiny_folder, 13 files, 2 workers): top-1 ${(100 * result.top1!).toFixed(2)}%, top-5 ${(100 * result.top5!).toFixed(2)}%, ${result.imagesPerSecond} images/s`,
+  );
   await vscode.window.tabGroups.close(tab);
 });
 
@@ -326,12 +387,22 @@ it('a corrupt image and a missing weights file give their errors, not an excepti
   fs.writeFileSync(image, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0]));
   const corrupt = await vscode.commands.executeCommand(Command.ClassifyImage, { image, weights: path.join(FIXTURES, 'tiny.pth'), show: false });
   assert.equal(corrupt, undefined);
-  const missing = await vscode.commands.executeCommand(Command.ClassifyImage, { image: path.join(FIXTURES, 'chelsea.jpg'), weights: path.join(workspace, 'no-such-weights.pth'), show: false });
+  const missing = await vscode.commands.executeCommand(Command.ClassifyImage, {
+    image: path.join(FIXTURES, 'chelsea.jpg'),
+    weights: path.join(workspace, 'no-such-weights.pth'),
+    show: false,
+  });
   assert.equal(missing, undefined);
   assert.ok(api, 'the extension is active');
   const errors = await api.recentErrors();
-  assert.ok(errors.some((e) => /corrupt\.png/.test(e) && /PNG/.test(e)), errors.join(' | '));
-  assert.ok(errors.some((e) => /cannot read the weights file .*no-such-weights\.pth: there is no file at this path/.test(e)), errors.join(' | '));
+  assert.ok(
+    errors.some((e) => /corrupt\.png/.test(e) && /PNG/.test(e)),
+    errors.join(' | '),
+  );
+  assert.ok(
+    errors.some((e) => /cannot read the weights file .*no-such-weights\.pth: there is no file at this path/.test(e)),
+    errors.join(' | '),
+  );
   note(`errors shown: ${errors.slice(-2).join(' | ')}`);
 });
 
@@ -355,9 +426,18 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${shortModelName(summary)}`), 10_000);
   await vscode.window.tabGroups.close(tab);
   const compare = lenses[2]!;
-  const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(compare.command!.command, { ...(compare.command!.arguments![0] as object), presets: ['resnet50'] });
+  const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(compare.command!.command, {
+    ...(compare.command!.arguments![0] as object),
+    presets: ['resnet50'],
+  });
 
-  assert.deepEqual(comparison?.models.map((m) => [m.model, m.totals.params]), [['resnext50_32x4d(num_classes=10 input=160x160)', 23_000_394], ['resnet50', 25_557_032]]);
+  assert.deepEqual(
+    comparison?.models.map((m) => [m.model, m.totals.params]),
+    [
+      ['resnext50_32x4d(num_classes=10 input=160x160)', 23_000_394],
+      ['resnet50', 25_557_032],
+    ],
+  );
   const compareTab = await waitFor(() => webviewTab('resnext.compare'), 10_000);
   await vscode.window.tabGroups.close(compareTab);
 });
@@ -381,7 +461,7 @@ it('the lenses follow edits and the setting turns them off', async () => {
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
 });
 
-it('notebook cells get lenses with the notebook\'s constants', async () => {
+it("notebook cells get lenses with the notebook's constants", async () => {
   const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(path.join(FIXTURES, 'python', 'demo.ipynb')));
   await vscode.window.showNotebookDocument(notebook);
   const cell = notebook.cellAt(2);
@@ -403,7 +483,9 @@ export async function run(): Promise<void> {
     try {
       // A hang (a dialog waiting for a click, a lost reply) fails the test instead of stalling the whole run.
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS} ms`)), TEST_TIMEOUT_MS)));
+      const timeout = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS} ms`)), TEST_TIMEOUT_MS)),
+      );
       await Promise.race([fn(), timeout]).finally(() => clearTimeout(timer));
       results.push({ name, ok: true, ms: Math.round(performance.now() - started) });
     } catch (error) {

@@ -7,15 +7,28 @@ import { ROOT } from '../helpers';
 /** The modules esbuild puts into a bundle (in memory, same options as esbuild.js), relative to the repo. */
 async function bundledInputs(entry: string, options: esbuild.BuildOptions): Promise<string[]> {
   // An outdir is needed for the webview's CSS import; nothing is written.
-  const result = await esbuild.build({ entryPoints: [path.join(ROOT, entry)], bundle: true, write: false, metafile: true, logLevel: 'silent', outdir: path.join(ROOT, 'out', 'bundle-test'), ...options });
+  const result = await esbuild.build({
+    entryPoints: [path.join(ROOT, entry)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    outdir: path.join(ROOT, 'out', 'bundle-test'),
+    ...options,
+  });
   return Object.keys(result.metafile?.inputs ?? {});
 }
 
 test('the extension host bundle loads no TensorFlow.js (activation stays cheap; TF.js runs in the worker)', async () => {
   const inputs = await bundledInputs('src/extension/extension.ts', { platform: 'node', format: 'cjs', external: ['vscode'] });
-  const heavy = inputs.filter((i) => i.includes('@tensorflow') || i.endsWith('src/model/tf.ts') || i.endsWith('src/model/network.ts') || i.endsWith('src/model/summarize.ts'));
+  const heavy = inputs.filter(
+    (i) => i.includes('@tensorflow') || i.endsWith('src/model/tf.ts') || i.endsWith('src/model/network.ts') || i.endsWith('src/model/summarize.ts'),
+  );
   assert.deepEqual(heavy, []);
-  assert.ok(inputs.some((i) => i.endsWith('src/model/catalog.ts')), 'the preset catalog (static counts) is in the host bundle');
+  assert.ok(
+    inputs.some((i) => i.endsWith('src/model/catalog.ts')),
+    'the preset catalog (static counts) is in the host bundle',
+  );
 });
 
 test('the worker bundle has TF.js; the webview bundle has only the UI and src/shared (protocol validators, formatters)', async () => {
@@ -24,7 +37,10 @@ test('the worker bundle has TF.js; the webview bundle has only the UI and src/sh
   const webview = await bundledInputs('webview/main.ts', { platform: 'browser', format: 'iife' });
   const foreign = webview.filter((i) => (/(^|\/)src\//.test(i) && !/(^|\/)src\/shared\//.test(i)) || i.includes('@tensorflow'));
   assert.deepEqual(foreign, [], 'the webview bundles no core, extension or CLI code and no TF.js');
-  assert.ok(webview.some((i) => i.endsWith('src/shared/format.ts')), 'the formatters are shared, not copied');
+  assert.ok(
+    webview.some((i) => i.endsWith('src/shared/format.ts')),
+    'the formatters are shared, not copied',
+  );
   assert.ok(webview.some((i) => i.includes('@vscode-elements/elements')));
 });
 
@@ -39,6 +55,10 @@ test('the report module is pure: the compare and equivalence reports pull no TF.
 test('no Node bundle holds onnxruntime-node (a devDependency for the bench only: native per-platform binaries)', async () => {
   for (const entry of ['src/extension/extension.ts', 'src/cli/index.ts', 'src/extension/worker.ts', 'src/model/evaluateWorker.ts']) {
     const inputs = await bundledInputs(entry, { platform: 'node', format: 'cjs', external: ['vscode'] });
-    assert.deepEqual(inputs.filter((i) => i.includes('onnxruntime') || i.startsWith('bench/')), [], entry);
+    assert.deepEqual(
+      inputs.filter((i) => i.includes('onnxruntime') || i.startsWith('bench/')),
+      [],
+      entry,
+    );
   }
 });

@@ -49,7 +49,10 @@ test("CAM grid of the top-1 class equals PyTorch's within 1e-4 on PNG input (224
     // 'top': one map per top-K class, in the order of `top`, the first being `cam`.
     const all = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: 256, cropPx: 224, topK: 3, cam: 'top' });
     const r = all.results[0]!;
-    assert.deepEqual(r.cams!.map((m) => m.class), r.top.map((t) => t.index));
+    assert.deepEqual(
+      r.cams!.map((m) => m.class),
+      r.top.map((t) => t.index),
+    );
     assert.deepEqual(r.cams![0], r.cam);
     // Without cam, no map and the same logits.
     const plain = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: 256, cropPx: 224, topK: 3 });
@@ -97,7 +100,9 @@ test('resnext classify --cam (JSON) and --cam-out (a 224x224 PNG overlay); --cam
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-cam-'));
   try {
     const out = path.join(dir, 'cam.png');
-    const r = spawnSync(process.execPath, [CLI, 'classify', CHELSEA_PNG, '--weights', path.join(FIXTURES, 'tiny.pth'), '--cam-out', out, '--format', 'json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'classify', CHELSEA_PNG, '--weights', path.join(FIXTURES, 'tiny.pth'), '--cam-out', out, '--format', 'json'], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     const cam = JSON.parse(r.stdout).results[0].cam;
     const ref = references()[0]!;
@@ -112,7 +117,9 @@ test('resnext classify --cam (JSON) and --cam-out (a 224x224 PNG overlay); --cam
     const table = spawnSync(process.execPath, [CLI, 'classify', CHELSEA_PNG, '--weights', path.join(FIXTURES, 'tiny.pth'), '--cam'], { encoding: 'utf8' });
     assert.equal(table.status, 0, table.stderr);
     assert.match(table.stdout, new RegExp(`CAM of class ${ref.class} on the 7x7 grid: min -?\\d`));
-    const two = spawnSync(process.execPath, [CLI, 'classify', CHELSEA_PNG, CHELSEA_PNG, '--weights', path.join(FIXTURES, 'tiny.pth'), '--cam-out', out], { encoding: 'utf8' });
+    const two = spawnSync(process.execPath, [CLI, 'classify', CHELSEA_PNG, CHELSEA_PNG, '--weights', path.join(FIXTURES, 'tiny.pth'), '--cam-out', out], {
+      encoding: 'utf8',
+    });
     assert.equal(two.status, 2);
     assert.match(two.stderr, /--cam-out writes one overlay, but 2 images were given/);
   } finally {

@@ -45,8 +45,16 @@ async function logitsOf(file: string, stateDictKey?: string): Promise<number[]> 
 test('every checkpoint shape classifies chelsea.png with the logits torch gives (≤ 1e-4), from the state dict torch used', async () => {
   const files = Object.keys(EXPECTED);
   assert.deepEqual(files.sort(), [
-    'channels_last.pth', 'examples_checkpoint.pth.tar', 'half.pth', 'hostile/checkpoint.pth', 'legacy.pth', 'lightning.ckpt',
-    'pytorch_model.bin', 'timm_train.pth.tar', 'torchscript.pt', 'whole_model.pt',
+    'channels_last.pth',
+    'examples_checkpoint.pth.tar',
+    'half.pth',
+    'hostile/checkpoint.pth',
+    'legacy.pth',
+    'lightning.ckpt',
+    'pytorch_model.bin',
+    'timm_train.pth.tar',
+    'torchscript.pt',
+    'whole_model.pt',
   ]);
   for (const file of files) {
     const expected = EXPECTED[file]!;
@@ -64,13 +72,17 @@ test('every checkpoint shape classifies chelsea.png with the logits torch gives 
 test('timm: state_dict is taken before state_dict_ema; --state-dict state_dict_ema gives the EMA weights', async () => {
   const ema = EXPECTED['timm_train.pth.tar']!.ema!;
   const weights = readWeightsFile(join(DIR, 'timm_train.pth.tar'));
-  assert.deepEqual(weights.choice.candidates.map((c) => c.key), ['state_dict', 'state_dict_ema']);
+  assert.deepEqual(
+    weights.choice.candidates.map((c) => c.key),
+    ['state_dict', 'state_dict_ema'],
+  );
   const diff = maxAbsDiff(await logitsOf('timm_train.pth.tar', ema.chosen), ema.logits);
   assert.ok(diff <= 1e-4, `EMA: max abs diff ${diff}`);
   assert.ok(maxAbsDiff(ema.logits, EXPECTED['timm_train.pth.tar']!.logits) > 1e-2, 'the EMA weights differ from the others');
   assert.throws(
     () => readWeightsFile(join(DIR, 'timm_train.pth.tar'), { stateDictKey: 'ema' }),
-    (e: unknown) => e instanceof WeightsError && /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'/.test(e.message),
+    (e: unknown) =>
+      e instanceof WeightsError && /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'/.test(e.message),
   );
 });
 
@@ -82,7 +94,16 @@ test('hostile pickles (os.system / eval / subprocess via GLOBAL, STACK_GLOBAL, I
   // make_checkpoints.py proved each payload live: Python's pickle.loads creates its marker.
   const names = Object.keys(MARKERS).sort();
   assert.deepEqual(names, [
-    'build.pkl', 'checkpoint.pth', 'eval.pkl', 'global_reduce.pkl', 'inst.pkl', 'newobj.pkl', 'obj.pkl', 'persistent_id.pkl', 'stack_global.pkl', 'subprocess.pkl',
+    'build.pkl',
+    'checkpoint.pth',
+    'eval.pkl',
+    'global_reduce.pkl',
+    'inst.pkl',
+    'newobj.pkl',
+    'obj.pkl',
+    'persistent_id.pkl',
+    'stack_global.pkl',
+    'subprocess.pkl',
   ]);
   mkdirSync(join(MARKERS['eval.pkl']!, '..'), { recursive: true });
   for (const name of names) rmSync(MARKERS[name]!, { force: true });
@@ -92,7 +113,10 @@ test('hostile pickles (os.system / eval / subprocess via GLOBAL, STACK_GLOBAL, I
     if (name.endsWith('.pth')) {
       readWeights(bytes, name);
       const inspection = inspectWeights(bytes, name);
-      recorded.set(name, inspection.globals.filter((g) => inspection.globalStatus[g] === RECORDED_NOT_RUN));
+      recorded.set(
+        name,
+        inspection.globals.filter((g) => inspection.globalStatus[g] === RECORDED_NOT_RUN),
+      );
       formatInspection(inspection, 'table');
       continue;
     }
@@ -100,7 +124,10 @@ test('hostile pickles (os.system / eval / subprocess via GLOBAL, STACK_GLOBAL, I
     // the file reader says (it is not a checkpoint).
     try {
       const { globals } = unpickle(bytes, { source: name });
-      recorded.set(name, [...globals].filter(([, allowed]) => !allowed).map(([g]) => g));
+      recorded.set(
+        name,
+        [...globals].filter(([, allowed]) => !allowed).map(([g]) => g),
+      );
     } catch (error) {
       assert.ok(error instanceof WeightsError, `${name}: ${String(error)}`);
       recorded.set(name, [`refused: ${error.message}`]);
@@ -117,7 +144,7 @@ test('hostile pickles (os.system / eval / subprocess via GLOBAL, STACK_GLOBAL, I
     'newobj.pkl': ['argparse.Namespace', 'os.system'],
     'obj.pkl': ['os.system'],
     'persistent_id.pkl': [
-      "refused: persistent_id.pkl holds a malformed pickle: a storage has type os.system object; accepted: torch.FloatStorage, torch.HalfStorage, " +
+      'refused: persistent_id.pkl holds a malformed pickle: a storage has type os.system object; accepted: torch.FloatStorage, torch.HalfStorage, ' +
         'torch.BFloat16Storage, torch.DoubleStorage, torch.LongStorage, torch.IntStorage, torch.ShortStorage, torch.CharStorage, torch.ByteStorage, ' +
         'torch.BoolStorage (opcode at byte 101)',
     ],
@@ -158,12 +185,27 @@ test('inspect JSON follows resnext-inspector/inspect@1 and names __main__.TinyRe
   const bytes = new Uint8Array(readFileSync(join(DIR, 'whole_model.pt')));
   const inspection = JSON.parse(formatInspection(inspectWeights(bytes, 'whole_model.pt'), 'json')) as Record<string, unknown>;
   assert.deepEqual(Object.keys(inspection).sort(), [
-    'architecture', 'candidates', 'chosen', 'file', 'format', 'globalStatus', 'globals', 'ignoredKeys', 'schema', 'sizeBytes', 'strippedPrefix', 'tensors', 'tree',
+    'architecture',
+    'candidates',
+    'chosen',
+    'file',
+    'format',
+    'globalStatus',
+    'globals',
+    'ignoredKeys',
+    'schema',
+    'sizeBytes',
+    'strippedPrefix',
+    'tensors',
+    'tree',
   ]);
   assert.equal(inspection.schema, 'resnext-inspector/inspect@1');
   assert.equal(inspection.format, 'zip');
   const globals = inspection.globals as string[];
-  assert.ok(globals.every((g) => typeof g === 'string' && /^[\w.]+\.\w+$/.test(g)), 'globals are "module.name" strings');
+  assert.ok(
+    globals.every((g) => typeof g === 'string' && /^[\w.]+\.\w+$/.test(g)),
+    'globals are "module.name" strings',
+  );
   assert.ok(globals.includes('__main__.TinyResNeXt'));
   assert.ok(globals.includes('torchvision.models.resnet.Bottleneck'));
   const status = inspection.globalStatus as Record<string, string>;
@@ -182,7 +224,13 @@ test('inspect JSON follows resnext-inspector/inspect@1 and names __main__.TinyRe
   const tree = new Map(walk(inspection.tree as InspectNode));
   assert.equal(tree.get('')!.type, 'object');
   assert.equal(tree.get('')!.value, '__main__.TinyResNeXt');
-  assert.deepEqual(tree.get('_modules/conv1/_parameters/weight'), { name: 'weight', type: 'tensor', shape: [8, 3, 7, 7], dtype: 'torch.float32', bytes: 8 * 3 * 7 * 7 * 4 });
+  assert.deepEqual(tree.get('_modules/conv1/_parameters/weight'), {
+    name: 'weight',
+    type: 'tensor',
+    shape: [8, 3, 7, 7],
+    dtype: 'torch.float32',
+    bytes: 8 * 3 * 7 * 7 * 4,
+  });
   assert.equal(tree.get('_modules/layer1/_modules/0')!.value, 'torchvision.models.resnet.Bottleneck');
 });
 
@@ -191,12 +239,18 @@ test('inspect: the timm dict (Namespace args, two candidates), TorchScript, half
     inspectWeights(new Uint8Array(readFileSync(join(DIR, file))), file, key === undefined ? {} : { stateDictKey: key });
   const timm = inspect('timm_train.pth.tar');
   assert.equal(timm.globalStatus['argparse.Namespace'], 'recorded, not run');
-  assert.deepEqual(timm.candidates.map((c) => c.key), ['state_dict', 'state_dict_ema']);
+  assert.deepEqual(
+    timm.candidates.map((c) => c.key),
+    ['state_dict', 'state_dict_ema'],
+  );
   assert.equal(timm.chosen, 'state_dict');
   assert.equal(inspect('timm_train.pth.tar', 'state_dict_ema').chosen, 'state_dict_ema');
   const args = new Map(walk(timm.tree)).get('args')!;
   assert.equal(args.value, 'argparse.Namespace');
-  assert.deepEqual(args.children!.find((c) => c.name === 'model'), { name: 'model', type: 'str', value: 'resnext_tiny' });
+  assert.deepEqual(
+    args.children!.find((c) => c.name === 'model'),
+    { name: 'model', type: 'str', value: 'resnext_tiny' },
+  );
   const script = inspect('torchscript.pt');
   assert.equal(script.format, 'torchscript');
   assert.equal(script.candidates[0]!.kind, 'TorchScript module');
@@ -240,10 +294,19 @@ test('convert round-trips: float32 bit-exact with the same logits; float16/bfloa
       const bytes = new Uint8Array(readFileSync(out));
       const { metadata, entries } = readSafetensorsHeader(bytes, out);
       assert.deepEqual(metadata, {
-        format: 'pt', source: 'lightning.ckpt', source_format: 'zip', architecture: result.model, state_dict: 'state_dict', stripped_prefix: 'model.', dtype,
+        format: 'pt',
+        source: 'lightning.ckpt',
+        source_format: 'zip',
+        architecture: result.model,
+        state_dict: 'state_dict',
+        stripped_prefix: 'model.',
+        dtype,
         written_by: 'resnext-inspector',
       });
-      assert.ok(entries.every((e) => e.begin % (e.dtype === 'I64' ? 8 : e.dtype === 'F32' ? 4 : 2) === 0), 'every tensor aligned to its element size');
+      assert.ok(
+        entries.every((e) => e.begin % (e.dtype === 'I64' ? 8 : e.dtype === 'F32' ? 4 : 2) === 0),
+        'every tensor aligned to its element size',
+      );
       const converted = readWeights(bytes, out).stateDict;
       assert.deepEqual([...converted.keys()].sort(), [...source.stateDict.keys()].filter((k) => !k.endsWith('num_batches_tracked')).sort());
       for (const [name, tensor] of converted) {
@@ -288,7 +351,10 @@ test('float16 and bfloat16 rounding matches torch: nearest even, subnormals, ove
   assert.equal(floatToBfloat16Bits(NaN) & 0x7fc0, 0x7fc0);
   // The torch-made tiny_fp16/bf16 safetensors are torch's rounding of tiny_fp32: ours gives the same bits.
   const fp32 = readWeights(new Uint8Array(readFileSync(join(FIXTURES, 'tiny_fp32.safetensors')))).stateDict;
-  for (const [file, dtype] of [['tiny_fp16.safetensors', 'float16'], ['tiny_bf16.safetensors', 'bfloat16']] as const) {
+  for (const [file, dtype] of [
+    ['tiny_fp16.safetensors', 'float16'],
+    ['tiny_bf16.safetensors', 'bfloat16'],
+  ] as const) {
     const theirs = readWeights(new Uint8Array(readFileSync(join(FIXTURES, file)))).stateDict;
     for (const [name, tensor] of theirs) {
       const original = fp32.get(name)!.data;
@@ -317,7 +383,13 @@ test('the documented order: the file itself, state_dict, model_state_dict, model
   const candidate = (key: string, tensors = torchvision): Candidate<number> => ({ key, kind: 'state dict', tensors });
   const keysOf = (list: Candidate<number>[]): string[] => rankCandidates(list).map((c) => c.key);
   assert.deepEqual(keysOf(['state_dict_ema', 'extra/weights', 'net', 'model', 'state_dict', 'model_ema', 'another'].map((k) => candidate(k))), [
-    'state_dict', 'model', 'net', 'extra/weights', 'another', 'state_dict_ema', 'model_ema',
+    'state_dict',
+    'model',
+    'net',
+    'extra/weights',
+    'another',
+    'state_dict_ema',
+    'model_ema',
   ]);
   // The first whose names are torchvision's wins, even after others in the order.
   const other = new Map([['backbone.stem.weight', 0]]);

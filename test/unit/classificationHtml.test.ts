@@ -22,7 +22,12 @@ const result: ClassificationData = {
 
 test('classification view: no script, images only as data:, styles only from the webview origin', () => {
   assert.equal(classificationCsp('https://x.vscode-cdn.net'), "default-src 'none'; style-src https://x.vscode-cdn.net; img-src data:");
-  const html = classificationHtml({ cspSource: 'https://x.vscode-cdn.net', styleUri: 'https://x.vscode-cdn.net/dist/classification.css', imageDataUri: 'data:image/jpeg;base64,AAAA', result });
+  const html = classificationHtml({
+    cspSource: 'https://x.vscode-cdn.net',
+    styleUri: 'https://x.vscode-cdn.net/dist/classification.css',
+    imageDataUri: 'data:image/jpeg;base64,AAAA',
+    result,
+  });
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /style="/);
   assert.match(html, /<h1 id="title">&lt;img src=x onerror=alert\(1\)&gt;\.jpg<\/h1>/);
@@ -45,11 +50,18 @@ test('image MIME type from the content, not the name', () => {
 
 test('a network without labels: no Index column repeating "class N"; Pillow modes in words', async () => {
   const { describeMode } = await import('../../src/extension/classificationHtml');
-  const unlabelled: ClassificationData = { ...result, mode: 'L', top: [{ index: 7, label: 'class 7', probability: 0.5 }, { index: 2, label: 'class 2', probability: 0.3 }] };
+  const unlabelled: ClassificationData = {
+    ...result,
+    mode: 'L',
+    top: [
+      { index: 7, label: 'class 7', probability: 0.5 },
+      { index: 2, label: 'class 2', probability: 0.3 },
+    ],
+  };
   const html = classificationHtml({ cspSource: 'c', styleUri: 's', result: unlabelled });
   assert.doesNotMatch(html, /class="num index"/);
   assert.doesNotMatch(html, /<th class="num">Index<\/th>/);
-  assert.equal((html.match(/class 7/g) ?? []).length, 2, 'the label and the meter\'s aria-label, no third copy');
+  assert.equal((html.match(/class 7/g) ?? []).length, 2, "the label and the meter's aria-label, no third copy");
   assert.match(html, /<figcaption>451×300 grayscale<\/figcaption>/);
   // With labels the index stays.
   assert.match(classificationHtml({ cspSource: 'c', styleUri: 's', result }), /<td class="num index">class 285<\/td>/);
@@ -68,7 +80,13 @@ test('class activation maps: one toggle per top class plus none, an opacity slid
     cam: { crop: png, maps: result.top.map((t) => ({ class: t.index, heatmap: png, min: -1.5, max: 2.25 })) },
   };
   const nonce = 'AAAAAAAAAAAAAAAAAAAAAA==';
-  const html = classificationHtml({ cspSource: 'https://x', styleUri: 's', imageDataUri: png, result: withCam, script: { uri: 'https://x/dist/classificationView.js', nonce } });
+  const html = classificationHtml({
+    cspSource: 'https://x',
+    styleUri: 's',
+    imageDataUri: png,
+    result: withCam,
+    script: { uri: 'https://x/dist/classificationView.js', nonce },
+  });
   assert.match(html, new RegExp(`script-src &#39;nonce-${nonce}&#39;`));
   assert.equal((html.match(/<script /g) ?? []).length, 1);
   assert.match(html, new RegExp(`<script nonce="${nonce}" src="https://x/dist/classificationView.js"></script>`));

@@ -41,7 +41,10 @@ test('classify chelsea.jpg with tiny.pth (architecture inferred): logits within 
     assert.equal(logits.length, 10);
     const diff = maxAbsDiff(logits, expected);
     assert.ok(diff <= 5e-3, `${weights}: max abs diff ${diff}`);
-    assert.deepEqual(c.results[0].top.map((t: { index: number }) => t.index), order(expected).slice(0, 5));
+    assert.deepEqual(
+      c.results[0].top.map((t: { index: number }) => t.index),
+      order(expected).slice(0, 5),
+    );
     const probabilities = c.results[0].top.map((t: { probability: number }) => t.probability);
     assert.ok(probabilities.every((p: number, i: number) => i === 0 || p <= probabilities[i - 1]));
   }
@@ -51,7 +54,17 @@ test('classify prints a table; PNG works; --labels names the classes', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-labels-'));
   const labels = path.join(dir, 'labels.txt');
   fs.writeFileSync(labels, Array.from({ length: 10 }, (_, i) => `thing ${i}`).join('\n'));
-  const r = run(['classify', path.join(FIXTURES, 'chelsea.png'), path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--labels', labels, '--top', '3']);
+  const r = run([
+    'classify',
+    path.join(FIXTURES, 'chelsea.png'),
+    path.join(FIXTURES, 'chelsea.jpg'),
+    '--weights',
+    path.join(FIXTURES, 'tiny.pth'),
+    '--labels',
+    labels,
+    '--top',
+    '3',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /chelsea\.png \(451x300 RGB; /);
   assert.match(r.stdout, /^ {3}1\. thing 1 +\d+\.\d\d% {2}\(class 1\)$/m);
@@ -96,9 +109,14 @@ test('--weights URL downloads into the cache with progress, then reuses it; --pr
     assert.doesNotMatch(second.stderr, /downloading/);
     assert.equal(requests(), 1);
     // the official name's hash (7cdf4587) does not match tiny.pth's bytes: refused, nothing cached
-    const official = await runAsync(['classify', path.join(FIXTURES, 'chelsea.jpg'), '--pretrained', 'resnext50_32x4d', '--cache-dir', cacheDir], { RESNEXT_WEIGHTS_BASE_URL: baseUrl });
+    const official = await runAsync(['classify', path.join(FIXTURES, 'chelsea.jpg'), '--pretrained', 'resnext50_32x4d', '--cache-dir', cacheDir], {
+      RESNEXT_WEIGHTS_BASE_URL: baseUrl,
+    });
     assert.equal(official.code, 2);
-    assert.match(official.stderr, /resnext50_32x4d-7cdf4587\.pth is corrupted or not the expected one: its SHA-256 starts with 6d6fa5d0, the name says 7cdf4587; nothing was kept/);
+    assert.match(
+      official.stderr,
+      /resnext50_32x4d-7cdf4587\.pth is corrupted or not the expected one: its SHA-256 starts with 6d6fa5d0, the name says 7cdf4587; nothing was kept/,
+    );
     assert.deepEqual(fs.readdirSync(cacheDir), ['tiny-6d6fa5d0.pth']);
     fs.rmSync(cacheDir, { recursive: true });
   });
@@ -107,7 +125,15 @@ test('--weights URL downloads into the cache with progress, then reuses it; --pr
 test('Ctrl-C during a download: exit 130 and no partial file in the cache', async () => {
   await withWeightsServer(async (baseUrl) => {
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-cache-'));
-    const child = spawn(process.execPath, [CLI, 'classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', `${baseUrl}slow-6d6fa5d0.pth`, '--cache-dir', cacheDir]);
+    const child = spawn(process.execPath, [
+      CLI,
+      'classify',
+      path.join(FIXTURES, 'chelsea.jpg'),
+      '--weights',
+      `${baseUrl}slow-6d6fa5d0.pth`,
+      '--cache-dir',
+      cacheDir,
+    ]);
     let stderr = '';
     let interrupted = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -132,13 +158,37 @@ fs.writeFileSync(textAsJpg, 'this is a text file, not a photo\n');
 const BAD: [string, string[], RegExp][] = [
   ['no weights', ['classify', path.join(FIXTURES, 'chelsea.jpg')], /needs exactly one of --weights FILE\|URL or --pretrained/],
   ['no image', ['classify', '--weights', path.join(FIXTURES, 'tiny.pth')], /needs at least one image file/],
-  ['missing image', ['classify', '/nonexistent.jpg', '--weights', path.join(FIXTURES, 'tiny.pth')], /cannot read the image \/nonexistent\.jpg: there is no file at this path/],
-  ['text file named .jpg', ['classify', textAsJpg, '--weights', path.join(FIXTURES, 'tiny.pth')], /notes\.jpg: not a supported image \(it looks like a text file\); accepted formats: JPEG/],
-  ['another architecture', ['classify', path.join(FIXTURES, 'chelsea.jpg'), 'resnet50', '--weights', path.join(FIXTURES, 'tiny.pth')], /do not fit resnet50 .*shape mismatches/s],
-  ['labels of the wrong length', ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--labels', path.join(FIXTURES, 'imagenet_categories.json')], /has 1000 labels but the network has 10 classes/],
-  ['too many top', ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--top', '11'], /--top 11 is more than the network's 10 classes/],
+  [
+    'missing image',
+    ['classify', '/nonexistent.jpg', '--weights', path.join(FIXTURES, 'tiny.pth')],
+    /cannot read the image \/nonexistent\.jpg: there is no file at this path/,
+  ],
+  [
+    'text file named .jpg',
+    ['classify', textAsJpg, '--weights', path.join(FIXTURES, 'tiny.pth')],
+    /notes\.jpg: not a supported image \(it looks like a text file\); accepted formats: JPEG/,
+  ],
+  [
+    'another architecture',
+    ['classify', path.join(FIXTURES, 'chelsea.jpg'), 'resnet50', '--weights', path.join(FIXTURES, 'tiny.pth')],
+    /do not fit resnet50 .*shape mismatches/s,
+  ],
+  [
+    'labels of the wrong length',
+    ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--labels', path.join(FIXTURES, 'imagenet_categories.json')],
+    /has 1000 labels but the network has 10 classes/,
+  ],
+  [
+    'too many top',
+    ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--top', '11'],
+    /--top 11 is more than the network's 10 classes/,
+  ],
   ['unknown pretrained', ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--pretrained', 'resnext101_32x4d'], /no IMAGENET1K_V1 weights for resnext101_32x4d/],
-  ['bad resize', ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--resize', '0'], /--resize must be a whole number from 1/],
+  [
+    'bad resize',
+    ['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, 'tiny.pth'), '--resize', '0'],
+    /--resize must be a whole number from 1/,
+  ],
 ];
 for (const [label, args, message] of BAD) {
   test(`classify bad input → exit 2, a clear message: ${label}`, () => {
@@ -152,7 +202,10 @@ for (const [label, args, message] of BAD) {
 test('softmax/top-K, labels files and the default resize for official file names', () => {
   const p = softmax([1, 2, 3]);
   assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
-  assert.deepEqual(topK([0.1, 5, -1, 5], 3, ['a', 'b', 'c', 'd']).map((t) => t.label), ['b', 'd', 'a']);
+  assert.deepEqual(
+    topK([0.1, 5, -1, 5], 3, ['a', 'b', 'c', 'd']).map((t) => t.label),
+    ['b', 'd', 'a'],
+  );
   assert.deepEqual(parseLabels('["x","y"]', 'l.json', 2), ['x', 'y']);
   assert.deepEqual(parseLabels('x\r\ny\n', 'l.txt', 2), ['x', 'y']);
   assert.throws(() => parseLabels('[1,2]', 'l.json', 2), /must be a JSON array of strings/);

@@ -16,7 +16,18 @@ test('summarize --format json follows the schema and the totals', () => {
   assert.equal(s.schema, 'resnext-inspector/summary@1');
   assert.equal(s.model, 'resnext50_32x4d');
   assert.deepEqual(s.config, { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputShape: [1, 3, 224, 224] });
-  assert.deepEqual(s.layers[0], { name: 'conv1', type: 'Conv2d', outputShape: [1, 64, 112, 112], params: 9408, macs: 118013952, groups: 1, kernel: [7, 7], stride: [2, 2], denseParams: 9408, denseMacs: 118013952 });
+  assert.deepEqual(s.layers[0], {
+    name: 'conv1',
+    type: 'Conv2d',
+    outputShape: [1, 64, 112, 112],
+    params: 9408,
+    macs: 118013952,
+    groups: 1,
+    kernel: [7, 7],
+    stride: [2, 2],
+    denseParams: 9408,
+    denseMacs: 118013952,
+  });
   assert.equal(s.totals.params, 25_028_904);
   assert.equal(s.totals.macs, 4_230_479_872);
   for (const key of ['trainableParams', 'denseParams', 'denseMacs', 'inputSizeMiB', 'forwardBackwardSizeMiB', 'paramsSizeMiB', 'estimatedTotalSizeMiB']) {
@@ -28,7 +39,14 @@ test('summarize --format json follows the schema and the totals', () => {
 test('summarize prints the table with torchsummary lines; custom flags start from resnext50_32x4d', () => {
   const r = run('summarize', 'resnet50');
   assert.equal(r.code, 0, r.stderr);
-  for (const line of ['Total params: 25,557,032', 'Total MACs (multiply-adds): 4,089,184,256', 'Input size (MB): 0.57', 'Forward/backward pass size (MB): 286.56', 'Params size (MB): 97.49', 'Estimated Total Size (MB): 384.62']) {
+  for (const line of [
+    'Total params: 25,557,032',
+    'Total MACs (multiply-adds): 4,089,184,256',
+    'Input size (MB): 0.57',
+    'Forward/backward pass size (MB): 286.56',
+    'Params size (MB): 97.49',
+    'Estimated Total Size (MB): 384.62',
+  ]) {
     assert.ok(r.stdout.includes(line), line);
   }
   const custom = run('summarize', '--groups', '8', '--width-per-group', '14', '--input', '160x128', '--format', 'json');
@@ -65,14 +83,17 @@ test('presets lists every preset with its family, aliases, params and MACs', () 
   assert.equal(r.code, 0, r.stderr);
   const { presets } = JSON.parse(r.stdout);
   assert.equal(presets.length, 18);
-  assert.deepEqual(presets.find((p: { name: string }) => p.name === 'resnext101_64x4d'), {
-    name: 'resnext101_64x4d',
-    family: 'ResNeXt',
-    aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] },
-    config: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputShape: [1, 3, 224, 224] },
-    params: 83_455_272,
-    macs: 15_460_270_080,
-  });
+  assert.deepEqual(
+    presets.find((p: { name: string }) => p.name === 'resnext101_64x4d'),
+    {
+      name: 'resnext101_64x4d',
+      family: 'ResNeXt',
+      aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] },
+      config: { layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputShape: [1, 3, 224, 224] },
+      params: 83_455_272,
+      macs: 15_460_270_080,
+    },
+  );
   const se = presets.find((p: { name: string }) => p.name === 'seresnext50_32x4d');
   assert.equal(se.family, 'SE-ResNeXt');
   assert.equal(se.config.se, true);
@@ -92,7 +113,7 @@ test('summarize --weights infers the architecture from a checkpoint (zip, legacy
   }
 });
 
-test('equivalence --weights runs the three forms on a checkpoint\'s own weights', () => {
+test("equivalence --weights runs the three forms on a checkpoint's own weights", () => {
   const r = run('equivalence', '--weights', path.join(FIXTURES, 'tiny_legacy.pth'), '--block', 'layer2.0', '--format', 'json');
   assert.equal(r.code, 0, r.stderr);
   const e = JSON.parse(r.stdout);
@@ -136,16 +157,44 @@ test('convert writes a safetensors file that summarize reads; the summary names 
 });
 
 const BAD_INPUT: [string, string[], RegExp][] = [
-  ['a block that does not exist', ['equivalence', 'resnext50_32x4d', '--block', 'layer9.0'], /has no block 'layer9\.0'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0/],
-  ['missing weights file', ['summarize', '--weights', '/nonexistent/w.pth'], /cannot read the weights file \/nonexistent\/w\.pth: there is no file at this path/],
-  ['not a weights file', ['summarize', '--weights', path.join(FIXTURES, 'imagenet_categories.json')], /is not a weights file this reader knows .*accepted are PyTorch checkpoints/],
-  ['an unknown --state-dict key', ['summarize', '--weights', path.join(FIXTURES, 'checkpoints', 'timm_train.pth.tar'), '--state-dict', 'ema'], /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'.*--state-dict KEY/],
+  [
+    'a block that does not exist',
+    ['equivalence', 'resnext50_32x4d', '--block', 'layer9.0'],
+    /has no block 'layer9\.0'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0/,
+  ],
+  [
+    'missing weights file',
+    ['summarize', '--weights', '/nonexistent/w.pth'],
+    /cannot read the weights file \/nonexistent\/w\.pth: there is no file at this path/,
+  ],
+  [
+    'not a weights file',
+    ['summarize', '--weights', path.join(FIXTURES, 'imagenet_categories.json')],
+    /is not a weights file this reader knows .*accepted are PyTorch checkpoints/,
+  ],
+  [
+    'an unknown --state-dict key',
+    ['summarize', '--weights', path.join(FIXTURES, 'checkpoints', 'timm_train.pth.tar'), '--state-dict', 'ema'],
+    /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'.*--state-dict KEY/,
+  ],
   ['--state-dict without --weights', ['summarize', 'resnet50', '--state-dict', 'model'], /--state-dict chooses a state dict in --weights FILE/],
   ['inspect of a file that is not weights', ['inspect', path.join(FIXTURES, 'imagenet_categories.json')], /is not a weights file this reader knows/],
   ['convert to a name without .safetensors', ['convert', path.join(FIXTURES, 'tiny.pth'), path.join(os.tmpdir(), 'x.pth')], /must end in \.safetensors/],
-  ['convert with an unknown dtype', ['convert', path.join(FIXTURES, 'tiny.pth'), path.join(os.tmpdir(), 'x.safetensors'), '--dtype', 'int8'], /--dtype 'int8' is not supported; accepted: float32, float16, bfloat16/],
-  ['unknown preset', ['summarize', 'resnext50'], /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet50, .*wide_resnet101_2/],
-  ['width that comes out 0', ['summarize', '--base-width', '8', '--width-per-group', '4'], /bottleneck width of layer1 comes out 0 .*raise --width-per-group or --base-width/],
+  [
+    'convert with an unknown dtype',
+    ['convert', path.join(FIXTURES, 'tiny.pth'), path.join(os.tmpdir(), 'x.safetensors'), '--dtype', 'int8'],
+    /--dtype 'int8' is not supported; accepted: float32, float16, bfloat16/,
+  ],
+  [
+    'unknown preset',
+    ['summarize', 'resnext50'],
+    /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet50, .*wide_resnet101_2/,
+  ],
+  [
+    'width that comes out 0',
+    ['summarize', '--base-width', '8', '--width-per-group', '4'],
+    /bottleneck width of layer1 comes out 0 .*raise --width-per-group or --base-width/,
+  ],
   ['layers not 4 numbers', ['summarize', '--layers', '3,4,6'], /--layers must be 4 positive whole numbers separated by commas .*got '3,4,6'/],
   ['layers with a word', ['summarize', '--layers', '3,four,6,3'], /--layers must be 4 positive whole numbers/],
   ['layers with a zero', ['summarize', '--layers', '3,0,6,3'], /layers\[1\] \(blocks in layer2\) must be a whole number from 1 to 100/],
@@ -158,7 +207,11 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   ['input too large', ['summarize', '--input', '4096'], /input height must be a whole number from 1 to 1024 pixels, got 4096/],
   ['unknown format', ['summarize', 'resnet50', '--format', 'xml'], /--format 'xml' is not supported; accepted: table, markdown, csv, json/],
   ['unknown presets format', ['presets', '--format', 'csv'], /--format 'csv' is not supported; accepted: table, json/],
-  ['unwritable --out (no such folder)', ['summarize', 'resnet50', '--out', '/nonexistent-folder/x/summary.json'], /--out \/nonexistent-folder\/x\/summary\.json cannot be written: the folder .* does not exist/],
+  [
+    'unwritable --out (no such folder)',
+    ['summarize', 'resnet50', '--out', '/nonexistent-folder/x/summary.json'],
+    /--out \/nonexistent-folder\/x\/summary\.json cannot be written: the folder .* does not exist/,
+  ],
   ['--out is a folder', ['summarize', 'resnet50', '--out', os.tmpdir()], /is a folder; give a file path/],
   ['unknown flag', ['summarize', '--gropus', '8'], /summarize: Unknown option '--gropus'.*accepted options: --layers, --groups/],
   ['missing flag value', ['summarize', '--groups'], /--groups/],

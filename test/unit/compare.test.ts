@@ -8,7 +8,15 @@ import { presetConfig } from '../../src/model/config';
 import { summarize } from '../../src/model/summarize';
 import { ConfigError, InputError } from '../../src/model/errors';
 import { initBackend, tf } from '../../src/model/tf';
-import { COMPARE_CSV_COLUMNS, compareCsv, compareMarkdown, compareTable, formatComparison, formatDelta, formatDeltaPercent } from '../../src/model/report/compare';
+import {
+  COMPARE_CSV_COLUMNS,
+  compareCsv,
+  compareMarkdown,
+  compareTable,
+  formatComparison,
+  formatDelta,
+  formatDeltaPercent,
+} from '../../src/model/report/compare';
 import { checkEquivalence } from '../../src/model/equivalence';
 import { resolveSpec } from '../../src/cli/configSpec';
 import { compareCommand } from '../../src/cli/compare';
@@ -29,7 +37,11 @@ function markdownRows(markdown: string, heading: string): string[][] {
     if (line.startsWith('|')) table.push(line);
     else if (table.length > 0) break;
   }
-  const cells = (line: string): string[] => line.slice(2, -2).split(/ (?<!\\)\| /).map((c) => c.replace(/\\\|/g, '|'));
+  const cells = (line: string): string[] =>
+    line
+      .slice(2, -2)
+      .split(/ (?<!\\)\| /)
+      .map((c) => c.replace(/\\\|/g, '|'));
   const [header, rule, ...rows] = table;
   assert.ok(header && rule && /^\|( -+:? \|)+$/.test(rule), `${heading}: header and rule`);
   return rows.map(cells);
@@ -45,24 +57,46 @@ test('compare: totals and stage rows of resnet50, resnext50_32x4d and the cardin
   await initBackend();
   const pair = await compare(COMPARISON_PRESETS['resnet50-vs-resnext50'].entries());
   assert.equal(pair.schema, COMPARE_SCHEMA);
-  assert.deepEqual(pair.models.map((m) => m.model), ['resnet50', 'resnext50_32x4d']);
+  assert.deepEqual(
+    pair.models.map((m) => m.model),
+    ['resnet50', 'resnext50_32x4d'],
+  );
   assert.equal(pair.models[0]!.totals.params, 25_557_032);
   assert.equal(pair.models[0]!.totals.macs, 4_089_184_256);
   assert.equal(pair.models[1]!.totals.params, 25_028_904);
   assert.equal(pair.models[1]!.totals.macs, 4_230_479_872);
   const swept = await sweep();
-  assert.deepEqual(swept.models.map((m) => m.model), ['resnext50_1x64d', 'resnext50_2x40d', 'resnext50_4x24d', 'resnext50_8x14d', 'resnext50_32x4d']);
-  assert.deepEqual(swept.models.map((m) => [m.config.groups, m.config.widthPerGroup]), [[1, 64], [2, 40], [4, 24], [8, 14], [32, 4]]);
+  assert.deepEqual(
+    swept.models.map((m) => m.model),
+    ['resnext50_1x64d', 'resnext50_2x40d', 'resnext50_4x24d', 'resnext50_8x14d', 'resnext50_32x4d'],
+  );
+  assert.deepEqual(
+    swept.models.map((m) => [m.config.groups, m.config.widthPerGroup]),
+    [
+      [1, 64],
+      [2, 40],
+      [4, 24],
+      [8, 14],
+      [32, 4],
+    ],
+  );
   for (const m of [...pair.models, ...swept.models]) {
     const config = { ...presetConfig('resnext50_32x4d'), groups: m.config.groups, widthPerGroup: m.config.widthPerGroup };
     const summary = await summarize(config);
     assert.deepEqual(m.totals, summary.totals, m.model);
     assert.deepEqual(m.stages, summary.stages, m.model);
     assert.deepEqual(m.config, summary.config, m.model);
-    assert.deepEqual(m.stages.map((s) => s.name), ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head']);
+    assert.deepEqual(
+      m.stages.map((s) => s.name),
+      ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head'],
+    );
     // The stage rows account for every parameter and multiply-add.
     for (const key of ['params', 'macs', 'denseParams', 'denseMacs'] as const) {
-      assert.equal(m.stages.reduce((a, s) => a + s[key], 0), m.totals[key], `${m.model} ${key}`);
+      assert.equal(
+        m.stages.reduce((a, s) => a + s[key], 0),
+        m.totals[key],
+        `${m.model} ${key}`,
+      );
     }
   }
   // 1x64d is ResNet-50 itself (Xie et al. Table 2's baseline).
@@ -83,7 +117,10 @@ test('compare leaves tf.memory().numTensors unchanged and refuses empty or inval
     ]),
     (e: unknown) => e instanceof ConfigError && /^bad: the bottleneck width of layer1 comes out 0/.test(e.message),
   );
-  await assert.rejects(compare([{ model: 'x', config: { ...presetConfig('resnet50'), groups: 0 } }]), /ConfigError: x: groups must be a whole number from 1 to 1024, got 0/);
+  await assert.rejects(
+    compare([{ model: 'x', config: { ...presetConfig('resnet50'), groups: 0 } }]),
+    /ConfigError: x: groups must be a whole number from 1 to 1024, got 0/,
+  );
 });
 
 test('differences are formatted with sign, thousands separators and two-decimal percentages', () => {
@@ -100,7 +137,10 @@ test('the markdown report: every figure in its tables matches the JSON', async (
   const comparison = await sweep();
   // The JSON follows the published schema (resnext-inspector/compare@1); the Markdown is checked against it below.
   const json = v.parse(ComparisonSchema, JSON.parse(formatComparison(comparison, 'json')));
-  assert.deepEqual(json.models.map((m) => m.model), comparison.models.map((m) => m.model));
+  assert.deepEqual(
+    json.models.map((m) => m.model),
+    comparison.models.map((m) => m.model),
+  );
   assert.equal(json.models.find((m) => m.model === 'resnext50_32x4d')?.totals.params, 25_028_904);
   const md = compareMarkdown(comparison, { title: COMPARISON_PRESETS['cardinality-sweep'].title });
   assert.match(md, /^## Cardinality sweep/);
@@ -240,7 +280,10 @@ test('configuration specs: preset:key=value,…, overrides alone, layers with co
 
   const cases: [string, RegExp][] = [
     ['resnxt50', /unknown preset 'resnxt50' \(did you mean 'resnet50'\?\); accepted presets: resnet50, .*wide_resnet101_2/],
-    ['resnet50:grops=8', /configuration 'resnet50:grops=8': unknown key 'grops'; accepted keys: layers, groups, width_per_group, base_width, num_classes, input/],
+    [
+      'resnet50:grops=8',
+      /configuration 'resnet50:grops=8': unknown key 'grops'; accepted keys: layers, groups, width_per_group, base_width, num_classes, input/,
+    ],
     ['resnet50:groups=x', /configuration 'resnet50:groups=x': groups must be a whole number from 1 to 1024, got 'x'/],
     ['resnet50:groups=2,groups=4', /'groups' is given twice/],
     ['resnet50:8', /'8' is not key=value; write e\.g\. resnext50_32x4d:groups=8,width_per_group=14/],
@@ -249,7 +292,11 @@ test('configuration specs: preset:key=value,…, overrides alone, layers with co
     ['resnet50:base_width=1,width_per_group=1', /bottleneck width of layer1 comes out 0 .*raise width_per_group or base_width/],
   ];
   for (const [spec, message] of cases) {
-    assert.throws(() => resolveSpec(spec), (e: unknown) => e instanceof InputError && message.test(e.message), spec);
+    assert.throws(
+      () => resolveSpec(spec),
+      (e: unknown) => e instanceof InputError && message.test(e.message),
+      spec,
+    );
   }
 });
 
@@ -259,7 +306,8 @@ test('compareCommand: bad input fails before any network is built, with the acce
   await assert.rejects(compareCommand(['--sweep', '--groups', '4']), /fixed configurations/);
   await assert.rejects(
     compareCommand(['resnet50', 'resnext50_32x4d', '--equivalence', 'layer5.0']),
-    (e: unknown) => e instanceof ConfigError && /resnet50 has no block 'layer5\.0'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0, .*layer4\.2$/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError && /resnet50 has no block 'layer5\.0'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0, .*layer4\.2$/.test(e.message),
   );
   await assert.rejects(compareCommand(['resnet50', '--equivalence', 'layer1.0', '--format', 'csv']), /--equivalence does not fit the CSV rows/);
   await assert.rejects(compareCommand(['nosuchnet']), /unknown preset 'nosuchnet'/);

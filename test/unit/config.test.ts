@@ -101,18 +101,30 @@ test("resnet50's torchsummary memory lines: 0.57 / 286.56 / 97.49 / 384.62 MiB",
   );
 });
 
-test("grouped-conv savings: resnext50_32x4d layer1.0.conv2 has 4,608 params against 147,456 dense", async () => {
+test('grouped-conv savings: resnext50_32x4d layer1.0.conv2 has 4,608 params against 147,456 dense', async () => {
   const summary = await traceOnce(presetConfig('resnext50_32x4d'));
   const row = summary.layers.find((r) => r.name === 'layer1.0.conv2')!;
   assert.deepEqual([row.params, row.denseParams, row.groups, row.macs, row.denseMacs], [4_608, 147_456, 32, 14_450_688, 462_422_016]);
   const stage1 = summary.stages.find((s) => s.name === 'layer1')!;
   assert.equal(stage1.denseParams - stage1.params, 3 * (147_456 - 4_608));
-  assert.equal(summary.totals.denseParams - summary.totals.params, summary.layers.reduce((a, r) => a + r.denseParams - r.params, 0));
-  assert.equal(summary.stages.reduce((a, s) => a + s.params, 0), summary.totals.params);
+  assert.equal(
+    summary.totals.denseParams - summary.totals.params,
+    summary.layers.reduce((a, r) => a + r.denseParams - r.params, 0),
+  );
+  assert.equal(
+    summary.stages.reduce((a, s) => a + s.params, 0),
+    summary.totals.params,
+  );
 });
 
 test("the paper's equal-complexity sweep (Table 2): ~25M params and 4.1–4.3 G MACs each", async () => {
-  const sweep: [number, number][] = [[1, 64], [2, 40], [4, 24], [8, 14], [32, 4]];
+  const sweep: [number, number][] = [
+    [1, 64],
+    [2, 40],
+    [4, 24],
+    [8, 14],
+    [32, 4],
+  ];
   for (const [groups, widthPerGroup] of sweep) {
     const { config } = resolveConfig(undefined, { groups, widthPerGroup });
     const t = (await traceOnce(config)).totals;
@@ -124,13 +136,21 @@ test("the paper's equal-complexity sweep (Table 2): ~25M params and 4.1–4.3 G 
 });
 
 test('the static shape trace equals the TF.js trace (presets, tiny, odd inputs)', async () => {
-  const configs: NetworkConfig[] = [...PRESET_NAMES.map(presetConfig).filter((c) => staticTotals(c).params <= TFJS_TRACE_MAX_PARAMS), tinyConfig(), { ...tinyConfig(), inputHeightPx: 97, inputWidthPx: 33 }, { ...tinyConfig(), inputHeightPx: 1, inputWidthPx: 1 }];
+  const configs: NetworkConfig[] = [
+    ...PRESET_NAMES.map(presetConfig).filter((c) => staticTotals(c).params <= TFJS_TRACE_MAX_PARAMS),
+    tinyConfig(),
+    { ...tinyConfig(), inputHeightPx: 97, inputWidthPx: 33 },
+    { ...tinyConfig(), inputHeightPx: 1, inputWidthPx: 1 },
+  ];
   for (const config of configs) {
     const trace = await traceOnce(config);
     assert.equal(trace.tracedBy, 'tfjs');
     const arch = architecture(config);
     const fromShapes = staticTrace(arch).filter((c) => !isContainerCall(c));
-    assert.deepEqual(trace.layers.map((r) => [r.name, r.type, r.outputShape]), fromShapes.map((c) => [c.name, c.type, c.outputShape]));
+    assert.deepEqual(
+      trace.layers.map((r) => [r.name, r.type, r.outputShape]),
+      fromShapes.map((c) => [c.name, c.type, c.outputShape]),
+    );
     assert.deepEqual(staticTotals(config), trace.totals);
   }
 });
@@ -138,7 +158,10 @@ test('the static shape trace equals the TF.js trace (presets, tiny, odd inputs)'
 test('tiny model: every leaf call (name, type, NCHW shape) equals PyTorch, 94,994 params', async () => {
   const ref = tinyReference();
   const summary = await summarize(tinyConfig());
-  assert.deepEqual(summary.layers.map((r) => [r.name, r.type, r.outputShape]), ref.leaf_calls);
+  assert.deepEqual(
+    summary.layers.map((r) => [r.name, r.type, r.outputShape]),
+    ref.leaf_calls,
+  );
   assert.equal(summary.totals.params, ref.num_params);
 });
 
@@ -156,7 +179,11 @@ test('validation: each bad configuration is a ConfigError that says what is acce
     ['NaN', { baseWidth: Number.NaN }, /base width must be a whole number/],
   ];
   for (const [label, overrides, message] of cases) {
-    assert.throws(() => validateConfig({ ...base, ...overrides } as NetworkConfig), (e: unknown) => e instanceof ConfigError && message.test(e.message), label);
+    assert.throws(
+      () => validateConfig({ ...base, ...overrides } as NetworkConfig),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      label,
+    );
   }
   assert.throws(() => checkGroupedWidth('layer2', 256, 3), /groups \(3\) must divide the bottleneck width of layer2 \(256\)/);
   assert.throws(() => resolveConfig(undefined, { widthPerGroup: 1024, groups: 64 }), /parameters, more than the 4,000,000,000 accepted/);

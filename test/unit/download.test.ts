@@ -54,7 +54,13 @@ test('downloads with progress, checks the hash, caches, and reuses the cached fi
   await withServer('ok', async (baseUrl, requests) => {
     const cacheDir = tempCache();
     const progress: DownloadProgress[] = [];
-    const first = await downloadToCache({ url: weightsUrl(baseUrl, TINY_NAME), fileName: TINY_NAME, sha256Prefix: '6d6fa5d0', cacheDir, onProgress: (p) => progress.push(p) });
+    const first = await downloadToCache({
+      url: weightsUrl(baseUrl, TINY_NAME),
+      fileName: TINY_NAME,
+      sha256Prefix: '6d6fa5d0',
+      cacheDir,
+      onProgress: (p) => progress.push(p),
+    });
     assert.equal(first.downloaded, true);
     assert.equal(first.bytes, TINY.length);
     assert.deepEqual(fs.readFileSync(first.path), TINY);
@@ -72,16 +78,29 @@ test('downloads with progress, checks the hash, caches, and reuses the cached fi
 });
 
 const failures: [string, Behaviour, string | undefined, RegExp][] = [
-  ['a corrupted body (hash mismatch)', 'corrupt', undefined, /corrupted or not the expected one: its SHA-256 starts with [0-9a-f]{8}, the name says 6d6fa5d0; nothing was kept/],
+  [
+    'a corrupted body (hash mismatch)',
+    'corrupt',
+    undefined,
+    /corrupted or not the expected one: its SHA-256 starts with [0-9a-f]{8}, the name says 6d6fa5d0; nothing was kept/,
+  ],
   ['a connection cut mid-file', 'cut', undefined, /(broke off after \d+ bytes|ended after \d+ of 422731 bytes).*nothing was kept/],
-  ['a missing file (404)', 'ok', 'missing-12345678.pth', /server answered 404 Not Found; download http:\/\/127\.0\.0\.1:\d+\/models\/missing-12345678\.pth by other means and put it at .*missing-12345678\.pth, or pass --weights FILE/],
+  [
+    'a missing file (404)',
+    'ok',
+    'missing-12345678.pth',
+    /server answered 404 Not Found; download http:\/\/127\.0\.0\.1:\d+\/models\/missing-12345678\.pth by other means and put it at .*missing-12345678\.pth, or pass --weights FILE/,
+  ],
 ];
 for (const [label, behaviour, name, message] of failures) {
   test(`${label}: a clear error and nothing left in the cache`, async () => {
     await withServer(behaviour, async (baseUrl) => {
       const cacheDir = tempCache();
       const fileName = name ?? TINY_NAME;
-      await assert.rejects(downloadToCache({ url: weightsUrl(baseUrl, fileName), fileName, sha256Prefix: fileName.slice(-12, -4), cacheDir }), (e: unknown) => e instanceof WeightsError && message.test(e.message));
+      await assert.rejects(
+        downloadToCache({ url: weightsUrl(baseUrl, fileName), fileName, sha256Prefix: fileName.slice(-12, -4), cacheDir }),
+        (e: unknown) => e instanceof WeightsError && message.test(e.message),
+      );
       assert.deepEqual(fs.readdirSync(cacheDir), []);
       fs.rmSync(cacheDir, { recursive: true });
     });
@@ -92,7 +111,14 @@ test('cancelling mid-download leaves no partial file', async () => {
   await withServer('slow', async (baseUrl) => {
     const cacheDir = tempCache();
     const controller = new AbortController();
-    const pending = downloadToCache({ url: weightsUrl(baseUrl, TINY_NAME), fileName: TINY_NAME, sha256Prefix: '6d6fa5d0', cacheDir, signal: controller.signal, onProgress: () => controller.abort() });
+    const pending = downloadToCache({
+      url: weightsUrl(baseUrl, TINY_NAME),
+      fileName: TINY_NAME,
+      sha256Prefix: '6d6fa5d0',
+      cacheDir,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await assert.rejects(pending, /was cancelled; nothing was kept/);
     assert.deepEqual(fs.readdirSync(cacheDir), []);
     fs.rmSync(cacheDir, { recursive: true });

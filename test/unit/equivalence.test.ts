@@ -73,7 +73,10 @@ test('an identity-shortcut block, ResNet-50 (C = 1) and a non-square input agree
   const resnet = await checkEquivalence(presetConfig('resnet50'), { block: 'layer1.1' });
   assertEquivalent(resnet, 'resnet50');
   assert.equal(resnet.cardinality, 1);
-  const odd = await checkEquivalence({ ...presetConfig('resnext50_32x4d'), groups: 8, widthPerGroup: 14, inputHeightPx: 97, inputWidthPx: 130 }, { block: 'layer2.0' });
+  const odd = await checkEquivalence(
+    { ...presetConfig('resnext50_32x4d'), groups: 8, widthPerGroup: 14, inputHeightPx: 97, inputWidthPx: 130 },
+    { block: 'layer2.0' },
+  );
   assertEquivalent(odd, 'odd input');
   assert.deepEqual(odd.outputShape, [1, 512, 13, 17]);
 });
@@ -116,7 +119,10 @@ test('a corrupted path is detected: the damaged form differs by far more than 1e
       }
     }
   }
-  await assert.rejects(checkEquivalence(tinyConfig(), { corrupt: { form: 'a', path: 4, kind: 'zero' } }), /cannot corrupt path 4 .* it has 4 path\(s\), numbered from 0/);
+  await assert.rejects(
+    checkEquivalence(tinyConfig(), { corrupt: { form: 'a', path: 4, kind: 'zero' } }),
+    /cannot corrupt path 4 .* it has 4 path\(s\), numbered from 0/,
+  );
   await assert.rejects(checkEquivalence(presetConfig('resnet50'), { corrupt: { form: 'a', path: 0, kind: 'swap' } }), /'swap' needs at least 2/);
 });
 
@@ -136,10 +142,19 @@ test('bad input: a block that does not exist lists the valid blocks; invalid con
     checkEquivalence(tinyConfig(), { block: 'layer2.1', model: 'tiny' }),
     (e: unknown) => e instanceof ConfigError && e.message === "tiny has no block 'layer2.1'; valid blocks: layer1.0, layer1.1, layer2.0, layer3.0, layer4.0",
   );
-  await assert.rejects(checkEquivalence(presetConfig('resnext50_32x4d'), { block: 'layer1' }), /no block 'layer1'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0, .*, layer4\.2$/);
-  await assert.rejects(checkEquivalence({ ...presetConfig('resnet50'), groups: 0 }), (e: unknown) => e instanceof ConfigError && /groups must be a whole number/.test(e.message));
+  await assert.rejects(
+    checkEquivalence(presetConfig('resnext50_32x4d'), { block: 'layer1' }),
+    /no block 'layer1'; valid blocks: layer1\.0, layer1\.1, layer1\.2, layer2\.0, .*, layer4\.2$/,
+  );
+  await assert.rejects(
+    checkEquivalence({ ...presetConfig('resnet50'), groups: 0 }),
+    (e: unknown) => e instanceof ConfigError && /groups must be a whole number/.test(e.message),
+  );
   const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'));
-  await assert.rejects(checkEquivalence(presetConfig('resnext50_32x4d'), { stateDict, weightsSource: 'tiny_fp32.safetensors' }), (e: unknown) => e instanceof WeightsError && /tiny_fp32\.safetensors do not fit/.test(e.message));
+  await assert.rejects(
+    checkEquivalence(presetConfig('resnext50_32x4d'), { stateDict, weightsSource: 'tiny_fp32.safetensors' }),
+    (e: unknown) => e instanceof WeightsError && /tiny_fp32\.safetensors do not fit/.test(e.message),
+  );
   await assert.rejects(equivalenceCommand(['resnet50', '--block', 'layer9.9']), /resnet50 has no block 'layer9\.9'; valid blocks: layer1\.0/);
   await assert.rejects(equivalenceCommand(['nosuchnet']), /unknown preset 'nosuchnet' .*accepted presets: resnet50/);
   await assert.rejects(equivalenceCommand(['resnet50', 'resnet101']), /equivalence takes one configuration, got 2/);
@@ -154,7 +169,12 @@ test('formats: the table and markdown show each form with its ops and difference
   const table = equivalenceTable(e);
   assert.match(table, /^Split-transform-merge equivalence \(Xie et al\. 2017, Fig\. 3\): tiny layer2\.0$/m);
   const row = (form: 'a' | 'b' | 'c'): string => table.split('\n').find((l) => l.startsWith(`(${form})`))!;
-  assert.match(row('a'), new RegExp(`^\\(a\\) 4 paths 1x1→3x3→1x1, summed\\s+${e.ops.a.convOps}\\s+${e.ops.a.macs.toLocaleString('en-US')}\\s+${e.ops.a.kernels}\\s+${e.maxAbsDiff.aVsC.toExponential(2)}`));
+  assert.match(
+    row('a'),
+    new RegExp(
+      `^\\(a\\) 4 paths 1x1→3x3→1x1, summed\\s+${e.ops.a.convOps}\\s+${e.ops.a.macs.toLocaleString('en-US')}\\s+${e.ops.a.kernels}\\s+${e.maxAbsDiff.aVsC.toExponential(2)}`,
+    ),
+  );
   assert.match(row('c'), /\(reference\)/);
   assert.match(table, /^Equivalent: max \|Δ\| .* ≤ 1e-4/m);
   const md = equivalenceMarkdown(e);
@@ -172,7 +192,9 @@ test('formats: the table and markdown show each form with its ops and difference
 test('equivalenceCommand --format json --out writes the result', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-equivalence-'));
   const file = path.join(dir, 'eq.json');
-  await withoutStderr(() => equivalenceCommand(['resnext50_32x4d:groups=8,width_per_group=14', '--block', 'layer4.0', '--seed', '5', '--format', 'json', '--out', file]));
+  await withoutStderr(() =>
+    equivalenceCommand(['resnext50_32x4d:groups=8,width_per_group=14', '--block', 'layer4.0', '--seed', '5', '--format', 'json', '--out', file]),
+  );
   const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Equivalence;
   assert.equal(e.model, 'resnext50_32x4d(groups=8 width_per_group=14)');
   assert.equal(e.block, 'layer4.0');

@@ -55,7 +55,10 @@ test("evaluate --format json: top-1, top-5 and every file's top-5 equal PyTorch'
   assert.equal(j.top1, ref.top1);
   assert.equal(j.top5, ref.top5);
   assert.deepEqual(j.classes, ref.classes);
-  assert.deepEqual(j.files.map((f) => f.path), ref.files.map((f) => f.path));
+  assert.deepEqual(
+    j.files.map((f) => f.path),
+    ref.files.map((f) => f.path),
+  );
   for (const [i, f] of j.files.entries()) {
     const expected = ref.files[i]!;
     assert.equal(f.label, expected.label, f.path);
@@ -63,14 +66,20 @@ test("evaluate --format json: top-1, top-5 and every file's top-5 equal PyTorch'
     assert.deepEqual(f.top5, expected.top5, `${f.path}: top-5 order`);
     for (let k = 0; k < 5; k++) assert.ok(Math.abs(f.probs[k]! - expected.probs[k]!) <= 1e-4, `${f.path}: probability ${k}`);
   }
-  assert.deepEqual(j.failed.map((f) => f.path), ['fox/broken.png']);
+  assert.deepEqual(
+    j.failed.map((f) => f.path),
+    ['fox/broken.png'],
+  );
   assert.match(j.failed[0]!.reason, /^PNG file is truncated or corrupt/);
   // Per class and confusion from the same predictions.
   for (const c of j.perClass) {
     const mine = ref.files.filter((f) => f.label === c.index);
     assert.equal(c.count, mine.length);
     assert.equal(c.correct, mine.filter((f) => f.top5[0] === f.label).length);
-    assert.deepEqual(j.confusion[c.index], ref.classes.map((_, p) => mine.filter((f) => f.top5[0] === p).length));
+    assert.deepEqual(
+      j.confusion[c.index],
+      ref.classes.map((_, p) => mine.filter((f) => f.top5[0] === p).length),
+    );
   }
   assert.ok(j.imagesPerSecond > 0);
   assert.match(r.stderr, /evaluate: 13\/13 images, [\d.]+ images\/s, ETA/);
@@ -134,7 +143,13 @@ test('a flat folder gives predictions only; an empty class folder, a missing fol
     assert.equal(j.top1, null);
     assert.equal(j.top5, null);
     assert.deepEqual(j.classes, []);
-    assert.deepEqual(j.files.map((f) => [f.path, f.label]), [['one.png', null], ['two.bmp', null]]);
+    assert.deepEqual(
+      j.files.map((f) => [f.path, f.label]),
+      [
+        ['one.png', null],
+        ['two.bmp', null],
+      ],
+    );
     assert.deepEqual(j.files[0]!.top5, reference().files[0]!.top5);
 
     const withEmpty = path.join(dir, 'classes');
@@ -156,7 +171,13 @@ test('a flat folder gives predictions only; an empty class folder, a missing fol
       const bad = run(args);
       assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
       assert.match(bad.stderr, message);
-      assert.equal(bad.stderr.trim().split('\n').filter((l) => l.startsWith('resnext:')).length, 1);
+      assert.equal(
+        bad.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('resnext:')).length,
+        1,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -173,7 +194,21 @@ test('Ctrl-C stops the evaluation: exit 130, no --out or --predictions file, no 
     }
     const out = path.join(dir, 'out.json');
     const predictions = path.join(dir, 'p.csv');
-    const child = spawn(process.execPath, [CLI, 'evaluate', big, '--weights', WEIGHTS, '--format', 'json', '--out', out, '--predictions', predictions, '--workers', '1']);
+    const child = spawn(process.execPath, [
+      CLI,
+      'evaluate',
+      big,
+      '--weights',
+      WEIGHTS,
+      '--format',
+      'json',
+      '--out',
+      out,
+      '--predictions',
+      predictions,
+      '--workers',
+      '1',
+    ]);
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {

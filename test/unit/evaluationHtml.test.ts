@@ -21,7 +21,10 @@ const data: EvaluationData = {
     { class: 'cat', index: 0, count: 2, correct: 1, accuracy: 0.5, top5: 1 },
     { class: 'dog<script>', index: 1, count: 1, correct: 1, accuracy: 1, top5: 1 },
   ],
-  confusion: [[1, 1], [0, 1]],
+  confusion: [
+    [1, 1],
+    [0, 1],
+  ],
   files: [
     { path: 'cat/a.png', label: 0, top: [0, 1, 2], probs: [0.7, 0.2, 0.1], ms: 12, thumbnail: png },
     { path: 'cat/"b".png', label: 0, top: [1, 0, 2], probs: [0.6, 0.3, 0.1], ms: 30 },
@@ -65,7 +68,13 @@ test('confusion heat map: one rect per cell, viridis by share of the row, counts
   assert.match(svg, /fill="#440154"><title>dog&lt;script&gt; → cat: 0 \(0% of dog&lt;script&gt;\)/);
   assert.match(svg, /role="img"/);
   const many = Array.from({ length: MAX_HEATMAP_CLASSES + 1 }, (_, i) => `c${i}`);
-  assert.match(confusionSvg(many, many.map(() => many.map(() => 0))), /41 classes: the confusion matrix is in the JSON export/);
+  assert.match(
+    confusionSvg(
+      many,
+      many.map(() => many.map(() => 0)),
+    ),
+    /41 classes: the confusion matrix is in the JSON export/,
+  );
   assert.equal(confusionSvg([], []), '');
 });
 

@@ -187,22 +187,37 @@ test('the static trace equals the TF.js trace for the new families and their com
     const summary = await summarize(config);
     assert.equal(summary.tracedBy, 'tfjs');
     const fromShapes = staticTrace(architecture(config)).filter((c) => !CONTAINERS.has(c.type));
-    assert.deepEqual(summary.layers.map((r) => [r.name, r.type, r.outputShape]), fromShapes.map((c) => [c.name, c.type, c.outputShape]), JSON.stringify(config));
+    assert.deepEqual(
+      summary.layers.map((r) => [r.name, r.type, r.outputShape]),
+      fromShapes.map((c) => [c.name, c.type, c.outputShape]),
+      JSON.stringify(config),
+    );
     assert.deepEqual(staticTotals(config), summary.totals);
     assert.deepEqual({ params: summary.totals.params, macs: summary.totals.macs }, handCount(config));
   }
 });
 
-for (const [label, key, inputPx] of [['timm-named SE + deep stem + avg-down', 'timm_se_small', 224], ['CIFAR-style', 'cifar_small', 32]] as const) {
+for (const [label, key, inputPx] of [
+  ['timm-named SE + deep stem + avg-down', 'timm_se_small', 224],
+  ['CIFAR-style', 'cifar_small', 32],
+] as const) {
   test(`small ${label} network: rows, params and MACs equal PyTorch's hooks; its checkpoint's keys are the network's`, async () => {
     const ref = REF[key];
     const config = smallConfig(ref, inputPx);
     const summary = await summarize(config);
-    assert.deepEqual(summary.layers.map((r) => [r.name, r.type, r.outputShape, r.params]), leafRows(ref.rows));
+    assert.deepEqual(
+      summary.layers.map((r) => [r.name, r.type, r.outputShape, r.params]),
+      leafRows(ref.rows),
+    );
     assert.equal(summary.totals.params, ref.params);
     assert.equal(summary.totals.macs, ref.macs);
     const { stateDict } = readWeights(fs.readFileSync(path.join(DIR, `${key}.pth`)), `${key}.pth`);
-    assert.deepEqual([...stateDict.keys()].sort(), stateDictSpec(architecture(config)).map((e) => e.key).sort());
+    assert.deepEqual(
+      [...stateDict.keys()].sort(),
+      stateDictSpec(architecture(config))
+        .map((e) => e.key)
+        .sort(),
+    );
     assert.deepEqual(inferConfig(stateDict, `${key}.pth`, { height: inputPx, width: inputPx }), config);
   });
 }
@@ -251,9 +266,15 @@ test('custom flags compose: --cifar alone is resnext29_8x64d, --se/--stem deep/-
   assert.equal(resolveConfig('resnext50_32x4d', { stem: 'deep', avgDown: true }).model, 'resnext50_32x4d(stem=deep avg_down)');
   const cifar16 = resolveConfig('resnext50_32x4d', { cifar: true, groups: 16, widthPerGroup: 64 });
   assert.equal(staticTotals(cifar16.config).params, 68_155_210);
-  assert.throws(() => resolveConfig(undefined, { cifar: true, stem: 'deep' }), (e: unknown) => e instanceof ConfigError && /stem deep does not apply to the CIFAR layout/.test(e.message));
+  assert.throws(
+    () => resolveConfig(undefined, { cifar: true, stem: 'deep' }),
+    (e: unknown) => e instanceof ConfigError && /stem deep does not apply to the CIFAR layout/.test(e.message),
+  );
   assert.throws(() => resolveConfig(undefined, { cifar: true, avgDown: true }), /avg-down does not apply to the CIFAR layout/);
-  assert.throws(() => resolveConfig(undefined, { cifar: true, layers: [3, 3, 3, 3] }), /layers must be 3 positive whole numbers \(blocks in stage_1\.\.stage_3/);
+  assert.throws(
+    () => resolveConfig(undefined, { cifar: true, layers: [3, 3, 3, 3] }),
+    /layers must be 3 positive whole numbers \(blocks in stage_1\.\.stage_3/,
+  );
   assert.throws(() => resolveConfig(undefined, { cifar: true, inputHeightPx: 64, inputWidthPx: 64 }), /must end at 8x8; input size 64x64 gives 16x16/);
   assert.throws(() => resolveConfig(undefined, { stem: 'deep', baseWidth: 63 }), /use an even base width/);
 });
@@ -268,7 +289,10 @@ test('the catalog: every preset has a family, aliases resolve, timm names map to
   assert.equal(resolveConfig('gluon_seresnext50_32x4d').model, 'seresnext50_32x4d');
   const se = presetSpec('seresnext50_32x4d').preprocessing!;
   assert.deepEqual([se.interpolation, se.resizePx, se.cropPx], ['bicubic', 256, 224]);
-  assert.deepEqual([presetSpec('seresnext101_32x8d').preprocessing!.resizePx, presetSpec('resnext101_32x16d_wsl').preprocessing!.interpolation], [235, 'bilinear']);
+  assert.deepEqual(
+    [presetSpec('seresnext101_32x8d').preprocessing!.resizePx, presetSpec('resnext101_32x16d_wsl').preprocessing!.interpolation],
+    [235, 'bilinear'],
+  );
 });
 
 test("Pillow's BICUBIC resize, byte for byte: downscaling (antialiased), upscaling, one axis only", () => {

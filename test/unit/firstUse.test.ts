@@ -14,13 +14,18 @@ import * as esbuild from 'esbuild';
 import { FIXTURES, ROOT, tinyReference } from '../helpers';
 import { topK } from '../../src/model/classify';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { bundleForNode } = require('../../scripts/wasm-threads') as {
+  bundleForNode: (e: typeof esbuild, options: esbuild.BuildOptions, how: { threads: boolean }) => Promise<string>;
+};
+
 const expectedTop5 = (): number[] => topK(tinyReference().outputs['chelsea.jpg'].fp32, 5, []).map((t) => t.index);
 
 test("the extension's worker: a classification as its very first request answers with PyTorch's top-5", async () => {
   // Bundled as esbuild.js bundles dist/worker.js, two levels under the repo so the wasm binaries are found in node_modules.
   const outDir = path.join(ROOT, 'out', 'first-use');
   const outfile = path.join(outDir, 'worker.js');
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'src', 'extension', 'worker.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  await bundleForNode(esbuild, { entryPoints: [path.join(ROOT, 'src', 'extension', 'worker.ts')], outfile }, { threads: false });
   const worker = new Worker(outfile);
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-first-use-'));
   try {
@@ -40,7 +45,10 @@ test("the extension's worker: a classification as its very first request answers
       });
     });
     assert.equal(reply.type, 'classification', `expected a classification, got ${JSON.stringify(reply)}`);
-    assert.deepEqual(reply.result!.top.map((t) => t.index), expectedTop5());
+    assert.deepEqual(
+      reply.result!.top.map((t) => t.index),
+      expectedTop5(),
+    );
   } finally {
     await worker.terminate();
     fs.rmSync(cacheDir, { recursive: true, force: true });

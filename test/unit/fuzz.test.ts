@@ -25,7 +25,6 @@ const fixtures = join(__dirname, '..', 'fixtures');
 // A plain Uint8Array copy: Buffer's slice() returns a view, which would let a test's edits leak into the fixture.
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(fixtures, name)));
 
-
 /** Byte ranges of an input where mutations mostly land: [start, end) pairs. */
 type Region = readonly [number, number];
 
@@ -61,7 +60,8 @@ class Mutator {
     for (let round = 0; round < rounds; round++) {
       const at = this.position(bytes.length, regions);
       switch (this.int(7)) {
-        case 0: { // bit flips
+        case 0: {
+          // bit flips
           const flips = 1 + this.int(8);
           for (let i = 0; i < flips && bytes.length > 0; i++) {
             const p = Math.min(bytes.length - 1, at + this.int(16));
@@ -72,7 +72,8 @@ class Mutator {
         case 1: // byte sets
           for (let i = 0, n = 1 + this.int(4); i < n && at + i < bytes.length; i++) bytes[at + i] = this.int(256);
           break;
-        case 2: { // an interesting 32-bit little-endian value (lengths, offsets, counts)
+        case 2: {
+          // an interesting 32-bit little-endian value (lengths, offsets, counts)
           const value = INTERESTING_UINT32[this.int(INTERESTING_UINT32.length)]!;
           for (let i = 0; i < 4 && at + i < bytes.length; i++) bytes[at + i] = (value >>> (8 * i)) & 0xff;
           break;
@@ -80,7 +81,8 @@ class Mutator {
         case 3: // truncation
           bytes = bytes.subarray(0, this.random() < 0.5 ? at : this.int(bytes.length + 1));
           break;
-        case 4: { // splice: our prefix, then another fixture's bytes from a random point
+        case 4: {
+          // splice: our prefix, then another fixture's bytes from a random point
           const other = this.others[this.int(this.others.length)]!;
           const from = this.int(other.length);
           const spliced = new Uint8Array(at + Math.min(other.length - from, 1 << 16));
@@ -89,7 +91,8 @@ class Mutator {
           bytes = spliced;
           break;
         }
-        case 5: { // duplicate a range in place (shifts everything after it)
+        case 5: {
+          // duplicate a range in place (shifts everything after it)
           const length = 1 + this.int(Math.min(256, Math.max(1, bytes.length - at)));
           const copy = bytes.subarray(at, at + length);
           const grown = new Uint8Array(bytes.length + copy.length);
@@ -99,7 +102,8 @@ class Mutator {
           bytes = grown;
           break;
         }
-        case 6: { // delete a range
+        case 6: {
+          // delete a range
           const length = Math.min(1 + this.int(64), bytes.length - at);
           const shrunk = new Uint8Array(bytes.length - length);
           shrunk.set(bytes.subarray(0, at));
@@ -132,14 +136,28 @@ const torchScriptBytes = fixture('checkpoints/torchscript.pt');
 const allInputs = [zipBytes, legacyBytes, safetensorsBytes, fixture('tiny_wrapped.pth'), fixture('tiny_bf16.safetensors'), dataPkl];
 
 /** A readPth target: the checkpoint `input`, mutated in `regions`. */
-const pthTarget = (name: string, input: Uint8Array, regions: readonly Region[]): Target => ({ name, input, regions, parse: (bytes) => readPth(bytes, 'fuzz.pth') });
+const pthTarget = (name: string, input: Uint8Array, regions: readonly Region[]): Target => ({
+  name,
+  input,
+  regions,
+  parse: (bytes) => readPth(bytes, 'fuzz.pth'),
+});
 
 const targets: Target[] = [
   // data.pkl and the first storages; the central directory and end records.
-  pthTarget('readPth zip (tiny.pth)', zipBytes, [[0, 16_384], [zipBytes.length - 8_192, zipBytes.length]]),
+  pthTarget('readPth zip (tiny.pth)', zipBytes, [
+    [0, 16_384],
+    [zipBytes.length - 8_192, zipBytes.length],
+  ]),
   // The five pickles end at ~17.7 KB; storage headers follow.
-  pthTarget('readPth legacy (tiny_legacy.pth)', legacyBytes, [[0, 18_432], [18_432, legacyBytes.length]]),
-  pthTarget('readPth zip, deflated entries', deflatedBytes, [[0, 4_096], [deflatedBytes.length - 8_192, deflatedBytes.length]]),
+  pthTarget('readPth legacy (tiny_legacy.pth)', legacyBytes, [
+    [0, 18_432],
+    [18_432, legacyBytes.length],
+  ]),
+  pthTarget('readPth zip, deflated entries', deflatedBytes, [
+    [0, 4_096],
+    [deflatedBytes.length - 8_192, deflatedBytes.length],
+  ]),
   {
     name: 'readSafetensors (tiny_fp32.safetensors)',
     input: safetensorsBytes,
@@ -156,7 +174,10 @@ const targets: Target[] = [
     // Records everywhere (a TorchScript module tree): the inspector and the weights finder on mutated records.
     name: 'inspectWeights + readWeights (checkpoints/torchscript.pt)',
     input: torchScriptBytes,
-    regions: [[0, 16_384], [torchScriptBytes.length - 16_384, torchScriptBytes.length]],
+    regions: [
+      [0, 16_384],
+      [torchScriptBytes.length - 16_384, torchScriptBytes.length],
+    ],
     parse: (bytes) => {
       inspectWeights(bytes, 'fuzz.pt');
       return readWeights(bytes, 'fuzz.pt');

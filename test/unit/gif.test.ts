@@ -20,7 +20,11 @@ test('every GIF fixture decodes to exactly the RGB Pillow gives for its first fr
   for (const entry of manifest) {
     const bytes = fixture(path.join('images', 'gif', entry.file));
     if (entry.error) {
-      assert.throws(() => decodeImage(bytes, entry.file), (e: unknown) => e instanceof InputError && e.message.startsWith(`${entry.file}: `), entry.file);
+      assert.throws(
+        () => decodeImage(bytes, entry.file),
+        (e: unknown) => e instanceof InputError && e.message.startsWith(`${entry.file}: `),
+        entry.file,
+      );
       continue;
     }
     const image = decodeImage(bytes, entry.file);
@@ -45,7 +49,11 @@ test('GIF refusals say what is wrong', () => {
 
 test('fuzz: 10,000 mutated GIFs each → an image or an InputError only (no crash, hang or huge allocation)', async () => {
   const { mulberry32 } = await import('../../src/model/network');
-  for (const [seed, file] of [[11, 'interlaced-local.gif'], [12, 'offset-transparent.gif'], [13, 'noise-deferred-clear.gif']] as const) {
+  for (const [seed, file] of [
+    [11, 'interlaced-local.gif'],
+    [12, 'offset-transparent.gif'],
+    [13, 'noise-deferred-clear.gif'],
+  ] as const) {
     const original = fixture(path.join('images', 'gif', file));
     const random = mulberry32(seed);
     let decoded = 0;

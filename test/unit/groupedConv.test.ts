@@ -16,7 +16,17 @@ import { buildNetwork, mulberry32 } from '../../src/model/network';
 import { maxAbsDiff, tinyConfig } from '../helpers';
 
 /** PyTorch's Conv2d(groups=G) written out: NCHW input, weight [Cout, Cin/G, k, k], symmetric zero padding. */
-function naiveGroupedConv(x: Float32Array, [n, cin, h, w]: [number, number, number, number], weight: Float32Array, bias: Float32Array, cout: number, k: number, groups: number, stride: number, pad: number) {
+function naiveGroupedConv(
+  x: Float32Array,
+  [n, cin, h, w]: [number, number, number, number],
+  weight: Float32Array,
+  bias: Float32Array,
+  cout: number,
+  k: number,
+  groups: number,
+  stride: number,
+  pad: number,
+) {
   const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
   const wo = Math.floor((w + 2 * pad - k) / stride) + 1;
   const inPerGroup = cin / groups;
@@ -100,7 +110,10 @@ test('prepareGroupedConv without weights gives zeros (plus ReLU: zeros) in every
     const prepared = prepareGroupedConv(undefined, undefined, spec, method);
     const y = tf.tidy(() => groupedConv2d(tf.randomUniform([1, 5, 5, 8], -1, 1) as tf.Tensor4D, prepared, false));
     assert.deepEqual(y.shape, [1, 5, 5, 8]);
-    assert.ok(y.dataSync().every((v) => v === 0), method);
+    assert.ok(
+      y.dataSync().every((v) => v === 0),
+      method,
+    );
     y.dispose();
     for (const t of prepared.tensors) t.dispose();
     assert.throws(() => prepareGroupedConv(new Float32Array(10), undefined, spec, method), /expected 8·2·3·3/);

@@ -28,9 +28,17 @@ test('the CSP allows nothing by default, scripts only by nonce, styles/fonts/ima
   const nonce = makeNonce();
   const html = webviewHtml(options(nonce));
   const csp = cspOf(html);
-  assert.equal(csp, `default-src 'none'; style-src https://*.vscode-cdn.net; font-src https://*.vscode-cdn.net; img-src https://*.vscode-cdn.net data:; script-src 'nonce-${nonce}'`);
+  assert.equal(
+    csp,
+    `default-src 'none'; style-src https://*.vscode-cdn.net; font-src https://*.vscode-cdn.net; img-src https://*.vscode-cdn.net data:; script-src 'nonce-${nonce}'`,
+  );
   assert.equal(contentSecurityPolicy(CSP_SOURCE, nonce), csp, 'the page carries the policy the builder makes');
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
   assert.deepEqual(directives.get('default-src'), ["'none'"]);
   assert.deepEqual(directives.get('script-src'), [`'nonce-${nonce}'`]);
   assert.deepEqual(directives.get('style-src'), [CSP_SOURCE]);
@@ -61,7 +69,12 @@ test('the initial state is JSON in an escaped data- attribute, safe against mark
   const match = /<body data-state="([^"]*)">/.exec(html);
   assert.ok(match, 'state attribute present and not broken out of');
   assert.ok(!match[1]!.includes('<') && !match[1]!.includes('>') && !match[1]!.includes("'"));
-  const decoded = match[1]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const decoded = match[1]!
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   assert.deepEqual(JSON.parse(decoded), hostile);
   assert.equal((html.match(/<script\b/g) ?? []).length, 1);
 });

@@ -49,7 +49,9 @@ test('chelsea.png → preprocess equals torchvision V1 transforms (within one 8-
   const tensor = preprocess(image, { resizePx: 256, cropPx: 224 });
   assert.equal(tensor.length, 3 * 224 * 224);
   const stats = diffStats(tensor, readFloats(join(FIXTURES, 'chelsea.png.V1.input.f32')));
-  console.log(`chelsea.png: max abs diff ${stats.max.toExponential(3)}, mean ${stats.mean.toExponential(3)}, exact (<1e-6) ${(stats.exactFraction * 100).toFixed(3)}%`);
+  console.log(
+    `chelsea.png: max abs diff ${stats.max.toExponential(3)}, mean ${stats.mean.toExponential(3)}, exact (<1e-6) ${(stats.exactFraction * 100).toFixed(3)}%`,
+  );
   assert.ok(stats.max <= 0.0175, `max diff ${stats.max}`);
   assert.ok(stats.exactFraction >= 0.99, `exact fraction ${stats.exactFraction}`);
 });
@@ -60,12 +62,17 @@ test('chelsea.jpg → preprocess matches torchvision V1 transforms (mean abs dif
   assert.equal(image.mode, 'RGB');
   const tensor = preprocess(image);
   const stats = diffStats(tensor, readFloats(join(FIXTURES, 'chelsea.jpg.V1.input.f32')));
-  console.log(`chelsea.jpg: max abs diff ${stats.max.toExponential(3)}, mean ${stats.mean.toExponential(3)}, exact (<1e-6) ${(stats.exactFraction * 100).toFixed(3)}%`);
+  console.log(
+    `chelsea.jpg: max abs diff ${stats.max.toExponential(3)}, mean ${stats.mean.toExponential(3)}, exact (<1e-6) ${(stats.exactFraction * 100).toFixed(3)}%`,
+  );
   assert.ok(stats.mean <= 0.01, `mean diff ${stats.mean}`);
   // Channel means the reference README gives for this tensor.
   const plane = 224 * 224;
   const means = [0, 1, 2].map((c) => tensor.subarray(c * plane, (c + 1) * plane).reduce((a, b) => a + b, 0) / plane);
-  assert.deepEqual(means.map((m) => m.toFixed(4)), ['0.3901', '-0.1845', '-0.5192']);
+  assert.deepEqual(
+    means.map((m) => m.toFixed(4)),
+    ['0.3901', '-0.1845', '-0.5192'],
+  );
 });
 
 test('decode + preprocess of chelsea.jpg: warm timing (median of 10, informational)', () => {
@@ -78,7 +85,9 @@ test('decode + preprocess of chelsea.jpg: warm timing (median of 10, information
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  console.log(`chelsea.jpg decode + preprocess, warm: median ${((times[4]! + times[5]!) / 2).toFixed(2)} ms (min ${times[0]!.toFixed(2)}, max ${times[9]!.toFixed(2)})`);
+  console.log(
+    `chelsea.jpg decode + preprocess, warm: median ${((times[4]! + times[5]!) / 2).toFixed(2)} ms (min ${times[0]!.toFixed(2)}, max ${times[9]!.toFixed(2)})`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -107,7 +116,10 @@ for (const entry of images) {
   test(`decode ${entry.file} = Pillow ${entry.error ? `refusal (${entry.error})` : `${entry.mode} → RGB`}`, () => {
     const bytes = readBytes(join(IMAGES, entry.file));
     if (entry.error) {
-      assert.throws(() => decodeImage(bytes, entry.file), (e: unknown) => e instanceof InputError && e.message.includes(entry.error!));
+      assert.throws(
+        () => decodeImage(bytes, entry.file),
+        (e: unknown) => e instanceof InputError && e.message.includes(entry.error!),
+      );
       return;
     }
     const image = decodeImage(bytes, entry.file);
@@ -128,8 +140,19 @@ test('the decoded fixtures cover the formats and modes the brief lists', () => {
   for (const kind of ['png:1', 'png:L', 'png:I;16', 'png:RGB', 'png:P', 'png:LA', 'png:RGBA', 'jpeg:RGB', 'jpeg:L', 'jpeg:CMYK', 'bmp:RGB', 'bmp:P']) {
     assert.ok(kinds.has(kind), kind);
   }
-  for (const name of ['palette8-adam7.png', 'rgb16-adam7.png', 'rgb-420-progressive.jpg', 'gray-progressive.jpg', 'cmyk-progressive.jpg', 'ycck.jpg', 'rgb-restart.jpg']) {
-    assert.ok(images.some((e) => e.file === name), name);
+  for (const name of [
+    'palette8-adam7.png',
+    'rgb16-adam7.png',
+    'rgb-420-progressive.jpg',
+    'gray-progressive.jpg',
+    'cmyk-progressive.jpg',
+    'ycck.jpg',
+    'rgb-restart.jpg',
+  ]) {
+    assert.ok(
+      images.some((e) => e.file === name),
+      name,
+    );
   }
 });
 
@@ -166,7 +189,7 @@ function gradient(widthPx: number, heightPx: number): RgbPixels {
   return { widthPx, heightPx, data };
 }
 
-test('centerCrop: Python banker\'s rounding of (size − crop) / 2, zero padding when the image is smaller', () => {
+test("centerCrop: Python banker's rounding of (size − crop) / 2, zero padding when the image is smaller", () => {
   const image = gradient(10, 9);
   // (10 − 7) / 2 = 1.5 → 2; (9 − 7) / 2 = 1 → 1
   const crop = centerCrop(image, 7);
@@ -188,15 +211,24 @@ test('normalize: float32 (v/255 − mean) / std per channel, NCHW', () => {
   const f = Math.fround;
   const expect = (v: number, mean: number, std: number): number => f(f(f(v / 255) - f(mean)) / f(std));
   assert.deepEqual(Array.from(out), [
-    expect(0, 0.485, 0.229), expect(255, 0.485, 0.229),
-    expect(128, 0.456, 0.224), expect(0, 0.456, 0.224),
-    expect(255, 0.406, 0.225), expect(64, 0.406, 0.225),
+    expect(0, 0.485, 0.229),
+    expect(255, 0.485, 0.229),
+    expect(128, 0.456, 0.224),
+    expect(0, 0.456, 0.224),
+    expect(255, 0.406, 0.225),
+    expect(64, 0.406, 0.225),
   ]);
 });
 
 test('preprocess computes only the crop window, identical to resize → crop → normalize', () => {
   const cases: [number, number, number, number][] = [
-    [451, 300, 256, 224], [300, 451, 232, 224], [1, 1, 256, 224], [5, 3, 256, 224], [640, 17, 64, 48], [50, 40, 20, 32], [7, 300, 9, 9],
+    [451, 300, 256, 224],
+    [300, 451, 232, 224],
+    [1, 1, 256, 224],
+    [5, 3, 256, 224],
+    [640, 17, 64, 48],
+    [50, 40, 20, 32],
+    [7, 300, 9, 9],
   ];
   for (const [w, h, resizePx, cropPx] of cases) {
     const image = gradient(w, h);
@@ -293,39 +325,136 @@ function withByte(bytes: Uint8Array, find: readonly number[], offset: number, va
 }
 
 const badInputs: { name: string; source: string; bytes: Uint8Array; message: RegExp }[] = [
-  { name: 'zero-byte file', source: 'empty.png', bytes: new Uint8Array(0), message: /empty\.png: the file is empty \(0 bytes\); accepted formats: JPEG .* PNG .* BMP/ },
-  { name: 'text file named .jpg', source: 'notes.jpg', bytes: new TextEncoder().encode('This is not a picture.\nJust text.\n'), message: /notes\.jpg: not a supported image \(it looks like a text file\); accepted formats: JPEG/ },
-  { name: 'unknown binary format', source: 'blob.bin', bytes: new Uint8Array([0x00, 0x01, 0x02, 0x03, 0xfe, 0x10, 0x00, 0x7f]), message: /not a supported image \(its first bytes match no known image format\); accepted formats/ },
-  { name: 'GIF cut inside its header (GIF is decoded: test/unit/gif.test.ts)', source: 'a.gif', bytes: new TextEncoder().encode('GIF89a\x01\x00\x01\x00'), message: /a\.gif: GIF file is truncated or corrupt \(it ends inside the header\)/ },
-  { name: 'WebP (recognized, not supported)', source: 'a.webp', bytes: new TextEncoder().encode('RIFF\x10\x00\x00\x00WEBPVP8 '), message: /it is a WebP image/ },
-  { name: 'truncated PNG (half the file)', source: 'cut.png', bytes: chelseaPng.subarray(0, chelseaPng.length >> 1), message: /cut\.png: PNG file is truncated/ },
-  { name: 'truncated PNG (inside the header)', source: 'cut.png', bytes: chelseaPng.subarray(0, 20), message: /PNG file is truncated \(it ends inside the header\)/ },
-  { name: 'truncated JPEG (half the file)', source: 'cut.jpg', bytes: chelseaJpg.subarray(0, chelseaJpg.length >> 1), message: /cut\.jpg: JPEG file is truncated/ },
-  { name: 'JPEG without its end-of-image marker', source: 'cut.jpg', bytes: chelseaJpg.subarray(0, chelseaJpg.length - 2), message: /JPEG file is truncated \(it ends before its end-of-image marker\)/ },
+  {
+    name: 'zero-byte file',
+    source: 'empty.png',
+    bytes: new Uint8Array(0),
+    message: /empty\.png: the file is empty \(0 bytes\); accepted formats: JPEG .* PNG .* BMP/,
+  },
+  {
+    name: 'text file named .jpg',
+    source: 'notes.jpg',
+    bytes: new TextEncoder().encode('This is not a picture.\nJust text.\n'),
+    message: /notes\.jpg: not a supported image \(it looks like a text file\); accepted formats: JPEG/,
+  },
+  {
+    name: 'unknown binary format',
+    source: 'blob.bin',
+    bytes: new Uint8Array([0x00, 0x01, 0x02, 0x03, 0xfe, 0x10, 0x00, 0x7f]),
+    message: /not a supported image \(its first bytes match no known image format\); accepted formats/,
+  },
+  {
+    name: 'GIF cut inside its header (GIF is decoded: test/unit/gif.test.ts)',
+    source: 'a.gif',
+    bytes: new TextEncoder().encode('GIF89a\x01\x00\x01\x00'),
+    message: /a\.gif: GIF file is truncated or corrupt \(it ends inside the header\)/,
+  },
+  {
+    name: 'WebP (recognized, not supported)',
+    source: 'a.webp',
+    bytes: new TextEncoder().encode('RIFF\x10\x00\x00\x00WEBPVP8 '),
+    message: /it is a WebP image/,
+  },
+  {
+    name: 'truncated PNG (half the file)',
+    source: 'cut.png',
+    bytes: chelseaPng.subarray(0, chelseaPng.length >> 1),
+    message: /cut\.png: PNG file is truncated/,
+  },
+  {
+    name: 'truncated PNG (inside the header)',
+    source: 'cut.png',
+    bytes: chelseaPng.subarray(0, 20),
+    message: /PNG file is truncated \(it ends inside the header\)/,
+  },
+  {
+    name: 'truncated JPEG (half the file)',
+    source: 'cut.jpg',
+    bytes: chelseaJpg.subarray(0, chelseaJpg.length >> 1),
+    message: /cut\.jpg: JPEG file is truncated/,
+  },
+  {
+    name: 'JPEG without its end-of-image marker',
+    source: 'cut.jpg',
+    bytes: chelseaJpg.subarray(0, chelseaJpg.length - 2),
+    message: /JPEG file is truncated \(it ends before its end-of-image marker\)/,
+  },
   { name: 'truncated JPEG (inside the headers)', source: 'cut.jpg', bytes: chelseaJpg.subarray(0, 100), message: /JPEG file is truncated/ },
   {
-    name: 'PNG header claiming 30000x30000, nothing else (refused before decoding)', source: 'bomb.png',
+    name: 'PNG header claiming 30000x30000, nothing else (refused before decoding)',
+    source: 'bomb.png',
     bytes: concat(PNG_SIGNATURE, ihdr(30000, 30000), pngChunk('IEND', new Uint8Array(0))),
     message: new RegExp(`bomb\\.png: the image is 30000x30000 = 900,000,000 pixels, over the limit of ${LIMIT} pixels \\(Pillow's Image\\.MAX_IMAGE_PIXELS`),
   },
   {
-    name: 'PNG claiming 30000x30000 with real pixel data behind it', source: 'bomb.png',
+    name: 'PNG claiming 30000x30000 with real pixel data behind it',
+    source: 'bomb.png',
     bytes: concat(PNG_SIGNATURE, ihdr(30000, 30000), pngChunk('IDAT', deflateSync(new Uint8Array(1 << 20))), pngChunk('IEND', new Uint8Array(0))),
     message: new RegExp(`over the limit of ${LIMIT} pixels`),
   },
-  { name: 'JPEG frame header claiming 65535x65535', source: 'bomb.jpg', bytes: jpegWithSize(65535, 65535), message: new RegExp(`65535x65535 = 4,294,836,225 pixels, over the limit of ${LIMIT}`) },
-  { name: 'JPEG claiming 9000x9000 (under the limit) with 35 kB of data', source: 'liar.jpg', bytes: jpegWithSize(9000, 9000), message: /truncated or corrupt: \d+ bytes of image data cannot hold a 9000x9000 image/ },
-  { name: 'PNG with a bad IHDR checksum', source: 'crc.png', bytes: withByte(chelseaPng, [0x49, 0x48, 0x44, 0x52], 6, 0x99), message: /corrupt PNG file \(bad IHDR checksum\)/ },
-  { name: 'PNG with corrupt compressed data', source: 'zlib.png', bytes: concat(PNG_SIGNATURE, ihdr(4, 4), pngChunk('IDAT', new Uint8Array([0x78, 0x9c, 0xff, 0xff, 0xff, 0xff])), pngChunk('IEND', new Uint8Array(0))), message: /corrupt PNG file \(bad compressed image data/ },
-  { name: 'PNG with an unknown filter type', source: 'filter.png', bytes: concat(PNG_SIGNATURE, ihdr(1, 1), pngChunk('IDAT', deflateSync(new Uint8Array([9, 1, 2, 3]))), pngChunk('IEND', new Uint8Array(0))), message: /unknown scanline filter type 9/ },
-  { name: 'PNG with a bad color type', source: 'ct.png', bytes: concat(PNG_SIGNATURE, ihdr(1, 1, 8, 5), pngChunk('IEND', new Uint8Array(0))), message: /unsupported PNG color type 5 \(accepted: 0 gray, 2 RGB, 3 palette, 4 gray\+alpha, 6 RGBA\)/ },
-  { name: 'PNG palette image without PLTE', source: 'p.png', bytes: concat(PNG_SIGNATURE, ihdr(1, 1, 8, 3), pngChunk('IDAT', deflateSync(new Uint8Array([0, 0]))), pngChunk('IEND', new Uint8Array(0))), message: /palette image without a PLTE chunk/ },
-  { name: '12-bit JPEG', source: 'deep.jpg', bytes: withByte(chelseaJpg, [0xff, 0xc0], 4, 12), message: /unsupported JPEG: 12-bit samples \(only 8-bit JPEGs are accepted\)/ },
+  {
+    name: 'JPEG frame header claiming 65535x65535',
+    source: 'bomb.jpg',
+    bytes: jpegWithSize(65535, 65535),
+    message: new RegExp(`65535x65535 = 4,294,836,225 pixels, over the limit of ${LIMIT}`),
+  },
+  {
+    name: 'JPEG claiming 9000x9000 (under the limit) with 35 kB of data',
+    source: 'liar.jpg',
+    bytes: jpegWithSize(9000, 9000),
+    message: /truncated or corrupt: \d+ bytes of image data cannot hold a 9000x9000 image/,
+  },
+  {
+    name: 'PNG with a bad IHDR checksum',
+    source: 'crc.png',
+    bytes: withByte(chelseaPng, [0x49, 0x48, 0x44, 0x52], 6, 0x99),
+    message: /corrupt PNG file \(bad IHDR checksum\)/,
+  },
+  {
+    name: 'PNG with corrupt compressed data',
+    source: 'zlib.png',
+    bytes: concat(PNG_SIGNATURE, ihdr(4, 4), pngChunk('IDAT', new Uint8Array([0x78, 0x9c, 0xff, 0xff, 0xff, 0xff])), pngChunk('IEND', new Uint8Array(0))),
+    message: /corrupt PNG file \(bad compressed image data/,
+  },
+  {
+    name: 'PNG with an unknown filter type',
+    source: 'filter.png',
+    bytes: concat(PNG_SIGNATURE, ihdr(1, 1), pngChunk('IDAT', deflateSync(new Uint8Array([9, 1, 2, 3]))), pngChunk('IEND', new Uint8Array(0))),
+    message: /unknown scanline filter type 9/,
+  },
+  {
+    name: 'PNG with a bad color type',
+    source: 'ct.png',
+    bytes: concat(PNG_SIGNATURE, ihdr(1, 1, 8, 5), pngChunk('IEND', new Uint8Array(0))),
+    message: /unsupported PNG color type 5 \(accepted: 0 gray, 2 RGB, 3 palette, 4 gray\+alpha, 6 RGBA\)/,
+  },
+  {
+    name: 'PNG palette image without PLTE',
+    source: 'p.png',
+    bytes: concat(PNG_SIGNATURE, ihdr(1, 1, 8, 3), pngChunk('IDAT', deflateSync(new Uint8Array([0, 0]))), pngChunk('IEND', new Uint8Array(0))),
+    message: /palette image without a PLTE chunk/,
+  },
+  {
+    name: '12-bit JPEG',
+    source: 'deep.jpg',
+    bytes: withByte(chelseaJpg, [0xff, 0xc0], 4, 12),
+    message: /unsupported JPEG: 12-bit samples \(only 8-bit JPEGs are accepted\)/,
+  },
   { name: 'JPEG with 2 components', source: 'two.jpg', bytes: withByte(chelseaJpg, [0xff, 0xc0], 9, 2), message: /unsupported JPEG: 2 color components/ },
   { name: 'lossless JPEG', source: 'lossless.jpg', bytes: withByte(chelseaJpg, [0xff, 0xc0], 1, 0xc3), message: /unsupported JPEG: lossless JPEG/ },
   { name: 'JPEG with nothing after SOI', source: 'soi.jpg', bytes: new Uint8Array([0xff, 0xd8, 0xff]), message: /JPEG file is truncated/ },
-  { name: 'BMP cut in its pixel data', source: 'cut.bmp', bytes: readBytes(join(IMAGES, 'rgb24.bmp')).subarray(0, 500), message: /cut\.bmp: BMP file is truncated \(its pixel data holds/ },
-  { name: 'RLE BMP', source: 'rle.bmp', bytes: withByte(readBytes(join(IMAGES, 'palette8.bmp')), [0x28, 0, 0, 0], 16, 1), message: /unsupported BMP: RLE compression/ },
+  {
+    name: 'BMP cut in its pixel data',
+    source: 'cut.bmp',
+    bytes: readBytes(join(IMAGES, 'rgb24.bmp')).subarray(0, 500),
+    message: /cut\.bmp: BMP file is truncated \(its pixel data holds/,
+  },
+  {
+    name: 'RLE BMP',
+    source: 'rle.bmp',
+    bytes: withByte(readBytes(join(IMAGES, 'palette8.bmp')), [0x28, 0, 0, 0], 16, 1),
+    message: /unsupported BMP: RLE compression/,
+  },
 ];
 
 for (const bad of badInputs) {
@@ -344,11 +473,10 @@ for (const bad of badInputs) {
 // ---------------------------------------------------------------------------------------------------------------
 // Fuzz: mutated headers give a decoded image or an InputError, nothing else (no crash, hang or huge allocation)
 
-
 /** Recomputes every PNG chunk CRC before the first IDAT so mutations reach past the checksum check. */
 function fixPngCrcs(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 8; at + 12 <= bytes.length; ) {
+  for (let at = 8; at + 12 <= bytes.length;) {
     const length = view.getUint32(at);
     if (at + 12 + length > bytes.length) return;
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
@@ -378,7 +506,10 @@ function fuzz(name: string, original: Uint8Array, headerBytes: number, seed: num
         image = decodeImage(bytes, `${name}#${i}`);
       } catch (error) {
         if (!(error instanceof InputError)) assert.fail(`${name} mutation #${i} (seed ${seed}) threw ${String(error)}`);
-        const kind = error.message.replace(/^[^:]*: /, '').replace(/\d[\d,]*/g, 'N').slice(0, 60);
+        const kind = error.message
+          .replace(/^[^:]*: /, '')
+          .replace(/\d[\d,]*/g, 'N')
+          .slice(0, 60);
         outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
         continue;
       }

@@ -82,8 +82,13 @@ test('a deflate bomb (≈1 MB inflating to 1 GiB) is refused before it is inflat
     writeFileSync(file, bomb);
     const r = readInChild(file);
     assert.equal(r.ok, false);
-    assert.match(r.message!, /its tensors declare 268435456 elements, more than the file's \d+ bytes could hold \(a deflate bomb or overlapping views\); nothing was inflated/);
-    t.diagnostic(`bomb (${bomb.length} bytes): peak RSS ${(r.maxRssBytes / MB).toFixed(0)} MB, +${((r.maxRssBytes - r.rssBeforeBytes) / MB).toFixed(0)} MB while reading`);
+    assert.match(
+      r.message!,
+      /its tensors declare 268435456 elements, more than the file's \d+ bytes could hold \(a deflate bomb or overlapping views\); nothing was inflated/,
+    );
+    t.diagnostic(
+      `bomb (${bomb.length} bytes): peak RSS ${(r.maxRssBytes / MB).toFixed(0)} MB, +${((r.maxRssBytes - r.rssBeforeBytes) / MB).toFixed(0)} MB while reading`,
+    );
     assert.ok(r.maxRssBytes - r.rssBeforeBytes < 200 * MB, `peak memory grew by ${((r.maxRssBytes - r.rssBeforeBytes) / MB).toFixed(0)} MB`);
 
     // The same deflated GiB under a storage of 1,024 elements: its declared size differs, so it is never inflated.
@@ -118,7 +123,10 @@ test('a real 64 MB checkpoint is read with peak memory below 2 × its tensor byt
     const r = readInChild(file);
     assert.equal(r.ok, true, r.message);
     t.diagnostic(`64 MiB checkpoint: peak RSS ${(r.maxRssBytes / MB).toFixed(0)} MB (limit ${((2 * tensorBytes + 200 * MB) / MB).toFixed(0)} MB)`);
-    assert.ok(r.maxRssBytes < 2 * tensorBytes + 200 * MB, `peak memory ${(r.maxRssBytes / MB).toFixed(0)} MB for ${(tensorBytes / MB).toFixed(0)} MB of tensors`);
+    assert.ok(
+      r.maxRssBytes < 2 * tensorBytes + 200 * MB,
+      `peak memory ${(r.maxRssBytes / MB).toFixed(0)} MB for ${(tensorBytes / MB).toFixed(0)} MB of tensors`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -44,7 +44,10 @@ test('resnext50_32x4d as ONNX: torchvision’s ops, 16 grouped convs with group 
   assert.deepEqual(g.outputs, [{ name: 'logits', shape: [1, 1000] }]);
   // Folded: torchvision's 25,028,904 parameters less one of BN's two vectors (γ, β become the conv's bias).
   const bnChannels = paramModules(architecture(presetConfig('resnext50_32x4d'))).reduce((s, m) => s + (m.type === 'BatchNorm2d' ? m.channels : 0), 0);
-  assert.equal(g.initializers.reduce((s, t) => s + t.data.length, 0), 25_028_904 - bnChannels);
+  assert.equal(
+    g.initializers.reduce((s, t) => s + t.data.length, 0),
+    25_028_904 - bnChannels,
+  );
 });
 
 /** Random weights with BN statistics far from identity, so folding them is exercised (init gives γ=1, β=0, μ=0, σ²=1). */
@@ -97,7 +100,10 @@ const small = (extra: Partial<NetworkConfig>): NetworkConfig => ({
 
 const CASES: [string, NetworkConfig][] = [
   ['plain ResNeXt 1-1-1-1, 4 groups, 64x64', small({})],
-  ['timm SE + deep stem + avg-down, 72x72 (odd grids: ceil-mode average pool)', small({ se: true, stem: 'deep', avgDown: true, inputHeightPx: 72, inputWidthPx: 72 })],
+  [
+    'timm SE + deep stem + avg-down, 72x72 (odd grids: ceil-mode average pool)',
+    small({ se: true, stem: 'deep', avgDown: true, inputHeightPx: 72, inputWidthPx: 72 }),
+  ],
   ['CIFAR layout 1-1-1, 32x32', small({ layers: [1, 1, 1], cifar: true, inputHeightPx: 32, inputWidthPx: 32 })],
 ];
 

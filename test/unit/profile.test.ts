@@ -14,7 +14,10 @@ test('profile: one timed row per summary row, with its MACs; every Conv2d and Li
   const p = await profile(config, { model: 'tiny', runs: 2 });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(p.schema, PROFILE_SCHEMA);
-  assert.deepEqual(p.layers.map((l) => [l.name, l.type, l.macs]), summary.layers.map((l) => [l.name, l.type, l.macs]));
+  assert.deepEqual(
+    p.layers.map((l) => [l.name, l.type, l.macs]),
+    summary.layers.map((l) => [l.name, l.type, l.macs]),
+  );
   for (const l of p.layers.filter((r) => r.type === 'Conv2d' || r.type === 'Linear')) {
     assert.ok(l.ms > 0, `${l.name} has no time`);
     assert.ok(l.bytes > 0, `${l.name} moves no bytes`);
@@ -25,7 +28,13 @@ test('profile: one timed row per summary row, with its MACs; every Conv2d and Li
   const shareSum = p.layers.reduce((a, l) => a + l.share, 0);
   assert.ok(Math.abs(shareSum - 1) < 1e-9, `shares add up to ${shareSum}`);
   assert.ok(p.peak.gemmGmacPerSecond > 0 && p.peak.memoryGBPerSecond > 0);
-  const json = JSON.parse(formatProfile(p, 'json')) as { schema: string; model: string; threads: number; totalMs: number; layers: { name: string; type: string; ms: number; macs: number; bytes: number; gmacPerSecond: number }[] };
+  const json = JSON.parse(formatProfile(p, 'json')) as {
+    schema: string;
+    model: string;
+    threads: number;
+    totalMs: number;
+    layers: { name: string; type: string; ms: number; macs: number; bytes: number; gmacPerSecond: number }[];
+  };
   for (const key of ['schema', 'model', 'threads', 'totalMs', 'layers'] as const) assert.ok(key in json, key);
   for (const key of ['name', 'type', 'ms', 'macs', 'bytes', 'gmacPerSecond'] as const) assert.ok(key in json.layers[0]!, key);
   // What the worker sends the views: the measured profile passes the protocol's schema (one source with the type).
@@ -34,7 +43,10 @@ test('profile: one timed row per summary row, with its MACs; every Conv2d and Li
   const grouped = p.layers.filter((l) => l.type === 'Conv2d' && (l.groups ?? 1) > 1);
   assert.equal(p.convs.grouped.count, grouped.length);
   assert.ok(grouped.length > 0);
-  assert.equal(p.convs.grouped.macs, grouped.reduce((a, l) => a + l.macs, 0));
+  assert.equal(
+    p.convs.grouped.macs,
+    grouped.reduce((a, l) => a + l.macs, 0),
+  );
   assert.ok(Math.abs(p.convs.grouped.timeShare - grouped.reduce((a, l) => a + l.ms, 0) / p.layersMs) < 1e-12);
   assert.equal(p.convs.grouped.count + p.convs.dense.count, p.layers.filter((l) => l.type === 'Conv2d').length);
   assert.match(formatProfile(p, 'table'), /^grouped convs: (<1|\d+) % of MACs, \d+ % of time \([\d.]+ ms in \d+ layers\); dense convs: /m);

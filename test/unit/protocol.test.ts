@@ -84,25 +84,67 @@ const workerRequests = {
     { type: 'summarizeCheckpoint', id: 2, path: '/tmp/run.ckpt', stateDictKey: 'state_dict_ema' },
   ],
   inspectCheckpoint: [{ type: 'inspectCheckpoint', id: 8, path: '/tmp/run.ckpt' }],
-  convertCheckpoint: [{ type: 'convertCheckpoint', id: 9, input: '/tmp/run.ckpt', output: '/tmp/run.safetensors', dtype: 'float16', stateDictKey: 'state_dict' }],
+  convertCheckpoint: [
+    { type: 'convertCheckpoint', id: 9, input: '/tmp/run.ckpt', output: '/tmp/run.safetensors', dtype: 'float16', stateDictKey: 'state_dict' },
+  ],
   classify: [
-    { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: 'https://download.pytorch.org/models/' },
-    { type: 'classify', id: 3, imagePath: '/tmp/cat.png', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', cam: true, stateDictKey: 'state_dict' },
+    {
+      type: 'classify',
+      id: 3,
+      imagePath: '/tmp/cat.png',
+      weights: 'pretrained:resnext50_32x4d',
+      topK: 5,
+      cacheDir: '/tmp/cache',
+      baseUrl: 'https://download.pytorch.org/models/',
+    },
+    {
+      type: 'classify',
+      id: 3,
+      imagePath: '/tmp/cat.png',
+      weights: '/w.pth',
+      topK: 5,
+      cacheDir: '/tmp/cache',
+      baseUrl: '',
+      cam: true,
+      stateDictKey: 'state_dict',
+    },
   ],
   evaluateFolder: [
     { type: 'evaluateFolder', id: 8, folder: '/data/val', weights: '/w.pth', topK: 5, cacheDir: '/tmp/cache', baseUrl: '' },
-    { type: 'evaluateFolder', id: 9, folder: '/data/val', weights: 'pretrained:resnext50_32x4d', topK: 5, cacheDir: '/tmp/cache', baseUrl: '', workers: 2, stateDictKey: 'state_dict' },
+    {
+      type: 'evaluateFolder',
+      id: 9,
+      folder: '/data/val',
+      weights: 'pretrained:resnext50_32x4d',
+      topK: 5,
+      cacheDir: '/tmp/cache',
+      baseUrl: '',
+      workers: 2,
+      stateDictKey: 'state_dict',
+    },
   ],
   listComparisons: [{ type: 'listComparisons', id: 4 }],
   compare: [{ type: 'compare', id: 5, preset: 'cardinality-sweep' }],
-  compareEntries: [{ type: 'compareEntries', id: 6, entries: [{ model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } }, { model: 'resnext50_32x4d', config }] }],
+  compareEntries: [
+    {
+      type: 'compareEntries',
+      id: 6,
+      entries: [
+        { model: 'resnet50', config: { ...config, groups: 1, widthPerGroup: 64 } },
+        { model: 'resnext50_32x4d', config },
+      ],
+    },
+  ],
   equivalence: [{ type: 'equivalence', id: 7, model: 'resnext50_32x4d', config, block: 'layer2.0' }],
   profile: [
     { type: 'profile', id: 10, model: 'resnext50_32x4d', config, runs: 3 },
     { type: 'profile', id: 11, model: 'custom', config: { ...config, se: true, stem: 'deep' }, runs: 1 },
   ],
 } satisfies ByType<WorkerRequest>;
-const comparison: ComparisonData = { schema: 'resnext-inspector/compare@1', models: [{ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages }] };
+const comparison: ComparisonData = {
+  schema: 'resnext-inspector/compare@1',
+  models: [{ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages }],
+};
 const equivalence = equivalenceSample();
 const workerResponses = {
   progress: [{ type: 'progress', id: 1, message: 'Building…' }],
@@ -111,7 +153,17 @@ const workerResponses = {
     {
       type: 'classification',
       id: 3,
-      result: { image: '/tmp/cat.png', model: 'resnext50_32x4d', weights: 'x.pth', top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }], widthPx: 451, heightPx: 300, mode: 'RGB', preprocessing: { resizePx: 256, cropPx: 224 }, timingsMs: { load: 120, decode: 7, preprocess: 3, forward: 380 } },
+      result: {
+        image: '/tmp/cat.png',
+        model: 'resnext50_32x4d',
+        weights: 'x.pth',
+        top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }],
+        widthPx: 451,
+        heightPx: 300,
+        mode: 'RGB',
+        preprocessing: { resizePx: 256, cropPx: 224 },
+        timingsMs: { load: 120, decode: 7, preprocess: 3, forward: 380 },
+      },
     },
   ],
   evaluation: [
@@ -119,8 +171,17 @@ const workerResponses = {
       type: 'evaluation',
       id: 8,
       result: {
-        folder: '/data/val', model: 'tiny', weights: '/w.pth', workers: 2, elapsedMs: 1500, imagesPerSecond: 8.5, count: 1, top1: 1, top5: 1,
-        classes: ['cat'], labels: ['class 0', 'class 1'],
+        folder: '/data/val',
+        model: 'tiny',
+        weights: '/w.pth',
+        workers: 2,
+        elapsedMs: 1500,
+        imagesPerSecond: 8.5,
+        count: 1,
+        top1: 1,
+        top5: 1,
+        classes: ['cat'],
+        labels: ['class 0', 'class 1'],
         perClass: [{ class: 'cat', index: 0, count: 1, correct: 1, accuracy: 1, top5: 1 }],
         confusion: [[1]],
         files: [{ path: 'cat/a.png', label: 0, top: [0, 1], probs: [0.9, 0.1], ms: 12, thumbnail: 'data:image/png;base64,iVBORw0KGgo=' }],
@@ -143,7 +204,16 @@ const workerResponses = {
     {
       type: 'converted',
       id: 9,
-      result: { output: '/tmp/run.safetensors', sizeBytes: 200_000, tensors: 122, dtype: 'float16', sourceFormat: 'zip', model: 'resnext50_32x4d', source: '/tmp/run.ckpt', metadata: { format: 'pt' } },
+      result: {
+        output: '/tmp/run.safetensors',
+        sizeBytes: 200_000,
+        tensors: 122,
+        dtype: 'float16',
+        sourceFormat: 'zip',
+        model: 'resnext50_32x4d',
+        source: '/tmp/run.ckpt',
+        metadata: { format: 'pt' },
+      },
     },
   ],
   error: [
@@ -191,7 +261,13 @@ test('profile messages: the request, the reply, what the page may send and what 
   // The review question's figures are carried, not left to the page: 16 grouped 3x3 convs in resnext50_32x4d.
   assert.equal(profile.convs.grouped.count, 16);
   assert.equal(profile.convs.dense.count, 53 - 16);
-  assert.ok(Math.abs(profile.convs.grouped.macsShare + profile.convs.dense.macsShare - (profile.layers.reduce((a, l) => a + (l.type === 'Conv2d' ? l.macs : 0), 0) / profile.layers.reduce((a, l) => a + l.macs, 0))) < 1e-12);
+  assert.ok(
+    Math.abs(
+      profile.convs.grouped.macsShare +
+        profile.convs.dense.macsShare -
+        profile.layers.reduce((a, l) => a + (l.type === 'Conv2d' ? l.macs : 0), 0) / profile.layers.reduce((a, l) => a + l.macs, 0),
+    ) < 1e-12,
+  );
   const config0 = workerRequests.profile[0]!.config;
   const badRequests = [
     { type: 'profile', id: 1, model: 'x', config: config0, runs: 0 },
@@ -217,10 +293,21 @@ test('profile messages: the request, the reply, what the page may send and what 
     assert.ok(!isHostMessage({ type: 'profile', profile: p }));
   }
   // The page asks with an id and cancels without one; nothing else rides along.
-  for (const m of [{ type: 'profile' }, { type: 'profile', id: 1, runs: 100 }, { type: 'profile', id: 1, config: config0 }, { type: 'cancelProfile', id: 1 }, { type: 'status', id: 1, message: 'x' }]) {
+  for (const m of [
+    { type: 'profile' },
+    { type: 'profile', id: 1, runs: 100 },
+    { type: 'profile', id: 1, config: config0 },
+    { type: 'cancelProfile', id: 1 },
+    { type: 'status', id: 1, message: 'x' },
+  ]) {
     assert.ok(!isWebviewMessage(m), `accepted ${JSON.stringify(m)}`);
   }
-  for (const m of [{ type: 'status', id: 1 }, { type: 'status', message: 'x' }, { type: 'profile', id: 1 }]) assert.ok(!isHostMessage(m), `accepted ${JSON.stringify(m)}`);
+  for (const m of [
+    { type: 'status', id: 1 },
+    { type: 'status', message: 'x' },
+    { type: 'profile', id: 1 },
+  ])
+    assert.ok(!isHostMessage(m), `accepted ${JSON.stringify(m)}`);
 });
 
 test('malformed messages from the webview are rejected', () => {
@@ -266,7 +353,12 @@ test('malformed host, worker and summary messages are rejected', () => {
     assert.ok(!isHostMessage({ type: 'summary', summary: s }));
     assert.ok(!isWorkerResponse({ type: 'summary', id: 1, summary: s }));
   }
-  for (const m of [{ type: 'done', id: 1 }, { type: 'error', message: 'x' }, { type: 'progress', id: 1, message: 'x' }]) assert.ok(!isHostMessage(m));
+  for (const m of [
+    { type: 'done', id: 1 },
+    { type: 'error', message: 'x' },
+    { type: 'progress', id: 1, message: 'x' },
+  ])
+    assert.ok(!isHostMessage(m));
   const badRequests = [
     { type: 'summarize', id: 1, model: 'x', config: { ...config, layers: [3, 4, 6] } },
     { type: 'summarize', id: 1, config },
@@ -281,7 +373,14 @@ test('malformed host, worker and summary messages are rejected', () => {
     { type: 'equivalence', id: 1, model: 'resnext50_32x4d', config, block: '' },
     { type: 'equivalence', id: 1, model: 'resnext50_32x4d', config: { ...config, layers: [3] }, block: 'layer1.0' },
     { type: 'equivalence', id: 1, config, block: 'layer1.0' },
-    { type: 'compareEntries', id: 1, entries: [{ model: 'a', config }, { model: 'b', config: { ...config, layers: [1] } }] },
+    {
+      type: 'compareEntries',
+      id: 1,
+      entries: [
+        { model: 'a', config },
+        { model: 'b', config: { ...config, layers: [1] } },
+      ],
+    },
   ];
   for (const r of badRequests) assert.ok(!isWorkerRequest(r), `accepted ${JSON.stringify(r)}`);
   const badResponses = [

@@ -16,15 +16,7 @@ import { openZip } from '../../src/model/weights/zip';
 import { readWeights, readWeightsFile } from '../../src/model/weights/load';
 import { readSafetensors } from '../../src/model/weights/safetensors';
 import type { TensorData } from '../../src/model/weights/stateDict';
-import {
-  PickleWriter,
-  pickleStateDict,
-  writeLegacyCheckpoint,
-  writeZip,
-  writeZipCheckpoint,
-  zipCheckpointEntries,
-  type ZipFileEntry,
-} from '../writePth';
+import { PickleWriter, pickleStateDict, writeLegacyCheckpoint, writeZip, writeZipCheckpoint, zipCheckpointEntries, type ZipFileEntry } from '../writePth';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 // A plain Uint8Array copy: Buffer's slice() returns a view, which would let a test's edits leak into the fixture.
@@ -43,7 +35,11 @@ function assertTinyStateDict(stateDict: ReadonlyMap<string, TensorData>): void {
     const tensor = stateDict.get(key)!;
     assert.deepEqual(tensor.shape, shape, key);
     assert.equal(tensor.sourceDtype, dtype, key);
-    assert.equal(tensor.data.length, shape.reduce((a, b) => a * b, 1), key);
+    assert.equal(
+      tensor.data.length,
+      shape.reduce((a, b) => a * b, 1),
+      key,
+    );
     const expected = fp32.get(key);
     if (dtype === 'torch.int64') {
       assert.equal(expected, undefined, 'readSafetensors skips integer tensors');
@@ -234,15 +230,68 @@ test('protocol-4 opcodes (FRAME, SHORT_BINUNICODE, STACK_GLOBAL, MEMOIZE) and nn
   const short = (text: string): number[] => [0x8c, text.length, ...latin1(text)];
   const MEMOIZE = 0x94;
   const body = [
-    ...short('collections'), MEMOIZE, ...short('OrderedDict'), MEMOIZE, 0x93, MEMOIZE, // memo 0, 1, 2 = OrderedDict
-    0x29, 0x52, MEMOIZE, 0x28, // OrderedDict() (memo 3), MARK
-    ...short('w'), MEMOIZE,
-    ...short('torch._utils'), MEMOIZE, ...short('_rebuild_parameter'), MEMOIZE, 0x93, MEMOIZE,
-    ...short('torch._utils'), ...short('_rebuild_tensor_v2'), 0x93, MEMOIZE,
-    0x28, 0x28, ...short('storage'), ...short('torch'), ...short('FloatStorage'), 0x93, ...short('0'), ...short('cpu'), 0x4b, 4, 0x74, 0x51,
-    0x4b, 0, 0x4b, 2, 0x4b, 2, 0x86, 0x4b, 2, 0x4b, 1, 0x86, 0x89, 0x68, 2, 0x29, 0x52, 0x74, 0x52, // _rebuild_tensor_v2(…)
-    0x88, 0x68, 2, 0x29, 0x52, 0x87, 0x52, // _rebuild_parameter(tensor, True, OrderedDict())
-    0x75, 0x2e, // SETITEMS, STOP
+    ...short('collections'),
+    MEMOIZE,
+    ...short('OrderedDict'),
+    MEMOIZE,
+    0x93,
+    MEMOIZE, // memo 0, 1, 2 = OrderedDict
+    0x29,
+    0x52,
+    MEMOIZE,
+    0x28, // OrderedDict() (memo 3), MARK
+    ...short('w'),
+    MEMOIZE,
+    ...short('torch._utils'),
+    MEMOIZE,
+    ...short('_rebuild_parameter'),
+    MEMOIZE,
+    0x93,
+    MEMOIZE,
+    ...short('torch._utils'),
+    ...short('_rebuild_tensor_v2'),
+    0x93,
+    MEMOIZE,
+    0x28,
+    0x28,
+    ...short('storage'),
+    ...short('torch'),
+    ...short('FloatStorage'),
+    0x93,
+    ...short('0'),
+    ...short('cpu'),
+    0x4b,
+    4,
+    0x74,
+    0x51,
+    0x4b,
+    0,
+    0x4b,
+    2,
+    0x4b,
+    2,
+    0x86,
+    0x4b,
+    2,
+    0x4b,
+    1,
+    0x86,
+    0x89,
+    0x68,
+    2,
+    0x29,
+    0x52,
+    0x74,
+    0x52, // _rebuild_tensor_v2(…)
+    0x88,
+    0x68,
+    2,
+    0x29,
+    0x52,
+    0x87,
+    0x52, // _rebuild_parameter(tensor, True, OrderedDict())
+    0x75,
+    0x2e, // SETITEMS, STOP
   ];
   const frameLength = new Uint8Array(new BigUint64Array([BigInt(body.length)]).buffer);
   const pickle = new Uint8Array([0x80, 4, 0x95, ...frameLength, ...body]);
@@ -294,7 +343,14 @@ test('a payload that would create a file if executed creates nothing, in every c
   const command = `touch ${marker}`;
   // os.system('touch …'): GLOBAL, the argument as a 1-tuple, REDUCE — what a malicious __reduce__ produces.
   const payload = new PickleWriter().proto(2).global('os', 'system').string(command).raw(0x85).reduce().stop().bytes();
-  const stackGlobalPayload = new PickleWriter().proto(4).raw(0x8c, 2, ...latin1('os'), 0x8c, 6, ...latin1('system'), 0x93).string(command).raw(0x85).reduce().stop().bytes();
+  const stackGlobalPayload = new PickleWriter()
+    .proto(4)
+    .raw(0x8c, 2, ...latin1('os'), 0x8c, 6, ...latin1('system'), 0x93)
+    .string(command)
+    .raw(0x85)
+    .reduce()
+    .stop()
+    .bytes();
   const tiny = readPth(fixture('tiny.pth')).stateDict;
   const zipped = writeZip(zipCheckpointEntries(tiny).map((e) => (e.name.endsWith('data.pkl') ? { ...e, data: payload } : e)));
   const magic = new PickleWriter().proto(2).long(0x1950a86a20f9469cfc6cn).stop().bytes();
@@ -353,36 +409,100 @@ test('broken inputs each give a WeightsError saying what is wrong', () => {
   for (let i = 0; i < 5; i++) legacyStorageStart = unpickle(legacyBytes, { offset: legacyStorageStart }).endOffset;
 
   const table: [string, () => unknown, RegExp][] = [
-    ['empty file', () => readWeights(new Uint8Array(0), 'w.pth'), /w\.pth is empty; accepted are PyTorch checkpoints \(\.pth, \.pt, \.pth\.tar, \.ckpt, \.bin.*\.safetensors/],
+    [
+      'empty file',
+      () => readWeights(new Uint8Array(0), 'w.pth'),
+      /w\.pth is empty; accepted are PyTorch checkpoints \(\.pth, \.pt, \.pth\.tar, \.ckpt, \.bin.*\.safetensors/,
+    ],
     ['random bytes', () => readWeights(randomBytes(4096, 7), 'w.bin'), /w\.bin is not a weights file this reader knows.*accepted are PyTorch checkpoints/],
     ['random bytes to readPth', () => readPth(randomBytes(4096, 9), 'w.pth'), /not a PyTorch checkpoint: it starts with neither a zip header/],
     ['a text file', () => readWeights(latin1('hello, world\n'), 'notes.txt'), /accepted are PyTorch checkpoints/],
-    ['truncated zip', () => readWeights(tinyBytes.subarray(0, 200_000), 't.pth'), /t\.pth is not a valid zip archive.*no end-of-central-directory record \(the file is truncated/],
-    ['zip cut inside the central directory', () => readPth(new Uint8Array([...tinyBytes.subarray(0, 416_000), ...tinyBytes.subarray(tinyBytes.length - 98)])), /central directory|central-directory/],
+    [
+      'truncated zip',
+      () => readWeights(tinyBytes.subarray(0, 200_000), 't.pth'),
+      /t\.pth is not a valid zip archive.*no end-of-central-directory record \(the file is truncated/,
+    ],
+    [
+      'zip cut inside the central directory',
+      () => readPth(new Uint8Array([...tinyBytes.subarray(0, 416_000), ...tinyBytes.subarray(tinyBytes.length - 98)])),
+      /central directory|central-directory/,
+    ],
     ['zip without data.pkl', () => readPth(withEntries((l) => l.filter((e) => !e.name.endsWith('data.pkl')))), /there is no 'archive\/data\.pkl' entry/],
-    ['zip without data/3', () => readPth(withEntries((l) => l.filter((e) => e.name !== 'archive/data/3'))), /'archive\/data\/3' is used by a tensor but is not in the file/],
-    ['zip entry escaping with ../', () => readPth(withEntries((l) => [...l, { name: 'archive/../../evil.sh', data: latin1('rm -rf') }])), /entry name "archive\/\.\.\/\.\.\/evil\.sh" contains "\.\."/],
+    [
+      'zip without data/3',
+      () => readPth(withEntries((l) => l.filter((e) => e.name !== 'archive/data/3'))),
+      /'archive\/data\/3' is used by a tensor but is not in the file/,
+    ],
+    [
+      'zip entry escaping with ../',
+      () => readPth(withEntries((l) => [...l, { name: 'archive/../../evil.sh', data: latin1('rm -rf') }])),
+      /entry name "archive\/\.\.\/\.\.\/evil\.sh" contains "\.\."/,
+    ],
     ['zip entry with an absolute name', () => readPth(withEntries((l) => [...l, { name: '/etc/cron.d/evil', data: latin1('x') }])), /is an absolute path/],
     ['zip entries not in a folder', () => readPth(writeZip([{ name: 'data.pkl', data: pickleStateDict(tiny) }])), /first entry is not inside a folder/],
     ['zip with two entries of one name', () => readPth(withEntries((l) => [...l, l[0]!])), /two entries are named "archive\/data\.pkl"/],
-    ['big-endian byteorder', () => readPth(writeZip(zipCheckpointEntries(tiny, 'archive', 'big')), 'be.pth'), /be\.pth .*stored big-endian.*accepted are little-endian/],
+    [
+      'big-endian byteorder',
+      () => readPth(writeZip(zipCheckpointEntries(tiny, 'archive', 'big')), 'be.pth'),
+      /be\.pth .*stored big-endian.*accepted are little-endian/,
+    ],
     ['unknown byteorder', () => readPth(writeZip(zipCheckpointEntries(tiny, 'archive', 'middle'))), /says "middle"; accepted are 'little' and 'big'/],
-    ['zip with an unknown compression method', () => readPth(patched(plainZip, findCentral(plainZip) + 10, [14, 0])), /compression method 14; accepted are 0 \(stored\) and 8 \(deflate\)/],
+    [
+      'zip with an unknown compression method',
+      () => readPth(patched(plainZip, findCentral(plainZip) + 10, [14, 0])),
+      /compression method 14; accepted are 0 \(stored\) and 8 \(deflate\)/,
+    ],
     ['zip with an encrypted entry', () => readPth(patched(plainZip, findCentral(plainZip) + 8, [1, 0])), /is encrypted; accepted are plain entries/],
-    ['deflated entry shorter than declared', () => readPth(patched(deflatedZip, findCentral(deflatedZip) + 24, [0xff, 0xff, 0, 0])), /does not inflate to its declared 65535 bytes|inflates to \d+ bytes, not the declared 65535/],
-    ['zip whose central directory runs past the end records', () => readPth(patched(tinyBytes, eocd(tinyBytes) - 20 - 56 + 40, [0xff, 0xff, 0xff, 0])), /central directory .* runs past byte/],
-    ['storage entry shorter than its elements', () => readPth(oneTensor({}, float32Bytes([1, 2, 3])), 's.pth'), /'archive\/data\/0' holds 12 bytes, but its 4 torch\.FloatStorage elements need exactly 16/],
-    ['storage entry longer than its elements', () => readPth(oneTensor({}, float32Bytes([1, 2, 3, 4, 5])), 's.pth'), /'archive\/data\/0' holds 20 bytes, but its 4 torch\.FloatStorage elements need exactly 16/],
-    ['size beyond the storage', () => readPth(oneTensor({ size: [5] }, float32Bytes([1, 2, 3, 4]))), /tensor 'w' \(size \[5\] and stride \[1\] at offset 0\) reaches past the 4 elements/],
-    ['stride beyond the storage', () => readPth(oneTensor({ size: [2, 2], stride: [3, 1] }, float32Bytes([1, 2, 3, 4]))), /tensor 'w' \(size \[2, 2\] and stride \[3, 1\].*reaches past/],
+    [
+      'deflated entry shorter than declared',
+      () => readPth(patched(deflatedZip, findCentral(deflatedZip) + 24, [0xff, 0xff, 0, 0])),
+      /does not inflate to its declared 65535 bytes|inflates to \d+ bytes, not the declared 65535/,
+    ],
+    [
+      'zip whose central directory runs past the end records',
+      () => readPth(patched(tinyBytes, eocd(tinyBytes) - 20 - 56 + 40, [0xff, 0xff, 0xff, 0])),
+      /central directory .* runs past byte/,
+    ],
+    [
+      'storage entry shorter than its elements',
+      () => readPth(oneTensor({}, float32Bytes([1, 2, 3])), 's.pth'),
+      /'archive\/data\/0' holds 12 bytes, but its 4 torch\.FloatStorage elements need exactly 16/,
+    ],
+    [
+      'storage entry longer than its elements',
+      () => readPth(oneTensor({}, float32Bytes([1, 2, 3, 4, 5])), 's.pth'),
+      /'archive\/data\/0' holds 20 bytes, but its 4 torch\.FloatStorage elements need exactly 16/,
+    ],
+    [
+      'size beyond the storage',
+      () => readPth(oneTensor({ size: [5] }, float32Bytes([1, 2, 3, 4]))),
+      /tensor 'w' \(size \[5\] and stride \[1\] at offset 0\) reaches past the 4 elements/,
+    ],
+    [
+      'stride beyond the storage',
+      () => readPth(oneTensor({ size: [2, 2], stride: [3, 1] }, float32Bytes([1, 2, 3, 4]))),
+      /tensor 'w' \(size \[2, 2\] and stride \[3, 1\].*reaches past/,
+    ],
     ['offset beyond the storage', () => readPth(oneTensor({ offset: 2, size: [3] }, float32Bytes([1, 2, 3, 4]))), /reaches past the 4 elements/],
-    ['overlapping view larger than its storage', () => readPth(oneTensor({ size: [1000], stride: [0] }, float32Bytes([1, 2, 3, 4]))), /reaches past the 4 elements/],
-    ['unknown storage type', () => readPth(oneTensor({ storageType: 'ComplexFloatStorage' }, float32Bytes([1, 2, 3, 4]))), /storage type torch\.ComplexFloatStorage; accepted: torch\.FloatStorage, torch\.HalfStorage/],
+    [
+      'overlapping view larger than its storage',
+      () => readPth(oneTensor({ size: [1000], stride: [0] }, float32Bytes([1, 2, 3, 4]))),
+      /reaches past the 4 elements/,
+    ],
+    [
+      'unknown storage type',
+      () => readPth(oneTensor({ storageType: 'ComplexFloatStorage' }, float32Bytes([1, 2, 3, 4]))),
+      /storage type torch\.ComplexFloatStorage; accepted: torch\.FloatStorage, torch\.HalfStorage/,
+    ],
     ['data.pkl with bytes after STOP', () => readPth(replacePickle(new Uint8Array([...pickleStateDict(tiny), 0x2e]))), /has 1 bytes after its STOP opcode/],
     ['data.pkl truncated', () => readPth(replacePickle(pickleStateDict(tiny).subarray(0, 5000))), /malformed pickle: .*the file is truncated/],
     ['data.pkl with an unknown opcode', () => readPth(replacePickle(latin1('\x80\x02\xff.'))), /unknown or unsupported opcode 0xff/],
     ['pickle protocol 9', () => unpickle(latin1('\x80\x09N.')), /pickle protocol 9; accepted are 0 to 5/],
-    ['a dict without tensors', () => readPth(replacePickle(latin1('\x80\x02}(X\x05\x00\x00\x00epochK\x03u.'))), /holds no weights: .*it holds a dict of 1 entries: epoch: int 3\).*resnext inspect/],
+    [
+      'a dict without tensors',
+      () => readPth(replacePickle(latin1('\x80\x02}(X\x05\x00\x00\x00epochK\x03u.'))),
+      /holds no weights: .*it holds a dict of 1 entries: epoch: int 3\).*resnext inspect/,
+    ],
     ['a list at the top', () => readPth(replacePickle(latin1('\x80\x02]K\x01a.'))), /holds no weights: .*it holds a list of 1\)/],
     ['a huge BINUNICODE length', () => unpickle(latin1('\x80\x02X\xff\xff\xff\x7f')), /needs 2147483647 bytes but only 0 remain/],
     ['a huge BINUNICODE8 length', () => unpickle(latin1('\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\xff')), /longer than the file/],
@@ -390,11 +510,27 @@ test('broken inputs each give a WeightsError saying what is wrong', () => {
     ['STOP on an empty stack', () => unpickle(latin1('\x80\x02.')), /pops from an empty stack/],
     ['a pickle without STOP', () => unpickle(latin1('\x80\x02N')), /the pickle ends without a STOP opcode \(the file is truncated\)/],
     ['SETITEM on a list', () => unpickle(latin1('\x80\x02]K\x01K\x02s.')), /SETITEM applies to a list of 0, not a dict/],
-    ['legacy: not torch\'s magic number', () => readWeights(latin1('\x80\x02K\x05.'), 'old.pth'), /old\.pth is not a valid legacy PyTorch checkpoint: it is a pickle, but not one torch\.save wrote: .*magic number 0x1950a86a20f9469cfc6c \(got int 5\); nothing in it was run/],
+    [
+      "legacy: not torch's magic number",
+      () => readWeights(latin1('\x80\x02K\x05.'), 'old.pth'),
+      /old\.pth is not a valid legacy PyTorch checkpoint: it is a pickle, but not one torch\.save wrote: .*magic number 0x1950a86a20f9469cfc6c \(got int 5\); nothing in it was run/,
+    ],
     ['legacy: wrong protocol version', () => readPth(legacyOf(magic, latin1('\x80\x02M\xe8\x03.'))), /protocol version is int 1000; accepted is 1001/],
-    ['legacy: big-endian sys_info', () => readPth(legacyOf(magic, version, latin1('\x80\x02}X\r\x00\x00\x00little_endian\x89s.'))), /saved on a big-endian machine/],
-    ['legacy: truncated in the storage section', () => readPth(legacyBytes.subarray(0, legacyBytes.length - 100), 'l.pth'), /l\.pth is not a valid legacy PyTorch checkpoint: storage '\d+' needs \d+ bytes at byte \d+ but the file ends at byte 408721 \(truncated\)/],
-    ['legacy: truncated before a storage count', () => readPth(legacyBytes.subarray(0, legacyStorageStart + 4)), /the file ends at byte \d+, before storage '\d+' \(truncated\)/],
+    [
+      'legacy: big-endian sys_info',
+      () => readPth(legacyOf(magic, version, latin1('\x80\x02}X\r\x00\x00\x00little_endian\x89s.'))),
+      /saved on a big-endian machine/,
+    ],
+    [
+      'legacy: truncated in the storage section',
+      () => readPth(legacyBytes.subarray(0, legacyBytes.length - 100), 'l.pth'),
+      /l\.pth is not a valid legacy PyTorch checkpoint: storage '\d+' needs \d+ bytes at byte \d+ but the file ends at byte 408721 \(truncated\)/,
+    ],
+    [
+      'legacy: truncated before a storage count',
+      () => readPth(legacyBytes.subarray(0, legacyStorageStart + 4)),
+      /the file ends at byte \d+, before storage '\d+' \(truncated\)/,
+    ],
     ['legacy: truncated in the pickle', () => readPth(legacyBytes.subarray(0, 5000)), /malformed pickle: .* \(the file is truncated\)/],
     ['legacy: storage count disagrees', () => readPth(writeLegacyWithCount(tiny, 1175)), /holds 1175 elements in the file but its tensors declare 1176/],
     ['legacy: trailing bytes', () => readPth(new Uint8Array([...writeLegacyCheckpoint(tiny), 0])), /1 bytes follow the last storage/],

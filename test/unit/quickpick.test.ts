@@ -22,7 +22,10 @@ test('the preset quick pick lists every preset with params and MACs, the default
   const resnext = items.find((i) => i.label === 'resnext50_32x4d')!;
   assert.equal(resnext.description, '25.0 M params · 4.23 G MACs');
   assert.match(resnext.detail, /^ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · grouped conv: −64% params$/);
-  assert.match(items.find((i) => i.label === 'seresnext50_32x4d')!.detail, /^SE-ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · SE · seresnext50_32x4d\.racm_in1k · grouped conv/);
+  assert.match(
+    items.find((i) => i.label === 'seresnext50_32x4d')!.detail,
+    /^SE-ResNeXt · layers 3,4,6,3 · groups 32 · width per group 4 · SE · seresnext50_32x4d\.racm_in1k · grouped conv/,
+  );
   assert.doesNotMatch(items.find((i) => i.label === 'resnet50')!.detail, /grouped/);
   assert.equal(compactCount(999), '999');
   assert.equal(compactCount(4_230_479_872), '4.23 G');
@@ -39,7 +42,7 @@ test('the grouped quick pick: the default first, then every family under its sep
   assert.deepEqual(labels.slice(wsl, wsl + 4), ['[ResNeXt WSL]', 'resnext101_32x16d_wsl', 'resnext101_32x32d_wsl', 'resnext101_32x48d_wsl']);
   assert.equal(labels.at(-1), CUSTOM_LABEL);
   assert.equal(entries.filter((e) => !('separator' in e)).length, PRESET_NAMES.length + 1);
-  assert.ok(!groupedPresetPickItems(presetCatalog(), 'resnet50', false).some((e) => 'separator' in e ? e.separator === 'Custom' : e.preset === undefined));
+  assert.ok(!groupedPresetPickItems(presetCatalog(), 'resnet50', false).some((e) => ('separator' in e ? e.separator === 'Custom' : e.preset === undefined)));
 });
 
 test('each custom field shows the preset value and accepts it unchanged', () => {
@@ -147,7 +150,12 @@ test('the when-clause regexes in package.json accept image (resp. checkpoint) ex
   };
   for (const [menu, command, yes, no] of [
     // WebP is refused by the decoders, so it is not offered (never offer what is refused); GIF is decoded.
-    ['explorer/context', 'resnext.classifyImage', ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.PNG', '.JPG', '.GIF'], ['.txt', '.pth', '.svg', '.tiff', '.webp', '.png.txt', '.jpgx', '', '.']],
+    [
+      'explorer/context',
+      'resnext.classifyImage',
+      ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.PNG', '.JPG', '.GIF'],
+      ['.txt', '.pth', '.svg', '.tiff', '.webp', '.png.txt', '.jpgx', '', '.'],
+    ],
     ['editor/title', 'resnext.classifyImage', ['.png', '.jpeg', '.bmp', '.gif'], ['.txt', '.md', '.webp']],
     // Every checkpoint ending people use; `.pth.tar` has resourceExtname `.tar`.
     ...(['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint'] as const).map(

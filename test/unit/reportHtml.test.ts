@@ -30,7 +30,13 @@ const CSP_SOURCE = 'https://x.vscode-cdn.net';
 
 test('compare view: static page, escaped names, totals with Δ against the first, SVG charts', () => {
   assert.equal(compareCsp(CSP_SOURCE), "default-src 'none'; style-src https://x.vscode-cdn.net; img-src data:");
-  const html = compareHtml({ cspSource: CSP_SOURCE, styleUri: `${CSP_SOURCE}/dist/report.css`, title: 'ResNet-50 vs <ResNeXt>', description: 'a & b', comparison });
+  const html = compareHtml({
+    cspSource: CSP_SOURCE,
+    styleUri: `${CSP_SOURCE}/dist/report.css`,
+    title: 'ResNet-50 vs <ResNeXt>',
+    description: 'a & b',
+    comparison,
+  });
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /style="/);
   assert.doesNotMatch(html, /\son[a-z]+=/i, 'no event handler attributes');
@@ -65,7 +71,7 @@ test('compare view: chart bars scale to the largest value and stay inside the ch
   assert.ok(bars.every((x) => Number.isFinite(x)));
 });
 
-test('compare view: the Δ cells are the core report\'s (one formatter, src/shared) with the direction beyond colour', () => {
+test("compare view: the Δ cells are the core report's (one formatter, src/shared) with the direction beyond colour", () => {
   const html = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison });
   assert.match(html, /<td class="num delta down">-528,128<\/td><td class="num delta down">-2\.07%<\/td>/);
   assert.match(html, /▲ more, ▼ less/);
@@ -106,7 +112,11 @@ test('equivalence view: static page, the three forms drawn and the measured numb
   assert.equal((html.match(/<td>\[1, 512, 28, 28\]<\/td>/g) ?? []).length, 3);
   assert.match(html, /class="verdict ok"[^>]*>Equivalent: max \|Δ\| 1\.91e-6 ≤ 1e-4/);
   assert.match(html, /Multiply-adds are equal in all three forms/);
-  const bad = equivalenceHtml({ cspSource: 'c', styleUri: 's', result: { ...equivalence, equivalent: false, maxAbsDiff: { aVsC: 0.5, bVsC: 0 }, cardinality: 1, pathWidth: 64 } });
+  const bad = equivalenceHtml({
+    cspSource: 'c',
+    styleUri: 's',
+    result: { ...equivalence, equivalent: false, maxAbsDiff: { aVsC: 0.5, bVsC: 0 }, cardinality: 1, pathWidth: 64 },
+  });
   assert.match(bad, /class="verdict bad"[^>]*>NOT equivalent/);
   assert.match(bad, /\(a\) 1 path 1x1/);
   assert.equal(formatAbsDiff(0), '0');
@@ -127,7 +137,12 @@ test('compare view: measured forward times next to the MACs, "—"/not measured 
   const html = compareHtml({ cspSource: CSP_SOURCE, styleUri: 's', title: 'T', comparison, times: [resnet, resnext] });
   // 4,230,479,872 MACs in 500 ms: 8.46 GMAC/s; +25.00% against resnet50's 400 ms; resnext50's grouped convs' shares.
   const g = resnext.convs.grouped;
-  assert.match(html, new RegExp(`<td class="num time">500\\.0 ms</td><td class="num delta up">\\+25\\.00%</td><td class="num">8\\.46</td><td class="num" title="grouped convs: [^"]+">${Math.round(100 * g.macsShare)} % / ${Math.round(100 * g.timeShare)} %</td><td class="num">2</td>`));
+  assert.match(
+    html,
+    new RegExp(
+      `<td class="num time">500\\.0 ms</td><td class="num delta up">\\+25\\.00%</td><td class="num">8\\.46</td><td class="num" title="grouped convs: [^"]+">${Math.round(100 * g.macsShare)} % / ${Math.round(100 * g.timeShare)} %</td><td class="num">2</td>`,
+    ),
+  );
   // resnet50 has no grouped conv.
   assert.match(html, /<td class="num">10\.2<\/td><td class="num" title="no grouped convolution; dense convs: [^"]+">—<\/td>/);
   assert.match(html, /Median of 3 warm forward passes each/);

@@ -30,11 +30,17 @@ test('roofline geometry: log–log axes in whole decades, equally spaced ticks, 
   const yDecade = (plot.y1 - plot.y0) / Math.log10(g.yDomain[1] / g.yDomain[0]);
   g.xTicks.forEach((t, i) => near(t.at, plot.x0 + i * xDecade, `x tick ${t.label}`));
   g.yTicks.forEach((t, i) => near(t.at, plot.y1 - i * yDecade, `y tick ${t.label}`));
-  assert.deepEqual(g.yTicks.map((t) => t.label), ['1', '10', '100']);
+  assert.deepEqual(
+    g.yTicks.map((t) => t.label),
+    ['1', '10', '100'],
+  );
   // One dot per conv, in order, named; grouped = groups > 1 (the 16 conv2 of resnext50_32x4d).
   assert.equal(g.dots.length, convs.length);
   assert.equal(g.dots.length, 53);
-  assert.deepEqual(g.dots.map((d) => d.name), convs.map((c) => c.name));
+  assert.deepEqual(
+    g.dots.map((d) => d.name),
+    convs.map((c) => c.name),
+  );
   assert.equal(g.dots.filter((d) => d.grouped).length, 16);
   assert.ok(g.dots.filter((d) => d.grouped).every((d) => d.name.endsWith('.conv2') && d.groups === 32));
   for (const d of g.dots) assert.ok(d.x >= plot.x0 && d.x <= plot.x1 && d.y >= plot.y0 && d.y <= plot.y1, `${d.name} at ${d.x},${d.y} is outside the plot`);
@@ -71,7 +77,8 @@ test('roofline geometry: the ridge is where the GEMM line and the memory line me
   const rateAt = (y: number): number => g.yDomain[0] * 10 ** ((g.plot.y1 - y) / yDecade);
   for (const p of [a, b]) near(rateAt(p.y), STATED_PEAK.memoryGBPerSecond * intensityAt(p.x), `memory line at ${p.x}`, 1e-9);
   near(rateAt(b.y), STATED_PEAK.gemmGmacPerSecond, 'the memory line reaches the GEMM peak at its end', 1e-9);
-  for (const p of [a, b]) assert.ok(p.x >= g.plot.x0 - 1e-9 && p.x <= g.plot.x1 + 1e-9 && p.y >= g.plot.y0 - 1e-9 && p.y <= g.plot.y1 + 1e-9, `memory end ${p.x},${p.y}`);
+  for (const p of [a, b])
+    assert.ok(p.x >= g.plot.x0 - 1e-9 && p.x <= g.plot.x1 + 1e-9 && p.y >= g.plot.y0 - 1e-9 && p.y <= g.plot.y1 + 1e-9, `memory end ${p.x},${p.y}`);
   assert.deepEqual(g.roof[1], { x: g.ridge.x, y: g.ridge.y });
   // The ridge at bandwidth × intensity = peak, read back off the axes.
   near(10 ** (Math.log10(g.xDomain[0]) + (g.ridge.x - g.plot.x0) / xDecade), ridgeIntensity, 'ridge x read back');
@@ -141,9 +148,18 @@ test('roofline drawing in Chromium: one mark per conv (circles grouped, squares 
     assert.deepEqual(new Set(drawn.marks.map((m) => m.layer)), new Set(convs.map((c) => c.name)));
     const grouped = drawn.marks.filter((m) => m.kind === 'grouped');
     assert.equal(grouped.length, 16);
-    assert.ok(grouped.every((m) => m.tag === 'circle'), 'grouped convs are circles');
-    assert.ok(drawn.marks.filter((m) => m.kind === 'dense').every((m) => m.tag === 'rect'), 'dense convs are squares');
-    assert.ok(drawn.marks.every((m) => m.title.startsWith(`${m.layer} (`)), 'each mark\'s title names its layer');
+    assert.ok(
+      grouped.every((m) => m.tag === 'circle'),
+      'grouped convs are circles',
+    );
+    assert.ok(
+      drawn.marks.filter((m) => m.kind === 'dense').every((m) => m.tag === 'rect'),
+      'dense convs are squares',
+    );
+    assert.ok(
+      drawn.marks.every((m) => m.title.startsWith(`${m.layer} (`)),
+      "each mark's title names its layer",
+    );
     assert.match(grouped[0]!.title, /^layer1\.0\.conv2 \(grouped conv, 32 groups\): [\d.]+ ms, 10\.0 GMAC\/s at [\d.]+ MACs\/byte$/);
     assert.equal(drawn.gemm, 1);
     assert.equal(drawn.memory, 1);

@@ -5,17 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { ROOT } from '../helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { copyThreadedRuntime, threadedNodeOptions } = require('../../scripts/wasm-threads') as {
-  copyThreadedRuntime: (dir: string) => void;
-  threadedNodeOptions: esbuild.BuildOptions;
-};
+const { bundleForNode } = require('../../scripts/wasm-threads') as { bundleForNode: (e: typeof esbuild, options: esbuild.BuildOptions) => Promise<string> };
 
 const PROBE = `
 import { backendInfo, setThreads, tf } from '${path.join(ROOT, 'src', 'model', 'tf').replace(/\\/g, '/')}';
@@ -43,28 +39,15 @@ interface ProbeResult {
 
 let bundled: string | undefined;
 async function probeBundle(): Promise<string> {
-  if (bundled) return bundled;
-  const dir = path.join(ROOT, 'out', 'threads-probe');
-  fs.mkdirSync(dir, { recursive: true });
-  const outfile = path.join(dir, 'probe.js');
-  await esbuild.build({
-    stdin: { contents: PROBE, resolveDir: ROOT, loader: 'ts' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-    ...threadedNodeOptions,
-  });
-  copyThreadedRuntime(dir);
-  const wasmDir = path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
-  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) fs.copyFileSync(path.join(wasmDir, f), path.join(dir, f));
-  return (bundled = outfile);
+  const outfile = path.join(ROOT, 'out', 'threads-probe', 'probe.js');
+  bundled ??= await bundleForNode(esbuild, { stdin: { contents: PROBE, resolveDir: ROOT, loader: 'ts' }, outfile });
+  return bundled;
 }
 
 const run = (file: string, threads: number, extra: string[] = []): ProbeResult =>
-  JSON.parse(execFileSync(process.execPath, [...extra, file], { env: { ...process.env, THREADS: String(threads) }, encoding: 'utf8', timeout: 120_000 })) as ProbeResult;
+  JSON.parse(
+    execFileSync(process.execPath, [...extra, file], { env: { ...process.env, THREADS: String(threads) }, encoding: 'utf8', timeout: 120_000 }),
+  ) as ProbeResult;
 
 test('a bundle starts the threads asked for, and 1 and 2 threads give the same logits within float rounding', async () => {
   const file = await probeBundle();
@@ -88,7 +71,10 @@ test('from the sources (no bundle) it runs on one thread and says why', () => {
     const { backendInfo, setThreads } = require(${JSON.stringify(path.join(ROOT, 'src', 'model', 'tf.ts'))});
     setThreads(2);
     backendInfo().then((i) => process.stdout.write(JSON.stringify(i)));`;
-  const info = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as { threads: number; note?: string };
+  const info = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as {
+    threads: number;
+    note?: string;
+  };
   assert.equal(info.threads, 1);
   assert.match(info.note ?? '', /2 threads asked for, running on 1: running from the sources/);
 });
@@ -97,7 +83,10 @@ test('--threads is checked before anything runs', () => {
   for (const bad of ['9', '-1', 'two', '']) {
     let stderr = '';
     try {
-      execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', 'resnet50', '--threads', bad], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'summarize', 'resnet50', '--threads', bad], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       assert.fail(`--threads ${bad} was accepted`);
     } catch (error) {
       const e = error as { status?: number; stderr?: string };

@@ -69,9 +69,18 @@ test('filter: name: and type: terms, plain text matches names first, a count of 
 
 test('tree: stage → block → layer with sums, visible rows with treegrid levels, collapse and filter', () => {
   const tree = buildTree(summary);
-  assert.deepEqual(tree.map((s) => s.key), ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head']);
-  assert.equal(tree.reduce((a, s) => a + s.params, 0), summary.totals.params);
-  assert.equal(tree.reduce((a, s) => a + s.macs, 0), summary.totals.macs);
+  assert.deepEqual(
+    tree.map((s) => s.key),
+    ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head'],
+  );
+  assert.equal(
+    tree.reduce((a, s) => a + s.params, 0),
+    summary.totals.params,
+  );
+  assert.equal(
+    tree.reduce((a, s) => a + s.macs, 0),
+    summary.totals.macs,
+  );
   const layer1 = tree[1]!;
   assert.equal(layer1.children.length, 3);
   assert.equal(layer1.groups, 32);
@@ -91,14 +100,17 @@ test('tree: stage → block → layer with sums, visible rows with treegrid leve
   assert.ok(!collapsed.some((r) => r.parentKey === 'layer1' || r.parentKey === 'layer2.0'));
   // While filtering, groups with matches open (even when collapsed) and groups without matches go.
   const filtered = visibleRows(tree, layerFilter('conv2', summary.layers), new Set(['layer1']), null);
-  assert.deepEqual(filtered.filter((r) => r.level === 1).map((r) => r.node.key), ['layer1', 'layer2', 'layer3', 'layer4']);
+  assert.deepEqual(
+    filtered.filter((r) => r.level === 1).map((r) => r.node.key),
+    ['layer1', 'layer2', 'layer3', 'layer4'],
+  );
   assert.equal(filtered.filter((r) => r.node.kind === 'layer').length, 16);
   // Sorting by MACs, largest first: the stage with the most MACs leads.
   const sorted = visibleRows(tree, noFilter, new Set(), { column: 'macs', descending: true });
   assert.equal(sorted[0]!.node.key, 'layer3');
 });
 
-test('state: a stale saved state falls back to the page\'s; a new model resets the view; sort cycles', () => {
+test("state: a stale saved state falls back to the page's; a new model resets the view; sort cycles", () => {
   const good = { summary, collapsed: ['layer1'], filter: 'conv2', sort: null };
   assert.equal(initialState(good, null), good);
   // A state saved by an older version (no stages) is ignored for the one in the page.
@@ -124,15 +136,27 @@ test('state: a stale saved state falls back to the page\'s; a new model resets t
 test('messaging: replies settle their request by id; malformed host messages are ignored', async () => {
   const sent: WebviewMessage[] = [];
   const summaries: SummaryData[] = [];
-  const channel = new HostChannel((m) => sent.push(m), (s) => summaries.push(s));
+  const channel = new HostChannel(
+    (m) => sent.push(m),
+    (s) => summaries.push(s),
+  );
   const first = channel.request((id) => ({ type: 'copyMarkdown', id }));
   const second = channel.request((id) => ({ type: 'export', id, format: 'csv' }));
-  assert.deepEqual(sent, [{ type: 'copyMarkdown', id: 1 }, { type: 'export', id: 2, format: 'csv' }]);
+  assert.deepEqual(sent, [
+    { type: 'copyMarkdown', id: 1 },
+    { type: 'export', id: 2, format: 'csv' },
+  ]);
   assert.equal(channel.receive({ type: 'error', id: 2, message: 'EACCES' }), true);
   assert.equal(channel.receive({ type: 'done', id: 1, message: 'Copied as Markdown' }), true);
   assert.equal(await first, 'Copied as Markdown');
   await assert.rejects(second, /EACCES/);
-  for (const bad of [null, 'summary', { type: 'summary', summary: { model: 'x' } }, { type: 'done', id: '1', message: 'x' }, { type: 'progress', id: 1, message: 'x' }]) {
+  for (const bad of [
+    null,
+    'summary',
+    { type: 'summary', summary: { model: 'x' } },
+    { type: 'done', id: '1', message: 'x' },
+    { type: 'progress', id: 1, message: 'x' },
+  ]) {
     assert.equal(channel.receive(bad), false, JSON.stringify(bad));
   }
   assert.equal(channel.receive({ type: 'summary', summary }), true);
@@ -148,13 +172,22 @@ test('profile in the view: rows matched by torch name (repeated ReLU names by oc
     assert.equal(matched[i]?.type, row.type);
   });
   // layer1.0.relu is called three times: each call's row gets its own timing (the profile's k-th row of that name).
-  const reluRows = summary.layers.map((r, i) => [r, i] as const).filter(([r]) => r.name === 'layer1.0.relu').map(([, i]) => i);
+  const reluRows = summary.layers
+    .map((r, i) => [r, i] as const)
+    .filter(([r]) => r.name === 'layer1.0.relu')
+    .map(([, i]) => i);
   assert.equal(reluRows.length, 3);
-  assert.deepEqual(reluRows.map((i) => matched[i]), profile.layers.filter((l) => l.name === 'layer1.0.relu'));
+  assert.deepEqual(
+    reluRows.map((i) => matched[i]),
+    profile.layers.filter((l) => l.name === 'layer1.0.relu'),
+  );
   // A profile row of another type (another network) does not match.
   const renamed = { ...profile, layers: profile.layers.map((l) => (l.name === 'conv1' ? { ...l, type: 'Linear' } : l)) };
   assert.equal(matchProfile(summary, renamed)[0], undefined);
-  assert.deepEqual(matchProfile(summary, undefined).filter((m) => m !== undefined), []);
+  assert.deepEqual(
+    matchProfile(summary, undefined).filter((m) => m !== undefined),
+    [],
+  );
   const tree = buildTree(summary, profile);
   const layer2 = tree.find((s) => s.key === 'layer2')!;
   const layer2Ms = profile.layers.filter((l) => l.name.startsWith('layer2.')).reduce((a, l) => a + l.ms, 0);
@@ -164,15 +197,25 @@ test('profile in the view: rows matched by torch name (repeated ReLU names by oc
   const byTime = visibleRows(tree, noFilter, new Set(), { column: 'ms', descending: true });
   const slowest = [...tree].sort((a, b) => b.ms - a.ms)[0]!;
   assert.equal(byTime[0]!.node.key, slowest.key);
-  assert.deepEqual(shownColumns(false).map((c) => c.key).filter((k) => ['ms', 'gmacPerSecond', 'intensity'].includes(k)), []);
-  assert.deepEqual(shownColumns(true).slice(-3).map((c) => c.title), ['Time (ms)', 'GMAC/s', 'MACs/byte']);
+  assert.deepEqual(
+    shownColumns(false)
+      .map((c) => c.key)
+      .filter((k) => ['ms', 'gmacPerSecond', 'intensity'].includes(k)),
+    [],
+  );
+  assert.deepEqual(
+    shownColumns(true)
+      .slice(-3)
+      .map((c) => c.title),
+    ['Time (ms)', 'GMAC/s', 'MACs/byte'],
+  );
 });
 
-test('state with a profile: kept for the same network and across a reload, dropped for another; another model\'s profile is ignored', () => {
+test("state with a profile: kept for the same network and across a reload, dropped for another; another model's profile is ignored", () => {
   const profile = statedProfile('resnext50_32x4d');
   const state = new ViewState({ summary, collapsed: [], filter: '', sort: null });
   assert.equal(state.profile, undefined);
-  assert.equal(state.receiveProfile({ ...profile, model: 'resnet50' }), false, 'another model\'s profile');
+  assert.equal(state.receiveProfile({ ...profile, model: 'resnet50' }), false, "another model's profile");
   assert.equal(state.profile, undefined);
   assert.equal(state.receiveProfile(profile), true);
   assert.equal(state.receiveProfile(JSON.parse(JSON.stringify(profile)) as ProfileData), false, 'the same profile again: nothing to redraw');
@@ -192,9 +235,16 @@ test('state with a profile: kept for the same network and across a reload, dropp
 test('messaging: the profile reaches the view; status lines reach the request that is running', async () => {
   const sent: WebviewMessage[] = [];
   const profiles: ProfileData[] = [];
-  const channel = new HostChannel((m) => sent.push(m), () => undefined, (p) => profiles.push(p));
+  const channel = new HostChannel(
+    (m) => sent.push(m),
+    () => undefined,
+    (p) => profiles.push(p),
+  );
   const lines: string[] = [];
-  const running = channel.request((id) => ({ type: 'profile', id }), (line) => lines.push(line));
+  const running = channel.request(
+    (id) => ({ type: 'profile', id }),
+    (line) => lines.push(line),
+  );
   assert.deepEqual(sent, [{ type: 'profile', id: 1 }]);
   assert.equal(channel.receive({ type: 'status', id: 1, message: 'warm pass 1 of 3: 380 ms…' }), true);
   assert.equal(channel.receive({ type: 'status', id: 7, message: 'another request' }), true);
@@ -207,7 +257,7 @@ test('messaging: the profile reaches the view; status lines reach the request th
   assert.equal(profiles.length, 1);
 });
 
-test('names: the preset, the checkpoint\'s file name, or a short description of a custom network', () => {
+test("names: the preset, the checkpoint's file name, or a short description of a custom network", () => {
   assert.equal(shortModelName(summary), 'resnext50_32x4d');
   const custom = staticSummary({ ...presetConfig('resnext50_32x4d'), layers: [1, 1, 1, 1], groups: 4, widthPerGroup: 8, numClasses: 10 });
   assert.match(custom.model, /^resnext50_32x4d\(/);

@@ -27,7 +27,10 @@ test("the worker's profile: a valid profile@1 of the configuration, every conv t
     assert.ok(p.convs.grouped.count > 0, 'the tiny network has grouped convs');
     assert.ok(p.peak.gemmGmacPerSecond > 0 && p.peak.memoryGBPerSecond > 0);
     assert.deepEqual(progress.filter((m) => /warm pass \d of 2/.test(m)).length, 2, progress.join(' | '));
-    assert.ok(progress.some((m) => /ceilings/.test(m)), progress.join(' | '));
+    assert.ok(
+      progress.some((m) => /ceilings/.test(m)),
+      progress.join(' | '),
+    );
     // resnext101_32x48d_wsl: 829M params, GBs of float32; the worker says so instead of trying.
     const giant = { ...presetConfig('resnext101_32x8d'), widthPerGroup: 48 };
     const refused = await ask(worker, { type: 'profile', id: 2, model: 'giant', config: giant, runs: 1 });

@@ -25,13 +25,15 @@ interface ClassifyFolderArgs {
 }
 
 const isArgs = (x: unknown): x is ClassifyFolderArgs =>
-  typeof x === 'object' && x !== null && typeof (x as ClassifyFolderArgs).folder === 'string' &&
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as ClassifyFolderArgs).folder === 'string' &&
   ((x as ClassifyFolderArgs).weights === undefined || typeof (x as ClassifyFolderArgs).weights === 'string') &&
   ((x as ClassifyFolderArgs).workers === undefined || (Number.isInteger((x as ClassifyFolderArgs).workers) && (x as ClassifyFolderArgs).workers! >= 1));
 
 async function pickFolder(): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({
-    title: 'Classify a folder of images (one subfolder per class, as torchvision\'s ImageFolder, or just images)',
+    title: "Classify a folder of images (one subfolder per class, as torchvision's ImageFolder, or just images)",
     openLabel: 'Classify Folder',
     canSelectFiles: false,
     canSelectFolders: true,
@@ -65,7 +67,9 @@ export async function classifyFolderCommand(services: Services, arg?: unknown): 
     });
     const e = result.result;
     const accuracy = e.top1 === null ? 'no labels' : `top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5!).toFixed(2)}%`;
-    services.log.info(`${name}: ${e.count} images, ${e.failed.length} failed, ${accuracy}; ${e.workers} workers, ${e.imagesPerSecond} images/s (${e.model}, ${e.weights})`);
+    services.log.info(
+      `${name}: ${e.count} images, ${e.failed.length} failed, ${accuracy}; ${e.workers} workers, ${e.imagesPerSecond} images/s (${e.model}, ${e.weights})`,
+    );
     if (args?.show !== false) showEvaluation(services, e, weights);
     return e;
   } catch (error) {

@@ -28,12 +28,20 @@ interface ClassifyArgs {
 }
 
 const isClassifyArgs = (x: unknown): x is ClassifyArgs =>
-  typeof x === 'object' && x !== null && typeof (x as ClassifyArgs).image === 'string' &&
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as ClassifyArgs).image === 'string' &&
   ((x as ClassifyArgs).weights === undefined || typeof (x as ClassifyArgs).weights === 'string');
 
 export async function classifyImageCommand(services: Services, arg?: unknown): Promise<ClassificationData | undefined> {
   const args = isClassifyArgs(arg) ? arg : undefined;
-  const uri = args ? vscode.Uri.file(args.image) : arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.file(arg) : activeImage() ?? (await pickImage());
+  const uri = args
+    ? vscode.Uri.file(args.image)
+    : arg instanceof vscode.Uri
+      ? arg
+      : typeof arg === 'string'
+        ? vscode.Uri.file(arg)
+        : (activeImage() ?? (await pickImage()));
   if (!uri) return undefined;
   if (uri.scheme !== 'file') {
     void vscode.window.showErrorMessage(`ResNeXt Inspector classifies local image files; ${uri.toString(true)} is not one.`);
@@ -110,7 +118,7 @@ async function askForWeights(): Promise<string | undefined> {
     spec: `pretrained:${w.preset}:${w.version}`,
     picked: w.preset === defaultPreset,
   })).sort((a, b) => Number(b.picked) - Number(a.picked));
-  const picked = await vscode.window.showQuickPick(items, { title: 'torchvision weights to download (kept in the extension\'s storage)', matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, { title: "torchvision weights to download (kept in the extension's storage)", matchOnDetail: true });
   return picked?.spec;
 }
 
@@ -127,6 +135,11 @@ function activeImage(): vscode.Uri | undefined {
 }
 
 async function pickImage(): Promise<vscode.Uri | undefined> {
-  const picked = await vscode.window.showOpenDialog({ title: 'Classify an image', openLabel: 'Classify', canSelectMany: false, filters: { Images: IMAGE_EXTENSIONS } });
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Classify an image',
+    openLabel: 'Classify',
+    canSelectMany: false,
+    filters: { Images: IMAGE_EXTENSIONS },
+  });
   return picked?.[0];
 }

@@ -130,10 +130,11 @@ async function pickComparison(services: Services): Promise<CompareJob | undefine
   pick.dispose();
   if (!chosen) return undefined;
   if (chosen.id !== undefined) return { type: 'compare', preset: chosen.id };
-  const picked = await vscode.window.showQuickPick(
-    presetQuickPickItems(presetCatalog(), readSettings().defaultPreset, false),
-    { title: 'Compare presets (the first picked is the reference)', canPickMany: true, placeHolder: 'Pick two or more presets' },
-  );
+  const picked = await vscode.window.showQuickPick(presetQuickPickItems(presetCatalog(), readSettings().defaultPreset, false), {
+    title: 'Compare presets (the first picked is the reference)',
+    canPickMany: true,
+    placeHolder: 'Pick two or more presets',
+  });
   if (!picked || picked.length === 0) return undefined;
   return presetsJob(picked.map((p) => p.label));
 }
@@ -147,7 +148,12 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
   }
   try {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const fileName = `${last.title.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'comparison'}.md`;
+    const fileName = `${
+      last.title
+        .replace(/[^\w.-]+/g, '_')
+        .replace(/^_+|_+$/g, '')
+        .slice(0, 80) || 'comparison'
+    }.md`;
     const uri =
       arg instanceof vscode.Uri
         ? arg
@@ -177,7 +183,9 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
 export async function measureForwardTimeCommand(services: Services): Promise<readonly number[] | undefined> {
   const last = lastComparison(services);
   if (!last) {
-    void vscode.window.showInformationMessage('Compare architectures first (ResNeXt: Compare Architectures); Measure Forward Time times that comparison\'s configurations.');
+    void vscode.window.showInformationMessage(
+      "Compare architectures first (ResNeXt: Compare Architectures); Measure Forward Time times that comparison's configurations.",
+    );
     return undefined;
   }
   const { comparison } = last;
@@ -186,18 +194,21 @@ export async function measureForwardTimeCommand(services: Services): Promise<rea
   const started = performance.now();
   services.log.info(`Measuring forward time of ${models.map((m) => m.model).join(', ')}: started (${services.worker.isRunning ? 'warm' : 'cold'} worker)`);
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Measuring forward time', cancellable: true }, async (progress, token) => {
-      for (const [i, m] of models.entries()) {
-        if (token.isCancellationRequested) throw new CancelledError();
-        const step = `${i + 1}/${models.length} ${m.model}`;
-        progress.report({ message: step });
-        const job = { type: 'profile', model: m.model, config: networkConfigOf(m.config), runs: VIEW_PROFILE_RUNS } as const;
-        const reply = await services.worker.run(job, { token, onProgress: (message) => progress.report({ message: `${step}: ${message}` }) });
-        times[i] = reply.profile;
-        services.log.info(`${m.model}: forward ${reply.profile.totalMs.toFixed(1)} ms (median of ${reply.profile.runs}, ${reply.profile.threads} thread(s))`);
-        showComparisonTimes(services, comparison, [...times]);
-      }
-    });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Measuring forward time', cancellable: true },
+      async (progress, token) => {
+        for (const [i, m] of models.entries()) {
+          if (token.isCancellationRequested) throw new CancelledError();
+          const step = `${i + 1}/${models.length} ${m.model}`;
+          progress.report({ message: step });
+          const job = { type: 'profile', model: m.model, config: networkConfigOf(m.config), runs: VIEW_PROFILE_RUNS } as const;
+          const reply = await services.worker.run(job, { token, onProgress: (message) => progress.report({ message: `${step}: ${message}` }) });
+          times[i] = reply.profile;
+          services.log.info(`${m.model}: forward ${reply.profile.totalMs.toFixed(1)} ms (median of ${reply.profile.runs}, ${reply.profile.threads} thread(s))`);
+          showComparisonTimes(services, comparison, [...times]);
+        }
+      },
+    );
     services.log.info(`Measuring forward time: done in ${(performance.now() - started).toFixed(0)} ms`);
     return times.map((t) => t!.totalMs);
   } catch (error) {

@@ -23,7 +23,10 @@ interface ConvertArgs {
   readonly dtype?: (typeof CONVERT_DTYPES)[number];
 }
 const isConvertArgs = (x: unknown): x is ConvertArgs =>
-  typeof x === 'object' && x !== null && typeof (x as ConvertArgs).input === 'string' && typeof (x as ConvertArgs).output === 'string' &&
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as ConvertArgs).input === 'string' &&
+  typeof (x as ConvertArgs).output === 'string' &&
   ((x as ConvertArgs).dtype === undefined || CONVERT_DTYPES.includes((x as ConvertArgs).dtype!));
 
 export async function convertCheckpointCommand(services: Services, arg?: unknown): Promise<ConversionData | undefined> {

@@ -52,10 +52,10 @@ export function equivalenceJob(preset: string, block: string): JobOf<'equivalenc
 
 async function pick(): Promise<JobOf<'equivalence'> | undefined> {
   const catalog = presetCatalog();
-  const preset = await vscode.window.showQuickPick(
-    presetQuickPickItems(catalog, readSettings().defaultPreset, false),
-    { title: `${TITLE}: preset`, placeHolder: 'The network whose block to compute in three forms' },
-  );
+  const preset = await vscode.window.showQuickPick(presetQuickPickItems(catalog, readSettings().defaultPreset, false), {
+    title: `${TITLE}: preset`,
+    placeHolder: 'The network whose block to compute in three forms',
+  });
   if (!preset) return undefined;
   const entry = catalog.find((p) => p.name === preset.label);
   if (!entry) return undefined;

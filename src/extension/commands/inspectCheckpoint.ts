@@ -16,7 +16,14 @@ const VISIBLE_CONTEXT_KEY = 'resnext.checkpointInspected';
 
 type Item =
   | { readonly kind: 'line'; readonly label: string; readonly description?: string; readonly tooltip?: string; readonly icon?: string }
-  | { readonly kind: 'group'; readonly label: string; readonly description?: string; readonly icon?: string; readonly children: readonly Item[]; readonly expanded: boolean }
+  | {
+      readonly kind: 'group';
+      readonly label: string;
+      readonly description?: string;
+      readonly icon?: string;
+      readonly children: readonly Item[];
+      readonly expanded: boolean;
+    }
   | { readonly kind: 'node'; readonly node: InspectNode };
 
 class InspectorTree implements vscode.TreeDataProvider<Item> {
@@ -44,13 +51,23 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
     if (item.kind === 'node') {
       const { node } = item;
       const hasChildren = (node.children?.length ?? 0) > 0;
-      const tree = new vscode.TreeItem(node.name === '' ? '(root)' : node.name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const tree = new vscode.TreeItem(
+        node.name === '' ? '(root)' : node.name,
+        hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      );
       tree.description = describeNode(node) + (node.omitted ? ` (+${node.omitted} not shown)` : '');
       tree.tooltip = `${node.name}: ${tree.description}`;
-      tree.iconPath = new vscode.ThemeIcon(node.type === 'tensor' ? 'symbol-array' : node.type === 'object' ? 'symbol-class' : hasChildren ? 'symbol-namespace' : 'symbol-field');
+      tree.iconPath = new vscode.ThemeIcon(
+        node.type === 'tensor' ? 'symbol-array' : node.type === 'object' ? 'symbol-class' : hasChildren ? 'symbol-namespace' : 'symbol-field',
+      );
       return tree;
     }
-    const collapsible = item.kind === 'group' ? (item.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None;
+    const collapsible =
+      item.kind === 'group'
+        ? item.expanded
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None;
     const tree = new vscode.TreeItem(item.label, collapsible);
     tree.description = item.description;
     tree.tooltip = item.kind === 'line' ? (item.tooltip ?? `${item.label} ${item.description ?? ''}`) : undefined;
@@ -63,7 +80,13 @@ function rootItems(i: InspectionData): Item[] {
   const [headline] = describeInspection(i);
   const globals: Item[] = i.globals.map((g) => {
     const allowed = i.globalStatus[g] === 'allowed';
-    return { kind: 'line', label: g, description: i.globalStatus[g], icon: allowed ? 'pass' : 'shield', tooltip: allowed ? `${g}: on the allow-list, interpreted as data` : `${g}: recorded by name; nothing was imported or run` };
+    return {
+      kind: 'line',
+      label: g,
+      description: i.globalStatus[g],
+      icon: allowed ? 'pass' : 'shield',
+      tooltip: allowed ? `${g}: on the allow-list, interpreted as data` : `${g}: recorded by name; nothing was imported or run`,
+    };
   });
   const candidates: Item[] = i.candidates.map((c) => ({
     kind: 'line',
@@ -77,11 +100,31 @@ function rootItems(i: InspectionData): Item[] {
       : `${i.chosen === '' ? 'the file itself' : `'${i.chosen}'`}${i.strippedPrefix !== null ? `, prefix '${i.strippedPrefix}' stripped` : ''}${i.ignoredKeys.length > 0 ? `, ${i.ignoredKeys.length} keys left out` : ''}`;
   return [
     { kind: 'line', label: i.file.split(/[\\/]/).pop() ?? i.file, description: headline!.replace(/^[^:]*: /, ''), icon: 'file-binary', tooltip: headline },
-    { kind: 'line', label: 'Architecture', description: i.architecture?.model ?? `not inferred: ${i.architectureError ?? 'unknown'}`, icon: i.architecture ? 'circuit-board' : 'warning', tooltip: i.architecture?.model ?? i.architectureError },
+    {
+      kind: 'line',
+      label: 'Architecture',
+      description: i.architecture?.model ?? `not inferred: ${i.architectureError ?? 'unknown'}`,
+      icon: i.architecture ? 'circuit-board' : 'warning',
+      tooltip: i.architecture?.model ?? i.architectureError,
+    },
     { kind: 'line', label: 'State dict used', description: chosen, icon: 'target' },
-    { kind: 'group', label: `Candidates (${i.candidates.length})`, description: 'in the order they are tried', icon: 'list-ordered', children: candidates, expanded: i.candidates.length > 1 },
+    {
+      kind: 'group',
+      label: `Candidates (${i.candidates.length})`,
+      description: 'in the order they are tried',
+      icon: 'list-ordered',
+      children: candidates,
+      expanded: i.candidates.length > 1,
+    },
     { kind: 'group', label: `Globals (${i.globals.length})`, description: 'nothing was imported or run', icon: 'shield', children: globals, expanded: false },
-    { kind: 'group', label: 'Contents', description: `${i.tensors.count} tensors`, icon: 'list-tree', children: [{ kind: 'node', node: i.tree }], expanded: true },
+    {
+      kind: 'group',
+      label: 'Contents',
+      description: `${i.tensors.count} tensors`,
+      icon: 'list-tree',
+      children: [{ kind: 'node', node: i.tree }],
+      expanded: true,
+    },
   ];
 }
 

@@ -63,7 +63,9 @@ export async function summarizeResolved(services: Services, resolved: Resolved, 
   try {
     const result = await runWithProgress(services, `Summarizing ${resolved.model}`, { type: 'summarize', model: resolved.model, config: resolved.config });
     const s = result.summary;
-    services.log.info(`${s.model}: ${s.totals.params.toLocaleString('en-US')} params, ${s.totals.macs.toLocaleString('en-US')} MACs (build ${s.timingsMs.build} ms, forward ${s.timingsMs.forward} ms)`);
+    services.log.info(
+      `${s.model}: ${s.totals.params.toLocaleString('en-US')} params, ${s.totals.macs.toLocaleString('en-US')} MACs (build ${s.timingsMs.build} ms, forward ${s.timingsMs.forward} ms)`,
+    );
     if (show) SummaryPanel.createOrShow(services, s);
     return s;
   } catch (error) {

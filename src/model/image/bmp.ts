@@ -112,7 +112,8 @@ export function decodeBmp(bytes: Uint8Array, source: string, checkPixels: (width
   }
 
   const stride = ((widthPx * bits + 31) >>> 3) & ~3;
-  if (offset + stride * heightPx > bytes.length) fail(source, `${TRUNCATED} (its pixel data holds ${Math.max(0, bytes.length - offset)} of ${stride * heightPx} bytes)`);
+  if (offset + stride * heightPx > bytes.length)
+    fail(source, `${TRUNCATED} (its pixel data holds ${Math.max(0, bytes.length - offset)} of ${stride * heightPx} bytes)`);
   const rgb = new Uint8Array(widthPx * heightPx * 3);
   const grayPalette = palette !== undefined && isGrayRamp(palette, colors);
   for (let y = 0; y < heightPx; y++) {
@@ -120,7 +121,8 @@ export function decodeBmp(bytes: Uint8Array, source: string, checkPixels: (width
     let o = y * widthPx * 3;
     for (let x = 0; x < widthPx; x++, o += 3) {
       if (palette) {
-        const index = bits === 8 ? bytes[row + x]! : bits === 4 ? (bytes[row + (x >> 1)]! >> (x & 1 ? 0 : 4)) & 15 : (bytes[row + (x >> 3)]! >> (7 - (x & 7))) & 1;
+        const index =
+          bits === 8 ? bytes[row + x]! : bits === 4 ? (bytes[row + (x >> 1)]! >> (x & 1 ? 0 : 4)) & 15 : (bytes[row + (x >> 3)]! >> (7 - (x & 7))) & 1;
         rgb[o] = palette[index * 3]!;
         rgb[o + 1] = palette[index * 3 + 1]!;
         rgb[o + 2] = palette[index * 3 + 2]!;

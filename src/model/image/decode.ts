@@ -29,7 +29,8 @@ export interface RgbImage {
  */
 export const MAX_IMAGE_PIXELS = 89_478_485;
 
-export const ACCEPTED_FORMATS = 'JPEG (baseline or progressive; gray, RGB or CMYK), PNG (any bit depth, palette, alpha, interlaced), BMP and GIF (the first frame)';
+export const ACCEPTED_FORMATS =
+  'JPEG (baseline or progressive; gray, RGB or CMYK), PNG (any bit depth, palette, alpha, interlaced), BMP and GIF (the first frame)';
 
 /** The decompression-bomb guard, run on the header's size before decoding. */
 export function checkImageSize(widthPx: number, heightPx: number, source: string): void {

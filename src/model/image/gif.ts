@@ -139,7 +139,13 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
 /** The frame rows in the order an interlaced GIF stores them. */
 function interlacedRows(height: number): number[] {
   const rows: number[] = [];
-  for (const [start, step] of [[0, 8], [4, 8], [2, 4], [1, 2]] as const) for (let y = start; y < height; y += step) rows.push(y);
+  for (const [start, step] of [
+    [0, 8],
+    [4, 8],
+    [2, 4],
+    [1, 2],
+  ] as const)
+    for (let y = start; y < height; y += step) rows.push(y);
   return rows;
 }
 

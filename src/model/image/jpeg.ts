@@ -37,9 +37,8 @@ export interface DecodedJpeg {
 
 /** Zigzag position → natural (row-major) index, padded with 63 as libjpeg's `jpeg_natural_order` (corrupt runs past 63). */
 const NATURAL_ORDER = new Uint8Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55,
-  62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
+  15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
 ]);
 
 /**
@@ -158,7 +157,10 @@ class BitReader {
   private stopped = false;
   atEnd = false;
 
-  constructor(private readonly bytes: Uint8Array, public pos: number) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    public pos: number,
+  ) {}
 
   private fill(): void {
     while (this.count <= 24) {
@@ -293,9 +295,12 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
 }
 
 function checkSofSupported(code: number, source: string): void {
-  if (code === 0xc3 || code === 0xc7 || code === 0xcb || code === 0xcf) fail(source, 'unsupported JPEG: lossless JPEG (accepted: baseline and progressive JPEG)');
-  if (code === 0xc5 || code === 0xc6 || code === 0xcd || code === 0xce) fail(source, 'unsupported JPEG: hierarchical JPEG (accepted: baseline and progressive JPEG)');
-  if (code === 0xc9 || code === 0xca || code === 0xcc) fail(source, 'unsupported JPEG: arithmetic coding (accepted: Huffman-coded baseline and progressive JPEG)');
+  if (code === 0xc3 || code === 0xc7 || code === 0xcb || code === 0xcf)
+    fail(source, 'unsupported JPEG: lossless JPEG (accepted: baseline and progressive JPEG)');
+  if (code === 0xc5 || code === 0xc6 || code === 0xcd || code === 0xce)
+    fail(source, 'unsupported JPEG: hierarchical JPEG (accepted: baseline and progressive JPEG)');
+  if (code === 0xc9 || code === 0xca || code === 0xcc)
+    fail(source, 'unsupported JPEG: arithmetic coding (accepted: Huffman-coded baseline and progressive JPEG)');
 }
 
 /** jdmarker.c next_marker: skip to 0xFF, skip fill bytes, take the code (0x00 after 0xFF is not a marker). */
@@ -341,7 +346,15 @@ function idctIslow(coef: Int16Array, at: number, quant: Uint16Array, workspace: 
   for (let row = 0; row < 8; row++) {
     const w = row * 8;
     const o = outAt + row * stride;
-    if (workspace[w + 1] === 0 && workspace[w + 2] === 0 && workspace[w + 3] === 0 && workspace[w + 4] === 0 && workspace[w + 5] === 0 && workspace[w + 6] === 0 && workspace[w + 7] === 0) {
+    if (
+      workspace[w + 1] === 0 &&
+      workspace[w + 2] === 0 &&
+      workspace[w + 3] === 0 &&
+      workspace[w + 4] === 0 &&
+      workspace[w + 5] === 0 &&
+      workspace[w + 6] === 0 &&
+      workspace[w + 7] === 0
+    ) {
       const dc = IDCT_RANGE[((workspace[w]! + 16) >> 5) & 1023]!;
       out.fill(dc, o, o + 8);
       continue;
@@ -763,9 +776,21 @@ function readFrame(data: Uint8Array, header: JpegHeader, bytesLeft: number, sour
     maxH = Math.max(maxH, h);
     maxV = Math.max(maxV, v);
     components.push({
-      id, h, v, quantTableId: data[8 + i * 3]! & 3, widthPx: 0, heightPx: 0, blocksPerLine: 0, blocksPerColumn: 0,
-      paddedBlocksPerLine: 0, paddedBlocksPerColumn: 0, coefficients: new Int16Array(0), quant: undefined,
-      dcTable: undefined, acTable: undefined, dcPredictor: 0,
+      id,
+      h,
+      v,
+      quantTableId: data[8 + i * 3]! & 3,
+      widthPx: 0,
+      heightPx: 0,
+      blocksPerLine: 0,
+      blocksPerColumn: 0,
+      paddedBlocksPerLine: 0,
+      paddedBlocksPerColumn: 0,
+      coefficients: new Int16Array(0),
+      quant: undefined,
+      dcTable: undefined,
+      acTable: undefined,
+      dcPredictor: 0,
     });
   }
   // A single-component image has 1x1 MCUs whatever its sampling factors say (libjpeg: non-interleaved scan).
@@ -798,8 +823,12 @@ function readFrame(data: Uint8Array, header: JpegHeader, bytesLeft: number, sour
 }
 
 function readScan(
-  data: Uint8Array, frame: Frame, quantTables: (Uint16Array | undefined)[], dcTables: (HuffmanTable | undefined)[],
-  acTables: (HuffmanTable | undefined)[], source: string,
+  data: Uint8Array,
+  frame: Frame,
+  quantTables: (Uint16Array | undefined)[],
+  dcTables: (HuffmanTable | undefined)[],
+  acTables: (HuffmanTable | undefined)[],
+  source: string,
 ): Scan {
   const count = data[0] ?? 0;
   if (count < 1 || count > 4 || data.length < 4 + count * 2) fail(source, 'corrupt JPEG file (bad scan header)');

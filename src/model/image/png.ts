@@ -41,7 +41,13 @@ const DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16
 const MAX_DEFLATE_RATIO = 1032;
 /** Adam7 passes: x0, y0, dx, dy. */
 const ADAM7: readonly (readonly [number, number, number, number])[] = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ];
 
 let crcTable: Uint32Array | undefined;
@@ -174,7 +180,16 @@ function unfilter(raw: Uint8Array, offset: number, rows: number, stride: number,
  * Converts `count` pixels of one unfiltered row (at `row`) to RGB at `out[outAt]`, stepping `outStep` bytes per pixel
  * (3 for consecutive pixels, 3·dx for an Adam7 pass), as Pillow's unpacker + convert("RGB") would.
  */
-function rowToRgb(header: PngHeader, palette: Uint8Array, row: Uint8Array, rowAt: number, count: number, out: Uint8Array, outAt: number, outStep: number): void {
+function rowToRgb(
+  header: PngHeader,
+  palette: Uint8Array,
+  row: Uint8Array,
+  rowAt: number,
+  count: number,
+  out: Uint8Array,
+  outAt: number,
+  outStep: number,
+): void {
   const { bitDepth, colorType } = header;
   let o = outAt;
   if (colorType === 0 || colorType === 3) {
@@ -265,7 +280,8 @@ export function decodePng(bytes: Uint8Array, source: string, checkPixels: (width
       truncated = true;
       break;
     }
-    if (crc32(bytes, at + 4, dataAt + length) !== u32(bytes, dataAt + length)) fail(source, `corrupt PNG file (bad checksum in the ${JSON.stringify(name)} chunk)`);
+    if (crc32(bytes, at + 4, dataAt + length) !== u32(bytes, dataAt + length))
+      fail(source, `corrupt PNG file (bad checksum in the ${JSON.stringify(name)} chunk)`);
     if (name === 'IEND') break;
     if (name === 'PLTE') {
       if (length % 3 !== 0 || length === 0 || length > 768) fail(source, `corrupt PNG file (PLTE chunk of ${length} bytes)`);

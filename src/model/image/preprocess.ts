@@ -258,7 +258,9 @@ export function resizeShorterSide(image: RgbPixels, resizePx = 256, interpolatio
   checkSizePx(resizePx, 'resize');
   const [w, h] = resizedSizePx(image.widthPx, image.heightPx, resizePx);
   if (w * h > MAX_RESIZED_PIXELS) {
-    throw new InputError(`resizing ${image.widthPx}x${image.heightPx} to a shorter side of ${resizePx} px gives ${w}x${h} px, over the limit of ${MAX_RESIZED_PIXELS.toLocaleString('en-US')} pixels: the image's aspect ratio is too extreme`);
+    throw new InputError(
+      `resizing ${image.widthPx}x${image.heightPx} to a shorter side of ${resizePx} px gives ${w}x${h} px, over the limit of ${MAX_RESIZED_PIXELS.toLocaleString('en-US')} pixels: the image's aspect ratio is too extreme`,
+    );
   }
   if (w === image.widthPx && h === image.heightPx) return { widthPx: w, heightPx: h, data: image.data.slice() };
   return resample(image, w, h, interpolation);

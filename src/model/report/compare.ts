@@ -7,7 +7,18 @@ import type { Comparison, ComparedModel } from '../compare';
 import { bottleneckWidth } from '../config';
 import type { Equivalence } from '../equivalence';
 import { csvField } from './csv';
-import { deltaPercent, formatAbsDiff, formatDelta, formatDeltaPercent, formatInt, formatMiB, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../../shared/format';
+import {
+  deltaPercent,
+  formatAbsDiff,
+  formatDelta,
+  formatDeltaPercent,
+  formatInt,
+  formatMiB,
+  formatSaving,
+  formatShape,
+  formatSi,
+  REFERENCE_MARK,
+} from '../../shared/format';
 import { markdownTable } from './markdown';
 import { renderColumns } from './table';
 
@@ -79,7 +90,7 @@ function sections(comparison: Comparison, options: CompareReportOptions): Sectio
         formatSi(m.totals.macs),
         formatMiB(m.totals.estimatedTotalSizeMiB),
       ]),
-      note: 'Est. total size: torchsummary\'s estimate (input + forward/backward activations + params, float32).',
+      note: "Est. total size: torchsummary's estimate (input + forward/backward activations + params, float32).",
     },
     {
       title: 'Per stage',
@@ -110,7 +121,15 @@ function sections(comparison: Comparison, options: CompareReportOptions): Sectio
       rows: models.map((m) => {
         const t = m.totals;
         const saved = (actual: number, dense: number): string => (dense > actual ? `${formatInt(dense - actual)} (${formatSaving(actual, dense)})` : '0');
-        return [m.model, formatInt(t.params), formatInt(t.denseParams), saved(t.params, t.denseParams), formatInt(t.macs), formatInt(t.denseMacs), saved(t.macs, t.denseMacs)];
+        return [
+          m.model,
+          formatInt(t.params),
+          formatInt(t.denseParams),
+          saved(t.params, t.denseParams),
+          formatInt(t.macs),
+          formatInt(t.denseMacs),
+          saved(t.macs, t.denseMacs),
+        ];
       }),
       note: 'Dense equivalent: every grouped convolution replaced by one with groups = 1 and the same Cin, Cout and kernel (params × G, MACs × G).',
     },
@@ -127,7 +146,9 @@ function sections(comparison: Comparison, options: CompareReportOptions): Sectio
         `${e.cardinality} x ${e.pathWidth}`,
         formatShape(e.outputShape),
         `${e.ops.a.convOps} / ${e.ops.b.convOps} / ${e.ops.c.convOps}`,
-        e.ops.a.macs === e.ops.c.macs && e.ops.b.macs === e.ops.c.macs ? formatInt(e.ops.c.macs) : `${formatInt(e.ops.a.macs)} / ${formatInt(e.ops.b.macs)} / ${formatInt(e.ops.c.macs)}`,
+        e.ops.a.macs === e.ops.c.macs && e.ops.b.macs === e.ops.c.macs
+          ? formatInt(e.ops.c.macs)
+          : `${formatInt(e.ops.a.macs)} / ${formatInt(e.ops.b.macs)} / ${formatInt(e.ops.c.macs)}`,
         formatAbsDiff(e.maxAbsDiff.aVsC),
         formatAbsDiff(e.maxAbsDiff.bVsC),
         e.equivalent ? `equivalent (≤ ${e.tolerance.toExponential(0)})` : `DIFFERENT (> ${e.tolerance.toExponential(0)})`,
@@ -245,6 +266,8 @@ export function formatComparison(comparison: Comparison, format: CompareFormat, 
     case 'csv':
       return compareCsv(comparison);
     case 'json':
-      return JSON.stringify(options.equivalence && options.equivalence.length > 0 ? { ...comparison, equivalence: options.equivalence } : comparison, null, 2) + '\n';
+      return (
+        JSON.stringify(options.equivalence && options.equivalence.length > 0 ? { ...comparison, equivalence: options.equivalence } : comparison, null, 2) + '\n'
+      );
   }
 }

@@ -9,7 +9,20 @@ export function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export const CSV_COLUMNS = ['name', 'type', 'output_shape', 'params', 'macs', 'groups', 'kernel', 'stride', 'dense_params', 'dense_macs', 'params_saved', 'macs_saved'] as const;
+export const CSV_COLUMNS = [
+  'name',
+  'type',
+  'output_shape',
+  'params',
+  'macs',
+  'groups',
+  'kernel',
+  'stride',
+  'dense_params',
+  'dense_macs',
+  'params_saved',
+  'macs_saved',
+] as const;
 
 export function summaryCsv(summary: Summary): string {
   const lines = [CSV_COLUMNS.join(',')];

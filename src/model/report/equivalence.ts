@@ -38,7 +38,14 @@ function formRows(e: Equivalence): string[][] {
     const key = form === 'a' ? 'aVsC' : 'bVsC';
     return formatAbsDiff(kind === 'max' ? e.maxAbsDiff[key] : e.meanAbsDiff[key]);
   };
-  return FORMS.map((form) => [formName(e, form), String(e.ops[form].convOps), formatInt(e.ops[form].macs), String(e.ops[form].kernels), diff(form, 'max'), diff(form, 'mean')]);
+  return FORMS.map((form) => [
+    formName(e, form),
+    String(e.ops[form].convOps),
+    formatInt(e.ops[form].macs),
+    String(e.ops[form].kernels),
+    diff(form, 'max'),
+    diff(form, 'mean'),
+  ]);
 }
 
 const FORM_HEADER = ['Form', 'Conv ops', 'MACs (multiply-adds)', 'TF.js kernels', 'Max |Δ| vs (c)', 'Mean |Δ| vs (c)'];
@@ -68,16 +75,18 @@ export function equivalenceTable(e: Equivalence): string {
     FORM_HEADER.map((title, i) => ({ title, align: i === 0 ? 'left' : 'right' })),
     formRows(e),
   );
-  return [
-    `Split-transform-merge equivalence (Xie et al. 2017, Fig. 3): ${e.model} ${e.block}`,
-    ...describe(e),
-    '',
-    table.header,
-    '-'.repeat(table.width),
-    ...table.lines,
-    '-'.repeat(table.width),
-    verdict(e),
-  ].join('\n') + '\n';
+  return (
+    [
+      `Split-transform-merge equivalence (Xie et al. 2017, Fig. 3): ${e.model} ${e.block}`,
+      ...describe(e),
+      '',
+      table.header,
+      '-'.repeat(table.width),
+      ...table.lines,
+      '-'.repeat(table.width),
+      verdict(e),
+    ].join('\n') + '\n'
+  );
 }
 
 /** A markdown section (heading level 3 so it nests in a comparison report). */
@@ -94,7 +103,11 @@ export function equivalenceMarkdown(e: Equivalence): string {
   ].join('\n');
 }
 
-const EQUIVALENCE_FORMATTERS: Record<EquivalenceFormat, (e: Equivalence) => string> = { table: equivalenceTable, markdown: equivalenceMarkdown, json: jsonText };
+const EQUIVALENCE_FORMATTERS: Record<EquivalenceFormat, (e: Equivalence) => string> = {
+  table: equivalenceTable,
+  markdown: equivalenceMarkdown,
+  json: jsonText,
+};
 
 export function formatEquivalence(e: Equivalence, format: EquivalenceFormat): string {
   return EQUIVALENCE_FORMATTERS[format](e);

@@ -7,7 +7,12 @@ import { summaryTable } from './table';
 export const SUMMARY_FORMATS = ['table', 'markdown', 'csv', 'json'] as const;
 export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
 
-const SUMMARY_FORMATTERS: Record<SummaryFormat, (summary: Summary) => string> = { table: summaryTable, markdown: summaryMarkdown, csv: summaryCsv, json: jsonText };
+const SUMMARY_FORMATTERS: Record<SummaryFormat, (summary: Summary) => string> = {
+  table: summaryTable,
+  markdown: summaryMarkdown,
+  csv: summaryCsv,
+  json: jsonText,
+};
 
 export function formatSummary(summary: Summary, format: SummaryFormat): string {
   return SUMMARY_FORMATTERS[format](summary);

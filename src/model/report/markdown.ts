@@ -48,7 +48,10 @@ export function summaryMarkdown(summary: Summary): string {
         ['MACs (multiply-adds; FLOPs ≈ 2 × MACs)', `${formatInt(t.macs)} (${formatSi(t.macs)})`],
         ['Dense-equivalent params', formatInt(t.denseParams)],
         ['Dense-equivalent MACs', formatInt(t.denseMacs)],
-        ['Grouped-conv saving (params / MACs)', t.denseParams > t.params ? `${formatSaving(t.params, t.denseParams)} / ${formatSaving(t.macs, t.denseMacs)}` : 'none'],
+        [
+          'Grouped-conv saving (params / MACs)',
+          t.denseParams > t.params ? `${formatSaving(t.params, t.denseParams)} / ${formatSaving(t.macs, t.denseMacs)}` : 'none',
+        ],
         ['Input size (MiB)', formatMiB(t.inputSizeMiB)],
         ['Forward/backward pass size (MiB)', formatMiB(t.forwardBackwardSizeMiB)],
         ['Params size (MiB)', formatMiB(t.paramsSizeMiB)],

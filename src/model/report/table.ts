@@ -27,7 +27,9 @@ export const leftColumn = <T>(title: string, cell: (row: T) => string): TableCol
 export const rightColumn = <T>(title: string, cell: (row: T) => string): TableColumn<T> => ({ title, align: 'right', cell });
 
 /** Layers, Groups, Width/group: a configuration's shape (`resnext presets`, `resnext scan`). */
-export function shapeColumns<T>(config: (row: T) => { readonly layers: readonly number[]; readonly groups: number; readonly widthPerGroup: number }): TableColumn<T>[] {
+export function shapeColumns<T>(
+  config: (row: T) => { readonly layers: readonly number[]; readonly groups: number; readonly widthPerGroup: number },
+): TableColumn<T>[] {
   return [
     leftColumn('Layers', (row) => config(row).layers.join(',')),
     rightColumn('Groups', (row) => String(config(row).groups)),
@@ -37,12 +39,18 @@ export function shapeColumns<T>(config: (row: T) => { readonly layers: readonly 
 
 /** Params and MACs, the MACs with their SI figure (`resnext presets`, `resnext scan`). */
 export function sizeColumns<T>(size: (row: T) => { readonly params: number; readonly macs: number }): TableColumn<T>[] {
-  return [rightColumn('Params', (row) => formatInt(size(row).params)), rightColumn('MACs', (row) => `${formatInt(size(row).macs)} (${formatSi(size(row).macs)})`)];
+  return [
+    rightColumn('Params', (row) => formatInt(size(row).params)),
+    rightColumn('MACs', (row) => `${formatInt(size(row).macs)} (${formatSi(size(row).macs)})`),
+  ];
 }
 
 /** renderColumns over rows of any kind, each column giving its own cell. */
 export function renderTable<T>(columns: readonly TableColumn<T>[], rows: readonly T[]): { header: string; lines: string[]; width: number } {
-  return renderColumns(columns, rows.map((row) => columns.map((c) => c.cell(row))));
+  return renderColumns(
+    columns,
+    rows.map((row) => columns.map((c) => c.cell(row))),
+  );
 }
 
 /** A plain console table: the header, a `-` rule as wide as the table, a line per row. */
@@ -76,38 +84,42 @@ export function summaryTable(summary: Summary): string {
       rightColumn('MACs', (s) => formatInt(s.macs)),
       rightColumn('Dense Param #', (s) => formatInt(s.denseParams)),
       rightColumn('Dense MACs', (s) => formatInt(s.denseMacs)),
-      rightColumn('Saving (params / MACs)', (s) => (s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '')),
+      rightColumn('Saving (params / MACs)', (s) =>
+        s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '',
+      ),
     ],
     summary.stages,
   );
   const c = summary.config;
-  return [
-    `${summary.model}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`,
-    rule('-'),
-    table.header,
-    rule('='),
-    ...table.lines,
-    rule('='),
-    `Total params: ${formatInt(t.params)}`,
-    `Trainable params: ${formatInt(t.trainableParams)}`,
-    `Non-trainable params: ${formatInt(t.params - t.trainableParams)}`,
-    `Total MACs (multiply-adds): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)`,
-    `Dense-equivalent params: ${formatInt(t.denseParams)}; MACs: ${formatInt(t.denseMacs)}` +
-      (t.denseParams > t.params
-        ? ` (grouped convolution saves ${formatInt(t.denseParams - t.params)} params, ${formatSaving(t.params, t.denseParams)}, and ${formatInt(t.denseMacs - t.macs)} MACs, ${formatSaving(t.macs, t.denseMacs)})`
-        : ' (no grouped convolution)'),
-    rule('-'),
-    `Input size (MB): ${formatMiB(t.inputSizeMiB)}`,
-    `Forward/backward pass size (MB): ${formatMiB(t.forwardBackwardSizeMiB)}`,
-    `Params size (MB): ${formatMiB(t.paramsSizeMiB)}`,
-    `Estimated Total Size (MB): ${formatMiB(t.estimatedTotalSizeMiB)}`,
-    rule('-'),
-    stageTable.header,
-    '-'.repeat(stageTable.width),
-    ...stageTable.lines,
-    '-'.repeat(stageTable.width),
-    summary.tracedBy === 'arithmetic'
-      ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
-      : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `${summary.model}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`,
+      rule('-'),
+      table.header,
+      rule('='),
+      ...table.lines,
+      rule('='),
+      `Total params: ${formatInt(t.params)}`,
+      `Trainable params: ${formatInt(t.trainableParams)}`,
+      `Non-trainable params: ${formatInt(t.params - t.trainableParams)}`,
+      `Total MACs (multiply-adds): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)`,
+      `Dense-equivalent params: ${formatInt(t.denseParams)}; MACs: ${formatInt(t.denseMacs)}` +
+        (t.denseParams > t.params
+          ? ` (grouped convolution saves ${formatInt(t.denseParams - t.params)} params, ${formatSaving(t.params, t.denseParams)}, and ${formatInt(t.denseMacs - t.macs)} MACs, ${formatSaving(t.macs, t.denseMacs)})`
+          : ' (no grouped convolution)'),
+      rule('-'),
+      `Input size (MB): ${formatMiB(t.inputSizeMiB)}`,
+      `Forward/backward pass size (MB): ${formatMiB(t.forwardBackwardSizeMiB)}`,
+      `Params size (MB): ${formatMiB(t.paramsSizeMiB)}`,
+      `Estimated Total Size (MB): ${formatMiB(t.estimatedTotalSizeMiB)}`,
+      rule('-'),
+      stageTable.header,
+      '-'.repeat(stageTable.width),
+      ...stageTable.lines,
+      '-'.repeat(stageTable.width),
+      summary.tracedBy === 'arithmetic'
+        ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
+        : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
+    ].join('\n') + '\n'
+  );
 }

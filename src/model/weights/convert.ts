@@ -90,7 +90,7 @@ export function convertToSafetensors(input: string, output: string, options: Con
   try {
     fd = fs.openSync(temp, 'wx');
     for (const chunk of chunks) {
-      for (let written = 0; written < chunk.length; ) written += fs.writeSync(fd, chunk, written, chunk.length - written);
+      for (let written = 0; written < chunk.length;) written += fs.writeSync(fd, chunk, written, chunk.length - written);
     }
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -100,7 +100,9 @@ export function convertToSafetensors(input: string, output: string, options: Con
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    throw new WeightsError(`cannot write ${output}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : (error as Error).message}; nothing was written`);
+    throw new WeightsError(
+      `cannot write ${output}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : (error as Error).message}; nothing was written`,
+    );
   }
   return {
     output,

@@ -110,12 +110,16 @@ export async function downloadToCache(request: DownloadRequest): Promise<Downloa
       }
     } catch (error) {
       if (request.signal?.aborted) throw abortError(request);
-      throw new WeightsError(`the download of ${request.url} broke off after ${receivedBytes} bytes (${(error as Error).message}); nothing was kept; try again, or ${manualHint(request)}`);
+      throw new WeightsError(
+        `the download of ${request.url} broke off after ${receivedBytes} bytes (${(error as Error).message}); nothing was kept; try again, or ${manualHint(request)}`,
+      );
     } finally {
       fs.closeSync(out);
     }
     if (totalBytes !== undefined && receivedBytes !== totalBytes) {
-      throw new WeightsError(`the download of ${request.url} ended after ${receivedBytes} of ${totalBytes} bytes; nothing was kept; try again, or ${manualHint(request)}`);
+      throw new WeightsError(
+        `the download of ${request.url} ended after ${receivedBytes} of ${totalBytes} bytes; nothing was kept; try again, or ${manualHint(request)}`,
+      );
     }
     const digest = hash.digest('hex');
     if (!digest.startsWith(request.sha256Prefix)) {

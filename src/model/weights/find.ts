@@ -172,7 +172,10 @@ export function rankCandidates<T>(candidates: readonly Candidate<T>[]): Candidat
     const preferred = (CANDIDATE_ORDER as readonly string[]).indexOf(c.key);
     return (isEma(c.key) ? 2e6 : preferred >= 0 ? 0 : 1e6) + (preferred >= 0 ? preferred : index);
   };
-  return candidates.map((c, i) => ({ c, r: rank(c, i) })).sort((a, b) => a.r - b.r).map((x) => x.c);
+  return candidates
+    .map((c, i) => ({ c, r: rank(c, i) }))
+    .sort((a, b) => a.r - b.r)
+    .map((x) => x.c);
 }
 
 /**
@@ -252,7 +255,9 @@ export function chooseStateDict<T>(candidates: readonly Candidate<T>[], source: 
     const wanted = requested === '(the file itself)' || requested === '/' ? '' : requested.replace(/^\/+|\/+$/g, '');
     index = ranked.findIndex((c) => c.key === wanted);
     if (index < 0) {
-      throw new WeightsError(`${source} has no state dict at '${requested}'; it has ${list()}. Choose one of these keys (--state-dict KEY, or the resnext.stateDictKey setting).`);
+      throw new WeightsError(
+        `${source} has no state dict at '${requested}'; it has ${list()}. Choose one of these keys (--state-dict KEY, or the resnext.stateDictKey setting).`,
+      );
     }
   } else {
     index = summaries.findIndex((c) => c.torchvisionPrefix !== undefined);
@@ -286,7 +291,11 @@ export function describeChoice(choice: Pick<Choice<unknown>, 'chosen' | 'strippe
   const parts: string[] = [];
   const { chosen } = choice;
   if (chosen.key !== '' || chosen.kind !== 'state dict') {
-    parts.push(chosen.key === '' ? `the ${chosen.kind}${chosen.className ? ` ${chosen.className}` : ''}` : `${chosen.kind} '${chosen.key}'${chosen.className ? ` (${chosen.className})` : ''}`);
+    parts.push(
+      chosen.key === ''
+        ? `the ${chosen.kind}${chosen.className ? ` ${chosen.className}` : ''}`
+        : `${chosen.kind} '${chosen.key}'${chosen.className ? ` (${chosen.className})` : ''}`,
+    );
   }
   if (choice.strippedPrefix !== undefined) parts.push(`prefix '${choice.strippedPrefix}' stripped`);
   if (choice.ignoredKeys.length > 0) parts.push(`${choice.ignoredKeys.length} other keys left out`);

@@ -27,7 +27,8 @@ function needShape(stateDict: Shapes, source: string, key: string, rank: number,
         `(found ${stateDict.size} tensors${stateDict.size ? `, e.g. ${[...stateDict.keys()].slice(0, 3).join(', ')}` : ''})`,
     );
   }
-  if (t.shape.length !== rank) throw new WeightsError(`cannot infer the architecture of ${source}: '${key}' has shape [${t.shape.join(', ')}], expected rank ${rank}`);
+  if (t.shape.length !== rank)
+    throw new WeightsError(`cannot infer the architecture of ${source}: '${key}' has shape [${t.shape.join(', ')}], expected rank ${rank}`);
   return t.shape;
 }
 
@@ -35,7 +36,9 @@ function needShape(stateDict: Shapes, source: string, key: string, rank: number,
 function groupedWidth(shape: readonly number[], key: string, source: string, baseWidth: number): { groups: number; widthPerGroup: number } {
   const [width, inPerGroup] = shape as [number, number];
   if (inPerGroup === 0 || width % inPerGroup !== 0) {
-    throw new WeightsError(`cannot infer the architecture of ${source}: ${key} [${width}, ${inPerGroup}, …] is not a grouped convolution of a whole number of groups`);
+    throw new WeightsError(
+      `cannot infer the architecture of ${source}: ${key} [${width}, ${inPerGroup}, …] is not a grouped convolution of a whole number of groups`,
+    );
   }
   return { groups: width / inPerGroup, widthPerGroup: Math.ceil((64 * inPerGroup) / baseWidth) };
 }
@@ -46,14 +49,26 @@ function inferCifarConfig(stateDict: Shapes, source: string, inputSizePx: { heig
   for (let stage = 1; stage <= 3; stage++) {
     let blocks = 0;
     while (stateDict.has(`stage_${stage}.stage_${stage}_bottleneck_${blocks}.conv_reduce.weight`)) blocks++;
-    if (blocks === 0) throw new WeightsError(`cannot infer the architecture of ${source}: it has no stage_${stage}.stage_${stage}_bottleneck_0.conv_reduce.weight (a CIFAR ResNeXt has three stages)`);
+    if (blocks === 0)
+      throw new WeightsError(
+        `cannot infer the architecture of ${source}: it has no stage_${stage}.stage_${stage}_bottleneck_0.conv_reduce.weight (a CIFAR ResNeXt has three stages)`,
+      );
     depths.push(blocks);
   }
   const baseWidth = needShape(stateDict, source, 'conv_1_3x3.weight', 4, what)[0]!;
   const key = 'stage_1.stage_1_bottleneck_0.conv_conv.weight';
   const { groups, widthPerGroup } = groupedWidth(needShape(stateDict, source, key, 4, what), key, source, baseWidth);
   const numClasses = needShape(stateDict, source, 'classifier.weight', 2, what)[0]!;
-  return { ...presetConfig('resnext29_8x64d'), layers: depths, groups, widthPerGroup, baseWidth, numClasses, inputHeightPx: inputSizePx.height, inputWidthPx: inputSizePx.width };
+  return {
+    ...presetConfig('resnext29_8x64d'),
+    layers: depths,
+    groups,
+    widthPerGroup,
+    baseWidth,
+    numClasses,
+    inputHeightPx: inputSizePx.height,
+    inputWidthPx: inputSizePx.width,
+  };
 }
 
 function inferImagenetConfig(stateDict: Shapes, source: string, inputSizePx: { height: number; width: number }): NetworkConfig {
@@ -62,7 +77,10 @@ function inferImagenetConfig(stateDict: Shapes, source: string, inputSizePx: { h
   for (let stage = 1; stage <= 4; stage++) {
     let blocks = 0;
     while (stateDict.has(`layer${stage}.${blocks}.conv1.weight`)) blocks++;
-    if (blocks === 0) throw new WeightsError(`cannot infer the architecture of ${source}: it has no layer${stage}.0.conv1.weight (a torchvision ResNet has four stages, layer1..layer4)`);
+    if (blocks === 0)
+      throw new WeightsError(
+        `cannot infer the architecture of ${source}: it has no layer${stage}.0.conv1.weight (a torchvision ResNet has four stages, layer1..layer4)`,
+      );
     depths.push(blocks);
   }
   const deepStem = stateDict.has('conv1.0.weight');

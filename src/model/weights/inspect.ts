@@ -10,7 +10,17 @@ import { isInputError, WeightsError } from '../errors';
 import { chooseStateDict, findCandidates, type Candidate } from './find';
 import { inferConfig } from './infer';
 import { sniffWeightsFormat, type ReadWeightsOptions } from './load';
-import { describePickleValue, everyObject, pickleObjectKind, recordClassName, STORAGE_ELEMENT_SIZES, type PickleValue, type PyDict, type PyObject, type TensorRef } from './pickle';
+import {
+  describePickleValue,
+  everyObject,
+  pickleObjectKind,
+  recordClassName,
+  STORAGE_ELEMENT_SIZES,
+  type PickleValue,
+  type PyDict,
+  type PyObject,
+  type TensorRef,
+} from './pickle';
 import { openPth, tensorExtent, TORCH_DTYPE_NAMES } from './pth';
 import { readSafetensorsHeader } from './safetensors';
 
@@ -56,7 +66,11 @@ export function inspectWeights(bytes: Uint8Array, file: string, options: ReadWei
     globalStatus,
     tensors: { count, bytes: tensorBytes },
     tree,
-    ...choose(candidates.map((c) => ({ ...c, tensors: shapesOf(c.tensors) })), file, options),
+    ...choose(
+      candidates.map((c) => ({ ...c, tensors: shapesOf(c.tensors) })),
+      file,
+      options,
+    ),
   };
 }
 
@@ -126,7 +140,8 @@ function* allTensors(root: PickleValue): Generator<TensorRef> {
   for (const value of everyObject(root)) if (value.kind === 'tensor') yield value;
 }
 
-const keyText = (key: PickleValue): string => (typeof key === 'string' ? key : typeof key === 'number' || typeof key === 'bigint' ? String(key) : describePickleValue(key));
+const keyText = (key: PickleValue): string =>
+  typeof key === 'string' ? key : typeof key === 'number' || typeof key === 'bigint' ? String(key) : describePickleValue(key);
 
 /** The children of a container or record, named as the tree shows them. */
 function childValues(value: PickleValue): [string, PickleValue][] {

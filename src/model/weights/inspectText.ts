@@ -9,7 +9,13 @@ export type InspectFormat = (typeof INSPECT_FORMATS)[number];
 export const RECORDED_NOT_RUN = 'recorded, not run';
 
 const formatBytes = (bytes: number): string =>
-  bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 ** 2
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : bytes < 1024 ** 3
+        ? `${(bytes / 1024 ** 2).toFixed(1)} MiB`
+        : `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
 const FORMAT_NAMES: Record<Inspection['format'], string> = {
   zip: 'PyTorch zip checkpoint (torch ≥ 1.6)',
@@ -31,7 +37,11 @@ export function describeNode(node: InspectNode): string {
 export function describeCandidate(c: CandidateSummary): string {
   const where = c.key === '' ? 'the file itself' : `'${c.key}'`;
   const names =
-    c.torchvisionPrefix === undefined ? "names are not torchvision's" : c.torchvisionPrefix === '' ? "torchvision's names" : `torchvision's names behind '${c.torchvisionPrefix}'`;
+    c.torchvisionPrefix === undefined
+      ? "names are not torchvision's"
+      : c.torchvisionPrefix === ''
+        ? "torchvision's names"
+        : `torchvision's names behind '${c.torchvisionPrefix}'`;
   return `${where}: ${c.kind}${c.className ? ` ${c.className}` : ''}, ${c.tensors} tensors, ${names}`;
 }
 
@@ -54,7 +64,9 @@ export function formatInspection(inspection: Inspection, format: InspectFormat):
   ];
   if (i.chosen !== null) {
     const chosen = i.chosen === '' ? 'the file itself' : `'${i.chosen}'`;
-    lines.push(`Chosen: ${chosen}${i.strippedPrefix !== null ? `, prefix '${i.strippedPrefix}' stripped` : ''}${i.ignoredKeys.length > 0 ? `, ${i.ignoredKeys.length} keys outside it left out` : ''}`);
+    lines.push(
+      `Chosen: ${chosen}${i.strippedPrefix !== null ? `, prefix '${i.strippedPrefix}' stripped` : ''}${i.ignoredKeys.length > 0 ? `, ${i.ignoredKeys.length} keys outside it left out` : ''}`,
+    );
   }
   lines.push(i.architecture !== null ? `Architecture: ${i.architecture.model}` : `Architecture: not inferred (${i.architectureError ?? 'unknown'})`);
   if (i.metadata && Object.keys(i.metadata).length > 0) {

@@ -3,7 +3,7 @@
  * and caches often lose or change the extension).
  */
 import { readFileSync } from 'node:fs';
-import { WeightsError } from '../errors';
+import { unreadableReason, WeightsError } from '../errors';
 import { chooseStateDict, describeChoice, type ChosenStateDict, type StateDictOptions } from './find';
 import { readPth } from './pth';
 import type { WEIGHTS_FORMATS } from '../../shared/data';
@@ -28,8 +28,7 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 const isPickle = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5;
 
-const startsWith = (bytes: Uint8Array, prefix: readonly number[]): boolean =>
-  bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
+const startsWith = (bytes: Uint8Array, prefix: readonly number[]): boolean => bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 
 /** safetensors: an 8-byte little-endian header length that fits in the file, then the JSON header's `{`. */
 function looksLikeSafetensors(bytes: Uint8Array): boolean {
@@ -61,7 +60,9 @@ export function readWeights(bytes: Uint8Array, source = 'the file', options: Rea
     return { stateDict: tensors, format: 'safetensors', choice, ...(choice.strippedPrefix !== undefined && { strippedPrefix: choice.strippedPrefix }) };
   }
   if (bytes.length === 0) throw new WeightsError(`${source} is empty; ${ACCEPTED_FORMATS}`);
-  throw new WeightsError(`${source} is not a weights file this reader knows (it starts with neither a zip header, a pickle, nor a safetensors header); ${ACCEPTED_FORMATS}`);
+  throw new WeightsError(
+    `${source} is not a weights file this reader knows (it starts with neither a zip header, a pickle, nor a safetensors header); ${ACCEPTED_FORMATS}`,
+  );
 }
 
 /** A file's bytes, or a WeightsError that says why it cannot be read. */
@@ -69,12 +70,7 @@ export function readWeightsBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'there is no file at this path'
-        : code === 'EISDIR' ? 'it is a directory, not a file'
-        : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-        : (error as Error).message;
+    const why = unreadableReason(error, 'file');
     throw new WeightsError(`cannot read the weights file ${path}: ${why}`);
   }
 }

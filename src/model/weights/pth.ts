@@ -61,8 +61,16 @@ const MAX_DEFLATED_PICKLE_BYTES = 256 * 2 ** 20;
 const FLOAT_DTYPES = new Set<StorageDtype>(['float32', 'float16', 'bfloat16', 'float64']);
 
 export const TORCH_DTYPE_NAMES: Record<StorageDtype, string> = {
-  float32: 'torch.float32', float16: 'torch.float16', bfloat16: 'torch.bfloat16', float64: 'torch.float64',
-  int64: 'torch.int64', int32: 'torch.int32', int16: 'torch.int16', int8: 'torch.int8', uint8: 'torch.uint8', bool: 'torch.bool',
+  float32: 'torch.float32',
+  float16: 'torch.float16',
+  bfloat16: 'torch.bfloat16',
+  float64: 'torch.float64',
+  int64: 'torch.int64',
+  int32: 'torch.int32',
+  int16: 'torch.int16',
+  int8: 'torch.int8',
+  uint8: 'torch.uint8',
+  bool: 'torch.bool',
 };
 
 function fail(source: string, format: PthFormat, what: string): never {
@@ -116,17 +124,26 @@ function openZipPth(bytes: Uint8Array, source: string): PthArchive {
   const entryOf = (name: string): ZipEntry | undefined => archive.entries.get(`${prefix}/${name}`);
   const byteorderEntry = entryOf('byteorder');
   if (byteorderEntry !== undefined) {
-    if (byteorderEntry.uncompressedSizeBytes > 16) fail(source, format, `'${prefix}/byteorder' has ${byteorderEntry.uncompressedSizeBytes} bytes; torch writes 'little' or 'big'`);
+    if (byteorderEntry.uncompressedSizeBytes > 16)
+      fail(source, format, `'${prefix}/byteorder' has ${byteorderEntry.uncompressedSizeBytes} bytes; torch writes 'little' or 'big'`);
     const byteorder = new TextDecoder().decode(archive.read(byteorderEntry)).trim();
     if (byteorder === 'big') {
-      fail(source, format, 'its tensors are stored big-endian (saved on a big-endian machine); accepted are little-endian files — re-save it on a little-endian machine');
+      fail(
+        source,
+        format,
+        'its tensors are stored big-endian (saved on a big-endian machine); accepted are little-endian files — re-save it on a little-endian machine',
+      );
     }
     if (byteorder !== 'little') fail(source, format, `'${prefix}/byteorder' says ${JSON.stringify(byteorder.slice(0, 20))}; accepted are 'little' and 'big'`);
   }
   const pickleEntry = entryOf('data.pkl');
   if (pickleEntry === undefined) fail(source, format, `there is no '${prefix}/data.pkl' entry (the pickled object)`);
   if (pickleEntry.method === 8 && pickleEntry.uncompressedSizeBytes > MAX_DEFLATED_PICKLE_BYTES) {
-    fail(source, format, `'${prefix}/data.pkl' would inflate to ${pickleEntry.uncompressedSizeBytes} bytes; accepted are pickles up to ${MAX_DEFLATED_PICKLE_BYTES} bytes when deflated`);
+    fail(
+      source,
+      format,
+      `'${prefix}/data.pkl' would inflate to ${pickleEntry.uncompressedSizeBytes} bytes; accepted are pickles up to ${MAX_DEFLATED_PICKLE_BYTES} bytes when deflated`,
+    );
   }
   const pickleBytes = archive.read(pickleEntry);
   const { value, endOffset, globals } = unpickle(pickleBytes, { source });
@@ -149,7 +166,11 @@ function openZipPth(bytes: Uint8Array, source: string): PthArchive {
       const needBytes = ref.numel * STORAGE_ELEMENT_SIZES[ref.dtype];
       // Checked before the entry is read, so a lying entry is never inflated.
       if (entry.uncompressedSizeBytes !== needBytes) {
-        fail(source, format, `${storageName(ref.key)} holds ${entry.uncompressedSizeBytes} bytes, but its ${ref.numel} ${ref.storageType} elements need exactly ${needBytes}`);
+        fail(
+          source,
+          format,
+          `${storageName(ref.key)} holds ${entry.uncompressedSizeBytes} bytes, but its ${ref.numel} ${ref.storageType} elements need exactly ${needBytes}`,
+        );
       }
       const data = archive.read(entry);
       if (entry.method !== 0) inflated.set(ref.key, data);
@@ -318,7 +339,9 @@ function materialise(name: string, ref: TensorRef, archive: PthArchive, source: 
   const raw = archive.storage(storage);
   // The elements the tensor spans, decoded once; a contiguous tensor is then the whole span (one copy).
   const span = raw.subarray(base * elementBytes, (base + spanElements) * elementBytes);
-  const decoded = FLOAT_DTYPES.has(storage.dtype) ? decodeFloats(span, storage.dtype as 'float32' | 'float16' | 'bfloat16' | 'float64') : decodeIntegers(span, storage.dtype);
+  const decoded = FLOAT_DTYPES.has(storage.dtype)
+    ? decodeFloats(span, storage.dtype as 'float32' | 'float16' | 'bfloat16' | 'float64')
+    : decodeIntegers(span, storage.dtype);
   if (spanElements === count && isContiguous(size, stride)) return { shape: size, data: decoded, sourceDtype };
   return { shape: size, data: gather(decoded, size, stride, count), sourceDtype };
 }
@@ -341,7 +364,7 @@ function gather(span: Float32Array, size: readonly number[], stride: readonly nu
   const innerSize = size[rank - 1]!;
   const innerStride = stride[rank - 1]!;
   let offset = 0;
-  for (let written = 0; written < count; ) {
+  for (let written = 0; written < count;) {
     for (let i = 0; i < innerSize; i++) out[written++] = span[offset + i * innerStride]!;
     // Advance the outer dimensions.
     let d = rank - 2;
@@ -364,11 +387,21 @@ function decodeIntegers(bytes: Uint8Array, dtype: StorageDtype): Float32Array {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     switch (dtype) {
-      case 'int64': out[i] = view.getInt32(i * 8 + 4, true) * 0x100000000 + view.getUint32(i * 8, true); break;
-      case 'int32': out[i] = view.getInt32(i * 4, true); break;
-      case 'int16': out[i] = view.getInt16(i * 2, true); break;
-      case 'int8': out[i] = view.getInt8(i); break;
-      default: out[i] = view.getUint8(i); break; // uint8, bool
+      case 'int64':
+        out[i] = view.getInt32(i * 8 + 4, true) * 0x100000000 + view.getUint32(i * 8, true);
+        break;
+      case 'int32':
+        out[i] = view.getInt32(i * 4, true);
+        break;
+      case 'int16':
+        out[i] = view.getInt16(i * 2, true);
+        break;
+      case 'int8':
+        out[i] = view.getInt8(i);
+        break;
+      default:
+        out[i] = view.getUint8(i);
+        break; // uint8, bool
     }
   }
   return out;

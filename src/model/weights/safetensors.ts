@@ -82,7 +82,10 @@ export function readSafetensorsHeader(bytes: Uint8Array, source = 'the file'): {
     }
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (count * safetensorsElementSize(dtype) !== end - begin) {
-      fail(source, `tensor '${name}' has shape [${(shape as number[]).join(', ')}] of ${dtype} (${count * safetensorsElementSize(dtype)} bytes) but ${end - begin} bytes of data`);
+      fail(
+        source,
+        `tensor '${name}' has shape [${(shape as number[]).join(', ')}] of ${dtype} (${count * safetensorsElementSize(dtype)} bytes) but ${end - begin} bytes of data`,
+      );
     }
     entries.push({ name, dtype, shape: shape as number[], begin: headerEnd + begin, end: headerEnd + end });
   }

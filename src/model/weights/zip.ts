@@ -95,7 +95,7 @@ function applyZip64Extra(view: DataView, extraStart: number, extraEnd: number, f
   if (fields.compressedSizeBytes === 0xffffffff) needed.push('compressedSizeBytes');
   if (fields.localHeaderOffsetBytes === 0xffffffff) needed.push('localHeaderOffsetBytes');
   if (needed.length === 0) return;
-  for (let at = extraStart; at + 4 <= extraEnd; ) {
+  for (let at = extraStart; at + 4 <= extraEnd;) {
     const id = view.getUint16(at, true);
     const size = view.getUint16(at + 2, true);
     const dataStart = at + 4;
@@ -127,7 +127,8 @@ export function openZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
   const locator = eocd - ZIP64_LOCATOR_SIZE_BYTES;
   if (locator >= 0 && view.getUint32(locator, true) === ZIP64_LOCATOR_SIGNATURE) {
     const record = readUint64(view, locator + 8, source, 'the ZIP64 end-of-central-directory offset');
-    if (record + ZIP64_EOCD_SIZE_BYTES > locator) fail(source, `the ZIP64 end-of-central-directory record at byte ${record} runs past the locator at byte ${locator}`);
+    if (record + ZIP64_EOCD_SIZE_BYTES > locator)
+      fail(source, `the ZIP64 end-of-central-directory record at byte ${record} runs past the locator at byte ${locator}`);
     if (view.getUint32(record, true) !== ZIP64_EOCD_SIGNATURE) fail(source, `no ZIP64 end-of-central-directory record at byte ${record}`);
     entryCount = readUint64(view, record + 32, source, 'the ZIP64 entry count');
     directorySizeBytes = readUint64(view, record + 40, source, 'the ZIP64 central-directory size');
@@ -176,13 +177,22 @@ export function openZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
     };
     applyZip64Extra(view, extraStart, extraStart + extraLength, fields, name, source);
     if (method === 0 && fields.compressedSizeBytes !== fields.uncompressedSizeBytes) {
-      fail(source, `stored entry ${JSON.stringify(name)} declares ${fields.compressedSizeBytes} stored bytes but ${fields.uncompressedSizeBytes} uncompressed bytes`);
+      fail(
+        source,
+        `stored entry ${JSON.stringify(name)} declares ${fields.compressedSizeBytes} stored bytes but ${fields.uncompressedSizeBytes} uncompressed bytes`,
+      );
     }
     if (method === 8 && fields.uncompressedSizeBytes > fields.compressedSizeBytes * MAX_DEFLATE_RATIO + 64) {
-      fail(source, `deflated entry ${JSON.stringify(name)} claims ${fields.uncompressedSizeBytes} bytes from ${fields.compressedSizeBytes}, more than deflate can produce`);
+      fail(
+        source,
+        `deflated entry ${JSON.stringify(name)} claims ${fields.uncompressedSizeBytes} bytes from ${fields.compressedSizeBytes}, more than deflate can produce`,
+      );
     }
     if (fields.localHeaderOffsetBytes + LOCAL_SIZE_BYTES + fields.compressedSizeBytes > directoryOffsetBytes) {
-      fail(source, `entry ${JSON.stringify(name)} (${fields.compressedSizeBytes} bytes at byte ${fields.localHeaderOffsetBytes}) runs into the central directory at byte ${directoryOffsetBytes}`);
+      fail(
+        source,
+        `entry ${JSON.stringify(name)} (${fields.compressedSizeBytes} bytes at byte ${fields.localHeaderOffsetBytes}) runs into the central directory at byte ${directoryOffsetBytes}`,
+      );
     }
     if (entries.has(name)) fail(source, `two entries are named ${JSON.stringify(name)}`);
     entries.set(name, { name, method, ...fields });
@@ -196,7 +206,8 @@ export function openZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
     const extraLength = view.getUint16(local + 28, true);
     const dataStart = local + LOCAL_SIZE_BYTES + nameLength + extraLength;
     const dataEnd = dataStart + entry.compressedSizeBytes;
-    if (dataEnd > directoryOffsetBytes) fail(source, `entry ${JSON.stringify(entry.name)}'s data (${entry.compressedSizeBytes} bytes at byte ${dataStart}) runs into the central directory`);
+    if (dataEnd > directoryOffsetBytes)
+      fail(source, `entry ${JSON.stringify(entry.name)}'s data (${entry.compressedSizeBytes} bytes at byte ${dataStart}) runs into the central directory`);
     // The local name must repeat the central one; a mismatch means the two directories disagree about the contents.
     const localName = bytes.subarray(local + LOCAL_SIZE_BYTES, local + LOCAL_SIZE_BYTES + nameLength);
     const centralName = new TextEncoder().encode(entry.name);
@@ -210,7 +221,10 @@ export function openZip(bytes: Uint8Array, source = 'the file'): ZipArchive {
     try {
       inflated = inflateRawSync(data, { maxOutputLength: entry.uncompressedSizeBytes });
     } catch (error) {
-      return fail(source, `entry ${JSON.stringify(entry.name)} does not inflate to its declared ${entry.uncompressedSizeBytes} bytes (${(error as Error).message})`);
+      return fail(
+        source,
+        `entry ${JSON.stringify(entry.name)} does not inflate to its declared ${entry.uncompressedSizeBytes} bytes (${(error as Error).message})`,
+      );
     }
     if (inflated.length !== entry.uncompressedSizeBytes) {
       fail(source, `entry ${JSON.stringify(entry.name)} inflates to ${inflated.length} bytes, not the declared ${entry.uncompressedSizeBytes}`);
