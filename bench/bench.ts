@@ -205,16 +205,9 @@ interface EvaluateBench {
  */
 async function measureEvaluate(): Promise<EvaluateBench> {
   v8.setFlagsFromString('--no-liftoff');
-  const fs = await import('node:fs');
-  const { architecture } = await import('../src/model/architecture');
-  const { presetConfig } = await import('../src/model/config');
-  const { randomStateDict } = await import('../src/model/network');
-  const { writeZipCheckpoint } = await import('../test/writePth');
   const { evaluateFolder } = await import('../src/model/evaluatePool');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-bench-evaluate-'));
+  const { dir, file: weightsPath } = await randomCheckpoint('resnext50_32x4d', 4, 'resnext-bench-evaluate-');
   try {
-    const weightsPath = path.join(dir, 'resnext50.pth');
-    fs.writeFileSync(weightsPath, writeZipCheckpoint(randomStateDict(architecture(presetConfig('resnext50_32x4d')), 4)));
     const folder = path.join(dir, 'folder');
     for (const c of ['a', 'b']) {
       fs.mkdirSync(path.join(folder, c), { recursive: true });
@@ -261,6 +254,18 @@ async function measureWslSummary(): Promise<{ summarizeMs: number; params: numbe
   return { summarizeMs: performance.now() - t0, params: summary.totals.params, peakRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
+/** Writes seeded random weights of a preset as a .pth (zip) file in a new temporary folder; the caller removes it. */
+async function randomCheckpoint(preset: import('../src/model/config').PresetName, seed: number, prefix: string): Promise<{ dir: string; file: string }> {
+  const { architecture } = await import('../src/model/architecture');
+  const { presetConfig } = await import('../src/model/config');
+  const { randomStateDict } = await import('../src/model/network');
+  const { writeZipCheckpoint } = await import('../test/writePth');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const file = path.join(dir, `${preset}.pth`);
+  fs.writeFileSync(file, writeZipCheckpoint(randomStateDict(architecture(presetConfig(preset)), seed)));
+  return { dir, file };
+}
+
 /**
  * Peak memory of summarizing a resnext101_32x8d checkpoint (88.8M params, 356 MB) in a fresh process, as the CLI's
  * `summarize --weights` does (readWeightsFile + summarize, whose trace streams each conv's weights through TF.js),
@@ -286,14 +291,8 @@ async function measureSummarizeWeights(file: string, mode: 'streamed' | 'residen
 }
 
 async function summarizeWeightsPeak(): Promise<{ fileMB: number; streamed: { ms: number; peakRssMB: number }; resident: { ms: number; peakRssMB: number } }> {
-  const { architecture } = await import('../src/model/architecture');
-  const { presetConfig } = await import('../src/model/config');
-  const { randomStateDict } = await import('../src/model/network');
-  const { writeZipCheckpoint } = await import('../test/writePth');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-bench-'));
+  const { dir, file } = await randomCheckpoint('resnext101_32x8d', 5, 'resnext-bench-');
   try {
-    const file = path.join(dir, 'resnext101_32x8d.pth');
-    fs.writeFileSync(file, writeZipCheckpoint(randomStateDict(architecture(presetConfig('resnext101_32x8d')), 5)));
     return {
       fileMB: fs.statSync(file).size / 1e6,
       streamed: child(['--child-summarize-weights', file, 'streamed']),

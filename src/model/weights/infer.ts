@@ -43,6 +43,18 @@ function groupedWidth(shape: readonly number[], key: string, source: string, bas
   return { groups: width / inPerGroup, widthPerGroup: Math.ceil((64 * inPerGroup) / baseWidth) };
 }
 
+/** The configuration fields read off a state dict's shapes, the same for every family. */
+function inferredFields(
+  depths: readonly number[],
+  groups: number,
+  widthPerGroup: number,
+  baseWidth: number,
+  numClasses: number,
+  inputSizePx: { height: number; width: number },
+): Pick<NetworkConfig, 'layers' | 'groups' | 'widthPerGroup' | 'baseWidth' | 'numClasses' | 'inputHeightPx' | 'inputWidthPx'> {
+  return { layers: [...depths], groups, widthPerGroup, baseWidth, numClasses, inputHeightPx: inputSizePx.height, inputWidthPx: inputSizePx.width };
+}
+
 function inferCifarConfig(stateDict: Shapes, source: string, inputSizePx: { height: number; width: number }): NetworkConfig {
   const what = 'a CIFAR ResNeXt state dict (prlz77/ResNeXt.pytorch names)';
   const depths: number[] = [];
@@ -59,16 +71,7 @@ function inferCifarConfig(stateDict: Shapes, source: string, inputSizePx: { heig
   const key = 'stage_1.stage_1_bottleneck_0.conv_conv.weight';
   const { groups, widthPerGroup } = groupedWidth(needShape(stateDict, source, key, 4, what), key, source, baseWidth);
   const numClasses = needShape(stateDict, source, 'classifier.weight', 2, what)[0]!;
-  return {
-    ...presetConfig('resnext29_8x64d'),
-    layers: depths,
-    groups,
-    widthPerGroup,
-    baseWidth,
-    numClasses,
-    inputHeightPx: inputSizePx.height,
-    inputWidthPx: inputSizePx.width,
-  };
+  return { ...presetConfig('resnext29_8x64d'), ...inferredFields(depths, groups, widthPerGroup, baseWidth, numClasses, inputSizePx) };
 }
 
 function inferImagenetConfig(stateDict: Shapes, source: string, inputSizePx: { height: number; width: number }): NetworkConfig {
@@ -90,13 +93,7 @@ function inferImagenetConfig(stateDict: Shapes, source: string, inputSizePx: { h
   const base = presetConfig('resnet50');
   return {
     ...base,
-    layers: depths,
-    groups,
-    widthPerGroup,
-    baseWidth,
-    numClasses,
-    inputHeightPx: inputSizePx.height,
-    inputWidthPx: inputSizePx.width,
+    ...inferredFields(depths, groups, widthPerGroup, baseWidth, numClasses, inputSizePx),
     ...(stateDict.has('layer1.0.se.fc1.weight') ? { se: true } : {}),
     ...(deepStem ? { stem: 'deep' as const } : {}),
     ...(stateDict.get('layer1.0.downsample.1.weight')?.shape.length === 4 ? { avgDown: true } : {}),
