@@ -7,6 +7,8 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import type { TensorData } from '../src/model/weights/stateDict';
 
 /** Emits pickle opcodes (CPython Lib/pickletools.py); only what a state dict needs, plus raw bytes for crafted tests. */
+// One opcode a line (the formatter would make each method three).
+// prettier-ignore
 export class PickleWriter {
   private readonly chunks: Uint8Array[] = [];
   private readonly encoder = new TextEncoder();
@@ -15,42 +17,18 @@ export class PickleWriter {
     this.chunks.push(Uint8Array.from(bytes));
     return this;
   }
-  proto(version = 2): this {
-    return this.raw(0x80, version);
-  }
-  mark(): this {
-    return this.raw(0x28);
-  }
-  stop(): this {
-    return this.raw(0x2e);
-  }
-  none(): this {
-    return this.raw(0x4e);
-  }
-  bool(value: boolean): this {
-    return this.raw(value ? 0x88 : 0x89);
-  }
-  emptyTuple(): this {
-    return this.raw(0x29);
-  }
-  tuple(): this {
-    return this.raw(0x74);
-  }
-  emptyList(): this {
-    return this.raw(0x5d);
-  }
-  appends(): this {
-    return this.raw(0x65);
-  }
-  setitems(): this {
-    return this.raw(0x75);
-  }
-  reduce(): this {
-    return this.raw(0x52);
-  }
-  binpersid(): this {
-    return this.raw(0x51);
-  }
+  proto(version = 2): this { return this.raw(0x80, version); }
+  mark(): this { return this.raw(0x28); }
+  stop(): this { return this.raw(0x2e); }
+  none(): this { return this.raw(0x4e); }
+  bool(value: boolean): this { return this.raw(value ? 0x88 : 0x89); }
+  emptyTuple(): this { return this.raw(0x29); }
+  tuple(): this { return this.raw(0x74); }
+  emptyList(): this { return this.raw(0x5d); }
+  appends(): this { return this.raw(0x65); }
+  setitems(): this { return this.raw(0x75); }
+  reduce(): this { return this.raw(0x52); }
+  binpersid(): this { return this.raw(0x51); }
 
   int(value: number): this {
     if (Number.isInteger(value) && value >= 0 && value < 256) return this.raw(0x4b, value);

@@ -112,46 +112,18 @@ function cifarResNeXt29(groups: 8 | 16): PresetSpec {
   };
 }
 
+// One preset a line where it fits: a table, not code.
+// prettier-ignore
 const PRESETS = {
   resnet50: { family: 'ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet50', timm: ['resnet50'] } },
   resnet101: { family: 'ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet101', timm: ['resnet101'] } },
   resnet152: { family: 'ResNet', layers: [3, 8, 36, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet152', timm: ['resnet152'] } },
-  resnext50_32x4d: {
-    family: 'ResNeXt',
-    layers: [3, 4, 6, 3],
-    groups: 32,
-    widthPerGroup: 4,
-    aliases: { torchvision: 'resnext50_32x4d', timm: ['resnext50_32x4d'] },
-  },
+  resnext50_32x4d: { family: 'ResNeXt', layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, aliases: { torchvision: 'resnext50_32x4d', timm: ['resnext50_32x4d'] } },
   resnext101_32x4d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 4, aliases: { timm: ['resnext101_32x4d'] } },
-  resnext101_32x8d: {
-    family: 'ResNeXt',
-    layers: [3, 4, 23, 3],
-    groups: 32,
-    widthPerGroup: 8,
-    aliases: { torchvision: 'resnext101_32x8d', timm: ['resnext101_32x8d'] },
-  },
-  resnext101_64x4d: {
-    family: 'ResNeXt',
-    layers: [3, 4, 23, 3],
-    groups: 64,
-    widthPerGroup: 4,
-    aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] },
-  },
-  wide_resnet50_2: {
-    family: 'Wide ResNet',
-    layers: [3, 4, 6, 3],
-    groups: 1,
-    widthPerGroup: 128,
-    aliases: { torchvision: 'wide_resnet50_2', timm: ['wide_resnet50_2'] },
-  },
-  wide_resnet101_2: {
-    family: 'Wide ResNet',
-    layers: [3, 4, 23, 3],
-    groups: 1,
-    widthPerGroup: 128,
-    aliases: { torchvision: 'wide_resnet101_2', timm: ['wide_resnet101_2'] },
-  },
+  resnext101_32x8d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 8, aliases: { torchvision: 'resnext101_32x8d', timm: ['resnext101_32x8d'] } },
+  resnext101_64x4d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] } },
+  wide_resnet50_2: { family: 'Wide ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 128, aliases: { torchvision: 'wide_resnet50_2', timm: ['wide_resnet50_2'] } },
+  wide_resnet101_2: { family: 'Wide ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 128, aliases: { torchvision: 'wide_resnet101_2', timm: ['wide_resnet101_2'] } },
   seresnext50_32x4d: {
     family: 'SE-ResNeXt',
     layers: [3, 4, 6, 3],

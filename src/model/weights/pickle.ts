@@ -422,21 +422,20 @@ class Unpickler {
       this.opcodeOffset = this.position;
       if (this.position >= this.bytes.length) this.fail('the pickle ends without a STOP opcode (the file is truncated)');
       const opcode = this.u8();
+      // One opcode a line, so the table reads against the pickle spec (the formatter would make each three).
+      // prettier-ignore
       switch (opcode) {
-        case 0x80: {
-          // PROTO
+        case 0x80: { // PROTO
           const protocol = this.u8();
           if (protocol > HIGHEST_PROTOCOL) this.fail(`pickle protocol ${protocol}; accepted are 0 to ${HIGHEST_PROTOCOL}`);
           break;
         }
-        case 0x95: {
-          // FRAME: an 8-byte length of the frame that follows; frames only group opcodes.
+        case 0x95: { // FRAME: an 8-byte length of the frame that follows; frames only group opcodes.
           const length = this.u64();
           if (length > this.bytes.length - this.position) this.fail(`a frame of ${length} bytes runs past the end of the file`);
           break;
         }
-        case 0x2e: {
-          // STOP
+        case 0x2e: { // STOP
           const value = this.pop();
           if (this.stack.length !== 0 || this.marks.length !== 0) this.fail('STOP leaves items or marks on the stack');
           return { value, endOffset: this.position, globals: this.globals };
@@ -445,60 +444,33 @@ class Unpickler {
           if (this.marks.length >= MAX_MARK_DEPTH) this.fail(`MARKs nest deeper than ${MAX_MARK_DEPTH}`);
           this.marks.push(this.stack.length);
           break;
-        case 0x30:
-          this.pop();
-          break; // POP
-        case 0x31:
-          this.popMark();
-          break; // POP_MARK
-        case 0x32:
-          this.push(this.top());
-          break; // DUP
+        case 0x30: this.pop(); break; // POP
+        case 0x31: this.popMark(); break; // POP_MARK
+        case 0x32: this.push(this.top()); break; // DUP
 
-        case 0x4e:
-          this.push(null);
-          break; // NONE
-        case 0x88:
-          this.push(true);
-          break; // NEWTRUE
-        case 0x89:
-          this.push(false);
-          break; // NEWFALSE
-        case 0x4a:
-          this.push(this.i32());
-          break; // BININT
-        case 0x4b:
-          this.push(this.u8());
-          break; // BININT1
-        case 0x4d:
-          this.push(this.u16());
-          break; // BININT2
-        case 0x8a:
-          this.push(decodeLong(this.slice(this.u8(), 'LONG1')));
-          break; // LONG1
-        case 0x8b: {
-          // LONG4
+        case 0x4e: this.push(null); break; // NONE
+        case 0x88: this.push(true); break; // NEWTRUE
+        case 0x89: this.push(false); break; // NEWFALSE
+        case 0x4a: this.push(this.i32()); break; // BININT
+        case 0x4b: this.push(this.u8()); break; // BININT1
+        case 0x4d: this.push(this.u16()); break; // BININT2
+        case 0x8a: this.push(decodeLong(this.slice(this.u8(), 'LONG1'))); break; // LONG1
+        case 0x8b: { // LONG4
           const length = this.i32();
           if (length < 0 || length > MAX_LONG_BYTES) this.fail(`LONG4 of ${length} bytes; accepted up to ${MAX_LONG_BYTES}`);
           this.push(decodeLong(this.slice(length, 'LONG4')));
           break;
         }
-        case 0x47:
-          this.push(this.view.getFloat64(this.need(8, 'BINFLOAT'), false));
-          break; // BINFLOAT (big-endian)
-        case 0x49: {
-          // INT (protocol 0): "01"/"00" are True/False
+        case 0x47: this.push(this.view.getFloat64(this.need(8, 'BINFLOAT'), false)); break; // BINFLOAT (big-endian)
+        case 0x49: { // INT (protocol 0): "01"/"00" are True/False
           const line = this.line('INT');
           if (line === '01' || line === '00') this.push(line === '01');
           else if (/^-?\d{1,15}$/.test(line)) this.push(Number.parseInt(line, 10));
           else this.fail(`INT ${JSON.stringify(line)} is not a decimal integer`);
           break;
         }
-        case 0x4c:
-          this.push(this.decimal('LONG'));
-          break; // LONG (protocol 0)
-        case 0x46: {
-          // FLOAT (protocol 0): repr of a float
+        case 0x4c: this.push(this.decimal('LONG')); break; // LONG (protocol 0)
+        case 0x46: { // FLOAT (protocol 0): repr of a float
           const line = this.line('FLOAT');
           const value = Number(line);
           if (!/^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|nan)$/i.test(line) || (Number.isNaN(value) && !/nan/i.test(line))) {
@@ -507,92 +479,54 @@ class Unpickler {
           this.push(/^[-+]?inf$/i.test(line) ? (line.startsWith('-') ? -Infinity : Infinity) : value);
           break;
         }
-        case 0x56:
-          this.push(rawUnicodeEscape(this.line('UNICODE')));
-          break; // UNICODE (protocol 0): raw-unicode-escape
-        case 0x53:
-          this.push(this.quotedString(this.line('STRING')));
-          break; // STRING (protocol 0): a quoted Python 2 str
+        case 0x56: this.push(rawUnicodeEscape(this.line('UNICODE'))); break; // UNICODE (protocol 0): raw-unicode-escape
+        case 0x53: this.push(this.quotedString(this.line('STRING'))); break; // STRING (protocol 0): a quoted Python 2 str
 
-        case 0x58:
-          this.push(this.text(this.u32(), 'BINUNICODE'));
-          break; // BINUNICODE
-        case 0x8c:
-          this.push(this.text(this.u8(), 'SHORT_BINUNICODE'));
-          break; // SHORT_BINUNICODE
-        case 0x8d:
-          this.push(this.text(this.u64(), 'BINUNICODE8'));
-          break; // BINUNICODE8
+        case 0x58: this.push(this.text(this.u32(), 'BINUNICODE')); break; // BINUNICODE
+        case 0x8c: this.push(this.text(this.u8(), 'SHORT_BINUNICODE')); break; // SHORT_BINUNICODE
+        case 0x8d: this.push(this.text(this.u64(), 'BINUNICODE8')); break; // BINUNICODE8
         // Python 2 str (legacy files written by Python 2); torch loads them with encoding='utf-8'.
-        case 0x54: {
-          // BINSTRING
+        case 0x54: { // BINSTRING
           const length = this.i32();
           if (length < 0) this.fail(`BINSTRING has a negative length ${length}`);
           this.push(this.text(length, 'BINSTRING'));
           break;
         }
-        case 0x55:
-          this.push(this.text(this.u8(), 'SHORT_BINSTRING'));
-          break; // SHORT_BINSTRING
-        case 0x42:
-          this.push(this.slice(this.u32(), 'BINBYTES'));
-          break; // BINBYTES
-        case 0x43:
-          this.push(this.slice(this.u8(), 'SHORT_BINBYTES'));
-          break; // SHORT_BINBYTES
-        case 0x8e:
-          this.push(this.slice(this.u64(), 'BINBYTES8'));
-          break; // BINBYTES8
-        case 0x96:
-          this.push(this.slice(this.u64(), 'BYTEARRAY8'));
-          break; // BYTEARRAY8
+        case 0x55: this.push(this.text(this.u8(), 'SHORT_BINSTRING')); break; // SHORT_BINSTRING
+        case 0x42: this.push(this.slice(this.u32(), 'BINBYTES')); break; // BINBYTES
+        case 0x43: this.push(this.slice(this.u8(), 'SHORT_BINBYTES')); break; // SHORT_BINBYTES
+        case 0x8e: this.push(this.slice(this.u64(), 'BINBYTES8')); break; // BINBYTES8
+        case 0x96: this.push(this.slice(this.u64(), 'BYTEARRAY8')); break; // BYTEARRAY8
 
-        case 0x29:
-          this.push({ kind: 'tuple', items: [] });
-          break; // EMPTY_TUPLE
-        case 0x74:
-          this.push({ kind: 'tuple', items: this.popMark() });
-          break; // TUPLE
-        case 0x85:
-          this.push({ kind: 'tuple', items: [this.pop()] });
-          break; // TUPLE1
-        case 0x86: {
-          // TUPLE2
+        case 0x29: this.push({ kind: 'tuple', items: [] }); break; // EMPTY_TUPLE
+        case 0x74: this.push({ kind: 'tuple', items: this.popMark() }); break; // TUPLE
+        case 0x85: this.push({ kind: 'tuple', items: [this.pop()] }); break; // TUPLE1
+        case 0x86: { // TUPLE2
           const second = this.pop();
           this.push({ kind: 'tuple', items: [this.pop(), second] });
           break;
         }
-        case 0x87: {
-          // TUPLE3
+        case 0x87: { // TUPLE3
           const third = this.pop();
           const second = this.pop();
           this.push({ kind: 'tuple', items: [this.pop(), second, third] });
           break;
         }
-        case 0x5d:
-          this.push({ kind: 'list', items: [] });
-          break; // EMPTY_LIST
-        case 0x6c:
-          this.push({ kind: 'list', items: this.popMark() });
-          break; // LIST
-        case 0x61: {
-          // APPEND
+        case 0x5d: this.push({ kind: 'list', items: [] }); break; // EMPTY_LIST
+        case 0x6c: this.push({ kind: 'list', items: this.popMark() }); break; // LIST
+        case 0x61: { // APPEND
           const item = this.pop();
           this.listOf(this.top(), 'APPEND').push(item);
           break;
         }
-        case 0x65: {
-          // APPENDS
+        case 0x65: { // APPENDS
           const items = this.popMark();
           const list = this.listOf(this.top(), 'APPENDS');
           for (const item of items) list.push(item);
           break;
         }
-        case 0x7d:
-          this.push({ kind: 'dict', entries: new Map() });
-          break; // EMPTY_DICT
-        case 0x64: {
-          // DICT
+        case 0x7d: this.push({ kind: 'dict', entries: new Map() }); break; // EMPTY_DICT
+        case 0x64: { // DICT
           const items = this.popMark();
           if (items.length % 2 !== 0) this.fail('DICT has an odd number of items');
           const dict: PyDict = { kind: 'dict', entries: new Map() };
@@ -600,66 +534,43 @@ class Unpickler {
           this.push(dict);
           break;
         }
-        case 0x73: {
-          // SETITEM
+        case 0x73: { // SETITEM
           const value = this.pop();
           const key = this.pop();
           this.setItem(this.dictOf(this.top(), 'SETITEM'), key, value);
           break;
         }
-        case 0x75: {
-          // SETITEMS
+        case 0x75: { // SETITEMS
           const items = this.popMark();
           if (items.length % 2 !== 0) this.fail('SETITEMS has an odd number of items');
           const dict = this.dictOf(this.top(), 'SETITEMS');
           for (let i = 0; i < items.length; i += 2) this.setItem(dict, items[i]!, items[i + 1]!);
           break;
         }
-        case 0x8f:
-          this.push({ kind: 'set', items: [] });
-          break; // EMPTY_SET
-        case 0x90: {
-          // ADDITEMS
+        case 0x8f: this.push({ kind: 'set', items: [] }); break; // EMPTY_SET
+        case 0x90: { // ADDITEMS
           const items = this.popMark();
           const set = this.listOf(this.top(), 'ADDITEMS');
           for (const item of items) set.push(item);
           break;
         }
-        case 0x91:
-          this.push({ kind: 'set', items: this.popMark() });
-          break; // FROZENSET
+        case 0x91: this.push({ kind: 'set', items: this.popMark() }); break; // FROZENSET
 
-        case 0x71:
-          this.put(this.u8());
-          break; // BINPUT
-        case 0x72:
-          this.put(this.u32());
-          break; // LONG_BINPUT
-        case 0x94:
-          this.put(this.memo.size);
-          break; // MEMOIZE
-        case 0x70:
-          this.put(this.decimal('PUT'));
-          break; // PUT (protocol 0)
-        case 0x68:
-          this.get(this.u8());
-          break; // BINGET
-        case 0x6a:
-          this.get(this.u32());
-          break; // LONG_BINGET
-        case 0x67:
-          this.get(this.decimal('GET'));
-          break; // GET (protocol 0)
+        case 0x71: this.put(this.u8()); break; // BINPUT
+        case 0x72: this.put(this.u32()); break; // LONG_BINPUT
+        case 0x94: this.put(this.memo.size); break; // MEMOIZE
+        case 0x70: this.put(this.decimal('PUT')); break; // PUT (protocol 0)
+        case 0x68: this.get(this.u8()); break; // BINGET
+        case 0x6a: this.get(this.u32()); break; // LONG_BINGET
+        case 0x67: this.get(this.decimal('GET')); break; // GET (protocol 0)
 
-        case 0x63: {
-          // GLOBAL "module\nname\n"
+        case 0x63: { // GLOBAL "module\nname\n"
           const module = this.line('GLOBAL module');
           const name = this.line('GLOBAL name');
           this.push(this.resolveGlobal(module, name));
           break;
         }
-        case 0x93: {
-          // STACK_GLOBAL
+        case 0x93: { // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
           if (typeof module !== 'string' || typeof name !== 'string') {
@@ -668,37 +579,32 @@ class Unpickler {
           this.push(this.resolveGlobal(module, name));
           break;
         }
-        case 0x69: {
-          // INST "module\nname\n": record the global like GLOBAL, then instantiate (as a record) like OBJ
+        case 0x69: { // INST "module\nname\n": record the global like GLOBAL, then instantiate (as a record) like OBJ
           const module = this.line('INST module');
           const name = this.line('INST name');
           const callable = this.resolveGlobal(module, name);
           this.push(this.call(callable, { kind: 'tuple', items: this.popMark() }, 'INST'));
           break;
         }
-        case 0x6f: {
-          // OBJ
+        case 0x6f: { // OBJ
           const items = this.popMark();
           if (items.length === 0) this.fail('OBJ needs a class');
           this.push(this.call(items[0]!, { kind: 'tuple', items: items.slice(1) }, 'OBJ'));
           break;
         }
-        case 0x52: {
-          // REDUCE
+        case 0x52: { // REDUCE
           const args = this.pop();
           const callable = this.pop();
           this.push(this.call(callable, args, 'REDUCE'));
           break;
         }
-        case 0x81: {
-          // NEWOBJ: cls.__new__(cls, *args)
+        case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
           const args = this.pop();
           const cls = this.pop();
           this.push(this.call(cls, args, 'NEWOBJ'));
           break;
         }
-        case 0x92: {
-          // NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
+        case 0x92: { // NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
@@ -706,35 +612,27 @@ class Unpickler {
           this.push(this.call(cls, args, 'NEWOBJ_EX', kwargs));
           break;
         }
-        case 0x62: {
-          // BUILD: obj.__setstate__(state) in Python; here the state is stored in a record, never applied.
+        case 0x62: { // BUILD: obj.__setstate__(state) in Python; here the state is stored in a record, never applied.
           // On a dict or tensor it is dropped: an OrderedDict state dict's is its `_metadata` (module versions), a tensor's its hooks.
           const state = this.pop();
           const target = this.top();
           const kind = pickleObjectKind(target);
           if (kind === 'object') (target as PyObject).state = state;
-          else if (kind !== 'dict' && kind !== 'tensor')
-            this.fail(`BUILD sets the state of a ${describePickleValue(target)}; accepted are records, dicts and tensors`);
+          else if (kind !== 'dict' && kind !== 'tensor') this.fail(`BUILD sets the state of a ${describePickleValue(target)}; accepted are records, dicts and tensors`);
           break;
         }
-        case 0x51:
-          this.push(this.persistentLoad(this.pop()));
-          break; // BINPERSID
-        case 0x50:
-          this.push(this.persistentLoad(this.line('PERSID')));
-          break; // PERSID (protocol 0)
-        case 0x98:
-          break; // READONLY_BUFFER: a no-op on an in-band buffer
-        case 0x97:
-          this.fail('NEXT_BUFFER needs out-of-band buffers, which a file cannot provide');
+        case 0x51: this.push(this.persistentLoad(this.pop())); break; // BINPERSID
+        case 0x50: this.push(this.persistentLoad(this.line('PERSID'))); break; // PERSID (protocol 0)
+        case 0x98: break; // READONLY_BUFFER: a no-op on an in-band buffer
+        case 0x97: this.fail('NEXT_BUFFER needs out-of-band buffers, which a file cannot provide');
         // eslint-disable-next-line no-fallthrough
-        case 0x82:
-        case 0x83:
-        case 0x84: // EXT1, EXT2, EXT4
+        case 0x82: case 0x83: case 0x84: // EXT1, EXT2, EXT4
           this.fail('the pickle names a global through the copyreg extension registry, which a weights file never uses');
         // eslint-disable-next-line no-fallthrough
         default:
-          this.fail(`unknown or unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}; accepted are the opcodes of pickle protocols 0–5`);
+          this.fail(
+            `unknown or unsupported opcode 0x${opcode.toString(16).padStart(2, '0')}; accepted are the opcodes of pickle protocols 0–5`,
+          );
       }
     }
   }
