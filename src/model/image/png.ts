@@ -40,14 +40,10 @@ const DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16
 /** Deflate's best ratio is about 1032:1; IDAT data shorter than raw/1032 cannot hold the image. */
 const MAX_DEFLATE_RATIO = 1032;
 /** Adam7 passes: x0, y0, dx, dy. */
+// The PNG spec's table, one pass a line.
+// prettier-ignore
 const ADAM7: readonly (readonly [number, number, number, number])[] = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
+  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
 ];
 
 let crcTable: Uint32Array | undefined;
