@@ -13,6 +13,7 @@ import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide, type RgbPixels } from './image/preprocess';
 import { buildNetwork, type Network } from './network';
+import type { GroupedMethodOption } from './groupedConv';
 import { describeWeights, readWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
 import imagenetCategories from './data/imagenet_categories.json';
@@ -263,6 +264,8 @@ export interface LoadClassifierOptions {
   readonly bytes?: Uint8Array;
   /** Which state dict in the file to use (`resnext inspect` lists them); else the first in the documented order. */
   readonly stateDictKey?: string;
+  /** How grouped convs run (NetworkOptions.groupedMethod); default 'auto', each layer shape's measured fastest. */
+  readonly groupedMethod?: GroupedMethodOption;
 }
 
 /** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
@@ -274,7 +277,7 @@ export async function loadClassifier(weightsPath: string, options: LoadClassifie
   const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven, weights.choice);
   const labels = labelsFor(config.numClasses, options.labelsFile);
   const source = describeWeights(weightsPath, weights);
-  const network = await buildNetwork(config, { stateDict, source });
+  const network = await buildNetwork(config, { stateDict, source, ...(options.groupedMethod && { groupedMethod: options.groupedMethod }) });
   const loadMs = performance.now() - started;
   return { model, config, weightsPath, weightsSource: source, network, labels, loadMs, dispose: () => network.dispose() };
 }

@@ -21,6 +21,11 @@ let classifier: Classifier | undefined;
 let queue = Promise.resolve();
 
 loadClassifier(data.weightsPath, {
+  // One fixed grouped-conv method, not 'auto': auto's choice follows timings, which differ from run to run and worker
+  // to worker, and an evaluation's numbers must not depend on them (1 or N workers give the same JSON, bit for bit).
+  // perGroup is the measured fastest or close to it on every grouped layer shape at 1 thread, the workers' count
+  // (DESIGN §2's table).
+  groupedMethod: 'perGroup',
   ...(data.preset !== undefined && { preset: data.preset }),
   ...(data.stateDictKey !== undefined && { stateDictKey: data.stateDictKey }),
   ...(data.bytes && { bytes: data.bytes }),
