@@ -374,11 +374,11 @@ function registerLayoutKernels(): void {
 /** [P, C] → `parts` tensors [P, C/parts]: part k holds channels k·C/parts … (k+1)·C/parts − 1. */
 function splitChannels(x: tf.Tensor2D, parts: number): tf.Tensor2D[] {
   registerLayoutKernels();
-  return tf.engine().runKernel(SPLIT_CHANNELS, { x }, { parts }) as unknown as tf.Tensor2D[];
+  return tf.engine().runKernel<tf.Tensor2D[]>(SPLIT_CHANNELS, { x }, { parts });
 }
 
 /** The inverse of splitChannels: `parts` tensors [P, W] → [P, parts·W]. */
 function joinChannels(xs: tf.Tensor2D[]): tf.Tensor2D {
   registerLayoutKernels();
-  return tf.engine().runKernel(JOIN_CHANNELS, Object.fromEntries(xs.map((t, k) => [String(k), t]))) as unknown as tf.Tensor2D;
+  return tf.engine().runKernel<tf.Tensor2D>(JOIN_CHANNELS, Object.fromEntries(xs.map((t, k) => [String(k), t])));
 }
