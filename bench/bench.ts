@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
+import { median } from './median';
 
 const ROOT = path.join(__dirname, '..');
 const WARM_RUNS = 7;
@@ -28,8 +29,6 @@ interface ModelResult {
   kernelMs: { denseConv: number; groupedConv: number; other: number };
   peakRssMB: number;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function measureModel(model: string): Promise<ModelResult> {
   v8.setFlagsFromString('--no-liftoff'); // as the CLI runs

@@ -18,6 +18,7 @@ import { buildNetwork, randomTensorSource, type Network } from '../src/model/net
 import { presetConfig, requirePreset } from '../src/model/config';
 import { groupedCalibrations, type GroupedMethodOption } from '../src/model/groupedConv';
 import { encodeModel, onnxGraph } from './onnx';
+import { median } from './median';
 
 interface MethodResult {
   groupedMethod: GroupedMethodOption;
@@ -28,8 +29,6 @@ interface MethodResult {
 }
 
 type Timed = { ms: number; logits: Float32Array };
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   v8.setFlagsFromString('--no-liftoff'); // as the CLI runs

@@ -7,6 +7,7 @@
 import * as v8 from 'node:v8';
 import { backendInfo, setThreads, tf } from '../src/model/tf';
 import { GROUPED_METHODS, chooseGroupedMethod, groupedConv2d, prepareGroupedConv, type GroupedMethod } from '../src/model/groupedConv';
+import { median } from './median';
 
 /** [preset, stage, width (= Cin = Cout of the 3x3), groups, input size, stride]. */
 export const GROUPED_SHAPES: readonly [string, string, number, number, number, number][] = [
@@ -36,8 +37,6 @@ export interface GroupedShapeResult {
   ms: Partial<Record<GroupedMethod, number>>;
   auto: GroupedMethod;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   v8.setFlagsFromString('--no-liftoff'); // as the CLI runs

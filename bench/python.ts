@@ -10,9 +10,9 @@
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
+import { median } from './median';
 
 const ROOT = path.join(__dirname, '..');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** About 2,000 lines: the blog-style fixture and train.py repeated, functions renamed so each copy is distinct. */
 export function pythonSource(lines = 2000): string {

@@ -5,6 +5,7 @@
  * evaluation view.
  */
 import * as path from 'node:path';
+import * as v from 'valibot';
 import * as vscode from 'vscode';
 import { removePartialDownloads } from '../../model/weights/download';
 import type { EvaluationData } from '../../shared/protocol';
@@ -17,19 +18,13 @@ import { CancelledError } from '../workerHost';
 import { chooseWeights } from './classifyImage';
 
 /** Automation and tests: `{ folder, weights?, workers?, show? }` instead of a URI. */
-interface ClassifyFolderArgs {
-  readonly folder: string;
-  readonly weights?: string;
-  readonly workers?: number;
-  readonly show?: boolean;
-}
-
-const isArgs = (x: unknown): x is ClassifyFolderArgs =>
-  typeof x === 'object' &&
-  x !== null &&
-  typeof (x as ClassifyFolderArgs).folder === 'string' &&
-  ((x as ClassifyFolderArgs).weights === undefined || typeof (x as ClassifyFolderArgs).weights === 'string') &&
-  ((x as ClassifyFolderArgs).workers === undefined || (Number.isInteger((x as ClassifyFolderArgs).workers) && (x as ClassifyFolderArgs).workers! >= 1));
+const ClassifyFolderArgsSchema = v.object({
+  folder: v.string(),
+  weights: v.optional(v.string()),
+  workers: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  show: v.optional(v.boolean()),
+});
+const isArgs = (x: unknown): x is v.InferOutput<typeof ClassifyFolderArgsSchema> => v.is(ClassifyFolderArgsSchema, x);
 
 async function pickFolder(): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({

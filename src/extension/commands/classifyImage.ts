@@ -6,6 +6,7 @@
  * The result opens in the classification view.
  */
 import * as path from 'node:path';
+import * as v from 'valibot';
 import * as vscode from 'vscode';
 import { OFFICIAL_WEIGHTS } from '../../model/weights/official';
 import { removePartialDownloads } from '../../model/weights/download';
@@ -21,17 +22,8 @@ import { CancelledError } from '../workerHost';
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'bmp', 'gif'];
 
 /** Automation and tests: `{ image, weights?, show? }` instead of a URI. */
-interface ClassifyArgs {
-  readonly image: string;
-  readonly weights?: string;
-  readonly show?: boolean;
-}
-
-const isClassifyArgs = (x: unknown): x is ClassifyArgs =>
-  typeof x === 'object' &&
-  x !== null &&
-  typeof (x as ClassifyArgs).image === 'string' &&
-  ((x as ClassifyArgs).weights === undefined || typeof (x as ClassifyArgs).weights === 'string');
+const ClassifyArgsSchema = v.object({ image: v.string(), weights: v.optional(v.string()), show: v.optional(v.boolean()) });
+const isClassifyArgs = (x: unknown): x is v.InferOutput<typeof ClassifyArgsSchema> => v.is(ClassifyArgsSchema, x);
 
 export async function classifyImageCommand(services: Services, arg?: unknown): Promise<ClassificationData | undefined> {
   const args = isClassifyArgs(arg) ? arg : undefined;

@@ -4,6 +4,7 @@
  * the input by default), then offers to reveal or summarize the new file.
  */
 import * as path from 'node:path';
+import * as v from 'valibot';
 import * as vscode from 'vscode';
 import type { ConversionData } from '../../shared/protocol';
 import { CONVERT_DTYPES } from '../../shared/data';
@@ -17,17 +18,8 @@ const DTYPE_DETAILS: Record<(typeof CONVERT_DTYPES)[number], string> = {
 };
 
 /** Automation and tests: `{ input, output, dtype? }` instead of a URI and dialogs. */
-interface ConvertArgs {
-  readonly input: string;
-  readonly output: string;
-  readonly dtype?: (typeof CONVERT_DTYPES)[number];
-}
-const isConvertArgs = (x: unknown): x is ConvertArgs =>
-  typeof x === 'object' &&
-  x !== null &&
-  typeof (x as ConvertArgs).input === 'string' &&
-  typeof (x as ConvertArgs).output === 'string' &&
-  ((x as ConvertArgs).dtype === undefined || CONVERT_DTYPES.includes((x as ConvertArgs).dtype!));
+const ConvertArgsSchema = v.object({ input: v.string(), output: v.string(), dtype: v.optional(v.picklist(CONVERT_DTYPES)) });
+const isConvertArgs = (x: unknown): x is v.InferOutput<typeof ConvertArgsSchema> => v.is(ConvertArgsSchema, x);
 
 export async function convertCheckpointCommand(services: Services, arg?: unknown): Promise<ConversionData | undefined> {
   const automated = isConvertArgs(arg) ? arg : undefined;
