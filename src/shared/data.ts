@@ -137,6 +137,7 @@ export const SummarySchema = ro(
     weights: v.optional(v.string()),
     /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
     tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
+    /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
     timingsMs: ro(v.object({ build: count, forward: count })),
   }),
 );
