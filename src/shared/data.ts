@@ -101,6 +101,10 @@ export const TotalsSchema = ro(
     forwardBackwardSizeMiB: count,
     paramsSizeMiB: count,
     estimatedTotalSizeMiB: count,
+    /** The counting rule of `macs` and of every row's MACs (`--count RULE`); absent: torchvision's. */
+    countRule: v.optional(v.lazy(() => CountRuleSchema)),
+    /** 2 × macs, with `--flops`. */
+    flops: v.optional(integer),
   }),
 );
 export type Totals = v.InferOutput<typeof TotalsSchema>;
@@ -139,6 +143,8 @@ export const SummarySchema = ro(
     tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
     /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
     timingsMs: ro(v.object({ build: count, forward: count })),
+    /** `--count all`: every rule's totals (src/model/counting.ts). */
+    counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
   }),
 );
 export type Summary = v.InferOutput<typeof SummarySchema>;
@@ -450,3 +456,24 @@ export const ConversionSchema = ro(
   }),
 );
 export type Conversion = v.InferOutput<typeof ConversionSchema>;
+
+/** The counting rules (src/model/counting.ts, docs/COUNTING.md): whose number `--count RULE` reproduces. */
+export const COUNT_RULES = ['torchvision', 'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'torchinfo', 'mmcv'] as const;
+export const CountRuleSchema = v.picklist(COUNT_RULES);
+export type CountRule = v.InferOutput<typeof CountRuleSchema>;
+
+/** One op kind a rule counts beyond torchvision's (conv + Linear multiply-adds): e.g. 53 BatchNorm2d calls, +28.8 M. */
+export const CountBeyondSchema = ro(v.object({ op: v.string(), what: v.string(), calls: integer, macs: v.pipe(v.number(), v.safeInteger()) }));
+
+/** One rule's totals for a model (`--count all`, the summary panel's "Why do the numbers differ?"). */
+export const CountEntrySchema = ro(
+  v.object({
+    rule: CountRuleSchema,
+    macs: integer,
+    /** fvcore's ActivationCountAnalysis (timm's infer_macts); only the fvcore rule has it. */
+    activations: v.optional(integer),
+    params: integer,
+    beyond: ro(v.array(CountBeyondSchema)),
+  }),
+);
+export type CountEntry = v.InferOutput<typeof CountEntrySchema>;
