@@ -201,7 +201,16 @@ export const ProfileSchema = ro(
 export type Profile = v.InferOutput<typeof ProfileSchema>;
 
 /** One column of a comparison: a summary's totals and stage rows. */
-export const ComparedModelSchema = ro(v.object({ model: v.string(), config: SummaryConfigSchema, totals: TotalsSchema, stages: ro(v.array(StageRowSchema)) }));
+export const ComparedModelSchema = ro(
+  v.object({
+    model: v.string(),
+    config: SummaryConfigSchema,
+    totals: TotalsSchema,
+    stages: ro(v.array(StageRowSchema)),
+    /** `--count all`. */
+    counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
+  }),
+);
 export type ComparedModel = v.InferOutput<typeof ComparedModelSchema>;
 
 export const ComparisonSchema = ro(v.object({ schema: v.literal(COMPARE_SCHEMA), models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))) }));

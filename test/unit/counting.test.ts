@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkedArchitecture, resolveConfig, type ConvModule } from '../../src/model/architecture';
 import { COUNT_RULES, countAll, opCount, opTrace, recount, ruleMacs, type CountRule, type OpCall, type OpKind } from '../../src/model/counting';
 import { layerRows, stageRows } from '../../src/model/accounting';
@@ -18,7 +19,7 @@ interface Reference {
   readonly ops: { op: string; inputShape: number[]; counts: Record<string, number> }[];
   readonly networks: { model: string; source: string; inputPx: number; counts: Record<string, number> }[];
 }
-const REF = JSON.parse(readFileSync(new URL('../fixtures/counting/references.json', import.meta.url), 'utf8')) as Reference;
+const REF = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'counting', 'references.json'), 'utf8')) as Reference;
 const LIBS = ['fvcore', 'ptflops', 'ptflops-aten', 'thop', 'torchinfo'] as const;
 
 const conv = (cin: number, cout: number, k: number, stride: number, groups = 1, bias = false): ConvModule => ({
