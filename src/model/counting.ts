@@ -150,7 +150,6 @@ const convMacs = (e: OpCall): number => convWeightCount(e.conv!) * e.output[0]! 
 const convBias = (e: OpCall): number => (e.conv?.bias ? numel(e.output) : 0);
 const linearMacs = (e: OpCall): number => e.linear!.inFeatures * numel(e.output);
 const linearBias = (e: OpCall): number => numel(e.output);
-const zero = (): number => 0;
 
 /** How one library counts one op kind: the count and what it is, in words (for "why do the numbers differ"). */
 export interface OpRule {
