@@ -2,12 +2,14 @@
  * A summary, comparison or scan re-counted under a rule (`--count RULE`), or with every rule's totals
  * (`--count all`), and `--flops` (2 × MACs). The counts themselves are counting.ts; the CLI and the extension call these.
  */
-import { checkedArchitecture, type Architecture } from './architecture';
+import { architecture, checkedArchitecture, type Architecture } from './architecture';
+import type { NetworkConfig } from './config';
 import { countAll, recount, COUNT_RULES, type CountEntry, type CountRule } from './counting';
 import { layerRows, stageRows } from './accounting';
 import { staticTrace } from './shapes';
 import { networkConfigOf } from './summaryConfig';
 import { formatInt, formatSi } from '../shared/format';
+import { beyondLines, COUNT_RULE_SOURCES } from '../shared/countRules';
 import type { ComparedModel, Summary, SummaryConfig, Totals } from '../shared/data';
 
 export const COUNT_CHOICES = [...COUNT_RULES, 'all'] as const;
@@ -60,16 +62,6 @@ export function ruleTotal(config: SummaryConfig, rule: CountRule): number {
   return countAll(archOf(config)).find((c) => c.rule === rule)!.macs;
 }
 
-const RULE_SOURCE: Record<CountRule, string> = {
-  torchvision: 'torchvision _ops (conv + Linear MACs)',
-  fvcore: 'fvcore FlopCountAnalysis, eval (timm infer_gmacs)',
-  ptflops: 'ptflops 0.7.5, backend pytorch',
-  'ptflops-aten': 'ptflops 0.7.5, backend aten',
-  thop: 'thop 0.1.1 profile',
-  torchinfo: 'torchinfo 1.8.0 Total mult-adds',
-  mmcv: 'mmcv 1.7.2 get_model_complexity_info',
-};
-
 /** "Why do the numbers differ?" as text: every rule's total, and what it counts beyond torchvision's. */
 export function countsTable(counts: readonly CountEntry[], flops = false): string {
   const unit = flops ? 'FLOPs' : 'MACs';
@@ -78,11 +70,29 @@ export function countsTable(counts: readonly CountEntry[], flops = false): strin
   const width = Math.max(...counts.map((c) => c.rule.length));
   for (const c of counts) {
     const acts = c.activations === undefined ? '' : `; activations ${formatInt(c.activations)} (${formatSi(c.activations)})`;
-    lines.push(`  ${c.rule.padEnd(width)}  ${formatInt(k * c.macs).padStart(16)} (${formatSi(k * c.macs)})  ${RULE_SOURCE[c.rule]}${acts}`);
-    for (const b of c.beyond) {
-      const sign = b.macs >= 0 ? '+' : '−';
-      lines.push(`  ${''.padEnd(width)}    ${sign}${formatSi(k * Math.abs(b.macs))}: ${b.what} (${b.calls} × ${b.op})`);
-    }
+    lines.push(`  ${c.rule.padEnd(width)}  ${formatInt(k * c.macs).padStart(16)} (${formatSi(k * c.macs)})  ${COUNT_RULE_SOURCES[c.rule]}${acts}`);
+    for (const line of beyondLines(c, k)) lines.push(`  ${''.padEnd(width)}    ${line}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The summary with every rule's totals and each rule's MACs per row and per stage (the summary panel's "Count as"
+ * selector only swaps these in: the webview computes nothing). */
+export function withRuleRows(summary: Summary): Summary {
+  const arch = archOf(summary.config);
+  const counts = countAll(arch).map((c) => {
+    const r = recount(arch, c.rule, summary.layers, summary.stages);
+    return { ...c, layers: r.layers.map((l) => l.macs), stages: r.stages.map((s) => s.macs) };
+  });
+  return { ...summary, counts };
+}
+
+/** The CodeLens tooltip's lines: each rule's MACs, and what it counts beyond torchvision's. */
+export function countTooltip(config: NetworkConfig): string {
+  const lines = ['MACs as each tool counts them (docs/COUNTING.md):'];
+  for (const c of countAll(architecture(config))) {
+    lines.push(`${c.rule}: ${formatSi(c.macs)}${c.activations === undefined ? '' : `, activations ${formatSi(c.activations)}`}`);
+    for (const line of beyondLines(c)) lines.push(`    ${line}`);
+  }
+  return lines.join('\n');
 }

@@ -483,6 +483,10 @@ export const CountEntrySchema = ro(
     activations: v.optional(integer),
     params: integer,
     beyond: ro(v.array(CountBeyondSchema)),
+    /** Each layer row's MACs under the rule, in the summary's row order (sent to the summary panel). */
+    layers: v.optional(ro(v.array(integer))),
+    /** Each stage row's MACs under the rule. */
+    stages: v.optional(ro(v.array(integer))),
   }),
 );
 export type CountEntry = v.InferOutput<typeof CountEntrySchema>;

@@ -12,7 +12,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkedArchitecture, resolveConfig, type ConvModule } from '../../src/model/architecture';
 import { COUNT_RULES, countAll, opCount, opTrace, recount, ruleMacs, type CountRule, type OpCall, type OpKind } from '../../src/model/counting';
-import { layerRows, stageRows } from '../../src/model/accounting';
+import { layerRows, stageRows, totals } from '../../src/model/accounting';
+import * as v from 'valibot';
+import { countSummary, countTooltip, withRuleRows } from '../../src/model/countReport';
+import { countedSummary } from '../../src/shared/countRules';
+import { SUMMARY_SCHEMA, SummarySchema, type Summary } from '../../src/shared/data';
+import { summaryConfig } from '../../src/model/summaryConfig';
 import { staticTrace } from '../../src/model/shapes';
 
 interface Reference {
@@ -249,4 +254,45 @@ test('published: mmpretrain metafiles (ee7f2e8) ResNeXt-50 4.27G, ResNeXt-101 32
 test('published: torchinfo test outputs (5c4164f) resnet50 batch 2: 8.18 G; resnet152: 11.51 G', () => {
   assert.equal(at(macsOf('resnet50', 224, 'torchinfo', 2) / G, 2), '8.18');
   assert.equal(at(macsOf('resnet152', 224, 'torchinfo') / G, 2), '11.51');
+});
+
+test('summary panel: withRuleRows sends every rule per row; countedSummary (the webview) swaps in exactly what --count RULE gives', () => {
+  const config = resolveConfig('seresnext50_32x4d').config;
+  const a = checkedArchitecture(config);
+  const calls = staticTrace(a);
+  const layers = layerRows(a, calls);
+  const summary: Summary = {
+    schema: SUMMARY_SCHEMA,
+    model: 'seresnext50_32x4d',
+    config: summaryConfig(config),
+    layers,
+    stages: stageRows(layers),
+    totals: totals(layers, calls, [1, 3, 224, 224]),
+    timingsMs: { build: 0, forward: 0 },
+  };
+  const sent = withRuleRows(summary);
+  assert.ok(v.is(SummarySchema, sent), 'the panel message still validates');
+  assert.deepEqual(
+    sent.counts!.map((c) => c.rule),
+    [...COUNT_RULES],
+  );
+  for (const rule of COUNT_RULES) {
+    const shown = countedSummary(sent, rule);
+    const cli = countSummary(summary, { count: rule });
+    assert.equal(shown.totals.macs, cli.totals.macs, rule);
+    assert.deepEqual(
+      shown.layers.map((l) => l.macs),
+      cli.layers.map((l) => l.macs),
+      rule,
+    );
+    assert.deepEqual(
+      shown.stages.map((s) => s.macs),
+      cli.stages.map((s) => s.macs),
+      rule,
+    );
+  }
+  assert.equal(countedSummary(sent, 'torchvision'), sent);
+  const tip = countTooltip(config);
+  assert.match(tip, /^fvcore: 4\.26 G, activations 14\.42 M$/m);
+  assert.match(tip, /\+57\.60 M: 2 × BatchNorm inputs \(eval mode, affine\) \(53 × BatchNorm2d\)/);
 });
