@@ -294,5 +294,5 @@ test('summary panel: withRuleRows sends every rule per row; countedSummary (the 
   assert.equal(countedSummary(sent, 'torchvision'), sent);
   const tip = countTooltip(config);
   assert.match(tip, /^fvcore: 4\.26 G, activations 14\.42 M$/m);
-  assert.match(tip, /\+57\.60 M: 2 × BatchNorm inputs \(eval mode, affine\) \(53 × BatchNorm2d\)/);
+  assert.match(tip, /\+28\.80 M: 2 × BatchNorm inputs \(eval mode, affine\) \(53 × BatchNorm2d\)/);
 });
