@@ -124,8 +124,9 @@ function render(): void {
     renderToolbar(state.filter, showDense, profiling),
     ...(state.profile ? profileParts(state.profile) : []),
     charts,
-    ...(why ? [why] : []),
     el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
+    // After the table: the Tab order filter → toolbar → charts → rows stays as it was.
+    ...(why ? [why] : []),
     el(
       'p',
       { class: 'footnote' },
