@@ -15,7 +15,7 @@ export function renderCountSelect(summary: SummaryData, rule: CountRule | undefi
   const current = rule ?? 'torchvision';
   const select = el('select', { id: 'count-rule', 'aria-label': 'Count MACs as', title: COUNT_RULE_SOURCES[current] });
   for (const c of summary.counts) {
-    const option = el('option', { value: c.rule }, `${c.rule} · ${formatSi(c.macs)}`);
+    const option = el('option', { value: c.rule, title: `${COUNT_RULE_SOURCES[c.rule]}: ${formatSi(c.macs)}` }, c.rule);
     option.selected = c.rule === current;
     select.append(option);
   }
