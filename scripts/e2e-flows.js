@@ -138,7 +138,7 @@ async function summaryFamily(ctx) {
   });
 
   await step(
-    '[summary] Count as fvcore: the headline and the rows follow; "Why do the numbers differ?" lists every rule; the toolbar keeps one line',
+    '[summary] Count as fvcore: the headline and the rows follow; "Why do the numbers differ?" lists every rule; the selector sits in the header, not the toolbar',
     async () => {
       await webview.locator('select#count-rule').selectOption('fvcore');
       await webview.locator('.stats', { hasText: '4.26 G' }).waitFor({ timeout: 5000 });
