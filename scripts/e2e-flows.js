@@ -137,6 +137,54 @@ async function summaryFamily(ctx) {
     await shot(ctx, 'summary-dark.png');
   });
 
+  await step(
+    '[summary] Count as fvcore: the headline and the rows follow; "Why do the numbers differ?" lists every rule; the selector sits in the header, not the toolbar',
+    async () => {
+      await webview.locator('select#count-rule').selectOption('fvcore');
+      await webview.locator('.stats', { hasText: '4.26 G' }).waitFor({ timeout: 5000 });
+      const stats = await webview.locator('.stats').innerText();
+      if (!stats.includes('4,259,381,248')) throw new Error(`the headline under fvcore reads: ${stats}`);
+      // bn1 under fvcore (eval-mode BatchNorm, 2 × its 64·112·112 inputs, fvcore/nn/jit_handles.py batchnorm_flop_jit).
+      const bn1 = await webview
+        .locator('table#summary tbody tr.layer', { has: webview.locator('td.col-name', { hasText: /^\s*bn1\s*$/ }) })
+        .first()
+        .innerText();
+      if (!bn1.includes('1,605,632')) throw new Error(`the bn1 row under fvcore reads: ${bn1}`);
+      await webview.locator('vscode-collapsible#why-differ').evaluate((c) => (c.open = true));
+      const why = webview.locator('#why-differ-table tbody tr');
+      const rules = await why.evaluateAll((rows) => rows.map((r) => r.dataset.rule));
+      const expected = ['torchvision', 'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'torchinfo', 'mmcv'];
+      if (rules.join(',') !== expected.join(',')) throw new Error(`the section lists ${rules.join(',')}`);
+      const text = await webview.locator('#why-differ-table').innerText();
+      for (const s of ['+28.80 M: 2 × BatchNorm inputs (eval mode, affine) (53 × BatchNorm2d)', '4.29 G', '4.27 G', 'activations 14.40 M']) {
+        if (!text.includes(s)) throw new Error(`"Why do the numbers differ?" lacks '${s}':\n${text}`);
+      }
+      const current = await webview.locator('#why-differ-table tr.current').getAttribute('data-rule');
+      if (current !== 'fvcore') throw new Error(`the highlighted rule is ${current}`);
+      const lines = await webview
+        .locator('.toolbar .actions')
+        .evaluate((a) => new Set([...a.children].map((b) => Math.round(b.getBoundingClientRect().top))).size);
+      // The selector lives in the MACs card, not in the toolbar (whose buttons already take two lines in a 932 px panel).
+      if ((await webview.locator('.toolbar #count-rule').count()) !== 0) throw new Error('the "Count as" selector is in the toolbar');
+      const cut = await webview.locator('.count-as').evaluate((l) => {
+        const card = l.closest('.stat').getBoundingClientRect();
+        const r = l.getBoundingClientRect();
+        return r.right > card.right + 1 || r.left < card.left - 1;
+      });
+      if (cut) throw new Error('the "Count as" selector sticks out of the MACs card');
+      await webview.locator('#why-differ').evaluate((c) => c.scrollIntoView());
+      await page.mouse.move(0, 0);
+      await shot(ctx, 'summary-count-as.png');
+      console.log(
+        `  fvcore: 4.26 G in the headline, bn1 1,605,632; ${rules.length} rules side by side; selector in the MACs card; toolbar buttons on ${lines} line(s), as before`,
+      );
+      await webview.locator('vscode-collapsible#why-differ').evaluate((c) => (c.open = false));
+      await webview.locator('select#count-rule').selectOption('torchvision');
+      await webview.locator('.stats', { hasText: '4.23 G' }).waitFor({ timeout: 5000 });
+      await webview.locator('#table-wrap').evaluate((wrap) => wrap.scrollIntoView());
+    },
+  );
+
   await step('[summary] the header stays visible after scrolling the rows', async () => {
     const result = await webview.locator('#table-wrap').evaluate(async (wrap) => {
       wrap.scrollTop = wrap.scrollHeight;

@@ -8,17 +8,18 @@ import { el } from './dom';
 const values = (...parts: string[]): (HTMLElement | string)[] =>
   parts.flatMap((p, i) => (i === 0 ? [el('span', { class: 'nowrap' }, p)] : [' · ', el('span', { class: 'nowrap' }, p)]));
 
-export function renderHeader(summary: SummaryData): HTMLElement {
+export function renderHeader(summary: SummaryData, countAs?: HTMLElement): HTMLElement {
   const c = summary.config;
   const t = summary.totals;
   const grouped = t.denseParams > t.params;
-  const stat = (label: string, value: (HTMLElement | string)[], detail: string): HTMLElement =>
+  const stat = (label: string, value: (HTMLElement | string)[], detail: string, extra?: HTMLElement): HTMLElement =>
     el(
       'div',
       { class: 'stat' },
       el('div', { class: 'stat-label' }, label),
       el('div', { class: 'stat-value' }, ...value),
       el('div', { class: 'stat-detail' }, detail),
+      ...(extra ? [extra] : []),
     );
   const configuration =
     `layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ` +
@@ -39,7 +40,7 @@ export function renderHeader(summary: SummaryData): HTMLElement {
       'div',
       { class: 'stats' },
       stat('Params', values(formatInt(t.params)), `${formatMiB(t.paramsSizeMiB)} MiB of float32`),
-      stat('MACs (multiply-adds)', values(formatSi(t.macs)), `${formatInt(t.macs)} · FLOPs ≈ 2 × MACs`),
+      stat('MACs (multiply-adds)', values(formatSi(t.macs)), `${formatInt(t.macs)} · FLOPs ≈ 2 × MACs`, countAs),
       stat('Dense equivalent', values(formatSi(t.denseParams), formatSi(t.denseMacs)), 'params · MACs with groups = 1'),
       stat(
         'Grouped conv saves',

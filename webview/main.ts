@@ -24,6 +24,8 @@ import { COLUMNS } from './columns';
 import { custom, el } from './dom';
 import { layerFilter } from './filter';
 import { renderHeader } from './header';
+import { renderCountSelect, renderWhyDiffer } from './counting';
+import { isCountRule } from '../src/shared/countRules';
 import { HostChannel } from './messaging';
 import { initialState, ViewState } from './state';
 import { renderBody, renderFoot, renderHead, renderTable } from './table';
@@ -106,7 +108,7 @@ function profileParts(profile: ProfileData): HTMLElement[] {
 function render(): void {
   const app = document.getElementById('app');
   if (!app) return;
-  const summary = state.summary;
+  const summary = state.view;
   document.title = `Summary: ${shortModelName(summary)}`;
   const t = renderTable(`Layers of ${shortModelName(summary)}`, showDense, state.profile !== undefined);
   renderFoot(t.querySelector('tfoot')!, summary, state.profile);
@@ -116,12 +118,15 @@ function render(): void {
     { id: 'charts', title: 'Per-stage params and MACs: grouped vs dense', ...(window.innerHeight >= 900 && { open: '' }) },
     renderCharts(summary),
   );
+  const why = renderWhyDiffer(state.summary, state.countRule);
   app.replaceChildren(
-    renderHeader(summary),
+    renderHeader(summary, renderCountSelect(state.summary, state.countRule)),
     renderToolbar(state.filter, showDense, profiling),
     ...(state.profile ? profileParts(state.profile) : []),
     charts,
     el('div', { class: 'table-wrap', id: 'table-wrap' }, t),
+    // After the table: the Tab order filter → toolbar → charts → rows stays as it was.
+    ...(why ? [why] : []),
     el(
       'p',
       { class: 'footnote' },
@@ -197,6 +202,15 @@ document.addEventListener('click', (event) => {
   } else if (action !== undefined && EXPORTS[action] !== undefined) {
     const format = EXPORTS[action];
     void runRequest((id) => ({ type: 'export', id, format }));
+  }
+});
+
+document.addEventListener('change', (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement && target.id === 'count-rule' && isCountRule(target.value)) {
+    state.setCountRule(target.value);
+    render();
+    document.getElementById('count-rule')?.focus();
   }
 });
 

@@ -1,6 +1,8 @@
 /** What the summary webview shows and keeps across reloads (pure, unit-tested; main.ts saves it with setState). */
 import { isWebviewState, type ProfileData, type SummaryData, type WebviewState } from '../src/shared/protocol';
+import type { CountRule } from '../src/shared/data';
 import { buildTree, type GroupNode } from './tree';
+import { countedSummary } from '../src/shared/countRules';
 
 /**
  * The state to start from: the one VS Code kept for this panel (setState) when it is still readable, else the one the
@@ -22,18 +24,38 @@ export class ViewState {
   sort: WebviewState['sort'];
   /** The treegrid row that holds the table's one Tab stop (roving tabindex). */
   activeKey: string | undefined;
+  /** The "Count as" rule: the table, charts and headline show its MACs. */
+  countRule: CountRule | undefined;
 
   constructor(state: WebviewState) {
     this.summary = state.summary;
+    this.countRule = state.countRule;
     this.profile = state.profile !== undefined && state.profile.model === state.summary.model ? state.profile : undefined;
-    this.tree = buildTree(state.summary, this.profile);
+    this.tree = buildTree(this.view, this.profile);
     this.collapsed = new Set(state.collapsed);
     this.filter = state.filter;
     this.sort = state.sort;
   }
 
   snapshot(): WebviewState {
-    return { summary: this.summary, ...(this.profile && { profile: this.profile }), collapsed: [...this.collapsed], filter: this.filter, sort: this.sort };
+    return {
+      summary: this.summary,
+      ...(this.profile && { profile: this.profile }),
+      collapsed: [...this.collapsed],
+      filter: this.filter,
+      sort: this.sort,
+      ...(this.countRule && { countRule: this.countRule }),
+    };
+  }
+
+  /** The summary as the chosen rule counts it. */
+  get view(): SummaryData {
+    return countedSummary(this.summary, this.countRule);
+  }
+
+  setCountRule(rule: CountRule): void {
+    this.countRule = rule;
+    this.tree = buildTree(this.view, this.profile);
   }
 
   /**
@@ -46,7 +68,7 @@ export class ViewState {
     const sameModel = summary.model === this.summary.model && summary.weights === this.summary.weights;
     if (summary.model !== this.summary.model || JSON.stringify(summary.config) !== JSON.stringify(this.summary.config)) this.profile = undefined;
     this.summary = summary;
-    this.tree = buildTree(summary, this.profile);
+    this.tree = buildTree(this.view, this.profile);
     if (!sameModel) {
       this.collapsed.clear();
       this.filter = '';
@@ -61,7 +83,7 @@ export class ViewState {
     if (profile.model !== this.summary.model) return false;
     if (JSON.stringify(profile) === JSON.stringify(this.profile)) return false;
     this.profile = profile;
-    this.tree = buildTree(this.summary, profile);
+    this.tree = buildTree(this.view, profile);
     return true;
   }
 

@@ -11,11 +11,13 @@ import { COMPARE_FORMATS, formatComparison, type CompareReportOptions } from '..
 import { CONFIG_OPTIONS, configOverrides, parse, parseChoice, UsageError, OUTPUT_OPTIONS } from './args';
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { checkWritable, emit } from './output';
+import { COUNT_OPTIONS, COUNT_SYNOPSIS, countOptions } from './count';
+import { countComparedModel, countsTable } from '../model/countReport';
 
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
 export const COMPARE_SYNOPSIS = `  resnext compare <preset|preset:key=value,…>… [--sweep] [--resnet-vs-resnext] [--equivalence BLOCK]
                   [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
-                  [--format table|markdown|csv|json] [--out FILE]
+                  [--format table|markdown|csv|json] [--out FILE] [--count RULE|all] [--flops]
 `;
 
 export const COMPARE_USAGE = `Usage:
@@ -28,7 +30,7 @@ resnet50:layers=3,4,23,3. The --layers/--groups/… flags apply to every configu
   --sweep               ResNeXt-50 with (groups, width/group) = (1,64), (2,40), (4,24), (8,14), (32,4)
   --resnet-vs-resnext   resnet50 and resnext50_32x4d
   --equivalence BLOCK   also check the split-transform-merge equivalence of BLOCK (e.g. layer1.0) in each one
-`;
+${COUNT_SYNOPSIS}`;
 
 const OPTIONS = {
   ...CONFIG_OPTIONS,
@@ -36,6 +38,7 @@ const OPTIONS = {
   'resnet-vs-resnext': { type: 'boolean' },
   equivalence: { type: 'string' },
   ...OUTPUT_OPTIONS,
+  ...COUNT_OPTIONS,
 } as const;
 
 export async function compareCommand(args: string[]): Promise<void> {
@@ -72,11 +75,18 @@ export async function compareCommand(args: string[]): Promise<void> {
   }
   // Fail on a block name before the (slow) summaries; the message lists the valid blocks.
   if (block !== undefined) for (const entry of entries) findBlock(checkedArchitecture(entry.config), block, entry.model);
-  const comparison = await compare(entries);
+  const counting = countOptions(values);
+  const compared = await compare(entries);
+  const comparison = { ...compared, models: compared.models.map((m) => countComparedModel(m, counting)) };
   if (block !== undefined) {
     const results: Equivalence[] = [];
     for (const entry of entries) results.push(await checkEquivalence(entry.config, { model: entry.model, block }));
     options.equivalence = results;
   }
-  emit(formatComparison(comparison, format, options), out);
+  const all =
+    format === 'table' || format === 'markdown'
+      ? comparison.models.map((m) => (m.counts ? `\n${m.model}: ${countsTable(m.counts, counting.flops)}` : '')).join('')
+      : '';
+  const note = counting.count && counting.count !== 'all' && format === 'table' ? `(MACs counted as ${counting.count} counts them: docs/COUNTING.md.)\n` : '';
+  emit(formatComparison(comparison, format, options) + note + all, out);
 }

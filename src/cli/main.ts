@@ -9,7 +9,7 @@ import { PRESET_NAMES } from '../model/config';
 import { describeWeights, readWeightsFile } from '../model/weights/load';
 import { configForWeights } from '../model/weights/resolve';
 import { presetCatalog } from '../model/catalog';
-import { summarize } from '../model/summarize';
+import { summarize, type Summary } from '../model/summarize';
 import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
 import { leftColumn, ruledTable, shapeColumns, sizeColumns, type TableColumn } from '../model/report/table';
@@ -24,6 +24,8 @@ import { scanCommand, SCAN_SYNOPSIS } from './scan';
 import { evaluateCommand, EVALUATE_USAGE } from './evaluate';
 import { inspectCommand, INSPECT_SYNOPSIS } from './inspect';
 import { convertCommand, CONVERT_SYNOPSIS } from './convert';
+import { COUNT_OPTIONS, COUNT_SYNOPSIS, countOptions } from './count';
+import { countSummary, countsTable } from '../model/countReport';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -34,7 +36,7 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
+${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${PRESET_NAMES.join(', ')}.
 Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
@@ -77,8 +79,15 @@ async function summarizeCommand(args: string[]): Promise<void> {
     ...OUTPUT_OPTIONS,
     weights: { type: 'string' },
     'state-dict': { type: 'string' },
+    ...COUNT_OPTIONS,
   });
   if (values.help) return void process.stdout.write(USAGE);
+  const counting = countOptions(values);
+  const report = (summary: Summary): string => {
+    const counted = countSummary(summary, counting);
+    const text = formatSummary(counted, format);
+    return counted.counts && (format === 'table' || format === 'markdown') ? text + '\n' + countsTable(counted.counts, counting.flops) : text;
+  };
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
   const { format, out } = formatAndOut(values, SUMMARY_FORMATS);
   const weightsPath = values.weights as string | undefined;
@@ -89,7 +98,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
       throw new UsageError(`summarize needs a preset (${PRESET_NAMES.join(', ')}), custom flags, or --weights FILE`);
     }
     const { model, config } = resolveConfig(positionals[0], configOverrides(values));
-    emit(formatSummary(await summarize(config, { model }), format), out);
+    emit(report(await summarize(config, { model })), out);
     return;
   }
   // The checkpoint says the architecture unless a preset or flags name one (then the weights are checked against it).
@@ -97,7 +106,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
   const { stateDict } = weights;
   const resolved = configForWeights(stateDict, weightsPath, positionals[0], configOverrides(values), hasConfigFlags(values), weights.choice);
   const summary = await summarize(resolved.config, { model: resolved.model, stateDict, weightsSource: describeWeights(weightsPath, weights) });
-  emit(formatSummary(summary, format), out);
+  emit(report(summary), out);
 }
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {

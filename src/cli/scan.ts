@@ -12,8 +12,13 @@ import { notebookCells, scanCells } from '../python/notebook';
 import { scanModel, SCAN_SCHEMA, type ScanModel, type ScanReport } from '../python/present';
 import { scanPython, type ScanProblem } from '../python/scan';
 import { parse, parseChoice, UsageError } from './args';
+import { COUNT_OPTIONS, countOptions } from './count';
+import { ruleTotal } from '../model/countReport';
+import { countAll } from '../model/counting';
+import { checkedArchitecture } from '../model/architecture';
+import { networkConfigOf } from '../model/summaryConfig';
 
-export const SCAN_SYNOPSIS = `  resnext scan FILE… [--format table|json]
+export const SCAN_SYNOPSIS = `  resnext scan FILE… [--format table|json] [--count RULE|all] [--flops]
                     (.py files and .ipynb notebooks: the calls that build a ResNet-family network, with params/MACs)
 `;
 
@@ -81,11 +86,28 @@ function table(report: ScanReport): string {
 }
 
 export async function scanCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse('scan', args, { format: { type: 'string' } });
+  const { values, positionals } = parse('scan', args, { format: { type: 'string' }, ...COUNT_OPTIONS });
   if (values.help) return void process.stdout.write(`Usage:\n${SCAN_SYNOPSIS}`);
   if (positionals.length === 0) throw new UsageError('scan needs at least one .py or .ipynb file (e.g. resnext scan train.py notebook.ipynb)');
   const format = parseChoice('format', values.format as string | undefined, ['table', 'json'] as const, 'table');
-  const { report, problems } = scanReport(positionals);
+  const counting = countOptions(values);
+  const scanned = scanReport(positionals);
+  const { problems } = scanned;
+  const rule = counting.count === undefined || counting.count === 'all' ? 'torchvision' : counting.count;
+  const report = {
+    ...scanned.report,
+    models: scanned.report.models.map((m) => {
+      if (counting.count === undefined && !counting.flops) return m;
+      const macs = ruleTotal(m.config, rule);
+      return {
+        ...m,
+        macs,
+        countRule: rule,
+        ...(counting.flops ? { flops: 2 * macs } : {}),
+        ...(counting.count === 'all' ? { counts: countAll(checkedArchitecture(networkConfigOf(m.config))) } : {}),
+      };
+    }),
+  };
   for (const { file, problem } of problems) process.stderr.write(`resnext: warning: ${where(file, problem)}: ${problem.message}\n`);
   process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : table(report));
 }

@@ -16,7 +16,7 @@ export const CODELENS_SETTING = 'resnext.codeLens.enabled';
 
 const PYTHON: vscode.DocumentSelector = [{ language: 'python' }];
 
-const loadPython = () => Promise.all([import('../python/scan'), import('../python/notebook'), import('../python/present')]);
+const loadPython = () => Promise.all([import('../python/scan'), import('../python/notebook'), import('../python/present'), import('../model/countReport')]);
 type PythonModules = Awaited<ReturnType<typeof loadPython>>;
 
 export interface ScannedModel {
@@ -25,6 +25,8 @@ export interface ScannedModel {
   readonly calleeRange: vscode.Range;
   readonly counts: StaticCounts;
   readonly title: string;
+  /** Every counting rule's MACs and what each adds to torchvision's (the lens's tooltip). */
+  readonly rules: string;
 }
 
 /** Arguments of the lenses' Summarize: what `resnext.summarize` accepts (preset + the whole configuration). */
@@ -76,7 +78,7 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version && cached.notebookVersion === notebookVersion) return cached.models;
     this.modules ??= loadPython();
-    const [{ IncrementalScanner }, { scanCells }, { staticCounts, lensTitle }] = await this.modules;
+    const [{ IncrementalScanner }, { scanCells }, { staticCounts, lensTitle }, { countTooltip }] = await this.modules;
     const started = performance.now();
     const scannerKey = (notebook?.uri ?? document.uri).toString();
     let scanner = this.scanners.get(scannerKey);
@@ -100,6 +102,7 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
         calleeRange: new vscode.Range(document.positionAt(d.calleeFrom), document.positionAt(d.calleeTo)),
         counts,
         title: lensTitle(d.config, counts.totals),
+        rules: countTooltip(d.config),
       };
     });
     this.log.trace(
@@ -115,7 +118,7 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     for (const m of await this.models(document)) {
       const d = m.detection;
       const at = new vscode.Range(m.range.start, m.range.start);
-      const tooltip = `${d.model}: ${d.config.numClasses} classes, input ${d.config.inputHeightPx}×${d.config.inputWidthPx}${d.notes.length > 0 ? `\n${d.notes.join('\n')}` : ''}`;
+      const tooltip = `${d.model}: ${d.config.numClasses} classes, input ${d.config.inputHeightPx}×${d.config.inputWidthPx}${d.notes.length > 0 ? `\n${d.notes.join('\n')}` : ''}\n\n${m.rules}`;
       lenses.push(
         new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }),
         new vscode.CodeLens(at, { title: 'Summarize', tooltip: `Open the summary of ${d.model}`, command: Command.Summarize, arguments: [summarizeArgs(d)] }),

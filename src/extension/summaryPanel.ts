@@ -10,6 +10,7 @@ import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model/report';
 import { networkConfigOf } from '../model/summaryConfig';
+import { withRuleRows } from '../model/countReport';
 import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { shortModelName } from '../shared/names';
 import {
@@ -56,7 +57,9 @@ class SummaryPanels implements vscode.Disposable {
 const summaryPanels = (services: PanelServices): SummaryPanels => services.views.get(SUMMARY_VIEW_TYPE, () => new SummaryPanels());
 
 export class SummaryPanel extends Disposable {
-  static createOrShow(services: PanelServices, summary: SummaryData): SummaryPanel {
+  static createOrShow(services: PanelServices, uncounted: SummaryData): SummaryPanel {
+    // Every counting rule's totals and rows, for the "Count as" selector and "Why do the numbers differ?".
+    const summary = uncounted.counts ? uncounted : withRuleRows(uncounted);
     const existing = summaryPanels(services).current;
     if (existing && !existing.isDisposed) {
       existing.update(summary);
@@ -129,7 +132,8 @@ export class SummaryPanel extends Disposable {
     return this.profileData;
   }
 
-  update(summary: SummaryData): void {
+  update(uncounted: SummaryData): void {
+    const summary = uncounted.counts ? uncounted : withRuleRows(uncounted);
     if (!sameNetwork(summary, this.summary)) {
       this.profiling?.cancel();
       this.profileData = undefined;

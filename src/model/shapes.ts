@@ -138,7 +138,7 @@ export function ceilPoolOutputSize(size: number, kernel: number, stride: number)
   return out;
 }
 
-const shapeOps = (): ForwardOps<readonly number[]> => ({
+export const shapeOps = (): ForwardOps<readonly number[]> => ({
   shape: (x) => x,
   convBn: ([n, , h, w], conv) => [
     n!,

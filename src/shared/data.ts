@@ -101,6 +101,10 @@ export const TotalsSchema = ro(
     forwardBackwardSizeMiB: count,
     paramsSizeMiB: count,
     estimatedTotalSizeMiB: count,
+    /** The counting rule of `macs` and of every row's MACs (`--count RULE`); absent: torchvision's. */
+    countRule: v.optional(v.lazy(() => CountRuleSchema)),
+    /** 2 × macs, with `--flops`. */
+    flops: v.optional(integer),
   }),
 );
 export type Totals = v.InferOutput<typeof TotalsSchema>;
@@ -139,6 +143,8 @@ export const SummarySchema = ro(
     tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
     /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
     timingsMs: ro(v.object({ build: count, forward: count })),
+    /** `--count all`: every rule's totals (src/model/counting.ts). */
+    counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
   }),
 );
 export type Summary = v.InferOutput<typeof SummarySchema>;
@@ -195,7 +201,16 @@ export const ProfileSchema = ro(
 export type Profile = v.InferOutput<typeof ProfileSchema>;
 
 /** One column of a comparison: a summary's totals and stage rows. */
-export const ComparedModelSchema = ro(v.object({ model: v.string(), config: SummaryConfigSchema, totals: TotalsSchema, stages: ro(v.array(StageRowSchema)) }));
+export const ComparedModelSchema = ro(
+  v.object({
+    model: v.string(),
+    config: SummaryConfigSchema,
+    totals: TotalsSchema,
+    stages: ro(v.array(StageRowSchema)),
+    /** `--count all`. */
+    counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
+  }),
+);
 export type ComparedModel = v.InferOutput<typeof ComparedModelSchema>;
 
 export const ComparisonSchema = ro(v.object({ schema: v.literal(COMPARE_SCHEMA), models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))) }));
@@ -450,3 +465,28 @@ export const ConversionSchema = ro(
   }),
 );
 export type Conversion = v.InferOutput<typeof ConversionSchema>;
+
+/** The counting rules (src/model/counting.ts, docs/COUNTING.md): whose number `--count RULE` reproduces. */
+export const COUNT_RULES = ['torchvision', 'fvcore', 'ptflops', 'ptflops-aten', 'thop', 'torchinfo', 'mmcv'] as const;
+export const CountRuleSchema = v.picklist(COUNT_RULES);
+export type CountRule = v.InferOutput<typeof CountRuleSchema>;
+
+/** One op kind a rule counts beyond torchvision's (conv + Linear multiply-adds): e.g. 53 BatchNorm2d calls, +28.8 M. */
+export const CountBeyondSchema = ro(v.object({ op: v.string(), what: v.string(), calls: integer, macs: v.pipe(v.number(), v.safeInteger()) }));
+
+/** One rule's totals for a model (`--count all`, the summary panel's "Why do the numbers differ?"). */
+export const CountEntrySchema = ro(
+  v.object({
+    rule: CountRuleSchema,
+    macs: integer,
+    /** fvcore's ActivationCountAnalysis (timm's infer_macts); only the fvcore rule has it. */
+    activations: v.optional(integer),
+    params: integer,
+    beyond: ro(v.array(CountBeyondSchema)),
+    /** Each layer row's MACs under the rule, in the summary's row order (sent to the summary panel). */
+    layers: v.optional(ro(v.array(integer))),
+    /** Each stage row's MACs under the rule. */
+    stages: v.optional(ro(v.array(integer))),
+  }),
+);
+export type CountEntry = v.InferOutput<typeof CountEntrySchema>;

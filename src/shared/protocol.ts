@@ -23,6 +23,7 @@ import {
   NetworkConfigSchema,
   ProfileSchema,
   SummarySchema,
+  CountRuleSchema,
   type ClassificationView,
   type ComparedModel,
   type ComparisonPresetInfo,
@@ -239,6 +240,8 @@ export const WebviewStateSchema = ro(
     collapsed: ro(v.array(v.string())),
     filter: v.string(),
     sort: v.nullable(ro(v.object({ column: v.string(), descending: v.boolean() }))),
+    /** The "Count as" selector's rule (absent: torchvision's). */
+    countRule: v.optional(CountRuleSchema),
   }),
 );
 export type WebviewState = v.InferOutput<typeof WebviewStateSchema>;

@@ -102,7 +102,8 @@ export function summaryTable(summary: Summary): string {
       `Total params: ${formatInt(t.params)}`,
       `Trainable params: ${formatInt(t.trainableParams)}`,
       `Non-trainable params: ${formatInt(t.params - t.trainableParams)}`,
-      `Total MACs (multiply-adds): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)`,
+      `Total MACs (multiply-adds${t.countRule && t.countRule !== 'torchvision' ? `, counted as ${t.countRule}` : ''}): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
+        (t.flops === undefined ? '' : `\nTotal FLOPs (2 × MACs): ${formatInt(t.flops)} (${formatSi(t.flops)})`),
       `Dense-equivalent params: ${formatInt(t.denseParams)}; MACs: ${formatInt(t.denseMacs)}` +
         (t.denseParams > t.params
           ? ` (grouped convolution saves ${formatInt(t.denseParams - t.params)} params, ${formatSaving(t.params, t.denseParams)}, and ${formatInt(t.denseMacs - t.macs)} MACs, ${formatSaving(t.macs, t.denseMacs)})`
