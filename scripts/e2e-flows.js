@@ -599,7 +599,7 @@ async function pythonFamily(ctx) {
     const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'ResNeXt-50 32x4d, 10 classes, 160×160' }).first();
     await lens.waitFor({ timeout: 60_000 });
     const text = await lens.innerText();
-    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6 %') || !text.includes('Summarize') || !text.includes('Compare…'))
+    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6%') || !text.includes('Summarize') || !text.includes('Compare…'))
       throw new Error(`the lens reads: ${text}`);
     const lenses = await page.locator('.contentWidgets .codelens-decoration').allInnerTexts();
     if (lenses.filter((l) => l.includes('params')).length !== 4) throw new Error(`expected 4 lenses, got: ${lenses.join(' / ')}`);

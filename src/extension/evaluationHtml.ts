@@ -6,6 +6,7 @@
  */
 import { VIRIDIS } from '../model/colormap';
 import type { EvaluationData } from '../shared/protocol';
+import { formatPercent } from '../shared/format';
 import { escapeHtml, htmlHead } from './webviewHtml';
 
 export interface EvaluationHtmlOptions {
@@ -20,7 +21,7 @@ export function evaluationCsp(cspSource: string, nonce: string): string {
   return ["default-src 'none'", `style-src ${cspSource}`, 'img-src data:', `script-src 'nonce-${nonce}'`].join('; ');
 }
 
-const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
+const pct = (x: number | null): string => (x === null ? '—' : formatPercent(x, 2));
 const hex = (i: number): string => Array.from(VIRIDIS.subarray(i * 3, i * 3 + 3), (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Classes shown in the heat map at most (a 1000-class matrix would be unreadable; the JSON export has it all). */
@@ -39,7 +40,7 @@ export function confusionSvg(classes: readonly string[], confusion: readonly (re
     row.forEach((count, j) => {
       const share = total > 0 ? count / total : 0;
       const colour = hex(Math.round(share * 255));
-      const text = `${classes[i]} → ${classes[j]}: ${count}${total > 0 ? ` (${(100 * share).toFixed(0)}% of ${classes[i]})` : ''}`;
+      const text = `${classes[i]} → ${classes[j]}: ${count}${total > 0 ? ` (${formatPercent(share, 0)} of ${classes[i]})` : ''}`;
       rects.push(
         `<rect x="${label + j * cell}" y="${label + i * cell}" width="${cell}" height="${cell}" fill="#${colour}"><title>${escapeHtml(text)}</title></rect>` +
           (n <= 20 && count > 0
@@ -101,7 +102,7 @@ ${d.failed.map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.re
 <div class="card"><div class="value" id="failed-count">${d.failed.length}</div><div class="caption">failed</div></div>
 <div class="card"><div class="value">${d.imagesPerSecond}</div><div class="caption">images/s (${d.workers} worker${d.workers === 1 ? '' : 's'}, ${(d.elapsedMs / 1000).toFixed(1)} s)</div></div>
 </section>
-<dl><dt>Folder</dt><dd>${escapeHtml(d.folder)}</dd><dt>Model</dt><dd>${escapeHtml(d.model)}</dd><dt>Weights</dt><dd>${escapeHtml(d.weights)}</dd></dl>
+<dl><dt>Folder</dt><dd>${escapeHtml(d.folder)}</dd><dt>Model</dt><dd><span class="model-title">${escapeHtml(d.title)}</span>${d.title !== d.model ? `<br><span class="model-name">${escapeHtml(d.model)}</span>` : ''}</dd><dt>Weights</dt><dd>${escapeHtml(d.weights)}</dd></dl>
 ${labelled ? '' : '<p class="note">A flat folder (no class subfolders): predictions only, no accuracy.</p>'}
 ${
   labelled

@@ -7,7 +7,8 @@ import { isEvaluationData, isEvaluationViewMessage, isWorkerRequest, type Evalua
 const png = 'data:image/png;base64,iVBORw0KGgo=';
 const data: EvaluationData = {
   folder: '/data/<pets>',
-  model: 'tiny',
+  model: 'resnext50_32x4d(layers=1,1,1,1 groups=4 width_per_group=8 num_classes=10)',
+  title: 'Custom ResNeXt 1-1-1-1, 4×8d, 10 classes',
   weights: '/w/tiny.pth',
   workers: 2,
   elapsedMs: 1500,

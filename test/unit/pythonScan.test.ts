@@ -190,7 +190,7 @@ test("scan counts equal summarize's (TF.js trace) for the same configuration", a
 
 test('lens title and hover', () => {
   const c = presetConfig('resnext50_32x4d');
-  assert.equal(lensTitle(c, staticCounts(c).totals), 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %');
+  assert.equal(lensTitle(c, staticCounts(c).totals), 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7%');
   const r = presetConfig('resnet101');
   assert.equal(lensTitle(r, staticCounts(r).totals), 'ResNet-101 · 44.55M params · 7.80 GMACs');
   const d = scanPython(HEADER + 'm = models.wide_resnet50_2(num_classes=10, weights=None)\nfrom torchsummary import summary\nsummary(m, (3, 160, 160))\n')
