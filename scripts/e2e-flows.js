@@ -68,6 +68,10 @@ async function classifyFirst(ctx) {
     for (let i = 0; i < rows.length; i++)
       order.push(/^class (\d+)$/.exec((await view.locator('table#top tbody tr').nth(i).locator('th.label').innerText()).trim())?.[1]);
     if (order.join(',') !== '1,8,5,4,0') throw new Error(`top-5 order ${order.join(',')}`);
+    // The network is named honestly (not "resnext50_32x4d(…)"), with its full configuration under the name.
+    const modelTitle = await view.locator('dd .model-title').innerText();
+    if (modelTitle !== 'Custom ResNeXt 2-1-1-1, 4×16d, base width 8, 10 classes') throw new Error(`model title '${modelTitle}'`);
+    if (!(await view.locator('dd .model-name').innerText()).startsWith('resnext50_32x4d(')) throw new Error('the full configuration is not under the name');
     console.log(`  top-5: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`);
     await page.mouse.move(0, 0);
     await shot(ctx, 'classification.png');
@@ -119,7 +123,9 @@ async function summaryFamily(ctx) {
       if (!table.includes(text)) throw new Error(`the table lacks '${text}'`);
     }
     const title = await webview.locator('#title').innerText();
-    if (title !== 'resnext50_32x4d') throw new Error(`title '${title}'`);
+    if (title !== 'ResNeXt-50 32x4d') throw new Error(`title '${title}' (the authors' name expected)`);
+    const modelLine = await webview.locator('#config .model-name').innerText();
+    if (modelLine !== 'resnext50_32x4d') throw new Error(`the preset's name under the title: '${modelLine}'`);
     // @vscode-elements/elements upgraded inside the webview (custom elements defined, shadow DOM rendered).
     const upgraded = await webview
       .locator('vscode-button#copy-markdown')
@@ -614,8 +620,24 @@ async function pythonFamily(ctx) {
     await page.mouse.move(box.x + (box.width * middle) / tokenText.length, box.y + box.height / 2);
     const hover = page.locator('.monaco-hover', { hasText: 'layer4' }).first();
     await hover.waitFor({ timeout: 15_000 });
-    if (!(await hover.innerText()).includes('[1, 2048, 5, 5]')) throw new Error("the hover lacks layer4's output shape");
+    if (!(await hover.innerText()).includes('2048×5×5')) throw new Error("the hover lacks layer4's output shape");
     await page.waitForTimeout(300);
+    // The whole stage table fits the default hover: the head row is inside the hover's visible box (no scrolling), and
+    // neighbouring header texts keep a gap (they ran together as "MACs Saving").
+    const fit = await hover.evaluate((h) => {
+      const box = h.getBoundingClientRect();
+      const head = [...h.querySelectorAll('tr')].find((tr) => tr.textContent.trim().startsWith('head'));
+      const ths = [...h.querySelectorAll('th')];
+      const text = (el) => {
+        const r = globalThis.document.createRange();
+        r.selectNodeContents(el);
+        return r.getBoundingClientRect();
+      };
+      const gaps = ths.slice(1).map((th, i) => Math.round(text(th).left - text(ths[i]).right));
+      return { headBottom: head ? head.getBoundingClientRect().bottom : Infinity, hoverBottom: box.bottom, gaps };
+    });
+    if (fit.headBottom > fit.hoverBottom) throw new Error(`the head row is cut off: row bottom ${fit.headBottom} > hover bottom ${fit.hoverBottom}`);
+    if (Math.min(...fit.gaps) < 6) throw new Error(`table headers run together (gaps ${fit.gaps.join(', ')} px)`);
     await page.screenshot({ path: path.join(ctx.SHOTS, 'python-hover.png') });
     await page.keyboard.press('Escape');
     await page.mouse.move(0, 0);

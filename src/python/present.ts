@@ -6,7 +6,7 @@
 import { layerRows, stageRows, totals, type StageRow, type Totals } from '../model/accounting';
 import { architecture } from '../model/architecture';
 import type { NetworkConfig } from '../model/config';
-import { stagesMarkdownTable } from '../model/report/markdown';
+import { compactStagesMarkdownTable } from '../model/report/markdown';
 import { formatInt, formatSaving, formatSi } from '../model/report/format';
 import { staticTrace } from '../model/shapes';
 import { summaryConfig } from '../model/summaryConfig';
@@ -58,19 +58,20 @@ export function lensTitle(config: NetworkConfig, t: Totals): string {
   return parts.join(' · ');
 }
 
-/** The hover: what was recognised, the totals, and the per-stage table. */
+/**
+ * The hover: what was recognised (the name and the exact model string, which states the configuration), the totals
+ * on one line, and the compact per-stage table — short enough that the head row shows without scrolling at the
+ * default hover size. Weights and notes follow the table.
+ */
 export function hoverMarkdown(d: Detection, counts: StaticCounts): string {
-  const c = d.config;
   const t = counts.totals;
   const lines = [
-    `**${networkName(c)}** — \`${d.model}\``,
+    `**${networkName(d.config)}** — \`${d.model}\``,
     '',
-    `layers ${c.layers.join(', ')} · groups ${c.groups} · width per group ${c.widthPerGroup} · ${c.numClasses} classes · input 1×3×${c.inputHeightPx}×${c.inputWidthPx}`,
+    `${formatInt(t.params)} params · ${formatSi(t.macs)}MACs` +
+      (t.denseParams > t.params ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} of params, ${formatSaving(t.macs, t.denseMacs)} of MACs` : ''),
     '',
-    `${formatInt(t.params)} params · ${formatInt(t.macs)} MACs (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
-      (t.denseParams > t.params ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} params, ${formatSaving(t.macs, t.denseMacs)} MACs` : ''),
-    '',
-    stagesMarkdownTable(counts.stages, { dense: false }),
+    compactStagesMarkdownTable(counts.stages),
   ];
   if (d.weights !== undefined) lines.push('', `Weights: \`${d.weights}\` (counts do not depend on them)`);
   for (const note of d.notes) lines.push('', `*${note}*`);

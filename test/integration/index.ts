@@ -156,7 +156,7 @@ it('resnext.summarize resnext50_32x4d yields torchvision totals and shows the pa
   assert.deepEqual(shown, ['resnext50_32x4d']);
   assert.equal(api.workerRunning(), true, 'the worker stays warm for the next request');
   // The tab model is updated asynchronously after createWebviewPanel.
-  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Summary: resnext50_32x4d'), 10_000);
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Summary: ResNeXt-50 32x4d'), 10_000);
   assert.ok(tab.input instanceof vscode.TabInputWebview);
   assert.match(tab.input.viewType, /resnext\.summary$/);
 });

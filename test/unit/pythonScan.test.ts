@@ -198,8 +198,10 @@ test('lens title and hover', () => {
   assert.equal(lensTitle(d.config, staticCounts(d.config).totals), 'Wide ResNet-50-2, 10 classes, 160×160 · 66.85M params · 5.81 GMACs');
   const md = hoverMarkdown(d, staticCounts(d.config));
   assert.match(md, /^\*\*Wide ResNet-50-2\*\* — `wide_resnet50_2\(num_classes=10 input=160x160\)`/);
-  assert.match(md, /\| Stage \| Output shape \| Params \| MACs \|/);
-  assert.match(md, /\| layer4 \| \[1, 2048, 5, 5\] \|/);
+  // Compact, so that the head row shows in VS Code's hover without scrolling: one line of totals, then the stages.
+  assert.match(md, /\n\n66,854,730 params · 5\.81 GMACs\n\n\| Stage \| Output \(C×H×W\) \| Params \| MACs \| Saved \(params \/ MACs\) \|\n\| --- \| --- \| ---: \| ---: \| ---: \|/);
+  assert.match(md, /\| layer4 \| 2048×5×5 \| 41\.97 M \| 1\.13 G \| — \|/);
+  assert.match(md, /\| head \| /);
   assert.match(md, /Weights: `weights=None`/);
 });
 
