@@ -103,6 +103,65 @@ async function checkpointFirst(ctx) {
     await expectLog(ctx, 'Summarizing tiny.pth: started (cold worker)');
     console.log(`  ${names.length} layers as PyTorch's forward hooks, ${params} params (cold worker, first action)`);
   });
+
+  await step("[checkpoint] Inspect Checkpoint gets the side bar's room (15+ rows, shapes readable); its Convert converts that file, said in one short line", async () => {
+    const { page } = ctx;
+    await (await t.explorerMenu('tiny.pth', 'Inspect Checkpoint')).click();
+    const sidebar = page.locator('.part.sidebar');
+    await sidebar.locator('.composite.title', { hasText: /Checkpoint: tiny\.pth/i }).waitFor({ timeout: 60_000 });
+    const rows = sidebar.locator('.monaco-list-row');
+    await rows.filter({ hasText: '(root)' }).first().click();
+    await page.waitForTimeout(500);
+    const room = await sidebar.evaluate((bar) => {
+      const list = bar.querySelector('.monaco-list');
+      const row = bar.querySelector('.monaco-list-row');
+      const listBox = list.getBoundingClientRect();
+      const visible = [...bar.querySelectorAll('.monaco-list-row')].filter((r) => {
+        const b = r.getBoundingClientRect();
+        return b.top >= listBox.top - 1 && b.bottom <= listBox.bottom + 1;
+      });
+      // Tensor rows: their description (the shape) must be whole, not cut with an ellipsis.
+      const tensors = visible.filter((r) => r.querySelector('.codicon-symbol-array'));
+      const cut = tensors
+        .filter((r) => {
+          const c = r.querySelector('.monaco-icon-label-container');
+          return c.scrollWidth > c.clientWidth + 1;
+        })
+        .map((r) => r.textContent);
+      return {
+        fits: Math.floor(listBox.height / row.getBoundingClientRect().height),
+        visible: visible.length,
+        descriptions: tensors.map((r) => r.querySelector('.label-description')?.textContent ?? ''),
+        cut,
+      };
+    });
+    if (room.fits < 15) throw new Error(`the inspector shows ${room.fits} rows at 1280×800 (at least 15 expected)`);
+    if (room.visible < 15) throw new Error(`only ${room.visible} rows visible after expanding the contents`);
+    if (room.descriptions.length === 0 || !room.descriptions.every((d) => /^\[[\d, ]*\]$/.test(d))) throw new Error(`tensor rows do not lead with the shape: ${room.descriptions.join(' | ')}`);
+    if (room.cut.length > 0) throw new Error(`tensor rows cut: ${room.cut.join(' | ')}`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'checkpoint-inspector.png');
+    // The title bar's Convert converts the inspected file: no file picker, straight to the precision.
+    await sidebar.locator('.title-actions .action-label[aria-label^="Convert the Inspected Checkpoint"]').click();
+    await page.locator('.quick-input-title', { hasText: 'Convert tiny.pth to safetensors: precision' }).waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'float16' }).first().click();
+    const input = page.locator('.quick-input-widget input');
+    let proposed = '';
+    for (let i = 0; i < 50 && !proposed.endsWith('.safetensors'); i++) {
+      proposed = await input.inputValue();
+      if (!proposed.endsWith('.safetensors')) await page.waitForTimeout(100);
+    }
+    if (!proposed.endsWith('/tiny.float16.safetensors')) throw new Error(`the save dialog proposed '${proposed}'`);
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: 'Converted tiny.pth' }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+    if (!/^Converted tiny\.pth → tiny\.float16\.safetensors \(float16, \d+ tensors\)$/.test(message)) throw new Error(`the notification reads '${message}'`);
+    const buttons = (await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((b) => b.trim());
+    if (buttons.join(',') !== 'Reveal in Explorer,Inspect') throw new Error(`the notification's buttons: ${buttons.join(', ')}`);
+    await expectLog(ctx, 'wrote ');
+    console.log(`  ${room.fits} rows of room, ${room.visible} visible, shapes first (${room.descriptions.slice(0, 2).join(', ')}…); '${message}'`);
+  });
 }
 
 async function summaryFamily(ctx) {
@@ -682,6 +741,21 @@ async function folderFirst(ctx) {
       throw new Error(`top-1 ${top1}, top-5 ${top5}; PyTorch: ${pct(reference.top1)}, ${pct(reference.top5)}`);
     if (failed !== '1') throw new Error(`${failed} failed files, expected the corrupt one`);
     if ((await view.locator('svg.confusion rect').count()) !== 9) throw new Error('the confusion heat map is not 3x3');
+    // Counts next to the percentages ("top-1 13/31"), the last column's label whole, one row height for every file.
+    // Every image of the folder is in a class folder: all 12 classified images are labelled.
+    const labelled = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'evaluate', 'folder_reference.json'), 'utf8')).count;
+    const hits1 = await view.locator('#top1 + .caption .hits').innerText();
+    if (hits1 !== `${Math.round(reference.top1 * labelled)}/${labelled}`) throw new Error(`top-1 count '${hits1}' (${labelled} labelled images)`);
+    const layout = await view.locator('svg.confusion').evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      const cols = [...svg.querySelectorAll('text.col')];
+      const last = cols[cols.length - 1];
+      const heights = [...svg.ownerDocument.querySelectorAll('#files tbody tr')].map((r) => Math.round(r.getBoundingClientRect().height));
+      return { label: last.textContent, right: last.getBoundingClientRect().right, svgRight: box.right, heights: [...new Set(heights)] };
+    });
+    if (layout.label !== 'n02119022_red_fox') throw new Error(`the last column reads '${layout.label}'`);
+    if (layout.right > layout.svgRight + 0.5) throw new Error(`the last column label runs ${Math.round(layout.right - layout.svgRight)} px past the matrix`);
+    if (layout.heights.length !== 1) throw new Error(`file rows of different heights: ${layout.heights.join(', ')} px`);
     // Sorting by time from the keyboard: focus the header button, Enter.
     await view.locator('button[data-sort="ms"]').focus();
     await page.keyboard.press('Enter');

@@ -1,13 +1,13 @@
 /**
  * "ResNeXt: Inspect Checkpoint": what a checkpoint holds, read in the worker without running anything and without
- * reading tensor data (the core's inspectWeights, the same as `resnext inspect`), shown as a tree in the Explorer's
+ * reading tensor data (the core's inspectWeights, the same as `resnext inspect`), shown as a tree in the ResNeXt side bar's
  * "Checkpoint Inspector" view: the file and its format, every global the pickle names (allowed, or recorded and not
  * run), the state-dict candidates (the chosen one marked), the architecture, and the key tree down to each tensor.
  */
 import * as vscode from 'vscode';
 import type { InspectionData } from '../../shared/protocol';
 import type { InspectNode } from '../../shared/data';
-import { describeCandidate, describeNode, describeInspection } from '../../model/weights/inspectText';
+import { describeCandidate, describeNode, describeNodeShort, describeInspection } from '../../model/weights/inspectText';
 import { checkpointArg, fileName, showCheckpointError, stateDictKeySetting } from '../checkpointFiles';
 import { runWithProgress, type Services } from '../services';
 
@@ -55,8 +55,10 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
         node.name === '' ? '(root)' : node.name,
         hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
       );
-      tree.description = describeNode(node) + (node.omitted ? ` (+${node.omitted} not shown)` : '');
-      tree.tooltip = `${node.name}: ${tree.description}`;
+      // The shape first (it is what a narrow sidebar must show); dtype and size in the tooltip.
+      const more = node.omitted ? ` (+${node.omitted} not shown)` : '';
+      tree.description = describeNodeShort(node) + more;
+      tree.tooltip = `${node.name}: ${describeNode(node)}${more}`;
       tree.iconPath = new vscode.ThemeIcon(
         node.type === 'tensor' ? 'symbol-array' : node.type === 'object' ? 'symbol-class' : hasChildren ? 'symbol-namespace' : 'symbol-field',
       );
@@ -83,7 +85,7 @@ function rootItems(i: InspectionData): Item[] {
     return {
       kind: 'line',
       label: g,
-      description: i.globalStatus[g],
+      description: allowed ? 'allowed' : 'not run',
       icon: allowed ? 'pass' : 'shield',
       tooltip: allowed ? `${g}: on the allow-list, interpreted as data` : `${g}: recorded by name; nothing was imported or run`,
     };

@@ -34,6 +34,11 @@ export function describeNode(node: InspectNode): string {
   return node.type;
 }
 
+/** The part of a node's line that must stay readable in a narrow tree row: a tensor's shape (the rest goes in the tooltip). */
+export function describeNodeShort(node: InspectNode): string {
+  return node.type === 'tensor' ? `[${node.shape!.join(', ')}]` : describeNode(node);
+}
+
 export function describeCandidate(c: CandidateSummary): string {
   const where = c.key === '' ? 'the file itself' : `'${c.key}'`;
   const names =
