@@ -10,15 +10,7 @@
  * next to the MACs (the times section).
  */
 import type { ComparedModelData, ComparisonData, ProfileData, StageRowData } from '../shared/protocol';
-import {
-  formatDelta,
-  formatDeltaPercent,
-  formatInt,
-  formatSaving,
-  formatShape,
-  formatSi,
-  REFERENCE_MARK,
-} from '../shared/format';
+import { formatDelta, formatDeltaPercent, formatInt, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../shared/format';
 import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { MEASURED_TIME_HEADER, measuredTimeNote, measuredTimeRows } from '../shared/measuredTimes';
 import { classificationCsp } from './classificationHtml';

@@ -69,7 +69,9 @@ export function hoverMarkdown(d: Detection, counts: StaticCounts): string {
     `**${networkName(d.config)}** — \`${d.model}\``,
     '',
     `${formatInt(t.params)} params · ${formatSi(t.macs)}MACs` +
-      (t.denseParams > t.params ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} of params, ${formatSaving(t.macs, t.denseMacs)} of MACs` : ''),
+      (t.denseParams > t.params
+        ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} of params / ${formatSaving(t.macs, t.denseMacs)} of MACs`
+        : ''),
     '',
     compactStagesMarkdownTable(counts.stages),
   ];

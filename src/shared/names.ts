@@ -2,7 +2,6 @@
  * Short, human names for a summarized network, for headings and panel titles. The core's configName
  * (`resnext50_32x4d(layers=1,1,1,1 … num_classes=10)`) stays the full, exact name shown under the heading.
  */
-import type { SummaryConfigData } from './protocol';
 
 /** The last path segment of a file path or URL ("/models/tiny.pth" → "tiny.pth"). */
 export function baseName(path: string): string {
@@ -18,6 +17,13 @@ interface NamedConfig {
   readonly se?: boolean;
   readonly stem?: string;
   readonly avgDown?: boolean;
+}
+
+/** What a description adds to the name: widths, classes, input size (a SummaryConfigData, or an inspection's config with one). */
+interface DescribedConfig extends NamedConfig {
+  readonly baseWidth: number;
+  readonly numClasses: number;
+  readonly inputShape: readonly number[];
 }
 
 /** "ResNet", "ResNeXt" (grouped 3x3s), "Wide ResNet" (wider than ResNet's, not grouped), with "SE-" for squeeze-and-excitation. */
@@ -59,7 +65,7 @@ export function networkName(config: NamedConfig): string {
  * blocks per stage, cardinality × width per group as in the paper's "32x4d", and whatever differs from torchvision's
  * defaults (base width 64, 1000 classes, 224×224 input).
  */
-export function describeNetwork(config: SummaryConfigData): string {
+export function describeNetwork(config: DescribedConfig): string {
   const parts = [`${familyWord(config)}${variantLetter(config)} ${config.layers.join('-')}`];
   if (config.groups > 1 || config.widthPerGroup !== 64) parts.push(`${config.groups}×${config.widthPerGroup}d`);
   if (config.stem !== 'deep' && config.avgDown === true) parts.push('avg-down');
@@ -75,7 +81,7 @@ export function describeNetwork(config: SummaryConfigData): string {
  * preset's authors' name ("SE-ResNeXt-50 32x4d"; presets are the model names without parentheses), else
  * "Custom " + describeNetwork. The exact model string (`resnext50_32x4d(layers=2,1,1,1 …)`) goes under it.
  */
-export function modelTitle(model: string, config: SummaryConfigData): string {
+export function modelTitle(model: string, config: DescribedConfig): string {
   return model.includes('(') ? `Custom ${describeNetwork(config)}` : networkName(config);
 }
 
@@ -83,7 +89,7 @@ export function modelTitle(model: string, config: SummaryConfigData): string {
 export const titledModel = (title: string, model: string): string => (title === model ? model : `${title} — ${model}`);
 
 /** The heading of a summary: the checkpoint's file name when it came from one, else modelTitle. */
-export function shortModelName(summary: { readonly model: string; readonly config: SummaryConfigData; readonly weights?: string }): string {
+export function shortModelName(summary: { readonly model: string; readonly config: DescribedConfig; readonly weights?: string }): string {
   if (summary.weights !== undefined && summary.weights !== '') return baseName(summary.weights);
   return modelTitle(summary.model, summary.config);
 }

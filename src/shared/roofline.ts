@@ -97,8 +97,9 @@ const MARK_CLEARANCE_PX = 6;
 export function gemmLabelPlace(text: string, lineY: number, ridgeX: number, plot: RooflineGeometry['plot'], dots: readonly Point[]): LabelPlace {
   const width = text.length * LABEL_CHAR_PX;
   const covered = (box: LabelPlace['box']): number =>
-    dots.filter((d) => d.x > box.x0 - MARK_CLEARANCE_PX && d.x < box.x1 + MARK_CLEARANCE_PX && d.y > box.y0 - MARK_CLEARANCE_PX && d.y < box.y1 + MARK_CLEARANCE_PX)
-      .length;
+    dots.filter(
+      (d) => d.x > box.x0 - MARK_CLEARANCE_PX && d.x < box.x1 + MARK_CLEARANCE_PX && d.y > box.y0 - MARK_CLEARANCE_PX && d.y < box.y1 + MARK_CLEARANCE_PX,
+    ).length;
   const places: LabelPlace[] = [];
   const preferred = ridgeX + 16;
   const starts: number[] = [];

@@ -49,7 +49,10 @@ test('evaluation view: CSP with one nonce script, every folder-supplied name esc
   assert.match(html, /<div class="caption">top-1 <span class="hits">2\/3<\/span><\/div>/);
   assert.match(html, /<div class="caption">top-5 <span class="hits">3\/3<\/span><\/div>/);
   // The model named honestly, with the exact configuration under it.
-  assert.match(html, /<dt>Model<\/dt><dd><span class="model-title">Custom ResNeXt 1-1-1-1, 4×8d, 10 classes<\/span><br><span class="model-name">resnext50_32x4d\(layers=1,1,1,1/);
+  assert.match(
+    html,
+    /<dt>Model<\/dt><dd><span class="model-title">Custom ResNeXt 1-1-1-1, 4×8d, 10 classes<\/span><br><span class="model-name">resnext50_32x4d\(layers=1,1,1,1/,
+  );
   assert.match(html, /<div class="value" id="failed-count">1<\/div>/);
   assert.match(html, /images\/s \(2 workers, 1\.5 s\)/);
   assert.match(html, /<code>dog&lt;script&gt;\/broken\.png<\/code>: PNG file is truncated/);

@@ -199,7 +199,10 @@ test('lens title and hover', () => {
   const md = hoverMarkdown(d, staticCounts(d.config));
   assert.match(md, /^\*\*Wide ResNet-50-2\*\* — `wide_resnet50_2\(num_classes=10 input=160x160\)`/);
   // Compact, so that the head row shows in VS Code's hover without scrolling: one line of totals, then the stages.
-  assert.match(md, /\n\n66,854,730 params · 5\.81 GMACs\n\n\| Stage \| Output \(C×H×W\) \| Params \| MACs \| Saved \(params \/ MACs\) \|\n\| --- \| --- \| ---: \| ---: \| ---: \|/);
+  assert.match(
+    md,
+    /\n\n66,854,730 params · 5\.81 GMACs\n\n\| Stage \| Output \(C×H×W\) \| Params \| MACs \| Saved \|\n\| --- \| --- \| ---: \| ---: \| ---: \|/,
+  );
   assert.match(md, /\| layer4 \| 2048×5×5 \| 41\.97 M \| 1\.13 G \| — \|/);
   assert.match(md, /\| head \| /);
   assert.match(md, /Weights: `weights=None`/);

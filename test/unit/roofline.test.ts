@@ -20,7 +20,8 @@ const near = (a: number, b: number, what: string, eps = 1e-6): void => assert.ok
 test("roofline: the GEMM label covers no mark (it could sit on a dense conv's square)", () => {
   const plot = { x0: 52, y0: 10, x1: 508, y1: 222 };
   const text = 'GEMM peak 60.0 GMAC/s';
-  const inside = (p: Point, b: { x0: number; y0: number; x1: number; y1: number }): boolean => p.x > b.x0 - 4 && p.x < b.x1 + 4 && p.y > b.y0 - 4 && p.y < b.y1 + 4;
+  const inside = (p: Point, b: { x0: number; y0: number; x1: number; y1: number }): boolean =>
+    p.x > b.x0 - 4 && p.x < b.x1 + 4 && p.y > b.y0 - 4 && p.y < b.y1 + 4;
   // Nothing in the way: just right of the ridge, above the line.
   const free = gemmLabelPlace(text, 60, 200, plot, []);
   assert.deepEqual([free.x, free.y, free.anchor], [216, 55, 'start']);

@@ -7,9 +7,10 @@
 import * as vscode from 'vscode';
 import type { InspectionData } from '../../shared/protocol';
 import type { InspectNode } from '../../shared/data';
-import { describeCandidate, describeNode, describeNodeShort, describeInspection } from '../../model/weights/inspectText';
+import { describeCandidate, describeNode, describeNodeShort, describeInspection, groupByModule } from '../../model/weights/inspectText';
 import { checkpointArg, fileName, showCheckpointError, stateDictKeySetting } from '../checkpointFiles';
 import { runWithProgress, type Services } from '../services';
+import { modelTitle, titledModel } from '../../shared/names';
 
 export const INSPECTOR_VIEW_ID = 'resnext.checkpointInspector';
 const VISIBLE_CONTEXT_KEY = 'resnext.checkpointInspected';
@@ -43,7 +44,8 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
   getChildren(item?: Item): Item[] {
     if (item === undefined) return this.roots;
     if (item.kind === 'group') return [...item.children];
-    if (item.kind === 'node') return (item.node.children ?? []).map((node) => ({ kind: 'node', node }));
+    // A state dict's dotted keys as the module tree, so that labels stay short and shapes readable in the side bar.
+    if (item.kind === 'node') return groupByModule(item.node.children ?? []).map((node) => ({ kind: 'node', node }));
     return [];
   }
 
@@ -60,7 +62,15 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
       tree.description = describeNodeShort(node) + more;
       tree.tooltip = `${node.name}: ${describeNode(node)}${more}`;
       tree.iconPath = new vscode.ThemeIcon(
-        node.type === 'tensor' ? 'symbol-array' : node.type === 'object' ? 'symbol-class' : hasChildren ? 'symbol-namespace' : 'symbol-field',
+        node.type === 'tensor'
+          ? 'symbol-array'
+          : node.type === 'object'
+            ? 'symbol-class'
+            : node.type === 'module'
+              ? 'symbol-module'
+              : hasChildren
+                ? 'symbol-namespace'
+                : 'symbol-field',
       );
       return tree;
     }
@@ -80,6 +90,11 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
 
 function rootItems(i: InspectionData): Item[] {
   const [headline] = describeInspection(i);
+  // The network's name (as every title names it), the exact model string in the tooltip.
+  const architecture = i.architecture && {
+    model: i.architecture.model,
+    title: modelTitle(i.architecture.model, { ...i.architecture.config, inputShape: [1, 3, 224, 224] }),
+  };
   const globals: Item[] = i.globals.map((g) => {
     const allowed = i.globalStatus[g] === 'allowed';
     return {
@@ -105,9 +120,9 @@ function rootItems(i: InspectionData): Item[] {
     {
       kind: 'line',
       label: 'Architecture',
-      description: i.architecture?.model ?? `not inferred: ${i.architectureError ?? 'unknown'}`,
+      description: architecture ? architecture.title : `not inferred: ${i.architectureError ?? 'unknown'}`,
       icon: i.architecture ? 'circuit-board' : 'warning',
-      tooltip: i.architecture?.model ?? i.architectureError,
+      tooltip: architecture ? titledModel(architecture.title, architecture.model) : i.architectureError,
     },
     { kind: 'line', label: 'State dict used', description: chosen, icon: 'target' },
     {
