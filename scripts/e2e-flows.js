@@ -109,10 +109,10 @@ async function checkpointFirst(ctx) {
     async () => {
       const { page } = ctx;
       const item = await t.explorerMenu('tiny.pth', 'Inspect Checkpoint');
-    // The workbench ignores a click that comes right after its context menu opened: wait, then choose the item.
-    await page.waitForTimeout(1000);
-    await item.click();
-    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      // The workbench ignores a click that comes right after its context menu opened: wait, then choose the item.
+      await page.waitForTimeout(1000);
+      await item.click();
+      if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
       const sidebar = page.locator('.part.sidebar');
       await sidebar.locator('.composite.title', { hasText: /Checkpoint: tiny\.pth/i }).waitFor({ timeout: 60_000 });
       // The state dict's keys as the module tree: open (root) › layer1 › 0 › bn1 down to its tensors.
