@@ -68,6 +68,10 @@ async function classifyFirst(ctx) {
     for (let i = 0; i < rows.length; i++)
       order.push(/^class (\d+)$/.exec((await view.locator('table#top tbody tr').nth(i).locator('th.label').innerText()).trim())?.[1]);
     if (order.join(',') !== '1,8,5,4,0') throw new Error(`top-5 order ${order.join(',')}`);
+    // The network is named honestly (not "resnext50_32x4d(…)"), with its full configuration under the name.
+    const modelTitle = await view.locator('dd .model-title').innerText();
+    if (modelTitle !== 'Custom ResNeXt 2-1-1-1, 4×16d, base width 8, 10 classes') throw new Error(`model title '${modelTitle}'`);
+    if (!(await view.locator('dd .model-name').innerText()).startsWith('resnext50_32x4d(')) throw new Error('the full configuration is not under the name');
     console.log(`  top-5: ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ')}`);
     await page.mouse.move(0, 0);
     await shot(ctx, 'classification.png');
@@ -99,6 +103,79 @@ async function checkpointFirst(ctx) {
     await expectLog(ctx, 'Summarizing tiny.pth: started (cold worker)');
     console.log(`  ${names.length} layers as PyTorch's forward hooks, ${params} params (cold worker, first action)`);
   });
+
+  await step(
+    "[checkpoint] Inspect Checkpoint gets the side bar's room (15+ rows, shapes readable); its Convert converts that file, said in one short line",
+    async () => {
+      const { page } = ctx;
+      const item = await t.explorerMenu('tiny.pth', 'Inspect Checkpoint');
+      // The workbench ignores a click that comes right after its context menu opened: wait, then choose the item.
+      await page.waitForTimeout(1000);
+      await item.click();
+      if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      const sidebar = page.locator('.part.sidebar');
+      await sidebar.locator('.composite.title', { hasText: /Checkpoint: tiny\.pth/i }).waitFor({ timeout: 60_000 });
+      // The state dict's keys as the module tree: open (root) › layer1 › 0 › bn1 down to its tensors.
+      const rows = sidebar.locator('.monaco-list-row');
+      for (const label of ['(root)', 'layer1', '0', 'bn1']) {
+        await rows
+          .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[()]/g, '\\$&')}$`) }) })
+          .last()
+          .click();
+        await page.waitForTimeout(300);
+      }
+      const room = await sidebar.evaluate((bar) => {
+        const list = bar.querySelector('.monaco-list');
+        const row = bar.querySelector('.monaco-list-row');
+        const listBox = list.getBoundingClientRect();
+        const visible = [...bar.querySelectorAll('.monaco-list-row')].filter((r) => {
+          const b = r.getBoundingClientRect();
+          return b.top >= listBox.top - 1 && b.bottom <= listBox.bottom + 1;
+        });
+        // Tensor rows: their description (the shape) must be whole, not cut with an ellipsis.
+        const tensors = visible.filter((r) => r.querySelector('.codicon-symbol-array'));
+        const cut = tensors
+          .filter((r) => {
+            const c = r.querySelector('.monaco-icon-label-container');
+            return c.scrollWidth > c.clientWidth + 1;
+          })
+          .map((r) => r.textContent);
+        return {
+          fits: Math.floor(listBox.height / row.getBoundingClientRect().height),
+          visible: visible.length,
+          descriptions: tensors.map((r) => r.querySelector('.label-description')?.textContent ?? ''),
+          cut,
+        };
+      });
+      if (room.fits < 15) throw new Error(`the inspector shows ${room.fits} rows at 1280×800 (at least 15 expected)`);
+      if (room.visible < 15) throw new Error(`only ${room.visible} rows visible after expanding the contents`);
+      if (room.descriptions.length === 0 || !room.descriptions.every((d) => /^\[[\d, ]*\]$/.test(d)))
+        throw new Error(`tensor rows do not lead with the shape: ${room.descriptions.join(' | ')}`);
+      if (room.cut.length > 0) throw new Error(`tensor rows cut: ${room.cut.join(' | ')}`);
+      await page.mouse.move(0, 0);
+      await shot(ctx, 'checkpoint-inspector.png');
+      // The title bar's Convert converts the inspected file: no file picker, straight to the precision.
+      await sidebar.locator('.title-actions .action-label[aria-label^="Convert the Inspected Checkpoint"]').click();
+      await page.locator('.quick-input-title', { hasText: 'Convert tiny.pth to safetensors: precision' }).waitFor({ timeout: 15_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'float16' }).first().click();
+      const input = page.locator('.quick-input-widget input');
+      let proposed = '';
+      for (let i = 0; i < 50 && !proposed.endsWith('.safetensors'); i++) {
+        proposed = await input.inputValue();
+        if (!proposed.endsWith('.safetensors')) await page.waitForTimeout(100);
+      }
+      if (!proposed.endsWith('/tiny.float16.safetensors')) throw new Error(`the save dialog proposed '${proposed}'`);
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notification-toast', { hasText: 'Converted tiny.pth' }).first();
+      await toast.waitFor({ timeout: 60_000 });
+      const message = (await toast.locator('.notification-list-item-message').innerText()).trim();
+      if (!/^Converted tiny\.pth → tiny\.float16\.safetensors \(float16, \d+ tensors\)$/.test(message)) throw new Error(`the notification reads '${message}'`);
+      const buttons = (await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((b) => b.trim());
+      if (buttons.join(',') !== 'Reveal in Explorer,Inspect') throw new Error(`the notification's buttons: ${buttons.join(', ')}`);
+      await expectLog(ctx, 'wrote ');
+      console.log(`  ${room.fits} rows of room, ${room.visible} visible, shapes first (${room.descriptions.slice(0, 2).join(', ')}…); '${message}'`);
+    },
+  );
 }
 
 async function summaryFamily(ctx) {
@@ -119,7 +196,9 @@ async function summaryFamily(ctx) {
       if (!table.includes(text)) throw new Error(`the table lacks '${text}'`);
     }
     const title = await webview.locator('#title').innerText();
-    if (title !== 'resnext50_32x4d') throw new Error(`title '${title}'`);
+    if (title !== 'ResNeXt-50 32x4d') throw new Error(`title '${title}' (the authors' name expected)`);
+    const modelLine = await webview.locator('#config .model-name').innerText();
+    if (modelLine !== 'resnext50_32x4d') throw new Error(`the preset's name under the title: '${modelLine}'`);
     // @vscode-elements/elements upgraded inside the webview (custom elements defined, shadow DOM rendered).
     const upgraded = await webview
       .locator('vscode-button#copy-markdown')
@@ -441,7 +520,7 @@ async function summaryFamily(ctx) {
     const fills = await chart.evaluate((svg) => ['grouped', 'dense'].map((k) => globalThis.getComputedStyle(svg.querySelector(`.dot-${k}`)).fill));
     if (fills[0] === fills[1] || fills.some((f) => f === 'none' || f === 'rgb(0, 0, 0)')) throw new Error(`mark colours: ${fills.join(' vs ')}`);
     const answer = await webview.locator('#profile-answer').innerText();
-    if (!/grouped convs: (<1|\d+) % of MACs, \d+ % of time/.test(answer)) throw new Error(`the answer reads '${answer}'`);
+    if (!/grouped convs: (<1|\d+)% of MACs, \d+% of time/.test(answer)) throw new Error(`the answer reads '${answer}'`);
     // The chart is inside the view (not clipped), and the table with its time columns still fits.
     const box = await chart.evaluate((svg) => {
       const r = svg.getBoundingClientRect();
@@ -647,7 +726,7 @@ async function pythonFamily(ctx) {
     const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'ResNeXt-50 32x4d, 10 classes, 160×160' }).first();
     await lens.waitFor({ timeout: 60_000 });
     const text = await lens.innerText();
-    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6 %') || !text.includes('Summarize') || !text.includes('Compare…'))
+    if (!text.includes('23.00M params · 2.16 GMACs · grouped saves 65.6%') || !text.includes('Summarize') || !text.includes('Compare…'))
       throw new Error(`the lens reads: ${text}`);
     const lenses = await page.locator('.contentWidgets .codelens-decoration').allInnerTexts();
     if (lenses.filter((l) => l.includes('params')).length !== 4) throw new Error(`expected 4 lenses, got: ${lenses.join(' / ')}`);
@@ -662,8 +741,25 @@ async function pythonFamily(ctx) {
     await page.mouse.move(box.x + (box.width * middle) / tokenText.length, box.y + box.height / 2);
     const hover = page.locator('.monaco-hover', { hasText: 'layer4' }).first();
     await hover.waitFor({ timeout: 15_000 });
-    if (!(await hover.innerText()).includes('[1, 2048, 5, 5]')) throw new Error("the hover lacks layer4's output shape");
+    if (!(await hover.innerText()).includes('2048×5×5')) throw new Error("the hover lacks layer4's output shape");
     await page.waitForTimeout(300);
+    // The whole stage table fits the default hover: the head row is inside the hover's visible box (no scrolling), and
+    // neighbouring header texts keep a gap (they ran together as "MACs Saving").
+    const fit = await hover.evaluate((h) => {
+      const box = h.getBoundingClientRect();
+      const head = [...h.querySelectorAll('tr')].find((tr) => tr.textContent.trim().startsWith('head'));
+      const ths = [...h.querySelectorAll('th')];
+      const text = (el) => {
+        const r = globalThis.document.createRange();
+        r.selectNodeContents(el);
+        return r.getBoundingClientRect();
+      };
+      const gaps = ths.slice(1).map((th, i) => Math.round(text(th).left - text(ths[i]).right));
+      return { headBottom: head ? head.getBoundingClientRect().bottom : Infinity, hoverBottom: box.bottom, gaps };
+    });
+    if (fit.headBottom > fit.hoverBottom) throw new Error(`the head row is cut off: row bottom ${fit.headBottom} > hover bottom ${fit.hoverBottom}`);
+    // Every header apart from the next; "MACs" and "Saved" (right-aligned after a right-aligned column) clearly so.
+    if (Math.min(...fit.gaps) < 3 || fit.gaps[3] < 12) throw new Error(`table headers run together (gaps ${fit.gaps.join(', ')} px)`);
     await page.screenshot({ path: path.join(ctx.SHOTS, 'python-hover.png') });
     await page.keyboard.press('Escape');
     await page.mouse.move(0, 0);
@@ -708,6 +804,21 @@ async function folderFirst(ctx) {
       throw new Error(`top-1 ${top1}, top-5 ${top5}; PyTorch: ${pct(reference.top1)}, ${pct(reference.top5)}`);
     if (failed !== '1') throw new Error(`${failed} failed files, expected the corrupt one`);
     if ((await view.locator('svg.confusion rect').count()) !== 9) throw new Error('the confusion heat map is not 3x3');
+    // Counts next to the percentages ("top-1 13/31"), the last column's label whole, one row height for every file.
+    // Every image of the folder is in a class folder: all 12 classified images are labelled.
+    const labelled = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'evaluate', 'folder_reference.json'), 'utf8')).count;
+    const hits1 = await view.locator('#top1 + .caption .hits').innerText();
+    if (hits1 !== `${Math.round(reference.top1 * labelled)}/${labelled}`) throw new Error(`top-1 count '${hits1}' (${labelled} labelled images)`);
+    const layout = await view.locator('svg.confusion').evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      const cols = [...svg.querySelectorAll('text.col')];
+      const last = cols[cols.length - 1];
+      const heights = [...svg.ownerDocument.querySelectorAll('#files tbody tr')].map((r) => Math.round(r.getBoundingClientRect().height));
+      return { label: last.textContent, right: last.getBoundingClientRect().right, svgRight: box.right, heights: [...new Set(heights)] };
+    });
+    if (layout.label !== 'n02119022_red_fox') throw new Error(`the last column reads '${layout.label}'`);
+    if (layout.right > layout.svgRight + 0.5) throw new Error(`the last column label runs ${Math.round(layout.right - layout.svgRight)} px past the matrix`);
+    if (layout.heights.length !== 1) throw new Error(`file rows of different heights: ${layout.heights.join(', ')} px`);
     // Sorting by time from the keyboard: focus the header button, Enter.
     await view.locator('button[data-sort="ms"]').focus();
     await page.keyboard.press('Enter');

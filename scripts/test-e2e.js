@@ -72,6 +72,9 @@ function makeWorkspace(dir) {
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
   // An ImageFolder (three classes, a corrupt file) for Classify Folder.
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'evaluate', 'folder'), path.join(dir, 'pets'), { recursive: true });
+  // A WordNet-style class name, as ImageNet folders have, last in sorted order (so the class indices stay PyTorch's):
+  // the confusion matrix's last column label must not be cut.
+  fs.renameSync(path.join(dir, 'pets', 'fox'), path.join(dir, 'pets', 'n02119022_red_fox'));
   fs.writeFileSync(path.join(dir, 'README.md'), '# A workspace for the ResNeXt Inspector UI test\n');
 }
 

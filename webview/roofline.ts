@@ -78,19 +78,13 @@ export function renderRoofline(profile: ProfileData): HTMLElement {
       g.memory,
       `memory bandwidth: ${formatRate(profile.peak.memoryGBPerSecond)} GB/s × intensity (a large elementwise add, measured in this run)`,
     ),
-    // The GEMM label above its line just right of the ridge; the memory label under its line's start (the line rises
-    // to the right, so the space below it is clear of it).
-    g.ridge.x + 170 < plot.x1
-      ? svg(
-          'text',
-          { x: fixed(g.ridge.x + 16), y: fixed(g.ridge.y - 5), class: 'ceiling-label ceiling-label-gemm' },
-          `GEMM peak ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s`,
-        )
-      : svg(
-          'text',
-          { x: fixed(plot.x1 - 4), y: fixed(g.ridge.y + 13), class: 'ceiling-label ceiling-label-gemm end' },
-          `GEMM peak ${formatRate(profile.peak.gemmGmacPerSecond)} GMAC/s`,
-        ),
+    // The GEMM label where it covers no mark (the geometry chooses); the memory label under its line's start (the line
+    // rises to the right, so the space below it is clear of it).
+    svg(
+      'text',
+      { x: fixed(g.gemmLabel.x), y: fixed(g.gemmLabel.y), class: `ceiling-label ceiling-label-gemm${g.gemmLabel.anchor === 'end' ? ' end' : ''}` },
+      g.gemmLabel.text,
+    ),
     svg(
       'text',
       { x: fixed(g.memory[0].x + 8), y: fixed(Math.min(g.memory[0].y + 14, plot.y1 - 4)), class: 'ceiling-label ceiling-label-memory' },

@@ -12,6 +12,7 @@ import { parseWeightsSpec, resolveWeights, type ResolvedWeights, type WeightsSpe
 import { DEFAULT_WEIGHTS_BASE_URL } from '../model/weights/official';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
 import { checkWritable, formatAndOut, emit, writeAtomically } from './output';
+import { titledModel } from '../shared/names';
 
 export const CLASSIFY_USAGE = `  resnext classify <image>... (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset> | custom flags]
                    [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--labels FILE] [--top K]
@@ -155,7 +156,7 @@ export async function classifyCommand(args: string[]): Promise<void> {
 
 export function classificationTable(c: Classification): string {
   const lines = [
-    `${c.model}, weights ${c.weights}; resize ${c.preprocessing.resizePx} (${c.preprocessing.interpolation}), center crop ${c.preprocessing.cropPx}`,
+    `${titledModel(c.title, c.model)}, weights ${c.weights}; resize ${c.preprocessing.resizePx} (${c.preprocessing.interpolation}), center crop ${c.preprocessing.cropPx}`,
   ];
   for (const r of c.results) {
     lines.push(

@@ -6,6 +6,7 @@
  * all, with them one script (dist/classificationView.js) allowed by a per-load nonce.
  */
 import type { ClassificationData } from '../shared/protocol';
+import { formatPercent } from '../shared/format';
 import { escapeHtml, htmlHead } from './webviewHtml';
 
 export interface ClassificationHtmlOptions {
@@ -62,7 +63,7 @@ export function describeMode(mode: string): string {
 const isPlaceholderLabel = (t: { readonly index: number; readonly label: string }): boolean => t.label === `class ${t.index}`;
 
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
-const pct = (p: number): string => `${(100 * p).toFixed(2)}%`;
+const pct = (p: number): string => formatPercent(p, 2);
 
 function camSection(r: ClassificationData): string {
   const cam = r.cam;
@@ -131,7 +132,7 @@ ${rows}
 </tbody>
 </table>
 <dl>
-<dt>Model</dt><dd>${escapeHtml(r.model)}</dd>
+<dt>Model</dt><dd><span class="model-title">${escapeHtml(r.title)}</span>${r.title !== r.model ? `<br><span class="model-name">${escapeHtml(r.model)}</span>` : ''}</dd>
 <dt>Weights</dt><dd>${escapeHtml(r.weights)}</dd>
 <dt>Preprocessing</dt><dd>torchvision's ImageClassification preset: RGB, resize the shorter side to ${r.preprocessing.resizePx} (bilinear, antialiased), center crop ${r.preprocessing.cropPx}, normalize with ImageNet's mean and std</dd>
 <dt>Timings</dt><dd>weights ${r.timingsMs.load > 0 ? ms(r.timingsMs.load) : 'already loaded'} · decode ${ms(r.timingsMs.decode)} · preprocess ${ms(r.timingsMs.preprocess)} · forward ${ms(r.timingsMs.forward)}</dd>

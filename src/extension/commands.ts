@@ -4,6 +4,8 @@ export enum Command {
   SummarizeCheckpoint = 'resnext.summarizeCheckpoint',
   InspectCheckpoint = 'resnext.inspectCheckpoint',
   ConvertCheckpoint = 'resnext.convertCheckpoint',
+  /** The Checkpoint Inspector's title button: converts the inspected file (hidden from the palette). */
+  ConvertInspectedCheckpoint = 'resnext.convertInspectedCheckpoint',
   ClassifyImage = 'resnext.classifyImage',
   ClassifyFolder = 'resnext.classifyFolder',
   CompareArchitectures = 'resnext.compareArchitectures',

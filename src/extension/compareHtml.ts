@@ -10,20 +10,9 @@
  * next to the MACs (the times section).
  */
 import type { ComparedModelData, ComparisonData, ProfileData, StageRowData } from '../shared/protocol';
-import {
-  formatConvShares,
-  formatDelta,
-  formatDeltaPercent,
-  formatInt,
-  formatMs,
-  formatRate,
-  formatSaving,
-  formatShape,
-  formatShare,
-  formatSi,
-  REFERENCE_MARK,
-} from '../shared/format';
+import { formatDelta, formatDeltaPercent, formatInt, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../shared/format';
 import { VIEW_PROFILE_RUNS } from '../shared/profile';
+import { MEASURED_TIME_HEADER, measuredTimeNote, measuredTimeRows } from '../shared/measuredTimes';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml, htmlHead } from './webviewHtml';
 
@@ -175,31 +164,25 @@ function timesSection(models: readonly ComparedModelData[], times: readonly (Pro
   if (measured.length === 0) {
     return `<p class="note" id="times-note">Not measured yet: ${link('Measure time')} runs each configuration's forward pass on this machine (TensorFlow.js WebAssembly, median of ${VIEW_PROFILE_RUNS} warm passes), one after another; a few seconds per configuration.</p>`;
   }
-  const ref = times?.[0];
-  const rows = models
-    .map((m, i) => {
-      const p = times?.[i];
-      if (!p)
-        return `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num ref" colspan="5">not measured</td></tr>`;
-      const delta =
-        i === 0 || !ref
-          ? `<td class="num ref">${REFERENCE_MARK}</td>`
-          : `<td class="num delta ${p.totalMs > ref.totalMs ? 'up' : p.totalMs < ref.totalMs ? 'down' : 'same'}">${formatDeltaPercent(p.totalMs, ref.totalMs)}</td>`;
-      const rate = m.totals.macs / (p.totalMs / 1000) / 1e9;
-      const grouped = p.convs.grouped.count > 0 ? `${formatShare(p.convs.grouped.macsShare)} / ${formatShare(p.convs.grouped.timeShare)}` : '—';
+  const rows = measuredTimeRows(models, times ?? [])
+    .map((r) => {
+      const m = r.measured;
+      if (!m) return `<tr><th scope="row">${escapeHtml(r.model)}</th><td class="num">${r.macs}</td><td class="num ref" colspan="5">not measured</td></tr>`;
+      const delta = m.direction === 'ref' ? `<td class="num ref">${m.delta}</td>` : `<td class="num delta ${m.direction}">${m.delta}</td>`;
       return (
-        `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num time">${formatMs(p.totalMs)}</td>${delta}` +
-        `<td class="num">${formatRate(rate)}</td><td class="num" title="${escapeHtml(formatConvShares(p.convs))}">${grouped}</td><td class="num">${p.threads}</td></tr>`
+        `<tr><th scope="row">${escapeHtml(r.model)}</th><td class="num">${r.macs}</td><td class="num time">${m.forward}</td>${delta}` +
+        `<td class="num">${m.rate}</td><td class="num" title="${escapeHtml(m.shares)}">${m.grouped}</td><td class="num">${m.threads}</td></tr>`
       );
     })
     .join('\n');
+  const head = MEASURED_TIME_HEADER.map((h, i) => `<th${i === 0 ? '' : ' class="num"'}>${escapeHtml(h)}</th>`).join('');
   return `<div class="table-wrap"><table id="times">
-<thead><tr><th>Model</th><th class="num">MACs</th><th class="num">Forward (ms)</th><th class="num">Δ%</th><th class="num">GMAC/s</th><th class="num">Grouped convs: MACs / time</th><th class="num">Threads</th></tr></thead>
+<thead><tr>${head}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table></div>
-<p class="note">Median of ${measured[0]!.runs} warm forward passes each (after one cold pass), measured one after another on this machine; Δ% against ${escapeHtml(models[0]!.model)}. ${link('Measure again')}</p>`;
+<p class="note">${escapeHtml(measuredTimeNote(models, times ?? []))} ${link('Measure again')}</p>`;
 }
 
 function legend(models: readonly ComparedModelData[]): string {

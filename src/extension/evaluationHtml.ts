@@ -6,6 +6,7 @@
  */
 import { VIRIDIS } from '../model/colormap';
 import type { EvaluationData } from '../shared/protocol';
+import { formatPercent } from '../shared/format';
 import { escapeHtml, htmlHead } from './webviewHtml';
 
 export interface EvaluationHtmlOptions {
@@ -20,7 +21,7 @@ export function evaluationCsp(cspSource: string, nonce: string): string {
   return ["default-src 'none'", `style-src ${cspSource}`, 'img-src data:', `script-src 'nonce-${nonce}'`].join('; ');
 }
 
-const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
+const pct = (x: number | null): string => (x === null ? '—' : formatPercent(x, 2));
 const hex = (i: number): string => Array.from(VIRIDIS.subarray(i * 3, i * 3 + 3), (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Classes shown in the heat map at most (a 1000-class matrix would be unreadable; the JSON export has it all). */
@@ -31,7 +32,11 @@ export function confusionSvg(classes: readonly string[], confusion: readonly (re
   if (n === 0) return '';
   if (n > MAX_HEATMAP_CLASSES) return `<p class="note">${n} classes: the confusion matrix is in the JSON export.</p>`;
   const cell = n <= 10 ? 36 : n <= 20 ? 24 : 14;
-  const label = Math.min(140, 8 + 7 * Math.max(...classes.map((c) => Math.min(c.length, 18))));
+  // Room for the labels at 11px (about 7px a character, 18 at most): rows at the left; the columns' labels, rotated
+  // -60°, rise into the top margin and lean right by half their length, so the last one needs room past the matrix.
+  const longest = 7 * Math.max(...classes.map((c) => Math.min(c.length, 18)));
+  const label = Math.min(140, 8 + longest);
+  const right = Math.max(4, Math.ceil(longest / 2 - cell / 2) + 4);
   const size = n * cell;
   const rects: string[] = [];
   confusion.forEach((row, i) => {
@@ -39,7 +44,7 @@ export function confusionSvg(classes: readonly string[], confusion: readonly (re
     row.forEach((count, j) => {
       const share = total > 0 ? count / total : 0;
       const colour = hex(Math.round(share * 255));
-      const text = `${classes[i]} → ${classes[j]}: ${count}${total > 0 ? ` (${(100 * share).toFixed(0)}% of ${classes[i]})` : ''}`;
+      const text = `${classes[i]} → ${classes[j]}: ${count}${total > 0 ? ` (${formatPercent(share, 0)} of ${classes[i]})` : ''}`;
       rects.push(
         `<rect x="${label + j * cell}" y="${label + i * cell}" width="${cell}" height="${cell}" fill="#${colour}"><title>${escapeHtml(text)}</title></rect>` +
           (n <= 20 && count > 0
@@ -48,18 +53,24 @@ export function confusionSvg(classes: readonly string[], confusion: readonly (re
       );
     });
   });
-  const clip = (c: string): string => escapeHtml(c.length > 18 ? `${c.slice(0, 17)}…` : c);
+  // A name longer than 18 characters is shortened with "…"; its <title> gives it whole.
+  const clip = (c: string): string => `${c.length > 18 ? `${escapeHtml(c.slice(0, 17))}…<title>${escapeHtml(c)}</title>` : escapeHtml(c)}`;
   const rowLabels = classes.map((c, i) => `<text x="${label - 6}" y="${label + i * cell + cell / 2}" class="row">${clip(c)}</text>`).join('');
   const colLabels = classes
     .map((c, j) => `<text transform="translate(${label + j * cell + cell / 2} ${label - 6}) rotate(-60)" class="col">${clip(c)}</text>`)
     .join('');
-  return `<svg class="confusion" role="img" aria-labelledby="confusion-title" viewBox="0 0 ${label + size + 4} ${label + size + 4}" width="${label + size + 4}" height="${label + size + 4}">
+  const width = label + size + right;
+  return `<svg class="confusion" role="img" aria-labelledby="confusion-title" viewBox="0 0 ${width} ${label + size + 4}" width="${width}" height="${label + size + 4}">
 <title id="confusion-title">Confusion matrix: rows are the true classes, columns the predicted ones; colour is the share of the row (viridis)</title>
 ${colLabels}${rowLabels}${rects.join('')}</svg>`;
 }
 
 export function evaluationHtml(options: EvaluationHtmlOptions): string {
   const d = options.data;
+  // "13/31": the count behind a percentage (the labelled images; a flat folder has none).
+  const labelledCount = d.perClass.reduce((a, c) => a + c.count, 0);
+  const hits = (perClass: readonly number[]): string =>
+    labelledCount > 0 ? ` <span class="hits">${perClass.reduce((a, b) => a + b, 0)}/${labelledCount}</span>` : '';
   const name = d.folder.split(/[\\/]/).filter(Boolean).pop() ?? d.folder;
   const labelled = d.classes.length > 0;
   const labelName = (i: number): string => d.labels[i] ?? `class ${i}`;
@@ -95,13 +106,13 @@ ${d.failed.map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.re
 <h1 id="title">${escapeHtml(name)}</h1>
 <div class="toolbar"><button type="button" data-export="json">Export JSON…</button><button type="button" data-export="csv">Export per-class CSV…</button><button type="button" data-export="predictions">Export predictions CSV…</button></div>
 <section class="cards" aria-label="Summary">
-<div class="card"><div class="value" id="top1">${pct(d.top1)}</div><div class="caption">top-1</div></div>
-<div class="card"><div class="value" id="top5">${pct(d.top5)}</div><div class="caption">top-5</div></div>
+<div class="card"><div class="value" id="top1">${pct(d.top1)}</div><div class="caption">top-1${hits(d.perClass.map((c) => c.correct))}</div></div>
+<div class="card"><div class="value" id="top5">${pct(d.top5)}</div><div class="caption">top-5${hits(d.perClass.map((c) => Math.round((c.top5 ?? 0) * c.count)))}</div></div>
 <div class="card"><div class="value" id="count">${d.count}</div><div class="caption">images classified</div></div>
 <div class="card"><div class="value" id="failed-count">${d.failed.length}</div><div class="caption">failed</div></div>
 <div class="card"><div class="value">${d.imagesPerSecond}</div><div class="caption">images/s (${d.workers} worker${d.workers === 1 ? '' : 's'}, ${(d.elapsedMs / 1000).toFixed(1)} s)</div></div>
 </section>
-<dl><dt>Folder</dt><dd>${escapeHtml(d.folder)}</dd><dt>Model</dt><dd>${escapeHtml(d.model)}</dd><dt>Weights</dt><dd>${escapeHtml(d.weights)}</dd></dl>
+<dl><dt>Folder</dt><dd>${escapeHtml(d.folder)}</dd><dt>Model</dt><dd><span class="model-title">${escapeHtml(d.title)}</span>${d.title !== d.model ? `<br><span class="model-name">${escapeHtml(d.model)}</span>` : ''}</dd><dt>Weights</dt><dd>${escapeHtml(d.weights)}</dd></dl>
 ${labelled ? '' : '<p class="note">A flat folder (no class subfolders): predictions only, no accuracy.</p>'}
 ${
   labelled

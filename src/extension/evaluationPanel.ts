@@ -85,7 +85,12 @@ class EvaluationView extends Disposable {
     const { data, weights } = this.shown;
     if (message.type === 'export') {
       const uri = await exportReport(data, message.format);
-      if (uri) void vscode.window.showInformationMessage(`Saved ${uri.fsPath}`);
+      if (uri) {
+        this.services.log.info(`saved the evaluation of ${data.folder} as ${uri.fsPath}`);
+        void vscode.window.showInformationMessage(`Saved ${path.basename(uri.fsPath)}`, 'Reveal in Explorer').then(async (action) => {
+          if (action) await vscode.commands.executeCommand('revealInExplorer', uri);
+        });
+      }
       return;
     }
     // Only a file of this evaluation: the page cannot name any other path.

@@ -68,6 +68,9 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     ),
     vscode.commands.registerCommand(Command.InspectCheckpoint, async (arg?: unknown) => (await inspectCheckpoint()).inspectCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ConvertCheckpoint, async (arg?: unknown) => (await convertCheckpoint()).convertCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ConvertInspectedCheckpoint, async () =>
+      (await convertCheckpoint()).convertCheckpointCommand(services, (await inspectCheckpoint()).inspectedUri()),
+    ),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) =>

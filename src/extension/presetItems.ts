@@ -1,5 +1,6 @@
 /** The preset quick pick's items (vscode-free so it is unit-tested): counts from the static catalog, no TF.js. */
 import type { PresetEntry } from '../model/catalog';
+import { formatPercent, saving } from '../shared/format';
 
 export interface PresetPickItem {
   readonly label: string;
@@ -74,7 +75,7 @@ export function presetPickItems(catalog: readonly PresetEntry[], defaultPreset: 
     detail:
       `${p.family} · layers ${p.config.layers.join(',')} · groups ${p.config.groups} · width per group ${p.config.widthPerGroup}` +
       variantText(p) +
-      (p.totals.denseParams > p.totals.params ? ` · grouped conv: −${(100 * (1 - p.totals.params / p.totals.denseParams)).toFixed(0)}% params` : ''),
+      (p.totals.denseParams > p.totals.params ? ` · grouped conv: −${formatPercent(saving(p.totals.params, p.totals.denseParams), 0)} params` : ''),
     preset: p.name,
   }));
   items.push({

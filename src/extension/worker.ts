@@ -109,6 +109,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         result: {
           image: request.imagePath,
           model: classifier.model,
+          title: classifier.title,
           weights: classifier.weightsPath,
           top: r.top,
           widthPx: r.widthPx,
@@ -149,6 +150,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const result: EvaluationData = {
         folder: request.folder,
         model: e.model,
+        title: e.title,
         weights: e.weights,
         workers: e.workers,
         elapsedMs: Math.round(e.elapsedMs),

@@ -16,6 +16,8 @@ import { buildNetwork, type Network } from './network';
 import type { GroupedMethodOption } from './groupedConv';
 import { describeWeights, readWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
+import { modelTitle } from '../shared/names';
+import { summaryConfig } from './summaryConfig';
 import imagenetCategories from './data/imagenet_categories.json';
 
 export const CLASSIFICATION_SCHEMA = 'resnext-inspector/classification@1';
@@ -47,6 +49,8 @@ export interface ImageClassification {
 export interface Classification {
   readonly schema: typeof CLASSIFICATION_SCHEMA;
   readonly model: string;
+  /** The network's name as shown (Classifier.title); `model` is the exact configuration. */
+  readonly title: string;
   readonly weights: string;
   readonly preprocessing: {
     readonly resizePx: number;
@@ -242,6 +246,8 @@ export function labelsFor(numClasses: number, labelsFile?: { readonly text: stri
 /** A network built from a weights file, ready to classify: what the CLI and the extension's worker both hold. */
 export interface Classifier {
   readonly model: string;
+  /** The network's name as shown (src/shared/names.ts modelTitle): "SE-ResNeXt-50 32x4d", "Custom ResNeXt 2-1-1-1, 4×4d, 10 classes". */
+  readonly title: string;
   readonly config: NetworkConfig;
   readonly weightsPath: string;
   /** The path, and which state dict in it was used when that is not the whole file (load.ts describeWeights). */
@@ -279,7 +285,8 @@ export async function loadClassifier(weightsPath: string, options: LoadClassifie
   const source = describeWeights(weightsPath, weights);
   const network = await buildNetwork(config, { stateDict, source, ...(options.groupedMethod && { groupedMethod: options.groupedMethod }) });
   const loadMs = performance.now() - started;
-  return { model, config, weightsPath, weightsSource: source, network, labels, loadMs, dispose: () => network.dispose() };
+  const title = modelTitle(model, summaryConfig(config));
+  return { model, title, config, weightsPath, weightsSource: source, network, labels, loadMs, dispose: () => network.dispose() };
 }
 
 /** An image file's bytes, or an InputError that says why it cannot be read. */
@@ -310,6 +317,7 @@ export async function classifyFiles(classifier: Classifier, images: readonly str
   return {
     schema: CLASSIFICATION_SCHEMA,
     model: classifier.model,
+    title: classifier.title,
     weights: classifier.weightsSource,
     preprocessing: {
       resizePx: options.resizePx,

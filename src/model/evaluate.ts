@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { classifyImage, preprocessingWith, readImageFile, type Classifier } from './classify';
 import { InputError, isInputError, unreadableReason } from './errors';
 import { EVALUATE_SCHEMA, type EvaluateJson } from '../shared/data';
+import { formatPercent } from '../shared/format';
+import { titledModel } from '../shared/names';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { resampleBilinear } from './image/preprocess';
@@ -189,6 +191,8 @@ export type FileResult = EvaluationJson['files'][number];
 export interface Evaluation {
   readonly json: EvaluationJson;
   readonly model: string;
+  /** The network's name as shown (Classifier.title). */
+  readonly title: string;
   readonly weights: string;
   readonly root: string;
   /** The network's class names (predictions are indices into these). */
@@ -204,6 +208,7 @@ export interface Evaluation {
 export interface EvaluationContext {
   readonly listing: ImageFolderListing;
   readonly model: string;
+  readonly title: string;
   readonly weights: string;
   readonly labels: readonly string[];
   readonly workers: number;
@@ -266,6 +271,7 @@ export function buildEvaluation(context: EvaluationContext, outcomes: readonly I
   return {
     json,
     model: context.model,
+    title: context.title,
     weights: context.weights,
     root: listing.root,
     labels: context.labels,
@@ -284,12 +290,12 @@ export function slowestFiles(e: Evaluation, n = 5): { path: string; ms: number }
     .slice(0, n);
 }
 
-const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
+const pct = (x: number | null): string => (x === null ? '—' : formatPercent(x, 2));
 
 export function evaluationTable(e: Evaluation): string {
   const j = e.json;
   const lines = [
-    `${e.model}, weights ${e.weights}`,
+    `${titledModel(e.title, e.model)}, weights ${e.weights}`,
     `${e.root}: ${j.count} images classified, ${j.failed.length} failed; ${e.workers} worker${e.workers === 1 ? '' : 's'}, ${(e.elapsedMs / 1000).toFixed(1)} s, ${j.imagesPerSecond} images/s`,
   ];
   if (j.classes.length === 0) {

@@ -26,7 +26,7 @@ export interface PoolRequest {
   readonly sample: FolderSample;
 }
 export type PoolReply =
-  | { readonly type: 'ready'; readonly model: string; readonly labels: readonly string[]; readonly loadMs: number }
+  | { readonly type: 'ready'; readonly model: string; readonly title: string; readonly labels: readonly string[]; readonly loadMs: number }
   | { readonly type: 'result'; readonly outcome: ImageOutcome }
   | { readonly type: 'error'; readonly input: boolean; readonly message: string };
 
@@ -117,7 +117,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
   const workers: Worker[] = [];
   const outcomes: ImageOutcome[] = [];
   let next = 0;
-  let loaded: { model: string; labels: readonly string[]; at: number } | undefined;
+  let loaded: { model: string; title: string; labels: readonly string[]; at: number } | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -143,7 +143,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
           if (reply.type === 'error') return fail(reply.input ? new InputError(reply.message) : new Error(reply.message));
           if (reply.type === 'ready') {
             if (!loaded) {
-              loaded = { model: reply.model, labels: reply.labels, at: performance.now() };
+              loaded = { model: reply.model, title: reply.title, labels: reply.labels, at: performance.now() };
               options.onLoaded?.({ model: reply.model, loadMs: reply.loadMs });
             }
             return handOut(worker);
@@ -174,6 +174,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
     {
       listing,
       model: loaded!.model,
+      title: loaded!.title,
       weights: options.weightsPath,
       labels: loaded!.labels,
       workers: workerCount,

@@ -32,7 +32,7 @@ loadClassifier(data.weightsPath, {
 }).then(
   (c) => {
     classifier = c;
-    post({ type: 'ready', model: c.model, labels: c.labels, loadMs: c.loadMs });
+    post({ type: 'ready', model: c.model, title: c.title, labels: c.labels, loadMs: c.loadMs });
   },
   (error: unknown) => post({ type: 'error', input: isInputError(error), message: error instanceof Error ? error.message : String(error) }),
 );

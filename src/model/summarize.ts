@@ -17,6 +17,7 @@ import type { StateDict } from './weights/stateDict';
 export { SUMMARY_SCHEMA, type Summary, type SummaryConfig } from '../shared/data';
 import { SUMMARY_SCHEMA, type Summary } from '../shared/data';
 import { summaryConfig } from './summaryConfig';
+import { modelTitle } from '../shared/names';
 
 export { summaryConfig };
 
@@ -36,9 +37,11 @@ export async function summarize(config: NetworkConfig, options: SummarizeOptions
   const arch = checkedArchitecture(config);
   const counted = (calls: readonly LeafCall[], tracedBy: 'tfjs' | 'arithmetic', timingsMs: Summary['timingsMs']): Summary => {
     const rows = layerRows(arch, calls);
+    const model = options.model ?? configName(config);
     return {
       schema: SUMMARY_SCHEMA,
-      model: options.model ?? configName(config),
+      model,
+      title: modelTitle(model, summaryConfig(config)),
       config: summaryConfig(config),
       layers: rows,
       stages: stageRows(rows),

@@ -6,11 +6,12 @@
 import { layerRows, stageRows, totals, type StageRow, type Totals } from '../model/accounting';
 import { architecture } from '../model/architecture';
 import type { NetworkConfig } from '../model/config';
-import { stagesMarkdownTable } from '../model/report/markdown';
+import { compactStagesMarkdownTable } from '../model/report/markdown';
 import { formatInt, formatSaving, formatSi } from '../model/report/format';
 import { staticTrace } from '../model/shapes';
 import { summaryConfig } from '../model/summaryConfig';
 import type { SummaryConfig } from '../shared/data';
+import { networkName } from '../shared/names';
 import type { Detection } from './scan';
 
 export const SCAN_SCHEMA = 'resnext-inspector/scan@1';
@@ -38,17 +39,6 @@ export function staticCounts(config: NetworkConfig): StaticCounts {
   return counts;
 }
 
-/** Depth as the papers count it for a Bottleneck network: 3 convs per block, the stem conv and the fc. */
-const depth = (config: NetworkConfig): number => 3 * config.layers.reduce((a, b) => a + b, 0) + 2;
-
-/** "ResNeXt-50 32x4d", "ResNet-101", "Wide ResNet-50-2"; a configuration off the presets says its widths. */
-export function displayName(config: NetworkConfig): string {
-  const d = depth(config);
-  if (config.groups === 1 && config.widthPerGroup === 64) return `ResNet-${d}`;
-  if (config.groups === 1 && config.widthPerGroup % 64 === 0) return `Wide ResNet-${d}-${config.widthPerGroup / 64}`;
-  return `ResNeXt-${d} ${config.groups}x${config.widthPerGroup}d`;
-}
-
 /** 25028904 → "25.03M" (the lens's compact form). */
 const compactParams = (n: number): string => formatSi(n).replace(' ', '');
 
@@ -62,25 +52,28 @@ function qualifiers(config: NetworkConfig): string[] {
 
 /** "ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %" */
 export function lensTitle(config: NetworkConfig, t: Totals): string {
-  const parts = [[displayName(config), ...qualifiers(config)].join(', '), `${compactParams(t.params)} params`, `${formatSi(t.macs)}MACs`];
+  const parts = [[networkName(config), ...qualifiers(config)].join(', '), `${compactParams(t.params)} params`, `${formatSi(t.macs)}MACs`];
   const saving = formatSaving(t.params, t.denseParams);
-  if (saving !== '') parts.push(`grouped saves ${saving.replace('%', ' %')}`);
+  if (saving !== '') parts.push(`grouped saves ${saving}`);
   return parts.join(' · ');
 }
 
-/** The hover: what was recognised, the totals, and the per-stage table. */
+/**
+ * The hover: what was recognised (the name and the exact model string, which states the configuration), the totals
+ * on one line, and the compact per-stage table — short enough that the head row shows without scrolling at the
+ * default hover size. Weights and notes follow the table.
+ */
 export function hoverMarkdown(d: Detection, counts: StaticCounts): string {
-  const c = d.config;
   const t = counts.totals;
   const lines = [
-    `**${displayName(c)}** — \`${d.model}\``,
+    `**${networkName(d.config)}** — \`${d.model}\``,
     '',
-    `layers ${c.layers.join(', ')} · groups ${c.groups} · width per group ${c.widthPerGroup} · ${c.numClasses} classes · input 1×3×${c.inputHeightPx}×${c.inputWidthPx}`,
+    `${formatInt(t.params)} params · ${formatSi(t.macs)}MACs` +
+      (t.denseParams > t.params
+        ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} of params / ${formatSaving(t.macs, t.denseMacs)} of MACs`
+        : ''),
     '',
-    `${formatInt(t.params)} params · ${formatInt(t.macs)} MACs (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
-      (t.denseParams > t.params ? ` · grouped conv saves ${formatSaving(t.params, t.denseParams)} params, ${formatSaving(t.macs, t.denseMacs)} MACs` : ''),
-    '',
-    stagesMarkdownTable(counts.stages, { dense: false }),
+    compactStagesMarkdownTable(counts.stages),
   ];
   if (d.weights !== undefined) lines.push('', `Weights: \`${d.weights}\` (counts do not depend on them)`);
   for (const note of d.notes) lines.push('', `*${note}*`);

@@ -133,6 +133,8 @@ export const SummarySchema = ro(
   v.object({
     schema: v.literal(SUMMARY_SCHEMA),
     model: v.string(),
+    /** The network's name as shown (src/shared/names.ts modelTitle; absent in summaries saved before it existed). */
+    title: v.optional(v.string()),
     config: SummaryConfigSchema,
     layers: ro(v.array(LayerRowSchema)),
     stages: ro(v.array(StageRowSchema)),
@@ -273,6 +275,8 @@ export const ClassificationViewSchema = ro(
   v.object({
     image: v.string(),
     model: v.string(),
+    /** The network's name as shown (src/shared/names.ts modelTitle); `model` is the exact configuration. */
+    title: v.string(),
     weights: v.string(),
     top: ro(v.array(TopClassSchema)),
     widthPx: integer,
@@ -327,6 +331,7 @@ export const EvaluationViewSchema = ro(
   v.object({
     folder: v.string(),
     model: v.string(),
+    title: v.string(),
     weights: v.string(),
     workers: integer,
     elapsedMs: count,

@@ -20,13 +20,16 @@ export function formatSi(n: number): string {
   return String(n);
 }
 
+/** 0.637 → "63.7%": every percentage shown (lens, hover, panels, CLI, reports) in this one style. */
+export const formatPercent = (fraction: number, digits = 1): string => `${(100 * fraction).toFixed(digits)}%`;
+
 /** 1 − actual / dense: the share of the dense equivalent that grouped convolution saves (0 when it saves nothing). */
 export const saving = (actual: number, dense: number): number => (dense > actual && dense > 0 ? 1 - actual / dense : 0);
 
 /** What grouped convolution saves against its dense equivalent: "96.9%" (1 − actual / dense), "" when nothing. */
 export function formatSaving(actual: number, dense: number): string {
   if (dense <= actual || dense === 0) return '';
-  return `${(100 * saving(actual, dense)).toFixed(1)}%`;
+  return formatPercent(saving(actual, dense));
 }
 
 /** Shown in place of a difference on the reference (first) row of a comparison. */
@@ -55,10 +58,10 @@ export function formatDeltaPercent(value: number, reference: number): string {
 /** 9.5367e-7 → "9.54e-7"; exact zero stays "0". */
 export const formatAbsDiff = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
 
-/** 0.371 → "37 %" (a share of a whole, rounded to a whole percent; "<1 %" for a small non-zero share). */
+/** 0.371 → "37%" (a share of a whole, rounded to a whole percent; "<1%" for a small non-zero share). */
 export function formatShare(x: number): string {
-  if (x > 0 && x < 0.005) return '<1 %';
-  return `${Math.round(100 * x)} %`;
+  if (x > 0 && x < 0.005) return '<1%';
+  return formatPercent(x, 0);
 }
 
 /** A time in ms: "1,636 ms" from 1 s, "378.4 ms", "0.42 ms". */

@@ -2,7 +2,6 @@
  * Short, human names for a summarized network, for headings and panel titles. The core's configName
  * (`resnext50_32x4d(layers=1,1,1,1 … num_classes=10)`) stays the full, exact name shown under the heading.
  */
-import type { SummaryConfigData } from './protocol';
 
 /** The last path segment of a file path or URL ("/models/tiny.pth" → "tiny.pth"). */
 export function baseName(path: string): string {
@@ -10,15 +9,66 @@ export function baseName(path: string): string {
   return trimmed.split(/[\\/]/).pop() || path;
 }
 
+/** The configuration fields a name depends on (a SummaryConfigData or a NetworkConfig). */
+interface NamedConfig {
+  readonly layers: readonly number[];
+  readonly groups: number;
+  readonly widthPerGroup: number;
+  readonly se?: boolean;
+  readonly stem?: string;
+  readonly avgDown?: boolean;
+}
+
+/** What a description adds to the name: widths, classes, input size (a SummaryConfigData, or an inspection's config with one). */
+interface DescribedConfig extends NamedConfig {
+  readonly baseWidth: number;
+  readonly numClasses: number;
+  readonly inputShape: readonly number[];
+}
+
+/** "ResNet", "ResNeXt" (grouped 3x3s), "Wide ResNet" (wider than ResNet's, not grouped), with "SE-" for squeeze-and-excitation. */
+function familyWord(config: NamedConfig): string {
+  const base = config.groups > 1 || config.widthPerGroup % 64 !== 0 ? 'ResNeXt' : config.widthPerGroup > 64 ? 'Wide ResNet' : 'ResNet';
+  return `${config.se === true ? 'SE-' : ''}${base}`;
+}
+
+/** timm's letters for the stem and shortcut variants (Bag of Tricks, He et al. 2019): C = deep stem, D = deep stem + avg-down. */
+function variantLetter(config: NamedConfig): string {
+  if (config.stem === 'deep') return config.avgDown === true ? '-D' : '-C';
+  return '';
+}
+
 /**
- * "ResNeXt 1-1-1-1, 4×8d, 10 classes": the family (ResNeXt when the 3x3 convolutions are grouped, Wide ResNet when
- * they are wider than ResNet's, else ResNet), the blocks per stage, cardinality × width per group as in the paper's
- * "32x4d", and whatever differs from torchvision's defaults (base width 64, 1000 classes, 224×224 input).
+ * The network's name as its authors write it, from the architecture alone: "ResNet-50", "ResNeXt-50 32x4d",
+ * "Wide ResNet-50-2", "SE-ResNeXt-50 32x4d", "ResNeXt-50-D 32x4d", "ResNeXt-101 32x16d WSL", "ResNeXt-29 8x64d".
+ * Depth counts the weighted layers as the papers do: 3 convs per bottleneck block, the stem conv and the classifier.
+ * The only name for the architectures of the WSL models (ResNeXt-101 32x16d/32x32d/32x48d) is theirs.
  */
-export function describeNetwork(config: SummaryConfigData): string {
-  const family = config.groups > 1 ? 'ResNeXt' : config.widthPerGroup > 64 ? 'Wide ResNet' : 'ResNet';
-  const parts = [`${family} ${config.layers.join('-')}`];
+export function networkName(config: NamedConfig): string {
+  const depth = 3 * config.layers.reduce((a, b) => a + b, 0) + 2;
+  const family = familyWord(config);
+  const name = `${family}-${depth}${variantLetter(config)}`;
+  const avgDownOnly = config.stem !== 'deep' && config.avgDown === true ? ' (avg-down)' : '';
+  if (family.endsWith('Wide ResNet')) return `${name}-${config.widthPerGroup / 64}${avgDownOnly}`;
+  if (family.endsWith('ResNet')) return `${name}${avgDownOnly}`;
+  const wsl =
+    config.groups === 32 &&
+    [16, 32, 48].includes(config.widthPerGroup) &&
+    config.layers.join(',') === '3,4,23,3' &&
+    config.se !== true &&
+    config.stem !== 'deep';
+  return `${name} ${config.groups}x${config.widthPerGroup}d${wsl && avgDownOnly === '' ? ' WSL' : ''}${avgDownOnly}`;
+}
+
+/**
+ * "ResNeXt 1-1-1-1, 4×8d, 10 classes": the family (as networkName words it: SE-, Wide, …, with timm's -C/-D), the
+ * blocks per stage, cardinality × width per group as in the paper's "32x4d", and whatever differs from torchvision's
+ * defaults (base width 64, 1000 classes, 224×224 input).
+ */
+export function describeNetwork(config: DescribedConfig): string {
+  const parts = [`${familyWord(config)}${variantLetter(config)} ${config.layers.join('-')}`];
   if (config.groups > 1 || config.widthPerGroup !== 64) parts.push(`${config.groups}×${config.widthPerGroup}d`);
+  if (config.stem !== 'deep' && config.avgDown === true) parts.push('avg-down');
   if (config.baseWidth !== 64) parts.push(`base width ${config.baseWidth}`);
   if (config.numClasses !== 1000) parts.push(`${config.numClasses} classes`);
   const [, , h, w] = config.inputShape;
@@ -27,11 +77,19 @@ export function describeNetwork(config: SummaryConfigData): string {
 }
 
 /**
- * The heading of a summary: the checkpoint's file name when it came from one, the preset's name when it is one
- * (torchvision names have no parentheses), else "Custom " + describeNetwork.
+ * The name of a network wherever one is shown (titles, tabs, views, notifications, CLI tables, JSON `title`): a
+ * preset's authors' name ("SE-ResNeXt-50 32x4d"; presets are the model names without parentheses), else
+ * "Custom " + describeNetwork. The exact model string (`resnext50_32x4d(layers=2,1,1,1 …)`) goes under it.
  */
-export function shortModelName(summary: { readonly model: string; readonly config: SummaryConfigData; readonly weights?: string }): string {
+export function modelTitle(model: string, config: DescribedConfig): string {
+  return model.includes('(') ? `Custom ${describeNetwork(config)}` : networkName(config);
+}
+
+/** "Custom ResNeXt 2-1-1-1, 4×4d, 10 classes — resnext50_32x4d(layers=2,1,1,1 …)": the name, then the exact model where they differ. */
+export const titledModel = (title: string, model: string): string => (title === model ? model : `${title} — ${model}`);
+
+/** The heading of a summary: the checkpoint's file name when it came from one, else modelTitle. */
+export function shortModelName(summary: { readonly model: string; readonly config: DescribedConfig; readonly weights?: string }): string {
   if (summary.weights !== undefined && summary.weights !== '') return baseName(summary.weights);
-  if (!summary.model.includes('(')) return summary.model;
-  return `Custom ${describeNetwork(summary.config)}`;
+  return modelTitle(summary.model, summary.config);
 }

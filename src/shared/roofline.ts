@@ -4,6 +4,7 @@
  * (the GEMM peak: horizontal; the memory bandwidth: rate = bandwidth × intensity, a line of slope 1 on log–log axes),
  * the ridge point where they meet, and one dot per convolution. Everything in SVG user units, y pointing down.
  */
+import { formatRate } from './format';
 
 export interface RooflineLayer {
   readonly name: string;
@@ -72,6 +73,50 @@ export interface RooflineGeometry {
   readonly dots: readonly RooflineDot[];
   /** Convolutions left out: no measurable time (rate 0) or no intensity. */
   readonly unplotted: readonly string[];
+  /** The GEMM ceiling's label: along its line, above or below it, where it covers no mark (gemmLabelPlace). */
+  readonly gemmLabel: LabelPlace;
+}
+
+/** A text label: its baseline's start (anchor 'start') or end ('end'), and the box it covers (for tests and layout). */
+export interface LabelPlace {
+  readonly text: string;
+  readonly x: number;
+  readonly y: number;
+  readonly anchor: 'start' | 'end';
+  readonly box: { readonly x0: number; readonly y0: number; readonly x1: number; readonly y1: number };
+}
+
+/** About the width of one character of the ceiling labels (11.5px in the webview's font) and a mark's radius + margin. */
+const LABEL_CHAR_PX = 6.6;
+const MARK_CLEARANCE_PX = 6;
+
+/**
+ * Where the GEMM label goes: the first place, from just right of the ridge outwards (above the line, then below it
+ * where the memory line is not), whose box holds no mark; the one with the fewest marks if every place holds some.
+ */
+export function gemmLabelPlace(text: string, lineY: number, ridgeX: number, plot: RooflineGeometry['plot'], dots: readonly Point[]): LabelPlace {
+  const width = text.length * LABEL_CHAR_PX;
+  const covered = (box: LabelPlace['box']): number =>
+    dots.filter(
+      (d) => d.x > box.x0 - MARK_CLEARANCE_PX && d.x < box.x1 + MARK_CLEARANCE_PX && d.y > box.y0 - MARK_CLEARANCE_PX && d.y < box.y1 + MARK_CLEARANCE_PX,
+    ).length;
+  const places: LabelPlace[] = [];
+  const preferred = ridgeX + 16;
+  const starts: number[] = [];
+  for (let x = plot.x0 + 4; x + width <= plot.x1 - 4; x += 8) starts.push(x);
+  starts.sort((a, b) => Math.abs(a - preferred) - Math.abs(b - preferred));
+  for (const x of starts) {
+    // Above the line anywhere; below it only right of the ridge (left of it the memory line runs there).
+    for (const y of x >= ridgeX ? [lineY - 5, lineY + 13] : [lineY - 5]) {
+      if (y - 10 < plot.y0 || y + 3 > plot.y1) continue;
+      places.push({ text, x, y, anchor: 'start', box: { x0: x, y0: y - 10, x1: x + width, y1: y + 3 } });
+    }
+  }
+  if (places.length === 0) {
+    const x = plot.x1 - 4;
+    return { text, x, y: lineY + 13, anchor: 'end', box: { x0: x - width, y0: lineY + 3, x1: x, y1: lineY + 16 } };
+  }
+  return places.find((p) => covered(p.box) === 0) ?? places.reduce((best, p) => (covered(p.box) < covered(best.box) ? p : best));
 }
 
 const log10 = Math.log10;
@@ -113,6 +158,16 @@ export function rooflineGeometry(input: RooflineInput, size: Size = ROOFLINE_SIZ
   const memoryAt = (intensity: number): Point => ({ x: sx(intensity), y: sy(bandwidth * intensity) });
   const enter = Math.max(xDomain[0], yDomain[0] / bandwidth);
   const ridge = { x: sx(ridgeIntensity), y: sy(gemm), intensity: ridgeIntensity, gmacPerSecond: gemm };
+  const dots = measured.map((l) => ({
+    name: l.name,
+    grouped: (l.groups ?? 1) > 1,
+    groups: l.groups ?? 1,
+    ms: l.ms,
+    gmacPerSecond: l.gmacPerSecond,
+    intensity: l.intensity,
+    x: sx(l.intensity),
+    y: sy(l.gmacPerSecond),
+  }));
   return {
     width: size.width,
     height: size.height,
@@ -128,16 +183,8 @@ export function rooflineGeometry(input: RooflineInput, size: Size = ROOFLINE_SIZ
     memory: [memoryAt(enter), memoryAt(ridgeIntensity)],
     ridge,
     roof: [memoryAt(enter), { x: ridge.x, y: ridge.y }, { x: plot.x1, y: ridge.y }],
-    dots: measured.map((l) => ({
-      name: l.name,
-      grouped: (l.groups ?? 1) > 1,
-      groups: l.groups ?? 1,
-      ms: l.ms,
-      gmacPerSecond: l.gmacPerSecond,
-      intensity: l.intensity,
-      x: sx(l.intensity),
-      y: sy(l.gmacPerSecond),
-    })),
+    dots,
     unplotted: convs.filter((l) => !measured.includes(l)).map((l) => l.name),
+    gemmLabel: gemmLabelPlace(`GEMM peak ${formatRate(gemm)} GMAC/s`, ridge.y, ridge.x, plot, dots),
   };
 }

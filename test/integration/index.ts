@@ -121,10 +121,10 @@ it('a Python file shows a lens over each model with its title and a hover with t
   assert.deepEqual(
     lenses.map((l) => [l.range.start.line, l.command?.title]),
     [
-      [3, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6 %'],
+      [3, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6%'],
       [3, 'Summarize'],
       [3, 'Compare…'],
-      [8, 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %'],
+      [8, 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7%'],
       [8, 'Summarize'],
       [8, 'Compare…'],
     ],
@@ -156,7 +156,7 @@ it('resnext.summarize resnext50_32x4d yields torchvision totals and shows the pa
   assert.deepEqual(shown, ['resnext50_32x4d']);
   assert.equal(api.workerRunning(), true, 'the worker stays warm for the next request');
   // The tab model is updated asynchronously after createWebviewPanel.
-  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Summary: resnext50_32x4d'), 10_000);
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Summary: ResNeXt-50 32x4d'), 10_000);
   assert.ok(tab.input instanceof vscode.TabInputWebview);
   assert.match(tab.input.viewType, /resnext\.summary$/);
 });
@@ -469,7 +469,7 @@ it("notebook cells get lenses with the notebook's constants", async () => {
   assert.deepEqual(
     lenses.map((l) => [l.range.start.line, l.command?.title]),
     [
-      [0, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6 %'],
+      [0, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6%'],
       [0, 'Summarize'],
       [0, 'Compare…'],
     ],

@@ -7,6 +7,7 @@ import { fixture } from '../helpers';
 const result: ClassificationData = {
   image: '/photos/<img src=x onerror=alert(1)>.jpg',
   model: 'resnext50_32x4d',
+  title: 'ResNeXt-50 32x4d',
   weights: '/w/resnext50_32x4d-7cdf4587.pth',
   top: [
     { index: 285, label: 'Egyptian cat', probability: 0.62 },

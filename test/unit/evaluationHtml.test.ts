@@ -7,7 +7,8 @@ import { isEvaluationData, isEvaluationViewMessage, isWorkerRequest, type Evalua
 const png = 'data:image/png;base64,iVBORw0KGgo=';
 const data: EvaluationData = {
   folder: '/data/<pets>',
-  model: 'tiny',
+  model: 'resnext50_32x4d(layers=1,1,1,1 groups=4 width_per_group=8 num_classes=10)',
+  title: 'Custom ResNeXt 1-1-1-1, 4×8d, 10 classes',
   weights: '/w/tiny.pth',
   workers: 2,
   elapsedMs: 1500,
@@ -44,6 +45,14 @@ test('evaluation view: CSP with one nonce script, every folder-supplied name esc
   assert.match(html, /<h1 id="title">&lt;pets&gt;<\/h1>/);
   assert.match(html, /<div class="value" id="top1">66\.67%<\/div>/);
   assert.match(html, /<div class="value" id="top5">100\.00%<\/div>/);
+  // The counts behind the percentages: 2 of the 3 labelled images right at top-1, all 3 at top-5.
+  assert.match(html, /<div class="caption">top-1 <span class="hits">2\/3<\/span><\/div>/);
+  assert.match(html, /<div class="caption">top-5 <span class="hits">3\/3<\/span><\/div>/);
+  // The model named honestly, with the exact configuration under it.
+  assert.match(
+    html,
+    /<dt>Model<\/dt><dd><span class="model-title">Custom ResNeXt 1-1-1-1, 4×8d, 10 classes<\/span><br><span class="model-name">resnext50_32x4d\(layers=1,1,1,1/,
+  );
   assert.match(html, /<div class="value" id="failed-count">1<\/div>/);
   assert.match(html, /images\/s \(2 workers, 1\.5 s\)/);
   assert.match(html, /<code>dog&lt;script&gt;\/broken\.png<\/code>: PNG file is truncated/);
@@ -93,4 +102,23 @@ test('evaluation messages and data are validated: exact keys, known formats, PNG
   assert.ok(!isWorkerRequest({ ...request, workers: 0 }));
   assert.ok(!isWorkerRequest({ ...request, folder: '' }));
   assert.ok(isWorkerRequest({ type: 'classify', id: 2, imagePath: '/i.png', weights: '/w', topK: 5, cacheDir: '/c', baseUrl: '', cam: true }));
+});
+
+test("confusion heat map: the last column's rotated label has room to the right (it was cut as 'n09_bra…')", () => {
+  const classes = ['n02085620_chihuahua', 'n02110185_husky', 'n09256479_brain_coral'];
+  const svg = confusionSvg(classes, [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ]);
+  const width = Number(/viewBox="0 0 (\d+) /.exec(svg)![1]);
+  const last = /<text transform="translate\(([\d.]+) [\d.]+\) rotate\(-60\)" class="col">([^<]*)/g;
+  let m: RegExpExecArray | null;
+  let x = 0;
+  let text = '';
+  while ((m = last.exec(svg)) !== null) [x, text] = [Number(m[1]), m[2]!];
+  // At 11px a character takes about 7px; rotated by -60° the label leans right by half its length.
+  assert.ok(x + (7 * text.length) / 2 <= width, `label '${text}' at x=${x} runs past the width ${width}`);
+  // Long names are shortened in the picture and whole in the tooltip.
+  assert.match(svg, /n09256479_brain_c…<title>n09256479_brain_coral<\/title>/);
 });

@@ -49,7 +49,7 @@ test('profile: one timed row per summary row, with its MACs; every Conv2d and Li
   );
   assert.ok(Math.abs(p.convs.grouped.timeShare - grouped.reduce((a, l) => a + l.ms, 0) / p.layersMs) < 1e-12);
   assert.equal(p.convs.grouped.count + p.convs.dense.count, p.layers.filter((l) => l.type === 'Conv2d').length);
-  assert.match(formatProfile(p, 'table'), /^grouped convs: (<1|\d+) % of MACs, \d+ % of time \([\d.]+ ms in \d+ layers\); dense convs: /m);
+  assert.match(formatProfile(p, 'table'), /^grouped convs: (<1|\d+)% of MACs, \d+% of time \([\d.]+ ms in \d+ layers\); dense convs: /m);
   assert.match(formatProfile(p, 'table'), /^layer2\.0\.conv2\s+Conv2d \(g=4\)/m);
   assert.match(formatProfile(p, 'markdown'), /^\| layer2\.0\.conv2 \| Conv2d \(g=4\) \|/m);
 });

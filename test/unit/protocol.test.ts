@@ -156,6 +156,7 @@ const workerResponses = {
       result: {
         image: '/tmp/cat.png',
         model: 'resnext50_32x4d',
+        title: 'ResNeXt-50 32x4d',
         weights: 'x.pth',
         top: [{ index: 285, label: 'Egyptian cat', probability: 0.9 }],
         widthPx: 451,
@@ -173,6 +174,7 @@ const workerResponses = {
       result: {
         folder: '/data/val',
         model: 'tiny',
+        title: 'tiny',
         weights: '/w.pth',
         workers: 2,
         elapsedMs: 1500,

@@ -190,7 +190,7 @@ test("scan counts equal summarize's (TF.js trace) for the same configuration", a
 
 test('lens title and hover', () => {
   const c = presetConfig('resnext50_32x4d');
-  assert.equal(lensTitle(c, staticCounts(c).totals), 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %');
+  assert.equal(lensTitle(c, staticCounts(c).totals), 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7%');
   const r = presetConfig('resnet101');
   assert.equal(lensTitle(r, staticCounts(r).totals), 'ResNet-101 · 44.55M params · 7.80 GMACs');
   const d = scanPython(HEADER + 'm = models.wide_resnet50_2(num_classes=10, weights=None)\nfrom torchsummary import summary\nsummary(m, (3, 160, 160))\n')
@@ -198,8 +198,13 @@ test('lens title and hover', () => {
   assert.equal(lensTitle(d.config, staticCounts(d.config).totals), 'Wide ResNet-50-2, 10 classes, 160×160 · 66.85M params · 5.81 GMACs');
   const md = hoverMarkdown(d, staticCounts(d.config));
   assert.match(md, /^\*\*Wide ResNet-50-2\*\* — `wide_resnet50_2\(num_classes=10 input=160x160\)`/);
-  assert.match(md, /\| Stage \| Output shape \| Params \| MACs \|/);
-  assert.match(md, /\| layer4 \| \[1, 2048, 5, 5\] \|/);
+  // Compact, so that the head row shows in VS Code's hover without scrolling: one line of totals, then the stages.
+  assert.match(
+    md,
+    /\n\n66,854,730 params · 5\.81 GMACs\n\n\| Stage \| Output \(C×H×W\) \| Params \| MACs \| Saved \|\n\| --- \| --- \| ---: \| ---: \| ---: \|/,
+  );
+  assert.match(md, /\| layer4 \| 2048×5×5 \| 41\.97 M \| 1\.13 G \| — \|/);
+  assert.match(md, /\| head \| /);
   assert.match(md, /Weights: `weights=None`/);
 });
 

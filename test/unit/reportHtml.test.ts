@@ -6,6 +6,7 @@ import { equivalenceSample, ROOT } from '../helpers';
 import { compareCsp, compareHtml, stageChart } from '../../src/extension/compareHtml';
 import { equivalenceCsp, equivalenceHtml } from '../../src/extension/equivalenceHtml';
 import { formatAbsDiff } from '../../src/shared/format';
+import { withMeasuredTimes } from '../../src/model/report/compare';
 import { layerRows, stageRows, totals } from '../../src/model/accounting';
 import { architecture } from '../../src/model/architecture';
 import { presetConfig, type PresetName } from '../../src/model/config';
@@ -140,7 +141,7 @@ test('compare view: measured forward times next to the MACs, "—"/not measured 
   assert.match(
     html,
     new RegExp(
-      `<td class="num time">500\\.0 ms</td><td class="num delta up">\\+25\\.00%</td><td class="num">8\\.46</td><td class="num" title="grouped convs: [^"]+">${Math.round(100 * g.macsShare)} % / ${Math.round(100 * g.timeShare)} %</td><td class="num">2</td>`,
+      `<td class="num time">500\\.0 ms</td><td class="num delta up">\\+25\\.00%</td><td class="num">8\\.46</td><td class="num" title="grouped convs: [^"]+">${Math.round(100 * g.macsShare)}% / ${Math.round(100 * g.timeShare)}%</td><td class="num">2</td>`,
     ),
   );
   // resnet50 has no grouped conv.
@@ -148,4 +149,13 @@ test('compare view: measured forward times next to the MACs, "—"/not measured 
   assert.match(html, /Median of 3 warm forward passes each/);
   assert.match(html, /id="measure-time" href="command:resnext\.measureForwardTime"[^>]*>Measure again<\/a>/);
   assert.doesNotMatch(html, /<script/i);
+  // The exported review report carries the same measured times as its own section (and nothing when none were).
+  const report = '## T\n\nintro\n';
+  assert.equal(withMeasuredTimes(report, comparison.models, undefined), report);
+  assert.equal(withMeasuredTimes(report, comparison.models, [undefined, undefined]), report);
+  const withTimes = withMeasuredTimes(report, comparison.models, [resnet, resnext]);
+  assert.match(withTimes, /^## T\n\nintro\n\n### Measured forward time\n\n\| Model \| MACs \| Forward \(ms\) \| Δ% \| GMAC\/s \|/);
+  assert.match(withTimes, /\| resnet50 \| 4\.09 G \| 400\.0 ms \| — \| 10\.2 \| — \| 2 \|/);
+  assert.match(withTimes, /\| 4\.23 G \| 500\.0 ms \| \+25\.00% \| 8\.46 \| \d+% \/ \d+% \| 2 \|/);
+  assert.match(withTimes, /_Median of 3 warm forward passes each/);
 });

@@ -9,13 +9,35 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
-import { rooflineGeometry, ROOFLINE_SIZE, type Point } from '../../src/shared/roofline';
+import { gemmLabelPlace, rooflineGeometry, ROOFLINE_SIZE, type Point } from '../../src/shared/roofline';
 import { ROOT } from '../helpers';
 import { STATED_PEAK, STATED_RATE, statedProfile } from '../profileData';
 
 const profile = statedProfile('resnext50_32x4d');
 const convs = profile.layers.filter((l) => l.type === 'Conv2d');
 const near = (a: number, b: number, what: string, eps = 1e-6): void => assert.ok(Math.abs(a - b) < eps, `${what}: ${a} vs ${b}`);
+
+test("roofline: the GEMM label covers no mark (it could sit on a dense conv's square)", () => {
+  const plot = { x0: 52, y0: 10, x1: 508, y1: 222 };
+  const text = 'GEMM peak 60.0 GMAC/s';
+  const inside = (p: Point, b: { x0: number; y0: number; x1: number; y1: number }): boolean =>
+    p.x > b.x0 - 4 && p.x < b.x1 + 4 && p.y > b.y0 - 4 && p.y < b.y1 + 4;
+  // Nothing in the way: just right of the ridge, above the line.
+  const free = gemmLabelPlace(text, 60, 200, plot, []);
+  assert.deepEqual([free.x, free.y, free.anchor], [216, 55, 'start']);
+  // A mark there (and one below the line too): the label moves along the line to a clear place.
+  const dots = [
+    { x: 230, y: 52 },
+    { x: 240, y: 68 },
+  ];
+  assert.ok(inside(dots[0]!, free.box));
+  const moved = gemmLabelPlace(text, 60, 200, plot, dots);
+  for (const d of dots) assert.ok(!inside(d, moved.box), `the label at ${moved.x},${moved.y} covers the mark at ${d.x},${d.y}`);
+  assert.ok(moved.box.x0 >= plot.x0 && moved.box.x1 <= plot.x1 && moved.box.y0 >= plot.y0 && moved.box.y1 <= plot.y1, 'the label stays in the plot');
+  // On the real profile's geometry too.
+  const g = rooflineGeometry(profile);
+  for (const d of g.dots) assert.ok(!inside(d, g.gemmLabel.box), `the GEMM label covers ${d.name}`);
+});
 
 test('roofline geometry: log–log axes in whole decades, equally spaced ticks, every conv a dot inside the plot', () => {
   const g = rooflineGeometry(profile);

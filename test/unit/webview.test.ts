@@ -257,8 +257,8 @@ test('messaging: the profile reaches the view; status lines reach the request th
   assert.equal(profiles.length, 1);
 });
 
-test("names: the preset, the checkpoint's file name, or a short description of a custom network", () => {
-  assert.equal(shortModelName(summary), 'resnext50_32x4d');
+test("names: the preset's authors' name, the checkpoint's file name, or a short description of a custom network", () => {
+  assert.equal(shortModelName(summary), 'ResNeXt-50 32x4d');
   const custom = staticSummary({ ...presetConfig('resnext50_32x4d'), layers: [1, 1, 1, 1], groups: 4, widthPerGroup: 8, numClasses: 10 });
   assert.match(custom.model, /^resnext50_32x4d\(/);
   assert.equal(shortModelName(custom), 'Custom ResNeXt 1-1-1-1, 4×8d, 10 classes');

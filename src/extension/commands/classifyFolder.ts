@@ -9,6 +9,7 @@ import * as v from 'valibot';
 import * as vscode from 'vscode';
 import { removePartialDownloads } from '../../model/weights/download';
 import type { EvaluationData } from '../../shared/protocol';
+import { formatPercent } from '../../shared/format';
 import { stateDictKeySetting } from '../checkpointFiles';
 import { showError } from '../errors';
 import { showEvaluation } from '../evaluationPanel';
@@ -61,7 +62,7 @@ export async function classifyFolderCommand(services: Services, arg?: unknown): 
       ...stateDictKeySetting(),
     });
     const e = result.result;
-    const accuracy = e.top1 === null ? 'no labels' : `top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5!).toFixed(2)}%`;
+    const accuracy = e.top1 === null ? 'no labels' : `top-1 ${formatPercent(e.top1, 2)}, top-5 ${formatPercent(e.top5!, 2)}`;
     services.log.info(
       `${name}: ${e.count} images, ${e.failed.length} failed, ${accuracy}; ${e.workers} workers, ${e.imagesPerSecond} images/s (${e.model}, ${e.weights})`,
     );

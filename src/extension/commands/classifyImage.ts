@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { OFFICIAL_WEIGHTS } from '../../model/weights/official';
 import { removePartialDownloads } from '../../model/weights/download';
 import type { ClassificationData } from '../../shared/protocol';
+import { formatPercent } from '../../shared/format';
 import { showClassification } from '../classificationPanel';
 import { showError } from '../errors';
 import { runWithProgress, type Services } from '../services';
@@ -56,7 +57,7 @@ export async function classifyImageCommand(services: Services, arg?: unknown): P
       ...stateDictKeySetting(),
     });
     const c = result.result;
-    const top = c.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`);
+    const top = c.top.map((t) => `${t.label} ${formatPercent(t.probability)}`);
     services.log.info(
       `${name} (${c.model}, ${c.weights}, resize ${c.preprocessing.resizePx} crop ${c.preprocessing.cropPx}; ` +
         `load ${c.timingsMs.load} ms, decode ${c.timingsMs.decode} ms, preprocess ${c.timingsMs.preprocess} ms, forward ${c.timingsMs.forward} ms): ${top.join(', ')}`,
@@ -105,7 +106,7 @@ async function askForWeights(): Promise<string | undefined> {
   const defaultPreset = readSettings().defaultPreset;
   const items = OFFICIAL_WEIGHTS.map((w) => ({
     label: `${w.preset} ${w.version}`,
-    description: `ImageNet top-1 ${w.top1.toFixed(1)}% · ${w.fileSizeMB.toFixed(0)} MB · resize ${w.resizePx}`,
+    description: `ImageNet top-1 ${formatPercent(w.top1 / 100)} · ${w.fileSizeMB.toFixed(0)} MB · resize ${w.resizePx}`,
     detail: w.fileName,
     spec: `pretrained:${w.preset}:${w.version}`,
     picked: w.preset === defaultPreset,

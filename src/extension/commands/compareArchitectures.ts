@@ -18,6 +18,7 @@ import { resolveConfig } from '../../model/architecture';
 import { isInputError } from '../../model/errors';
 import type { NetworkConfig } from '../../model/config';
 import { networkConfigOf } from '../../model/summaryConfig';
+import { withMeasuredTimes } from '../../model/report/compare';
 import type { ComparisonData, ProfileData } from '../../shared/protocol';
 import { showError, UserInputError } from '../errors';
 import { presetQuickPickItems } from '../presetQuickPick';
@@ -164,8 +165,10 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
             ...(folder && { defaultUri: vscode.Uri.joinPath(folder, fileName) }),
           });
     if (!uri) return undefined;
-    if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, last.markdown, 'utf8');
-    else await vscode.workspace.fs.writeFile(uri, Buffer.from(last.markdown, 'utf8'));
+    // The measured forward times go into the report too when they were measured.
+    const markdown = withMeasuredTimes(last.markdown, last.comparison.models, last.times);
+    if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, markdown, 'utf8');
+    else await vscode.workspace.fs.writeFile(uri, Buffer.from(markdown, 'utf8'));
     services.log.info(`exported the review report of ${last.comparison.models.map((m) => m.model).join(', ')} to ${uri.toString(true)}`);
     if (!(arg instanceof vscode.Uri)) void vscode.window.showInformationMessage(`Saved ${path.basename(uri.path)}`);
     return uri;

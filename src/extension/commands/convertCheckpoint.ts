@@ -1,7 +1,7 @@
 /**
  * "ResNeXt: Convert to safetensors…": the checkpoint's state dict under torchvision's names, written by the worker
  * with the core's convertToSafetensors (the same as `resnext convert`): asks for the dtype and where to save (next to
- * the input by default), then offers to reveal or summarize the new file.
+ * the input by default), then says so in one short line with Reveal in Explorer and Inspect (details in the log).
  */
 import * as path from 'node:path';
 import * as v from 'valibot';
@@ -10,6 +10,9 @@ import type { ConversionData } from '../../shared/protocol';
 import { CONVERT_DTYPES } from '../../shared/data';
 import { checkpointArg, fileName, showCheckpointError, stateDictKeySetting } from '../checkpointFiles';
 import { runWithProgress, type Services } from '../services';
+
+const REVEAL = 'Reveal in Explorer';
+const INSPECT = 'Inspect';
 
 const DTYPE_DETAILS: Record<(typeof CONVERT_DTYPES)[number], string> = {
   float32: 'Bit-exact: the same logits as the checkpoint',
@@ -53,12 +56,15 @@ export async function convertCheckpointCommand(services: Services, arg?: unknown
       dtype,
       ...stateDictKeySetting(),
     });
-    const message = `Wrote ${path.basename(result.output)}: ${result.tensors} tensors in ${result.dtype}, ${(result.sizeBytes / 2 ** 20).toFixed(1)} MiB (${result.model}, from ${result.source}).`;
-    services.log.info(message);
+    // The details (architecture, state dict, size, full paths) go to the log; the notification stays one short line.
+    services.log.info(
+      `wrote ${result.output}: ${result.tensors} tensors in ${result.dtype}, ${(result.sizeBytes / 2 ** 20).toFixed(1)} MiB (${result.model}, from ${result.source})`,
+    );
     if (!automated) {
-      void vscode.window.showInformationMessage(message, 'Reveal in Explorer', 'Summarize').then(async (action) => {
-        if (action === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));
-        if (action === 'Summarize') await vscode.commands.executeCommand('resnext.summarizeCheckpoint', vscode.Uri.file(result.output));
+      const message = `Converted ${name} → ${path.basename(result.output)} (${result.dtype}, ${result.tensors} tensors)`;
+      void vscode.window.showInformationMessage(message, REVEAL, INSPECT).then(async (action) => {
+        if (action === REVEAL) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));
+        if (action === INSPECT) await vscode.commands.executeCommand('resnext.inspectCheckpoint', vscode.Uri.file(result.output));
       });
     }
     return result;

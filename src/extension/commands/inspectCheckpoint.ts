@@ -1,15 +1,16 @@
 /**
  * "ResNeXt: Inspect Checkpoint": what a checkpoint holds, read in the worker without running anything and without
- * reading tensor data (the core's inspectWeights, the same as `resnext inspect`), shown as a tree in the Explorer's
+ * reading tensor data (the core's inspectWeights, the same as `resnext inspect`), shown as a tree in the ResNeXt side bar's
  * "Checkpoint Inspector" view: the file and its format, every global the pickle names (allowed, or recorded and not
  * run), the state-dict candidates (the chosen one marked), the architecture, and the key tree down to each tensor.
  */
 import * as vscode from 'vscode';
 import type { InspectionData } from '../../shared/protocol';
 import type { InspectNode } from '../../shared/data';
-import { describeCandidate, describeNode, describeInspection } from '../../model/weights/inspectText';
+import { describeCandidate, describeNode, describeNodeShort, describeInspection, groupByModule } from '../../model/weights/inspectText';
 import { checkpointArg, fileName, showCheckpointError, stateDictKeySetting } from '../checkpointFiles';
 import { runWithProgress, type Services } from '../services';
+import { modelTitle, titledModel } from '../../shared/names';
 
 export const INSPECTOR_VIEW_ID = 'resnext.checkpointInspector';
 const VISIBLE_CONTEXT_KEY = 'resnext.checkpointInspected';
@@ -43,7 +44,8 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
   getChildren(item?: Item): Item[] {
     if (item === undefined) return this.roots;
     if (item.kind === 'group') return [...item.children];
-    if (item.kind === 'node') return (item.node.children ?? []).map((node) => ({ kind: 'node', node }));
+    // A state dict's dotted keys as the module tree, so that labels stay short and shapes readable in the side bar.
+    if (item.kind === 'node') return groupByModule(item.node.children ?? []).map((node) => ({ kind: 'node', node }));
     return [];
   }
 
@@ -55,10 +57,20 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
         node.name === '' ? '(root)' : node.name,
         hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
       );
-      tree.description = describeNode(node) + (node.omitted ? ` (+${node.omitted} not shown)` : '');
-      tree.tooltip = `${node.name}: ${tree.description}`;
+      // The shape first (it is what a narrow sidebar must show); dtype and size in the tooltip.
+      const more = node.omitted ? ` (+${node.omitted} not shown)` : '';
+      tree.description = describeNodeShort(node) + more;
+      tree.tooltip = `${node.name}: ${describeNode(node)}${more}`;
       tree.iconPath = new vscode.ThemeIcon(
-        node.type === 'tensor' ? 'symbol-array' : node.type === 'object' ? 'symbol-class' : hasChildren ? 'symbol-namespace' : 'symbol-field',
+        node.type === 'tensor'
+          ? 'symbol-array'
+          : node.type === 'object'
+            ? 'symbol-class'
+            : node.type === 'module'
+              ? 'symbol-module'
+              : hasChildren
+                ? 'symbol-namespace'
+                : 'symbol-field',
       );
       return tree;
     }
@@ -78,12 +90,17 @@ class InspectorTree implements vscode.TreeDataProvider<Item> {
 
 function rootItems(i: InspectionData): Item[] {
   const [headline] = describeInspection(i);
+  // The network's name (as every title names it), the exact model string in the tooltip.
+  const architecture = i.architecture && {
+    model: i.architecture.model,
+    title: modelTitle(i.architecture.model, { ...i.architecture.config, inputShape: [1, 3, 224, 224] }),
+  };
   const globals: Item[] = i.globals.map((g) => {
     const allowed = i.globalStatus[g] === 'allowed';
     return {
       kind: 'line',
       label: g,
-      description: i.globalStatus[g],
+      description: allowed ? 'allowed' : 'not run',
       icon: allowed ? 'pass' : 'shield',
       tooltip: allowed ? `${g}: on the allow-list, interpreted as data` : `${g}: recorded by name; nothing was imported or run`,
     };
@@ -103,9 +120,9 @@ function rootItems(i: InspectionData): Item[] {
     {
       kind: 'line',
       label: 'Architecture',
-      description: i.architecture?.model ?? `not inferred: ${i.architectureError ?? 'unknown'}`,
+      description: architecture ? architecture.title : `not inferred: ${i.architectureError ?? 'unknown'}`,
       icon: i.architecture ? 'circuit-board' : 'warning',
-      tooltip: i.architecture?.model ?? i.architectureError,
+      tooltip: architecture ? titledModel(architecture.title, architecture.model) : i.architectureError,
     },
     { kind: 'line', label: 'State dict used', description: chosen, icon: 'target' },
     {

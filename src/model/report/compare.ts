@@ -20,6 +20,8 @@ import {
   REFERENCE_MARK,
 } from '../../shared/format';
 import { markdownTable } from './markdown';
+import { MEASURED_TIME_HEADER, measuredTimeNote, measuredTimeRows } from '../../shared/measuredTimes';
+import type { Profile } from '../../shared/data';
 import { renderColumns } from './table';
 
 export { deltaPercent, formatDelta, formatDeltaPercent, REFERENCE_MARK } from '../../shared/format';
@@ -191,6 +193,20 @@ export function compareMarkdown(comparison: Comparison, options: CompareReportOp
     if (s.note) lines.push(`_${s.note}_`, '');
   }
   return lines.join('\n');
+}
+
+/**
+ * The review report with the compare view's measured forward times appended as their own section, when any were
+ * measured (the same cells as the view: src/shared/measuredTimes.ts); else the report unchanged.
+ */
+export function withMeasuredTimes(markdown: string, models: readonly ComparedModel[], times: readonly (Profile | undefined)[] | undefined): string {
+  if (!times?.some((t) => t !== undefined)) return markdown;
+  const rows = measuredTimeRows(models, times).map((r) => {
+    const m = r.measured;
+    return [r.model, r.macs, m?.forward ?? 'not measured', m?.delta ?? '', m?.rate ?? '', m?.grouped ?? '', m?.threads ?? ''];
+  });
+  const table = markdownTable(MEASURED_TIME_HEADER, rows, new Set([1, 2, 3, 4, 5, 6]));
+  return `${markdown.trimEnd()}\n\n### Measured forward time\n\n${table}\n\n_${measuredTimeNote(models, times)}_\n`;
 }
 
 export const COMPARE_CSV_COLUMNS = [

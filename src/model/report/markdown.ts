@@ -32,6 +32,22 @@ export function stagesMarkdownTable(stages: readonly StageRow[], options: { read
   );
 }
 
+/**
+ * The per-stage table of the Python hover, which must fit VS Code's hover (about 250 px high, no cell padding) beside
+ * the explorer at 1280×800: compact units, the output shape without the batch, and every number right-aligned so
+ * neighbouring headers never run together. The full table is one click away (Summarize).
+ */
+export function compactStagesMarkdownTable(stages: readonly StageRow[]): string {
+  const saved = (s: StageRow): string => (s.denseParams > s.params ? `${formatSaving(s.params, s.denseParams)} / ${formatSaving(s.macs, s.denseMacs)}` : '—');
+  return markdownTable(
+    // 'Saved' is narrower than its cells ("67.6% / 67.9%"), so right-aligned it stands clear of 'MACs'; the totals
+    // line above says what the two numbers are.
+    ['Stage', 'Output (C×H×W)', 'Params', 'MACs', 'Saved'],
+    stages.map((s) => [s.name, s.outputShape.slice(1).join('×'), formatSi(s.params), formatSi(s.macs), saved(s)]),
+    new Set([2, 3, 4]),
+  );
+}
+
 export function summaryMarkdown(summary: Summary): string {
   const c = summary.config;
   const t = summary.totals;

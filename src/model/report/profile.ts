@@ -1,6 +1,7 @@
 /** `resnext profile` as a console table, Markdown or JSON (schema resnext-inspector/profile@1). */
 import type { Profile } from '../profile';
 import { formatConvShares, formatInt, formatShape, formatSi } from './format';
+import { formatPercent } from '../../shared/format';
 import { renderColumns } from './table';
 
 export const PROFILE_FORMATS = ['table', 'markdown', 'json'] as const;
@@ -14,7 +15,7 @@ function cells(p: Profile): string[][] {
     l.groups !== undefined && l.groups > 1 ? `${l.type} (g=${l.groups})` : l.type,
     formatShape(l.outputShape),
     l.ms.toFixed(2),
-    `${(100 * l.share).toFixed(1)}%`,
+    formatPercent(l.share),
     l.macs === 0 ? '0' : formatSi(l.macs),
     l.gmacPerSecond === 0 ? '' : l.gmacPerSecond.toFixed(1),
     formatSi(l.bytes),

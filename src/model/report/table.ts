@@ -4,6 +4,7 @@
  */
 import type { Summary } from '../summarize';
 import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
+import { modelTitle, titledModel } from '../../shared/names';
 
 interface Column {
   readonly title: string;
@@ -93,7 +94,7 @@ export function summaryTable(summary: Summary): string {
   const c = summary.config;
   return (
     [
-      `${summary.model}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`,
+      `${titledModel(modelTitle(summary.model, c), summary.model)}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`,
       rule('-'),
       table.header,
       rule('='),

@@ -29,9 +29,48 @@ export function describeNode(node: InspectNode): string {
   if (node.type === 'tensor') return `${node.dtype} [${node.shape!.join(', ')}] ${formatBytes(node.bytes!)}`;
   if (node.type === 'object') return `${node.value} object (${RECORDED_NOT_RUN})`;
   if (node.type === 'ref') return `same object as ${node.value}`;
+  if (node.type === 'module') return node.value ?? 'module';
   if (node.type === 'str') return JSON.stringify(node.value);
   if (node.value !== undefined) return `${node.type} ${node.value}`;
   return node.type;
+}
+
+/**
+ * A state dict's flat keys as PyTorch's module tree, for a narrow tree view: `layer1.0.bn1.weight` becomes layer1 ›
+ * 0 › bn1 › weight, so each row's label is short and its shape stays readable. Keys without a dot stay where they
+ * are; groups keep the order of their first key; a group is a node of type 'module' whose value counts its tensors.
+ */
+export function groupByModule(children: readonly InspectNode[]): InspectNode[] {
+  if (!children.some((c) => c.name.includes('.'))) return [...children];
+  const out: (InspectNode | { name: string; members: InspectNode[] })[] = [];
+  const groups = new Map<string, { name: string; members: InspectNode[] }>();
+  for (const child of children) {
+    const dot = child.name.indexOf('.');
+    if (dot <= 0) {
+      out.push(child);
+      continue;
+    }
+    const head = child.name.slice(0, dot);
+    let group = groups.get(head);
+    if (!group) {
+      group = { name: head, members: [] };
+      groups.set(head, group);
+      out.push(group);
+    }
+    group.members.push({ ...child, name: child.name.slice(dot + 1) });
+  }
+  const tensors = (n: InspectNode): number => (n.type === 'tensor' ? 1 : (n.children ?? []).reduce((a, c) => a + tensors(c), 0));
+  return out.map((entry) => {
+    if (!('members' in entry)) return entry;
+    const nested = groupByModule(entry.members);
+    const count = nested.reduce((a, c) => a + tensors(c), 0);
+    return { name: entry.name, type: 'module', value: `${count} tensor${count === 1 ? '' : 's'}`, children: nested };
+  });
+}
+
+/** The part of a node's line that must stay readable in a narrow tree row: a tensor's shape (the rest goes in the tooltip). */
+export function describeNodeShort(node: InspectNode): string {
+  return node.type === 'tensor' ? `[${node.shape!.join(', ')}]` : describeNode(node);
 }
 
 export function describeCandidate(c: CandidateSummary): string {
