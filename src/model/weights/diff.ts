@@ -54,15 +54,13 @@ interface Sums {
 
 /** Compares two equally long float32 arrays element by element in float64. */
 export function compareValues(a: Float32Array, b: Float32Array): Sums {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   let a2 = 0;
   let b2 = 0;
   let d2 = 0;
   let dot = 0;
   let maxAbs = 0;
-  let identical = true;
-  for (let i = 0; i < a.length; i++) {
+  const n = a.length;
+  for (let i = 0; i < n; i++) {
     const x = a[i]!;
     const y = b[i]!;
     const d = y - x;
@@ -70,9 +68,23 @@ export function compareValues(a: Float32Array, b: Float32Array): Sums {
     b2 += y * y;
     d2 += d * d;
     dot += x * y;
-    const abs = d < 0 ? -d : d;
-    if (abs > maxAbs || abs !== abs) maxAbs = abs !== abs ? NaN : abs;
-    if (ua[i] !== ub[i]) identical = false;
+    const abs = Math.abs(d);
+    if (abs > maxAbs) maxAbs = abs;
+  }
+  // NaN anywhere makes the sums NaN; bit identity (which tells 0 from -0 and compares NaNs by their bits) is only
+  // worth a second pass where no element differs.
+  if (Number.isNaN(d2)) maxAbs = NaN;
+  let identical = false;
+  if (d2 === 0 || Number.isNaN(d2)) {
+    const ua = new Uint32Array(a.buffer, a.byteOffset, n);
+    const ub = new Uint32Array(b.buffer, b.byteOffset, n);
+    identical = true;
+    for (let i = 0; i < n; i++) {
+      if (ua[i] !== ub[i]) {
+        identical = false;
+        break;
+      }
+    }
   }
   return { a2, b2, d2, dot, maxAbs, identical };
 }

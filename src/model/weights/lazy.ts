@@ -59,10 +59,17 @@ class SparseFile {
     readFully(this.fd, this.bytes.subarray(from, to), from);
   }
 
-  /** A fresh buffer with [start, start + length) of the file. */
+  /** A fresh buffer with [start, start + length) of the file (not zero-filled first: every byte is read). */
   slice(start: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     readFully(this.fd, out, start);
+    return out;
+  }
+
+  /** `count` little-endian float32 values at byte `start`, read straight into the array returned. */
+  floats(start: number, count: number): Float32Array {
+    const out = new Float32Array(Buffer.allocUnsafeSlow(count * 4).buffer, 0, count);
+    readFully(this.fd, new Uint8Array(out.buffer, 0, count * 4), start);
     return out;
   }
 }
@@ -143,7 +150,9 @@ function openSafetensors(sparse: SparseFile, file: string, options: ReadWeightsO
     read(name) {
       const entry = tensors.get(name);
       if (entry === undefined) throw new WeightsError(`${file} has no tensor '${name}'`);
-      return { shape: entry.shape, data: decodeSafetensors(sparse.slice(entry.begin, entry.end - entry.begin), entry.dtype), sourceDtype: entry.dtype };
+      const length = entry.end - entry.begin;
+      const data = entry.dtype === 'F32' ? sparse.floats(entry.begin, length / 4) : decodeSafetensors(sparse.slice(entry.begin, length), entry.dtype);
+      return { shape: entry.shape, data, sourceDtype: entry.dtype };
     },
     close: () => fs.closeSync(sparse.fd),
   };
@@ -241,8 +250,28 @@ function openLazyPth(sparse: SparseFile, file: string, options: ReadWeightsOptio
     read(name) {
       const ref = tensors.get(name);
       if (ref === undefined) throw new WeightsError(`${file} has no tensor '${name}'`);
-      return materialiseTensors(onDisk, new Map([[name, ref]]), file).get(name)!;
+      return (isZip && contiguousFloat32(ref, archive, sparse)) || materialiseTensors(onDisk, new Map([[name, ref]]), file).get(name)!;
     },
     close: () => fs.closeSync(sparse.fd),
   };
+}
+
+/**
+ * The common case read straight from disk into its Float32Array: a float32 tensor, row-major and inside its stored
+ * zip entry. Anything else (strides, other dtypes, deflated entries) goes through pth.ts's checks and decoding.
+ */
+function contiguousFloat32(ref: TensorRef, archive: PthArchive, sparse: SparseFile): TensorData | undefined {
+  const { storage, size, stride } = ref;
+  if (storage.dtype !== 'float32') return undefined;
+  let expected = 1;
+  for (let d = size.length - 1; d >= 0; d--) {
+    if (size[d] !== 1 && stride[d] !== expected) return undefined;
+    expected *= size[d]!;
+  }
+  const count = expected;
+  const entry = archive.storage(storage);
+  if (entry.buffer !== sparse.bytes.buffer) return undefined;
+  const first = storage.viewOffsetElements + ref.storageOffsetElements;
+  if (count === 0 || first < 0 || (first + count) * 4 > entry.length || ref.storageOffsetElements + count > storage.viewNumel) return undefined;
+  return { shape: size, data: sparse.floats(entry.byteOffset + first * 4, count), sourceDtype: TORCH_DTYPE_NAMES.float32 };
 }
