@@ -509,6 +509,8 @@ export const CheckHintSchema = ro(
     prefix: v.optional(v.string()),
     numClasses: v.optional(integer),
     model: v.optional(v.string()),
+    /** The configuration the file fits (a `preset` hint). */
+    config: v.optional(ro(v.omit(NetworkConfigObject, ['inputHeightPx', 'inputWidthPx']))),
     skipped: v.optional(ro(v.array(v.string()))),
   }),
 );

@@ -81,7 +81,12 @@ function hintsFor(weights: LazyWeights, config: NetworkConfig, report: Pick<Chec
     const fits = loadReport(weights.tensors, inferred);
     if (!sameArchitecture(inferred, config) && fits.missing.length + fits.unexpected.length + fits.mismatched.length === 0) {
       const model = configName(inferred);
-      hints.push({ kind: 'preset', model, text: `the file's shapes are those of ${model}, not ${configName(config)}: check it against ${model}` });
+      hints.push({
+        kind: 'preset',
+        model,
+        config: architectureOf(inferred).config,
+        text: `the file's shapes are those of ${model}, not ${configName(config)}: check it against ${model}`,
+      });
     }
   }
   if (report.mismatched.length === 0) {

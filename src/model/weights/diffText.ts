@@ -72,3 +72,28 @@ export function formatCheck(check: Check, format: DiffFormat): string {
   if (check.hints.length > 0) lines.push('', 'Hints:', ...check.hints.map((h) => `  - ${h.text}`));
   return lines.join('\n') + '\n';
 }
+
+const csvField = (x: string | number | null): string =>
+  x === null ? '' : typeof x === 'number' ? String(x) : /[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
+
+/** One row per key (the Compare Checkpoints view's CSV export). */
+export function diffCsv(diff: Diff): string {
+  const header = ['key', 'status', 'shapeA', 'shapeB', 'dtypeA', 'dtypeB', 'l2Diff', 'relativeChange', 'maxAbsDiff', 'cosine'];
+  const rows = diff.tensors.map((t) =>
+    [
+      t.key,
+      t.status,
+      t.shapeA ? t.shapeA.join('x') : null,
+      t.shapeB ? t.shapeB.join('x') : null,
+      t.dtypeA,
+      t.dtypeB,
+      t.l2Diff,
+      t.relativeChange,
+      t.maxAbsDiff,
+      t.cosine,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return [header.join(','), ...rows].join('\n') + '\n';
+}
