@@ -674,6 +674,48 @@ async function folderFirst(ctx) {
   });
 }
 
+async function diffFirst(ctx) {
+  const { page, t, step } = ctx;
+  await step('[diff] Compare Checkpoints is the first action: two checkpoints selected → the frozen modules shown as unchanged', async () => {
+    const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'diff', 'expected.json'), 'utf8')).diffs.finetune_eval;
+    const frozen = Object.values(expected.modules).filter((m) => m.same).length;
+    const modules = Object.keys(expected.modules).length;
+    const first = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'base.pth' }).first();
+    await first.waitFor({ timeout: 15_000 });
+    await first.click();
+    await page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'finetune_eval.pth' })
+      .first()
+      .click({ modifiers: ['Control'] });
+    const item = await t.explorerMenu('finetune_eval.pth', 'Compare Checkpoints');
+    await page.waitForTimeout(500);
+    await item.click();
+    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    const view = await t.findFrame('svg.diff-chart', 'the diff view');
+    const shown = await view.locator('#frozen').innerText();
+    if (shown !== `${frozen} / ${modules}`) throw new Error(`the view shows ${shown} modules unchanged; PyTorch: ${frozen} / ${modules}`);
+    if ((await view.locator('svg.diff-chart rect.frozen').count()) !== frozen) throw new Error('not every unchanged module is marked in the chart');
+    const changed = await view.locator('#changed').innerText();
+    const torchChanged = Object.values(expected.tensors).filter((x) => x.status === 'changed').length;
+    if (Number(changed) !== torchChanged) throw new Error(`${changed} tensors changed; PyTorch: ${torchChanged}`);
+    const conv1 = await view.locator('tr[data-key="conv1.weight"] td.status').innerText();
+    const l4 = await view.locator('tr[data-key="layer4.0.conv2.weight"] td.status').innerText();
+    if (conv1 !== 'same' || l4 !== 'changed') throw new Error(`conv1.weight ${conv1}, layer4.0.conv2.weight ${l4}`);
+    // Sorting by relative change (largest first after two presses).
+    await view.locator('button[data-sort="rel"]').click();
+    await view.locator('button[data-sort="rel"]').click();
+    const top = await view.locator('table#files tbody tr').first().getAttribute('data-key');
+    if (!/^(layer4|fc)\./.test(top ?? '')) throw new Error(`the largest relative change is ${top}, not in layer4 or fc`);
+    await expectLog(ctx, 'Comparing base.pth and finetune_eval.pth: started (cold worker)');
+    const [m] = await view.locator('body').evaluate(measureTables, ['table#files']);
+    console.log(`  table ${m.tableWidth} px in a ${m.boxClientWidth} px box, view ${m.viewWidth} px`);
+    assertFits([m]);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'diff.png');
+    console.log(`  ${shown} modules unchanged, ${changed} tensors changed, as PyTorch (first action)`);
+  });
+}
+
 const FAMILIES = [
   { id: 'classify', run: classifyFirst },
   { id: 'folder', run: folderFirst },
@@ -682,6 +724,7 @@ const FAMILIES = [
   { id: 'compare', run: compareFamily },
   { id: 'equivalence', run: equivalenceFamily },
   { id: 'python', run: pythonFamily },
+  { id: 'diff', run: diffFirst },
 ];
 
 module.exports = { FAMILIES };
