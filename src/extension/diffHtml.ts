@@ -134,7 +134,7 @@ ${others.map((t) => `<li><span class="status ${t.status}">${t.status}</span> <co
 }
 ${frozen.length > 0 && frozen.length < diff.modules.length ? `<p class="note" id="frozen-list">Unchanged modules: ${escapeHtml(summarizeNames(frozen.map((m) => m.name)))}</p>` : ''}
 <section aria-labelledby="keys-heading"><h2 id="keys-heading">Every key (${diff.tensors.length})</h2>
-<p class="note">Sort by a column with its header. Statistics in float64; ‖B−A‖/‖A‖ is empty where A is all zeros.</p>
+<p class="note">Sort by a column with its header. Statistics in float64; ‖B−A‖/‖A‖ shows — where A is all zeros.</p>
 <table id="files"><thead><tr>${sortable('key', 'Key')}${sortable('status', 'Status')}<th scope="col">Shape</th><th scope="col">dtype</th>${sortable('rel', '‖B−A‖/‖A‖', true)}${sortable('l2', '‖B−A‖', true)}${sortable('max', 'max |B−A|', true)}${sortable('cos', 'cosine', true)}</tr></thead>
 <tbody>
 ${rows}
