@@ -43,6 +43,9 @@ export interface LazyWeights {
 /** The end records of a zip lie within this distance of its end (EOCD with the longest comment, ZIP64 locator and record). */
 const ZIP_TAIL_BYTES = 22 + 0xffff + 20 + 56;
 
+/** The largest typed array Node makes (2^32 − 1 bytes). */
+const MAX_FILE_BYTES = 2 ** 32 - 1;
+
 class SparseFile {
   readonly bytes: Uint8Array;
   constructor(
@@ -94,7 +97,12 @@ export function openWeightsLazily(file: string, options: ReadWeightsOptions = {}
       throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     }
     size = stat.size;
+    if (size > MAX_FILE_BYTES) {
+      fs.closeSync(fd);
+      throw new WeightsError(`${file} has ${size} bytes; accepted are checkpoints up to 4 GiB`);
+    }
   } catch (error) {
+    if (error instanceof WeightsError) throw error;
     throw new WeightsError(`cannot read the weights file ${file}: ${unreadableReason(error, 'file')}`);
   }
   try {
