@@ -154,6 +154,18 @@ test('diff: a .pth against its safetensors conversion is the same; added and rem
     }
     const swapped = diffCheckpoints(join(DIR, 'classes5.pth'), st);
     assert.equal(swapped.summary.reshaped, 2);
+    // Check's hint for another class count: the classifier left out of the converted copy.
+    const headless = join(dir, 'headless.safetensors');
+    assert.equal(convertToSafetensors(join(DIR, 'classes5.pth'), headless, { dropClassifier: true }).tensors, 102);
+    const dropped = diffCheckpoints(join(DIR, 'base.pth'), headless);
+    assert.deepEqual(
+      dropped.tensors.filter((t) => t.status !== 'same').map((t) => [t.key, t.status]),
+      [
+        ['fc.weight', 'removed'],
+        ['fc.bias', 'removed'],
+      ],
+    );
+    assert.deepEqual(checkCheckpoint(headless, { ...TINY, numClasses: 5 }).missing, ['fc.bias', 'fc.weight']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
