@@ -680,17 +680,25 @@ async function diffFirst(ctx) {
     const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'diff', 'expected.json'), 'utf8')).diffs.finetune_eval;
     const frozen = Object.values(expected.modules).filter((m) => m.same).length;
     const modules = Object.keys(expected.modules).length;
-    const first = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'base.pth' }).first();
-    await first.waitFor({ timeout: 15_000 });
-    await first.click();
-    await page
-      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'finetune_eval.pth' })
-      .first()
-      .click({ modifiers: ['Control'] });
+    // Select both rows (click, then Ctrl+click); the workbench may drop a click while it opens the first file, so the
+    // selection is checked (aria-selected) and the Ctrl+click repeated until both are in it.
+    const row = (name) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+    await row('base.pth').waitFor({ timeout: 15_000 });
+    for (let i = 0; ; i++) {
+      await row('base.pth').click();
+      await page.waitForTimeout(1000);
+      await row('finetune_eval.pth').click({ modifiers: ['Control'] });
+      await page.waitForTimeout(500);
+      const selected = await page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]').count();
+      if (selected === 2) break;
+      if (i >= 5) throw new Error(`${selected} rows selected after Ctrl+click, not 2`);
+    }
     const item = await t.explorerMenu('finetune_eval.pth', 'Compare Checkpoints');
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(1000);
     await item.click();
     if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    await page.waitForTimeout(3000);
+    await shot(ctx, 'diff-after-click.png');
     const view = await t.findFrame('svg.diff-chart', 'the diff view');
     const shown = await view.locator('#frozen').innerText();
     if (shown !== `${frozen} / ${modules}`) throw new Error(`the view shows ${shown} modules unchanged; PyTorch: ${frozen} / ${modules}`);

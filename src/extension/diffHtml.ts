@@ -25,7 +25,7 @@ const COLOURS: Record<DiffStatus, string> = { same: '#8a8a8a', changed: '#3794ff
 const baseName = (file: string): string => file.split(/[\\/]/).filter(Boolean).pop() ?? file;
 const stat = (x: number | null, digits = 3): string =>
   x === null ? '—' : x === 0 ? '0' : Math.abs(x) < 1e-3 || Math.abs(x) >= 1e4 ? x.toExponential(2) : x.toPrecision(digits);
-const stageOf = (name: string): string => /^layer\d+/.exec(name)?.[0] ?? (/^(fc|classifier)/.test(name) ? 'head' : 'stem');
+const stageOf = (name: string): string => /^layer\d+/.exec(name)?.[0] ?? (/^(fc|classifier)/.test(name) ? 'fc' : 'stem');
 
 const code = (key: string): string => `<code>${escapeHtml(key)}</code>`;
 
@@ -57,15 +57,15 @@ export function moduleChart(modules: Diff['modules']): string {
     parts.push(`<line x1="${left}" x2="${width - 8}" y1="${y(10 ** e).toFixed(1)}" y2="${y(10 ** e).toFixed(1)}" class="grid"/>`);
     parts.push(`<text x="${left - 6}" y="${y(10 ** e).toFixed(1)}" class="axis">1e${e}</text>`);
   }
-  let stage = '';
+  const stageStarts = modules.map((m, i) => ({ s: stageOf(m.name), i })).filter((x, k, all) => k === 0 || all[k - 1]!.s !== x.s);
+  stageStarts.forEach(({ s, i }, k) => {
+    const x = left + i * step;
+    const end = left + (stageStarts[k + 1]?.i ?? modules.length) * step;
+    parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${top}" y2="${top + plotHeight + 24}" class="stage"/>`);
+    parts.push(`<text x="${((x + end) / 2).toFixed(1)}" y="${top + plotHeight + 20}" class="stage-label">${s}</text>`);
+  });
   modules.forEach((m, i) => {
     const x = left + i * step;
-    const s = stageOf(m.name);
-    if (s !== stage) {
-      stage = s;
-      parts.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${top}" y2="${top + plotHeight + 24}" class="stage"/>`);
-      parts.push(`<text x="${(x + 3).toFixed(1)}" y="${top + plotHeight + 20}" class="stage-label">${s}</text>`);
-    }
     const label = `${m.name}: ${m.status}${m.relativeChange !== null ? `, ‖B−A‖/‖A‖ = ${stat(m.relativeChange)}` : ''}`;
     const w = Math.max(1, step - 1).toFixed(1);
     if (m.status === 'same') {
@@ -104,7 +104,7 @@ export function diffHtml(options: DiffHtmlOptions): string {
     .map(
       (t, i) =>
         `<tr data-row="${i}" data-key="${escapeHtml(t.key)}" data-status="${t.status}" data-rel="${t.relativeChange ?? ''}" data-l2="${t.l2Diff ?? ''}" data-max="${t.maxAbsDiff ?? ''}" data-cos="${t.cosine ?? ''}">` +
-        `<th scope="row"><code>${escapeHtml(t.key)}</code></th><td class="status ${t.status}">${t.status}</td><td>${shape(t.shapeA)}${t.status === 'reshaped' ? ` → ${shape(t.shapeB)}` : ''}</td>` +
+        `<th scope="row"><code>${escapeHtml(t.key)}</code></th><td class="status ${t.status}">${t.status}</td><td class="shape">${shape(t.shapeA)}${t.status === 'reshaped' ? ` → ${shape(t.shapeB)}` : ''}</td>` +
         `<td>${escapeHtml(t.dtypeA === t.dtypeB || t.dtypeB === null ? (t.dtypeA ?? t.dtypeB ?? '') : `${t.dtypeA ?? '—'} → ${t.dtypeB}`)}</td>` +
         `<td class="num">${stat(t.relativeChange)}</td><td class="num">${stat(t.l2Diff)}</td><td class="num">${stat(t.maxAbsDiff)}</td><td class="num">${stat(t.cosine, 6)}</td></tr>`,
     )
