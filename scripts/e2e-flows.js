@@ -680,20 +680,29 @@ async function diffFirst(ctx) {
     const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'diff', 'expected.json'), 'utf8')).diffs.finetune_eval;
     const frozen = Object.values(expected.modules).filter((m) => m.same).length;
     const modules = Object.keys(expected.modules).length;
-    // Select both rows (click, then Ctrl+click); the workbench may drop a click while it opens the first file, so the
-    // selection is checked (aria-selected) and the Ctrl+click repeated until both are in it.
+    // Select both rows with Ctrl+click (a plain click would open the file, and the editor opening may drop the next
+    // click), open the menu on the second, and go on only when both are still selected with the menu open.
     const row = (name) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+    const selected = page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]');
     await row('base.pth').waitFor({ timeout: 15_000 });
+    let item;
     for (let i = 0; ; i++) {
-      await row('base.pth').click();
+      for (const name of ['base.pth', 'finetune_eval.pth']) {
+        // Ctrl+click toggles: click until the row is selected.
+        for (let k = 0; k < 3 && (await row(name).getAttribute('aria-selected')) !== 'true'; k++) {
+          await row(name).click({ modifiers: ['Control'] });
+          await page.waitForTimeout(500);
+        }
+      }
+      await row('finetune_eval.pth').click({ button: 'right' });
+      await page.locator('.context-view .action-item').first().waitFor({ timeout: 15_000 });
+      item = page.locator('.context-view .action-item', { hasText: 'Compare Checkpoints' }).first();
+      const both = (await selected.count()) === 2 && (await item.count()) > 0;
+      if (both) break;
+      if (i >= 5) throw new Error(`${await selected.count()} rows selected with the menu open, not 2`);
+      await page.keyboard.press('Escape');
       await page.waitForTimeout(1000);
-      await row('finetune_eval.pth').click({ modifiers: ['Control'] });
-      await page.waitForTimeout(500);
-      const selected = await page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]').count();
-      if (selected === 2) break;
-      if (i >= 5) throw new Error(`${selected} rows selected after Ctrl+click, not 2`);
     }
-    const item = await t.explorerMenu('finetune_eval.pth', 'Compare Checkpoints');
     await page.waitForTimeout(1000);
     await item.click();
     if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
@@ -724,6 +733,35 @@ async function diffFirst(ctx) {
   });
 }
 
+async function checkAfterDiff(ctx) {
+  const { page, t, step } = ctx;
+  await step(
+    "[diff] Check Against Architecture… on base.pth against resnext50_32x4d: it would not load; the hint's action checks against the file's own configuration",
+    async () => {
+      const item = await t.explorerMenu('base.pth', 'Check Against Architecture');
+      await page.waitForTimeout(1000);
+      await item.click();
+      if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first();
+      await preset.waitFor({ timeout: 15_000 });
+      await page.locator('.quick-input-widget input').fill('resnext50_32x4d');
+      await page.keyboard.press('Enter');
+      const view = await t.findFrame('#verdict', 'the check view');
+      const verdict = await view.locator('#verdict').innerText();
+      if (!verdict.includes('would fail')) throw new Error(`verdict: ${verdict}`);
+      const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'diff', 'expected.json'), 'utf8')).checks.wrong_preset;
+      const missing = await view.locator('#missing li').count();
+      if (missing !== expected.missing.length) throw new Error(`${missing} missing keys; PyTorch: ${expected.missing.length}`);
+      await page.mouse.move(0, 0);
+      await shot(ctx, 'check.png');
+      await view.locator('a.action', { hasText: 'Check against resnext50_32x4d(layers=1,1,1,1' }).click();
+      // The page is rendered anew (a new frame) with the check against the file's own configuration.
+      await t.findFrame('#verdict:has-text("would succeed")', 'the check view after the action', 30_000);
+      console.log(`  ${missing} missing keys as PyTorch; the preset hint's action: it loads`);
+    },
+  );
+}
+
 const FAMILIES = [
   { id: 'classify', run: classifyFirst },
   { id: 'folder', run: folderFirst },
@@ -732,7 +770,13 @@ const FAMILIES = [
   { id: 'compare', run: compareFamily },
   { id: 'equivalence', run: equivalenceFamily },
   { id: 'python', run: pythonFamily },
-  { id: 'diff', run: diffFirst },
+  {
+    id: 'diff',
+    run: async (ctx) => {
+      await diffFirst(ctx);
+      await checkAfterDiff(ctx);
+    },
+  },
 ];
 
 module.exports = { FAMILIES };
