@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only]`: build, first and warm forward (median of 7), where the warm forward's
+ * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only] [-- --diff-only]`: build, first and warm forward (median of 7), where the warm forward's
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
