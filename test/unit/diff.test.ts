@@ -19,6 +19,7 @@ import { resolveConfig } from '../../src/model/architecture';
 import { WeightsError } from '../../src/model/errors';
 import { convertToSafetensors, encodeSafetensors } from '../../src/model/weights/convert';
 import { FIXTURES, runCli } from '../helpers';
+import { writeLegacyCheckpoint, writeZip, zipCheckpointEntries } from '../writePth';
 
 const DIR = join(FIXTURES, 'diff');
 interface TorchStats {
@@ -171,6 +172,38 @@ test('diff: a .pth against its safetensors conversion is the same; added and rem
   }
 });
 
+test('the lazy reader reads what the whole-file reader does: legacy .pth, deflated zip entries, strided tensors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'resnext-lazy-'));
+  try {
+    const whole = readWeightsFile(join(DIR, 'base.pth')).stateDict;
+    const files = {
+      'legacy.pth': writeLegacyCheckpoint(whole),
+      'deflated.pth': writeZip(zipCheckpointEntries(whole), { deflate: true }),
+      'zip64.pth': writeZip(zipCheckpointEntries(whole), { zip64Entries: true }),
+    };
+    for (const [name, bytes] of Object.entries(files)) {
+      writeFileSync(join(dir, name), bytes);
+      const lazy = openWeightsLazily(join(dir, name));
+      try {
+        for (const [key, tensor] of whole) assert.deepEqual(lazy.read(key).data, tensor.data, `${name}: ${key}`);
+      } finally {
+        lazy.close();
+      }
+      assert.equal(diffCheckpoints(join(DIR, 'base.pth'), join(dir, name)).summary.same, whole.size, name);
+    }
+    // Strided (channels_last) tensors go through pth.ts's gather.
+    const channelsLast = join(FIXTURES, 'checkpoints', 'channels_last.pth');
+    const lazy = openWeightsLazily(channelsLast);
+    try {
+      for (const [key, tensor] of readWeightsFile(channelsLast).stateDict) assert.deepEqual(lazy.read(key).data, tensor.data, key);
+    } finally {
+      lazy.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('diff: null relative change and cosine where A is all zeros; bit-identical values are the same', () => {
   const dir = mkdtempSync(join(tmpdir(), 'resnext-diff-'));
   try {
@@ -241,6 +274,8 @@ test('check and diff: clear refusals for a file that is not a checkpoint, an unr
     );
     assert.throws(() => diffCheckpoints(join(dir, 'nope.pth'), join(DIR, 'base.pth')), /cannot read the weights file .*nope\.pth/);
     assert.throws(() => diffCheckpoints(dir, join(DIR, 'base.pth')), /cannot read the weights file/);
+    assert.throws(() => checkCheckpoint(join(DIR, 'no_weights.pth'), TINY), /holds no weights: no state dict/);
+    assert.throws(() => diffCheckpoints(join(DIR, 'base.pth'), join(DIR, 'no_weights.pth')), /no_weights\.pth holds no weights/);
     const empty = join(dir, 'empty.pth');
     writeFileSync(empty, new Uint8Array(0));
     assert.throws(() => checkCheckpoint(empty, TINY), /is empty/);
