@@ -706,8 +706,6 @@ async function diffFirst(ctx) {
     await page.waitForTimeout(1000);
     await item.click();
     if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
-    await page.waitForTimeout(3000);
-    await shot(ctx, 'diff-after-click.png');
     const view = await t.findFrame('svg.diff-chart', 'the diff view');
     const shown = await view.locator('#frozen').innerText();
     if (shown !== `${frozen} / ${modules}`) throw new Error(`the view shows ${shown} modules unchanged; PyTorch: ${frozen} / ${modules}`);
