@@ -30,7 +30,8 @@ async function build(options) {
 /** Static files the webviews load as they are. */
 function copyStatic() {
   fs.mkdirSync(dist, { recursive: true });
-  for (const file of ['classification.css', 'report.css', 'evaluation.css']) fs.copyFileSync(path.join(__dirname, 'webview', file), path.join(dist, file));
+  for (const file of ['classification.css', 'report.css', 'evaluation.css', 'diff.css'])
+    fs.copyFileSync(path.join(__dirname, 'webview', file), path.join(dist, file));
 }
 
 function copyWasm() {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only]`: build, first and warm forward (median of 7), where the warm forward's
+ * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only] [-- --diff-only]`: build, first and warm forward (median of 7), where the warm forward's
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
@@ -540,7 +540,13 @@ async function main(): Promise<void> {
     return void process.stdout.write(JSON.stringify(await measureSummarizeWeights(argv[1]!, argv[2] as 'streamed' | 'resident')));
   if (argv[0] === '--child-profile') return void process.stdout.write(JSON.stringify(await measureProfileSum()));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
+  if (argv[0] === '--child-diff') return (await import('./diff')).diffChild(argv.slice(1));
   const json = argv.includes('--json');
+  if (argv.includes('--diff-only')) {
+    const { measureDiff, printDiffBench } = await import('./diff');
+    const d = await measureDiff();
+    return void (json ? process.stdout.write(JSON.stringify({ diff: d }, null, 2) + '\n') : printDiffBench(d));
+  }
   if (argv.includes('--grouped-only')) {
     const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
     if (json) process.stdout.write(JSON.stringify({ groupedConvMethods: grouped }, null, 2) + '\n');

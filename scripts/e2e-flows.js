@@ -833,6 +833,92 @@ async function folderFirst(ctx) {
   });
 }
 
+async function diffFirst(ctx) {
+  const { page, t, step } = ctx;
+  await step('[diff] Compare Checkpoints is the first action: two checkpoints selected → the frozen modules shown as unchanged', async () => {
+    const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'diff', 'expected.json'), 'utf8')).diffs.finetune_eval;
+    const frozen = Object.values(expected.modules).filter((m) => m.same).length;
+    const modules = Object.keys(expected.modules).length;
+    // Select both rows with Ctrl+click (a plain click would open the file, and the editor opening may drop the next
+    // click), open the menu on the second, and go on only when both are still selected with the menu open.
+    const row = (name) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+    const selected = page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]');
+    await row('base.pth').waitFor({ timeout: 15_000 });
+    let item;
+    for (let i = 0; ; i++) {
+      for (const name of ['base.pth', 'finetune_eval.pth']) {
+        // Ctrl+click toggles: click until the row is selected.
+        for (let k = 0; k < 3 && (await row(name).getAttribute('aria-selected')) !== 'true'; k++) {
+          await row(name).click({ modifiers: ['Control'] });
+          await page.waitForTimeout(500);
+        }
+      }
+      await row('finetune_eval.pth').click({ button: 'right' });
+      await page.locator('.context-view .action-item').first().waitFor({ timeout: 15_000 });
+      item = page.locator('.context-view .action-item', { hasText: 'Compare Checkpoints' }).first();
+      const both = (await selected.count()) === 2 && (await item.count()) > 0;
+      if (both) break;
+      if (i >= 5) throw new Error(`${await selected.count()} rows selected with the menu open, not 2`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    await page.waitForTimeout(1000);
+    await item.click();
+    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    const view = await t.findFrame('svg.diff-chart', 'the diff view');
+    const shown = await view.locator('#frozen').innerText();
+    if (shown !== `${frozen} / ${modules}`) throw new Error(`the view shows ${shown} modules unchanged; PyTorch: ${frozen} / ${modules}`);
+    if ((await view.locator('svg.diff-chart rect.frozen').count()) !== frozen) throw new Error('not every unchanged module is marked in the chart');
+    const changed = await view.locator('#changed').innerText();
+    const torchChanged = Object.values(expected.tensors).filter((x) => x.status === 'changed').length;
+    if (Number(changed) !== torchChanged) throw new Error(`${changed} tensors changed; PyTorch: ${torchChanged}`);
+    const conv1 = await view.locator('tr[data-key="conv1.weight"] td.status').innerText();
+    const l4 = await view.locator('tr[data-key="layer4.0.conv2.weight"] td.status').innerText();
+    if (conv1 !== 'same' || l4 !== 'changed') throw new Error(`conv1.weight ${conv1}, layer4.0.conv2.weight ${l4}`);
+    // Sorting by relative change (largest first after two presses).
+    await view.locator('button[data-sort="rel"]').click();
+    await view.locator('button[data-sort="rel"]').click();
+    const top = await view.locator('table#files tbody tr').first().getAttribute('data-key');
+    if (!/^(layer4|fc)\./.test(top ?? '')) throw new Error(`the largest relative change is ${top}, not in layer4 or fc`);
+    await expectLog(ctx, 'Comparing base.pth and finetune_eval.pth: started (cold worker)');
+    const [m] = await view.locator('body').evaluate(measureTables, ['table#files']);
+    console.log(`  table ${m.tableWidth} px in a ${m.boxClientWidth} px box, view ${m.viewWidth} px`);
+    assertFits([m]);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'diff.png');
+    console.log(`  ${shown} modules unchanged, ${changed} tensors changed, as PyTorch (first action)`);
+  });
+}
+
+async function checkAfterDiff(ctx) {
+  const { page, t, step } = ctx;
+  await step(
+    "[diff] Check Against Architecture… on base.pth against resnext50_32x4d: it would not load; the hint's action checks against the file's own configuration",
+    async () => {
+      const item = await t.explorerMenu('base.pth', 'Check Against Architecture');
+      await page.waitForTimeout(1000);
+      await item.click();
+      if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+      const preset = page.locator('.quick-input-list .monaco-list-row', { hasText: 'resnext50_32x4d' }).first();
+      await preset.waitFor({ timeout: 15_000 });
+      await page.locator('.quick-input-widget input').fill('resnext50_32x4d');
+      await page.keyboard.press('Enter');
+      const view = await t.findFrame('#verdict', 'the check view');
+      const verdict = await view.locator('#verdict').innerText();
+      if (!verdict.includes('would fail')) throw new Error(`verdict: ${verdict}`);
+      const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'diff', 'expected.json'), 'utf8')).checks.wrong_preset;
+      const missing = await view.locator('#missing li').count();
+      if (missing !== expected.missing.length) throw new Error(`${missing} missing keys; PyTorch: ${expected.missing.length}`);
+      await page.mouse.move(0, 0);
+      await shot(ctx, 'check.png');
+      await view.locator('a.action', { hasText: 'Check against resnext50_32x4d(layers=1,1,1,1' }).click();
+      // The page is rendered anew (a new frame) with the check against the file's own configuration.
+      await t.findFrame('#verdict:has-text("would succeed")', 'the check view after the action', 30_000);
+      console.log(`  ${missing} missing keys as PyTorch; the preset hint's action: it loads`);
+    },
+  );
+}
+
 const FAMILIES = [
   { id: 'classify', run: classifyFirst },
   { id: 'folder', run: folderFirst },
@@ -841,6 +927,13 @@ const FAMILIES = [
   { id: 'compare', run: compareFamily },
   { id: 'equivalence', run: equivalenceFamily },
   { id: 'python', run: pythonFamily },
+  {
+    id: 'diff',
+    run: async (ctx) => {
+      await diffFirst(ctx);
+      await checkAfterDiff(ctx);
+    },
+  },
 ];
 
 module.exports = { FAMILIES };

@@ -70,6 +70,8 @@ function makeWorkspace(dir) {
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'tiny.pth'), path.join(dir, 'tiny.pth'));
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'train.py'), path.join(dir, 'train.py'));
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
+  // Compare Checkpoints: a network and its fine-tune with all but layer4 and fc frozen (test/fixtures/diff).
+  for (const file of ['base.pth', 'finetune_eval.pth']) fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'diff', file), path.join(dir, file));
   // An ImageFolder (three classes, a corrupt file) for Classify Folder.
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'evaluate', 'folder'), path.join(dir, 'pets'), { recursive: true });
   // A WordNet-style class name, as ImageNet folders have, last in sorted order (so the class indices stay PyTorch's):

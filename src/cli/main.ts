@@ -26,6 +26,8 @@ import { inspectCommand, INSPECT_SYNOPSIS } from './inspect';
 import { convertCommand, CONVERT_SYNOPSIS } from './convert';
 import { COUNT_OPTIONS, COUNT_SYNOPSIS, countOptions } from './count';
 import { countSummary, countsTable } from '../model/countReport';
+import { diffCommand, DIFF_SYNOPSIS } from './diff';
+import { checkCommand, CHECK_SYNOPSIS } from './check';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -36,7 +38,7 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
+${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${PRESET_NAMES.join(', ')}.
 Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
@@ -120,6 +122,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   evaluate: evaluateCommand,
   inspect: inspectCommand,
   convert: convertCommand,
+  diff: diffCommand,
+  check: checkCommand,
 };
 
 /**

@@ -15,6 +15,10 @@ export enum Command {
   MeasureForwardTime = 'resnext.measureForwardTime',
   /** A Python CodeLens's "Compare…" (needs the lens's configuration; hidden from the palette). */
   CompareWith = 'resnext.compareWith',
+  CompareCheckpoints = 'resnext.compareCheckpoints',
+  CheckCheckpoint = 'resnext.checkCheckpoint',
+  /** A Check Against Architecture page's hint action (hidden from the palette). */
+  ApplyCheckHint = 'resnext.applyCheckHint',
 }
 
 /** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */

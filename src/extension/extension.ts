@@ -24,6 +24,7 @@ const compareArchitectures = () => import('./commands/compareArchitectures');
 const equivalence = () => import('./commands/equivalence');
 const summaryPanel = () => import('./summaryPanel');
 const compareWith = () => import('./commands/compareWith');
+const compareCheckpoints = () => import('./commands/compareCheckpoints');
 
 /** Static imports are evaluated before this line: the bundle's evaluation ends here. */
 const moduleLoadEndMs = performance.now();
@@ -81,6 +82,11 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     ),
     vscode.commands.registerCommand(Command.MeasureForwardTime, async () => (await compareArchitectures()).measureForwardTimeCommand(services)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
+    vscode.commands.registerCommand(Command.CompareCheckpoints, async (arg?: unknown, selection?: unknown) =>
+      (await compareCheckpoints()).compareCheckpointsCommand(services, arg, selection),
+    ),
+    vscode.commands.registerCommand(Command.CheckCheckpoint, async (arg?: unknown) => (await compareCheckpoints()).checkCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ApplyCheckHint, async (arg?: unknown) => (await compareCheckpoints()).applyCheckHintCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
     registerPythonModels(log),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {

@@ -18,6 +18,9 @@ import * as fs from 'node:fs';
 import { describeWeights, readWeightsBytes, readWeightsFile } from '../model/weights/load';
 import { inspectWeights } from '../model/weights/inspect';
 import { convertToSafetensors } from '../model/weights/convert';
+import { diffCheckpoints } from '../model/weights/diff';
+import { checkCheckpoint } from '../model/weights/check';
+import { diffCsv } from '../model/weights/diffText';
 import { inferWeightsConfig, parseWeightsSpec, resolveWeights } from '../model/weights/resolve';
 import { describeProgress } from '../model/weights/download';
 import { camPictures, classifyFiles, loadClassifier, preprocessingWith, readImageFile, type Classifier } from '../model/classify';
@@ -74,8 +77,22 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     }
     case 'convertCheckpoint': {
       post({ type: 'progress', id: request.id, message: `Converting ${request.input} to ${request.dtype}…` });
-      const result = convertToSafetensors(request.input, request.output, { dtype: request.dtype, stateDictKey: request.stateDictKey });
+      const result = convertToSafetensors(request.input, request.output, {
+        dtype: request.dtype,
+        stateDictKey: request.stateDictKey,
+        ...(request.dropClassifier === true && { dropClassifier: true }),
+      });
       return { type: 'converted', id: request.id, result };
+    }
+    case 'diffCheckpoints': {
+      post({ type: 'progress', id: request.id, message: 'Comparing tensor by tensor…' });
+      const diff = diffCheckpoints(request.a, request.b, { ...(request.stateDictKey !== undefined && { stateDictKey: request.stateDictKey }) });
+      return { type: 'diff', id: request.id, diff, csv: diffCsv(diff) };
+    }
+    case 'checkCheckpoint': {
+      checkedArchitecture(request.config);
+      const check = checkCheckpoint(request.path, request.config, { ...(request.stateDictKey !== undefined && { stateDictKey: request.stateDictKey }) });
+      return { type: 'check', id: request.id, check };
     }
     case 'classify': {
       const weights = await resolveWeights(parseWeightsSpec(request.weights), {

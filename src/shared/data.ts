@@ -495,3 +495,85 @@ export const CountEntrySchema = ro(
   }),
 );
 export type CountEntry = v.InferOutput<typeof CountEntrySchema>;
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoint diff and architecture check (resnext diff / check, the extension's Compare Checkpoints and Check Against
+// Architecture… views; src/model/weights/diff.ts, check.ts)
+
+export const DIFF_SCHEMA = 'resnext-inspector/diff@1';
+export const CHECK_SCHEMA = 'resnext-inspector/check@1';
+export const DIFF_STATUSES = ['same', 'changed', 'added', 'removed', 'reshaped'] as const;
+export type DiffStatus = (typeof DIFF_STATUSES)[number];
+/** A float64 statistic; null where it is undefined (relative change of an all-zero tensor, any statistic of a key not in both). */
+const stat = v.nullable(v.number());
+
+export const DiffTensorSchema = ro(
+  v.object({
+    key: v.string(),
+    status: v.picklist(DIFF_STATUSES),
+    /** null when the key is not in that file. */
+    shapeA: v.nullable(shape),
+    shapeB: v.nullable(shape),
+    /** torch's names (torch.float32, torch.float16, torch.int64, …) whatever the container. */
+    dtypeA: v.nullable(v.string()),
+    dtypeB: v.nullable(v.string()),
+    /** ‖B − A‖₂, accumulated in float64. */
+    l2Diff: stat,
+    /** ‖B − A‖₂ / ‖A‖₂; null where A is all zeros. */
+    relativeChange: stat,
+    maxAbsDiff: stat,
+    /** ⟨A, B⟩ / (‖A‖₂ ‖B‖₂); null where either is all zeros. */
+    cosine: stat,
+  }),
+);
+export type DiffTensor = v.InferOutput<typeof DiffTensorSchema>;
+
+export const DiffSideSchema = ro(v.object({ file: v.string(), stateDict: v.string() }));
+
+/** `resnext diff A B --format json`: tensor by tensor, then each leaf module's parameters together, in network order. */
+export const DiffSchema = ro(
+  v.object({
+    schema: v.literal(DIFF_SCHEMA),
+    a: DiffSideSchema,
+    b: DiffSideSchema,
+    tensors: ro(v.array(DiffTensorSchema)),
+    /** Leaf modules (conv1, layer1.0.bn2, fc, …): their parameters (not buffers) concatenated; `same` when every one is. */
+    modules: ro(v.array(ro(v.object({ name: v.string(), status: v.picklist(DIFF_STATUSES), relativeChange: stat })))),
+    summary: ro(v.object({ same: integer, changed: integer, added: integer, removed: integer, reshaped: integer })),
+  }),
+);
+export type Diff = v.InferOutput<typeof DiffSchema>;
+
+export const CHECK_HINT_KINDS = ['strip-prefix', 'num-classes', 'preset', 'strict-false'] as const;
+
+/** A fix for what `check` found; `prefix`, `numClasses`, `model` or `skipped` say the specifics for an action. */
+export const CheckHintSchema = ro(
+  v.object({
+    kind: v.picklist(CHECK_HINT_KINDS),
+    text: v.string(),
+    prefix: v.optional(v.string()),
+    numClasses: v.optional(integer),
+    model: v.optional(v.string()),
+    /** The configuration the file fits (a `preset` hint). */
+    config: v.optional(ro(v.omit(NetworkConfigObject, ['inputHeightPx', 'inputWidthPx']))),
+    skipped: v.optional(ro(v.array(v.string()))),
+  }),
+);
+export type CheckHint = v.InferOutput<typeof CheckHintSchema>;
+
+/** `resnext check FILE ARCH --format json`: what `model.load_state_dict(state_dict)` reports, on the keys as stored. */
+export const CheckSchema = ro(
+  v.object({
+    schema: v.literal(CHECK_SCHEMA),
+    file: v.string(),
+    /** Which state dict in the file ('' = the file itself). */
+    stateDict: v.string(),
+    architecture: ro(v.object({ model: v.string(), config: ro(v.omit(NetworkConfigObject, ['inputHeightPx', 'inputWidthPx'])) })),
+    missing: ro(v.array(v.string())),
+    unexpected: ro(v.array(v.string())),
+    mismatched: ro(v.array(ro(v.object({ key: v.string(), expected: shape, got: shape })))),
+    /** A strict load would succeed. */
+    loads: v.boolean(),
+    hints: ro(v.array(CheckHintSchema)),
+  }),
+);
+export type Check = v.InferOutput<typeof CheckSchema>;

@@ -10,6 +10,8 @@
  */
 import * as v from 'valibot';
 import {
+  CheckSchema,
+  DiffSchema,
   CONVERT_DTYPES,
   ConversionSchema,
   InspectionSchema,
@@ -89,6 +91,8 @@ export const WorkerRequestSchema = v.variant('type', [
       output: nonEmpty,
       dtype: v.picklist(CONVERT_DTYPES),
       stateDictKey: v.optional(v.string()),
+      /** Leave fc.* / classifier.* out (Check Against Architecture's hint for another class count). */
+      dropClassifier: v.optional(v.boolean()),
     }),
   ),
   ro(
@@ -138,6 +142,10 @@ export const WorkerRequestSchema = v.variant('type', [
   ro(v.object({ type: v.literal('profile'), id, model: v.string(), config: NetworkConfigSchema, runs: v.pipe(id, v.minValue(1), v.maxValue(100)) })),
   /** One block computed in the three forms of Xie et al. Fig. 3 (seeded random weights and input). */
   ro(v.object({ type: v.literal('equivalence'), id, model: v.string(), config: NetworkConfigSchema, block: nonEmpty })),
+  /** `resnext diff A B`: two checkpoints compared tensor by tensor, one tensor of each read at a time. */
+  ro(v.object({ type: v.literal('diffCheckpoints'), id, a: nonEmpty, b: nonEmpty, stateDictKey: v.optional(v.string()) })),
+  /** `resnext check FILE ARCH`: what load_state_dict would report (headers and pickle only). */
+  ro(v.object({ type: v.literal('checkCheckpoint'), id, path: nonEmpty, config: NetworkConfigSchema, stateDictKey: v.optional(v.string()) })),
 ]);
 export type WorkerRequest = v.InferOutput<typeof WorkerRequestSchema>;
 
@@ -155,6 +163,9 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('profile'), id, profile: ProfileSchema })),
   ro(v.object({ type: v.literal('inspection'), id, inspection: InspectionSchema })),
   ro(v.object({ type: v.literal('converted'), id, result: ConversionSchema })),
+  /** The diff and its CSV export (formatted by the core in the worker). */
+  ro(v.object({ type: v.literal('diff'), id, diff: DiffSchema, csv: v.string() })),
+  ro(v.object({ type: v.literal('check'), id, check: CheckSchema })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -174,6 +185,8 @@ export const REPLY_TYPE = {
   compareEntries: 'comparison',
   equivalence: 'equivalence',
   profile: 'profile',
+  diffCheckpoints: 'diff',
+  checkCheckpoint: 'check',
 } as const satisfies Record<WorkerRequest['type'], Exclude<WorkerResponse['type'], 'progress' | 'error' | 'log'>>;
 
 /** What the host gives a worker when it starts it (worker_threads' workerData). */

@@ -23,7 +23,10 @@ import { layerRows, stageRows, totals } from '../../src/model/accounting';
 import { presetConfig } from '../../src/model/config';
 import { summaryConfig, SUMMARY_SCHEMA, type Summary } from '../../src/model/summarize';
 import { inspectWeights } from '../../src/model/weights/inspect';
-import { equivalenceSample, fixture } from '../helpers';
+import { equivalenceSample, fixture, FIXTURES } from '../helpers';
+import * as path from 'node:path';
+import { diffCheckpoints } from '../../src/model/weights/diff';
+import { checkCheckpoint } from '../../src/model/weights/check';
 import { statedProfile } from '../profileData';
 
 /** A real summary of resnext50_32x4d from the static trace (no TF.js needed), typed as the core's Summary. */
@@ -140,6 +143,8 @@ const workerRequests = {
     { type: 'profile', id: 10, model: 'resnext50_32x4d', config, runs: 3 },
     { type: 'profile', id: 11, model: 'custom', config: { ...config, se: true, stem: 'deep' }, runs: 1 },
   ],
+  diffCheckpoints: [{ type: 'diffCheckpoints', id: 12, a: '/a.pth', b: '/b.pth', stateDictKey: 'state_dict' }],
+  checkCheckpoint: [{ type: 'checkCheckpoint', id: 13, path: '/a.pth', config }],
 } satisfies ByType<WorkerRequest>;
 const comparison: ComparisonData = {
   schema: 'resnext-inspector/compare@1',
@@ -218,6 +223,11 @@ const workerResponses = {
       },
     },
   ],
+  // Real diffs and checks of the diff fixtures.
+  diff: [
+    { type: 'diff' as const, id: 12, diff: diffCheckpoints(path.join(FIXTURES, 'diff/base.pth'), path.join(FIXTURES, 'diff/classes5.pth')), csv: 'key\n' },
+  ],
+  check: [{ type: 'check' as const, id: 13, check: checkCheckpoint(path.join(FIXTURES, 'diff/dataparallel.pth'), presetConfig('resnet50')) }],
   error: [
     { type: 'error', id: 2, kind: 'input', message: 'not a weights file' },
     { type: 'error', id: 2, kind: 'internal', message: 'boom', stack: 'Error: boom\n    at x' },

@@ -181,7 +181,7 @@ test('Inspect Checkpoint is the first entry the explorer offers on checkpoint fi
   const checkpointEntries = manifest.contributes.menus['explorer/context']!.filter((m) => /Checkpoint$/.test(m.command));
   const order = (group = ''): number => Number(/@(\d+)$/.exec(group)?.[1] ?? Infinity);
   const sorted = [...checkpointEntries].sort((a, b) => order(a.group) - order(b.group)).map((m) => m.command);
-  assert.deepEqual(sorted, ['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint']);
+  assert.deepEqual(sorted, ['resnext.inspectCheckpoint', 'resnext.summarizeCheckpoint', 'resnext.convertCheckpoint', 'resnext.checkCheckpoint']);
   assert.ok(manifest.contributes.configuration.properties['resnext.stateDictKey'], 'the resnext.stateDictKey setting is declared');
   // The palette's file pickers (checkpointFiles.ts) offer exactly these endings, the ones the menus match.
   assert.deepEqual([...CHECKPOINT_FILE_EXTENSIONS], ['pth', 'pt', 'tar', 'ckpt', 'bin', 'safetensors']);

@@ -23,6 +23,8 @@ const SAFETENSORS_DTYPE: Record<ConvertDtype, string> = { float32: 'F32', float1
 
 export interface ConvertOptions extends ReadWeightsOptions {
   readonly dtype?: ConvertDtype;
+  /** Leave the classifier (fc.* / classifier.*) out, for a model with another number of classes (check's hint). */
+  readonly dropClassifier?: boolean;
 }
 
 export type ConvertResult = Conversion;
@@ -83,7 +85,10 @@ export function convertToSafetensors(input: string, output: string, options: Con
     dtype,
     written_by: 'resnext-inspector',
   };
-  const chunks = encodeSafetensors(weights.stateDict, dtype, metadata);
+  const dropped = options.dropClassifier ? [...weights.stateDict.keys()].filter((k) => /^(fc|classifier)\./.test(k)) : [];
+  if (dropped.length > 0) metadata.dropped = dropped.join(', ');
+  const kept = dropped.length > 0 ? new Map([...weights.stateDict].filter(([k]) => !dropped.includes(k))) : weights.stateDict;
+  const chunks = encodeSafetensors(kept, dtype, metadata);
   const target = path.resolve(output);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
@@ -107,7 +112,7 @@ export function convertToSafetensors(input: string, output: string, options: Con
   return {
     output,
     sizeBytes: chunks.reduce((n, c) => n + c.length, 0),
-    tensors: weights.stateDict.size,
+    tensors: kept.size,
     dtype,
     sourceFormat: weights.format,
     model,
