@@ -23,12 +23,13 @@ export interface ScannedModel {
   readonly detection: Detection;
   readonly range: vscode.Range;
   readonly calleeRange: vscode.Range;
-  readonly counts: StaticCounts;
+  /** The core's counts of a configuration; absent for a class of the user's read by the interpreter. */
+  readonly counts?: StaticCounts;
   readonly title: string;
 }
 
 /** Arguments of the lenses' Summarize: what `resnext.summarize` accepts (preset + the whole configuration). */
-export function summarizeArgs(d: Detection): { preset?: string; config: Detection['config'] } {
+export function summarizeArgs(d: Detection & { config: NonNullable<Detection['config']> }): { preset?: string; config: NonNullable<Detection['config']> } {
   return { ...(d.preset !== undefined ? { preset: d.preset } : {}), config: { ...d.config } };
 }
 
@@ -76,7 +77,7 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version && cached.notebookVersion === notebookVersion) return cached.models;
     this.modules ??= loadPython();
-    const [{ IncrementalScanner }, { scanCells }, { staticCounts, lensTitle }] = await this.modules;
+    const [{ IncrementalScanner }, { scanCells }, { staticCounts, detectionTitle }] = await this.modules;
     const started = performance.now();
     const scannerKey = (notebook?.uri ?? document.uri).toString();
     let scanner = this.scanners.get(scannerKey);
@@ -92,16 +93,13 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     } else {
       detections = scanner.scan(document.getText()).detections;
     }
-    const models = detections.map((d) => {
-      const counts = staticCounts(d.config);
-      return {
-        detection: d,
-        range: new vscode.Range(document.positionAt(d.from), document.positionAt(d.to)),
-        calleeRange: new vscode.Range(document.positionAt(d.calleeFrom), document.positionAt(d.calleeTo)),
-        counts,
-        title: lensTitle(d.config, counts.totals),
-      };
-    });
+    const models = detections.map((d) => ({
+      detection: d,
+      range: new vscode.Range(document.positionAt(d.from), document.positionAt(d.to)),
+      calleeRange: new vscode.Range(document.positionAt(d.calleeFrom), document.positionAt(d.calleeTo)),
+      ...(d.config ? { counts: staticCounts(d.config) } : {}),
+      title: detectionTitle(d),
+    }));
     this.log.trace(
       `scanned ${vscode.workspace.asRelativePath(document.uri)} (v${document.version}): ${models.length} model(s) in ${(performance.now() - started).toFixed(1)} ms`,
     );
@@ -115,15 +113,29 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     for (const m of await this.models(document)) {
       const d = m.detection;
       const at = new vscode.Range(m.range.start, m.range.start);
-      const tooltip = `${d.model}: ${d.config.numClasses} classes, input ${d.config.inputHeightPx}×${d.config.inputWidthPx}${d.notes.length > 0 ? `\n${d.notes.join('\n')}` : ''}`;
+      const notes = d.notes.length > 0 ? `\n${d.notes.join('\n')}` : '';
+      if (!d.config) {
+        // A class of the user's, read by the interpreter: its counts, no preset configuration to summarize or compare.
+        const r = d.interpreted!;
+        const tooltip = `${r.className}, read from your code (${r.defined.file}:${r.defined.line}), input ${r.input.h}×${r.input.w}${notes}`;
+        lenses.push(new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }));
+        continue;
+      }
+      const config = d.config;
+      const tooltip = `${d.model}: ${config.numClasses} classes, input ${config.inputHeightPx}×${config.inputWidthPx}${notes}`;
       lenses.push(
         new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }),
-        new vscode.CodeLens(at, { title: 'Summarize', tooltip: `Open the summary of ${d.model}`, command: Command.Summarize, arguments: [summarizeArgs(d)] }),
+        new vscode.CodeLens(at, {
+          title: 'Summarize',
+          tooltip: `Open the summary of ${d.model}`,
+          command: Command.Summarize,
+          arguments: [summarizeArgs({ ...d, config })],
+        }),
         new vscode.CodeLens(at, {
           title: 'Compare…',
           tooltip: `Compare ${d.model} with presets you pick`,
           command: Command.CompareWith,
-          arguments: [{ model: d.model, config: summarizeArgs(d).config }],
+          arguments: [{ model: d.model, config }],
         }),
       );
     }

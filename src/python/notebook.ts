@@ -4,7 +4,7 @@
  * Positions are given per cell: the cell's 1-based index over all cells and the line within the cell.
  */
 import { InputError } from '../model/errors';
-import { scanPython, type Detection, type IncrementalScanner, type ScanProblem } from './scan';
+import { scanPython, type Detection, type IncrementalScanner, type ScanOptions, type ScanProblem } from './scan';
 
 export interface CodeCell {
   /** 1-based over all cells (markdown included), as the notebook lists them. */
@@ -60,7 +60,11 @@ function withoutMagics(source: string): string {
 }
 
 /** Scans code cells as one module; detections carry their cell and in-cell lines. */
-export function scanCells(cells: readonly CodeCell[], scanner?: IncrementalScanner): { detections: CellDetection[]; problems: CellProblem[] } {
+export function scanCells(
+  cells: readonly CodeCell[],
+  scanner?: IncrementalScanner,
+  options: ScanOptions = {},
+): { detections: CellDetection[]; problems: CellProblem[] } {
   const parts: string[] = [];
   const firstLines: number[] = [];
   let line = 1;
@@ -71,7 +75,7 @@ export function scanCells(cells: readonly CodeCell[], scanner?: IncrementalScann
     line += parts[parts.length - 1]!.split('\n').length - 1;
   }
   const joined = parts.join('');
-  const result = scanner ? scanner.scan(joined) : scanPython(joined);
+  const result = scanner ? scanner.scan(joined, options) : scanPython(joined, options);
   const cellAt = (l: number): number => {
     let i = 0;
     while (i + 1 < firstLines.length && firstLines[i + 1]! <= l) i++;

@@ -15,6 +15,8 @@ import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
 import { ConfigError, isInputError, type FieldNames } from '../model/errors';
 import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
+import { fileCtx, Interpreter, Stuck, type FileCtx, type PyClass, type Workspace } from './interp/interp';
+import { classOfCallee, insideModuleClass, isResNetLike, readClass, type ClassReading } from './interp/read';
 
 export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
 
@@ -35,7 +37,10 @@ export interface Detection {
   readonly model: string;
   /** The preset the call names (constructors, hub, timm) or the preset of the same shape, if any. */
   readonly preset?: PresetName;
-  readonly config: NetworkConfig;
+  /** The configuration the core counts; absent for a class of the user's read by the interpreter (see `interpreted`). */
+  readonly config?: NetworkConfig;
+  /** A class of the user's, read by the interpreter: its module tree, exact params, MACs or why not. */
+  readonly interpreted?: ClassReading;
   /** The weights argument as written (`weights=…`, `pretrained=True`), if any. */
   readonly weights?: string;
   /** Arguments whose value could not be known and the default that was assumed instead. */
@@ -118,6 +123,8 @@ interface SummaryCall {
 
 interface Found {
   readonly kind: DetectionKind;
+  /** A class of the user's that the interpreter reads instead of matching torchvision's signature. */
+  readonly pyClass?: PyClass;
   readonly preset?: PresetName;
   readonly overrides: ConfigOverrides;
   readonly weights?: string;
@@ -130,13 +137,18 @@ class Scanner {
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
   private readonly qualifiedCache = new Map<string, string | undefined>();
+  private readonly interp: Interpreter;
+  private readonly file: FileCtx;
 
   constructor(
     private readonly source: string,
     tree: Tree,
+    private readonly options: ScanOptions = {},
   ) {
     this.ev = new Evaluator(analyse(source, tree));
     this.starts = lineStarts(source);
+    this.interp = new Interpreter(options.workspace);
+    this.file = fileCtx(options.file ?? '<source>', source, this.ev.analysis);
   }
 
   run(): ScanResult {
@@ -151,7 +163,7 @@ class Scanner {
       const found = this.recognise(call.node, call.callee, call.q, call.scope);
       if (!found) continue;
       const input = this.inputSize(call.node, call.scope, summaries);
-      this.emit(call.node, found, input);
+      this.emit(call.node, found, input, call.scope);
     }
     return { detections: this.detections, problems: this.problems };
   }
@@ -221,6 +233,12 @@ class Scanner {
   /** A class called with torchvision's ResNet signature, recognised by its 4 stage depths. */
   private classCall(callee: SyntaxNode, q: string, lazyArgs: () => CallArgs, scope: Scope): Found | undefined {
     const className = q.slice(q.lastIndexOf('.') + 1);
+    // A class of the user's (this file, the notebook, a workspace import): read by the interpreter, never guessed.
+    const pyClass = classOfCallee(this.interp, this.file, callee, scope);
+    if (pyClass) {
+      if (!isResNetLike(this.interp, pyClass) || insideModuleClass(this.interp, this.file, callee)) return undefined;
+      return { kind: 'class', pyClass, overrides: {}, notes: [] };
+    }
     const local = this.ev.classOf(callee, scope);
     const torchvision = TORCHVISION_RESNET.has(q);
     const signature = torchvision ? TORCHVISION_SIGNATURE : local ? this.signatureOf(local, new Set()) : undefined;
@@ -298,6 +316,25 @@ class Scanner {
     return undefined;
   }
 
+  /** The interpreter's reading of a class construction, memoised (per file text, call text and input size). */
+  private read(cls: PyClass, call: SyntaxNode, scope: Scope, input: { h: number; w: number }): ClassReading {
+    // The call's text and the whole file's text key the reading; an import's file is part of it through its path and length.
+    const key = `${this.file.path}\0${this.source.length}\0${hashText(this.source)}\0${call.from}\0${this.ev.text(call)}\0${input.h}x${input.w}`;
+    let r = readingCache.get(key);
+    if (r === undefined) {
+      try {
+        r = readClass(this.interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p);
+      } catch (error) {
+        if (!(error instanceof Stuck)) throw error;
+        r = { stuck: error.message };
+      }
+      if (readingCache.size >= READING_CACHE_SIZE) readingCache.delete(readingCache.keys().next().value!);
+      readingCache.set(key, r);
+    }
+    if ('stuck' in r) throw new Stuck(r.stuck);
+    return r;
+  }
+
   /** The torchsummary/torchinfo `summary` calls: the model argument and the H×W their input size gives, read once. */
   private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope; q: string | undefined }[]): SummaryCall[] {
     const out: SummaryCall[] = [];
@@ -350,10 +387,34 @@ class Scanner {
     return this.ev.text(target).replace(/\s+/g, '');
   }
 
-  private emit(call: SyntaxNode, found: Found, input: { h: number; w: number } | undefined): void {
+  private emit(call: SyntaxNode, found: Found, input: { h: number; w: number } | undefined, scope: Scope): void {
     const callee = call.firstChild!;
     const line = lineOf(this.starts, call.from);
     const position = { line: line + 1, column: call.from - this.starts[line]! + 1 };
+    if (found.pyClass) {
+      let interpreted: ClassReading;
+      try {
+        interpreted = this.read(found.pyClass, call, scope, input ?? { h: DEFAULT_INPUT_PX, w: DEFAULT_INPUT_PX });
+      } catch (error) {
+        if (!(error instanceof Stuck)) throw error;
+        this.problems.push({ ...position, message: `${this.ev.text(callee)}(…) cannot be read without running it: ${error.message}` });
+        return;
+      }
+      this.detections.push({
+        kind: 'class',
+        from: call.from,
+        to: call.to,
+        calleeFrom: callee.from,
+        calleeTo: callee.to,
+        ...position,
+        endLine: lineOf(this.starts, call.to) + 1,
+        source: this.ev.text(callee),
+        model: found.pyClass.name,
+        interpreted,
+        notes: interpreted.why !== undefined ? [`MACs not counted: ${interpreted.why}`] : [],
+      });
+      return;
+    }
     const overrides = { ...found.overrides, inputHeightPx: input?.h ?? DEFAULT_INPUT_PX, inputWidthPx: input?.w ?? DEFAULT_INPUT_PX };
     const resolved = resolveCached(found.preset, overrides);
     if ('error' in resolved) {
@@ -379,6 +440,10 @@ class Scanner {
     });
   }
 }
+
+/** Readings of the user's classes by what determines them: the file's text, the call as written, the input size. */
+const readingCache = new Map<string, ClassReading | { stuck: string }>();
+const READING_CACHE_SIZE = 256;
 
 /** How a configuration error names the fields in Python: the keyword arguments of torchvision's ResNet. */
 const PYTHON_FIELD_NAMES: FieldNames = {
@@ -415,9 +480,25 @@ function resolveCached(preset: PresetName | undefined, overrides: ConfigOverride
   return resolved;
 }
 
+export interface ScanOptions {
+  /** The file's path (for imports relative to it and the `defined` field of classes). */
+  readonly file?: string;
+  /** Where imports of the user's classes are read from; without it, only classes in the text itself are read. */
+  readonly workspace?: Workspace;
+  /** How a path is shown in `defined.file` (e.g. relative to the workspace). */
+  readonly displayPath?: (file: string) => string;
+}
+
+/** FNV-1a over the text: a cheap fingerprint for the readings' memo (the key also holds the length). */
+function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 /** Every network-building call in a Python source text. Never throws on malformed Python. */
-export function scanPython(source: string): ScanResult {
-  return new Scanner(source, parser.parse(source)).run();
+export function scanPython(source: string, options: ScanOptions = {}): ScanResult {
+  return new Scanner(source, parser.parse(source), options).run();
 }
 
 /**
@@ -428,7 +509,7 @@ export function scanPython(source: string): ScanResult {
 export class IncrementalScanner {
   private previous: { text: string; tree: Tree } | undefined;
 
-  scan(text: string): ScanResult {
+  scan(text: string, options: ScanOptions = {}): ScanResult {
     let tree: Tree;
     const prev = this.previous;
     if (prev === undefined) {
@@ -445,6 +526,6 @@ export class IncrementalScanner {
       tree = parser.parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]));
     }
     this.previous = { text, tree };
-    return new Scanner(text, tree).run();
+    return new Scanner(text, tree, options).run();
   }
 }
