@@ -323,7 +323,10 @@ export class Interpreter {
     if (fn instanceof PyFunction) return this.invoke(fn, a.positional, a.keywords, undefined);
     if (fn instanceof ModuleObj) return this.callModule(fn, a);
     if (fn instanceof QName) return this.callName(fn.q, a);
-    if (fn instanceof Unknown) return fn;
+    if (fn instanceof Unknown) {
+      if (fn.opaque || this.mode === 'forward') throw new Stuck(`${fn.why}(…) is not followed`);
+      return fn;
+    }
     throw new Stuck(`${describe(fn)} is called, which is not a function`);
   }
 
@@ -353,9 +356,10 @@ export class Interpreter {
       }
       if (i < positional.length) throw new Stuck(`${fn.name}() is given ${positional.length} positional arguments, more than it takes`);
       for (const k of keywords.keys()) if (!params.some((p) => p.name === k || p.star === '**')) throw new Stuck(`${fn.name}() has no argument ${k}=`);
+      // A lambda's body is an expression.
+      if (fn.node.name === 'LambdaExpression') return this.expr(fn.node.lastChild!, frame);
       const body = fn.node.getChild('Body');
       if (!body) return null;
-      // A lambda's body is an expression.
       const flow = this.block(body, frame);
       return flow?.kind === 'return' ? flow.value : null;
     } finally {
@@ -431,6 +435,7 @@ export class Interpreter {
     }
     const fn = /^(?:torch\.nn\.functional|torch)\.(\w+)$/.exec(q)?.[1];
     if (fn !== undefined && this.mode === 'forward') return this.tensorFunction(fn, q, x, a, kw);
+    if (this.mode === 'forward') throw new Stuck(`${q}(…) is not followed`);
     return new Unknown(`${q}(…) is not read`, true);
   }
 
@@ -780,6 +785,15 @@ export class Interpreter {
 
   private moduleMethod(m: ModuleObj, name: string): unknown {
     const none = new Native(name, () => null);
+    const container = m.type === 'ModuleList' || m.type === 'Sequential';
+    const put = (v: unknown): void => {
+      if (!(v instanceof ModuleObj)) throw new Stuck(`nn.${m.type} is given ${describe(v)}, not a module`);
+      let i = 0;
+      while (m.children.has(String(i))) i++;
+      m.children.set(String(i), v);
+    };
+    if (container && name === 'append') return new Native(name, (a) => (put(a.positional[0]), m));
+    if (container && name === 'extend') return new Native(name, (a) => (this.iterate(a.positional[0]).forEach(put), m));
     switch (name) {
       case 'modules':
         return new Native('modules', () => m.modules());
@@ -819,7 +833,8 @@ export class Interpreter {
       case '__class__':
         return m.pyClass ?? new QName(`torch.nn.${m.type}`);
     }
-    return new Unknown(`${m.type}.${name}`);
+    // Not an attribute the interpreter knows: calling it could change the module tree, so it is opaque.
+    return new Unknown(`${m.type}.${name}`, true);
   }
 
   private fail(message: string): never {
@@ -1269,15 +1284,16 @@ export class Interpreter {
         return v instanceof Unknown ? v : new Unknown(`${o}${describe(v)}`);
       }
       case 'BinaryExpression': {
-        const [left, op, right] = kids(node);
-        const o = kids(node)
+        const all = kids(node);
+        const left = all[0];
+        const right = all[all.length - 1];
+        const o = all
           .slice(1, -1)
           .map((c) => text(f, c))
           .join(' ');
         const a = this.expr(left!, frame);
         if (o === 'and') return a instanceof Unknown ? a : !this.truthy(a, left!, f) ? a : this.expr(right!, frame);
         if (o === 'or') return a instanceof Unknown ? a : this.truthy(a, left!, f) ? a : this.expr(right!, frame);
-        void op;
         return this.binary(o, a, this.expr(right!, frame));
       }
       case 'ConditionalExpression': {
@@ -1296,7 +1312,7 @@ export class Interpreter {
         return this.call(fn, this.args(argList!, frame));
       }
       case 'LambdaExpression':
-        return new Unknown('a lambda');
+        return new PyFunction('<lambda>', f, node, frame, undefined);
     }
     return new Unknown(`${text(f, node).slice(0, 40)}`);
   }

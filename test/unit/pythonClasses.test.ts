@@ -1,0 +1,102 @@
+/**
+ * The interpreter of the user's nn.Module classes over a corpus of hand-written networks in the styles people use
+ * (test/fixtures/python/classes): every construction the scanner finds has PyTorch's exact params and conv+linear
+ * MACs (reference.json, made by make_reference.py with Debian's python3-torch), or null MACs with the line where
+ * forward() could not be followed; nothing else (comments, strings, markdown cells, blocks built inside a network)
+ * is a model.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { scanReport } from '../../src/cli/scan';
+import { scanPython } from '../../src/python/scan';
+import { FIXTURES } from '../helpers';
+
+const DIR = path.join(FIXTURES, 'python', 'classes');
+
+interface Reference {
+  readonly torch: string;
+  readonly models: readonly { file: string; cell?: number; line: number; input: number; params: number; macs: number | null }[];
+}
+
+const reference = JSON.parse(fs.readFileSync(path.join(DIR, 'reference.json'), 'utf8')) as Reference;
+const FILES = [
+  'cifar_resnet.py',
+  'cifar_resnext.py',
+  'grouped_block.py',
+  'backbone.py',
+  'subclass_tv.py',
+  'se_resnet.py',
+  'train_imported.py',
+  'models/preact.py',
+  'unfollowed.py',
+  'notebook.ipynb',
+];
+const key = (file: string, m: { cell?: number; line: number }): string => `${file}${m.cell !== undefined ? ` [cell ${m.cell}]` : ''}:${m.line}`;
+
+test('the corpus: every construction found, nothing else (no comment, string, markdown cell or inner block)', () => {
+  const { report, problems } = scanReport(FILES.map((f) => path.join(DIR, f)));
+  assert.deepEqual(problems, []);
+  const found = report.models.map((m) => key(path.relative(DIR, m.file), m)).sort();
+  assert.deepEqual(found, reference.models.map((r) => key(r.file, r)).sort());
+  for (const m of report.models) assert.equal(m.source, 'class', key(m.file, m));
+});
+
+for (const ref of reference.models) {
+  test(`${key(ref.file, ref)}: PyTorch ${reference.torch}'s params and MACs`, () => {
+    const { report } = scanReport([path.join(DIR, ref.file)]);
+    const m = report.models.find((x) => key(path.relative(DIR, x.file), x) === key(ref.file, ref));
+    assert.ok(m, 'not found');
+    assert.deepEqual(m.input, [1, 3, ref.input, ref.input]);
+    assert.equal(m.params, ref.params, 'params');
+    if (ref.file === 'unfollowed.py') {
+      // PyTorch counts it; the interpreter does not follow torch.utils.checkpoint and says where, rather than guess.
+      assert.equal(m.macs, null);
+      assert.match(m.why ?? '', /^forward\(\) line 28: torch\.utils\.checkpoint\.checkpoint\(…\) is not followed/);
+    } else {
+      assert.equal(m.macs, ref.macs, `MACs${m.why !== undefined ? ` (${m.why})` : ''}`);
+      // null MACs only where PyTorch itself raises on the input (a CIFAR network given 224×224): the reason names it.
+      if (ref.macs === null) assert.match(m.why ?? '', /^forward\(\) line \d+: nn\.Linear\(\d+, \d+\) is given a tensor/);
+    }
+  });
+}
+
+test('the JSON of a class: source, class, defined (file and line of the class statement)', () => {
+  const { report } = scanReport([path.join(DIR, 'train_imported.py')]);
+  const m = report.models[0]!;
+  assert.equal(m.source, 'class');
+  assert.equal(m.call, 'PreActResNet');
+  assert.equal(m.class, 'PreActResNet');
+  assert.deepEqual(m.defined, { file: path.relative(process.cwd(), path.join(DIR, 'models', 'preact.py')), line: 28 });
+  assert.equal(m.config, undefined);
+});
+
+test('a class the interpreter cannot build is a problem with its reason, not a guessed count', () => {
+  const source = [
+    'import torch.nn as nn',
+    'import mylib',
+    'class ResNetX(nn.Module):',
+    '    def __init__(self, depth):',
+    '        super().__init__()',
+    '        self.stem = mylib.FancyStem(64)',
+    '        self.fc = nn.Linear(64, depth)',
+    'm = ResNetX(10)',
+  ].join('\n');
+  const { detections, problems } = scanPython(source);
+  assert.deepEqual(detections, []);
+  assert.equal(problems.length, 1);
+  assert.match(
+    problems[0]!.message,
+    /ResNetX\(…\) cannot be read without running it: ResNetX\.__init__ line 6: self\.stem is set to unknown \(mylib\.FancyStem\(…\) is not read\)/,
+  );
+});
+
+test('hostile code: an endless loop or deep recursion in __init__ stops with a reason', () => {
+  const loop =
+    'import torch.nn as nn\nclass ResNetL(nn.Module):\n    def __init__(self):\n        super().__init__()\n        while True:\n            pass\nm = ResNetL()\n';
+  assert.match(scanPython(loop).problems[0]?.message ?? '', /steps to read; stopped/);
+  const rec =
+    'import torch.nn as nn\ndef f(n):\n    return f(n + 1)\nclass ResNetR(nn.Module):\n    def __init__(self):\n        super().__init__()\n        f(0)\nm = ResNetR()\n';
+  assert.match(scanPython(rec).problems[0]?.message ?? '', /calls nest more than \d+ deep/);
+});
