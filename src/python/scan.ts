@@ -121,6 +121,12 @@ interface SummaryCall {
   readonly hw: { readonly h: number; readonly w: number };
 }
 
+/** The summary calls by where their model argument starts and by its text (each list in source order). */
+interface SummaryIndex {
+  readonly byArg: Map<number, SummaryCall>;
+  readonly byText: Map<string, SummaryCall[]>;
+}
+
 interface Found {
   readonly kind: DetectionKind;
   /** A class of the user's that the interpreter reads instead of matching torchvision's signature. */
@@ -136,7 +142,6 @@ class Scanner {
   private readonly starts: number[];
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
-  private readonly qualifiedCache = new Map<string, string | undefined>();
   private readonly interp: Interpreter;
   private readonly file: FileCtx;
 
@@ -155,7 +160,7 @@ class Scanner {
     // Each call's callee and its qualified name, once: most calls are rejected on the name alone.
     const calls = this.ev.analysis.calls.map((c) => {
       const callee = c.node.firstChild;
-      return { ...c, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
+      return { node: c.node, scope: c.scope, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
     });
     const summaries = this.summaryCalls(calls);
     for (const call of calls) {
@@ -170,12 +175,8 @@ class Scanner {
 
   private qualified(node: SyntaxNode, scope: Scope): string | undefined {
     if (node.name !== 'VariableName' && node.name !== 'MemberExpression') return undefined;
-    const key = `${node.from}:${node.to}`;
-    if (!this.qualifiedCache.has(key)) {
-      const v = this.ev.value(node, scope);
-      this.qualifiedCache.set(key, v instanceof Ref ? v.qualified : undefined);
-    }
-    return this.qualifiedCache.get(key);
+    const v = this.ev.value(node, scope);
+    return v instanceof Ref ? v.qualified : undefined;
   }
 
   private recognise(call: SyntaxNode, callee: SyntaxNode, q: string | undefined, scope: Scope): Found | undefined {
@@ -336,8 +337,8 @@ class Scanner {
   }
 
   /** The torchsummary/torchinfo `summary` calls: the model argument and the H×W their input size gives, read once. */
-  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope; q: string | undefined }[]): SummaryCall[] {
-    const out: SummaryCall[] = [];
+  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope; q: string | undefined }[]): SummaryIndex {
+    const out: SummaryIndex = { byArg: new Map(), byText: new Map() };
     for (const c of calls) {
       if (c.q === undefined || !SUMMARY_FUNCTIONS.has(c.q)) continue;
       const args = callArgs(this.source, c.node.lastChild!);
@@ -347,20 +348,39 @@ class Scanner {
       const shape = Array.isArray(size) && size.length === 1 && Array.isArray(size[0]) ? (size[0] as readonly Value[]) : size;
       if (Array.isArray(shape) && (shape.length === 3 || shape.length === 4) && shape.every(isInt) && shape[shape.length - 3] === 3) {
         const hw = { h: shape[shape.length - 2] as number, w: shape[shape.length - 1] as number };
-        out.push({ node: c.node, scope: c.scope, modelArg, modelText: this.ev.text(modelArg).replace(/\s+/g, ''), hw });
+        const s = { node: c.node, scope: c.scope, modelArg, modelText: this.ev.text(modelArg).replace(/\s+/g, ''), hw };
+        if (!out.byArg.has(modelArg.from)) out.byArg.set(modelArg.from, s);
+        const list = out.byText.get(s.modelText);
+        if (list) list.push(s);
+        else out.byText.set(s.modelText, [s]);
       }
     }
     return out;
   }
 
   /** H×W from `summary(model, (3, H, W))` (torchsummary) or `summary(model, input_size=(1, 3, H, W))` (torchinfo). */
-  private inputSize(call: SyntaxNode, scope: Scope, summaries: readonly SummaryCall[]): { h: number; w: number } | undefined {
+  private inputSize(call: SyntaxNode, scope: Scope, summaries: SummaryIndex): { h: number; w: number } | undefined {
+    // The call itself is the summary's model argument (or inside it): `summary(models.resnet50(), …)`.
+    for (let n: SyntaxNode | null = call; n; n = n.parent) {
+      const direct = summaries.byArg.get(n.from);
+      if (direct && direct.modelArg.to >= call.to) return direct.hw;
+      if (n.name.endsWith('Statement')) break;
+    }
+    // Else the first later summary of the variable the call is assigned to, in the same scope, not rebound before it.
     const target = this.assignedName(call);
-    for (const s of summaries) {
-      const direct = s.modelArg.from <= call.from && call.to <= s.modelArg.to;
-      if (direct) return s.hw;
-      if (s.node.from < call.from || target === undefined || s.scope !== scope || s.modelText !== target) continue;
-      if (s.modelArg.name === 'VariableName' && this.ev.reboundBetween(target, scope, call.from, s.node.from)) continue;
+    const list = target === undefined ? undefined : summaries.byText.get(target);
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.node.from < call.from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.scope !== scope) continue;
+      if (s.modelArg.name === 'VariableName' && this.ev.reboundBetween(target!, scope, call.from, s.node.from)) return undefined;
       return s.hw;
     }
     return undefined;

@@ -295,9 +295,10 @@ export function lookup(name: string, scope: Scope, pos: number): Binding | undef
     if (!innermost && s.kind === 'class') continue;
     const list = s.bindings.get(name);
     if (list && list.length > 0) {
-      let before: Binding | undefined;
-      for (const b of list) if (b.pos <= pos) before = b;
-      if (before) return before;
+      // Bindings are recorded in source order: the last one at or before pos, by binary search (a name can be bound
+      // 100,000 times in a generated file).
+      const i = lastAtOrBefore(list, pos);
+      if (i >= 0) return list[i];
       // Bound only later in the same function: unbound at this point. From an inner function, a module's names are
       // read when the function runs, usually after the whole module ran: its last binding.
       return innermost ? { kind: 'unknown', pos } : list[list.length - 1];
@@ -306,6 +307,18 @@ export function lookup(name: string, scope: Scope, pos: number): Binding | undef
     innermost = false;
   }
   return undefined;
+}
+
+/** Index of the last binding whose pos is ≤ pos in a list sorted by pos, or -1. */
+function lastAtOrBefore(list: readonly Binding[], pos: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.pos <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 const MAX_DEPTH = 32;
@@ -447,7 +460,9 @@ export class Evaluator {
 
   /** Whether `name` is rebound in `scope` strictly between two offsets. */
   reboundBetween(name: string, scope: Scope, from: number, to: number): boolean {
-    return (scope.bindings.get(name) ?? []).some((b) => b.pos > from && b.pos < to);
+    const list = scope.bindings.get(name) ?? [];
+    const next = list[lastAtOrBefore(list, from) + 1];
+    return next !== undefined && next.pos < to;
   }
 }
 
