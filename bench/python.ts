@@ -135,6 +135,7 @@ function vscodeStandIn(providers: unknown[]): unknown {
       onDidCloseNotebookDocument: event,
       onDidChangeConfiguration: event,
       notebookDocuments: [],
+      getWorkspaceFolder: () => undefined,
       getConfiguration: () => ({ get: (_: string, fallback: unknown) => fallback }),
       asRelativePath: (uri: { path: string }) => uri.path,
     },

@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.MeasureForwardTime, async () => (await compareArchitectures()).measureForwardTimeCommand(services)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
-    registerPythonModels(log),
+    registerPythonModels(log, context.extensionUri),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),
     }),

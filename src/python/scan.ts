@@ -15,7 +15,7 @@ import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
 import { ConfigError, isInputError, type FieldNames } from '../model/errors';
 import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
-import { fileCtx, Interpreter, Stuck, type FileCtx, type PyClass, type Workspace } from './interp/interp';
+import { Cancelled, fileCtx, Interpreter, Stuck, type FileCtx, type PyClass, type Workspace } from './interp/interp';
 import { classOfCallee, insideModuleClass, isResNetLike, readClass, type ClassReading } from './interp/read';
 
 export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
@@ -152,7 +152,7 @@ class Scanner {
   ) {
     this.ev = new Evaluator(analyse(source, tree));
     this.starts = lineStarts(source);
-    this.interp = new Interpreter(options.workspace);
+    this.interp = new Interpreter(options.workspace, undefined, options.shouldStop);
     this.file = fileCtx(options.file ?? '<source>', source, this.ev.analysis);
   }
 
@@ -163,7 +163,10 @@ class Scanner {
       return { node: c.node, scope: c.scope, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
     });
     const summaries = this.summaryCalls(calls);
+    const stop = this.options.shouldStop;
+    let n = 0;
     for (const call of calls) {
+      if (stop && (++n & 63) === 0 && stop()) throw new ScanCancelled();
       if (!call.callee) continue;
       const found = this.recognise(call.node, call.callee, call.q, call.scope);
       if (!found) continue;
@@ -326,6 +329,7 @@ class Scanner {
       try {
         r = readClass(this.interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p);
       } catch (error) {
+        if (error instanceof Cancelled) throw new ScanCancelled();
         if (!(error instanceof Stuck)) throw error;
         r = { stuck: error.message };
       }
@@ -500,7 +504,17 @@ function resolveCached(preset: PresetName | undefined, overrides: ConfigOverride
   return resolved;
 }
 
+/** Thrown by a scan whose `shouldStop` said so (a newer edit made it stale). */
+export class ScanCancelled extends Error {
+  override readonly name = 'ScanCancelled';
+  constructor() {
+    super('scan cancelled: a newer version of the text is being scanned');
+  }
+}
+
 export interface ScanOptions {
+  /** Polled while parsing, between calls and while interpreting: true stops the scan with ScanCancelled. */
+  readonly shouldStop?: () => boolean;
   /** The file's path (for imports relative to it and the `defined` field of classes). */
   readonly file?: string;
   /** Where imports of the user's classes are read from; without it, only classes in the text itself are read. */
@@ -518,7 +532,18 @@ function hashText(text: string): number {
 
 /** Every network-building call in a Python source text. Never throws on malformed Python. */
 export function scanPython(source: string, options: ScanOptions = {}): ScanResult {
-  return new Scanner(source, parser.parse(source), options).run();
+  return new Scanner(source, parse(source, undefined, options.shouldStop), options).run();
+}
+
+/** Parses in slices (lezer's resumable parse) so that a stale scan stops mid-parse when `shouldStop` says so. */
+function parse(text: string, fragments: readonly TreeFragment[] | undefined, shouldStop: (() => boolean) | undefined): Tree {
+  if (!shouldStop) return parser.parse(text, fragments);
+  const p = parser.startParse(text, fragments);
+  for (;;) {
+    const tree = p.advance();
+    if (tree) return tree;
+    if (shouldStop()) throw new ScanCancelled();
+  }
 }
 
 /**
@@ -533,7 +558,7 @@ export class IncrementalScanner {
     let tree: Tree;
     const prev = this.previous;
     if (prev === undefined) {
-      tree = parser.parse(text);
+      tree = parse(text, undefined, options.shouldStop);
     } else if (prev.text === text) {
       tree = prev.tree;
     } else {
@@ -543,7 +568,7 @@ export class IncrementalScanner {
       let suffix = 0;
       while (suffix < max - prefix && prev.text.charCodeAt(prev.text.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
       const change = { fromA: prefix, toA: prev.text.length - suffix, fromB: prefix, toB: text.length - suffix };
-      tree = parser.parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]));
+      tree = parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]), options.shouldStop);
     }
     this.previous = { text, tree };
     return new Scanner(text, tree, options).run();

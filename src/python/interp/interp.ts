@@ -223,6 +223,11 @@ function torchName(q: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/** The reading was stopped because its scan became stale (not a Stuck: nothing is wrong with the code). */
+export class Cancelled extends Error {
+  override readonly name = 'Cancelled';
+}
+
 export class Interpreter {
   private steps = 0;
   private depth = 0;
@@ -236,6 +241,8 @@ export class Interpreter {
   constructor(
     private readonly workspace?: Workspace,
     private readonly budget = STEP_BUDGET,
+    /** Polled every 4,096 steps; true stops the reading (the caller's scan is stale). */
+    private readonly shouldStop?: () => boolean,
   ) {}
 
   /** A file the interpreter read (an import, torchvision's definitions), by path. */
@@ -249,6 +256,7 @@ export class Interpreter {
   }
 
   private step(): void {
+    if ((this.steps & 4095) === 0 && this.shouldStop?.()) throw new Cancelled();
     if (++this.steps > this.budget) throw new Stuck(`the code takes more than ${this.budget.toLocaleString('en-US')} steps to read; stopped there`);
   }
 
