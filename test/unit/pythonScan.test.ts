@@ -237,7 +237,7 @@ test('resnext scan (dist/cli.js): table, json, exit codes, and no TF.js loaded',
   assert.match(r.stderr, /--format 'csv' is not supported; accepted: table, json/);
 });
 
-test('the scanner, its counting and `resnext scan` bundle no TF.js; the extension host bundle carries the scanner', async () => {
+test('the scanner, its counting and `resnext scan` bundle no TF.js; the scan worker carries the scanner, the extension host does not', async () => {
   const inputs = async (entry: string): Promise<string[]> => {
     const r = await esbuild.build({
       entryPoints: [path.join(ROOT, entry)],
@@ -252,8 +252,18 @@ test('the scanner, its counting and `resnext scan` bundle no TF.js; the extensio
     return Object.keys(r.metafile.inputs);
   };
   const tf = (list: string[]) => list.filter((i) => i.includes('@tensorflow') || /src\/model\/(tf|network|summarize)\.ts$/.test(i));
-  for (const entry of ['src/python/scan.ts', 'src/python/present.ts', 'src/python/notebook.ts', 'src/cli/scan.ts', 'src/extension/codeLens.ts'])
+  for (const entry of [
+    'src/python/scan.ts',
+    'src/python/present.ts',
+    'src/python/notebook.ts',
+    'src/cli/scan.ts',
+    'src/extension/codeLens.ts',
+    'src/extension/scanWorker.ts',
+  ])
     assert.deepEqual(tf(await inputs(entry)), [], entry);
+  // The scanner runs in the scan worker, not on the extension host's thread: the host bundle does not carry it.
   const host = await inputs('src/extension/extension.ts');
-  assert.ok(host.includes('src/python/scan.ts') && host.some((i) => i.includes('@lezer/python')));
+  assert.ok(!host.includes('src/python/scan.ts') && !host.some((i) => i.includes('@lezer/python')));
+  const worker = await inputs('src/extension/scanWorker.ts');
+  assert.ok(worker.includes('src/python/scan.ts') && worker.includes('src/python/interp/interp.ts') && worker.some((i) => i.includes('@lezer/python')));
 });
