@@ -142,8 +142,7 @@ class Scanner {
   private readonly starts: number[];
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
-  private readonly interp: Interpreter;
-  private readonly file: FileCtx;
+  private interpCache: { interp: Interpreter; file: FileCtx } | undefined;
 
   constructor(
     private readonly source: string,
@@ -152,8 +151,22 @@ class Scanner {
   ) {
     this.ev = new Evaluator(analyse(source, tree));
     this.starts = lineStarts(source);
-    this.interp = new Interpreter(options.workspace, undefined, options.shouldStop);
-    this.file = fileCtx(options.file ?? '<source>', source, this.ev.analysis);
+  }
+
+  /** The interpreter, made on the first class of the user's (most files have none). */
+  private get interp(): Interpreter {
+    return this.reader().interp;
+  }
+
+  private get file(): FileCtx {
+    return this.reader().file;
+  }
+
+  private reader(): { interp: Interpreter; file: FileCtx } {
+    return (this.interpCache ??= {
+      interp: new Interpreter(this.options.workspace, undefined, this.options.shouldStop),
+      file: fileCtx(this.options.file ?? '<source>', this.source, this.ev.analysis, this.starts),
+    });
   }
 
   run(): ScanResult {

@@ -30,9 +30,13 @@ export interface FileCtx {
   readonly starts: readonly number[];
 }
 
-export function fileCtx(file: string, source: string, analysis?: Analysis): FileCtx {
-  const starts = [0];
-  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) starts.push(i + 1);
+export function fileCtx(file: string, source: string, analysis?: Analysis, lineStarts?: readonly number[]): FileCtx {
+  let starts = lineStarts;
+  if (!starts) {
+    const s = [0];
+    for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) s.push(i + 1);
+    starts = s;
+  }
   return { path: file, source, analysis: analysis ?? analyse(source, parser.parse(source)), starts };
 }
 
