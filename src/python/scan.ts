@@ -15,8 +15,8 @@ import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
 import { ConfigError, isInputError, type FieldNames } from '../model/errors';
 import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
-import { Cancelled, fileCtx, Interpreter, Stuck, type FileCtx, type PyClass, type Workspace } from './interp/interp';
-import { classOfCallee, insideModuleClass, isResNetLike, readClass, type ClassReading } from './interp/read';
+import { Cancelled, fileCtx, Interpreter, Stuck, type Args, type FileCtx, type PyClass, type Workspace } from './interp/interp';
+import { argumentsKey, callArguments, classOfCallee, insideModuleClass, isResNetLike, readClass, type ClassReading } from './interp/read';
 
 export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
 
@@ -143,6 +143,8 @@ class Scanner {
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
   private interpCache: { interp: Interpreter; file: FileCtx } | undefined;
+  /** The file's part of the readings' memo key, computed on the first reading. */
+  private sourceKey: string | undefined;
 
   constructor(
     private readonly source: string,
@@ -335,17 +337,30 @@ class Scanner {
 
   /** The interpreter's reading of a class construction, memoised (per file text, call text and input size). */
   private read(cls: PyClass, call: SyntaxNode, scope: Scope, input: { h: number; w: number }): ClassReading {
-    // The call's text and the whole file's text key the reading; an import's file is part of it through its path and length.
-    const key = `${this.file.path}\0${this.source.length}\0${hashText(this.source)}\0${call.from}\0${this.ev.text(call)}\0${input.h}x${input.w}`;
-    let r = readingCache.get(key);
-    if (r === undefined) {
-      try {
-        r = readClass(this.interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p);
-      } catch (error) {
-        if (error instanceof Cancelled) throw new ScanCancelled();
-        if (!(error instanceof Stuck)) throw error;
-        r = { stuck: error.message };
+    // Keyed by the file's text (imports: through their paths), the class, the arguments' values and the input size;
+    // arguments that are not plain values key by the call's position and text instead.
+    let args: Args;
+    let r: ClassReading | { stuck: string } | undefined;
+    let key: string;
+    try {
+      args = callArguments(this.interp, this.file, call, scope);
+      this.sourceKey ??= `${this.file.path}\0${this.source.length}\0${hashText(this.source)}`;
+      const values = argumentsKey(args);
+      key = `${this.sourceKey}\0${cls.file.path}:${cls.node.from}\0${values ?? `${call.from}\0${this.ev.text(call)}`}\0${input.h}x${input.w}`;
+      r = readingCache.get(key);
+      if (r === undefined) {
+        try {
+          r = readClass(this.interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
+        } catch (error) {
+          if (!(error instanceof Stuck)) throw error;
+          r = { stuck: error.message };
+        }
       }
+    } catch (error) {
+      if (error instanceof Cancelled) throw new ScanCancelled();
+      throw error;
+    }
+    if (!readingCache.has(key)) {
       if (readingCache.size >= READING_CACHE_SIZE) readingCache.delete(readingCache.keys().next().value!);
       readingCache.set(key, r);
     }

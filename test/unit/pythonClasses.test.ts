@@ -10,6 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scanReport } from '../../src/cli/scan';
+import { detectionTitle, hoverMarkdown } from '../../src/python/present';
 import { scanPython } from '../../src/python/scan';
 import { FIXTURES } from '../helpers';
 
@@ -99,4 +100,17 @@ test('hostile code: an endless loop or deep recursion in __init__ stops with a r
   const rec =
     'import torch.nn as nn\ndef f(n):\n    return f(n + 1)\nclass ResNetR(nn.Module):\n    def __init__(self):\n        super().__init__()\n        f(0)\nm = ResNetR()\n';
   assert.match(scanPython(rec).problems[0]?.message ?? '', /calls nest more than \d+ deep/);
+});
+
+test('the lens and hover of an interpreted class say "read from your code", and why MACs are missing', () => {
+  const text = fs.readFileSync(path.join(DIR, 'cifar_resnet.py'), 'utf8');
+  const { detections } = scanPython(text, { file: path.join(DIR, 'cifar_resnet.py') });
+  const cifar = detections.find((d) => d.line === 107)!;
+  assert.equal(detectionTitle(cifar), 'ResNet, 32×32 (read from your code) · 11.17M params · 555.42 MMACs');
+  const factory = detections.find((d) => d.line === 95)!;
+  assert.equal(detectionTitle(factory), 'ResNet (read from your code) · 11.17M params · MACs not followed');
+  const md = hoverMarkdown(factory);
+  assert.match(md, /^\*\*ResNet\*\* — read from your code \(defined in `.*cifar_resnet\.py` line 61; nothing was run\)/);
+  assert.match(md, /11,173,962 params · MACs not counted: forward\(\) line 91: nn\.Linear\(512, 10\) is given a tensor \[1, 25088\]/);
+  assert.match(md, /\| layer4 \| Sequential \| 8,393,728 \|/);
 });

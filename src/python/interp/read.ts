@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { SyntaxNode } from '@lezer/common';
 import type { Scope } from '../values';
-import { Frame, Interpreter, lineAt, PyClass, QName, Stuck, type FileCtx, type Workspace } from './interp';
+import { Frame, Interpreter, lineAt, PyClass, QName, Stuck, type Args, type FileCtx, type Workspace } from './interp';
 import { describe, ModuleObj, moduleTree, Tensor, type ModuleNode } from './modules';
 import { TORCHVISION_FILE } from './torchvision';
 
@@ -79,6 +79,32 @@ function where(error: Stuck, file: FileCtx, interpFile: (p: string) => FileCtx |
   return line === undefined ? error.message : `${name}line ${line}: ${error.message}`;
 }
 
+/** The arguments of a call as the interpreter evaluates them where the call is. Throws Stuck. */
+export function callArguments(interp: Interpreter, file: FileCtx, call: SyntaxNode, scope: Scope): Args {
+  interp.mode = 'init';
+  return interp.args(call.lastChild!, new Frame(file, undefined, scope, call.from));
+}
+
+/**
+ * A key for the values of a call's arguments (numbers, strings, lists, classes by where they are defined), or
+ * undefined when one of them is not such a value: calls with equal keys build equal modules.
+ */
+export function argumentsKey(a: Args): string | undefined {
+  const plain = (v: unknown): unknown => {
+    if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (Array.isArray(v)) return v.map(plain);
+    if (v instanceof PyClass) return { class: `${v.file.path}:${v.node.from}` };
+    if (v instanceof QName) return { name: v.q };
+    throw new Stuck('not a plain value');
+  };
+  try {
+    return JSON.stringify([a.positional.map(plain), [...a.keywords].map(([k, v]) => [k, plain(v)])]);
+  } catch (error) {
+    if (error instanceof Stuck) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Builds `cls(args…)` as written at `call` and follows its forward(). Throws Stuck (with where) when __init__ cannot
  * be read: then there is no count to show.
@@ -91,14 +117,13 @@ export function readClass(
   scope: Scope,
   input: { h: number; w: number },
   displayPath: (p: string) => string,
+  args?: Args,
 ): ClassReading {
-  const argList = call.lastChild!;
-  const frame = new Frame(file, undefined, scope, call.from);
   const files = (p: string): FileCtx | undefined => interp.fileByPath(p);
   let model: unknown;
   try {
     interp.mode = 'init';
-    model = interp.instantiate(cls, interp.args(argList, frame));
+    model = interp.instantiate(cls, args ?? callArguments(interp, file, call, scope));
   } catch (error) {
     if (error instanceof Stuck) throw new Stuck(`${cls.name}.__init__ ${where(error, file, files)}`);
     throw error;
