@@ -111,6 +111,6 @@ test('the lens and hover of an interpreted class say "read from your code", and 
   assert.equal(detectionTitle(factory), 'ResNet (read from your code) · 11.17M params · MACs not followed');
   const md = hoverMarkdown(factory);
   assert.match(md, /^\*\*ResNet\*\* — read from your code \(defined in `.*cifar_resnet\.py` line 61; nothing was run\)/);
-  assert.match(md, /11,173,962 params · MACs not counted: forward\(\) line 91: nn\.Linear\(512, 10\) is given a tensor \[1, 25088\]/);
+  assert.match(md, /11,173,962 params · MACs not counted: forward\(\) line 90: nn\.Linear\(512, 10\) is given a tensor \[1, 25088\]/);
   assert.match(md, /\| layer4 \| Sequential \| 8,393,728 \|/);
 });
