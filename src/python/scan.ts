@@ -443,6 +443,15 @@ class Scanner {
     const callee = call.firstChild!;
     const line = lineOf(this.starts, call.from);
     const position = { line: line + 1, column: call.from - this.starts[line]! + 1 };
+    const where = {
+      from: call.from,
+      to: call.to,
+      calleeFrom: callee.from,
+      calleeTo: callee.to,
+      ...position,
+      endLine: lineOf(this.starts, call.to) + 1,
+      source: this.ev.text(callee),
+    };
     if (found.pyClass) {
       let interpreted: ClassReading;
       try {
@@ -454,13 +463,7 @@ class Scanner {
       }
       this.detections.push({
         kind: 'class',
-        from: call.from,
-        to: call.to,
-        calleeFrom: callee.from,
-        calleeTo: callee.to,
-        ...position,
-        endLine: lineOf(this.starts, call.to) + 1,
-        source: this.ev.text(callee),
+        ...where,
         model: found.pyClass.name,
         interpreted,
         notes: interpreted.why !== undefined ? [`MACs not counted: ${interpreted.why}`] : [],
@@ -477,13 +480,7 @@ class Scanner {
     const samePreset = found.preset ?? (isPresetName(model) ? model : undefined);
     this.detections.push({
       kind: found.kind,
-      from: call.from,
-      to: call.to,
-      calleeFrom: callee.from,
-      calleeTo: callee.to,
-      ...position,
-      endLine: lineOf(this.starts, call.to) + 1,
-      source: this.ev.text(callee),
+      ...where,
       model,
       ...(samePreset !== undefined ? { preset: samePreset } : {}),
       config,

@@ -309,6 +309,38 @@ export function lookup(name: string, scope: Scope, pos: number): Binding | undef
   return undefined;
 }
 
+/**
+ * Python's arithmetic on two numbers (`//` and `%` floor like Python's), or undefined for an operator it is not or a
+ * division by zero. The scanner's constants and the interpreter share it.
+ */
+export function numberOp(o: string, a: number, b: number): number | undefined {
+  switch (o) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? undefined : a / b;
+    case '//':
+      return b === 0 ? undefined : Math.floor(a / b);
+    case '%':
+      return b === 0 ? undefined : a - b * Math.floor(a / b);
+    case '**':
+      return a ** b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '<<':
+      return a << b;
+    case '>>':
+      return a >> b;
+  }
+  return undefined;
+}
+
 /** Index of the last binding whose pos is ≤ pos in a list sorted by pos, or -1. */
 function lastAtOrBefore(list: readonly Binding[], pos: number): number {
   let lo = 0;
@@ -399,20 +431,7 @@ export class Evaluator {
         const o = this.text(op);
         if (typeof a === 'string' && typeof b === 'string' && o === '+') return a + b;
         if (typeof a !== 'number' || typeof b !== 'number') return undefined;
-        switch (o) {
-          case '+':
-            return a + b;
-          case '-':
-            return a - b;
-          case '*':
-            return a * b;
-          case '//':
-            return b === 0 ? undefined : Math.floor(a / b);
-          case '**':
-            return a ** b;
-          default:
-            return undefined;
-        }
+        return o === '/' || o === '%' ? undefined : numberOp(o, a, b);
       }
       case 'VariableName': {
         const binding = lookup(this.text(node), scope, pos);

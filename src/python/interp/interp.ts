@@ -11,7 +11,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@lezer/python';
 import * as path from 'node:path';
-import { analyse, bindImport, lookup, parseParams, Scope, type Analysis, type Binding } from '../values';
+import { analyse, bindImport, lookup, numberOp, parseParams, Scope, type Analysis, type Binding } from '../values';
 import { adaptivePool, broadcast, describe, flatten, LAYER_TYPES, layerAttribute, layerForward, makeLayer, ModuleObj, pool, Stuck, Tensor } from './modules';
 import { TORCHVISION_FILE, TORCHVISION_MODULES, TORCHVISION_NAMES, TORCHVISION_RESNET_SOURCE } from './torchvision';
 
@@ -1447,23 +1447,6 @@ export class Interpreter {
     if (typeof b === 'boolean') b = b ? 1 : 0;
     if (typeof a === 'number' && typeof b === 'number') {
       switch (o) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        case '/':
-          if (b === 0) throw new Stuck('division by zero');
-          return a / b;
-        case '//':
-          if (b === 0) throw new Stuck('division by zero');
-          return Math.floor(a / b);
-        case '%':
-          if (b === 0) throw new Stuck('division by zero');
-          return a - b * Math.floor(a / b);
-        case '**':
-          return a ** b;
         case '<':
           return a < b;
         case '>':
@@ -1472,15 +1455,10 @@ export class Interpreter {
           return a <= b;
         case '>=':
           return a >= b;
-        case '&':
-          return a & b;
-        case '|':
-          return a | b;
-        case '<<':
-          return a << b;
-        case '>>':
-          return a >> b;
       }
+      const n = numberOp(o, a, b);
+      if (n !== undefined) return n;
+      if (b === 0 && ['/', '//', '%'].includes(o)) throw new Stuck('division by zero');
     }
     if (typeof a === 'string' && typeof b === 'string' && o === '+') return a + b;
     if (Array.isArray(a) && Array.isArray(b) && o === '+') return [...(a as unknown[]), ...(b as unknown[])];
