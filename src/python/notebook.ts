@@ -77,14 +77,23 @@ export function scanCells(
   const joined = parts.join('');
   const result = scanner ? scanner.scan(joined, options) : scanPython(joined, options);
   const cellAt = (l: number): number => {
-    let i = 0;
-    while (i + 1 < firstLines.length && firstLines[i + 1]! <= l) i++;
-    return i;
+    // The last cell whose first line is ≤ l (binary search: a notebook can have thousands of cells).
+    let lo = 0;
+    let hi = firstLines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (firstLines[mid]! <= l) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   };
+  // Where each cell's text starts in the joined text.
+  const starts: number[] = [];
+  parts.reduce((n, p) => (starts.push(n), n + p.length), 0);
   const detections = result.detections.map((d) => {
     const i = cellAt(d.line);
     const offset = firstLines[i]! - 1;
-    const start = parts.slice(0, i).reduce((n, p) => n + p.length, 0);
+    const start = starts[i]!;
     return {
       ...d,
       cell: cells[i]!.cell,
