@@ -56,8 +56,14 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
         if (e.document.languageId !== 'python' || e.contentChanges.length === 0) return;
         // A scan of the previous text still running in the worker is stale now: stop it at once.
         // (A notebook's cells are scanned each with the whole notebook: an edit in one makes all of them stale.)
+        // A scan already asked for this very version (the lens request came first) is not stale.
         const notebook = this.notebookOf(e.document);
-        for (const d of notebook ? notebook.getCells().map((c) => c.document) : [e.document]) this.client.supersede(d.uri.toString());
+        const notebookVersion = notebook ? this.notebookVersion(notebook) : 0;
+        for (const d of notebook ? notebook.getCells().map((c) => c.document) : [e.document]) {
+          const entry = this.cache.get(d.uri.toString());
+          if (entry && entry.version === d.version && entry.notebookVersion === notebookVersion) continue;
+          this.client.supersede(d.uri.toString());
+        }
         this.refreshSoon();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
@@ -78,6 +84,10 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     this.timer = setTimeout(() => this.changed.fire(), LENS_DEBOUNCE_MS);
   }
 
+  private notebookVersion(notebook: vscode.NotebookDocument): number {
+    return notebook.getCells().reduce((n, c) => (n * 31 + c.document.version) | 0, notebook.version);
+  }
+
   private notebookOf(document: vscode.TextDocument): vscode.NotebookDocument | undefined {
     return document.uri.scheme === 'vscode-notebook-cell'
       ? vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document))
@@ -87,7 +97,7 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
   /** The detections of a document (a .py file, or a notebook cell scanned with the cells before and after it). */
   async models(document: vscode.TextDocument): Promise<ScannedModel[]> {
     const notebook = this.notebookOf(document);
-    const notebookVersion = notebook ? notebook.getCells().reduce((n, c) => n * 31 + c.document.version, notebook.version) : 0;
+    const notebookVersion = notebook ? this.notebookVersion(notebook) : 0;
     const key = document.uri.toString();
     let entry = this.cache.get(key);
     if (!entry || entry.version !== document.version || entry.notebookVersion !== notebookVersion) {
@@ -96,6 +106,11 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     }
     const models = await entry.models;
     if (models) this.last.set(key, models);
+    else if (this.cache.get(key) === entry) {
+      // Stopped although no newer version replaced it: scan again on the next request, and ask for one.
+      this.cache.delete(key);
+      this.refreshSoon();
+    }
     // Cancelled (a newer edit is being scanned) or failed: the last complete models until the newer scan answers.
     return models ?? this.last.get(key) ?? [];
   }
