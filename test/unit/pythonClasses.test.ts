@@ -32,6 +32,7 @@ const FILES = [
   'train_imported.py',
   'models/preact.py',
   'unfollowed.py',
+  'dynamic_names.py',
   'notebook.ipynb',
 ];
 const key = (file: string, m: { cell?: number; line: number }): string => `${file}${m.cell !== undefined ? ` [cell ${m.cell}]` : ''}:${m.line}`;

@@ -817,7 +817,12 @@ export class Interpreter {
         return new Native('named_children', () => [...m.children].map(([k, v]) => [k, v]));
       case 'add_module':
       case 'register_module':
-        return new Native(name, (a) => (this.setAttr(m, String(a.positional[0]), a.positional[1]), null));
+        return new Native(name, (a) => {
+          const [key, value] = a.positional;
+          if (typeof key !== 'string') throw new Stuck(`${name}(${describe(key)}, …): the name is not known`);
+          this.setAttr(m, key, value);
+          return null;
+        });
       case 'apply':
       case 'to':
       case 'eval':
@@ -1468,7 +1473,20 @@ export class Interpreter {
       if (n * list.length > 1_000_000) throw new Stuck('a list of more than 1,000,000 items');
       return Array.from({ length: Math.max(0, n) }, () => list).flat();
     }
-    if (typeof a === 'string' && o === '%') return new Unknown('a formatted string');
+    if (typeof a === 'string' && o === '%') {
+      // 'layer%d' % i: %d, %i and %s with known numbers and strings.
+      const values = Array.isArray(b) ? [...(b as unknown[])] : [b];
+      let ok = true;
+      const out = a.replace(/%([dis%])/g, (_, c: string) => {
+        if (c === '%') return '%';
+        const v = values.shift();
+        if (typeof v === 'number' && c !== 's') return String(Math.trunc(v));
+        if (typeof v === 'number' || typeof v === 'string') return String(v);
+        ok = false;
+        return '';
+      });
+      return ok && values.length === 0 ? out : new Unknown('a formatted string');
+    }
     throw new Stuck(`${describe(a)} ${o} ${describe(b)} is not followed`);
   }
 
