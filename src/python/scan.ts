@@ -14,8 +14,20 @@ import { parser } from '@lezer/python';
 import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
 import { ConfigError, isInputError, type FieldNames } from '../model/errors';
-import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
-import { Cancelled, fileCtx, Interpreter, Stuck, type Args, type FileCtx, type PyClass, type Workspace } from './interp/interp';
+import { analyse, callArgs, Evaluator, lookup, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
+import {
+  Cancelled,
+  fileCtx,
+  fingerprint,
+  Interpreter,
+  lineAt,
+  moduleFingerprint,
+  Stuck,
+  type Dependency,
+  type FileCtx,
+  type PyClass,
+  type Workspace,
+} from './interp/interp';
 import { argumentsKey, callArguments, classOfCallee, insideModuleClass, isResNetLike, readClass, type ClassReading } from './interp/read';
 
 export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
@@ -143,8 +155,6 @@ class Scanner {
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
   private interpCache: { interp: Interpreter; file: FileCtx } | undefined;
-  /** The file's part of the readings' memo key, computed on the first reading. */
-  private sourceKey: string | undefined;
 
   constructor(
     private readonly source: string,
@@ -337,17 +347,16 @@ class Scanner {
 
   /** The interpreter's reading of a class construction, memoised (per file text, call text and input size). */
   private read(cls: PyClass, call: SyntaxNode, scope: Scope, input: { h: number; w: number }): ClassReading {
-    // Keyed by the file's text (imports: through their paths), the class, the arguments' values and the input size;
-    // arguments that are not plain values key by the call's position and text instead.
-    let args: Args;
+    // Memoised by the class's text, the arguments' values (else the call's text) and the input size, and kept while
+    // what the reading depended on (names, the bindings they resolve to, imported files) reads the same: an edit
+    // elsewhere in the file does not read the class again.
     let r: ClassReading | { stuck: string } | undefined;
-    let key: string;
     try {
-      args = callArguments(this.interp, this.file, call, scope);
-      this.sourceKey ??= `${this.file.path}\0${this.source.length}\0${hashText(this.source)}`;
-      const values = argumentsKey(args);
-      key = `${this.sourceKey}\0${cls.file.path}:${cls.node.from}\0${values ?? `${call.from}\0${this.ev.text(call)}`}\0${input.h}x${input.w}`;
-      r = readingCache.get(key);
+      const args = callArguments(this.interp, this.file, call, scope);
+      // The class's line is part of it: the reading's `defined` and `why` name lines.
+      const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${hashText(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
+      const entries = readingCache.get(key) ?? [];
+      r = entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
       if (r === undefined) {
         try {
           r = readClass(this.interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
@@ -355,17 +364,29 @@ class Scanner {
           if (!(error instanceof Stuck)) throw error;
           r = { stuck: error.message };
         }
+        if (!readingCache.has(key) && readingCache.size >= READING_CACHE_SIZE) readingCache.delete(readingCache.keys().next().value!);
+        readingCache.set(key, [{ deps: [...this.interp.deps.values()], reading: r }, ...entries].slice(0, 4));
       }
     } catch (error) {
       if (error instanceof Cancelled) throw new ScanCancelled();
       throw error;
     }
-    if (!readingCache.has(key)) {
-      if (readingCache.size >= READING_CACHE_SIZE) readingCache.delete(readingCache.keys().next().value!);
-      readingCache.set(key, r);
-    }
     if ('stuck' in r) throw new Stuck(r.stuck);
     return r;
+  }
+
+  /** Whether a memoised reading's dependencies read the same in this text (at this call). */
+  private stillHolds(deps: readonly Dependency[], scope: Scope, pos: number): boolean {
+    for (const d of deps) {
+      if (d.kind === 'file') {
+        if ((this.options.workspace?.read(d.file) ?? '\0none') !== d.fp) return false;
+      } else if (d.file !== this.file.path) {
+        continue; // a name of an imported file: its text is a dependency of its own
+      } else if (d.kind === 'module') {
+        if (moduleFingerprint(this.file, d.name) !== d.fp) return false;
+      } else if (fingerprint(lookup(d.name, scope, pos), this.file) !== d.fp) return false;
+    }
+    return true;
   }
 
   /** The torchsummary/torchinfo `summary` calls: the model argument and the H×W their input size gives, read once. */
@@ -491,7 +512,7 @@ class Scanner {
 }
 
 /** Readings of the user's classes by what determines them: the file's text, the call as written, the input size. */
-const readingCache = new Map<string, ClassReading | { stuck: string }>();
+const readingCache = new Map<string, { deps: readonly Dependency[]; reading: ClassReading | { stuck: string } }[]>();
 const READING_CACHE_SIZE = 256;
 
 /** How a configuration error names the fields in Python: the keyword arguments of torchvision's ResNet. */

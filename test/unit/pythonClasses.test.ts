@@ -115,3 +115,25 @@ test('the lens and hover of an interpreted class say "read from your code", and 
   assert.match(md, /11,173,962 params · MACs not counted: forward\(\) line 90: nn\.Linear\(512, 10\) is given a tensor \[1, 25088\]/);
   assert.match(md, /\| layer4 \| Sequential \| 8,393,728 \|/);
 });
+
+test('a reading is reused after an edit it does not depend on, and read again after one it does', () => {
+  const file = path.join(DIR, 'grouped_block.py');
+  const text = fs.readFileSync(file, 'utf8');
+  const first = scanPython(text, { file }).detections[0]!.interpreted!;
+  assert.equal(first.params, 25_028_904);
+  // Typing in code the class does not read: the same reading (memoised), not a new one.
+  const unrelated = scanPython(`${text}\nfor epoch in range(3):\n    print(epoch)\n`, { file }).detections[0]!.interpreted!;
+  assert.equal(unrelated, first);
+  // A module constant the block reads (CARDINALITY), a helper's text, the class itself: read again, PyTorch's rule.
+  const fewerGroups = scanPython(text.replace('CARDINALITY = 32', 'CARDINALITY = 16'), { file }).detections[0]!.interpreted!;
+  assert.notEqual(fewerGroups, first);
+  // PyTorch 1.13's count of grouped_block.py with CARDINALITY = 16 (the block's width halves with it).
+  assert.equal(fewerGroups.params, 14_947_112);
+  const wider = scanPython(
+    text.replace('self.fc = nn.Linear(512 * block.expansion, num_classes)', 'self.fc = nn.Linear(512 * block.expansion, num_classes + 1)'),
+    {
+      file,
+    },
+  ).detections[0]!.interpreted!;
+  assert.equal(wider.params, first.params + 2048 + 1);
+});

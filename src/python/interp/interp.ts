@@ -227,6 +227,43 @@ function torchName(q: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/**
+ * What a reading depended on, to tell whether it still holds after an edit: a module-level name of a file (all its
+ * bindings' text), a name looked up from the call site (the text of the binding found), an imported file (its text).
+ */
+export interface Dependency {
+  readonly kind: 'module' | 'call' | 'file';
+  readonly file: string;
+  readonly name: string;
+  readonly fp: string;
+}
+
+/** A binding by its text (positions left out: an edit elsewhere moves them). */
+export function fingerprint(b: Binding | undefined, file: FileCtx): string {
+  if (!b) return '-';
+  switch (b.kind) {
+    case 'value':
+      return `v${text(file, b.node)}`;
+    case 'param':
+      return `p${b.param.defaultNode ? text(file, b.param.defaultNode) : ''}`;
+    case 'import':
+      return `i${b.qualified}`;
+    case 'class':
+      return `c${text(file, b.info.node)}`;
+    case 'function':
+      return `f${text(file, b.node)}`;
+    case 'unknown':
+      return 'u';
+  }
+}
+
+/** Every module-level binding of a name, by text: a reading from inside a function sees the last one. */
+export function moduleFingerprint(file: FileCtx, name: string): string {
+  const list = file.analysis.module.bindings.get(name) ?? [];
+  const star = file.analysis.module.starImports.join(',');
+  return `${star}\u0001${list.map((b) => fingerprint(b, file)).join('\u0001')}`;
+}
+
 /** The reading was stopped because its scan became stale (not a Stuck: nothing is wrong with the code). */
 export class Cancelled extends Error {
   override readonly name = 'Cancelled';
@@ -241,6 +278,8 @@ export class Interpreter {
   private torchvision: FileCtx | undefined;
   mode: 'init' | 'forward' = 'init';
   macs = 0;
+  /** What the readings so far depended on (all of them: cached values are shared between readings). */
+  readonly deps = new Map<string, Dependency>();
 
   constructor(
     private readonly workspace?: Workspace,
@@ -1000,12 +1039,19 @@ export class Interpreter {
     if (!this.files.has(file)) {
       const source = this.workspace.read(file);
       this.files.set(file, source === undefined ? null : fileCtx(file, source));
+      this.deps.set(`f\0${file}`, { kind: 'file', file, name: '', fp: source ?? '\0none' });
     }
     return this.files.get(file) ?? undefined;
   }
 
   /** A module-level name of a file, as the module has it once it has run (its last binding). */
+  private dependOnModuleName(file: FileCtx, name: string): void {
+    const key = `m\0${file.path}\0${name}`;
+    if (!this.deps.has(key)) this.deps.set(key, { kind: 'module', file: file.path, name, fp: moduleFingerprint(file, name) });
+  }
+
   moduleName(file: FileCtx, name: string): unknown {
+    this.dependOnModuleName(file, name);
     const b = lookup(name, file.analysis.module, Infinity);
     if (b) return this.binding(b, file, name);
     // `from pkg import submodule`
@@ -1052,6 +1098,11 @@ export class Interpreter {
     let root = frame;
     while (root.parent) root = root.parent;
     const b = lookup(id, root.scope, root.pos === Infinity ? Infinity : Math.min(root.pos, node.from));
+    if (root.scope === frame.file.analysis.module) this.dependOnModuleName(frame.file, id);
+    else {
+      const fp = fingerprint(b, frame.file);
+      this.deps.set(`c\0${id}\0${fp}`, { kind: 'call', file: frame.file.path, name: id, fp });
+    }
     if (b) return this.binding(b, frame.file, id);
     return this.builtin(id, frame);
   }
