@@ -155,6 +155,10 @@ class Scanner {
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
   private interpCache: { interp: Interpreter; file: FileCtx } | undefined;
+  /** Workspace files the interpreters of this scan read, parsed once. */
+  private readonly importedFiles = new Map<string, FileCtx | null>();
+  /** Module names' fingerprints in this text, computed once per scan (memoised readings check them). */
+  private readonly moduleFps = new Map<string, string>();
 
   constructor(
     private readonly source: string,
@@ -176,7 +180,7 @@ class Scanner {
 
   private reader(): { interp: Interpreter; file: FileCtx } {
     return (this.interpCache ??= {
-      interp: new Interpreter(this.options.workspace, undefined, this.options.shouldStop),
+      interp: new Interpreter(this.options.workspace, undefined, this.options.shouldStop, this.importedFiles),
       file: fileCtx(this.options.file ?? '<source>', this.source, this.ev.analysis, this.starts),
     });
   }
@@ -351,21 +355,24 @@ class Scanner {
     // what the reading depended on (names, the bindings they resolve to, imported files) reads the same: an edit
     // elsewhere in the file does not read the class again.
     let r: ClassReading | { stuck: string } | undefined;
+    // A fresh interpreter per reading (imported files shared): what it records is what this reading depended on.
+    const interp = new Interpreter(this.options.workspace, undefined, this.options.shouldStop, this.importedFiles);
     try {
-      const args = callArguments(this.interp, this.file, call, scope);
+      cls = interp.classOf(cls.file, cls.node);
+      const args = callArguments(interp, this.file, call, scope);
       // The class's line is part of it: the reading's `defined` and `why` name lines.
       const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${hashText(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
       const entries = readingCache.get(key) ?? [];
       r = entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
       if (r === undefined) {
         try {
-          r = readClass(this.interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
+          r = readClass(interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
         } catch (error) {
           if (!(error instanceof Stuck)) throw error;
           r = { stuck: error.message };
         }
         if (!readingCache.has(key) && readingCache.size >= READING_CACHE_SIZE) readingCache.delete(readingCache.keys().next().value!);
-        readingCache.set(key, [{ deps: [...this.interp.deps.values()], reading: r }, ...entries].slice(0, 4));
+        readingCache.set(key, [{ deps: [...interp.deps.values()], reading: r }, ...entries].slice(0, 4));
       }
     } catch (error) {
       if (error instanceof Cancelled) throw new ScanCancelled();
@@ -383,7 +390,9 @@ class Scanner {
       } else if (d.file !== this.file.path) {
         continue; // a name of an imported file: its text is a dependency of its own
       } else if (d.kind === 'module') {
-        if (moduleFingerprint(this.file, d.name) !== d.fp) return false;
+        let fp = this.moduleFps.get(d.name);
+        if (fp === undefined) this.moduleFps.set(d.name, (fp = moduleFingerprint(this.file, d.name)));
+        if (fp !== d.fp) return false;
       } else if (fingerprint(lookup(d.name, scope, pos), this.file) !== d.fp) return false;
     }
     return true;

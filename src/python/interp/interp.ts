@@ -272,7 +272,7 @@ export class Cancelled extends Error {
 export class Interpreter {
   private steps = 0;
   private depth = 0;
-  private readonly files = new Map<string, FileCtx | null>();
+  private readonly files: Map<string, FileCtx | null>;
   private readonly classes = new Map<string, PyClass>();
   private readonly bindingValues = new Map<string, unknown>();
   private torchvision: FileCtx | undefined;
@@ -286,7 +286,11 @@ export class Interpreter {
     private readonly budget = STEP_BUDGET,
     /** Polled every 4,096 steps; true stops the reading (the caller's scan is stale). */
     private readonly shouldStop?: () => boolean,
-  ) {}
+    /** Imported files already read and parsed (shared by the interpreters of one scan). */
+    files?: Map<string, FileCtx | null>,
+  ) {
+    this.files = files ?? new Map();
+  }
 
   /** A file the interpreter read (an import, torchvision's definitions), by path. */
   fileByPath(p: string): FileCtx | undefined {
@@ -1039,9 +1043,10 @@ export class Interpreter {
     if (!this.files.has(file)) {
       const source = this.workspace.read(file);
       this.files.set(file, source === undefined ? null : fileCtx(file, source));
-      this.deps.set(`f\0${file}`, { kind: 'file', file, name: '', fp: source ?? '\0none' });
     }
-    return this.files.get(file) ?? undefined;
+    const f = this.files.get(file) ?? undefined;
+    this.deps.set(`f\0${file}`, { kind: 'file', file, name: '', fp: f?.source ?? '\0none' });
+    return f;
   }
 
   /** A module-level name of a file, as the module has it once it has run (its last binding). */
