@@ -155,6 +155,8 @@ class Scanner {
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
   private interpCache: { interp: Interpreter; file: FileCtx } | undefined;
+  /** Whether a class is of the ResNet family, once per class and scan. */
+  private readonly resNetLike = new Map<PyClass, boolean>();
   /** Workspace files the interpreters of this scan read, parsed once. */
   private readonly importedFiles = new Map<string, FileCtx | null>();
   /** Module names' fingerprints in this text, computed once per scan (memoised readings check them). */
@@ -269,7 +271,9 @@ class Scanner {
     // A class of the user's (this file, the notebook, a workspace import): read by the interpreter, never guessed.
     const pyClass = classOfCallee(this.interp, this.file, callee, scope);
     if (pyClass) {
-      if (!isResNetLike(this.interp, pyClass) || insideModuleClass(this.interp, this.file, callee)) return undefined;
+      let resNetLike = this.resNetLike.get(pyClass);
+      if (resNetLike === undefined) this.resNetLike.set(pyClass, (resNetLike = isResNetLike(this.interp, pyClass)));
+      if (!resNetLike || insideModuleClass(this.interp, this.file, callee)) return undefined;
       return { kind: 'class', pyClass, overrides: {}, notes: [] };
     }
     const local = this.ev.classOf(callee, scope);
