@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scanReport } from '../../src/cli/scan';
 import { detectionTitle, hoverMarkdown } from '../../src/python/present';
-import { scanPython } from '../../src/python/scan';
+import { scanPython, ScanCancelled } from '../../src/python/scan';
 import { FIXTURES } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'python', 'classes');
@@ -136,4 +136,23 @@ test('a reading is reused after an edit it does not depend on, and read again af
     },
   ).detections[0]!.interpreted!;
   assert.equal(wider.params, first.params + 2048 + 1);
+});
+
+test('a stale scan stops inside a long reading (the interpreter polls shouldStop)', () => {
+  const source = [
+    'import torch.nn as nn',
+    'class ResNetSlow(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        total = 0',
+    '        for i in range(100000):',
+    '            total += i',
+    '        self.fc = nn.Linear(8, 2)',
+    'm = ResNetSlow()',
+  ].join('\n');
+  let polls = 0;
+  assert.throws(() => scanPython(source, { shouldStop: () => ++polls > 5 }), ScanCancelled);
+  // The parse and the scanner's loop poll a few times at most here; the rest came from the interpreter's steps.
+  assert.equal(polls, 6);
+  assert.equal(scanPython(source).detections[0]?.interpreted?.params, 18);
 });
