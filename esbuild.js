@@ -53,6 +53,7 @@ async function main() {
   ];
   for (const [entry, out] of [
     ['src/extension/worker.ts', 'dist/worker.js'],
+    ['src/extension/scanWorker.ts', 'dist/scanWorker.js'],
     ['src/model/evaluateWorker.ts', 'dist/evaluateWorker.js'],
     ['webview/main.ts', 'dist/webview.js'],
     ['webview/classificationView.ts', 'dist/classificationView.js'],

@@ -533,6 +533,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-weights') return void process.stdout.write(JSON.stringify(await measureWeights()));
   if (argv[0] === '--child-classify') return void process.stdout.write(JSON.stringify(await measureClassify()));
   if (argv[0] === '--child-python-scan') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureScan()));
+  if (argv[0] === '--child-python-large') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureLargeScans()));
   if (argv[0] === '--child-activation') return void process.stdout.write(JSON.stringify(await (await import('./python')).measureActivation()));
   if (argv[0] === '--child-tfjs-require') return void process.stdout.write(JSON.stringify((await import('./python')).measureTfjsRequire()));
   if (argv[0] === '--child-evaluate') return void process.stdout.write(JSON.stringify(await measureEvaluate()));
@@ -592,6 +593,7 @@ async function main(): Promise<void> {
       '--child-activation',
     ]),
     tfjsRequire: child<{ requireMs: number }>(['--child-tfjs-require']),
+    large: child<Awaited<ReturnType<typeof import('./python').measureLargeScans>>>(['--child-python-large']),
   };
   const evaluate = child<EvaluateBench>(['--child-evaluate']);
   const wsl = child<{ summarizeMs: number; params: number; peakRssMB: number }>(['--child-wsl']);
@@ -680,7 +682,13 @@ async function main(): Promise<void> {
   console.log(
     `cold CLI (\`resnext summarize resnext50_32x4d --format json\`, process start to exit): median ${f0(cli.medianMs)} ms, min ${f0(cli.minMs)} ms (5 runs)`,
   );
-  const { scan, activation: a, tfjsRequire } = python;
+  const { scan, activation: a, tfjsRequire, large } = python;
+  console.log(
+    `Python scan of ${large.constructions.toLocaleString('en-US')} constructions in one file (${(large.bytes / 1e6).toFixed(1)} MB, counts included): ` +
+      `${f0(large.bigMs)} ms (CPU ${f0(large.bigCpuMs)} ms; target ≤ 5000) = ${(large.bigMs / large.bigParseMs).toFixed(2)}× a @lezer/python parse of it (${f0(large.bigParseMs)} ms); ` +
+      `${large.plainLines.toLocaleString('en-US')} lines without models: ${f0(large.plainMs)} ms (CPU ${f0(large.plainCpuMs)} ms; target ≤ 1000) = ` +
+      `${(large.plainMs / large.plainParseMs).toFixed(2)}× its parse (${f0(large.plainParseMs)} ms); interpreter: the CIFAR corpus file (${large.classModels} classes read) ${large.classMs.toFixed(1)} ms`,
+  );
   console.log(
     `warm Python scan after an edit (${scan.lines} lines, ${scan.detections} models, counts included): ${scan.warmScanMs.toFixed(2)} ms (median of 21; ` +
       `CPU time ${scan.warmScanCpuMs.toFixed(2)} ms; target ≤ 10 ms) = ${(scan.warmScanMs / scan.parseMs).toFixed(2)}× a full @lezer/python parse of the text (${scan.parseMs.toFixed(2)} ms); ` +

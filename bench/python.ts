@@ -28,6 +28,103 @@ export function pythonSource(lines = 2000): string {
   return parts.join('').split('\n').slice(0, lines).join('\n');
 }
 
+/** A generated file with `n` constructions (torchvision constructors, every fourth summarised at 160×160): the CLI's worst case. */
+export function constructionsSource(n: number): string {
+  const lines = ['import torchvision.models as models', 'from torchsummary import summary', 'NUM_CLASSES = 10'];
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      i % 2 === 0 ? `model_${i} = models.resnext50_32x4d(num_classes=NUM_CLASSES)` : `model_${i} = models.resnet${i % 3 === 0 ? 50 : 101}(weights=None)`,
+    );
+    if (i % 4 === 0) lines.push(`summary(model_${i}, (3, 160, 160))`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** About `lines` lines of ordinary Python (functions, loops, dicts, classes, strings) and no model at all. */
+export function plainSource(lines: number): string {
+  const parts: string[] = ['import os\nimport json\nfrom collections import defaultdict\n'];
+  let count = 3;
+  for (let i = 0; count < lines; i++) {
+    const block = [
+      `def load_${i}(path, limit=${i % 100}):`,
+      `    '''Reads records from a JSON lines file (block ${i}).'''`,
+      '    out = defaultdict(list)',
+      '    with open(path) as f:',
+      '        for n, line in enumerate(f):',
+      '            if n >= limit:',
+      '                break',
+      '            record = json.loads(line)',
+      `            out[record.get("key", "k${i}")].append(record)`,
+      '    return {k: len(v) for k, v in out.items()}',
+      '',
+      `class Config${i}:`,
+      `    name = "cfg-${i}"`,
+      `    sizes = [${i % 7}, ${i % 11}, ${i % 13}]`,
+      '    def total(self):',
+      '        return sum(self.sizes) * 2  # Model(...) in a comment is not code',
+      '',
+    ];
+    parts.push(block.join('\n') + '\n');
+    count += block.length;
+  }
+  return parts.join('');
+}
+
+/** Wall and CPU time of one call. */
+function timed<T>(work: () => T): { result: T; ms: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  const result = work();
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  return { result, ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/**
+ * The CLI's large files: 100,000 constructions in one file (scan + counts of every detection, what `resnext scan`
+ * does) and an 80,000-line file without models; each against a plain @lezer/python parse of the same text (the
+ * baseline), wall and CPU time (the machine may be shared); and the interpreter reading the CIFAR corpus file.
+ */
+export async function measureLargeScans(): Promise<{
+  constructions: number;
+  bytes: number;
+  bigMs: number;
+  bigCpuMs: number;
+  bigParseMs: number;
+  plainLines: number;
+  plainMs: number;
+  plainCpuMs: number;
+  plainParseMs: number;
+  classMs: number;
+  classModels: number;
+}> {
+  const { parser } = await import('@lezer/python');
+  const { scanPython } = await import('../src/python/scan');
+  const { scanModel } = await import('../src/python/present');
+  const big = constructionsSource(100_000);
+  const bigParse = timed(() => parser.parse(big));
+  const bigScan = timed(() => scanPython(big).detections.map((d) => scanModel('big.py', d)).length);
+  const plain = plainSource(80_000);
+  const plainParse = timed(() => parser.parse(plain));
+  const plainScan = timed(() => scanPython(plain).detections.length);
+  const cifar = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'classes', 'cifar_resnet.py'), 'utf8');
+  // A fresh text each time (a trailing comment) so that the readings' memo does not answer.
+  const classRuns = Array.from({ length: 5 }, (_, i) => timed(() => scanPython(`${cifar}\n# ${i}\n`).detections.length));
+  return {
+    constructions: bigScan.result,
+    bytes: big.length,
+    bigMs: bigScan.ms,
+    bigCpuMs: bigScan.cpuMs,
+    bigParseMs: bigParse.ms,
+    plainLines: plain.split('\n').length,
+    plainMs: plainScan.ms,
+    plainCpuMs: plainScan.cpuMs,
+    plainParseMs: plainParse.ms,
+    classMs: median(classRuns.map((r) => r.ms)),
+    classModels: classRuns[0]!.result,
+  };
+}
+
 /**
  * The editor's case: the file is rescanned after each edit. Warm = after a one-character edit in the middle of the
  * file (incremental reparse + analysis + counts of every detection); also a full scan from scratch, and the baseline:
@@ -49,8 +146,8 @@ export async function measureScan(): Promise<{
   // Typing in a constant's value and back: 10 → 11 → 10 … (the detections' classes change with it).
   const versions = [source, source.slice(0, middle) + 'NUM_CLASSES = 11' + source.slice(middle + 'NUM_CLASSES = 10'.length)];
   const scanner = new IncrementalScanner();
-  const count = (r: { detections: readonly { config: Parameters<typeof staticCounts>[0] }[] }): number => {
-    for (const d of r.detections) staticCounts(d.config);
+  const count = (r: { detections: readonly { config?: Parameters<typeof staticCounts>[0] }[] }): number => {
+    for (const d of r.detections) if (d.config) staticCounts(d.config);
     return r.detections.length;
   };
   for (let i = 0; i < 6; i++) {
@@ -135,6 +232,7 @@ function vscodeStandIn(providers: unknown[]): unknown {
       onDidCloseNotebookDocument: event,
       onDidChangeConfiguration: event,
       notebookDocuments: [],
+      getWorkspaceFolder: () => undefined,
       getConfiguration: () => ({ get: (_: string, fallback: unknown) => fallback }),
       asRelativePath: (uri: { path: string }) => uri.path,
     },

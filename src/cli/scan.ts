@@ -6,11 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../model/errors';
-import { formatInt } from '../model/report/format';
+import { formatInt, formatSi } from '../model/report/format';
 import { leftColumn, rightColumn, ruledTable, shapeColumns, sizeColumns, type TableColumn } from '../model/report/table';
 import { notebookCells, scanCells } from '../python/notebook';
 import { scanModel, SCAN_SCHEMA, type ScanModel, type ScanReport } from '../python/present';
-import { scanPython, type ScanProblem } from '../python/scan';
+import { scanPython, type ScanOptions, type ScanProblem } from '../python/scan';
 import { parse, parseChoice, UsageError } from './args';
 import { COUNT_OPTIONS, countOptions } from './count';
 import { ruleTotal } from '../model/countReport';
@@ -48,13 +48,33 @@ function readText(file: string): string {
   }
 }
 
+/**
+ * Where a file's imports of the user's classes are read from: the current folder when the file is in it, else the
+ * file's own folder. Files are read only inside that root, never written; nothing is run.
+ */
+export function workspaceFor(file: string): ScanOptions {
+  const abs = path.resolve(file);
+  const cwd = process.cwd();
+  const root = path.relative(cwd, abs).startsWith('..') ? path.dirname(abs) : cwd;
+  const read = (p: string): string | undefined => {
+    try {
+      const stat = fs.statSync(p);
+      return stat.isFile() && stat.size <= MAX_FILE_BYTES ? fs.readFileSync(p, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { file: abs, workspace: { root, read }, displayPath: (p) => path.relative(root, p) || p };
+}
+
 /** One file: notebooks by extension (.ipynb), everything else as Python source. */
 export function scanFile(file: string, text: string = readText(file)): FileScan {
+  const options = workspaceFor(file);
   if (file.toLowerCase().endsWith('.ipynb')) {
-    const { detections, problems } = scanCells(notebookCells(text, file));
+    const { detections, problems } = scanCells(notebookCells(text, file), undefined, options);
     return { models: detections.map((d) => scanModel(file, d)), problems };
   }
-  const { detections, problems } = scanPython(text);
+  const { detections, problems } = scanPython(text, options);
   return { models: detections.map((d) => scanModel(file, d)), problems: [...problems] };
 }
 
@@ -72,17 +92,34 @@ export function scanReport(files: readonly string[]): { report: ScanReport; prob
 const where = (file: string, m: { cell?: number; line: number; column: number }): string =>
   m.cell !== undefined ? `${file} [cell ${m.cell}]:${m.line}:${m.column}` : `${file}:${m.line}:${m.column}`;
 
+type Counted = ScanModel & { readonly config: NonNullable<ScanModel['config']>; readonly macs: number };
+
 function table(report: ScanReport): string {
   if (report.models.length === 0) return 'No ResNet-family model construction found.\n';
-  const columns: TableColumn<ScanModel>[] = [
+  const counted = report.models.filter((m): m is Counted => m.config !== undefined && m.macs !== null);
+  const classes = report.models.filter((m) => m.config === undefined);
+  const columns: TableColumn<Counted>[] = [
     leftColumn('Where', (m) => where(m.file, m)),
-    leftColumn('Call', (m) => m.source),
-    ...shapeColumns((m: ScanModel) => m.config),
+    leftColumn('Call', (m) => m.call),
+    ...shapeColumns((m: Counted) => m.config),
     rightColumn('Classes', (m) => String(m.config.numClasses)),
     leftColumn('Input', (m) => `${m.config.inputShape[2]}x${m.config.inputShape[3]}`),
-    ...sizeColumns((m: ScanModel) => m),
+    ...sizeColumns((m: Counted) => m),
   ];
-  return ruledTable(columns, report.models);
+  // Classes of the user's, read by the interpreter: their own module tree, no configuration of the core.
+  const classColumns: TableColumn<ScanModel>[] = [
+    leftColumn('Where', (m) => where(m.file, m)),
+    leftColumn('Class (read from your code)', (m) => `${m.class ?? m.call} (${m.defined ? `${m.defined.file}:${m.defined.line}` : '?'})`),
+    rightColumn('Params', (m) => formatInt(m.params)),
+    rightColumn('MACs', (m) => (m.macs === null ? 'not followed' : `${formatInt(m.macs)} (${formatSi(m.macs)})`)),
+  ];
+  const parts: string[] = [];
+  if (counted.length > 0) parts.push(ruledTable(columns, counted));
+  if (classes.length > 0) {
+    parts.push(ruledTable(classColumns, classes));
+    for (const m of classes) if (m.why !== undefined) parts.push(`${where(m.file, m)}: MACs not counted: ${m.why}\n`);
+  }
+  return parts.join('\n');
 }
 
 export async function scanCommand(args: string[]): Promise<void> {
@@ -98,6 +135,9 @@ export async function scanCommand(args: string[]): Promise<void> {
     ...scanned.report,
     models: scanned.report.models.map((m) => {
       if (counting.count === undefined && !counting.flops) return m;
+      // A class of the user's is counted by the interpreter with torchvision's rule (conv + Linear, per call) only:
+      // say so rather than pass it off as another rule's number.
+      if (m.config === undefined) return { ...m, countRule: 'torchvision' as const, ...(counting.flops && m.macs !== null ? { flops: 2 * m.macs } : {}) };
       const macs = ruleTotal(m.config, rule);
       return {
         ...m,

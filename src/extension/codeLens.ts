@@ -1,14 +1,17 @@
 /**
  * The model where it is written: in Python files and notebook cells, a CodeLens above each call that builds a
  * ResNet-family network ("ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7 %  |  Summarize  |
- * Compare…") and a hover on the callee with the per-stage table. The scanner (src/python, @lezer/python) and the
- * arithmetic counts need no TF.js and no worker; they are loaded on the first Python document, not at activation.
- * Scans are cached per document version; edits refresh the lenses after a pause in typing.
+ * Compare…") and a hover on the callee with the per-stage table; classes of the user's are read by the interpreter
+ * and marked "read from your code". Scanning, interpreting and counting run in the scan worker (dist/scanWorker.js,
+ * no TF.js), started on the first Python document, so the extension host's thread never waits for a scan; an edit
+ * marks the document's running scan stale and the worker stops it. Scans are cached per document version; edits
+ * refresh the lenses after a pause in typing.
  */
 import * as vscode from 'vscode';
-import type { Detection, IncrementalScanner } from '../python/scan';
+import type { Detection } from '../python/scan';
 import type { StaticCounts } from '../python/present';
 import { Command } from './commands';
+import { ScanClient, type ScanJob } from './scanClient';
 
 /** How long typing must pause before the lenses are recomputed. */
 export const LENS_DEBOUNCE_MS = 300;
@@ -16,45 +19,61 @@ export const CODELENS_SETTING = 'resnext.codeLens.enabled';
 
 const PYTHON: vscode.DocumentSelector = [{ language: 'python' }];
 
-const loadPython = () => Promise.all([import('../python/scan'), import('../python/notebook'), import('../python/present'), import('../model/countReport')]);
-type PythonModules = Awaited<ReturnType<typeof loadPython>>;
-
 export interface ScannedModel {
   readonly detection: Detection;
   readonly range: vscode.Range;
   readonly calleeRange: vscode.Range;
-  readonly counts: StaticCounts;
+  /** The core's counts of a configuration; absent for a class of the user's read by the interpreter. */
+  readonly counts?: StaticCounts;
   readonly title: string;
-  /** Every counting rule's MACs and what each adds to torchvision's (the lens's tooltip). */
-  readonly rules: string;
+  /** The hover's Markdown, made in the worker. */
+  readonly hover: string;
+  /** Every counting rule's MACs and what each adds to torchvision's (the lens's tooltip); absent for a class of the user's. */
+  readonly rules?: string;
 }
 
 /** Arguments of the lenses' Summarize: what `resnext.summarize` accepts (preset + the whole configuration). */
-export function summarizeArgs(d: Detection): { preset?: string; config: Detection['config'] } {
+export function summarizeArgs(d: Detection & { config: NonNullable<Detection['config']> }): { preset?: string; config: NonNullable<Detection['config']> } {
   return { ...(d.preset !== undefined ? { preset: d.preset } : {}), config: { ...d.config } };
 }
 
 export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
-  private readonly cache = new Map<string, { version: number; notebookVersion: number; models: ScannedModel[] }>();
-  /** One incremental scanner per file or notebook: a rescan after an edit reparses only around the change. */
-  private readonly scanners = new Map<string, IncrementalScanner>();
+  /** Per document: the version scanned (or being scanned) and its models; concurrent requests share one scan. */
+  private readonly cache = new Map<string, { version: number; notebookVersion: number; models: Promise<ScannedModel[] | undefined> }>();
+  /** The last complete models of each document: what a lens request gets while a newer scan replaces a stale one. */
+  private readonly last = new Map<string, ScannedModel[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private modules: Promise<PythonModules> | undefined;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    /** The scan worker: one incremental scanner per file or notebook lives there. */
+    private readonly client: ScanClient,
+  ) {
     this.subscriptions.push(
       this.changed,
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.languageId === 'python' && e.contentChanges.length > 0) this.refreshSoon();
+        if (e.document.languageId !== 'python' || e.contentChanges.length === 0) return;
+        // A scan of the previous text still running in the worker is stale now: stop it at once.
+        // (A notebook's cells are scanned each with the whole notebook: an edit in one makes all of them stale.)
+        // A scan already asked for this very version (the lens request came first) is not stale.
+        const notebook = this.notebookOf(e.document);
+        const notebookVersion = notebook ? this.notebookVersion(notebook) : 0;
+        for (const d of notebook ? notebook.getCells().map((c) => c.document) : [e.document]) {
+          const entry = this.cache.get(d.uri.toString());
+          if (entry && entry.version === d.version && entry.notebookVersion === notebookVersion) continue;
+          this.client.supersede(d.uri.toString());
+        }
+        this.refreshSoon();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.cache.delete(d.uri.toString());
-        this.scanners.delete(d.uri.toString());
+        this.last.delete(d.uri.toString());
+        this.client.forget(d.uri.toString());
       }),
-      vscode.workspace.onDidCloseNotebookDocument((nb) => this.scanners.delete(nb.uri.toString())),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => nb.getCells().forEach((c) => this.client.forget(c.document.uri.toString()))),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(CODELENS_SETTING)) this.changed.fire();
       }),
@@ -67,48 +86,74 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     this.timer = setTimeout(() => this.changed.fire(), LENS_DEBOUNCE_MS);
   }
 
+  private notebookVersion(notebook: vscode.NotebookDocument): number {
+    return notebook.getCells().reduce((n, c) => (n * 31 + c.document.version) | 0, notebook.version);
+  }
+
+  private notebookOf(document: vscode.TextDocument): vscode.NotebookDocument | undefined {
+    return document.uri.scheme === 'vscode-notebook-cell'
+      ? vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document))
+      : undefined;
+  }
+
   /** The detections of a document (a .py file, or a notebook cell scanned with the cells before and after it). */
   async models(document: vscode.TextDocument): Promise<ScannedModel[]> {
-    const notebook =
-      document.uri.scheme === 'vscode-notebook-cell'
-        ? vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === document))
-        : undefined;
-    const notebookVersion = notebook ? notebook.getCells().reduce((n, c) => n * 31 + c.document.version, notebook.version) : 0;
+    const notebook = this.notebookOf(document);
+    const notebookVersion = notebook ? this.notebookVersion(notebook) : 0;
     const key = document.uri.toString();
-    const cached = this.cache.get(key);
-    if (cached && cached.version === document.version && cached.notebookVersion === notebookVersion) return cached.models;
-    this.modules ??= loadPython();
-    const [{ IncrementalScanner }, { scanCells }, { staticCounts, lensTitle }, { countTooltip }] = await this.modules;
-    const started = performance.now();
-    const scannerKey = (notebook?.uri ?? document.uri).toString();
-    let scanner = this.scanners.get(scannerKey);
-    if (!scanner) this.scanners.set(scannerKey, (scanner = new IncrementalScanner()));
-    let detections: readonly Detection[];
+    let entry = this.cache.get(key);
+    if (!entry || entry.version !== document.version || entry.notebookVersion !== notebookVersion) {
+      entry = { version: document.version, notebookVersion, models: this.scan(document, notebook) };
+      this.cache.set(key, entry);
+    }
+    const models = await entry.models;
+    if (models) this.last.set(key, models);
+    else if (this.cache.get(key) === entry) {
+      // Stopped although no newer version replaced it: scan again on the next request, and ask for one.
+      this.cache.delete(key);
+      this.refreshSoon();
+    }
+    // Cancelled (a newer edit is being scanned) or failed: the last complete models until the newer scan answers.
+    return models ?? this.last.get(key) ?? [];
+  }
+
+  private async scan(document: vscode.TextDocument, notebook: vscode.NotebookDocument | undefined): Promise<ScannedModel[] | undefined> {
+    const owner = notebook?.uri ?? document.uri;
+    const folder = vscode.workspace.getWorkspaceFolder(owner);
+    const where = {
+      ...(owner.scheme === 'file' ? { file: owner.fsPath } : {}),
+      ...(folder && folder.uri.scheme === 'file' ? { root: folder.uri.fsPath } : {}),
+    };
+    let job: ScanJob;
     if (notebook) {
       const cells = notebook
         .getCells()
         .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')
         .map((c) => ({ cell: c.index + 1, source: c.document.getText(), document: c.document }));
       const own = cells.find((c) => c.document === document);
-      detections = own ? scanCells(cells, scanner).detections.filter((d) => d.cell === own.cell) : [];
+      if (!own) return [];
+      job = { key: document.uri.toString(), cells: cells.map(({ cell, source }) => ({ cell, source })), ownCell: own.cell, ...where };
     } else {
-      detections = scanner.scan(document.getText()).detections;
+      job = { key: document.uri.toString(), text: document.getText(), ...where };
     }
-    const models = detections.map((d) => {
-      const counts = staticCounts(d.config);
-      return {
-        detection: d,
-        range: new vscode.Range(document.positionAt(d.from), document.positionAt(d.to)),
-        calleeRange: new vscode.Range(document.positionAt(d.calleeFrom), document.positionAt(d.calleeTo)),
-        counts,
-        title: lensTitle(d.config, counts.totals),
-        rules: countTooltip(d.config),
-      };
-    });
+    const reply = await this.client.scan(job);
+    if (reply.kind === 'cancelled') return undefined;
+    if (reply.kind === 'error') {
+      this.log.warn(`scanning ${vscode.workspace.asRelativePath(document.uri)} failed: ${reply.message}`);
+      return undefined;
+    }
+    const models = reply.models.map((m) => ({
+      detection: m.detection,
+      range: new vscode.Range(document.positionAt(m.detection.from), document.positionAt(m.detection.to)),
+      calleeRange: new vscode.Range(document.positionAt(m.detection.calleeFrom), document.positionAt(m.detection.calleeTo)),
+      ...(m.counts ? { counts: m.counts } : {}),
+      title: m.title,
+      hover: m.hover,
+      ...(m.rules !== undefined ? { rules: m.rules } : {}),
+    }));
     this.log.trace(
-      `scanned ${vscode.workspace.asRelativePath(document.uri)} (v${document.version}): ${models.length} model(s) in ${(performance.now() - started).toFixed(1)} ms`,
+      `scanned ${vscode.workspace.asRelativePath(document.uri)} (v${document.version}): ${models.length} model(s) in ${reply.ms.toFixed(1)} ms (scan worker)`,
     );
-    this.cache.set(key, { version: document.version, notebookVersion, models });
     return models;
   }
 
@@ -118,15 +163,29 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     for (const m of await this.models(document)) {
       const d = m.detection;
       const at = new vscode.Range(m.range.start, m.range.start);
-      const tooltip = `${d.model}: ${d.config.numClasses} classes, input ${d.config.inputHeightPx}×${d.config.inputWidthPx}${d.notes.length > 0 ? `\n${d.notes.join('\n')}` : ''}\n\n${m.rules}`;
+      const notes = d.notes.length > 0 ? `\n${d.notes.join('\n')}` : '';
+      if (!d.config) {
+        // A class of the user's, read by the interpreter: its counts, no preset configuration to summarize or compare.
+        const r = d.interpreted!;
+        const tooltip = `${r.className}, read from your code (${r.defined.file}:${r.defined.line}), input ${r.input.h}×${r.input.w}${notes}`;
+        lenses.push(new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }));
+        continue;
+      }
+      const config = d.config;
+      const tooltip = `${d.model}: ${config.numClasses} classes, input ${config.inputHeightPx}×${config.inputWidthPx}${notes}${m.rules !== undefined ? `\n\n${m.rules}` : ''}`;
       lenses.push(
         new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }),
-        new vscode.CodeLens(at, { title: 'Summarize', tooltip: `Open the summary of ${d.model}`, command: Command.Summarize, arguments: [summarizeArgs(d)] }),
+        new vscode.CodeLens(at, {
+          title: 'Summarize',
+          tooltip: `Open the summary of ${d.model}`,
+          command: Command.Summarize,
+          arguments: [summarizeArgs({ ...d, config })],
+        }),
         new vscode.CodeLens(at, {
           title: 'Compare…',
           tooltip: `Compare ${d.model} with presets you pick`,
           command: Command.CompareWith,
-          arguments: [{ model: d.model, config: summarizeArgs(d).config }],
+          arguments: [{ model: d.model, config }],
         }),
       );
     }
@@ -137,22 +196,23 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     const models = await this.models(document);
     const m = models.find((x) => x.calleeRange.contains(position));
     if (!m) return undefined;
-    const [, , { hoverMarkdown }] = await this.modules!;
-    return new vscode.Hover(new vscode.MarkdownString(hoverMarkdown(m.detection, m.counts)), m.calleeRange);
+    return new vscode.Hover(new vscode.MarkdownString(m.hover), m.calleeRange);
   }
 
   dispose(): void {
     clearTimeout(this.timer);
     for (const s of this.subscriptions) s.dispose();
     this.cache.clear();
-    this.scanners.clear();
+    this.last.clear();
   }
 }
 
-/** Registers the CodeLens and hover providers for Python files and notebook cells. */
-export function registerPythonModels(log: vscode.LogOutputChannel): vscode.Disposable {
-  const provider = new PythonModels(log);
+/** Registers the CodeLens and hover providers for Python files and notebook cells (scanned in dist/scanWorker.js). */
+export function registerPythonModels(log: vscode.LogOutputChannel, extensionUri: vscode.Uri): vscode.Disposable {
+  const client = new ScanClient(vscode.Uri.joinPath(extensionUri, 'dist', 'scanWorker.js').fsPath);
+  const provider = new PythonModels(log, client);
   return vscode.Disposable.from(
+    { dispose: () => client.dispose() },
     provider,
     vscode.languages.registerCodeLensProvider(PYTHON, provider),
     vscode.languages.registerHoverProvider(PYTHON, provider),

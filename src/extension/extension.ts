@@ -88,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.CheckCheckpoint, async (arg?: unknown) => (await compareCheckpoints()).checkCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ApplyCheckHint, async (arg?: unknown) => (await compareCheckpoints()).applyCheckHintCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
-    registerPythonModels(log),
+    registerPythonModels(log, context.extensionUri),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),
     }),

@@ -4,7 +4,7 @@
  * Positions are given per cell: the cell's 1-based index over all cells and the line within the cell.
  */
 import { InputError } from '../model/errors';
-import { scanPython, type Detection, type IncrementalScanner, type ScanProblem } from './scan';
+import { scanPython, type Detection, type IncrementalScanner, type ScanOptions, type ScanProblem } from './scan';
 
 export interface CodeCell {
   /** 1-based over all cells (markdown included), as the notebook lists them. */
@@ -60,7 +60,11 @@ function withoutMagics(source: string): string {
 }
 
 /** Scans code cells as one module; detections carry their cell and in-cell lines. */
-export function scanCells(cells: readonly CodeCell[], scanner?: IncrementalScanner): { detections: CellDetection[]; problems: CellProblem[] } {
+export function scanCells(
+  cells: readonly CodeCell[],
+  scanner?: IncrementalScanner,
+  options: ScanOptions = {},
+): { detections: CellDetection[]; problems: CellProblem[] } {
   const parts: string[] = [];
   const firstLines: number[] = [];
   let line = 1;
@@ -71,16 +75,25 @@ export function scanCells(cells: readonly CodeCell[], scanner?: IncrementalScann
     line += parts[parts.length - 1]!.split('\n').length - 1;
   }
   const joined = parts.join('');
-  const result = scanner ? scanner.scan(joined) : scanPython(joined);
+  const result = scanner ? scanner.scan(joined, options) : scanPython(joined, options);
   const cellAt = (l: number): number => {
-    let i = 0;
-    while (i + 1 < firstLines.length && firstLines[i + 1]! <= l) i++;
-    return i;
+    // The last cell whose first line is ≤ l (binary search: a notebook can have thousands of cells).
+    let lo = 0;
+    let hi = firstLines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (firstLines[mid]! <= l) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   };
+  // Where each cell's text starts in the joined text.
+  const starts: number[] = [];
+  parts.reduce((n, p) => (starts.push(n), n + p.length), 0);
   const detections = result.detections.map((d) => {
     const i = cellAt(d.line);
     const offset = firstLines[i]! - 1;
-    const start = parts.slice(0, i).reduce((n, p) => n + p.length, 0);
+    const start = starts[i]!;
     return {
       ...d,
       cell: cells[i]!.cell,

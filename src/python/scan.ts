@@ -14,7 +14,21 @@ import { parser } from '@lezer/python';
 import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
 import { ConfigError, isInputError, type FieldNames } from '../model/errors';
-import { analyse, callArgs, Evaluator, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
+import { analyse, callArgs, Evaluator, lookup, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
+import {
+  Cancelled,
+  fileCtx,
+  fingerprint,
+  Interpreter,
+  lineAt,
+  moduleFingerprint,
+  Stuck,
+  type Dependency,
+  type FileCtx,
+  type PyClass,
+  type Workspace,
+} from './interp/interp';
+import { argumentsKey, callArguments, classOfCallee, insideModuleClass, isResNetLike, readClass, type ClassReading } from './interp/read';
 
 export type DetectionKind = 'torchvision' | 'hub' | 'timm' | 'class';
 
@@ -35,7 +49,10 @@ export interface Detection {
   readonly model: string;
   /** The preset the call names (constructors, hub, timm) or the preset of the same shape, if any. */
   readonly preset?: PresetName;
-  readonly config: NetworkConfig;
+  /** The configuration the core counts; absent for a class of the user's read by the interpreter (see `interpreted`). */
+  readonly config?: NetworkConfig;
+  /** A class of the user's, read by the interpreter: its module tree, exact params, MACs or why not. */
+  readonly interpreted?: ClassReading;
   /** The weights argument as written (`weights=…`, `pretrained=True`), if any. */
   readonly weights?: string;
   /** Arguments whose value could not be known and the default that was assumed instead. */
@@ -116,8 +133,16 @@ interface SummaryCall {
   readonly hw: { readonly h: number; readonly w: number };
 }
 
+/** The summary calls by where their model argument starts and by its text (each list in source order). */
+interface SummaryIndex {
+  readonly byArg: Map<number, SummaryCall>;
+  readonly byText: Map<string, SummaryCall[]>;
+}
+
 interface Found {
   readonly kind: DetectionKind;
+  /** A class of the user's that the interpreter reads instead of matching torchvision's signature. */
+  readonly pyClass?: PyClass;
   readonly preset?: PresetName;
   readonly overrides: ConfigOverrides;
   readonly weights?: string;
@@ -129,41 +154,63 @@ class Scanner {
   private readonly starts: number[];
   private readonly detections: Detection[] = [];
   private readonly problems: ScanProblem[] = [];
-  private readonly qualifiedCache = new Map<string, string | undefined>();
+  private interpCache: { interp: Interpreter; file: FileCtx } | undefined;
+  /** Whether a class is of the ResNet family, once per class and scan. */
+  private readonly resNetLike = new Map<PyClass, boolean>();
+  /** Workspace files the interpreters of this scan read, parsed once. */
+  private readonly importedFiles = new Map<string, FileCtx | null>();
+  /** Module names' fingerprints in this text, computed once per scan (memoised readings check them). */
+  private readonly moduleFps = new Map<string, string>();
 
   constructor(
     private readonly source: string,
     tree: Tree,
+    private readonly options: ScanOptions = {},
   ) {
     this.ev = new Evaluator(analyse(source, tree));
     this.starts = lineStarts(source);
+  }
+
+  /** The interpreter, made on the first class of the user's (most files have none). */
+  private get interp(): Interpreter {
+    return this.reader().interp;
+  }
+
+  private get file(): FileCtx {
+    return this.reader().file;
+  }
+
+  private reader(): { interp: Interpreter; file: FileCtx } {
+    return (this.interpCache ??= {
+      interp: new Interpreter(this.options.workspace, undefined, this.options.shouldStop, this.importedFiles),
+      file: fileCtx(this.options.file ?? '<source>', this.source, this.ev.analysis, this.starts),
+    });
   }
 
   run(): ScanResult {
     // Each call's callee and its qualified name, once: most calls are rejected on the name alone.
     const calls = this.ev.analysis.calls.map((c) => {
       const callee = c.node.firstChild;
-      return { ...c, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
+      return { node: c.node, scope: c.scope, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
     });
     const summaries = this.summaryCalls(calls);
+    const stop = this.options.shouldStop;
+    let n = 0;
     for (const call of calls) {
+      if (stop && (++n & 63) === 0 && stop()) throw new ScanCancelled();
       if (!call.callee) continue;
       const found = this.recognise(call.node, call.callee, call.q, call.scope);
       if (!found) continue;
       const input = this.inputSize(call.node, call.scope, summaries);
-      this.emit(call.node, found, input);
+      this.emit(call.node, found, input, call.scope);
     }
     return { detections: this.detections, problems: this.problems };
   }
 
   private qualified(node: SyntaxNode, scope: Scope): string | undefined {
     if (node.name !== 'VariableName' && node.name !== 'MemberExpression') return undefined;
-    const key = `${node.from}:${node.to}`;
-    if (!this.qualifiedCache.has(key)) {
-      const v = this.ev.value(node, scope);
-      this.qualifiedCache.set(key, v instanceof Ref ? v.qualified : undefined);
-    }
-    return this.qualifiedCache.get(key);
+    const v = this.ev.value(node, scope);
+    return v instanceof Ref ? v.qualified : undefined;
   }
 
   private recognise(call: SyntaxNode, callee: SyntaxNode, q: string | undefined, scope: Scope): Found | undefined {
@@ -221,6 +268,14 @@ class Scanner {
   /** A class called with torchvision's ResNet signature, recognised by its 4 stage depths. */
   private classCall(callee: SyntaxNode, q: string, lazyArgs: () => CallArgs, scope: Scope): Found | undefined {
     const className = q.slice(q.lastIndexOf('.') + 1);
+    // A class of the user's (this file, the notebook, a workspace import): read by the interpreter, never guessed.
+    const pyClass = classOfCallee(this.interp, this.file, callee, scope);
+    if (pyClass) {
+      let resNetLike = this.resNetLike.get(pyClass);
+      if (resNetLike === undefined) this.resNetLike.set(pyClass, (resNetLike = isResNetLike(this.interp, pyClass)));
+      if (!resNetLike || insideModuleClass(this.interp, this.file, callee)) return undefined;
+      return { kind: 'class', pyClass, overrides: {}, notes: [] };
+    }
     const local = this.ev.classOf(callee, scope);
     const torchvision = TORCHVISION_RESNET.has(q);
     const signature = torchvision ? TORCHVISION_SIGNATURE : local ? this.signatureOf(local, new Set()) : undefined;
@@ -298,9 +353,58 @@ class Scanner {
     return undefined;
   }
 
+  /** The interpreter's reading of a class construction, memoised (per file text, call text and input size). */
+  private read(cls: PyClass, call: SyntaxNode, scope: Scope, input: { h: number; w: number }): ClassReading {
+    // Memoised by the class's text, the arguments' values (else the call's text) and the input size, and kept while
+    // what the reading depended on (names, the bindings they resolve to, imported files) reads the same: an edit
+    // elsewhere in the file does not read the class again.
+    let r: ClassReading | { stuck: string } | undefined;
+    // A fresh interpreter per reading (imported files shared): what it records is what this reading depended on.
+    const interp = new Interpreter(this.options.workspace, undefined, this.options.shouldStop, this.importedFiles);
+    try {
+      cls = interp.classOf(cls.file, cls.node);
+      const args = callArguments(interp, this.file, call, scope);
+      // The class's line is part of it: the reading's `defined` and `why` name lines.
+      const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${hashText(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
+      const entries = readingCache.get(key) ?? [];
+      r = entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
+      if (r === undefined) {
+        try {
+          r = readClass(interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
+        } catch (error) {
+          if (!(error instanceof Stuck)) throw error;
+          r = { stuck: error.message };
+        }
+        if (!readingCache.has(key) && readingCache.size >= READING_CACHE_SIZE) readingCache.delete(readingCache.keys().next().value!);
+        readingCache.set(key, [{ deps: [...interp.deps.values()], reading: r }, ...entries].slice(0, 4));
+      }
+    } catch (error) {
+      if (error instanceof Cancelled) throw new ScanCancelled();
+      throw error;
+    }
+    if ('stuck' in r) throw new Stuck(r.stuck);
+    return r;
+  }
+
+  /** Whether a memoised reading's dependencies read the same in this text (at this call). */
+  private stillHolds(deps: readonly Dependency[], scope: Scope, pos: number): boolean {
+    for (const d of deps) {
+      if (d.kind === 'file') {
+        if ((this.options.workspace?.read(d.file) ?? '\0none') !== d.fp) return false;
+      } else if (d.file !== this.file.path) {
+        continue; // a name of an imported file: its text is a dependency of its own
+      } else if (d.kind === 'module') {
+        let fp = this.moduleFps.get(d.name);
+        if (fp === undefined) this.moduleFps.set(d.name, (fp = moduleFingerprint(this.file, d.name)));
+        if (fp !== d.fp) return false;
+      } else if (fingerprint(lookup(d.name, scope, pos), this.file) !== d.fp) return false;
+    }
+    return true;
+  }
+
   /** The torchsummary/torchinfo `summary` calls: the model argument and the H×W their input size gives, read once. */
-  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope; q: string | undefined }[]): SummaryCall[] {
-    const out: SummaryCall[] = [];
+  private summaryCalls(calls: readonly { node: SyntaxNode; scope: Scope; q: string | undefined }[]): SummaryIndex {
+    const out: SummaryIndex = { byArg: new Map(), byText: new Map() };
     for (const c of calls) {
       if (c.q === undefined || !SUMMARY_FUNCTIONS.has(c.q)) continue;
       const args = callArgs(this.source, c.node.lastChild!);
@@ -310,20 +414,39 @@ class Scanner {
       const shape = Array.isArray(size) && size.length === 1 && Array.isArray(size[0]) ? (size[0] as readonly Value[]) : size;
       if (Array.isArray(shape) && (shape.length === 3 || shape.length === 4) && shape.every(isInt) && shape[shape.length - 3] === 3) {
         const hw = { h: shape[shape.length - 2] as number, w: shape[shape.length - 1] as number };
-        out.push({ node: c.node, scope: c.scope, modelArg, modelText: this.ev.text(modelArg).replace(/\s+/g, ''), hw });
+        const s = { node: c.node, scope: c.scope, modelArg, modelText: this.ev.text(modelArg).replace(/\s+/g, ''), hw };
+        if (!out.byArg.has(modelArg.from)) out.byArg.set(modelArg.from, s);
+        const list = out.byText.get(s.modelText);
+        if (list) list.push(s);
+        else out.byText.set(s.modelText, [s]);
       }
     }
     return out;
   }
 
   /** H×W from `summary(model, (3, H, W))` (torchsummary) or `summary(model, input_size=(1, 3, H, W))` (torchinfo). */
-  private inputSize(call: SyntaxNode, scope: Scope, summaries: readonly SummaryCall[]): { h: number; w: number } | undefined {
+  private inputSize(call: SyntaxNode, scope: Scope, summaries: SummaryIndex): { h: number; w: number } | undefined {
+    // The call itself is the summary's model argument (or inside it): `summary(models.resnet50(), …)`.
+    for (let n: SyntaxNode | null = call; n; n = n.parent) {
+      const direct = summaries.byArg.get(n.from);
+      if (direct && direct.modelArg.to >= call.to) return direct.hw;
+      if (n.name.endsWith('Statement')) break;
+    }
+    // Else the first later summary of the variable the call is assigned to, in the same scope, not rebound before it.
     const target = this.assignedName(call);
-    for (const s of summaries) {
-      const direct = s.modelArg.from <= call.from && call.to <= s.modelArg.to;
-      if (direct) return s.hw;
-      if (s.node.from < call.from || target === undefined || s.scope !== scope || s.modelText !== target) continue;
-      if (s.modelArg.name === 'VariableName' && this.ev.reboundBetween(target, scope, call.from, s.node.from)) continue;
+    const list = target === undefined ? undefined : summaries.byText.get(target);
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.node.from < call.from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.scope !== scope) continue;
+      if (s.modelArg.name === 'VariableName' && this.ev.reboundBetween(target!, scope, call.from, s.node.from)) return undefined;
       return s.hw;
     }
     return undefined;
@@ -350,10 +473,37 @@ class Scanner {
     return this.ev.text(target).replace(/\s+/g, '');
   }
 
-  private emit(call: SyntaxNode, found: Found, input: { h: number; w: number } | undefined): void {
+  private emit(call: SyntaxNode, found: Found, input: { h: number; w: number } | undefined, scope: Scope): void {
     const callee = call.firstChild!;
     const line = lineOf(this.starts, call.from);
     const position = { line: line + 1, column: call.from - this.starts[line]! + 1 };
+    const where = {
+      from: call.from,
+      to: call.to,
+      calleeFrom: callee.from,
+      calleeTo: callee.to,
+      ...position,
+      endLine: lineOf(this.starts, call.to) + 1,
+      source: this.ev.text(callee),
+    };
+    if (found.pyClass) {
+      let interpreted: ClassReading;
+      try {
+        interpreted = this.read(found.pyClass, call, scope, input ?? { h: DEFAULT_INPUT_PX, w: DEFAULT_INPUT_PX });
+      } catch (error) {
+        if (!(error instanceof Stuck)) throw error;
+        this.problems.push({ ...position, message: `${this.ev.text(callee)}(…) cannot be read without running it: ${error.message}` });
+        return;
+      }
+      this.detections.push({
+        kind: 'class',
+        ...where,
+        model: found.pyClass.name,
+        interpreted,
+        notes: interpreted.why !== undefined ? [`MACs not counted: ${interpreted.why}`] : [],
+      });
+      return;
+    }
     const overrides = { ...found.overrides, inputHeightPx: input?.h ?? DEFAULT_INPUT_PX, inputWidthPx: input?.w ?? DEFAULT_INPUT_PX };
     const resolved = resolveCached(found.preset, overrides);
     if ('error' in resolved) {
@@ -364,13 +514,7 @@ class Scanner {
     const samePreset = found.preset ?? (isPresetName(model) ? model : undefined);
     this.detections.push({
       kind: found.kind,
-      from: call.from,
-      to: call.to,
-      calleeFrom: callee.from,
-      calleeTo: callee.to,
-      ...position,
-      endLine: lineOf(this.starts, call.to) + 1,
-      source: this.ev.text(callee),
+      ...where,
       model,
       ...(samePreset !== undefined ? { preset: samePreset } : {}),
       config,
@@ -379,6 +523,10 @@ class Scanner {
     });
   }
 }
+
+/** Readings of the user's classes by what determines them: the file's text, the call as written, the input size. */
+const readingCache = new Map<string, { deps: readonly Dependency[]; reading: ClassReading | { stuck: string } }[]>();
+const READING_CACHE_SIZE = 256;
 
 /** How a configuration error names the fields in Python: the keyword arguments of torchvision's ResNet. */
 const PYTHON_FIELD_NAMES: FieldNames = {
@@ -415,9 +563,46 @@ function resolveCached(preset: PresetName | undefined, overrides: ConfigOverride
   return resolved;
 }
 
+/** Thrown by a scan whose `shouldStop` said so (a newer edit made it stale). */
+export class ScanCancelled extends Error {
+  override readonly name = 'ScanCancelled';
+  constructor() {
+    super('scan cancelled: a newer version of the text is being scanned');
+  }
+}
+
+export interface ScanOptions {
+  /** Polled while parsing, between calls and while interpreting: true stops the scan with ScanCancelled. */
+  readonly shouldStop?: () => boolean;
+  /** The file's path (for imports relative to it and the `defined` field of classes). */
+  readonly file?: string;
+  /** Where imports of the user's classes are read from; without it, only classes in the text itself are read. */
+  readonly workspace?: Workspace;
+  /** How a path is shown in `defined.file` (e.g. relative to the workspace). */
+  readonly displayPath?: (file: string) => string;
+}
+
+/** FNV-1a over the text: a cheap fingerprint for the readings' memo (the key also holds the length). */
+function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 /** Every network-building call in a Python source text. Never throws on malformed Python. */
-export function scanPython(source: string): ScanResult {
-  return new Scanner(source, parser.parse(source)).run();
+export function scanPython(source: string, options: ScanOptions = {}): ScanResult {
+  return new Scanner(source, parse(source, undefined, options.shouldStop), options).run();
+}
+
+/** Parses in slices (lezer's resumable parse) so that a stale scan stops mid-parse when `shouldStop` says so. */
+function parse(text: string, fragments: readonly TreeFragment[] | undefined, shouldStop: (() => boolean) | undefined): Tree {
+  if (!shouldStop) return parser.parse(text, fragments);
+  const p = parser.startParse(text, fragments);
+  for (;;) {
+    const tree = p.advance();
+    if (tree) return tree;
+    if (shouldStop()) throw new ScanCancelled();
+  }
 }
 
 /**
@@ -428,11 +613,11 @@ export function scanPython(source: string): ScanResult {
 export class IncrementalScanner {
   private previous: { text: string; tree: Tree } | undefined;
 
-  scan(text: string): ScanResult {
+  scan(text: string, options: ScanOptions = {}): ScanResult {
     let tree: Tree;
     const prev = this.previous;
     if (prev === undefined) {
-      tree = parser.parse(text);
+      tree = parse(text, undefined, options.shouldStop);
     } else if (prev.text === text) {
       tree = prev.tree;
     } else {
@@ -442,9 +627,9 @@ export class IncrementalScanner {
       let suffix = 0;
       while (suffix < max - prefix && prev.text.charCodeAt(prev.text.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
       const change = { fromA: prefix, toA: prev.text.length - suffix, fromB: prefix, toB: text.length - suffix };
-      tree = parser.parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]));
+      tree = parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]), options.shouldStop);
     }
     this.previous = { text, tree };
-    return new Scanner(text, tree).run();
+    return new Scanner(text, tree, options).run();
   }
 }

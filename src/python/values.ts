@@ -30,11 +30,12 @@ export interface Param {
   readonly defaultNode?: SyntaxNode;
 }
 
-type Binding =
+export type Binding =
   | { readonly kind: 'value'; readonly pos: number; readonly node: SyntaxNode; readonly scope: Scope }
   | { readonly kind: 'param'; readonly pos: number; readonly param: Param; readonly scope: Scope }
   | { readonly kind: 'import'; readonly pos: number; readonly qualified: string }
   | { readonly kind: 'class'; readonly pos: number; readonly info: ClassInfo }
+  | { readonly kind: 'function'; readonly pos: number; readonly node: SyntaxNode }
   | { readonly kind: 'unknown'; readonly pos: number };
 
 export class Scope {
@@ -107,7 +108,7 @@ function dotted(source: string, nodes: readonly SyntaxNode[]): string {
   return nodes.map((n) => text(source, n)).join('');
 }
 
-function bindImport(source: string, node: SyntaxNode, scope: Scope): void {
+export function bindImport(source: string, node: SyntaxNode, scope: Scope): void {
   const parts = children(node);
   const pos = node.from;
   if (parts[0]?.name === 'from') {
@@ -260,7 +261,7 @@ export function analyse(source: string, tree: Tree): Analysis {
       case 'LambdaExpression': {
         const node = cursor.node;
         const nameNode = node.name === 'FunctionDefinition' ? node.getChild('VariableName') : null;
-        if (nameNode) scope.bind(text(source, nameNode), { kind: 'unknown', pos: node.from });
+        if (nameNode) scope.bind(text(source, nameNode), { kind: 'function', pos: node.from, node });
         const fn = new Scope('function', scope, node.from);
         const paramList = node.getChild('ParamList');
         if (paramList) for (const param of parseParams(source, paramList)) fn.bind(param.name, { kind: 'param', pos: node.from, param, scope });
@@ -288,15 +289,16 @@ export function analyse(source: string, tree: Tree): Analysis {
 }
 
 /** The binding of `name` visible at `pos` from `scope` (Python's LEGB without builtins; class bodies are skipped from inside functions). */
-function lookup(name: string, scope: Scope, pos: number): Binding | undefined {
+export function lookup(name: string, scope: Scope, pos: number): Binding | undefined {
   let innermost = true;
   for (let s: Scope | undefined = scope; s; s = s.parent) {
     if (!innermost && s.kind === 'class') continue;
     const list = s.bindings.get(name);
     if (list && list.length > 0) {
-      let before: Binding | undefined;
-      for (const b of list) if (b.pos <= pos) before = b;
-      if (before) return before;
+      // Bindings are recorded in source order: the last one at or before pos, by binary search (a name can be bound
+      // 100,000 times in a generated file).
+      const i = lastAtOrBefore(list, pos);
+      if (i >= 0) return list[i];
       // Bound only later in the same function: unbound at this point. From an inner function, a module's names are
       // read when the function runs, usually after the whole module ran: its last binding.
       return innermost ? { kind: 'unknown', pos } : list[list.length - 1];
@@ -305,6 +307,50 @@ function lookup(name: string, scope: Scope, pos: number): Binding | undefined {
     innermost = false;
   }
   return undefined;
+}
+
+/**
+ * Python's arithmetic on two numbers (`//` and `%` floor like Python's), or undefined for an operator it is not or a
+ * division by zero. The scanner's constants and the interpreter share it.
+ */
+export function numberOp(o: string, a: number, b: number): number | undefined {
+  switch (o) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? undefined : a / b;
+    case '//':
+      return b === 0 ? undefined : Math.floor(a / b);
+    case '%':
+      return b === 0 ? undefined : a - b * Math.floor(a / b);
+    case '**':
+      return a ** b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '<<':
+      return a << b;
+    case '>>':
+      return a >> b;
+  }
+  return undefined;
+}
+
+/** Index of the last binding whose pos is ≤ pos in a list sorted by pos, or -1. */
+function lastAtOrBefore(list: readonly Binding[], pos: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.pos <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 const MAX_DEPTH = 32;
@@ -355,9 +401,20 @@ export class Evaluator {
       }
       case 'TupleExpression':
       case 'ArrayExpression': {
-        const items = children(node).filter((c) => !isPunctuation(c));
-        if (items.some((c) => c.name === 'ForClause' || c.name === '*')) return undefined;
-        return items.map((c) => this.value(c, scope, pos, depth + 1));
+        // `(batch_size, *image_size)`: a starred item spreads a known tuple or list.
+        const out: (Value | undefined)[] = [];
+        let star = false;
+        for (const c of children(node)) {
+          if (isPunctuation(c)) continue;
+          if (c.name === '*') star = true;
+          else if (star) {
+            const v = this.value(c, scope, pos, depth + 1);
+            if (!Array.isArray(v)) return undefined;
+            out.push(...(v as readonly (Value | undefined)[]));
+            star = false;
+          } else out.push(this.value(c, scope, pos, depth + 1));
+        }
+        return out;
       }
       case 'UnaryExpression': {
         const [op, operand] = children(node);
@@ -374,20 +431,7 @@ export class Evaluator {
         const o = this.text(op);
         if (typeof a === 'string' && typeof b === 'string' && o === '+') return a + b;
         if (typeof a !== 'number' || typeof b !== 'number') return undefined;
-        switch (o) {
-          case '+':
-            return a + b;
-          case '-':
-            return a - b;
-          case '*':
-            return a * b;
-          case '//':
-            return b === 0 ? undefined : Math.floor(a / b);
-          case '**':
-            return a ** b;
-          default:
-            return undefined;
-        }
+        return o === '/' || o === '%' ? undefined : numberOp(o, a, b);
       }
       case 'VariableName': {
         const binding = lookup(this.text(node), scope, pos);
@@ -401,13 +445,22 @@ export class Evaluator {
             return new Ref(binding.qualified);
           case 'class':
             return new Ref(binding.info.name);
+          case 'function':
           case 'unknown':
             return undefined;
         }
         return undefined;
       }
       case 'MemberExpression': {
-        const [object, , property] = children(node);
+        const [object, punct, property, close] = children(node);
+        if (punct?.name === '[') {
+          // `image_size[1]`, `sizes[-1]`: a constant index into a known tuple or list.
+          const seq = this.value(object, scope, pos, depth + 1);
+          const index = close?.name === ']' ? this.value(property, scope, pos, depth + 1) : undefined;
+          if (!Array.isArray(seq) || typeof index !== 'number' || !Number.isInteger(index)) return undefined;
+          const list = seq as readonly (Value | undefined)[];
+          return list[index < 0 ? list.length + index : index];
+        }
         if (!object || property?.name !== 'PropertyName') return undefined;
         const base = this.value(object, scope, pos, depth + 1);
         return base instanceof Ref ? new Ref(`${base.qualified}.${this.text(property)}`) : undefined;
@@ -426,7 +479,9 @@ export class Evaluator {
 
   /** Whether `name` is rebound in `scope` strictly between two offsets. */
   reboundBetween(name: string, scope: Scope, from: number, to: number): boolean {
-    return (scope.bindings.get(name) ?? []).some((b) => b.pos > from && b.pos < to);
+    const list = scope.bindings.get(name) ?? [];
+    const next = list[lastAtOrBefore(list, from) + 1];
+    return next !== undefined && next.pos < to;
   }
 }
 

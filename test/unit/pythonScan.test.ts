@@ -95,7 +95,7 @@ for (const [name, source, expected] of CASES) {
 test('scan: values that are not constants fall back to the default and say so', () => {
   const { detections } = scanPython(HEADER + 'def build(n):\n    return models.resnet50(num_classes=n)\n');
   assert.equal(detections.length, 1);
-  assert.equal(detections[0]!.config.numClasses, 1000);
+  assert.equal(detections[0]!.config!.numClasses, 1000);
   assert.match(detections[0]!.notes[0]!, /num_classes=n is not a constant/);
 });
 
@@ -120,9 +120,12 @@ test('scan: the blog-style hand-written class (its own __init__ signature, const
   const { detections, problems } = scanPython(text);
   assert.deepEqual(problems, []);
   assert.deepEqual(detections.map(brief), [
-    { line: 74, column: 13, endLine: 74, source: 'ResNeXt', model: 'resnext50_32x4d(num_classes=10)' },
-    { line: 78, column: 11, endLine: 83, source: 'ResNeXt', model: 'resnext101_32x8d(num_classes=10)' },
+    { line: 74, column: 13, endLine: 74, source: 'ResNeXt', model: 'ResNeXt' },
+    { line: 78, column: 11, endLine: 83, source: 'ResNeXt', model: 'ResNeXt' },
   ]);
+  // Read by the interpreter from the class itself, not matched to torchvision's signature.
+  assert.deepEqual(detections[0]!.interpreted?.defined, { file: '<source>', line: 34 });
+  assert.equal(detections[0]!.config, undefined);
   // The docstring's and the comment's calls, and the inner Block(...) and nn.Conv2d(...) calls, are not models.
 });
 
@@ -170,13 +173,13 @@ test("scan counts equal PyTorch's for every fixture detection (reference.json by
     assert.ok(m, `${ref.file}:${ref.lineOrCell} not found`);
     assert.equal(m.params, ref.params, `${ref.file}:${ref.lineOrCell} params`);
     assert.equal(m.macs, ref.macs, `${ref.file}:${ref.lineOrCell} MACs`);
-    assert.deepEqual(m.config.inputShape, [1, 3, ref.input, ref.input]);
+    assert.deepEqual(m.config?.inputShape ?? m.input, [1, 3, ref.input, ref.input]);
   }
 });
 
 test("scan counts equal summarize's (TF.js trace) for the same configuration", async () => {
   const { detections } = scanPython(HEADER + 'm = models.resnext50_32x4d(num_classes=10)\nfrom torchsummary import summary\nsummary(m, (3, 96, 128))\n');
-  const config = detections[0]!.config;
+  const config = detections[0]!.config!;
   const summary = await summarize(config);
   const counts = staticCounts(config);
   assert.equal(counts.totals.params, summary.totals.params);
@@ -195,8 +198,8 @@ test('lens title and hover', () => {
   assert.equal(lensTitle(r, staticCounts(r).totals), 'ResNet-101 · 44.55M params · 7.80 GMACs');
   const d = scanPython(HEADER + 'm = models.wide_resnet50_2(num_classes=10, weights=None)\nfrom torchsummary import summary\nsummary(m, (3, 160, 160))\n')
     .detections[0]!;
-  assert.equal(lensTitle(d.config, staticCounts(d.config).totals), 'Wide ResNet-50-2, 10 classes, 160×160 · 66.85M params · 5.81 GMACs');
-  const md = hoverMarkdown(d, staticCounts(d.config));
+  assert.equal(lensTitle(d.config!, staticCounts(d.config!).totals), 'Wide ResNet-50-2, 10 classes, 160×160 · 66.85M params · 5.81 GMACs');
+  const md = hoverMarkdown(d, staticCounts(d.config!));
   assert.match(md, /^\*\*Wide ResNet-50-2\*\* — `wide_resnet50_2\(num_classes=10 input=160x160\)`/);
   // Compact, so that the head row shows in VS Code's hover without scrolling: one line of totals, then the stages.
   assert.match(
@@ -220,7 +223,11 @@ test('resnext scan (dist/cli.js): table, json, exit codes, and no TF.js loaded',
   assert.equal(r.stderr, 'tfjs: not loaded\n');
   const json = JSON.parse(r.stdout) as { schema: string; models: Record<string, unknown>[] };
   assert.equal(json.schema, 'resnext-inspector/scan@1');
-  assert.deepEqual(Object.keys(json.models[0]!), ['file', 'line', 'column', 'endLine', 'source', 'config', 'params', 'macs']);
+  assert.deepEqual(Object.keys(json.models[0]!), ['file', 'line', 'column', 'endLine', 'source', 'call', 'class', 'defined', 'input', 'params', 'macs']);
+  assert.deepEqual(
+    [json.models[0]!.source, json.models[0]!.class, json.models[0]!.defined],
+    ['class', 'ResNeXt', { file: path.relative(process.cwd(), blog), line: 34 }],
+  );
   r = run('scan', path.join(FIXTURES, 'python', 'demo.ipynb'));
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /demo\.ipynb \[cell 3\]:1:9 +models\.resnext50_32x4d +3,4,6,3 +32 +4 +10 +160x160 +23,000,394 +2,157,383,680 \(2\.16 G\)/);
@@ -235,7 +242,7 @@ test('resnext scan (dist/cli.js): table, json, exit codes, and no TF.js loaded',
   assert.match(r.stderr, /--format 'csv' is not supported; accepted: table, json/);
 });
 
-test('the scanner, its counting and `resnext scan` bundle no TF.js; the extension host bundle carries the scanner', async () => {
+test('the scanner, its counting and `resnext scan` bundle no TF.js; the scan worker carries the scanner, the extension host does not', async () => {
   const inputs = async (entry: string): Promise<string[]> => {
     const r = await esbuild.build({
       entryPoints: [path.join(ROOT, entry)],
@@ -250,8 +257,18 @@ test('the scanner, its counting and `resnext scan` bundle no TF.js; the extensio
     return Object.keys(r.metafile.inputs);
   };
   const tf = (list: string[]) => list.filter((i) => i.includes('@tensorflow') || /src\/model\/(tf|network|summarize)\.ts$/.test(i));
-  for (const entry of ['src/python/scan.ts', 'src/python/present.ts', 'src/python/notebook.ts', 'src/cli/scan.ts', 'src/extension/codeLens.ts'])
+  for (const entry of [
+    'src/python/scan.ts',
+    'src/python/present.ts',
+    'src/python/notebook.ts',
+    'src/cli/scan.ts',
+    'src/extension/codeLens.ts',
+    'src/extension/scanWorker.ts',
+  ])
     assert.deepEqual(tf(await inputs(entry)), [], entry);
+  // The scanner runs in the scan worker, not on the extension host's thread: the host bundle does not carry it.
   const host = await inputs('src/extension/extension.ts');
-  assert.ok(host.includes('src/python/scan.ts') && host.some((i) => i.includes('@lezer/python')));
+  assert.ok(!host.includes('src/python/scan.ts') && !host.some((i) => i.includes('@lezer/python')));
+  const worker = await inputs('src/extension/scanWorker.ts');
+  assert.ok(worker.includes('src/python/scan.ts') && worker.includes('src/python/interp/interp.ts') && worker.some((i) => i.includes('@lezer/python')));
 });
