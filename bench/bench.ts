@@ -3,7 +3,7 @@
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
- * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (bench/onnx.ts) is the baseline
+ * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (src/model/engines/onnx.ts) is the baseline
  * of issue 11's targets: our bundled warm forward with 1 and 2 threads as a ratio of it, ORT timed in the same process
  * (`--ort-only` measures just that).
  */
@@ -498,7 +498,7 @@ function printOrt(comparisons: OrtComparison[]): void {
   if (!first) return;
   console.log(
     `onnxruntime-node ${first.oneThread.ort!.version} baseline (1 intra-op + 1 inter-op thread, graph optimization all; the same graph, weights and input: ` +
-      `bench/onnx.ts; one ORT run after each of our bundled warm forwards, medians of ${WARM_RUNS}; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
+      `src/model/engines/onnx.ts; one ORT run after each of our bundled warm forwards, medians of ${WARM_RUNS}; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
   );
   for (const c of comparisons) {
     const [one, two] = [c.oneThread, c.twoThreads];

@@ -1,0 +1,28 @@
+/**
+ * Builds the engine a caller chose (engine.ts): `auto` is onnxruntime where its binding loads, else wasm.
+ */
+import type { NetworkConfig } from '../config';
+import type { Engine, EngineChoice, EngineName, EngineOptions } from './engine';
+import { loadOnnxRuntime, buildOnnxRuntimeEngine } from './onnxruntime';
+import { buildWasmEngine } from './wasm';
+
+export * from './engine';
+
+let fallbackLogged = false;
+
+/** Which engine a choice runs on here, and (for `auto` on wasm) why. */
+export function resolveEngine(choice: EngineChoice = 'auto'): { readonly name: EngineName; readonly reason?: string } {
+  if (choice !== 'auto') return { name: choice };
+  const ort = loadOnnxRuntime();
+  return 'error' in ort ? { name: 'wasm', reason: `${ort.error}; running on TensorFlow.js wasm` } : { name: 'onnxruntime' };
+}
+
+/** Builds the network's weights on the chosen engine. */
+export async function buildEngine(config: NetworkConfig, options: EngineOptions = {}): Promise<Engine> {
+  const { name, reason } = resolveEngine(options.engine);
+  if (reason !== undefined && !fallbackLogged) {
+    fallbackLogged = true;
+    options.onLog?.('warn', reason);
+  }
+  return name === 'onnxruntime' ? buildOnnxRuntimeEngine(config, options) : buildWasmEngine(config, options);
+}
