@@ -27,34 +27,29 @@ try {
 test('resnext50_32x4d as ONNX: torchvision’s ops named after its modules, 16 grouped convs with group 32, BN folded into 53 convs', () => {
   const zeros = (_key: string, shape: readonly number[]): Float32Array => new Float32Array(shape.reduce((a, b) => a * b, 1));
   // Through the bytes and back: what a reader of the file sees.
-  const g = decodeOnnxModel(encodeOnnxModel(onnxModel(architecture(presetConfig('resnext50_32x4d')), zeros))).graph!;
+  const g = decodeOnnxModel(encodeOnnxModel(onnxModel(architecture(presetConfig('resnext50_32x4d')), zeros)));
+  assert.equal(g.opset, 17);
   const count = new Map<string, number>();
-  for (const n of g.node) count.set(n.opType, (count.get(n.opType) ?? 0) + 1);
+  for (const n of g.nodes) count.set(n.opType, (count.get(n.opType) ?? 0) + 1);
   assert.deepEqual(Object.fromEntries(count), { Conv: 53, Relu: 49, MaxPool: 1, Add: 16, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 });
-  const group = (n: (typeof g.node)[number]): number => Number(n.attribute.find((a) => a.name === 'group')?.i ?? 1);
+  const grouped = g.nodes.filter((n) => n.attributes.get('group') === 32);
   assert.deepEqual(
-    g.node
-      .filter((n) => group(n) === 32)
-      .map((n) => n.name)
-      .slice(0, 2),
+    grouped.slice(0, 2).map((n) => n.name),
     ['layer1.0.conv2/Conv', 'layer1.1.conv2/Conv'],
   );
-  assert.equal(g.node.filter((n) => group(n) === 32).length, 16);
-  assert.equal(new Set(g.node.flatMap((n) => n.output)).size, g.node.length, 'every value is written once');
+  assert.equal(grouped.length, 16);
+  assert.equal(new Set(g.nodes.flatMap((n) => n.output)).size, g.nodes.length, 'every value is written once');
   // conv + folded BN + ReLU: the module's Conv then its Relu; the block's add + ReLU on the block's relu module.
   assert.deepEqual(
-    g.node.slice(0, 3).map((n) => n.name),
+    g.nodes.slice(0, 3).map((n) => n.name),
     ['conv1/Conv', 'conv1/Relu', 'maxpool/MaxPool'],
   );
-  assert.ok(g.node.some((n) => n.name === 'layer4.2.relu/Add'));
-  assert.deepEqual(
-    g.output.map((o) => [o.name, o.type!.tensorType!.shape!.dim.map((d) => Number(d.dimValue))]),
-    [['logits', [1, 1000]]],
-  );
+  assert.ok(g.nodes.some((n) => n.name === 'layer4.2.relu/Add'));
+  assert.deepEqual(g.outputs, [{ name: 'logits', dims: [1, 1000] }]);
   // Folded: torchvision's 25,028,904 parameters less one of BN's two vectors (γ, β become the conv's bias).
   const bnChannels = paramModules(architecture(presetConfig('resnext50_32x4d'))).reduce((s, m) => s + (m.type === 'BatchNorm2d' ? m.channels : 0), 0);
   assert.equal(
-    g.initializer.reduce((s, t) => s + t.rawData.length / 4, 0),
+    g.initializers.reduce((s, t) => s + t.floats, 0),
     25_028_904 - bnChannels,
   );
 });

@@ -246,9 +246,42 @@ export function encodeOnnxModel(model: onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** What a reader of a model file sees, in plain numbers and strings. */
+export interface DecodedModel {
+  readonly opset: number;
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly opType: string;
+    readonly input: string[];
+    readonly output: string[];
+    readonly attributes: ReadonlyMap<string, number | number[]>;
+  }[];
+  readonly initializers: readonly { readonly name: string; readonly dims: number[]; readonly floats: number }[];
+  readonly inputs: readonly { readonly name: string; readonly dims: (number | string)[] }[];
+  readonly outputs: readonly { readonly name: string; readonly dims: (number | string)[] }[];
+}
+
 /** Decodes a model's bytes (tests, and checking what was written). */
-export function decodeOnnxModel(bytes: Uint8Array): onnx.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+export function decodeOnnxModel(bytes: Uint8Array): DecodedModel {
+  const m = onnx.ModelProto.decode(bytes);
+  const g = m.graph ?? {};
+  const info = (v: onnx.IValueInfoProto): { name: string; dims: (number | string)[] } => ({
+    name: v.name ?? '',
+    dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0))),
+  });
+  return {
+    opset: Number(m.opsetImport?.[0]?.version ?? 0),
+    nodes: (g.node ?? []).map((n) => ({
+      name: n.name ?? '',
+      opType: n.opType ?? '',
+      input: n.input ?? [],
+      output: n.output ?? [],
+      attributes: new Map((n.attribute ?? []).map((a) => [a.name ?? '', a.ints && a.ints.length > 0 ? a.ints.map(Number) : Number(a.i ?? 0)])),
+    })),
+    initializers: (g.initializer ?? []).map((t) => ({ name: t.name ?? '', dims: (t.dims ?? []).map(Number), floats: (t.rawData?.length ?? 0) / 4 })),
+    inputs: (g.input ?? []).map(info),
+    outputs: (g.output ?? []).map(info),
+  };
 }
 
 /** The weights a model is built from: a state dict (checked against the architecture first), else seeded random ones. */
