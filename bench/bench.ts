@@ -163,15 +163,15 @@ async function measureWeights(): Promise<WeightsBench> {
 }
 
 /** Warm classification of chelsea.jpg (decode + preprocess + forward) with resnext50_32x4d weights already built. */
-async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: number }> {
+async function measureClassify(engineChoice: 'wasm' | 'onnxruntime' = 'wasm'): Promise<{ warmMs: number; decodePreprocessMs: number }> {
   v8.setFlagsFromString('--no-liftoff');
   const fs = await import('node:fs');
   const { initBackend } = await import('../src/model/tf');
   const { presetConfig } = await import('../src/model/config');
-  const { buildNetwork } = await import('../src/model/network');
+  const { buildEngine } = await import('../src/model/engines');
   const { classifyImage, IMAGENET_CATEGORIES } = await import('../src/model/classify');
   await initBackend();
-  const network = await buildNetwork(presetConfig('resnext50_32x4d'), { seed: 2 });
+  const network = await buildEngine(presetConfig('resnext50_32x4d'), { seed: 2, engine: engineChoice });
   const bytes = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'));
   const options = { resizePx: 256, cropPx: 224, topK: 5, labels: IMAGENET_CATEGORIES };
   await classifyImage(network, bytes, 'chelsea.jpg', options);
@@ -183,7 +183,7 @@ async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: 
     total.push(performance.now() - t0);
     prep.push(r.timingsMs.decode + r.timingsMs.preprocess);
   }
-  network.dispose();
+  await network.dispose();
   return { warmMs: median(total), decodePreprocessMs: median(prep) };
 }
 

@@ -9,9 +9,20 @@ import { buildWasmEngine } from './wasm';
 export * from './engine';
 
 let fallbackLogged = false;
+let processChoice: EngineChoice = 'auto';
+
+/** The engine this process runs weights on when a caller does not name one (the CLI's --engine, the worker's setting). */
+export function setEngine(choice: EngineChoice | undefined): void {
+  processChoice = choice ?? 'auto';
+}
 
 /** Which engine a choice runs on here, and (for `auto` on wasm) why. */
-export function resolveEngine(choice: EngineChoice = 'auto'): { readonly name: EngineName; readonly reason?: string } {
+/** The process's engine choice (what setEngine was given). */
+export function engineChoice(): EngineChoice {
+  return processChoice;
+}
+
+export function resolveEngine(choice: EngineChoice = processChoice): { readonly name: EngineName; readonly reason?: string } {
   if (choice !== 'auto') return { name: choice };
   const ort = loadOnnxRuntime();
   return 'error' in ort ? { name: 'wasm', reason: `${ort.error}; running on TensorFlow.js wasm` } : { name: 'onnxruntime' };
