@@ -232,7 +232,7 @@ export class SummaryPanel extends Disposable {
       });
       const p = reply.profile;
       this.log.info(
-        `${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`,
+        `${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.engine?.version ?? 'the engine'}, ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`,
       );
       if (this.isDisposed || !sameNetwork(this.summary, summary)) return '';
       this.profileData = p;
