@@ -80,6 +80,12 @@ export class SummaryPanel extends Disposable {
     new SummaryPanel(panel, services, state);
   }
 
+  /** The summary of the panel new summaries go to (the most recent one), if one is open: "Export to ONNX…" from its title bar. */
+  static currentSummary(services: PanelServices): SummaryData | undefined {
+    const current = summaryPanels(services).current;
+    return current && !current.isDisposed ? current.currentSummary : undefined;
+  }
+
   /** For tests and automation: called with each panel that receives a summary. */
   static onDidShow(services: PanelServices, listener: (panel: SummaryPanel) => void): vscode.Disposable {
     const panels = summaryPanels(services);
