@@ -323,13 +323,13 @@ it('resnext.convertCheckpoint writes a float16 safetensors file that summarizes 
   assert.equal(summary?.totals.params, 94_994);
 });
 
-it("resnext.exportOnnx writes the tiny checkpoint as the ONNX file onnx's full checker passed (the CLI's bytes)", async () => {
+it("resnext.exportOnnx writes the tiny TorchScript checkpoint as the ONNX file onnx's full checker passed (the CLI's bytes)", async () => {
   const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   assert.ok(workspace);
   const output = path.join(workspace, 'tiny.onnx');
   fs.rmSync(output, { force: true });
   const result = await vscode.commands.executeCommand<{ output: string; sizeBytes: number } | undefined>(Command.ExportOnnx, {
-    input: path.join(FIXTURES, 'tiny.pth'),
+    input: path.join(FIXTURES, 'checkpoints', 'torchscript.pt'),
     output,
   });
   assert.ok(result, 'the checkpoint was exported');
