@@ -49,6 +49,7 @@ export async function profile(config: NetworkConfig, options: ProfileOptions): P
   const runs = Math.max(1, options.runs ?? 5);
   const engine = await buildEngine(config, {
     ...(options.stateDict ? { stateDict: options.stateDict, source: options.weightsSource } : { seed: 0 }),
+    profiling: true,
     ...(options.engine && { engine: options.engine }),
     ...(options.onLog && { onLog: options.onLog }),
   });

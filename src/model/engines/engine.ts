@@ -67,6 +67,8 @@ export interface EngineOptions {
   readonly seed?: number;
   /** wasm only: how grouped convs run (network.ts). */
   readonly groupedMethod?: GroupedMethodOption;
+  /** onnxruntime: build the session with its profiler on, for `timeLayers` (profile.ts). */
+  readonly profiling?: boolean;
   /** Told once per process why `auto` fell back to wasm. */
   readonly onLog?: (level: 'info' | 'warn', message: string) => void;
 }

@@ -80,7 +80,7 @@ function moduleOf(nodeName: string): string | undefined {
 }
 
 class OrtEngine implements Engine {
-  private fc: Float32Array | undefined;
+  private profiled = false;
 
   constructor(
     private readonly ort: OrtModule,
@@ -89,8 +89,9 @@ class OrtEngine implements Engine {
     readonly config: NetworkConfig,
     readonly info: Engine['info'],
     readonly threads: number,
-    private readonly fcSource: () => Float32Array,
-    private readonly bytes: () => Uint8Array,
+    private readonly fc: Float32Array,
+    /** Where the session writes its profile, when built with `profiling`. */
+    private readonly profileDir: string | undefined,
   ) {}
 
   async run(input: Float32Array, shape: readonly [number, number, number, number], options: { readonly features?: boolean } = {}): Promise<EngineOutput> {
@@ -106,7 +107,7 @@ class OrtEngine implements Engine {
   }
 
   fcWeight(): Float32Array {
-    return (this.fc ??= this.fcSource().slice());
+    return this.fc;
   }
 
   /**
@@ -120,11 +121,11 @@ class OrtEngine implements Engine {
     const calls = staticTrace(arch);
     const rowOf = new Map<string, number>();
     calls.forEach((c, i) => rowOf.set(c.name, i)); // a name called more than once (torchvision's relu) keeps its last row
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-profile-'));
-    const session = await this.ort.InferenceSession.create(
-      this.bytes(),
-      sessionOptions(this.threads, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') }),
-    );
+    const dir = this.profileDir;
+    // onnxruntime-node profiles only sessions made with profiling on, and its trace ends once: one profile per engine.
+    if (dir === undefined || this.profiled) throw new Error('timeLayers needs an engine built with `profiling` (once)');
+    this.profiled = true;
+    const session = this.session;
     const shape = [1, 3, config.inputHeightPx, config.inputWidthPx];
     const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < input.length; i++) input[i] = Math.sin(i * 0.37) * 2;
@@ -134,9 +135,8 @@ class OrtEngine implements Engine {
         await session.run({ input: new this.ort.Tensor('float32', input, shape) }, ['logits']);
         if (run >= 0) onProgress?.(`warm pass ${run + 1} of ${runs}: ${(performance.now() - t0).toFixed(0)} ms`);
       }
-      session.endProfiling();
     } finally {
-      await session.release();
+      session.endProfiling();
     }
     let events: TraceEvent[];
     try {
@@ -234,6 +234,7 @@ class OrtEngine implements Engine {
 
   async dispose(): Promise<void> {
     await this.session.release();
+    if (this.profileDir !== undefined) fs.rmSync(this.profileDir, { recursive: true, force: true });
   }
 }
 
@@ -265,14 +266,23 @@ export async function buildOnnxRuntimeEngine(config: NetworkConfig, options: Eng
   const ort = requireOrt();
   const arch = architecture(config);
   const get = weightSourceFor(arch, options);
-  const model = onnxModel(arch, get, { dynamicBatch: true, dynamicSize: true, features: true });
-  const features = featuresOutputName(model)!;
-  let bytes: Uint8Array | undefined = encodeOnnxModel(model);
-  const session = await ort.InferenceSession.create(bytes, sessionOptions(threads));
   const fc = arch.fc;
-  // The encoded model is kept only when a profile asks for it again (a second session with profiling on).
-  const again = (): Uint8Array => (bytes ??= encodeOnnxModel(onnxModel(arch, get, { dynamicBatch: true, dynamicSize: true, features: true })));
-  bytes = undefined;
+  const fcWeight = get(`${fc.name}.weight`, [fc.outFeatures, fc.inFeatures]).slice();
+  let features: string;
+  let bytes: Uint8Array;
+  {
+    // The model (with its folded copies of the weights) lives only until it is encoded, the bytes until onnxruntime
+    // has read them: nothing here keeps the weights after the session exists.
+    const model = onnxModel(arch, get, { dynamicBatch: true, dynamicSize: true, features: true });
+    features = featuresOutputName(model)!;
+    bytes = encodeOnnxModel(model);
+  }
+  const profileDir = options.profiling ? fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-profile-')) : undefined;
+  const session = await ort.InferenceSession.create(
+    bytes,
+    sessionOptions(threads, profileDir === undefined ? {} : { enableProfiling: true, profileFilePrefix: path.join(profileDir, 'ort') }),
+  );
+  bytes = new Uint8Array(0);
   return new OrtEngine(
     ort,
     session,
@@ -280,7 +290,7 @@ export async function buildOnnxRuntimeEngine(config: NetworkConfig, options: Eng
     config,
     { name: 'onnxruntime', version: `onnxruntime-node ${ort.env.versions.node ?? 'unknown'}` },
     threads,
-    () => get(`${fc.name}.weight`, [fc.outFeatures, fc.inFeatures]),
-    again,
+    fcWeight,
+    profileDir,
   );
 }
