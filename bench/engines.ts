@@ -101,15 +101,14 @@ with torch.inference_mode():
 print(json.dumps({'batch': batch, 'imagesPerSecond': len(files) / elapsed}))
 `;
 
-/** Writes seeded random weights of a preset as safetensors in `dir` (the CLI reads them like any checkpoint). */
+/** Writes seeded random weights of a preset as a .pth (zip) checkpoint in `dir` (the CLI reads it like any other). */
 async function randomWeights(preset: 'resnext50_32x4d' | 'resnext101_32x8d', dir: string): Promise<string> {
   const { architecture } = await import('../src/model/architecture');
   const { presetConfig } = await import('../src/model/config');
   const { randomStateDict } = await import('../src/model/network');
-  const { encodeSafetensors } = await import('../src/model/weights/convert');
-  const file = path.join(dir, `${preset}.safetensors`);
-  const chunks = encodeSafetensors(randomStateDict(architecture(presetConfig(preset)), 1), 'float32', {});
-  fs.writeFileSync(file, Buffer.concat(chunks));
+  const { writeZipCheckpoint } = await import('../test/writePth');
+  const file = path.join(dir, `${preset}.pth`);
+  fs.writeFileSync(file, writeZipCheckpoint(randomStateDict(architecture(presetConfig(preset)), 1)));
   return file;
 }
 
