@@ -61,6 +61,11 @@ test('export without weights warns and uses random ones; --dynamic-batch and --o
     assert.equal(m.opset, 18);
     assert.deepEqual(m.inputs, [{ name: 'input', dims: ['batch', 3, 32, 32] }]);
     assert.deepEqual(m.outputs, [{ name: 'logits', dims: ['batch', 10] }]);
+    const sized = path.join(dir, 'sized.onnx');
+    const input = runCli('export', '--weights', path.join(FIXTURES, 'tiny.pth'), '--input', '128x96', '--out', sized);
+    assert.equal(input.code, 0, input.stderr);
+    assert.deepEqual(decodeOnnxModel(fs.readFileSync(sized)).inputs, [{ name: 'input', dims: [1, 3, 128, 96] }]);
+    fs.rmSync(sized);
     const noOut = runCli('export', 'resnext50_32x4d');
     assert.equal(noOut.code, 2);
     assert.match(noOut.stderr, /export needs --out FILE\.onnx/);
