@@ -288,21 +288,35 @@ export interface LoadClassifierOptions {
 /** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
 export async function loadClassifier(weightsPath: string, options: LoadClassifierOptions = {}): Promise<Classifier> {
   const started = performance.now();
+  const { model, config, source, labels, engine: building } = startLoading(weightsPath, options);
+  const engine = await building;
+  const loadMs = performance.now() - started;
+  return { model, config, weightsPath, weightsSource: source, engine, labels, loadMs, dispose: () => void engine.dispose() };
+}
+
+/**
+ * The synchronous part of loading: the state dict lives only in this call, so once it returns (the onnxruntime
+ * engine has encoded its graph by then) nothing keeps the weights while the engine loads them: the peak memory of a
+ * large checkpoint is the engine's copy, not the file's as well.
+ */
+function startLoading(
+  weightsPath: string,
+  options: LoadClassifierOptions,
+): { model: string; config: NetworkConfig; source: string; labels: readonly string[]; engine: Promise<Engine> } {
   const readOptions = { stateDictKey: options.stateDictKey };
   const weights = options.bytes ? readWeights(options.bytes, weightsPath, readOptions) : readWeightsFile(weightsPath, readOptions);
   const { stateDict } = weights;
   const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven, weights.choice);
   const labels = labelsFor(config.numClasses, options.labelsFile);
   const source = describeWeights(weightsPath, weights);
-  const engine = await buildEngine(config, {
+  const engine = buildEngine(config, {
     stateDict,
     source,
     ...(options.groupedMethod && { groupedMethod: options.groupedMethod }),
     ...(options.engine && { engine: options.engine }),
     ...(options.onLog && { onLog: options.onLog }),
   });
-  const loadMs = performance.now() - started;
-  return { model, config, weightsPath, weightsSource: source, engine, labels, loadMs, dispose: () => void engine.dispose() };
+  return { model, config, source, labels, engine };
 }
 
 /** An image file's bytes, or an InputError that says why it cannot be read. */

@@ -28,8 +28,11 @@ export function resolveEngine(choice: EngineChoice = processChoice): { readonly 
   return 'error' in ort ? { name: 'wasm', reason: `${ort.error}; running on TensorFlow.js wasm` } : { name: 'onnxruntime' };
 }
 
-/** Builds the network's weights on the chosen engine. */
-export async function buildEngine(config: NetworkConfig, options: EngineOptions = {}): Promise<Engine> {
+/**
+ * Builds the network's weights on the chosen engine. Not async itself: onnxruntime's graph is encoded before it
+ * returns (engines/onnxruntime.ts), so a caller that keeps no reference to the state dict frees it early.
+ */
+export function buildEngine(config: NetworkConfig, options: EngineOptions = {}): Promise<Engine> {
   const { name, reason } = resolveEngine(options.engine);
   if (reason !== undefined && !fallbackLogged) {
     fallbackLogged = true;

@@ -7,6 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import type * as Ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { architecture } from '../architecture';
@@ -261,36 +263,77 @@ function tinyModel(
   });
 }
 
-/** Builds the ONNX graph of `config` with its weights and an onnxruntime session on it (dynamic batch and size). */
-export async function buildOnnxRuntimeEngine(config: NetworkConfig, options: EngineOptions, threads = requestedThreadCount()): Promise<Engine> {
-  const ort = requireOrt();
+/** Models from this size on are loaded from a temporary file with the JS heap collected first (createEngine). */
+const LARGE_MODEL_BYTES = 128 * 2 ** 20;
+
+/** A full garbage collection, where V8 allows exposing it (best effort: without it only the peak is higher). */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    // not available: the memory is collected later
+  }
+}
+
+interface PreparedModel {
+  bytes: Uint8Array;
+  readonly features: string;
+  readonly fcWeight: Float32Array;
+}
+
+/** The encoded graph (synchronous): the weights and their folded copies are garbage once this returns. */
+function prepareModel(config: NetworkConfig, options: EngineOptions): PreparedModel {
   const arch = architecture(config);
   const get = weightSourceFor(arch, options);
   const fc = arch.fc;
-  const fcWeight = get(`${fc.name}.weight`, [fc.outFeatures, fc.inFeatures]).slice();
-  let features: string;
-  let bytes: Uint8Array;
-  {
-    // The model (with its folded copies of the weights) lives only until it is encoded, the bytes until onnxruntime
-    // has read them: nothing here keeps the weights after the session exists.
-    const model = onnxModel(arch, get, { dynamicBatch: true, dynamicSize: true, features: true });
-    features = featuresOutputName(model)!;
-    bytes = encodeOnnxModel(model);
+  const model = onnxModel(arch, get, { dynamicBatch: true, dynamicSize: true, features: true });
+  return { bytes: encodeOnnxModel(model), features: featuresOutputName(model)!, fcWeight: get(`${fc.name}.weight`, [fc.outFeatures, fc.inFeatures]).slice() };
+}
+
+/** The session on the prepared bytes; holds no reference to the state dict, so it can be freed while onnxruntime loads. */
+async function createEngine(ort: OrtModule, prepared: PreparedModel, config: NetworkConfig, threads: number, profiling: boolean): Promise<Engine> {
+  const profileDir = profiling ? fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-profile-')) : undefined;
+  const options = sessionOptions(threads, profileDir === undefined ? {} : { enableProfiling: true, profileFilePrefix: path.join(profileDir, 'ort') });
+  let session: Ort.InferenceSession;
+  if (prepared.bytes.length < LARGE_MODEL_BYTES) {
+    const bytes = prepared.bytes;
+    prepared.bytes = new Uint8Array(0);
+    session = await ort.InferenceSession.create(bytes, options);
+  } else {
+    // A large model: onnxruntime keeps about two copies of the weights while it loads, and the JS heap still holds the
+    // state dict, its folded copy and the bytes until V8 next collects (onnxruntime's native memory does not prompt
+    // it). So: let the caller drop the state dict, write the bytes to a temporary file, collect, and load the file.
+    await new Promise((resolve) => setImmediate(resolve));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-onnx-'));
+    const file = path.join(dir, 'model.onnx');
+    try {
+      fs.writeFileSync(file, prepared.bytes);
+      prepared.bytes = new Uint8Array(0);
+      collectGarbage();
+      session = await ort.InferenceSession.create(file, options);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
-  const profileDir = options.profiling ? fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-profile-')) : undefined;
-  const session = await ort.InferenceSession.create(
-    bytes,
-    sessionOptions(threads, profileDir === undefined ? {} : { enableProfiling: true, profileFilePrefix: path.join(profileDir, 'ort') }),
-  );
-  bytes = new Uint8Array(0);
   return new OrtEngine(
     ort,
     session,
-    features,
+    prepared.features,
     config,
     { name: 'onnxruntime', version: `onnxruntime-node ${ort.env.versions.node ?? 'unknown'}` },
     threads,
-    fcWeight,
+    prepared.fcWeight,
     profileDir,
   );
+}
+
+/**
+ * Builds the ONNX graph of `config` with its weights and an onnxruntime session on it (dynamic batch and size). Not
+ * async itself: the graph is encoded before it returns, and nothing waiting on the session refers to the weights, so
+ * a caller that drops its own reference lets them go while onnxruntime reads the bytes (peak memory).
+ */
+export function buildOnnxRuntimeEngine(config: NetworkConfig, options: EngineOptions, threads = requestedThreadCount()): Promise<Engine> {
+  const ort = requireOrt();
+  return createEngine(ort, prepareModel(config, options), config, threads, options.profiling === true);
 }
