@@ -2,6 +2,7 @@
  * The `resnext` command (DESIGN §4). Exit codes: 0 success, 2 bad input or usage (one line on stderr saying what
  * was wrong and what is accepted), 1 internal error. JSON goes to stdout only.
  */
+import { ENGINE_CHOICES, isEngineChoice, setEngine, type EngineChoice } from '../model/engines';
 import * as v8 from 'node:v8';
 import { MAX_THREADS, setThreads } from '../model/tf';
 import { resolveConfig } from '../model/architecture';
@@ -28,6 +29,7 @@ import { COUNT_OPTIONS, COUNT_SYNOPSIS, countOptions } from './count';
 import { countSummary, countsTable } from '../model/countReport';
 import { diffCommand, DIFF_SYNOPSIS } from './diff';
 import { checkCommand, CHECK_SYNOPSIS } from './check';
+import { exportCommand, EXPORT_SYNOPSIS } from './export';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -38,13 +40,14 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}
+${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}${EXPORT_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${PRESET_NAMES.join(', ')}.
 Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
 Squeeze-and-Excitation, --stem deep timm's three-conv stem, --avg-down timm's average-pool shortcut, --cifar the CIFAR
 ResNeXt-29 layout (3x3 stem, three stages, 32x32 input, 10 classes).
---threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
+--threads N (every command that runs the network): the engine's threads, 1–8; default: the available cores.
+--engine auto|onnxruntime|wasm (classify, evaluate, profile): what runs the weights; auto: onnxruntime where it loads.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 `;
 
@@ -124,35 +127,55 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   convert: convertCommand,
   diff: diffCommand,
   check: checkCommand,
+  export: exportCommand,
 };
 
 /**
- * `--threads N` (any command that runs the network): TF.js's wasm thread count, 1–8; 0 or absent: the available
- * cores. Taken out of the arguments before the command parses its own.
+ * Takes `--NAME VALUE` / `--NAME=VALUE` out of the arguments (before `--`), checked by `accept`; the last one wins.
+ * For the options every command that runs the network takes (--threads, --engine), before the command parses its own.
  */
-export function takeThreadsOption(args: readonly string[]): { threads: number | undefined; args: string[] } {
+function takeGlobalOption<T>(args: readonly string[], name: string, accept: (text: string | undefined) => T): { value: T | undefined; args: string[] } {
   const rest: string[] = [];
-  let threads: number | undefined;
+  let value: T | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
       rest.push(...args.slice(i));
       break;
     }
-    const inline = arg.startsWith('--threads=') ? arg.slice('--threads='.length) : undefined;
-    if (arg !== '--threads' && inline === undefined) {
+    const inline = arg.startsWith(`--${name}=`) ? arg.slice(`--${name}=`.length) : undefined;
+    if (arg !== `--${name}` && inline === undefined) {
       rest.push(arg);
       continue;
     }
-    const text = inline ?? args[++i];
-    if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_THREADS) {
-      throw new UsageError(
-        `--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${text === undefined ? 'nothing' : `'${text}'`}`,
-      );
-    }
-    threads = Number(text);
+    value = accept(inline ?? args[++i]);
   }
-  return { threads, args: rest };
+  return { value, args: rest };
+}
+
+const given = (text: string | undefined): string => (text === undefined ? 'nothing' : `'${text}'`);
+
+/**
+ * `--threads N` (any command that runs the network): the engine's thread count, 1–8; 0 or absent: the available
+ * cores. Taken out of the arguments before the command parses its own.
+ */
+export function takeThreadsOption(args: readonly string[]): { threads: number | undefined; args: string[] } {
+  const { value, args: rest } = takeGlobalOption(args, 'threads', (text) => {
+    if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_THREADS) {
+      throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${given(text)}`);
+    }
+    return Number(text);
+  });
+  return { threads: value, args: rest };
+}
+
+/** `--engine auto|onnxruntime|wasm`: what runs the weights (engines/index.ts), taken out like --threads. */
+export function takeEngineOption(args: readonly string[]): { engine: EngineChoice | undefined; args: string[] } {
+  const { value, args: rest } = takeGlobalOption(args, 'engine', (text): EngineChoice => {
+    if (text === undefined || !isEngineChoice(text)) throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, got ${given(text)}`);
+    return text;
+  });
+  return { engine: value, args: rest };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -167,8 +190,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command '${command}'; accepted: ${Object.keys(COMMANDS).join(', ')} (see 'resnext --help')`);
-    const { threads, args } = takeThreadsOption(rest);
+    const { threads, args: withEngine } = takeThreadsOption(rest);
     setThreads(threads);
+    const { engine, args } = takeEngineOption(withEngine);
+    setEngine(engine);
     await run(args);
     return 0;
   } catch (error) {

@@ -6,6 +6,8 @@ export enum Command {
   ConvertCheckpoint = 'resnext.convertCheckpoint',
   /** The Checkpoint Inspector's title button: converts the inspected file (hidden from the palette). */
   ConvertInspectedCheckpoint = 'resnext.convertInspectedCheckpoint',
+  /** A checkpoint (explorer, Checkpoint Inspector) or the summary panel's network as an ONNX file. */
+  ExportOnnx = 'resnext.exportOnnx',
   ClassifyImage = 'resnext.classifyImage',
   ClassifyFolder = 'resnext.classifyFolder',
   CompareArchitectures = 'resnext.compareArchitectures',

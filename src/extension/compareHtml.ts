@@ -162,7 +162,7 @@ function timesSection(models: readonly ComparedModelData[], times: readonly (Pro
     `<a class="button" id="measure-time" href="command:${MEASURE_TIME_COMMAND}" title="Profile each configuration's forward pass in the worker, one after another (1 cold + ${VIEW_PROFILE_RUNS} warm passes each)">${label}</a>`;
   const measured = times?.filter((t) => t !== undefined) ?? [];
   if (measured.length === 0) {
-    return `<p class="note" id="times-note">Not measured yet: ${link('Measure time')} runs each configuration's forward pass on this machine (TensorFlow.js WebAssembly, median of ${VIEW_PROFILE_RUNS} warm passes), one after another; a few seconds per configuration.</p>`;
+    return `<p class="note" id="times-note">Not measured yet: ${link('Measure time')} runs each configuration's forward pass on this machine (on the engine of the resnext.engine setting, median of ${VIEW_PROFILE_RUNS} warm passes), one after another; a few seconds per configuration.</p>`;
   }
   const rows = measuredTimeRows(models, times ?? [])
     .map((r) => {
@@ -171,7 +171,10 @@ function timesSection(models: readonly ComparedModelData[], times: readonly (Pro
       const delta = m.direction === 'ref' ? `<td class="num ref">${m.delta}</td>` : `<td class="num delta ${m.direction}">${m.delta}</td>`;
       return (
         `<tr><th scope="row">${escapeHtml(r.model)}</th><td class="num">${r.macs}</td><td class="num time">${m.forward}</td>${delta}` +
-        `<td class="num">${m.rate}</td><td class="num" title="${escapeHtml(m.shares)}">${m.grouped}</td><td class="num">${m.threads}</td></tr>`
+        `<td class="num">${m.rate}</td><td class="num" title="${escapeHtml(m.shares)}">${m.grouped}</td>` +
+        (m.engine
+          ? `<td class="num" title="${escapeHtml(m.engine.version)}">${m.threads} (${escapeHtml(m.engine.name)})</td></tr>`
+          : `<td class="num">${m.threads}</td></tr>`)
       );
     })
     .join('\n');

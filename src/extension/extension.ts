@@ -18,6 +18,7 @@ const summarize = () => import('./commands/summarize');
 const summarizeCheckpoint = () => import('./commands/summarizeCheckpoint');
 const inspectCheckpoint = () => import('./commands/inspectCheckpoint');
 const convertCheckpoint = () => import('./commands/convertCheckpoint');
+const exportOnnx = () => import('./commands/exportOnnx');
 const classifyImage = () => import('./commands/classifyImage');
 const classifyFolder = () => import('./commands/classifyFolder');
 const compareArchitectures = () => import('./commands/compareArchitectures');
@@ -50,10 +51,13 @@ export interface ResnextApi {
 export function activate(context: vscode.ExtensionContext): ResnextApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('ResNeXt', { log: true });
-  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log, () => readSettings().threads);
+  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log, () => ({
+    threads: readSettings().threads,
+    engine: readSettings().engine,
+  }));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('resnext.threads')) worker.restartWhenIdle();
+      if (e.affectsConfiguration('resnext.threads') || e.affectsConfiguration('resnext.engine')) worker.restartWhenIdle();
     }),
   );
   const views = new Views();
@@ -72,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.ConvertInspectedCheckpoint, async () =>
       (await convertCheckpoint()).convertCheckpointCommand(services, (await inspectCheckpoint()).inspectedUri()),
     ),
+    vscode.commands.registerCommand(Command.ExportOnnx, async (arg?: unknown) => (await exportOnnx()).exportOnnxCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) =>

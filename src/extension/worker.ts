@@ -5,6 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, setThreads } from '../model/tf';
+import { setEngine } from '../model/engines';
+import { exportOnnx, writeOnnxFile } from '../model/engines/export';
 import { isInputError } from '../model/errors';
 import { checkedArchitecture, countParams } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
@@ -36,6 +38,9 @@ const post = (message: WorkerResponse): void => port.postMessage(message);
 // The thread count the host asked for (setting resnext.threads), then the backend started at once: nearly every
 // request needs it, and its start-up (~1 s of wasm compilation) overlaps the user's next step. The log says what ran.
 setThreads((workerData as Partial<WorkerData> | undefined)?.threads);
+setEngine((workerData as Partial<WorkerData> | undefined)?.engine);
+/** Why `auto` runs on wasm, said once in the ResNeXt log. */
+const engineLog = (level: 'info' | 'warn', message: string): void => post({ type: 'log', level, message });
 backendInfo().then(
   (info) => {
     post({
@@ -94,6 +99,26 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const check = checkCheckpoint(request.path, request.config, { ...(request.stateDictKey !== undefined && { stateDictKey: request.stateDictKey }) });
       return { type: 'check', id: request.id, check };
     }
+    case 'exportOnnx': {
+      let bytes: Uint8Array;
+      let model: string;
+      if (request.weights) {
+        post({ type: 'progress', id: request.id, message: `Reading ${request.weights.path}…` });
+        const weights = readWeightsFile(request.weights.path, { stateDictKey: request.weights.stateDictKey });
+        const config = inferWeightsConfig(weights.stateDict, request.weights.path, weights.choice);
+        model = request.model ?? describeWeights(request.weights.path, weights);
+        post({ type: 'progress', id: request.id, message: `Writing ${request.output}…` });
+        bytes = exportOnnx(config, { stateDict: weights.stateDict, source: describeWeights(request.weights.path, weights) });
+      } else if (request.config) {
+        checkedArchitecture(request.config);
+        model = request.model ?? 'custom';
+        bytes = exportOnnx(request.config);
+      } else {
+        throw new ConfigError('exportOnnx needs a weights file or a configuration');
+      }
+      writeOnnxFile(request.output, bytes);
+      return { type: 'exported', id: request.id, result: { output: request.output, model, sizeBytes: bytes.length, randomWeights: !request.weights } };
+    }
     case 'classify': {
       const weights = await resolveWeights(parseWeightsSpec(request.weights), {
         cacheDir: request.cacheDir,
@@ -101,14 +126,21 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
       });
       const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
-      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}:${request.stateDictKey ?? ''}`;
+      // One warm session per (architecture, weights file and its size/mtime, state dict); engine and threads are the
+      // worker's, fixed for its life (a settings change restarts it).
+      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}:${request.stateDictKey ?? ''}:${weights.preset ?? ''}`;
       let loadMs = 0;
       if (warm?.key !== key) {
         post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
         warm?.classifier.dispose();
         warm = undefined;
-        const classifier = await loadClassifier(weights.path, { preset: weights.preset, stateDictKey: request.stateDictKey });
+        const classifier = await loadClassifier(weights.path, { preset: weights.preset, stateDictKey: request.stateDictKey, onLog: engineLog });
         loadMs = classifier.loadMs;
+        post({
+          type: 'log',
+          level: 'info',
+          message: `${classifier.model} loaded on ${classifier.engine.info.version}, ${classifier.engine.threads} thread(s)`,
+        });
         warm = { key, classifier };
       }
       const { classifier } = warm;
@@ -133,6 +165,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
           heightPx: r.heightPx,
           mode: r.mode,
           preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx },
+          engine: classification.engine,
           timingsMs: { load: Math.round(loadMs), ...r.timingsMs },
           ...(r.cams &&
             pictures && {
@@ -156,6 +189,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         torchvisionResizePx: weights.resizePx,
         topK: request.topK,
         ...(request.workers !== undefined && { workers: request.workers }),
+        onLog: engineLog,
         thumbnailPx: 64,
         thumbnailLimit: 2000,
         onProgress: (p) => {
@@ -169,6 +203,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         model: e.model,
         title: e.title,
         weights: e.weights,
+        ...(j.engine && { engine: j.engine }),
         workers: e.workers,
         elapsedMs: Math.round(e.elapsedMs),
         imagesPerSecond: j.imagesPerSecond,
@@ -236,6 +271,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const result = await profile(config, {
         model: request.model,
         runs: request.runs,
+        onLog: engineLog,
         onProgress: (message) => post({ type: 'progress', id: request.id, message: `${request.model}: ${message}…` }),
       });
       return { type: 'profile', id: request.id, profile: result };

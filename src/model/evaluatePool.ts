@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { engineChoice, type EngineChoice, type EngineInfo } from './engines';
 import { InputError, WeightsError } from './errors';
 import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOptions, type FolderSample, type ImageOutcome } from './evaluate';
 
@@ -20,14 +21,24 @@ export interface PoolWorkerData {
   readonly bytes?: Uint8Array;
   readonly root: string;
   readonly options: EvaluateImageOptions;
+  /** What runs the weights in every worker (one intra-op thread each: the workers are the parallelism). */
+  readonly engine: EngineChoice;
 }
+/** A batch of consecutive samples: the same batches whatever the number of workers, so the results are too. */
 export interface PoolRequest {
-  readonly index: number;
-  readonly sample: FolderSample;
+  readonly items: readonly { readonly index: number; readonly sample: FolderSample }[];
 }
 export type PoolReply =
-  | { readonly type: 'ready'; readonly model: string; readonly title: string; readonly labels: readonly string[]; readonly loadMs: number }
-  | { readonly type: 'result'; readonly outcome: ImageOutcome }
+  | {
+      readonly type: 'ready';
+      readonly model: string;
+      readonly title: string;
+      readonly labels: readonly string[];
+      readonly loadMs: number;
+      readonly engine: EngineInfo;
+      readonly log?: string;
+    }
+  | { readonly type: 'result'; readonly outcomes: readonly ImageOutcome[] }
   | { readonly type: 'error'; readonly input: boolean; readonly message: string };
 
 /** Cancelled by the caller (Ctrl-C, a Cancel button): nothing is returned and nothing was written. */
@@ -48,14 +59,20 @@ export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly preset?: string;
   /** Which state dict in the file (`resnext inspect` lists them); else the first in the documented order. */
   readonly stateDictKey?: string;
-  /** Worker threads; default: the available cores. Never more than the images. */
+  /** Worker threads; default: the available cores. Never more than the batches. */
   readonly workers?: number;
+  /** Images per forward (one batch through the worker's engine); default 1. */
+  readonly batch?: number;
   /** How the workers get the weights: one read shared through a SharedArrayBuffer (default), or a read per worker. */
   readonly share?: 'shared' | 'read';
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EvaluationProgress) => void;
   /** Called once when the first network is loaded. */
   readonly onLoaded?: (info: { model: string; loadMs: number }) => void;
+  /** Which engine runs the weights; default: the process's choice (--engine). */
+  readonly engine?: EngineChoice;
+  /** Why auto fell back to wasm. */
+  readonly onLog?: (level: 'info' | 'warn', message: string) => void;
   /** Thumbnails only for folders of at most this many images (they travel in one message). */
   readonly thumbnailLimit?: number;
   /** dist/evaluateWorker.js next to the bundle by default. */
@@ -93,9 +110,12 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
   const started = performance.now();
   const listing = listImageFolder(root);
   const total = listing.samples.length;
-  const requested = options.workers ?? defaultWorkers(total);
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a whole number ≥ 1, got ${batch}`);
+  const batches = Math.ceil(total / batch);
+  const requested = options.workers ?? defaultWorkers(batches);
   if (!Number.isInteger(requested) || requested < 1) throw new InputError(`workers must be a whole number ≥ 1, got ${requested}`);
-  const workerCount = Math.min(requested, total);
+  const workerCount = Math.max(1, Math.min(requested, batches));
   if (options.signal?.aborted) throw new EvaluationCancelledError('the evaluation was cancelled before it started');
   const bytes = (options.share ?? 'shared') === 'shared' ? sharedBytes(options.weightsPath) : undefined;
   const script = options.workerScript ?? path.join(__dirname, 'evaluateWorker.js');
@@ -105,6 +125,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
     ...(options.stateDictKey !== undefined && { stateDictKey: options.stateDictKey }),
     ...(bytes && { bytes }),
     root: listing.root,
+    engine: options.engine ?? engineChoice(),
     options: {
       ...(options.resizePx !== undefined && { resizePx: options.resizePx }),
       ...(options.cropPx !== undefined && { cropPx: options.cropPx }),
@@ -117,7 +138,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
   const workers: Worker[] = [];
   const outcomes: ImageOutcome[] = [];
   let next = 0;
-  let loaded: { model: string; title: string; labels: readonly string[]; at: number } | undefined;
+  let loaded: { model: string; title: string; labels: readonly string[]; at: number; engine: EngineInfo } | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -130,8 +151,9 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const handOut = (worker: Worker): void => {
         if (next < total) {
-          const request: PoolRequest = { index: next, sample: listing.samples[next]! };
-          next++;
+          const end = Math.min(total, next + batch);
+          const request: PoolRequest = { items: listing.samples.slice(next, end).map((sample, i) => ({ index: next + i, sample })) };
+          next = end;
           worker.postMessage(request);
         }
       };
@@ -143,12 +165,13 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
           if (reply.type === 'error') return fail(reply.input ? new InputError(reply.message) : new Error(reply.message));
           if (reply.type === 'ready') {
             if (!loaded) {
-              loaded = { model: reply.model, title: reply.title, labels: reply.labels, at: performance.now() };
+              loaded = { model: reply.model, title: reply.title, labels: reply.labels, at: performance.now(), engine: reply.engine };
+              if (reply.log !== undefined) options.onLog?.('warn', reply.log);
               options.onLoaded?.({ model: reply.model, loadMs: reply.loadMs });
             }
             return handOut(worker);
           }
-          outcomes.push(reply.outcome);
+          outcomes.push(...reply.outcomes);
           const elapsed = (performance.now() - loaded!.at) / 1000;
           const rate = elapsed > 0 ? outcomes.length / elapsed : 0;
           options.onProgress?.({ done: outcomes.length, total, imagesPerSecond: rate, ...(rate > 0 && { etaSeconds: (total - outcomes.length) / rate }) });
@@ -177,6 +200,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       title: loaded!.title,
       weights: options.weightsPath,
       labels: loaded!.labels,
+      engine: loaded!.engine,
       workers: workerCount,
       elapsedMs: finished - started,
       classifyMs: finished - loaded!.at,

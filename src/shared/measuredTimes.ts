@@ -21,6 +21,8 @@ export interface MeasuredTimeRow {
     /** The grouped and dense convs' shares in words (the view's tooltip). */
     readonly shares: string;
     readonly threads: string;
+    /** The engine that ran the forwards (name, version), where the profile names it. */
+    readonly engine?: { readonly name: string; readonly version: string };
   };
 }
 
@@ -41,6 +43,7 @@ export function measuredTimeRows(models: readonly ComparedModelData[], times: re
         grouped: p.convs.grouped.count > 0 ? `${formatShare(p.convs.grouped.macsShare)} / ${formatShare(p.convs.grouped.timeShare)}` : '—',
         shares: formatConvShares(p.convs),
         threads: String(p.threads),
+        ...(p.engine && { engine: { name: p.engine.name, version: p.engine.version } }),
       },
     };
   });

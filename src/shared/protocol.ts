@@ -95,6 +95,17 @@ export const WorkerRequestSchema = v.variant('type', [
       dropClassifier: v.optional(v.boolean()),
     }),
   ),
+  /** "Export to ONNX…": a checkpoint's network with its weights (`weights`), or a configuration with random ones. */
+  ro(
+    v.object({
+      type: v.literal('exportOnnx'),
+      id,
+      output: nonEmpty,
+      weights: v.optional(ro(v.object({ path: nonEmpty, stateDictKey: v.optional(v.string()) }))),
+      model: v.optional(v.string()),
+      config: v.optional(NetworkConfigSchema),
+    }),
+  ),
   ro(
     v.object({
       type: v.literal('classify'),
@@ -166,6 +177,7 @@ export const WorkerResponseSchema = v.variant('type', [
   /** The diff and its CSV export (formatted by the core in the worker). */
   ro(v.object({ type: v.literal('diff'), id, diff: DiffSchema, csv: v.string() })),
   ro(v.object({ type: v.literal('check'), id, check: CheckSchema })),
+  ro(v.object({ type: v.literal('exported'), id, result: ro(v.object({ output: v.string(), model: v.string(), sizeBytes: id, randomWeights: v.boolean() })) })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -178,6 +190,7 @@ export const REPLY_TYPE = {
   summarizeCheckpoint: 'summary',
   inspectCheckpoint: 'inspection',
   convertCheckpoint: 'converted',
+  exportOnnx: 'exported',
   classify: 'classification',
   evaluateFolder: 'evaluation',
   listComparisons: 'comparisons',
@@ -191,8 +204,10 @@ export const REPLY_TYPE = {
 
 /** What the host gives a worker when it starts it (worker_threads' workerData). */
 export interface WorkerData {
-  /** TF.js wasm threads: 1–8, 0 = the available cores (setting resnext.threads). */
+  /** The engine's threads: 1–8, 0 = the available cores (setting resnext.threads). */
   readonly threads: number;
+  /** What runs the weights (setting resnext.engine); absent: auto. */
+  readonly engine?: 'auto' | 'onnxruntime' | 'wasm';
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

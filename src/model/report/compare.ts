@@ -203,7 +203,15 @@ export function withMeasuredTimes(markdown: string, models: readonly ComparedMod
   if (!times?.some((t) => t !== undefined)) return markdown;
   const rows = measuredTimeRows(models, times).map((r) => {
     const m = r.measured;
-    return [r.model, r.macs, m?.forward ?? 'not measured', m?.delta ?? '', m?.rate ?? '', m?.grouped ?? '', m?.threads ?? ''];
+    return [
+      r.model,
+      r.macs,
+      m?.forward ?? 'not measured',
+      m?.delta ?? '',
+      m?.rate ?? '',
+      m?.grouped ?? '',
+      m ? `${m.threads}${m.engine ? ` (${m.engine.name})` : ''}` : '',
+    ];
   });
   const table = markdownTable(MEASURED_TIME_HEADER, rows, new Set([1, 2, 3, 4, 5, 6]));
   return `${markdown.trimEnd()}\n\n### Measured forward time\n\n${table}\n\n_${measuredTimeNote(models, times)}_\n`;
