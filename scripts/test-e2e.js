@@ -6,7 +6,8 @@
 // Compare Architectures, the equivalence view. The ResNeXt log of each window is read back to show that the first
 // action really ran on a cold worker. Screenshots (dark, light, high contrast) go to out/screenshots/, or to
 // SHOTS=dir: `npm run screenshots` refreshes the README's pictures in docs/images/ (kept out of the test run so that
-// testing does not rewrite committed files). Needs resnext-inspector.vsix (npm run package).
+// testing does not rewrite committed files). Needs this platform's VSIX, e.g. resnext-inspector-linux-x64.vsix, with
+// its onnxruntime binaries (npm run package; where no VSIX targets the platform, resnext-inspector-universal.vsix).
 const { chromium } = require('playwright-core');
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,7 +17,9 @@ const path = require('node:path');
 const { CHROMIUM, CHROMIUM_ARGS } = require('./chromium');
 
 const ROOT = path.join(__dirname, '..');
-const VSIX = path.join(ROOT, 'resnext-inspector.vsix');
+const { TARGETS, UNIVERSAL, vsixName } = require('./package');
+const HOST_TARGET = `${process.platform}-${process.arch}`;
+const VSIX = path.join(ROOT, vsixName(TARGETS[HOST_TARGET] ? HOST_TARGET : UNIVERSAL));
 const SHOTS = path.resolve(process.env.SHOTS ?? path.join(ROOT, 'out', 'screenshots'));
 const DARK = 'Default Dark Modern';
 const VIEWPORT = { width: 1280, height: 800 };
