@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, WeightsError } from './errors';
 import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOptions, type FolderSample, type ImageOutcome } from './evaluate';
+import type { ImageFolderListing } from './evaluate';
 
 export interface PoolWorkerData {
   readonly weightsPath: string;
@@ -60,6 +61,8 @@ export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly thumbnailLimit?: number;
   /** dist/evaluateWorker.js next to the bundle by default. */
   readonly workerScript?: string;
+  /** The samples to classify (a shard of the folder's, evaluateShard.ts); default: the whole folder's listing. */
+  readonly listing?: ImageFolderListing;
 }
 
 export function defaultWorkers(images: number): number {
@@ -91,7 +94,7 @@ function sharedBytes(file: string): Uint8Array {
 /** Lists `root` as an ImageFolder and classifies every image on `workers` threads. */
 export async function evaluateFolder(root: string, options: EvaluateFolderOptions): Promise<Evaluation> {
   const started = performance.now();
-  const listing = listImageFolder(root);
+  const listing = options.listing ?? listImageFolder(root);
   const total = listing.samples.length;
   const requested = options.workers ?? defaultWorkers(total);
   if (!Number.isInteger(requested) || requested < 1) throw new InputError(`workers must be a whole number ≥ 1, got ${requested}`);
