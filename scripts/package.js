@@ -8,7 +8,7 @@
 // onnxruntime-node's own, with the other platforms' folders left out. The universal VSIX has no onnxruntime at all:
 // the require fails and the wasm engine runs (VS Code installs it wherever no VSIX targets the platform).
 //
-// Staging is shared: the files of the VSIX (the .vscodeignore allow-list, as `vsce ls` lists them) and the JavaScript
+// Staging is shared: the files of the VSIX (the .vscodeignore allow-list) and the JavaScript
 // of both packages are hard-linked (copied across file systems) into one folder per target; vsce then zips the
 // targets two at a time (its zip deflates on libuv's thread pool, so two runs keep two cores busy).
 //
@@ -94,11 +94,40 @@ function ortBinaries(target) {
   });
 }
 
-/** The VSIX's own files (package.json aside) as the repo's .vscodeignore selects them. */
-async function extensionFiles() {
-  const { listFiles, PackageManager } = require('@vscode/vsce');
-  const files = await listFiles({ cwd: ROOT, packageManager: PackageManager.None });
-  return files.filter((f) => f !== 'package.json').map((f) => ({ from: path.join(ROOT, f), to: f }));
+/**
+ * The VSIX's own files (package.json aside) as the repo's .vscodeignore selects them. It is an allow-list (`**`, then
+ * `!path` lines, a `*` at most in the last segment), read here rather than by `vsce ls`, which walks the whole repo
+ * (.vscode-test/ holds code-server's ~100k files: 15 s).
+ */
+function extensionFiles() {
+  const lines = fs
+    .readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const allowed = lines.slice(1);
+  if (lines[0] !== '**' || allowed.some((l) => !l.startsWith('!') || l.includes('**') || /[*?[{]/.test(path.posix.dirname(l.slice(1))))) {
+    throw new Error('.vscodeignore must stay an allow-list: `**`, then `!path` lines with a `*` at most in the file name (scripts/package.js reads it)');
+  }
+  const files = new Set(['README.md']); // vsce includes it whatever the ignore file says (and package.json, written below)
+  for (const pattern of allowed.map((l) => l.slice(1))) {
+    const dir = path.posix.dirname(pattern);
+    const name = path.posix.basename(pattern);
+    if (!/[*?]/.test(name)) {
+      if (fs.existsSync(path.join(ROOT, pattern))) files.add(pattern);
+      continue;
+    }
+    const re = new RegExp(
+      `^${name
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    );
+    const entries = fs.existsSync(path.join(ROOT, dir)) ? fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }) : [];
+    for (const e of entries) if (e.isFile() && re.test(e.name)) files.add(dir === '.' ? e.name : `${dir}/${e.name}`);
+  }
+  files.delete('package.json');
+  return [...files].filter((f) => fs.existsSync(path.join(ROOT, f))).map((f) => ({ from: path.join(ROOT, f), to: f }));
 }
 
 /** The manifest as shipped: without `scripts` (vsce would run vscode:prepublish in the stage, where there is no build). */
@@ -109,7 +138,7 @@ function stagedManifest() {
 }
 
 async function stage(targets, stageRoot) {
-  const common = await extensionFiles();
+  const common = extensionFiles();
   const ort = ortJavaScript();
   const manifest = stagedManifest();
   fs.rmSync(stageRoot, { recursive: true, force: true });
@@ -176,7 +205,7 @@ async function main() {
   }
 }
 
-module.exports = { TARGETS, UNIVERSAL, vsixName };
+module.exports = { TARGETS, UNIVERSAL, vsixName, extensionFiles };
 
 if (require.main === module) {
   main().catch((error) => {

@@ -76,6 +76,8 @@ test(`${vsixName(UNIVERSAL)} targets no platform and holds no onnxruntime (the w
     [],
   );
   assert.ok(zip.entries.has('extension/dist/worker.js') && zip.entries.has('extension/dist/tfjs-backend-wasm-threaded-simd.wasm'));
+  const platform = [...openVsix('linux-x64').entries.keys()].filter((n) => !n.startsWith('extension/dist/node_modules/'));
+  assert.deepEqual(names.sort(), platform.sort(), 'the same files as a platform VSIX, onnxruntime aside');
 });
 
 test(
