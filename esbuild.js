@@ -45,7 +45,7 @@ function copyWasm() {
 async function main() {
   copyWasm();
   copyStatic();
-  const node = { platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], ...threadedNodeOptions };
+  const node = { platform: 'node', target: 'node20', format: 'cjs', external: ['vscode', 'onnxruntime-node'], ...threadedNodeOptions };
   const builds = [
     build({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' }),
     build({ ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),

@@ -3,7 +3,7 @@
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
- * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (bench/onnx.ts) is the baseline
+ * onnxruntime-node (a devDependency, never bundled) with one thread on the same graph (src/model/engines/onnx.ts) is the baseline
  * of issue 11's targets: our bundled warm forward with 1 and 2 threads as a ratio of it, ORT timed in the same process
  * (`--ort-only` measures just that).
  */
@@ -163,15 +163,15 @@ async function measureWeights(): Promise<WeightsBench> {
 }
 
 /** Warm classification of chelsea.jpg (decode + preprocess + forward) with resnext50_32x4d weights already built. */
-async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: number }> {
+async function measureClassify(engineChoice: 'wasm' | 'onnxruntime' = 'wasm'): Promise<{ warmMs: number; decodePreprocessMs: number }> {
   v8.setFlagsFromString('--no-liftoff');
   const fs = await import('node:fs');
   const { initBackend } = await import('../src/model/tf');
   const { presetConfig } = await import('../src/model/config');
-  const { buildNetwork } = await import('../src/model/network');
+  const { buildEngine } = await import('../src/model/engines');
   const { classifyImage, IMAGENET_CATEGORIES } = await import('../src/model/classify');
   await initBackend();
-  const network = await buildNetwork(presetConfig('resnext50_32x4d'), { seed: 2 });
+  const network = await buildEngine(presetConfig('resnext50_32x4d'), { seed: 2, engine: engineChoice });
   const bytes = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'));
   const options = { resizePx: 256, cropPx: 224, topK: 5, labels: IMAGENET_CATEGORIES };
   await classifyImage(network, bytes, 'chelsea.jpg', options);
@@ -183,7 +183,7 @@ async function measureClassify(): Promise<{ warmMs: number; decodePreprocessMs: 
     total.push(performance.now() - t0);
     prep.push(r.timingsMs.decode + r.timingsMs.preprocess);
   }
-  network.dispose();
+  await network.dispose();
   return { warmMs: median(total), decodePreprocessMs: median(prep) };
 }
 
@@ -498,7 +498,7 @@ function printOrt(comparisons: OrtComparison[]): void {
   if (!first) return;
   console.log(
     `onnxruntime-node ${first.oneThread.ort!.version} baseline (1 intra-op + 1 inter-op thread, graph optimization all; the same graph, weights and input: ` +
-      `bench/onnx.ts; one ORT run after each of our bundled warm forwards, medians of ${WARM_RUNS}; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
+      `src/model/engines/onnx.ts; one ORT run after each of our bundled warm forwards, medians of ${WARM_RUNS}; target: ours with 2 threads ≤ ${ORT_TARGET_RATIO}× ORT):`,
   );
   for (const c of comparisons) {
     const [one, two] = [c.oneThread, c.twoThreads];

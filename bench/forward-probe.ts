@@ -7,7 +7,7 @@
  * also at the top level; the peak RSS of the process.
  *
  * ORT=1 also times onnxruntime-node (1 thread, external to the bundle) on the same graph, weights and input
- * (bench/onnx.ts), one ORT run after each round of our forwards: on a shared machine both then see the same load, so
+ * (src/model/engines/onnx.ts), one ORT run after each round of our forwards: on a shared machine both then see the same load, so
  * their ratio holds even when the absolute times do not. The largest logit difference (against the first method)
  * shows it computed the same thing.
  */
@@ -17,7 +17,7 @@ import { backendInfo, setThreads, tf } from '../src/model/tf';
 import { buildNetwork, randomTensorSource, type Network } from '../src/model/network';
 import { presetConfig, requirePreset } from '../src/model/config';
 import { groupedCalibrations, type GroupedMethodOption } from '../src/model/groupedConv';
-import { encodeModel, onnxGraph } from './onnx';
+import { encodeOnnxModel, onnxModel } from '../src/model/engines/onnx';
 import { median } from './median';
 
 interface MethodResult {
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const ortModule = require('onnxruntime-node') as typeof Ort;
     const architecture = built[0]!.network.architecture;
     const random = randomTensorSource(architecture, 1);
-    const bytes = encodeModel(onnxGraph(architecture, (key) => random(key).data));
+    const bytes = encodeOnnxModel(onnxModel(architecture, (key) => random(key).data));
     const t0 = performance.now();
     const session = await ortModule.InferenceSession.create(bytes, {
       intraOpNumThreads: 1,

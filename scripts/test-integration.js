@@ -26,7 +26,7 @@ async function main() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['vscode'],
+    external: ['vscode', 'onnxruntime-node'],
     logLevel: 'warning',
   });
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-it-workspace-'));

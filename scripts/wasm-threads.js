@@ -94,6 +94,8 @@ async function bundleForNode(esbuild, options, { threads = true } = {}) {
     format: 'cjs',
     target: 'node20',
     logLevel: 'warning',
+    // onnxruntime-node's native binding is required at run time, never bundled (src/model/engines/onnxruntime.ts).
+    external: ['onnxruntime-node'],
     ...(threads ? threadedNodeOptions : {}),
     ...options,
   });

@@ -115,3 +115,22 @@ export function equivalenceSample(): EquivalenceData {
     equivalent: true,
   };
 }
+
+/** Every engine that runs weights (src/model/engines): each PyTorch reference is checked on both. */
+export const ENGINES = ['onnxruntime', 'wasm'] as const;
+export type TestEngine = (typeof ENGINES)[number];
+let ortLoads: string | false | undefined;
+/** A reason to skip on an engine that cannot load here (onnxruntime-node on a platform without its binary), else false. */
+export function engineSkip(engine: TestEngine): string | false {
+  if (engine === 'wasm') return false;
+  if (ortLoads === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('onnxruntime-node');
+      ortLoads = false;
+    } catch (error) {
+      ortLoads = `onnxruntime-node cannot load on ${process.platform}/${process.arch}: ${(error as Error).message.split('\n')[0]}`;
+    }
+  }
+  return ortLoads;
+}

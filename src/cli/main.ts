@@ -2,6 +2,7 @@
  * The `resnext` command (DESIGN §4). Exit codes: 0 success, 2 bad input or usage (one line on stderr saying what
  * was wrong and what is accepted), 1 internal error. JSON goes to stdout only.
  */
+import { ENGINE_CHOICES, isEngineChoice, setEngine, type EngineChoice } from '../model/engines';
 import * as v8 from 'node:v8';
 import { MAX_THREADS, setThreads } from '../model/tf';
 import { resolveConfig } from '../model/architecture';
@@ -24,6 +25,7 @@ import { scanCommand, SCAN_SYNOPSIS } from './scan';
 import { evaluateCommand, EVALUATE_USAGE } from './evaluate';
 import { inspectCommand, INSPECT_SYNOPSIS } from './inspect';
 import { convertCommand, CONVERT_SYNOPSIS } from './convert';
+import { exportCommand, EXPORT_SYNOPSIS } from './export';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -34,13 +36,14 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
+${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${EXPORT_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${PRESET_NAMES.join(', ')}.
 Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
 Squeeze-and-Excitation, --stem deep timm's three-conv stem, --avg-down timm's average-pool shortcut, --cifar the CIFAR
 ResNeXt-29 layout (3x3 stem, three stages, 32x32 input, 10 classes).
---threads N (every command that runs the network): TF.js's wasm threads, 1–8; default: the available cores.
+--threads N (every command that runs the network): the engine's threads, 1–8; default: the available cores.
+--engine auto|onnxruntime|wasm (classify, evaluate, profile): what runs the weights; auto: onnxruntime where it loads.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 `;
 
@@ -111,6 +114,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   evaluate: evaluateCommand,
   inspect: inspectCommand,
   convert: convertCommand,
+  export: exportCommand,
 };
 
 /**
@@ -142,6 +146,30 @@ export function takeThreadsOption(args: readonly string[]): { threads: number | 
   return { threads, args: rest };
 }
 
+/** `--engine auto|onnxruntime|wasm`: what runs the weights (engines/index.ts), taken out like --threads. */
+export function takeEngineOption(args: readonly string[]): { engine: EngineChoice | undefined; args: string[] } {
+  const rest: string[] = [];
+  let engine: EngineChoice | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const inline = arg.startsWith('--engine=') ? arg.slice('--engine='.length) : undefined;
+    if (arg !== '--engine' && inline === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    const text = inline ?? args[++i];
+    if (text === undefined || !isEngineChoice(text)) {
+      throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+    }
+    engine = text;
+  }
+  return { engine, args: rest };
+}
+
 export async function main(argv: string[]): Promise<number> {
   // TurboFan-compile TF.js's wasm up front: the first forward pass otherwise runs baseline (Liftoff) code at about
   // half speed while the optimising tier catches up (see bench). Must happen before the backend compiles the module.
@@ -154,8 +182,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command '${command}'; accepted: ${Object.keys(COMMANDS).join(', ')} (see 'resnext --help')`);
-    const { threads, args } = takeThreadsOption(rest);
+    const { threads, args: withEngine } = takeThreadsOption(rest);
     setThreads(threads);
+    const { engine, args } = takeEngineOption(withEngine);
+    setEngine(engine);
     await run(args);
     return 0;
   } catch (error) {

@@ -49,10 +49,13 @@ export interface ResnextApi {
 export function activate(context: vscode.ExtensionContext): ResnextApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('ResNeXt', { log: true });
-  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log, () => readSettings().threads);
+  const worker = new WorkerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log, () => ({
+    threads: readSettings().threads,
+    engine: readSettings().engine,
+  }));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('resnext.threads')) worker.restartWhenIdle();
+      if (e.affectsConfiguration('resnext.threads') || e.affectsConfiguration('resnext.engine')) worker.restartWhenIdle();
     }),
   );
   const views = new Views();

@@ -10,6 +10,8 @@ export interface Settings {
   readonly defaultPreset: PresetName;
   /** TF.js wasm threads for the worker: 1–8, 0 = the available cores. */
   readonly threads: number;
+  /** What runs the weights in the worker (resnext.engine). */
+  readonly engine: 'auto' | 'onnxruntime' | 'wasm';
   /** Which state dict to read from checkpoints that hold several ('' = the documented order). */
   readonly stateDictKey: string;
 }
@@ -17,6 +19,11 @@ export interface Settings {
 /** The schema bounds it, but settings.json can hold anything: out-of-range values mean the default (0, all cores). */
 export function threadsSetting(value: unknown): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 8 ? value : 0;
+}
+
+/** settings.json can hold anything: an unknown engine means the default (auto). */
+export function engineSetting(value: unknown): Settings['engine'] {
+  return value === 'onnxruntime' || value === 'wasm' ? value : 'auto';
 }
 
 export function readSettings(): Settings {
@@ -31,5 +38,6 @@ export function readSettings(): Settings {
     defaultPreset: isPresetName(preset) ? preset : DEFAULT_PRESET,
     threads: threadsSetting(c.get<number>('threads', 0)),
     stateDictKey: c.get<string>('stateDictKey', '').trim(),
+    engine: engineSetting(c.get<string>('engine', 'auto')),
   };
 }

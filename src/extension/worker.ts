@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, setThreads } from '../model/tf';
+import { setEngine } from '../model/engines';
 import { isInputError } from '../model/errors';
 import { checkedArchitecture, countParams } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
@@ -33,6 +34,9 @@ const post = (message: WorkerResponse): void => port.postMessage(message);
 // The thread count the host asked for (setting resnext.threads), then the backend started at once: nearly every
 // request needs it, and its start-up (~1 s of wasm compilation) overlaps the user's next step. The log says what ran.
 setThreads((workerData as Partial<WorkerData> | undefined)?.threads);
+setEngine((workerData as Partial<WorkerData> | undefined)?.engine);
+/** Why `auto` runs on wasm, said once in the ResNeXt log. */
+const engineLog = (level: 'info' | 'warn', message: string): void => post({ type: 'log', level, message });
 backendInfo().then(
   (info) => {
     post({
@@ -84,14 +88,21 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
       });
       const stat = fs.statSync(weights.path, { throwIfNoEntry: false });
-      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}:${request.stateDictKey ?? ''}`;
+      // One warm session per (architecture, weights file and its size/mtime, state dict); engine and threads are the
+      // worker's, fixed for its life (a settings change restarts it).
+      const key = `${weights.path}:${stat?.size}:${stat?.mtimeMs}:${request.stateDictKey ?? ''}:${weights.preset ?? ''}`;
       let loadMs = 0;
       if (warm?.key !== key) {
         post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
         warm?.classifier.dispose();
         warm = undefined;
-        const classifier = await loadClassifier(weights.path, { preset: weights.preset, stateDictKey: request.stateDictKey });
+        const classifier = await loadClassifier(weights.path, { preset: weights.preset, stateDictKey: request.stateDictKey, onLog: engineLog });
         loadMs = classifier.loadMs;
+        post({
+          type: 'log',
+          level: 'info',
+          message: `${classifier.model} loaded on ${classifier.engine.info.version}, ${classifier.engine.threads} thread(s)`,
+        });
         warm = { key, classifier };
       }
       const { classifier } = warm;
@@ -115,6 +126,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
           heightPx: r.heightPx,
           mode: r.mode,
           preprocessing: { resizePx: options.resizePx, cropPx: options.cropPx },
+          engine: classification.engine,
           timingsMs: { load: Math.round(loadMs), ...r.timingsMs },
           ...(r.cams &&
             pictures && {
@@ -138,6 +150,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         torchvisionResizePx: weights.resizePx,
         topK: request.topK,
         ...(request.workers !== undefined && { workers: request.workers }),
+        onLog: engineLog,
         thumbnailPx: 64,
         thumbnailLimit: 2000,
         onProgress: (p) => {
@@ -150,6 +163,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         folder: request.folder,
         model: e.model,
         weights: e.weights,
+        ...(j.engine && { engine: j.engine }),
         workers: e.workers,
         elapsedMs: Math.round(e.elapsedMs),
         imagesPerSecond: j.imagesPerSecond,
@@ -217,6 +231,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const result = await profile(config, {
         model: request.model,
         runs: request.runs,
+        onLog: engineLog,
         onProgress: (message) => post({ type: 'progress', id: request.id, message: `${request.model}: ${message}…` }),
       });
       return { type: 'profile', id: request.id, profile: result };

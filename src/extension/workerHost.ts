@@ -62,8 +62,8 @@ export class WorkerHost implements vscode.Disposable {
   constructor(
     private readonly workerPath: string,
     private readonly log: vscode.LogOutputChannel,
-    /** TF.js wasm threads for a new worker (0: the available cores), read when one starts. */
-    private readonly threads: () => number,
+    /** A new worker's settings (threads, 0: the available cores; engine), read when one starts. */
+    private readonly settings: () => WorkerData,
     /** How long an idle worker is kept warm. */
     private readonly idleMs = 5 * 60_000,
   ) {}
@@ -114,9 +114,10 @@ export class WorkerHost implements vscode.Disposable {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const started = performance.now();
-    const threads = this.threads();
-    const worker = new Worker(this.workerPath, { workerData: { threads } satisfies WorkerData });
-    this.log.info(`worker started (${this.workerPath}, threads: ${threads === 0 ? 'all available cores' : threads})`);
+    const data = this.settings();
+    const { threads } = data;
+    const worker = new Worker(this.workerPath, { workerData: data });
+    this.log.info(`worker started (${this.workerPath}, threads: ${threads === 0 ? 'all available cores' : threads}, engine: ${data.engine})`);
     worker.on('online', () => this.log.debug(`worker online after ${(performance.now() - started).toFixed(0)} ms`));
     worker.on('message', (message: unknown) => this.onMessage(message));
     worker.on('error', (error) => {

@@ -3,7 +3,6 @@
  * Plain JSON results (DESIGN §4, `resnext-inspector/classification@1`).
  */
 import * as fs from 'node:fs';
-import { tf } from './tf';
 import type { ConfigOverrides } from './architecture';
 import type { NetworkConfig } from './config';
 import { preprocessingFor } from './catalog';
@@ -12,7 +11,7 @@ import { InputError, unreadableReason } from './errors';
 import { decodeImage } from './image/decode';
 import { encodePng } from './image/pngEncode';
 import { centerCrop, IMAGENET_MEAN, IMAGENET_STD, preprocess, resizeShorterSide, type RgbPixels } from './image/preprocess';
-import { buildNetwork, type Network } from './network';
+import { buildEngine, type Engine, type EngineChoice, type EngineInfo } from './engines';
 import type { GroupedMethodOption } from './groupedConv';
 import { describeWeights, readWeights, readWeightsFile } from './weights/load';
 import { configForWeights } from './weights/resolve';
@@ -48,6 +47,8 @@ export interface Classification {
   readonly schema: typeof CLASSIFICATION_SCHEMA;
   readonly model: string;
   readonly weights: string;
+  /** What ran the weights. */
+  readonly engine: EngineInfo;
   readonly preprocessing: {
     readonly resizePx: number;
     readonly cropPx: number;
@@ -138,8 +139,18 @@ export function parseLabels(text: string, source: string, numClasses: number): s
   return list;
 }
 
-/** Classifies one image file's bytes with a built network. */
-export async function classifyImage(network: Network, bytes: Uint8Array, image: string, options: ClassifyOptions): Promise<ImageClassification> {
+/** One image decoded and preprocessed: the network's input and what the result reports about the file. */
+interface PreparedImage {
+  readonly image: string;
+  readonly input: Float32Array;
+  readonly widthPx: number;
+  readonly heightPx: number;
+  readonly mode: string;
+  readonly decodeMs: number;
+  readonly preprocessMs: number;
+}
+
+function prepareImage(bytes: Uint8Array, image: string, options: ClassifyOptions): PreparedImage {
   let start = performance.now();
   const decoded = decodeImage(bytes, image);
   const decodeMs = performance.now() - start;
@@ -151,56 +162,58 @@ export async function classifyImage(network: Network, bytes: Uint8Array, image: 
     mean: options.mean,
     std: options.std,
   });
-  const preprocessMs = performance.now() - start;
-  start = performance.now();
-  const tensor = tf.tensor4d(input, [1, 3, options.cropPx, options.cropPx]);
-  let logits: Float32Array;
-  let features: { data: Float32Array; heightPx: number; widthPx: number } | undefined;
-  try {
-    if (options.cam) {
-      const output = network.forwardWithFeatures(tensor);
-      try {
-        logits = (await output.logits.data()) as Float32Array;
-        features = { data: (await output.features.data()) as Float32Array, heightPx: output.features.shape[1], widthPx: output.features.shape[2] };
-      } finally {
-        output.logits.dispose();
-        output.features.dispose();
-      }
-    } else {
-      const output = network.forward(tensor);
-      logits = (await output.data()) as Float32Array;
-      output.dispose();
-    }
-  } finally {
-    tensor.dispose();
-  }
-  const forwardMs = performance.now() - start;
-  const top = topK(logits, options.topK, options.labels);
-  let cams: ClassActivationMap[] | undefined;
-  if (features) {
-    const f = features;
-    const fc = fcWeightOf(network);
-    const classes = options.cam === 'top' ? top.map((t) => t.index) : [top[0]!.index];
-    cams = classes.map((c) => classActivationMap(f.data, f.heightPx, f.widthPx, fc, c));
-  }
-  return {
-    image,
-    widthPx: decoded.widthPx,
-    heightPx: decoded.heightPx,
-    mode: decoded.mode,
-    top,
-    logits: Array.from(logits),
-    timingsMs: { decode: round1(decodeMs), preprocess: round1(preprocessMs), forward: round1(forwardMs) },
-    ...(cams && { cam: cams[0]! }),
-    ...(cams && options.cam === 'top' && { cams }),
-  };
+  return { image, input, widthPx: decoded.widthPx, heightPx: decoded.heightPx, mode: decoded.mode, decodeMs, preprocessMs: performance.now() - start };
 }
 
-/** fc's weight per network, read from the backend once. */
-const fcWeights = new WeakMap<Network, Float32Array>();
-function fcWeightOf(network: Network): Float32Array {
-  let w = fcWeights.get(network);
-  if (!w) fcWeights.set(network, (w = network.fcWeight()));
+/**
+ * Classifies preprocessed images as one batch on the engine. Each image's forward time is the batch's divided by its
+ * size.
+ */
+async function classifyBatch(engine: Engine, prepared: readonly PreparedImage[], options: ClassifyOptions): Promise<ImageClassification[]> {
+  const n = prepared.length;
+  const per = 3 * options.cropPx * options.cropPx;
+  const input = n === 1 ? prepared[0]!.input : new Float32Array(n * per);
+  if (n > 1) prepared.forEach((p, i) => input.set(p.input, i * per));
+  const start = performance.now();
+  const output = await engine.run(input, [n, 3, options.cropPx, options.cropPx], { features: options.cam !== undefined });
+  const forwardMs = (performance.now() - start) / n;
+  const classes = output.logits.length / n;
+  return prepared.map((p, i) => {
+    const logits = output.logits.subarray(i * classes, (i + 1) * classes);
+    const top = topK(logits, options.topK, options.labels);
+    let cams: ClassActivationMap[] | undefined;
+    const f = output.features;
+    if (f) {
+      const size = f.data.length / n;
+      const data = f.data.subarray(i * size, (i + 1) * size);
+      const fc = fcWeightOf(engine);
+      const chosen = options.cam === 'top' ? top.map((t) => t.index) : [top[0]!.index];
+      cams = chosen.map((c) => classActivationMap(data, f.heightPx, f.widthPx, fc, c));
+    }
+    return {
+      image: p.image,
+      widthPx: p.widthPx,
+      heightPx: p.heightPx,
+      mode: p.mode,
+      top,
+      logits: Array.from(logits),
+      timingsMs: { decode: round1(p.decodeMs), preprocess: round1(p.preprocessMs), forward: round1(forwardMs) },
+      ...(cams && { cam: cams[0]! }),
+      ...(cams && options.cam === 'top' && { cams }),
+    };
+  });
+}
+
+/** Classifies one image file's bytes on a built engine. */
+export async function classifyImage(engine: Engine, bytes: Uint8Array, image: string, options: ClassifyOptions): Promise<ImageClassification> {
+  return (await classifyBatch(engine, [prepareImage(bytes, image, options)], options))[0]!;
+}
+
+/** fc's weight per engine, read once. */
+const fcWeights = new WeakMap<Engine, Float32Array>();
+function fcWeightOf(engine: Engine): Float32Array {
+  let w = fcWeights.get(engine);
+  if (!w) fcWeights.set(engine, (w = engine.fcWeight()));
   return w;
 }
 
@@ -246,7 +259,7 @@ export interface Classifier {
   readonly weightsPath: string;
   /** The path, and which state dict in it was used when that is not the whole file (load.ts describeWeights). */
   readonly weightsSource: string;
-  readonly network: Network;
+  readonly engine: Engine;
   readonly labels: readonly string[];
   /** How long reading the file and building the network took. */
   readonly loadMs: number;
@@ -264,8 +277,12 @@ export interface LoadClassifierOptions {
   readonly bytes?: Uint8Array;
   /** Which state dict in the file to use (`resnext inspect` lists them); else the first in the documented order. */
   readonly stateDictKey?: string;
-  /** How grouped convs run (NetworkOptions.groupedMethod); default 'auto', each layer shape's measured fastest. */
+  /** How grouped convs run on wasm (NetworkOptions.groupedMethod); default 'auto', each layer shape's measured fastest. */
   readonly groupedMethod?: GroupedMethodOption;
+  /** Which engine runs the weights; default: the process's choice (engines/index.ts setEngine), else auto. */
+  readonly engine?: EngineChoice;
+  /** Why auto fell back to wasm (once per process). */
+  readonly onLog?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** Reads a weights file, settles its architecture, checks the labels and builds the network (backend included). */
@@ -277,9 +294,15 @@ export async function loadClassifier(weightsPath: string, options: LoadClassifie
   const { config, model } = configForWeights(stateDict, weightsPath, options.preset, options.overrides, options.architectureFlagsGiven, weights.choice);
   const labels = labelsFor(config.numClasses, options.labelsFile);
   const source = describeWeights(weightsPath, weights);
-  const network = await buildNetwork(config, { stateDict, source, ...(options.groupedMethod && { groupedMethod: options.groupedMethod }) });
+  const engine = await buildEngine(config, {
+    stateDict,
+    source,
+    ...(options.groupedMethod && { groupedMethod: options.groupedMethod }),
+    ...(options.engine && { engine: options.engine }),
+    ...(options.onLog && { onLog: options.onLog }),
+  });
   const loadMs = performance.now() - started;
-  return { model, config, weightsPath, weightsSource: source, network, labels, loadMs, dispose: () => network.dispose() };
+  return { model, config, weightsPath, weightsSource: source, engine, labels, loadMs, dispose: () => void engine.dispose() };
 }
 
 /** An image file's bytes, or an InputError that says why it cannot be read. */
@@ -299,18 +322,25 @@ export interface ClassifyFilesOptions extends PreprocessingChoice {
   readonly cam?: CamChoice;
 }
 
+/** The most images classify runs in one batch. */
+export const CLASSIFY_BATCH = 16;
+
 /** Classifies image files with a loaded classifier: the one path from files to the classification JSON. */
 export async function classifyFiles(classifier: Classifier, images: readonly string[], options: ClassifyFilesOptions): Promise<Classification> {
   const numClasses = classifier.config.numClasses;
   if (options.topK > numClasses) throw new InputError(`top ${options.topK} is more than the network's ${numClasses} classes; ask for at most ${numClasses}`);
+  const classifyOptions = { ...options, labels: classifier.labels };
+  // Several images run as batches (of at most CLASSIFY_BATCH: the activations grow with the batch).
   const results: ImageClassification[] = [];
-  for (const image of images) {
-    results.push(await classifyImage(classifier.network, readImageFile(image), image, { ...options, labels: classifier.labels }));
+  for (let i = 0; i < images.length; i += CLASSIFY_BATCH) {
+    const prepared = images.slice(i, i + CLASSIFY_BATCH).map((image) => prepareImage(readImageFile(image), image, classifyOptions));
+    results.push(...(await classifyBatch(classifier.engine, prepared, classifyOptions)));
   }
   return {
     schema: CLASSIFICATION_SCHEMA,
     model: classifier.model,
     weights: classifier.weightsSource,
+    engine: classifier.engine.info,
     preprocessing: {
       resizePx: options.resizePx,
       cropPx: options.cropPx,

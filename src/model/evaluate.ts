@@ -4,6 +4,7 @@
  * `resnext-inspector/evaluate@1`). Listing, per-image work and the report are here; running the images on parallel
  * worker threads is evaluatePool.ts.
  */
+import type { EngineInfo } from './engines';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyImage, preprocessingWith, readImageFile, type Classifier } from './classify';
@@ -167,7 +168,7 @@ export async function evaluateImage(
   try {
     const bytes = readImageFile(file);
     const pre = preprocessingWith(classifier.config, options.torchvisionResizePx, options);
-    const r = await classifyImage(classifier.network, bytes, sample.path, { ...pre, topK: options.topK, labels: classifier.labels });
+    const r = await classifyImage(classifier.engine, bytes, sample.path, { ...pre, topK: options.topK, labels: classifier.labels });
     const ms = performance.now() - started;
     const thumbnail = options.thumbnailPx === undefined ? undefined : thumbnailPng(bytes, sample.path, options.thumbnailPx);
     return { index, top: r.top.map((t) => t.index), probs: r.top.map((t) => t.probability), ms, ...(thumbnail && { thumbnail }) };
@@ -206,6 +207,8 @@ export interface EvaluationContext {
   readonly model: string;
   readonly weights: string;
   readonly labels: readonly string[];
+  /** What ran the weights. */
+  readonly engine: EngineInfo;
   readonly workers: number;
   readonly elapsedMs: number;
   /** From the first loaded network to the last result: what images/s is measured over. */
@@ -246,6 +249,7 @@ export function buildEvaluation(context: EvaluationContext, outcomes: readonly I
   const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
   const json: EvaluationJson = {
     schema: EVALUATE_SCHEMA,
+    engine: context.engine,
     count: files.length,
     top1: C > 0 && labelled > 0 ? sum(correct1) / labelled : null,
     top5: C > 0 && labelled > 0 ? sum(correct5) / labelled : null,

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { engineChoice, type EngineChoice, type EngineInfo } from './engines';
 import { InputError, WeightsError } from './errors';
 import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOptions, type FolderSample, type ImageOutcome } from './evaluate';
 import type { ImageFolderListing } from './evaluate';
@@ -21,13 +22,22 @@ export interface PoolWorkerData {
   readonly bytes?: Uint8Array;
   readonly root: string;
   readonly options: EvaluateImageOptions;
+  /** What runs the weights in every worker (one intra-op thread each: the workers are the parallelism). */
+  readonly engine: EngineChoice;
 }
 export interface PoolRequest {
   readonly index: number;
   readonly sample: FolderSample;
 }
 export type PoolReply =
-  | { readonly type: 'ready'; readonly model: string; readonly labels: readonly string[]; readonly loadMs: number }
+  | {
+      readonly type: 'ready';
+      readonly model: string;
+      readonly labels: readonly string[];
+      readonly loadMs: number;
+      readonly engine: EngineInfo;
+      readonly log?: string;
+    }
   | { readonly type: 'result'; readonly outcome: ImageOutcome }
   | { readonly type: 'error'; readonly input: boolean; readonly message: string };
 
@@ -57,6 +67,10 @@ export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly onProgress?: (progress: EvaluationProgress) => void;
   /** Called once when the first network is loaded. */
   readonly onLoaded?: (info: { model: string; loadMs: number }) => void;
+  /** Which engine runs the weights; default: the process's choice (--engine). */
+  readonly engine?: EngineChoice;
+  /** Why auto fell back to wasm. */
+  readonly onLog?: (level: 'info' | 'warn', message: string) => void;
   /** Thumbnails only for folders of at most this many images (they travel in one message). */
   readonly thumbnailLimit?: number;
   /** dist/evaluateWorker.js next to the bundle by default. */
@@ -108,6 +122,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
     ...(options.stateDictKey !== undefined && { stateDictKey: options.stateDictKey }),
     ...(bytes && { bytes }),
     root: listing.root,
+    engine: options.engine ?? engineChoice(),
     options: {
       ...(options.resizePx !== undefined && { resizePx: options.resizePx }),
       ...(options.cropPx !== undefined && { cropPx: options.cropPx }),
@@ -120,7 +135,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
   const workers: Worker[] = [];
   const outcomes: ImageOutcome[] = [];
   let next = 0;
-  let loaded: { model: string; labels: readonly string[]; at: number } | undefined;
+  let loaded: { model: string; labels: readonly string[]; at: number; engine: EngineInfo } | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -146,7 +161,8 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
           if (reply.type === 'error') return fail(reply.input ? new InputError(reply.message) : new Error(reply.message));
           if (reply.type === 'ready') {
             if (!loaded) {
-              loaded = { model: reply.model, labels: reply.labels, at: performance.now() };
+              loaded = { model: reply.model, labels: reply.labels, at: performance.now(), engine: reply.engine };
+              if (reply.log !== undefined) options.onLog?.('warn', reply.log);
               options.onLoaded?.({ model: reply.model, loadMs: reply.loadMs });
             }
             return handOut(worker);
@@ -179,6 +195,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       model: loaded!.model,
       weights: options.weightsPath,
       labels: loaded!.labels,
+      engine: loaded!.engine,
       workers: workerCount,
       elapsedMs: finished - started,
       classifyMs: finished - loaded!.at,

@@ -1,8 +1,8 @@
 /**
  * One evaluation worker thread (bundled as dist/evaluateWorker.js; started by evaluatePool.ts). It loads the network
  * once, says 'ready', then classifies the images it is handed one at a time until it is terminated. The parallelism
- * of an evaluation is the number of these workers, so each runs TF.js on one wasm thread (N workers × several
- * threads each would only oversubscribe the cores).
+ * of an evaluation is the number of these workers, so each runs its engine on one thread (N workers × several
+ * threads each would only oversubscribe the cores; and a fixed count keeps 1 and N workers' results bit-identical).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadClassifier, type Classifier } from './classify';
@@ -18,6 +18,7 @@ const post = (reply: PoolReply): void => port.postMessage(reply);
 
 setThreads(1);
 let classifier: Classifier | undefined;
+let log: string | undefined;
 let queue = Promise.resolve();
 
 loadClassifier(data.weightsPath, {
@@ -29,10 +30,12 @@ loadClassifier(data.weightsPath, {
   ...(data.preset !== undefined && { preset: data.preset }),
   ...(data.stateDictKey !== undefined && { stateDictKey: data.stateDictKey }),
   ...(data.bytes && { bytes: data.bytes }),
+  engine: data.engine,
+  onLog: (_level, message) => (log = message),
 }).then(
   (c) => {
     classifier = c;
-    post({ type: 'ready', model: c.model, labels: c.labels, loadMs: c.loadMs });
+    post({ type: 'ready', model: c.model, labels: c.labels, loadMs: c.loadMs, engine: c.engine.info, ...(log !== undefined && { log }) });
   },
   (error: unknown) => post({ type: 'error', input: isInputError(error), message: error instanceof Error ? error.message : String(error) }),
 );

@@ -60,6 +60,11 @@ export function setThreads(threads: number | undefined): void {
   requestedThreads = wanted;
 }
 
+/** The thread count asked for with setThreads (else the available cores): what every engine runs with. */
+export function requestedThreadCount(): number {
+  return requestedThreads ?? defaultThreads();
+}
+
 /** Why the threaded build cannot run here, or undefined when it can. */
 function threadsUnavailable(wasmDir: string): string | undefined {
   if (typeof __RESNEXT_WASM_THREADS__ === 'undefined') return 'running from the sources, not a bundle (npm run build)';

@@ -145,6 +145,10 @@ export type Summary = v.InferOutput<typeof SummarySchema>;
 
 export const PROFILE_SCHEMA = 'resnext-inspector/profile@1';
 
+/** What ran the weights (src/model/engines): `onnxruntime` (onnxruntime-node) or `wasm` (TensorFlow.js). */
+export const EngineInfoSchema = ro(v.object({ name: v.picklist(['onnxruntime', 'wasm']), version: v.string() }));
+export type EngineInfoData = v.InferOutput<typeof EngineInfoSchema>;
+
 /** One row of `resnext profile`: a summary row with its measured time (src/model/profile.ts). */
 export const ProfileLayerSchema = ro(
   v.object({
@@ -177,6 +181,8 @@ export const ProfileSchema = ro(
   v.object({
     schema: v.literal(PROFILE_SCHEMA),
     model: v.string(),
+    /** What ran it (absent in profiles from before the engines). */
+    engine: v.optional(EngineInfoSchema),
     threads: integer,
     runs: integer,
     inputShape: ro(v.tuple([integer, integer, integer, integer])),
@@ -265,6 +271,7 @@ export const ClassificationViewSchema = ro(
     /** The image's mode as Pillow names it (L, RGB, RGBA, P, CMYK, …) before conversion to RGB. */
     mode: v.string(),
     preprocessing: ro(v.object({ resizePx: integer, cropPx: integer })),
+    engine: v.optional(EngineInfoSchema),
     /** Loading the weights (0 when the network was warm), decoding, preprocessing, the forward pass. */
     timingsMs: ro(v.object({ load: count, decode: count, preprocess: count, forward: count })),
     /** Class activation maps for the view: the center crop and one heatmap per top class (PNG data: URIs made by the core). */
@@ -325,6 +332,8 @@ export type EvaluateShard = v.InferOutput<typeof EvaluateShardSchema>;
 export const EvaluateSchema = ro(
   v.object({
     schema: v.literal(EVALUATE_SCHEMA),
+    /** What ran the weights (absent in results from before the engines). */
+    engine: v.optional(EngineInfoSchema),
     /** Images classified (failed ones are not counted). */
     count: integer,
     top1: fraction,
@@ -350,6 +359,7 @@ export const EvaluationViewSchema = ro(
     folder: v.string(),
     model: v.string(),
     weights: v.string(),
+    engine: v.optional(EngineInfoSchema),
     workers: integer,
     elapsedMs: count,
     imagesPerSecond: count,

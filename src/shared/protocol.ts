@@ -177,8 +177,10 @@ export const REPLY_TYPE = {
 
 /** What the host gives a worker when it starts it (worker_threads' workerData). */
 export interface WorkerData {
-  /** TF.js wasm threads: 1–8, 0 = the available cores (setting resnext.threads). */
+  /** The engine's threads: 1–8, 0 = the available cores (setting resnext.threads). */
   readonly threads: number;
+  /** What runs the weights (setting resnext.engine); absent: auto. */
+  readonly engine?: 'auto' | 'onnxruntime' | 'wasm';
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -32,7 +32,7 @@ test('the extension host bundle loads no TensorFlow.js (activation stays cheap; 
 });
 
 test('the worker bundle has TF.js; the webview bundle has only the UI and src/shared (protocol validators, formatters)', async () => {
-  const worker = await bundledInputs('src/extension/worker.ts', { platform: 'node', format: 'cjs' });
+  const worker = await bundledInputs('src/extension/worker.ts', { platform: 'node', format: 'cjs', external: ['onnxruntime-node'] });
   assert.ok(worker.some((i) => i.includes('@tensorflow/tfjs-core')));
   const webview = await bundledInputs('webview/main.ts', { platform: 'browser', format: 'iife' });
   const foreign = webview.filter((i) => (/(^|\/)src\//.test(i) && !/(^|\/)src\/shared\//.test(i)) || i.includes('@tensorflow'));
@@ -52,13 +52,28 @@ test('the report module is pure: the compare and equivalence reports pull no TF.
   }
 });
 
-test('no Node bundle holds onnxruntime-node (a devDependency for the bench only: native per-platform binaries)', async () => {
+test('onnxruntime-node stays outside every Node bundle (required at run time: native per-platform binaries beside dist/), and the host never loads it', async () => {
   for (const entry of ['src/extension/extension.ts', 'src/cli/index.ts', 'src/extension/worker.ts', 'src/model/evaluateWorker.ts']) {
-    const inputs = await bundledInputs(entry, { platform: 'node', format: 'cjs', external: ['vscode'] });
+    const result = await esbuild.build({
+      entryPoints: [path.join(ROOT, entry)],
+      bundle: true,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      outdir: path.join(ROOT, 'out', 'bundle-test'),
+      platform: 'node',
+      format: 'cjs',
+      external: ['vscode', 'onnxruntime-node'],
+    });
+    const inputs = Object.keys(result.metafile.inputs);
     assert.deepEqual(
-      inputs.filter((i) => i.includes('onnxruntime') || i.startsWith('bench/')),
+      inputs.filter((i) => i.includes('node_modules/onnxruntime') || i.startsWith('bench/')),
       [],
       entry,
     );
+    const text = result.outputFiles.map((f) => f.text).join('');
+    // A plain require, resolvable beside the bundle (the VSIX ships the package there).
+    if (entry === 'src/extension/extension.ts') assert.ok(!text.includes('onnxruntime-node'), 'the extension host never requires onnxruntime-node');
+    else assert.ok(text.includes('require("onnxruntime-node")'), `${entry} requires onnxruntime-node at run time`);
   }
 });

@@ -13,7 +13,7 @@ import { camOverlay, upsampleBilinear, type ClassActivationMap } from '../../src
 import { VIRIDIS, viridis } from '../../src/model/colormap';
 import { decodeImage } from '../../src/model/image/decode';
 import { encodePng } from '../../src/model/image/pngEncode';
-import { fixture, FIXTURES, maxAbsDiff, ROOT } from '../helpers';
+import { fixture, FIXTURES, maxAbsDiff, ROOT, ENGINES, engineSkip } from '../helpers';
 
 interface CamReference {
   resizePx: number;
@@ -27,41 +27,43 @@ const references = (): CamReference[] => JSON.parse(fixture('evaluate/cam_refere
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const CHELSEA_PNG = path.join(FIXTURES, 'chelsea.png');
 
-test("CAM grid of the top-1 class equals PyTorch's within 1e-4 on PNG input (224 and 128 crops)", async () => {
-  const classifier = await loadClassifier(path.join(FIXTURES, 'tiny.pth'));
-  try {
-    for (const ref of references()) {
-      const c = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: ref.resizePx, cropPx: ref.cropPx, topK: 5, cam: 'top1' });
-      const cam = c.results[0]!.cam!;
-      assert.equal(cam.class, ref.class);
-      assert.equal(cam.grid.length, ref.grid.length);
-      assert.equal(cam.grid[0]!.length, ref.grid[0]!.length);
-      const diff = maxAbsDiff(cam.grid.flat(), ref.grid.flat());
-      assert.ok(diff <= 1e-4, `crop ${ref.cropPx}: max abs diff ${diff}`);
-      assert.equal(cam.min, Math.min(...cam.grid.flat()));
-      assert.equal(cam.max, Math.max(...cam.grid.flat()));
-      // The map's mean plus fc.bias[c] is the logit of c (global average pool, then Linear).
-      const mean = cam.grid.flat().reduce((a, b) => a + b, 0) / cam.grid.flat().length;
-      const fcBias = c.results[0]!.logits[ref.class]! - mean;
-      assert.ok(Math.abs(c.results[0]!.logits[ref.class]! - ref.logits[ref.class]!) <= 1e-4);
-      assert.ok(Number.isFinite(fcBias));
+for (const engine of ENGINES)
+  test(`CAM grid of the top-1 class equals PyTorch's within 1e-4 on PNG input (224 and 128 crops) on ${engine}`, { skip: engineSkip(engine) }, async () => {
+    const classifier = await loadClassifier(path.join(FIXTURES, 'tiny.pth'), { engine });
+    assert.equal(classifier.engine.info.name, engine);
+    try {
+      for (const ref of references()) {
+        const c = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: ref.resizePx, cropPx: ref.cropPx, topK: 5, cam: 'top1' });
+        const cam = c.results[0]!.cam!;
+        assert.equal(cam.class, ref.class);
+        assert.equal(cam.grid.length, ref.grid.length);
+        assert.equal(cam.grid[0]!.length, ref.grid[0]!.length);
+        const diff = maxAbsDiff(cam.grid.flat(), ref.grid.flat());
+        assert.ok(diff <= 1e-4, `crop ${ref.cropPx}: max abs diff ${diff}`);
+        assert.equal(cam.min, Math.min(...cam.grid.flat()));
+        assert.equal(cam.max, Math.max(...cam.grid.flat()));
+        // The map's mean plus fc.bias[c] is the logit of c (global average pool, then Linear).
+        const mean = cam.grid.flat().reduce((a, b) => a + b, 0) / cam.grid.flat().length;
+        const fcBias = c.results[0]!.logits[ref.class]! - mean;
+        assert.ok(Math.abs(c.results[0]!.logits[ref.class]! - ref.logits[ref.class]!) <= 1e-4);
+        assert.ok(Number.isFinite(fcBias));
+      }
+      // 'top': one map per top-K class, in the order of `top`, the first being `cam`.
+      const all = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: 256, cropPx: 224, topK: 3, cam: 'top' });
+      const r = all.results[0]!;
+      assert.deepEqual(
+        r.cams!.map((m) => m.class),
+        r.top.map((t) => t.index),
+      );
+      assert.deepEqual(r.cams![0], r.cam);
+      // Without cam, no map and the same logits.
+      const plain = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: 256, cropPx: 224, topK: 3 });
+      assert.equal(plain.results[0]!.cam, undefined);
+      assert.deepEqual(plain.results[0]!.logits, r.logits);
+    } finally {
+      classifier.dispose();
     }
-    // 'top': one map per top-K class, in the order of `top`, the first being `cam`.
-    const all = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: 256, cropPx: 224, topK: 3, cam: 'top' });
-    const r = all.results[0]!;
-    assert.deepEqual(
-      r.cams!.map((m) => m.class),
-      r.top.map((t) => t.index),
-    );
-    assert.deepEqual(r.cams![0], r.cam);
-    // Without cam, no map and the same logits.
-    const plain = await classifyFiles(classifier, [CHELSEA_PNG], { resizePx: 256, cropPx: 224, topK: 3 });
-    assert.equal(plain.results[0]!.cam, undefined);
-    assert.deepEqual(plain.results[0]!.logits, r.logits);
-  } finally {
-    classifier.dispose();
-  }
-});
+  });
 
 test("bilinear upsampling equals F.interpolate(mode='bilinear', align_corners=False)", () => {
   for (const ref of references()) {

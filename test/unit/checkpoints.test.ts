@@ -17,7 +17,7 @@ import { floatToBfloat16Bits, floatToHalfBits, decodeFloats } from '../../src/mo
 import { readSafetensorsHeader } from '../../src/model/weights/safetensors';
 import { openZip } from '../../src/model/weights/zip';
 import { recordClassName, unpickle, type PyObject, type PyTuple } from '../../src/model/weights/pickle';
-import { FIXTURES, maxAbsDiff } from '../helpers';
+import { FIXTURES, maxAbsDiff, ENGINES, engineSkip, type TestEngine } from '../helpers';
 import { writeZip } from '../writePth';
 import { chooseStateDict, rankCandidates, type Candidate } from '../../src/model/weights/find';
 
@@ -33,8 +33,8 @@ interface Expected {
 const EXPECTED = JSON.parse(readFileSync(join(DIR, 'logits.json'), 'utf8')) as Record<string, Expected>;
 const V1 = { resizePx: 256, cropPx: 224, topK: 5 };
 
-async function logitsOf(file: string, stateDictKey?: string): Promise<number[]> {
-  const classifier = await loadClassifier(join(DIR, file), { stateDictKey });
+async function logitsOf(file: string, stateDictKey: string | undefined, engine: TestEngine): Promise<number[]> {
+  const classifier = await loadClassifier(join(DIR, file), { stateDictKey, engine });
   try {
     return [...(await classifyFiles(classifier, [IMAGE], V1)).results[0]!.logits];
   } finally {
@@ -42,49 +42,59 @@ async function logitsOf(file: string, stateDictKey?: string): Promise<number[]> 
   }
 }
 
-test('every checkpoint shape classifies chelsea.png with the logits torch gives (≤ 1e-4), from the state dict torch used', async () => {
-  const files = Object.keys(EXPECTED);
-  assert.deepEqual(files.sort(), [
-    'channels_last.pth',
-    'examples_checkpoint.pth.tar',
-    'half.pth',
-    'hostile/checkpoint.pth',
-    'legacy.pth',
-    'lightning.ckpt',
-    'pytorch_model.bin',
-    'timm_train.pth.tar',
-    'torchscript.pt',
-    'whole_model.pt',
-  ]);
-  for (const file of files) {
-    const expected = EXPECTED[file]!;
-    const weights = readWeightsFile(join(DIR, file));
-    assert.equal(weights.choice.chosen.key, expected.chosen, file);
-    assert.equal(weights.strippedPrefix ?? null, expected.strippedPrefix, file);
-    if (expected.className) assert.equal(weights.choice.chosen.className, expected.className, file);
-    const diff = maxAbsDiff(await logitsOf(file), expected.logits);
-    assert.ok(diff <= 1e-4, `${file}: max abs diff ${diff}`);
-  }
-  assert.equal(readWeightsFile(join(DIR, 'torchscript.pt')).format, 'torchscript');
-  assert.equal(readWeightsFile(join(DIR, 'legacy.pth')).format, 'legacy');
-});
+for (const engine of ENGINES)
+  test(
+    `every checkpoint shape classifies chelsea.png on ${engine} with the logits torch gives (≤ 1e-4), from the state dict torch used`,
+    { skip: engineSkip(engine) },
+    async () => {
+      const files = Object.keys(EXPECTED);
+      assert.deepEqual(files.sort(), [
+        'channels_last.pth',
+        'examples_checkpoint.pth.tar',
+        'half.pth',
+        'hostile/checkpoint.pth',
+        'legacy.pth',
+        'lightning.ckpt',
+        'pytorch_model.bin',
+        'timm_train.pth.tar',
+        'torchscript.pt',
+        'whole_model.pt',
+      ]);
+      for (const file of files) {
+        const expected = EXPECTED[file]!;
+        const weights = readWeightsFile(join(DIR, file));
+        assert.equal(weights.choice.chosen.key, expected.chosen, file);
+        assert.equal(weights.strippedPrefix ?? null, expected.strippedPrefix, file);
+        if (expected.className) assert.equal(weights.choice.chosen.className, expected.className, file);
+        const diff = maxAbsDiff(await logitsOf(file, undefined, engine), expected.logits);
+        assert.ok(diff <= 1e-4, `${file}: max abs diff ${diff}`);
+      }
+      assert.equal(readWeightsFile(join(DIR, 'torchscript.pt')).format, 'torchscript');
+      assert.equal(readWeightsFile(join(DIR, 'legacy.pth')).format, 'legacy');
+    },
+  );
 
-test('timm: state_dict is taken before state_dict_ema; --state-dict state_dict_ema gives the EMA weights', async () => {
-  const ema = EXPECTED['timm_train.pth.tar']!.ema!;
-  const weights = readWeightsFile(join(DIR, 'timm_train.pth.tar'));
-  assert.deepEqual(
-    weights.choice.candidates.map((c) => c.key),
-    ['state_dict', 'state_dict_ema'],
+for (const engine of ENGINES)
+  test(
+    `timm: state_dict is taken before state_dict_ema; --state-dict state_dict_ema gives the EMA weights (${engine})`,
+    { skip: engineSkip(engine) },
+    async () => {
+      const ema = EXPECTED['timm_train.pth.tar']!.ema!;
+      const weights = readWeightsFile(join(DIR, 'timm_train.pth.tar'));
+      assert.deepEqual(
+        weights.choice.candidates.map((c) => c.key),
+        ['state_dict', 'state_dict_ema'],
+      );
+      const diff = maxAbsDiff(await logitsOf('timm_train.pth.tar', ema.chosen, engine), ema.logits);
+      assert.ok(diff <= 1e-4, `EMA: max abs diff ${diff}`);
+      assert.ok(maxAbsDiff(ema.logits, EXPECTED['timm_train.pth.tar']!.logits) > 1e-2, 'the EMA weights differ from the others');
+      assert.throws(
+        () => readWeightsFile(join(DIR, 'timm_train.pth.tar'), { stateDictKey: 'ema' }),
+        (e: unknown) =>
+          e instanceof WeightsError && /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'/.test(e.message),
+      );
+    },
   );
-  const diff = maxAbsDiff(await logitsOf('timm_train.pth.tar', ema.chosen), ema.logits);
-  assert.ok(diff <= 1e-4, `EMA: max abs diff ${diff}`);
-  assert.ok(maxAbsDiff(ema.logits, EXPECTED['timm_train.pth.tar']!.logits) > 1e-2, 'the EMA weights differ from the others');
-  assert.throws(
-    () => readWeightsFile(join(DIR, 'timm_train.pth.tar'), { stateDictKey: 'ema' }),
-    (e: unknown) =>
-      e instanceof WeightsError && /has no state dict at 'ema'; it has 'state_dict' \(state dict, 122 tensors\), 'state_dict_ema'/.test(e.message),
-  );
-});
 
 // ---- hostile files -----------------------------------------------------------------------------------------------
 

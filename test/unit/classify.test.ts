@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { softmax, topK, parseLabels } from '../../src/model/classify';
 import { defaultResizePx, parseWeightsSpec } from '../../src/model/weights/resolve';
-import { fixture, FIXTURES, maxAbsDiff, ROOT, tinyReference } from '../helpers';
+import { fixture, FIXTURES, maxAbsDiff, ROOT, tinyReference, ENGINES, engineSkip } from '../helpers';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const run = (args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } => {
@@ -29,26 +29,32 @@ function runAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: 
 }
 const order = (logits: readonly number[]): number[] => [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!);
 
-test('classify chelsea.jpg with tiny.pth (architecture inferred): logits within 5e-3 of PyTorch, same top-5 order', () => {
-  const expected = tinyReference().outputs['chelsea.jpg'].fp32;
-  for (const weights of ['tiny.pth', 'tiny_legacy.pth', 'tiny_wrapped.pth', 'tiny_fp32.safetensors']) {
-    const r = run(['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, weights), '--format', 'json']);
-    assert.equal(r.code, 0, r.stderr);
-    const c = JSON.parse(r.stdout);
-    assert.equal(c.schema, 'resnext-inspector/classification@1');
-    assert.deepEqual(c.preprocessing.resizePx, 256);
-    const logits: number[] = c.results[0].logits;
-    assert.equal(logits.length, 10);
-    const diff = maxAbsDiff(logits, expected);
-    assert.ok(diff <= 5e-3, `${weights}: max abs diff ${diff}`);
-    assert.deepEqual(
-      c.results[0].top.map((t: { index: number }) => t.index),
-      order(expected).slice(0, 5),
-    );
-    const probabilities = c.results[0].top.map((t: { probability: number }) => t.probability);
-    assert.ok(probabilities.every((p: number, i: number) => i === 0 || p <= probabilities[i - 1]));
-  }
-});
+for (const engine of ENGINES)
+  test(
+    `classify chelsea.jpg with tiny.pth (architecture inferred) on ${engine}: logits within 5e-3 of PyTorch, same top-5 order`,
+    { skip: engineSkip(engine) },
+    () => {
+      const expected = tinyReference().outputs['chelsea.jpg'].fp32;
+      for (const weights of ['tiny.pth', 'tiny_legacy.pth', 'tiny_wrapped.pth', 'tiny_fp32.safetensors']) {
+        const r = run(['classify', path.join(FIXTURES, 'chelsea.jpg'), '--weights', path.join(FIXTURES, weights), '--format', 'json', '--engine', engine]);
+        assert.equal(r.code, 0, r.stderr);
+        const c = JSON.parse(r.stdout);
+        assert.equal(c.schema, 'resnext-inspector/classification@1');
+        assert.equal(c.engine.name, engine);
+        assert.deepEqual(c.preprocessing.resizePx, 256);
+        const logits: number[] = c.results[0].logits;
+        assert.equal(logits.length, 10);
+        const diff = maxAbsDiff(logits, expected);
+        assert.ok(diff <= 5e-3, `${weights}: max abs diff ${diff}`);
+        assert.deepEqual(
+          c.results[0].top.map((t: { index: number }) => t.index),
+          order(expected).slice(0, 5),
+        );
+        const probabilities = c.results[0].top.map((t: { probability: number }) => t.probability);
+        assert.ok(probabilities.every((p: number, i: number) => i === 0 || p <= probabilities[i - 1]));
+      }
+    },
+  );
 
 test('classify prints a table; PNG works; --labels names the classes', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-labels-'));

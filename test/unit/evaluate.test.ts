@@ -13,7 +13,7 @@ import * as v from 'valibot';
 import { listImageFolder, type EvaluationJson } from '../../src/model/evaluate';
 import { EvaluateSchema } from '../../src/shared/data';
 import { evaluateFolder } from '../../src/model/evaluatePool';
-import { fixture, FIXTURES, ROOT } from '../helpers';
+import { fixture, FIXTURES, ROOT, ENGINES, engineSkip } from '../helpers';
 
 interface FolderReference {
   classes: string[];
@@ -44,63 +44,74 @@ test("the listing follows torchvision's ImageFolder: classes, samples (recursive
   assert.ok(!listing.samples.some((s) => s.path.endsWith('notes.txt')));
 });
 
-test("evaluate --format json: top-1, top-5 and every file's top-5 equal PyTorch's; the corrupt file is failed", () => {
-  const ref = reference();
-  const r = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '2']);
-  assert.equal(r.code, 0, r.stderr);
-  const j: EvaluationJson = v.parse(EvaluateSchema, JSON.parse(r.stdout));
-  assert.deepEqual(Object.keys(j), ['schema', 'count', 'top1', 'top5', 'classes', 'perClass', 'confusion', 'files', 'failed', 'imagesPerSecond']);
-  assert.equal(j.schema, 'resnext-inspector/evaluate@1');
-  assert.equal(j.count, ref.count);
-  assert.equal(j.top1, ref.top1);
-  assert.equal(j.top5, ref.top5);
-  assert.deepEqual(j.classes, ref.classes);
-  assert.deepEqual(
-    j.files.map((f) => f.path),
-    ref.files.map((f) => f.path),
+for (const engine of ENGINES)
+  test(
+    `evaluate --format json on ${engine}: top-1, top-5 and every file's top-5 equal PyTorch's; the corrupt file is failed`,
+    { skip: engineSkip(engine) },
+    () => {
+      const ref = reference();
+      const r = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '2', '--engine', engine]);
+      assert.equal(r.code, 0, r.stderr);
+      const j: EvaluationJson = v.parse(EvaluateSchema, JSON.parse(r.stdout));
+      assert.equal(j.engine?.name, engine);
+      assert.deepEqual(Object.keys(j), ['schema', 'engine', 'count', 'top1', 'top5', 'classes', 'perClass', 'confusion', 'files', 'failed', 'imagesPerSecond']);
+      assert.equal(j.schema, 'resnext-inspector/evaluate@1');
+      assert.equal(j.count, ref.count);
+      assert.equal(j.top1, ref.top1);
+      assert.equal(j.top5, ref.top5);
+      assert.deepEqual(j.classes, ref.classes);
+      assert.deepEqual(
+        j.files.map((f) => f.path),
+        ref.files.map((f) => f.path),
+      );
+      for (const [i, f] of j.files.entries()) {
+        const expected = ref.files[i]!;
+        assert.equal(f.label, expected.label, f.path);
+        assert.equal(f.top5[0], expected.top5[0], `${f.path}: top-1`);
+        assert.deepEqual(f.top5, expected.top5, `${f.path}: top-5 order`);
+        for (let k = 0; k < 5; k++) assert.ok(Math.abs(f.probs[k]! - expected.probs[k]!) <= 1e-4, `${f.path}: probability ${k}`);
+      }
+      assert.deepEqual(
+        j.failed.map((f) => f.path),
+        ['fox/broken.png'],
+      );
+      assert.match(j.failed[0]!.reason, /^PNG file is truncated or corrupt/);
+      // Per class and confusion from the same predictions.
+      for (const c of j.perClass) {
+        const mine = ref.files.filter((f) => f.label === c.index);
+        assert.equal(c.count, mine.length);
+        assert.equal(c.correct, mine.filter((f) => f.top5[0] === f.label).length);
+        assert.deepEqual(
+          j.confusion[c.index],
+          ref.classes.map((_, p) => mine.filter((f) => f.top5[0] === p).length),
+        );
+      }
+      assert.ok(j.imagesPerSecond > 0);
+      assert.match(r.stderr, /evaluate: 13\/13 images, [\d.]+ images\/s, ETA/);
+    },
   );
-  for (const [i, f] of j.files.entries()) {
-    const expected = ref.files[i]!;
-    assert.equal(f.label, expected.label, f.path);
-    assert.equal(f.top5[0], expected.top5[0], `${f.path}: top-1`);
-    assert.deepEqual(f.top5, expected.top5, `${f.path}: top-5 order`);
-    for (let k = 0; k < 5; k++) assert.ok(Math.abs(f.probs[k]! - expected.probs[k]!) <= 1e-4, `${f.path}: probability ${k}`);
-  }
-  assert.deepEqual(
-    j.failed.map((f) => f.path),
-    ['fox/broken.png'],
-  );
-  assert.match(j.failed[0]!.reason, /^PNG file is truncated or corrupt/);
-  // Per class and confusion from the same predictions.
-  for (const c of j.perClass) {
-    const mine = ref.files.filter((f) => f.label === c.index);
-    assert.equal(c.count, mine.length);
-    assert.equal(c.correct, mine.filter((f) => f.top5[0] === f.label).length);
-    assert.deepEqual(
-      j.confusion[c.index],
-      ref.classes.map((_, p) => mine.filter((f) => f.top5[0] === p).length),
-    );
-  }
-  assert.ok(j.imagesPerSecond > 0);
-  assert.match(r.stderr, /evaluate: 13\/13 images, [\d.]+ images\/s, ETA/);
-});
 
-test('1 worker and 2 workers give identical JSON apart from the timings; shared or per-worker weights alike', async () => {
-  const strip = (text: string): unknown => ({ ...JSON.parse(text), imagesPerSecond: 0 });
-  const one = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '1']);
-  const two = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '2']);
-  assert.equal(one.code, 0, one.stderr);
-  assert.equal(two.code, 0, two.stderr);
-  assert.deepEqual(strip(one.stdout), strip(two.stdout));
-  const common = { weightsPath: WEIGHTS, resizePx: 256, cropPx: 224, topK: 5, workers: 2, workerScript: WORKER };
-  const shared = await evaluateFolder(FOLDER, { ...common, share: 'shared' });
-  const read = await evaluateFolder(FOLDER, { ...common, share: 'read' });
-  assert.deepEqual({ ...shared.json, imagesPerSecond: 0 }, { ...read.json, imagesPerSecond: 0 });
-  assert.deepEqual({ ...shared.json, imagesPerSecond: 0 }, strip(one.stdout));
-  assert.equal(shared.workers, 2);
-  const capped = await evaluateFolder(FOLDER, { ...common, workers: 64 });
-  assert.equal(capped.workers, 13, 'never more workers than images');
-});
+for (const engine of ENGINES)
+  test(
+    `1 worker and 2 workers on ${engine} give identical JSON apart from the timings; shared or per-worker weights alike`,
+    { skip: engineSkip(engine) },
+    async () => {
+      const strip = (text: string): unknown => ({ ...JSON.parse(text), imagesPerSecond: 0 });
+      const one = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '1', '--engine', engine]);
+      const two = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '2', '--engine', engine]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.equal(two.code, 0, two.stderr);
+      assert.deepEqual(strip(one.stdout), strip(two.stdout));
+      const common = { weightsPath: WEIGHTS, resizePx: 256, cropPx: 224, topK: 5, workers: 2, workerScript: WORKER, engine };
+      const shared = await evaluateFolder(FOLDER, { ...common, share: 'shared' });
+      const read = await evaluateFolder(FOLDER, { ...common, share: 'read' });
+      assert.deepEqual({ ...shared.json, imagesPerSecond: 0 }, { ...read.json, imagesPerSecond: 0 });
+      assert.deepEqual({ ...shared.json, imagesPerSecond: 0 }, strip(one.stdout));
+      assert.equal(shared.workers, 2);
+      const capped = await evaluateFolder(FOLDER, { ...common, workers: 64 });
+      assert.equal(capped.workers, 13, 'never more workers than images');
+    },
+  );
 
 test('table, csv and --predictions; --out written only at the end', () => {
   const dir = tempDir();

@@ -11,14 +11,13 @@ import { presetCatalog, presetForAlias, presetSpec, staticTotals } from '../../s
 import { architecture, resolveConfig, stateDictSpec } from '../../src/model/architecture';
 import { staticTrace } from '../../src/model/shapes';
 import { summarize, type Summary } from '../../src/model/summarize';
-import { buildNetwork } from '../../src/model/network';
+import { buildEngine } from '../../src/model/engines';
 import { readWeights } from '../../src/model/weights/load';
 import { inferConfig } from '../../src/model/weights/infer';
 import { decodeImage } from '../../src/model/image/decode';
 import { preprocess, resample, resizeShorterSide } from '../../src/model/image/preprocess';
-import { tf } from '../../src/model/tf';
 import { ConfigError } from '../../src/model/errors';
-import { FIXTURES, linspace, maxAbsDiff, runCli } from '../helpers';
+import { FIXTURES, linspace, maxAbsDiff, runCli, ENGINES, engineSkip, type TestEngine } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
 type Row = [string, string, number[], number];
@@ -222,43 +221,49 @@ for (const [label, key, inputPx] of [
   });
 }
 
-async function logitsOf(key: 'timm_se_small' | 'cifar_small', input: Float32Array, inputPx: number): Promise<Float32Array> {
+async function logitsOf(key: 'timm_se_small' | 'cifar_small', input: Float32Array, inputPx: number, engine: TestEngine): Promise<Float32Array> {
   const { stateDict } = readWeights(fs.readFileSync(path.join(DIR, `${key}.pth`)), `${key}.pth`);
-  const network = await buildNetwork(inferConfig(stateDict, key, { height: inputPx, width: inputPx }), { stateDict, source: key });
+  const built = await buildEngine(inferConfig(stateDict, key, { height: inputPx, width: inputPx }), { stateDict, source: key, engine });
   try {
-    const x = tf.tensor4d(input, [1, 3, inputPx, inputPx]);
-    const out = network.forward(x);
-    const values = (await out.data()) as Float32Array;
-    x.dispose();
-    out.dispose();
-    return values;
+    assert.equal(built.info.name, engine);
+    return (await built.run(input, [1, 3, inputPx, inputPx])).logits;
   } finally {
-    network.dispose();
+    await built.dispose();
   }
 }
 
-test("timm_se_small.pth classifies photo.png (timm's bicubic eval preprocessing) with torch's logits (≤ 1e-4)", async () => {
-  const ref = REF.timm_se_small;
-  const image = decodeImage(fs.readFileSync(path.join(DIR, 'photo.png')), 'photo.png');
-  const pre = presetSpec('seresnext50_32x4d').preprocessing!;
-  const input = preprocess(image, { resizePx: pre.resizePx, cropPx: pre.cropPx, interpolation: pre.interpolation, mean: pre.mean, std: pre.std });
-  const logits = await logitsOf('timm_se_small', input, 224);
-  const diff = maxAbsDiff(logits, ref.logits);
-  assert.ok(diff <= 1e-4, `max abs diff ${diff}`);
-  // At 56x56 the maps go 7 → 4 through the avg-down shortcut: ceil_mode and count_include_pad=False matter.
-  const odd = await logitsOf('timm_se_small', linspace(-2, 2, 3 * 56 * 56), 56);
-  const oddDiff = maxAbsDiff(odd, ref.logits_linspace_56!);
-  assert.ok(oddDiff <= 1e-4, `56x56: max abs diff ${oddDiff}`);
-});
+for (const engine of ENGINES)
+  test(
+    `timm_se_small.pth classifies photo.png (timm's bicubic eval preprocessing) with torch's logits (≤ 1e-4) on ${engine}`,
+    { skip: engineSkip(engine) },
+    async () => {
+      const ref = REF.timm_se_small;
+      const image = decodeImage(fs.readFileSync(path.join(DIR, 'photo.png')), 'photo.png');
+      const pre = presetSpec('seresnext50_32x4d').preprocessing!;
+      const input = preprocess(image, { resizePx: pre.resizePx, cropPx: pre.cropPx, interpolation: pre.interpolation, mean: pre.mean, std: pre.std });
+      const logits = await logitsOf('timm_se_small', input, 224, engine);
+      const diff = maxAbsDiff(logits, ref.logits);
+      assert.ok(diff <= 1e-4, `max abs diff ${diff}`);
+      // At 56x56 the maps go 7 → 4 through the avg-down shortcut: ceil_mode and count_include_pad=False matter.
+      const odd = await logitsOf('timm_se_small', linspace(-2, 2, 3 * 56 * 56), 56, engine);
+      const oddDiff = maxAbsDiff(odd, ref.logits_linspace_56!);
+      assert.ok(oddDiff <= 1e-4, `56x56: max abs diff ${oddDiff}`);
+    },
+  );
 
-test("cifar_small.pth classifies cifar.png (the port's CIFAR normalization) with torch's logits (≤ 1e-4)", async () => {
-  const image = decodeImage(fs.readFileSync(path.join(DIR, 'cifar.png')), 'cifar.png');
-  const pre = presetSpec('resnext29_8x64d').preprocessing!;
-  const input = preprocess(image, { resizePx: pre.resizePx, cropPx: pre.cropPx, interpolation: pre.interpolation, mean: pre.mean, std: pre.std });
-  const logits = await logitsOf('cifar_small', input, 32);
-  const diff = maxAbsDiff(logits, REF.cifar_small.logits);
-  assert.ok(diff <= 1e-4, `max abs diff ${diff}`);
-});
+for (const engine of ENGINES)
+  test(
+    `cifar_small.pth classifies cifar.png (the port's CIFAR normalization) with torch's logits (≤ 1e-4) on ${engine}`,
+    { skip: engineSkip(engine) },
+    async () => {
+      const image = decodeImage(fs.readFileSync(path.join(DIR, 'cifar.png')), 'cifar.png');
+      const pre = presetSpec('resnext29_8x64d').preprocessing!;
+      const input = preprocess(image, { resizePx: pre.resizePx, cropPx: pre.cropPx, interpolation: pre.interpolation, mean: pre.mean, std: pre.std });
+      const logits = await logitsOf('cifar_small', input, 32, engine);
+      const diff = maxAbsDiff(logits, REF.cifar_small.logits);
+      assert.ok(diff <= 1e-4, `max abs diff ${diff}`);
+    },
+  );
 
 test('custom flags compose: --cifar alone is resnext29_8x64d, --se/--stem deep/--avg-down on any preset, bad combinations say why', () => {
   assert.equal(resolveConfig(undefined, { cifar: true }).model, 'resnext29_8x64d');

@@ -1,7 +1,7 @@
 /**
- * bench/onnx.ts: the ONNX graph the bench gives onnxruntime-node computes what our TF.js network computes, so the
- * ORT baseline times the same work. onnxruntime-node is a devDependency with native binaries; where it cannot load
- * (a platform it has no binary for) the ORT tests skip and say why.
+ * src/model/engines/onnx.ts: the ONNX graph the onnxruntime engine runs (and `resnext export` writes) computes what
+ * our TF.js network computes. Where onnxruntime-node cannot load (a platform it has no binary for) the ORT tests skip
+ * and say why.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { buildNetwork, mulberry32, randomStateDict } from '../../src/model/netwo
 import { tf } from '../../src/model/tf';
 import { readSafetensors } from '../../src/model/weights/safetensors';
 import type { StateDict, TensorData } from '../../src/model/weights/stateDict';
-import { encodeModel, onnxGraph, varint } from '../../bench/onnx';
+import { decodeOnnxModel, encodeOnnxModel, onnxModel } from '../../src/model/engines/onnx';
 import { fixture, linspace, maxAbsDiff, tinyConfig, tinyReference } from '../helpers';
 
 let ort: typeof Ort | undefined;
@@ -24,28 +24,32 @@ try {
   ortSkip = `onnxruntime-node cannot load on ${process.platform}/${process.arch}: ${(error as Error).message.split('\n')[0]}`;
 }
 
-test('varint: protobuf base-128, negative int64 as ten bytes of two’s complement', () => {
-  assert.deepEqual([...varint(0)], [0]);
-  assert.deepEqual([...varint(1)], [1]);
-  assert.deepEqual([...varint(127)], [0x7f]);
-  assert.deepEqual([...varint(300)], [0xac, 0x02]);
-  assert.deepEqual([...varint(2 ** 32)], [0x80, 0x80, 0x80, 0x80, 0x10]);
-  assert.deepEqual([...varint(-1)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-});
-
-test('resnext50_32x4d as ONNX: torchvision’s ops, 16 grouped convs with group 32, BN folded into 53 convs', () => {
+test('resnext50_32x4d as ONNX: torchvision’s ops named after its modules, 16 grouped convs with group 32, BN folded into 53 convs', () => {
   const zeros = (_key: string, shape: readonly number[]): Float32Array => new Float32Array(shape.reduce((a, b) => a * b, 1));
-  const g = onnxGraph(architecture(presetConfig('resnext50_32x4d')), zeros);
+  // Through the bytes and back: what a reader of the file sees.
+  const g = decodeOnnxModel(encodeOnnxModel(onnxModel(architecture(presetConfig('resnext50_32x4d')), zeros)));
+  assert.equal(g.opset, 17);
   const count = new Map<string, number>();
-  for (const n of g.nodes) count.set(n.op, (count.get(n.op) ?? 0) + 1);
+  for (const n of g.nodes) count.set(n.opType, (count.get(n.opType) ?? 0) + 1);
   assert.deepEqual(Object.fromEntries(count), { Conv: 53, Relu: 49, MaxPool: 1, Add: 16, GlobalAveragePool: 1, Flatten: 1, Gemm: 1 });
-  assert.equal(g.nodes.filter((n) => n.attributes?.group === 32).length, 16);
-  assert.equal(new Set(g.nodes.flatMap((n) => n.outputs)).size, g.nodes.length, 'every value is written once');
-  assert.deepEqual(g.outputs, [{ name: 'logits', shape: [1, 1000] }]);
+  const grouped = g.nodes.filter((n) => n.attributes.get('group') === 32);
+  assert.deepEqual(
+    grouped.slice(0, 2).map((n) => n.name),
+    ['layer1.0.conv2/Conv', 'layer1.1.conv2/Conv'],
+  );
+  assert.equal(grouped.length, 16);
+  assert.equal(new Set(g.nodes.flatMap((n) => n.output)).size, g.nodes.length, 'every value is written once');
+  // conv + folded BN + ReLU: the module's Conv then its Relu; the block's add + ReLU on the block's relu module.
+  assert.deepEqual(
+    g.nodes.slice(0, 3).map((n) => n.name),
+    ['conv1/Conv', 'conv1/Relu', 'maxpool/MaxPool'],
+  );
+  assert.ok(g.nodes.some((n) => n.name === 'layer4.2.relu/Add'));
+  assert.deepEqual(g.outputs, [{ name: 'logits', dims: [1, 1000] }]);
   // Folded: torchvision's 25,028,904 parameters less one of BN's two vectors (γ, β become the conv's bias).
   const bnChannels = paramModules(architecture(presetConfig('resnext50_32x4d'))).reduce((s, m) => s + (m.type === 'BatchNorm2d' ? m.channels : 0), 0);
   assert.equal(
-    g.initializers.reduce((s, t) => s + t.data.length, 0),
+    g.initializers.reduce((s, t) => s + t.floats, 0),
     25_028_904 - bnChannels,
   );
 });
@@ -77,7 +81,7 @@ async function oursAndOrt(config: NetworkConfig, stateDict: StateDict, input: Fl
   } finally {
     network.dispose();
   }
-  const bytes = encodeModel(onnxGraph(architecture(config), (key) => stateDict.get(key)!.data));
+  const bytes = encodeOnnxModel(onnxModel(architecture(config), (key) => stateDict.get(key)!.data));
   const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   try {
     const result = await session.run({ input: new ort!.Tensor('float32', input, shape) });

@@ -1,0 +1,34 @@
+/**
+ * `resnext export`: a network as an ONNX file (onnx.ts's graph, BN folded, opset 17 by default), with a checkpoint's
+ * weights or, without one, seeded random weights (torchvision's init shape, seed 0).
+ */
+import { architecture } from '../architecture';
+import type { NetworkConfig } from '../config';
+import type { StateDict } from '../weights/stateDict';
+import { DEFAULT_OPSET, encodeOnnxModel, onnxModel, weightSourceFor } from './onnx';
+
+export interface ExportOptions {
+  readonly stateDict?: StateDict;
+  readonly source?: string;
+  readonly opset?: number;
+  /** A symbolic batch dimension. */
+  readonly dynamicBatch?: boolean;
+  readonly producerVersion?: string;
+}
+
+/** The ONNX model's bytes: input `input` [1 or batch, 3, H, W] (the configuration's input size), output `logits`. */
+export function exportOnnx(config: NetworkConfig, options: ExportOptions = {}): Uint8Array {
+  const arch = architecture(config);
+  const get = weightSourceFor(arch, {
+    ...(options.stateDict && { stateDict: options.stateDict }),
+    ...(options.source !== undefined && { source: options.source }),
+    seed: 0,
+  });
+  return encodeOnnxModel(
+    onnxModel(arch, get, {
+      opset: options.opset ?? DEFAULT_OPSET,
+      ...(options.dynamicBatch && { dynamicBatch: true }),
+      ...(options.producerVersion !== undefined && { producerVersion: options.producerVersion }),
+    }),
+  );
+}
