@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as v from 'valibot';
 import { EvaluateSchema, type EvaluateShard } from '../shared/data';
 import { InputError, unreadableReason } from './errors';
-import { buildEvaluation, listImageFolder, type EvaluationJson, type ImageFolderListing, type ImageOutcome } from './evaluate';
+import { buildEvaluation, listImageFolder, type EvaluationJson, type FolderSample, type ImageFolderListing, type ImageOutcome } from './evaluate';
 import { evaluateFolder, type EvaluateFolderOptions } from './evaluatePool';
 
 export interface ShardSpec {
@@ -122,13 +122,23 @@ const SAME_RUN: readonly [keyof EvaluateShard, string][] = [
   ['topK', 'the --top K'],
 ];
 
+/**
+ * evaluate.ts's report (the code a whole run uses) over these samples and outcomes, without `engine`: what ran the
+ * weights is the shards' own field, carried over by the merge (an evaluation from before the engines has none).
+ */
+function report(classes: readonly string[], samples: readonly FolderSample[], outcomes: readonly ImageOutcome[], classifyMs: number): EvaluationJson {
+  const context = { listing: { root: '', classes, samples }, model: '', weights: '', labels: [], workers: 1, elapsedMs: 0, classifyMs };
+  const { engine: _notComputed, ...json } = buildEvaluation({ ...context, engine: { name: 'wasm', version: '' } }, outcomes).json;
+  return json;
+}
+
 export interface ShardInput {
   /** The file's name, for messages. */
   readonly source: string;
   readonly text: string;
 }
 
-function parseShardJson(input: ShardInput): EvaluationJson & { shard: EvaluateShard } {
+function parseShardJson(input: ShardInput): { json: EvaluationJson & { shard: EvaluateShard }; order: string[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(input.text);
@@ -151,7 +161,7 @@ function parseShardJson(input: ShardInput): EvaluationJson & { shard: EvaluateSh
       `${input.source} is the evaluation of a whole folder, not a shard (it has no "shard" field); merge the outputs of resnext evaluate DIR --shard K/N --format json`,
     );
   }
-  return json as EvaluationJson & { shard: EvaluateShard };
+  return { json: json as EvaluationJson & { shard: EvaluateShard }, order: typeof raw === 'object' && raw !== null ? Object.keys(raw) : [] };
 }
 
 const describe = (value: unknown): string => {
@@ -167,7 +177,7 @@ const describe = (value: unknown): string => {
  */
 export function mergeEvaluations(inputs: readonly ShardInput[]): EvaluationJson {
   if (inputs.length === 0) throw new InputError('--merge needs the shards’ JSON files (the outputs of resnext evaluate DIR --shard K/N --format json)');
-  const shards = inputs.map((input) => ({ source: input.source, json: parseShardJson(input) }));
+  const shards = inputs.map((input) => ({ source: input.source, ...parseShardJson(input) }));
   const first = shards[0]!;
   for (const other of shards.slice(1)) {
     for (const [key, words] of SAME_RUN) {
@@ -240,10 +250,7 @@ export function mergeEvaluations(inputs: readonly ShardInput[]): EvaluationJson 
     for (const f of s.json.files) add({ path: f.path, label: f.label }, { top: f.top5, probs: f.probs, ms: 0 });
     for (const f of s.json.failed) add({ path: f.path, label: null }, { error: f.reason, ms: 0 });
     // The shard's own report must be what its files give (a hand-edited file would otherwise merge silently).
-    const check = buildEvaluation(
-      { listing: { root: '', classes, samples: ownSamples }, model: '', weights: '', labels: [], workers: 1, elapsedMs: 0, classifyMs: 0 },
-      own,
-    ).json;
+    const check = report(classes, ownSamples, own, 0);
     for (const key of ['count', 'top1', 'top5', 'perClass', 'confusion'] as const) {
       if (!isDeepStrictEqual(check[key], s.json[key]))
         throw new InputError(`${s.source}: its "${key}" does not match its files (was it edited?); evaluate shard ${k}/${n} again`);
@@ -253,11 +260,12 @@ export function mergeEvaluations(inputs: readonly ShardInput[]): EvaluationJson 
     if (s.json.imagesPerSecond > 0) classifyMs += (1000 * size) / s.json.imagesPerSecond;
     else rated = false;
   }
-  const merged = buildEvaluation(
-    { listing: { root: '', classes, samples }, model: '', weights: '', labels: [], workers: 1, elapsedMs: 0, classifyMs: rated ? classifyMs : 0 },
-    outcomes,
-  ).json;
-  // Fields the merge does not compute (equal in every shard, checked above) are carried over, e.g. the engine.
-  const carried = Object.fromEntries(Object.entries(first.json).filter(([key]) => !MERGED_FIELDS.has(key) && !(key in merged)));
-  return { ...merged, ...carried };
+  const merged = report(classes, samples, outcomes, rated ? classifyMs : 0);
+  // Fields the merge does not compute (equal in every shard, checked above) are the shards': the engine, the classes…
+  // In the order of the shard's own file, which is a whole run's with `shard` added.
+  const fields = first.order.filter((key) => key !== 'shard' && key in first.json);
+  const entries = fields.map((key) => [key, MERGED_FIELDS.has(key) ? merged[key as keyof EvaluationJson] : first.json[key as keyof EvaluationJson]]);
+  const result = Object.fromEntries(entries) as EvaluationJson;
+  v.parse(EvaluateSchema, result); // a valid evaluate@1 (the parsed copy would list the keys in the schema's order)
+  return result;
 }
