@@ -231,7 +231,8 @@ async function main() {
           await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 90_000 });
           console.log(`  workbench ready after ${Date.now() - windowStarted} ms`);
         });
-        await family.run({ page, t, step, workspace, SHOTS, referenceTop5, REFERENCE, logs: () => resnextLogs(state) });
+        const vsix = path.basename(group.vsix);
+        await family.run({ page, t, step, workspace, SHOTS, referenceTop5, REFERENCE, vsix, logs: () => resnextLogs(state) });
         await context.close().catch(() => {});
         page = undefined;
       }
