@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only]`: build, first and warm forward (median of 7), where the warm forward's
+ * `npm run bench [-- --json] [-- --models a,b] [-- --grouped-only] [-- --ort-only] [-- --engines-only]`: build, first and warm forward (median of 7), where the warm forward's
  * time goes by kernel, peak RSS per model (each model in a fresh process), and the cold time of the CLI from process
  * start to printed table. A 1x1-conv GEMM measured in the same run is the baseline: each model's effective
  * multiply-add rate is reported as a ratio of it, so the figures stay comparable on a shared, noisy machine.
@@ -561,6 +561,13 @@ async function main(): Promise<void> {
     simd: info.simd,
     threads: info.threads,
   };
+  if (argv.includes('--engines-only')) {
+    const { enginesBench, printEngines } = await import('./engines');
+    const engines = await enginesBench(await bundleProbe('engine-probe'));
+    if (json) process.stdout.write(JSON.stringify({ machine, engines }, null, 2) + '\n');
+    else printEngines(engines);
+    return;
+  }
   const probe = await bundleProbe('forward-probe');
   if (argv.includes('--ort-only')) {
     const ort = ortComparison(probe, models);
@@ -592,6 +599,8 @@ async function main(): Promise<void> {
   const wslCli = cliCold(3, 'resnext101_32x48d_wsl');
   const summarizeWeights = await summarizeWeightsPeak();
   const profileSum = child<{ totalMs: number; layersMs: number; convRowsTimed: number; convRows: number }>(['--child-profile']);
+  const { enginesBench, printEngines } = await import('./engines');
+  const engines = await enginesBench(await bundleProbe('engine-probe'));
   if (json) {
     const wslJson = { ...wsl, cliColdMs: wslCli.medianMs };
     process.stdout.write(
@@ -613,6 +622,7 @@ async function main(): Promise<void> {
           wsl: wslJson,
           summarizeWeights,
           profileSum,
+          engines,
         },
         null,
         2,
@@ -700,6 +710,7 @@ async function main(): Promise<void> {
     `profile resnext50_32x4d (3 runs, 1 thread): per-layer medians add up to ${f0(ps.layersMs)} ms of a ${f0(ps.totalMs)} ms forward ` +
       `(${((100 * ps.layersMs) / ps.totalMs).toFixed(0)} %; target within 25 %); ${ps.convRowsTimed} of ${ps.convRows} Conv2d/Linear rows timed`,
   );
+  printEngines(engines);
 }
 
 main().catch((error: unknown) => {

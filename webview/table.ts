@@ -120,7 +120,7 @@ export function renderFoot(tfoot: HTMLTableSectionElement, summary: SummaryData,
         cell(
           'ms',
           profile.layersMs.toFixed(1),
-          `forward pass ${formatMs(profile.totalMs)} (median of ${profile.runs}); the layers add up to ${formatMs(profile.layersMs)}`,
+          `forward pass ${formatMs(profile.totalMs)} (median of ${profile.runs}${profile.engine ? `, ${profile.engine.version}` : ''}); the layers add up to ${formatMs(profile.layersMs)}`,
         ),
         cell('gmacPerSecond', ''),
         cell('intensity', ''),

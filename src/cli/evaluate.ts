@@ -12,7 +12,7 @@ import { checkWritable, formatAndOut, writeAtomically } from './output';
 import { evaluateFolderShard, parseShard } from '../model/evaluateShard';
 import { evaluateMergeCommand, EVALUATE_MERGE_USAGE } from './evaluateMerge';
 
-export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--top K]
+export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--batch N] [--top K]
                    [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--state-dict KEY]
                    [--format table|json|csv] [--out FILE] [--predictions FILE.csv]
                    (the folder as torchvision's ImageFolder: one subfolder of images per class; a flat folder gives predictions only)
@@ -31,6 +31,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse('evaluate', args, {
     ...WEIGHTS_OPTIONS,
     workers: { type: 'string' },
+    batch: { type: 'string' },
     top: { type: 'string' },
     ...OUTPUT_OPTIONS,
     predictions: { type: 'string' },
@@ -46,6 +47,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const predictions = values.predictions as string | undefined;
   if (predictions !== undefined) checkWritable(predictions, '--predictions');
   const workers = values.workers === undefined ? undefined : parseWholeNumber('workers', values.workers as string, { min: 1, max: 256 });
+  const batch = values.batch === undefined ? undefined : parseWholeNumber('batch', values.batch as string, { min: 1, max: 256 });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: 1000 });
   const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
   const { weights, resizeFlag, cropFlag, interpolationFlag } = await weightsFromFlags('evaluate', values);
@@ -68,6 +70,8 @@ export async function evaluateCommand(args: string[]): Promise<void> {
       ...(interpolationFlag !== undefined && { interpolation: interpolationFlag }),
       topK,
       ...(workers !== undefined && { workers }),
+      ...(batch !== undefined && { batch }),
+      onLog: (_level, message) => process.stderr.write(`evaluate: ${message}\n`),
       signal: controller.signal,
       onLoaded: ({ model, loadMs }) => process.stderr.write(`evaluate: ${model} loaded in ${loadMs.toFixed(0)} ms\n`),
       onProgress: (p) => {

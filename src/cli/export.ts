@@ -1,11 +1,11 @@
 /** `resnext export <preset | custom flags | --weights FILE [--state-dict KEY]> --out model.onnx [--opset N] [--dynamic-batch] [--input HxW]` */
 import { resolveConfig } from '../model/architecture';
-import { exportOnnx } from '../model/engines/export';
+import { exportOnnx, writeOnnxFile } from '../model/engines/export';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../model/engines/onnx';
 import { describeWeights, readWeightsFile } from '../model/weights/load';
 import { configForWeights } from '../model/weights/resolve';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseWholeNumber, UsageError } from './args';
-import { checkWritable, writeAtomically } from './output';
+import { checkWritable } from './output';
 
 export const EXPORT_SYNOPSIS = `  resnext export <preset | custom flags | --weights FILE [--state-dict KEY]> --out model.onnx [--opset N]
                  [--dynamic-batch] [--input HxW]
@@ -47,6 +47,6 @@ export async function exportCommand(args: string[]): Promise<void> {
     bytes = exportOnnx(config, { stateDict: weights.stateDict, source, opset, dynamicBatch });
     what = `${model}, weights ${source}`;
   }
-  writeAtomically(out, bytes);
+  writeOnnxFile(out, bytes);
   process.stderr.write(`wrote ${out} (${what}; opset ${opset}${dynamicBatch ? ', dynamic batch' : ''}; ${(bytes.length / 1e6).toFixed(1)} MB)\n`);
 }

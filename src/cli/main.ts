@@ -118,56 +118,51 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
 };
 
 /**
- * `--threads N` (any command that runs the network): TF.js's wasm thread count, 1–8; 0 or absent: the available
- * cores. Taken out of the arguments before the command parses its own.
+ * Takes `--NAME VALUE` / `--NAME=VALUE` out of the arguments (before `--`), checked by `accept`; the last one wins.
+ * For the options every command that runs the network takes (--threads, --engine), before the command parses its own.
  */
-export function takeThreadsOption(args: readonly string[]): { threads: number | undefined; args: string[] } {
+function takeGlobalOption<T>(args: readonly string[], name: string, accept: (text: string | undefined) => T): { value: T | undefined; args: string[] } {
   const rest: string[] = [];
-  let threads: number | undefined;
+  let value: T | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
       rest.push(...args.slice(i));
       break;
     }
-    const inline = arg.startsWith('--threads=') ? arg.slice('--threads='.length) : undefined;
-    if (arg !== '--threads' && inline === undefined) {
+    const inline = arg.startsWith(`--${name}=`) ? arg.slice(`--${name}=`.length) : undefined;
+    if (arg !== `--${name}` && inline === undefined) {
       rest.push(arg);
       continue;
     }
-    const text = inline ?? args[++i];
-    if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_THREADS) {
-      throw new UsageError(
-        `--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${text === undefined ? 'nothing' : `'${text}'`}`,
-      );
-    }
-    threads = Number(text);
+    value = accept(inline ?? args[++i]);
   }
-  return { threads, args: rest };
+  return { value, args: rest };
+}
+
+const given = (text: string | undefined): string => (text === undefined ? 'nothing' : `'${text}'`);
+
+/**
+ * `--threads N` (any command that runs the network): the engine's thread count, 1–8; 0 or absent: the available
+ * cores. Taken out of the arguments before the command parses its own.
+ */
+export function takeThreadsOption(args: readonly string[]): { threads: number | undefined; args: string[] } {
+  const { value, args: rest } = takeGlobalOption(args, 'threads', (text) => {
+    if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_THREADS) {
+      throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS} (0: all available cores), got ${given(text)}`);
+    }
+    return Number(text);
+  });
+  return { threads: value, args: rest };
 }
 
 /** `--engine auto|onnxruntime|wasm`: what runs the weights (engines/index.ts), taken out like --threads. */
 export function takeEngineOption(args: readonly string[]): { engine: EngineChoice | undefined; args: string[] } {
-  const rest: string[] = [];
-  let engine: EngineChoice | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      rest.push(...args.slice(i));
-      break;
-    }
-    const inline = arg.startsWith('--engine=') ? arg.slice('--engine='.length) : undefined;
-    if (arg !== '--engine' && inline === undefined) {
-      rest.push(arg);
-      continue;
-    }
-    const text = inline ?? args[++i];
-    if (text === undefined || !isEngineChoice(text)) {
-      throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-    }
-    engine = text;
-  }
-  return { engine, args: rest };
+  const { value, args: rest } = takeGlobalOption(args, 'engine', (text): EngineChoice => {
+    if (text === undefined || !isEngineChoice(text)) throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, got ${given(text)}`);
+    return text;
+  });
+  return { engine: value, args: rest };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -134,7 +134,7 @@ ${rows}
 <dt>Model</dt><dd>${escapeHtml(r.model)}</dd>
 <dt>Weights</dt><dd>${escapeHtml(r.weights)}</dd>
 <dt>Preprocessing</dt><dd>torchvision's ImageClassification preset: RGB, resize the shorter side to ${r.preprocessing.resizePx} (bilinear, antialiased), center crop ${r.preprocessing.cropPx}, normalize with ImageNet's mean and std</dd>
-<dt>Timings</dt><dd>weights ${r.timingsMs.load > 0 ? ms(r.timingsMs.load) : 'already loaded'} · decode ${ms(r.timingsMs.decode)} · preprocess ${ms(r.timingsMs.preprocess)} · forward ${ms(r.timingsMs.forward)}</dd>
+<dt>Timings</dt><dd>weights ${r.timingsMs.load > 0 ? ms(r.timingsMs.load) : 'already loaded'} · decode ${ms(r.timingsMs.decode)} · preprocess ${ms(r.timingsMs.preprocess)} · forward ${ms(r.timingsMs.forward)}${r.engine ? ` on ${escapeHtml(r.engine.version)}` : ''}</dd>
 </dl>
 </section>
 </div>

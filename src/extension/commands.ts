@@ -4,6 +4,8 @@ export enum Command {
   SummarizeCheckpoint = 'resnext.summarizeCheckpoint',
   InspectCheckpoint = 'resnext.inspectCheckpoint',
   ConvertCheckpoint = 'resnext.convertCheckpoint',
+  /** A checkpoint (explorer, Checkpoint Inspector) or the summary panel's network as an ONNX file. */
+  ExportOnnx = 'resnext.exportOnnx',
   ClassifyImage = 'resnext.classifyImage',
   ClassifyFolder = 'resnext.classifyFolder',
   CompareArchitectures = 'resnext.compareArchitectures',

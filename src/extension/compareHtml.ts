@@ -173,7 +173,7 @@ function timesSection(models: readonly ComparedModelData[], times: readonly (Pro
     `<a class="button" id="measure-time" href="command:${MEASURE_TIME_COMMAND}" title="Profile each configuration's forward pass in the worker, one after another (1 cold + ${VIEW_PROFILE_RUNS} warm passes each)">${label}</a>`;
   const measured = times?.filter((t) => t !== undefined) ?? [];
   if (measured.length === 0) {
-    return `<p class="note" id="times-note">Not measured yet: ${link('Measure time')} runs each configuration's forward pass on this machine (TensorFlow.js WebAssembly, median of ${VIEW_PROFILE_RUNS} warm passes), one after another; a few seconds per configuration.</p>`;
+    return `<p class="note" id="times-note">Not measured yet: ${link('Measure time')} runs each configuration's forward pass on this machine (on the engine of the resnext.engine setting, median of ${VIEW_PROFILE_RUNS} warm passes), one after another; a few seconds per configuration.</p>`;
   }
   const ref = times?.[0];
   const rows = models
@@ -189,7 +189,7 @@ function timesSection(models: readonly ComparedModelData[], times: readonly (Pro
       const grouped = p.convs.grouped.count > 0 ? `${formatShare(p.convs.grouped.macsShare)} / ${formatShare(p.convs.grouped.timeShare)}` : '—';
       return (
         `<tr><th scope="row">${escapeHtml(m.model)}</th><td class="num">${formatSi(m.totals.macs)}</td><td class="num time">${formatMs(p.totalMs)}</td>${delta}` +
-        `<td class="num">${formatRate(rate)}</td><td class="num" title="${escapeHtml(formatConvShares(p.convs))}">${grouped}</td><td class="num">${p.threads}</td></tr>`
+        `<td class="num">${formatRate(rate)}</td><td class="num" title="${escapeHtml(formatConvShares(p.convs))}">${grouped}</td>${p.engine ? `<td class="num" title="${escapeHtml(p.engine.version)}">${p.threads} (${escapeHtml(p.engine.name)})` : `<td class="num">${p.threads}`}</td></tr>`
       );
     })
     .join('\n');

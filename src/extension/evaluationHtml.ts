@@ -99,7 +99,7 @@ ${d.failed.map((f) => `<li><code>${escapeHtml(f.path)}</code>: ${escapeHtml(f.re
 <div class="card"><div class="value" id="top5">${pct(d.top5)}</div><div class="caption">top-5</div></div>
 <div class="card"><div class="value" id="count">${d.count}</div><div class="caption">images classified</div></div>
 <div class="card"><div class="value" id="failed-count">${d.failed.length}</div><div class="caption">failed</div></div>
-<div class="card"><div class="value">${d.imagesPerSecond}</div><div class="caption">images/s (${d.workers} worker${d.workers === 1 ? '' : 's'}, ${(d.elapsedMs / 1000).toFixed(1)} s)</div></div>
+<div class="card"><div class="value">${d.imagesPerSecond}</div><div class="caption">images/s (${d.workers} worker${d.workers === 1 ? '' : 's'}${d.engine ? ` on ${escapeHtml(d.engine.version)}` : ''}, ${(d.elapsedMs / 1000).toFixed(1)} s)</div></div>
 </section>
 <dl><dt>Folder</dt><dd>${escapeHtml(d.folder)}</dd><dt>Model</dt><dd>${escapeHtml(d.model)}</dd><dt>Weights</dt><dd>${escapeHtml(d.weights)}</dd></dl>
 ${labelled ? '' : '<p class="note">A flat folder (no class subfolders): predictions only, no accuracy.</p>'}

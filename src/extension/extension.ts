@@ -18,6 +18,7 @@ const summarize = () => import('./commands/summarize');
 const summarizeCheckpoint = () => import('./commands/summarizeCheckpoint');
 const inspectCheckpoint = () => import('./commands/inspectCheckpoint');
 const convertCheckpoint = () => import('./commands/convertCheckpoint');
+const exportOnnx = () => import('./commands/exportOnnx');
 const classifyImage = () => import('./commands/classifyImage');
 const classifyFolder = () => import('./commands/classifyFolder');
 const compareArchitectures = () => import('./commands/compareArchitectures');
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     ),
     vscode.commands.registerCommand(Command.InspectCheckpoint, async (arg?: unknown) => (await inspectCheckpoint()).inspectCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ConvertCheckpoint, async (arg?: unknown) => (await convertCheckpoint()).convertCheckpointCommand(services, arg)),
+    vscode.commands.registerCommand(Command.ExportOnnx, async (arg?: unknown) => (await exportOnnx()).exportOnnxCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyImage, async (arg?: unknown) => (await classifyImage()).classifyImageCommand(services, arg)),
     vscode.commands.registerCommand(Command.ClassifyFolder, async (arg?: unknown) => (await classifyFolder()).classifyFolderCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareArchitectures, async (arg?: unknown) =>

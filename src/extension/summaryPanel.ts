@@ -80,6 +80,12 @@ export class SummaryPanel extends Disposable {
     new SummaryPanel(panel, services, state);
   }
 
+  /** The summary of the panel new summaries go to (the most recent one), if one is open: "Export to ONNX…" from its title bar. */
+  static currentSummary(services: PanelServices): SummaryData | undefined {
+    const current = summaryPanels(services).current;
+    return current && !current.isDisposed ? current.currentSummary : undefined;
+  }
+
   /** For tests and automation: called with each panel that receives a summary. */
   static onDidShow(services: PanelServices, listener: (panel: SummaryPanel) => void): vscode.Disposable {
     const panels = summaryPanels(services);
@@ -232,7 +238,7 @@ export class SummaryPanel extends Disposable {
       });
       const p = reply.profile;
       this.log.info(
-        `${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`,
+        `${what}: done in ${(performance.now() - started).toFixed(0)} ms: forward ${p.totalMs.toFixed(1)} ms on ${p.engine?.version ?? 'the engine'}, ${p.threads} thread(s); GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s, memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s`,
       );
       if (this.isDisposed || !sameNetwork(this.summary, summary)) return '';
       this.profileData = p;

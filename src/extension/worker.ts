@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { backendInfo, setThreads } from '../model/tf';
 import { setEngine } from '../model/engines';
+import { exportOnnx, writeOnnxFile } from '../model/engines/export';
 import { isInputError } from '../model/errors';
 import { checkedArchitecture, countParams } from '../model/architecture';
 import { compare, COMPARISON_PRESET_IDS, COMPARISON_PRESETS, type ComparisonPresetId } from '../model/compare';
@@ -80,6 +81,26 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       post({ type: 'progress', id: request.id, message: `Converting ${request.input} to ${request.dtype}…` });
       const result = convertToSafetensors(request.input, request.output, { dtype: request.dtype, stateDictKey: request.stateDictKey });
       return { type: 'converted', id: request.id, result };
+    }
+    case 'exportOnnx': {
+      let bytes: Uint8Array;
+      let model: string;
+      if (request.weights) {
+        post({ type: 'progress', id: request.id, message: `Reading ${request.weights.path}…` });
+        const weights = readWeightsFile(request.weights.path, { stateDictKey: request.weights.stateDictKey });
+        const config = inferWeightsConfig(weights.stateDict, request.weights.path, weights.choice);
+        model = request.model ?? describeWeights(request.weights.path, weights);
+        post({ type: 'progress', id: request.id, message: `Writing ${request.output}…` });
+        bytes = exportOnnx(config, { stateDict: weights.stateDict, source: describeWeights(request.weights.path, weights) });
+      } else if (request.config) {
+        checkedArchitecture(request.config);
+        model = request.model ?? 'custom';
+        bytes = exportOnnx(request.config);
+      } else {
+        throw new ConfigError('exportOnnx needs a weights file or a configuration');
+      }
+      writeOnnxFile(request.output, bytes);
+      return { type: 'exported', id: request.id, result: { output: request.output, model, sizeBytes: bytes.length, randomWeights: !request.weights } };
     }
     case 'classify': {
       const weights = await resolveWeights(parseWeightsSpec(request.weights), {

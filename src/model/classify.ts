@@ -140,7 +140,7 @@ export function parseLabels(text: string, source: string, numClasses: number): s
 }
 
 /** One image decoded and preprocessed: the network's input and what the result reports about the file. */
-interface PreparedImage {
+export interface PreparedImage {
   readonly image: string;
   readonly input: Float32Array;
   readonly widthPx: number;
@@ -150,7 +150,7 @@ interface PreparedImage {
   readonly preprocessMs: number;
 }
 
-function prepareImage(bytes: Uint8Array, image: string, options: ClassifyOptions): PreparedImage {
+export function prepareImage(bytes: Uint8Array, image: string, options: ClassifyOptions): PreparedImage {
   let start = performance.now();
   const decoded = decodeImage(bytes, image);
   const decodeMs = performance.now() - start;
@@ -169,7 +169,7 @@ function prepareImage(bytes: Uint8Array, image: string, options: ClassifyOptions
  * Classifies preprocessed images as one batch on the engine. Each image's forward time is the batch's divided by its
  * size.
  */
-async function classifyBatch(engine: Engine, prepared: readonly PreparedImage[], options: ClassifyOptions): Promise<ImageClassification[]> {
+export async function classifyBatch(engine: Engine, prepared: readonly PreparedImage[], options: ClassifyOptions): Promise<ImageClassification[]> {
   const n = prepared.length;
   const per = 3 * options.cropPx * options.cropPx;
   const input = n === 1 ? prepared[0]!.input : new Float32Array(n * per);

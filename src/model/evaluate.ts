@@ -7,7 +7,7 @@
 import type { EngineInfo } from './engines';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { classifyImage, preprocessingWith, readImageFile, type Classifier } from './classify';
+import { classifyBatch, prepareImage, type ImageClassification, type PreparedImage, preprocessingWith, readImageFile, type Classifier } from './classify';
 import { InputError, isInputError, unreadableReason } from './errors';
 import { EVALUATE_SCHEMA, type EvaluateJson } from '../shared/data';
 import { decodeImage } from './image/decode';
@@ -163,22 +163,67 @@ export async function evaluateImage(
   index: number,
   options: EvaluateImageOptions,
 ): Promise<ImageOutcome> {
-  const started = performance.now();
-  const file = path.join(root, ...sample.path.split('/'));
-  try {
-    const bytes = readImageFile(file);
-    const pre = preprocessingWith(classifier.config, options.torchvisionResizePx, options);
-    const r = await classifyImage(classifier.engine, bytes, sample.path, { ...pre, topK: options.topK, labels: classifier.labels });
-    const ms = performance.now() - started;
-    const thumbnail = options.thumbnailPx === undefined ? undefined : thumbnailPng(bytes, sample.path, options.thumbnailPx);
-    return { index, top: r.top.map((t) => t.index), probs: r.top.map((t) => t.probability), ms, ...(thumbnail && { thumbnail }) };
-  } catch (error) {
-    // Decoder messages start with the file's name, which the report already shows next to the reason.
-    const prefix = `${sample.path}: `;
-    const message = isInputError(error) ? (error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message) : undefined;
-    const reason = message ?? `internal error (${error instanceof Error ? error.message : String(error)})`;
-    return { index, error: reason, ms: performance.now() - started };
+  return (await evaluateBatch(classifier, root, [{ sample, index }], options))[0]!;
+}
+
+/** Why a file failed, without its name (the report shows it next to the reason). */
+function failure(sample: FolderSample, error: unknown): string {
+  // Decoder messages start with the file's name, which the report already shows next to the reason.
+  const prefix = `${sample.path}: `;
+  const message = isInputError(error) ? (error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message) : undefined;
+  return message ?? `internal error (${error instanceof Error ? error.message : String(error)})`;
+}
+
+/**
+ * Images read, decoded and preprocessed one by one, then classified as one batch (the ones that decoded). Each
+ * file's ms is its own read/decode/preprocess plus its share of the batch's forward.
+ */
+export async function evaluateBatch(
+  classifier: Classifier,
+  root: string,
+  items: readonly { readonly sample: FolderSample; readonly index: number }[],
+  options: EvaluateImageOptions,
+): Promise<ImageOutcome[]> {
+  const pre = preprocessingWith(classifier.config, options.torchvisionResizePx, options);
+  const classifyOptions = { ...pre, topK: options.topK, labels: classifier.labels };
+  const outcomes: (ImageOutcome | undefined)[] = items.map(() => undefined);
+  const ready: { at: number; prepared: PreparedImage; bytes: Uint8Array; ms: number }[] = [];
+  items.forEach(({ sample, index }, at) => {
+    const started = performance.now();
+    try {
+      const bytes = readImageFile(path.join(root, ...sample.path.split('/')));
+      ready.push({ at, prepared: prepareImage(bytes, sample.path, classifyOptions), bytes, ms: performance.now() - started });
+    } catch (error) {
+      outcomes[at] = { index, error: failure(sample, error), ms: performance.now() - started };
+    }
+  });
+  if (ready.length > 0) {
+    const started = performance.now();
+    let results: ImageClassification[];
+    try {
+      results = await classifyBatch(
+        classifier.engine,
+        ready.map((r) => r.prepared),
+        classifyOptions,
+      );
+    } catch (error) {
+      for (const r of ready) outcomes[r.at] = { index: items[r.at]!.index, error: failure(items[r.at]!.sample, error), ms: r.ms };
+      return outcomes.map((o) => o!);
+    }
+    const share = (performance.now() - started) / ready.length;
+    ready.forEach((r, i) => {
+      const { sample, index } = items[r.at]!;
+      const top = results[i]!.top;
+      let thumbnail: Uint8Array | undefined;
+      try {
+        thumbnail = options.thumbnailPx === undefined ? undefined : thumbnailPng(r.bytes, sample.path, options.thumbnailPx);
+      } catch {
+        thumbnail = undefined;
+      }
+      outcomes[r.at] = { index, top: top.map((t) => t.index), probs: top.map((t) => t.probability), ms: r.ms + share, ...(thumbnail && { thumbnail }) };
+    });
   }
+  return outcomes.map((o) => o!);
 }
 
 export type { PerClass } from '../shared/data';

@@ -25,9 +25,9 @@ export interface PoolWorkerData {
   /** What runs the weights in every worker (one intra-op thread each: the workers are the parallelism). */
   readonly engine: EngineChoice;
 }
+/** A batch of consecutive samples: the same batches whatever the number of workers, so the results are too. */
 export interface PoolRequest {
-  readonly index: number;
-  readonly sample: FolderSample;
+  readonly items: readonly { readonly index: number; readonly sample: FolderSample }[];
 }
 export type PoolReply =
   | {
@@ -38,7 +38,7 @@ export type PoolReply =
       readonly engine: EngineInfo;
       readonly log?: string;
     }
-  | { readonly type: 'result'; readonly outcome: ImageOutcome }
+  | { readonly type: 'result'; readonly outcomes: readonly ImageOutcome[] }
   | { readonly type: 'error'; readonly input: boolean; readonly message: string };
 
 /** Cancelled by the caller (Ctrl-C, a Cancel button): nothing is returned and nothing was written. */
@@ -59,8 +59,10 @@ export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly preset?: string;
   /** Which state dict in the file (`resnext inspect` lists them); else the first in the documented order. */
   readonly stateDictKey?: string;
-  /** Worker threads; default: the available cores. Never more than the images. */
+  /** Worker threads; default: the available cores. Never more than the batches. */
   readonly workers?: number;
+  /** Images per forward (one batch through the worker's engine); default 1. */
+  readonly batch?: number;
   /** How the workers get the weights: one read shared through a SharedArrayBuffer (default), or a read per worker. */
   readonly share?: 'shared' | 'read';
   readonly signal?: AbortSignal;
@@ -110,9 +112,12 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
   const started = performance.now();
   const listing = options.listing ?? listImageFolder(root);
   const total = listing.samples.length;
-  const requested = options.workers ?? defaultWorkers(total);
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a whole number ≥ 1, got ${batch}`);
+  const batches = Math.ceil(total / batch);
+  const requested = options.workers ?? defaultWorkers(batches);
   if (!Number.isInteger(requested) || requested < 1) throw new InputError(`workers must be a whole number ≥ 1, got ${requested}`);
-  const workerCount = Math.min(requested, total);
+  const workerCount = Math.max(1, Math.min(requested, batches));
   if (options.signal?.aborted) throw new EvaluationCancelledError('the evaluation was cancelled before it started');
   const bytes = (options.share ?? 'shared') === 'shared' ? sharedBytes(options.weightsPath) : undefined;
   const script = options.workerScript ?? path.join(__dirname, 'evaluateWorker.js');
@@ -148,8 +153,9 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const handOut = (worker: Worker): void => {
         if (next < total) {
-          const request: PoolRequest = { index: next, sample: listing.samples[next]! };
-          next++;
+          const end = Math.min(total, next + batch);
+          const request: PoolRequest = { items: listing.samples.slice(next, end).map((sample, i) => ({ index: next + i, sample })) };
+          next = end;
           worker.postMessage(request);
         }
       };
@@ -167,7 +173,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
             }
             return handOut(worker);
           }
-          outcomes.push(reply.outcome);
+          outcomes.push(...reply.outcomes);
           const elapsed = (performance.now() - loaded!.at) / 1000;
           const rate = elapsed > 0 ? outcomes.length / elapsed : 0;
           options.onProgress?.({ done: outcomes.length, total, imagesPerSecond: rate, ...(rate > 0 && { etaSeconds: (total - outcomes.length) / rate }) });

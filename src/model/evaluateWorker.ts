@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadClassifier, type Classifier } from './classify';
 import { isInputError } from './errors';
-import { evaluateImage } from './evaluate';
+import { evaluateBatch } from './evaluate';
 import { setThreads } from './tf';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './evaluatePool';
 
@@ -43,7 +43,7 @@ loadClassifier(data.weightsPath, {
 port.on('message', (request: PoolRequest) => {
   // Requests arrive only after 'ready'; they are run one after the other.
   queue = queue.then(async () => {
-    const outcome = await evaluateImage(classifier!, data.root, request.sample, request.index, data.options);
-    post({ type: 'result', outcome });
+    const outcomes = await evaluateBatch(classifier!, data.root, request.items, data.options);
+    post({ type: 'result', outcomes });
   });
 });

@@ -90,6 +90,17 @@ export const WorkerRequestSchema = v.variant('type', [
       stateDictKey: v.optional(v.string()),
     }),
   ),
+  /** "Export to ONNX…": a checkpoint's network with its weights (`weights`), or a configuration with random ones. */
+  ro(
+    v.object({
+      type: v.literal('exportOnnx'),
+      id,
+      output: nonEmpty,
+      weights: v.optional(ro(v.object({ path: nonEmpty, stateDictKey: v.optional(v.string()) }))),
+      model: v.optional(v.string()),
+      config: v.optional(NetworkConfigSchema),
+    }),
+  ),
   ro(
     v.object({
       type: v.literal('classify'),
@@ -154,6 +165,7 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('profile'), id, profile: ProfileSchema })),
   ro(v.object({ type: v.literal('inspection'), id, inspection: InspectionSchema })),
   ro(v.object({ type: v.literal('converted'), id, result: ConversionSchema })),
+  ro(v.object({ type: v.literal('exported'), id, result: ro(v.object({ output: v.string(), model: v.string(), sizeBytes: id, randomWeights: v.boolean() })) })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -166,6 +178,7 @@ export const REPLY_TYPE = {
   summarizeCheckpoint: 'summary',
   inspectCheckpoint: 'inspection',
   convertCheckpoint: 'converted',
+  exportOnnx: 'exported',
   classify: 'classification',
   evaluateFolder: 'evaluation',
   listComparisons: 'comparisons',

@@ -4,6 +4,7 @@
  * the file named by RESNEXT_IT_RESULTS, which the launcher prints. run() rejects if any test failed.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -320,6 +321,21 @@ it('resnext.convertCheckpoint writes a float16 safetensors file that summarizes 
   assert.equal(result.metadata['stripped_prefix'], 'module.');
   const summary = await vscode.commands.executeCommand<SummaryData | undefined>(Command.SummarizeCheckpoint, vscode.Uri.file(output));
   assert.equal(summary?.totals.params, 94_994);
+});
+
+it("resnext.exportOnnx writes the tiny TorchScript checkpoint as the ONNX file onnx's full checker passed (the CLI's bytes)", async () => {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(workspace);
+  const output = path.join(workspace, 'tiny.onnx');
+  fs.rmSync(output, { force: true });
+  const result = await vscode.commands.executeCommand<{ output: string; sizeBytes: number } | undefined>(Command.ExportOnnx, {
+    input: path.join(FIXTURES, 'checkpoints', 'torchscript.pt'),
+    output,
+  });
+  assert.ok(result, 'the checkpoint was exported');
+  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'onnx', 'reference.json'), 'utf8')) as { sha256: string; bytes: number };
+  assert.equal(result.sizeBytes, reference.bytes);
+  assert.equal(createHash('sha256').update(fs.readFileSync(output)).digest('hex'), reference.sha256);
 });
 
 it("resnext.classifyImage on a fixture image with the tiny weights returns PyTorch's top-5", async () => {

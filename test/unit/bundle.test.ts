@@ -4,10 +4,9 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT } from '../helpers';
 
-/** The modules esbuild puts into a bundle (in memory, same options as esbuild.js), relative to the repo. */
-async function bundledInputs(entry: string, options: esbuild.BuildOptions): Promise<string[]> {
-  // An outdir is needed for the webview's CSS import; nothing is written.
-  const result = await esbuild.build({
+/** A bundle made in memory with the same options as esbuild.js (an outdir is needed for the webview's CSS import; nothing is written). */
+function bundle(entry: string, options: esbuild.BuildOptions): Promise<esbuild.BuildResult<{ write: false; metafile: true }>> {
+  return esbuild.build({
     entryPoints: [path.join(ROOT, entry)],
     bundle: true,
     write: false,
@@ -15,8 +14,12 @@ async function bundledInputs(entry: string, options: esbuild.BuildOptions): Prom
     logLevel: 'silent',
     outdir: path.join(ROOT, 'out', 'bundle-test'),
     ...options,
-  });
-  return Object.keys(result.metafile?.inputs ?? {});
+  }) as Promise<esbuild.BuildResult<{ write: false; metafile: true }>>;
+}
+
+/** The modules esbuild puts into a bundle, relative to the repo. */
+async function bundledInputs(entry: string, options: esbuild.BuildOptions): Promise<string[]> {
+  return Object.keys((await bundle(entry, options)).metafile.inputs);
 }
 
 test('the extension host bundle loads no TensorFlow.js (activation stays cheap; TF.js runs in the worker)', async () => {
@@ -54,17 +57,7 @@ test('the report module is pure: the compare and equivalence reports pull no TF.
 
 test('onnxruntime-node stays outside every Node bundle (required at run time: native per-platform binaries beside dist/), and the host never loads it', async () => {
   for (const entry of ['src/extension/extension.ts', 'src/cli/index.ts', 'src/extension/worker.ts', 'src/model/evaluateWorker.ts']) {
-    const result = await esbuild.build({
-      entryPoints: [path.join(ROOT, entry)],
-      bundle: true,
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      outdir: path.join(ROOT, 'out', 'bundle-test'),
-      platform: 'node',
-      format: 'cjs',
-      external: ['vscode', 'onnxruntime-node'],
-    });
+    const result = await bundle(entry, { platform: 'node', format: 'cjs', external: ['vscode', 'onnxruntime-node'] });
     const inputs = Object.keys(result.metafile.inputs);
     assert.deepEqual(
       inputs.filter((i) => i.includes('node_modules/onnxruntime') || i.startsWith('bench/')),

@@ -102,6 +102,22 @@ for (const engine of ENGINES)
       assert.equal(one.code, 0, one.stderr);
       assert.equal(two.code, 0, two.stderr);
       assert.deepEqual(strip(one.stdout), strip(two.stdout));
+      // Batches of 4 (the last one short; the corrupt file leaves its batch): the same batches on 1 and 2 workers.
+      const batchedOne = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '1', '--batch', '4', '--engine', engine]);
+      const batchedTwo = run([FOLDER, '--weights', WEIGHTS, '--format', 'json', '--workers', '2', '--batch', '4', '--engine', engine]);
+      assert.equal(batchedOne.code, 0, batchedOne.stderr);
+      assert.deepEqual(strip(batchedOne.stdout), strip(batchedTwo.stdout));
+      const ref = reference();
+      const batched = JSON.parse(batchedOne.stdout) as EvaluationJson;
+      assert.equal(batched.top1, ref.top1);
+      assert.equal(batched.top5, ref.top5);
+      assert.deepEqual(
+        batched.files.map((f) => f.top5),
+        ref.files.map((f) => f.top5),
+      );
+      batched.files.forEach((f, i) =>
+        f.probs.forEach((p, k) => assert.ok(Math.abs(p - ref.files[i]!.probs[k]!) <= 1e-4, `${f.path} batched: probability ${k}`)),
+      );
       const common = { weightsPath: WEIGHTS, resizePx: 256, cropPx: 224, topK: 5, workers: 2, workerScript: WORKER, engine };
       const shared = await evaluateFolder(FOLDER, { ...common, share: 'shared' });
       const read = await evaluateFolder(FOLDER, { ...common, share: 'read' });

@@ -27,7 +27,7 @@ test(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-export-'));
     try {
       const out = path.join(dir, 'tiny.onnx');
-      const r = runCli('export', '--weights', path.join(FIXTURES, 'tiny.pth'), '--out', out);
+      const r = runCli('export', '--weights', path.join(FIXTURES, 'checkpoints', 'torchscript.pt'), '--out', out);
       assert.equal(r.code, 0, r.stderr);
       const bytes = fs.readFileSync(out);
       assert.equal(bytes.length, REF.bytes);

@@ -87,6 +87,10 @@ const workerRequests = {
   convertCheckpoint: [
     { type: 'convertCheckpoint', id: 9, input: '/tmp/run.ckpt', output: '/tmp/run.safetensors', dtype: 'float16', stateDictKey: 'state_dict' },
   ],
+  exportOnnx: [
+    { type: 'exportOnnx', id: 12, output: '/tmp/run.onnx', weights: { path: '/tmp/run.ckpt', stateDictKey: 'state_dict' } },
+    { type: 'exportOnnx', id: 13, output: '/tmp/tiny.onnx', model: 'resnext50_32x4d', config: presetConfig('resnext50_32x4d') },
+  ],
   classify: [
     {
       type: 'classify',
@@ -200,6 +204,7 @@ const workerResponses = {
     id: 8,
     inspection: inspectWeights(fixture(`checkpoints/${file}`), file),
   })),
+  exported: [{ type: 'exported', id: 12, result: { output: '/tmp/run.onnx', model: 'resnext50_32x4d', sizeBytes: 100_000_000, randomWeights: false } }],
   converted: [
     {
       type: 'converted',

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as esbuild from 'esbuild';
-import { ROOT } from '../helpers';
+import { FIXTURES, ROOT, runCli } from '../helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { bundleForNode } = require('../../scripts/wasm-threads') as { bundleForNode: (e: typeof esbuild, options: esbuild.BuildOptions) => Promise<string> };
@@ -95,4 +95,24 @@ test('--threads is checked before anything runs', () => {
     }
     assert.match(stderr, /--threads must be a whole number from 0 to 8/);
   }
+});
+
+test('--engine is checked before anything runs, and names what ran; --engine=wasm and --threads=1 inline', () => {
+  for (const bad of ['tfjs', '']) {
+    const r = runCli('summarize', 'resnet50', '--engine', bad);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--engine must be one of auto, onnxruntime, wasm, got '/);
+  }
+  const r = runCli(
+    'classify',
+    path.join(FIXTURES, 'chelsea.jpg'),
+    '--weights',
+    path.join(FIXTURES, 'tiny.pth'),
+    '--engine=wasm',
+    '--threads=1',
+    '--format',
+    'json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).engine.name, 'wasm');
 });

@@ -2,7 +2,10 @@
  * `resnext export`: a network as an ONNX file (onnx.ts's graph, BN folded, opset 17 by default), with a checkpoint's
  * weights or, without one, seeded random weights (torchvision's init shape, seed 0).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { architecture } from '../architecture';
+import { InputError } from '../errors';
 import type { NetworkConfig } from '../config';
 import type { StateDict } from '../weights/stateDict';
 import { DEFAULT_OPSET, encodeOnnxModel, onnxModel, weightSourceFor } from './onnx';
@@ -31,4 +34,26 @@ export function exportOnnx(config: NetworkConfig, options: ExportOptions = {}): 
       ...(options.producerVersion !== undefined && { producerVersion: options.producerVersion }),
     }),
   );
+}
+
+/** Writes the model to `output` atomically (a temporary file in the same folder, renamed): never a partial file. */
+export function writeOnnxFile(output: string, bytes: Uint8Array): void {
+  const target = path.resolve(output);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(temp, bytes, { flag: 'wx' });
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOSPC'
+          ? 'the disk is full'
+          : code === 'ENOENT'
+            ? 'its folder does not exist'
+            : (error as Error).message;
+    throw new InputError(`cannot write ${output}: ${why}; nothing was written`);
+  }
 }

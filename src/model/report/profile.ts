@@ -25,7 +25,7 @@ function cells(p: Profile): string[][] {
 function headline(p: Profile): string[] {
   const macs = p.layers.reduce((a, l) => a + l.macs, 0);
   return [
-    `${p.model}, input ${formatShape(p.inputShape)}, ${p.threads} thread${p.threads === 1 ? '' : 's'}, median of ${p.runs} warm runs`,
+    `${p.model}, input ${formatShape(p.inputShape)}, ${p.engine ? `${p.engine.version}, ` : ''}${p.threads} thread${p.threads === 1 ? '' : 's'}, median of ${p.runs} warm runs`,
     `forward ${p.totalMs.toFixed(1)} ms (layers add up to ${p.layersMs.toFixed(1)} ms), ${formatInt(macs)} MACs → ${(macs / (p.totalMs / 1000) / 1e9).toFixed(1)} GMAC/s`,
     formatConvShares(p.convs),
     `ceilings measured in this run: GEMM ${p.peak.gemmGmacPerSecond.toFixed(1)} GMAC/s (one 1x1 conv), memory ${p.peak.memoryGBPerSecond.toFixed(1)} GB/s (elementwise add)`,
