@@ -29,6 +29,13 @@ async function expectTop5(ctx, view) {
   return expected;
 }
 
+/** The classification view's timings name the engine that ran the forward ("forward 12 ms on onnxruntime-node 1.30.0"). */
+async function expectEngine(view, engine) {
+  const text = (await view.locator('body').innerText()).replace(/\s+/g, ' ');
+  if (!new RegExp(`forward [^·]*? on ${engine} \\d`).test(text))
+    throw new Error(`the view does not say the forward ran on ${engine}: ${/forward[^·]{0,60}/.exec(text)?.[0]}`);
+}
+
 const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, file) });
 
 async function classifyFirst(ctx) {
@@ -60,6 +67,7 @@ async function classifyFirst(ctx) {
     const fallback = ctx.logs().find((l) => /onnxruntime-node cannot load/.test(l));
     if (!ctx.vsix.includes('universal') && fallback)
       throw new Error(`onnxruntime did not load from ${ctx.vsix}: ${/onnxruntime-node cannot load.*/.exec(fallback)[0]}`);
+    await expectEngine(view, ctx.vsix.includes('universal') ? 'tfjs-backend-wasm' : 'onnxruntime-node');
     console.log(`  top-5 as PyTorch: ${expected.map((e) => `${e.index} ${e.percent.toFixed(2)}%`).join(', ')} (cold worker, first action)`);
   });
   await step("[classify] a PNG from the image preview's title bar; the menu on cat.png has the command, on a .txt not", async () => {
@@ -698,6 +706,7 @@ async function universalFirst(ctx) {
     if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
     const view = await t.findFrame('table#top', 'the classification view', 60_000);
     await expectTop5(ctx, view);
+    await expectEngine(view, 'tfjs-backend-wasm');
     await expectLog(ctx, 'Classifying cat.jpg: started (cold worker)');
   });
   await step('[universal] a second image; the fallback to wasm is said once in the ResNeXt log, with its reason', async () => {
