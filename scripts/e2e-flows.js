@@ -13,6 +13,29 @@ async function expectLog(ctx, line) {
   throw new Error(`no ResNeXt log has '${line}'`);
 }
 
+/** The classification view shows PyTorch's top-5 for chelsea.jpg through the tiny network (classes and percentages). */
+async function expectTop5(ctx, view) {
+  const rows = view.locator('table#top tbody tr');
+  if ((await rows.count()) !== 5) throw new Error(`expected the top-5, got ${await rows.count()} rows`);
+  const expected = ctx.referenceTop5();
+  for (let i = 0; i < 5; i++) {
+    const text = (await rows.nth(i).innerText()).replace(/\s+/g, ' ');
+    // No class names in the tiny network: the class cell reads "class N" (no index column repeating it).
+    const index = Number(/^class (\d+)$/.exec((await rows.nth(i).locator('th.label').innerText()).trim())?.[1]);
+    const percent = Number(/(\d+\.\d+)%/.exec(text)?.[1]);
+    if (index !== expected[i].index) throw new Error(`rank ${i + 1}: class ${index}, PyTorch has class ${expected[i].index} (${text})`);
+    if (!(Math.abs(percent - expected[i].percent) <= 0.006)) throw new Error(`rank ${i + 1}: ${percent}%, PyTorch ${expected[i].percent.toFixed(4)}%`);
+  }
+  return expected;
+}
+
+/** The classification view's timings name the engine that ran the forward ("forward 12 ms on onnxruntime-node 1.30.0"). */
+async function expectEngine(view, engine) {
+  const text = (await view.locator('body').innerText()).replace(/\s+/g, ' ');
+  if (!new RegExp(`forward [^·]*? on ${engine} \\d`).test(text))
+    throw new Error(`the view does not say the forward ran on ${engine}: ${/forward[^·]{0,60}/.exec(text)?.[0]}`);
+}
+
 const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, file) });
 
 async function classifyFirst(ctx) {
@@ -32,17 +55,7 @@ async function classifyFirst(ctx) {
       await item.click();
       view = await t.findFrame('table#top', 'the classification view');
     }
-    const rows = view.locator('table#top tbody tr');
-    if ((await rows.count()) !== 5) throw new Error(`expected the top-5, got ${await rows.count()} rows`);
-    const expected = ctx.referenceTop5();
-    for (let i = 0; i < 5; i++) {
-      const text = (await rows.nth(i).innerText()).replace(/\s+/g, ' ');
-      // No class names in the tiny network: the class cell reads "class N" (no index column repeating it).
-      const index = Number(/^class (\d+)$/.exec((await rows.nth(i).locator('th.label').innerText()).trim())?.[1]);
-      const percent = Number(/(\d+\.\d+)%/.exec(text)?.[1]);
-      if (index !== expected[i].index) throw new Error(`rank ${i + 1}: class ${index}, PyTorch has class ${expected[i].index} (${text})`);
-      if (!(Math.abs(percent - expected[i].percent) <= 0.006)) throw new Error(`rank ${i + 1}: ${percent}%, PyTorch ${expected[i].percent.toFixed(4)}%`);
-    }
+    const expected = await expectTop5(ctx, view);
     if ((await view.locator('.layout figure img').count()) !== 1) throw new Error('the image is not shown');
     // The class activation maps: one choice per top class plus "no map", an opacity slider; the top-1 map shown.
     if ((await view.locator('input[name="cam"]').count()) !== 6) throw new Error('the CAM choices are missing');
@@ -50,6 +63,11 @@ async function classifyFirst(ctx) {
     await view.locator('input[name="cam"]').nth(1).check();
     if ((await view.locator('img.heat:not([hidden])').getAttribute('id')) !== 'cam-1') throw new Error('choosing a class does not show its map');
     await expectLog(ctx, 'Classifying cat.jpg: started (cold worker)');
+    // This platform's VSIX carries onnxruntime-node (dist/node_modules/): the engine loaded, no fallback was said.
+    const fallback = ctx.logs().find((l) => /onnxruntime-node cannot load/.test(l));
+    if (!ctx.vsix.includes('universal') && fallback)
+      throw new Error(`onnxruntime did not load from ${ctx.vsix}: ${/onnxruntime-node cannot load.*/.exec(fallback)[0]}`);
+    await expectEngine(view, ctx.vsix.includes('universal') ? 'tfjs-backend-wasm' : 'onnxruntime-node');
     console.log(`  top-5 as PyTorch: ${expected.map((e) => `${e.index} ${e.percent.toFixed(2)}%`).join(', ')} (cold worker, first action)`);
   });
   await step("[classify] a PNG from the image preview's title bar; the menu on cat.png has the command, on a .txt not", async () => {
@@ -919,6 +937,40 @@ async function checkAfterDiff(ctx) {
   );
 }
 
+/**
+ * The universal VSIX (no onnxruntime, scripts/package.js) in a window of its own code-server: Classify Image as the
+ * first action runs on TensorFlow.js wasm with the same top-5 as PyTorch, and the ResNeXt log says why, once, however
+ * many images follow.
+ */
+async function universalFirst(ctx) {
+  const { page, t, step } = ctx;
+  await step("[universal] Classify Image is the first action: explorer → cat.jpg → PyTorch's top-5 on the wasm engine", async () => {
+    const item = await t.explorerMenu('cat.jpg', 'Classify Image');
+    await page.waitForTimeout(1000);
+    await item.click();
+    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    const view = await t.findFrame('table#top', 'the classification view', 60_000);
+    await expectTop5(ctx, view);
+    await expectEngine(view, 'tfjs-backend-wasm');
+    await expectLog(ctx, 'Classifying cat.jpg: started (cold worker)');
+  });
+  await step('[universal] a second image; the fallback to wasm is said once in the ResNeXt log, with its reason', async () => {
+    const item = await t.explorerMenu('cat.png', 'Classify Image');
+    await page.waitForTimeout(1000);
+    await item.click();
+    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    await t.findFrame('h1#title:text-is("cat.png")', 'the classification of cat.png', 60_000);
+    await expectLog(ctx, 'Classifying cat.png: started (warm worker)');
+    const said = ctx
+      .logs()
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => /onnxruntime/i.test(l) && /wasm/i.test(l));
+    if (said.length !== 1) throw new Error(`the fallback is said ${said.length} times: ${said.join(' | ') || '(never)'}`);
+    if (!/cannot load.*running on TensorFlow\.js wasm/.test(said[0])) throw new Error(`the log line does not say why: ${said[0]}`);
+    console.log(`  ${said[0].replace(/^.*?\] /, '').slice(0, 160)}`);
+  });
+}
+
 const FAMILIES = [
   { id: 'classify', run: classifyFirst },
   { id: 'folder', run: folderFirst },
@@ -934,6 +986,7 @@ const FAMILIES = [
       await checkAfterDiff(ctx);
     },
   },
+  { id: 'universal', run: universalFirst, vsix: 'universal' },
 ];
 
 module.exports = { FAMILIES };

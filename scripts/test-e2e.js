@@ -1,12 +1,13 @@
 // UI end to end: the packaged .vsix installed into code-server, driven through the workbench with playwright-core
-// and Debian Chromium at 1280×800 with the explorer open, as a person would. One code-server serves every flow
-// family, and each family starts in a FRESH WINDOW (a new browser context on a workspace of its own, so a new
+// and Debian Chromium at 1280×800 with the explorer open, as a person would. One code-server per VSIX serves the flow
+// families (this platform's VSIX, and the universal one for a family that names it), and each family starts in a FRESH WINDOW (a new browser context on a workspace of its own, so a new
 // extension host and a cold worker) with its command as the first action: Classify Image, Summarize Checkpoint,
 // Summarize (then the summary panel's table, keyboard, filter, export, themes, reload, custom configuration),
 // Compare Architectures, the equivalence view. The ResNeXt log of each window is read back to show that the first
 // action really ran on a cold worker. Screenshots (dark, light, high contrast) go to out/screenshots/, or to
 // SHOTS=dir: `npm run screenshots` refreshes the README's pictures in docs/images/ (kept out of the test run so that
-// testing does not rewrite committed files). Needs resnext-inspector.vsix (npm run package).
+// testing does not rewrite committed files). Needs this platform's VSIX, e.g. resnext-inspector-linux-x64.vsix, with
+// its onnxruntime binaries (npm run package; where no VSIX targets the platform, resnext-inspector-universal.vsix).
 const { chromium } = require('playwright-core');
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,7 +17,9 @@ const path = require('node:path');
 const { CHROMIUM, CHROMIUM_ARGS } = require('./chromium');
 
 const ROOT = path.join(__dirname, '..');
-const VSIX = path.join(ROOT, 'resnext-inspector.vsix');
+const { TARGETS, UNIVERSAL, vsixName } = require('./package');
+const HOST_TARGET = `${process.platform}-${process.arch}`;
+const VSIX = path.join(ROOT, vsixName(TARGETS[HOST_TARGET] ? HOST_TARGET : UNIVERSAL));
 const SHOTS = path.resolve(process.env.SHOTS ?? path.join(ROOT, 'out', 'screenshots'));
 const DARK = 'Default Dark Modern';
 const VIEWPORT = { width: 1280, height: 800 };
@@ -106,20 +109,16 @@ function resnextLogs(dir) {
   return found.map((f) => fs.readFileSync(f, 'utf8'));
 }
 
-async function main() {
-  if (!fs.existsSync(VSIX)) throw new Error(`${path.relative(ROOT, VSIX)} is missing: run npm run package first`);
-  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-    .trim()
-    .split('\n')
-    .pop();
+/** code-server with `vsix` installed in a state folder of its own (user data, extensions, logs), listening. */
+async function startServer(codeServer, vsix) {
+  if (!fs.existsSync(vsix)) throw new Error(`${path.relative(ROOT, vsix)} is missing: run npm run package first`);
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-e2e-'));
   const extensions = path.join(state, 'extensions');
   fs.mkdirSync(path.join(state, 'user', 'User'), { recursive: true });
   writeSettings(state, DARK);
-  fs.mkdirSync(SHOTS, { recursive: true });
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(state, 'xdg'), XDG_DATA_HOME: path.join(state, 'xdg') };
   const common = ['--user-data-dir', path.join(state, 'user'), '--extensions-dir', extensions, '--config', path.join(state, 'config.yaml')];
-  execFileSync(codeServer, [...common, '--install-extension', VSIX], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  execFileSync(codeServer, [...common, '--install-extension', vsix], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = fs.openSync(path.join(state, 'server.log'), 'w');
@@ -140,8 +139,39 @@ async function main() {
     ],
     { env, stdio: ['ignore', log, log] },
   );
+  const stop = async () => {
+    server.kill();
+    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
+  };
+  try {
+    await waitForHealth(url, 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { vsix, state, url, stop };
+}
+
+async function main() {
+  const families = require('./e2e-flows');
+  // E2E_ONLY=classify,python runs those families only (while working on them; the full run is the test).
+  const only = process.env.E2E_ONLY?.split(',');
+  const chosen = families.FAMILIES.filter((f) => !only || only.includes(f.id));
+  // Each family runs on the VSIX it names (`vsix: 'universal'`), by default this platform's; one code-server per VSIX.
+  const groups = [...new Set(chosen.map((f) => f.vsix ?? ''))].map((name) => ({
+    vsix: name ? path.join(ROOT, vsixName(name)) : VSIX,
+    families: chosen.filter((f) => (f.vsix ?? '') === name),
+  }));
+  for (const g of groups) if (!fs.existsSync(g.vsix)) throw new Error(`${path.relative(ROOT, g.vsix)} is missing: run npm run package first`);
+  const codeServer = execFileSync('bash', [path.join(__dirname, 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop();
+  fs.mkdirSync(SHOTS, { recursive: true });
   let browser;
   let page;
+  let current;
+  const servers = [];
   let passed = 0;
   let failed = 0;
   const started = Date.now();
@@ -158,64 +188,71 @@ async function main() {
           .slice(0, 4)
           .join(' | ')}`,
       );
-      await page?.screenshot({ path: path.join(state, `FAIL-${passed + failed}.png`) }).catch(() => {});
-      if (process.env.E2E_FAIL_DIR) fs.cpSync(state, process.env.E2E_FAIL_DIR, { recursive: true, filter: (f) => !f.includes('extensions') });
+      if (current) {
+        await page?.screenshot({ path: path.join(current.state, `FAIL-${passed + failed}.png`) }).catch(() => {});
+        if (process.env.E2E_FAIL_DIR) fs.cpSync(current.state, process.env.E2E_FAIL_DIR, { recursive: true, filter: (f) => !f.includes('extensions') });
+      }
     }
   };
   const cspViolations = [];
   try {
-    await waitForHealth(url, 60_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const ui = require('./e2e-ui');
-    const families = require('./e2e-flows');
-    // code-server's very first window after a new install does one-time work of its own (it once kept the first
-    // family's first command from ever answering in a fresh CI clone). Open and close one window on a workspace
-    // that no family uses, with no ResNeXt command: each family below still gets a new window, a new extension host
-    // and a cold worker, and its command is still that window's first action.
-    {
-      const warmup = path.join(state, 'ws-warmup');
-      makeWorkspace(warmup);
-      const context = await browser.newContext({ viewport: VIEWPORT });
-      const first = await context.newPage();
-      await first.goto(`${url}/?folder=${encodeURIComponent(warmup)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-      await first.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 120_000 }).catch(() => {});
-      await first.waitForTimeout(3000);
-      await context.close().catch(() => {});
-    }
-    // E2E_ONLY=classify,python runs those families only (while working on them; the full run is the test).
-    const only = process.env.E2E_ONLY?.split(',');
-    for (const family of families.FAMILIES.filter((f) => !only || only.includes(f.id))) {
-      // A fresh window: a new browser context (nothing cached, no webview state) on a workspace of its own (no
-      // restored editors), hence a new extension host whose worker has not started.
-      const workspace = path.join(state, `ws-${family.id}`);
-      makeWorkspace(workspace);
-      const context = await browser.newContext({ viewport: VIEWPORT });
-      page = await context.newPage();
-      page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message.slice(0, 200)}`));
-      page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
-      });
-      const t = ui.driver(page);
-      const windowStarted = Date.now();
-      await step(`[${family.id}] a fresh window opens the workspace with the extension installed from the .vsix`, async () => {
-        await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-        await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-        await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 90_000 });
-        console.log(`  workbench ready after ${Date.now() - windowStarted} ms`);
-      });
-      await family.run({ page, t, step, workspace, SHOTS, referenceTop5, REFERENCE, logs: () => resnextLogs(state) });
-      await context.close().catch(() => {});
-      page = undefined;
+    for (const group of groups) {
+      current = await startServer(codeServer, group.vsix);
+      servers.push(current);
+      const { state, url } = current;
+      console.log(`  code-server with ${path.basename(group.vsix)}`);
+      // code-server's very first window after a new install does one-time work of its own (it once kept the first
+      // family's first command from ever answering in a fresh CI clone). Open and close one window on a workspace
+      // that no family uses, with no ResNeXt command: each family below still gets a new window, a new extension host
+      // and a cold worker, and its command is still that window's first action.
+      {
+        const warmup = path.join(state, 'ws-warmup');
+        makeWorkspace(warmup);
+        const context = await browser.newContext({ viewport: VIEWPORT });
+        const first = await context.newPage();
+        await first.goto(`${url}/?folder=${encodeURIComponent(warmup)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+        await first.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 120_000 }).catch(() => {});
+        await first.waitForTimeout(3000);
+        await context.close().catch(() => {});
+      }
+      for (const family of group.families) {
+        // A fresh window: a new browser context (nothing cached, no webview state) on a workspace of its own (no
+        // restored editors), hence a new extension host whose worker has not started.
+        const workspace = path.join(state, `ws-${family.id}`);
+        makeWorkspace(workspace);
+        const context = await browser.newContext({ viewport: VIEWPORT });
+        page = await context.newPage();
+        page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message.slice(0, 200)}`));
+        page.on('console', (m) => {
+          if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+        });
+        const t = ui.driver(page);
+        const windowStarted = Date.now();
+        await step(`[${family.id}] a fresh window opens the workspace with the extension installed from ${path.basename(group.vsix)}`, async () => {
+          await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+          await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+          await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 90_000 });
+          console.log(`  workbench ready after ${Date.now() - windowStarted} ms`);
+        });
+        const vsix = path.basename(group.vsix);
+        await family.run({ page, t, step, workspace, SHOTS, referenceTop5, REFERENCE, vsix, logs: () => resnextLogs(state) });
+        await context.close().catch(() => {});
+        page = undefined;
+      }
+      await current.stop();
     }
     await step('no Content-Security-Policy violations', async () => {
       if (cspViolations.length > 0) throw new Error(cspViolations.slice(0, 3).join(' | '));
     });
   } finally {
     await browser?.close().catch(() => {});
-    server.kill();
-    await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', resolve)));
-    if (failed === 0 || !process.env.E2E_KEEP) fs.rmSync(state, { recursive: true, force: true });
-    else console.log(`  kept ${state} (server.log, FAIL-*.png)`);
+    for (const s of servers) {
+      await s.stop();
+      if (failed === 0 || !process.env.E2E_KEEP) fs.rmSync(s.state, { recursive: true, force: true });
+      else console.log(`  kept ${s.state} (server.log, FAIL-*.png)`);
+    }
   }
   console.log(
     `e2e: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${path.relative(ROOT, SHOTS) || SHOTS})`,

@@ -9,12 +9,15 @@ import { EvaluationCancelledError, evaluateFolder, type EvaluationProgress } fro
 import { parse, parseWholeNumber, UsageError, OUTPUT_OPTIONS } from './args';
 import { weightsFromFlags, WEIGHTS_OPTIONS } from './classify';
 import { checkWritable, formatAndOut, writeAtomically } from './output';
+import { evaluateFolderShard, parseShard } from '../model/evaluateShard';
+import { evaluateMergeCommand, EVALUATE_MERGE_USAGE } from './evaluateMerge';
 
 export const EVALUATE_USAGE = `  resnext evaluate <folder> (--weights FILE|URL | --pretrained <preset>[:V1|V2]) [<preset>] [--workers N] [--batch N] [--top K]
                    [--resize N] [--crop N] [--interpolation bilinear|bicubic] [--state-dict KEY]
                    [--format table|json|csv] [--out FILE] [--predictions FILE.csv]
                    (the folder as torchvision's ImageFolder: one subfolder of images per class; a flat folder gives predictions only)
-`;
+                   [--shard K/N]  (only the K-th of N contiguous slices of the folder's images, for --merge)
+${EVALUATE_MERGE_USAGE}`;
 
 const formatEta = (s: number | undefined): string =>
   s === undefined ? '…' : s < 90 ? `${Math.ceil(s)} s` : `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
@@ -24,6 +27,7 @@ export function describeEvaluationProgress(p: EvaluationProgress): string {
 }
 
 export async function evaluateCommand(args: string[]): Promise<void> {
+  if (args.includes('--merge')) return evaluateMergeCommand(args);
   const { values, positionals } = parse('evaluate', args, {
     ...WEIGHTS_OPTIONS,
     workers: { type: 'string' },
@@ -31,6 +35,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     top: { type: 'string' },
     ...OUTPUT_OPTIONS,
     predictions: { type: 'string' },
+    shard: { type: 'string' },
   });
   if (values.help) return void process.stdout.write(EVALUATE_USAGE);
   const presets = positionals.filter((p) => isPresetName(p));
@@ -44,7 +49,9 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const workers = values.workers === undefined ? undefined : parseWholeNumber('workers', values.workers as string, { min: 1, max: 256 });
   const batch = values.batch === undefined ? undefined : parseWholeNumber('batch', values.batch as string, { min: 1, max: 256 });
   const topK = values.top === undefined ? 5 : parseWholeNumber('top', values.top as string, { min: 1, max: 1000 });
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
   const { weights, resizeFlag, cropFlag, interpolationFlag } = await weightsFromFlags('evaluate', values);
+  const evaluate: typeof evaluateFolder = (root, options) => (shard ? evaluateFolderShard(root, shard, options) : evaluateFolder(root, options));
 
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -52,7 +59,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const progressShown = process.stderr.isTTY ? 250 : 2000;
   let lastShown = 0;
   try {
-    const evaluation = await evaluateFolder(folders[0]!, {
+    const evaluation = await evaluate(folders[0]!, {
       weightsPath: weights.path,
       ...((presets[0] ?? weights.preset) !== undefined && { preset: presets[0] ?? weights.preset }),
       ...(values['state-dict'] !== undefined && { stateDictKey: values['state-dict'] as string }),

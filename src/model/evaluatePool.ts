@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { engineChoice, type EngineChoice, type EngineInfo } from './engines';
 import { InputError, WeightsError } from './errors';
 import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOptions, type FolderSample, type ImageOutcome } from './evaluate';
+import type { ImageFolderListing } from './evaluate';
 
 export interface PoolWorkerData {
   readonly weightsPath: string;
@@ -77,6 +78,8 @@ export interface EvaluateFolderOptions extends EvaluateImageOptions {
   readonly thumbnailLimit?: number;
   /** dist/evaluateWorker.js next to the bundle by default. */
   readonly workerScript?: string;
+  /** The samples to classify (a shard of the folder's, evaluateShard.ts); default: the whole folder's listing. */
+  readonly listing?: ImageFolderListing;
 }
 
 export function defaultWorkers(images: number): number {
@@ -108,7 +111,7 @@ function sharedBytes(file: string): Uint8Array {
 /** Lists `root` as an ImageFolder and classifies every image on `workers` threads. */
 export async function evaluateFolder(root: string, options: EvaluateFolderOptions): Promise<Evaluation> {
   const started = performance.now();
-  const listing = listImageFolder(root);
+  const listing = options.listing ?? listImageFolder(root);
   const total = listing.samples.length;
   const batch = options.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a whole number ≥ 1, got ${batch}`);

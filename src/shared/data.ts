@@ -312,6 +312,41 @@ const fraction = v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(1)));
 export const PerClassSchema = ro(v.object({ class: v.string(), index: integer, count: integer, correct: integer, accuracy: fraction, top5: fraction }));
 export type PerClass = v.InferOutput<typeof PerClassSchema>;
 
+/**
+ * `resnext evaluate DIR --shard K/N`: which slice of which folder an evaluate@1 result holds, and what it was run with,
+ * so that `--merge` can check the shards belong to one run (src/model/evaluateShard.ts). Absent from a whole run.
+ */
+const positiveInteger = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+const sha256Hex = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+export const EvaluateShardSchema = ro(
+  v.object({
+    /** K of K/N, from 1. */
+    index: positiveInteger,
+    /** N of K/N. */
+    count: positiveInteger,
+    /** Shard K holds the listing's samples floor((K−1)·T/N) … floor(K·T/N)−1, T = folderImages (ImageFolder order). */
+    rule: v.literal('contiguous'),
+    folderImages: integer,
+    /** sha256 of the whole folder's listing (classes, then every sample's path and class index). */
+    folderSha256: sha256Hex,
+    /** The network, as the evaluation names it. */
+    model: v.string(),
+    /** The weights file: its name, its bytes' sha256 and the state dict read from it (null: the default one). */
+    weights: ro(v.object({ name: v.string(), sha256: sha256Hex, stateDict: v.nullable(v.string()) })),
+    /** What was asked for besides the network's own preprocessing (null: not overridden). */
+    preprocessing: ro(
+      v.object({
+        resizePx: v.nullable(integer),
+        cropPx: v.nullable(integer),
+        interpolation: v.nullable(v.string()),
+        torchvisionResizePx: v.nullable(integer),
+      }),
+    ),
+    topK: integer,
+  }),
+);
+export type EvaluateShard = v.InferOutput<typeof EvaluateShardSchema>;
+
 /** `resnext evaluate --format json` (schema resnext-inspector/evaluate@1): accuracy on an ImageFolder. */
 export const EvaluateSchema = ro(
   v.object({
@@ -331,6 +366,8 @@ export const EvaluateSchema = ro(
     files: ro(v.array(ro(v.object({ path: v.string(), label: v.nullable(integer), top5: ro(v.array(integer)), probs: ro(v.array(v.number())) })))),
     failed: ro(v.array(ro(v.object({ path: v.string(), reason: v.string() })))),
     imagesPerSecond: count,
+    /** Only in the result of `evaluate --shard K/N`. */
+    shard: v.optional(EvaluateShardSchema),
   }),
 );
 export type EvaluateJson = v.InferOutput<typeof EvaluateSchema>;
