@@ -24,6 +24,7 @@ import { scanCommand, SCAN_SYNOPSIS } from './scan';
 import { evaluateCommand, EVALUATE_USAGE } from './evaluate';
 import { inspectCommand, INSPECT_SYNOPSIS } from './inspect';
 import { convertCommand, CONVERT_SYNOPSIS } from './convert';
+import { graphCommand, GRAPH_SYNOPSIS } from './graph';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -34,7 +35,7 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}
+${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${GRAPH_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${PRESET_NAMES.join(', ')}.
 Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
@@ -111,6 +112,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   evaluate: evaluateCommand,
   inspect: inspectCommand,
   convert: convertCommand,
+  graph: graphCommand,
 };
 
 /**
