@@ -15,6 +15,8 @@ import { graphToDot, graphToMermaid } from '../../src/model/graph/formats';
 import { graphToSvg } from '../../src/model/graph/svg';
 import { layoutGraph } from '../../src/model/graph/layout';
 import { resolveSpec } from '../../src/cli/configSpec';
+import { compare } from '../../src/model/compare';
+import { compareMarkdown } from '../../src/model/report/compare';
 import { GraphLayoutSchema, GraphSchema } from '../../src/shared/data';
 import { FIXTURES, runCli } from '../helpers';
 
@@ -133,4 +135,15 @@ test('resnext graph: formats, depths, --weights and clear errors', () => {
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('the compare markdown report holds a block-level Mermaid diagram of each configuration', async () => {
+  const entries = ['resnet50:layers=1,1,1,1,input=64x64', 'resnext50_32x4d:layers=1,2,1,1,input=64x64'].map((s) => resolveSpec(s));
+  const md = compareMarkdown(await compare(entries));
+  const blocks = [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.deepEqual(
+    blocks,
+    entries.map((e) => graphToMermaid(collapseGraph(architectureGraph(e.config, e.model), 'block'))),
+  );
+  assert.ok(blocks[1]!.includes('layer2.1<br/>Bottleneck') && !blocks[1]!.includes('layer2.1.conv2'));
 });

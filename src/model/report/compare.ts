@@ -20,6 +20,10 @@ import {
   REFERENCE_MARK,
 } from '../../shared/format';
 import { markdownTable } from './markdown';
+import { architectureGraph } from '../graph';
+import { collapseGraph } from '../graph/depth';
+import { graphToMermaid } from '../graph/formats';
+import { networkConfigOf } from '../summaryConfig';
 import { renderColumns } from './table';
 
 export { deltaPercent, formatDelta, formatDeltaPercent, REFERENCE_MARK } from '../../shared/format';
@@ -190,7 +194,18 @@ export function compareMarkdown(comparison: Comparison, options: CompareReportOp
     lines.push(`### ${s.title}`, '', markdownTable(s.header, s.rows, s.right), '');
     if (s.note) lines.push(`_${s.note}_`, '');
   }
+  lines.push(...architectureDiagrams(comparison));
   return lines.join('\n');
+}
+
+/** One block-level Mermaid diagram per configuration (src/model/graph; GitHub renders ```mermaid blocks). */
+function architectureDiagrams(comparison: Comparison): string[] {
+  const lines = ['### Architecture', ''];
+  for (const m of comparison.models) {
+    const graph = collapseGraph(architectureGraph(networkConfigOf(m.config), m.model), 'block');
+    lines.push(`<details><summary>${m.model} (block level)</summary>`, '', '```mermaid', graphToMermaid(graph).trimEnd(), '```', '', '</details>', '');
+  }
+  return lines;
 }
 
 export const COMPARE_CSV_COLUMNS = [
