@@ -541,6 +541,7 @@ async function main(): Promise<void> {
   if (argv[0] === '--child-profile') return void process.stdout.write(JSON.stringify(await measureProfileSum()));
   if (argv[0] === '--child-wsl') return void process.stdout.write(JSON.stringify(await measureWslSummary()));
   const json = argv.includes('--json');
+  if (argv.includes('--graph-only')) return void (await import('./graph')).printGraphBench();
   if (argv.includes('--grouped-only')) {
     const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
     if (json) process.stdout.write(JSON.stringify({ groupedConvMethods: grouped }, null, 2) + '\n');
