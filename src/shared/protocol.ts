@@ -12,6 +12,8 @@ import * as v from 'valibot';
 import {
   CONVERT_DTYPES,
   ConversionSchema,
+  GraphLayoutSchema,
+  GraphSchema,
   InspectionSchema,
   type Conversion,
   type Inspection,
@@ -137,6 +139,10 @@ export const WorkerRequestSchema = v.variant('type', [
   ro(v.object({ type: v.literal('profile'), id, model: v.string(), config: NetworkConfigSchema, runs: v.pipe(id, v.minValue(1), v.maxValue(100)) })),
   /** One block computed in the three forms of Xie et al. Fig. 3 (seeded random weights and input). */
   ro(v.object({ type: v.literal('equivalence'), id, model: v.string(), config: NetworkConfigSchema, block: nonEmpty })),
+  /** The architecture graph (graph@1, layer depth) of a configuration or a checkpoint, laid out at stage level. */
+  ro(v.object({ type: v.literal('graph'), id, model: v.string(), config: v.optional(NetworkConfigSchema), path: v.optional(nonEmpty), stateDictKey: v.optional(v.string()) })),
+  /** A re-layout of a graph with these containers open and these blocks also drawn as C paths (Fig. 3(a)). */
+  ro(v.object({ type: v.literal('graphLayout'), id, graph: GraphSchema, config: NetworkConfigSchema, expanded: ro(v.array(v.string())), cPaths: ro(v.array(v.string())) })),
 ]);
 export type WorkerRequest = v.InferOutput<typeof WorkerRequestSchema>;
 
@@ -154,6 +160,9 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('profile'), id, profile: ProfileSchema })),
   ro(v.object({ type: v.literal('inspection'), id, inspection: InspectionSchema })),
   ro(v.object({ type: v.literal('converted'), id, result: ConversionSchema })),
+  /** The graph at layer depth, its configuration (inferred for a checkpoint), the blocks with a grouped 3×3, and the stage-level layout. */
+  ro(v.object({ type: v.literal('graph'), id, graph: GraphSchema, config: NetworkConfigSchema, grouped: ro(v.array(v.string())), layout: GraphLayoutSchema })),
+  ro(v.object({ type: v.literal('graphLayout'), id, layout: GraphLayoutSchema, ms: v.number() })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -173,6 +182,8 @@ export const REPLY_TYPE = {
   compareEntries: 'comparison',
   equivalence: 'equivalence',
   profile: 'profile',
+  graph: 'graph',
+  graphLayout: 'graphLayout',
 } as const satisfies Record<WorkerRequest['type'], Exclude<WorkerResponse['type'], 'progress' | 'error' | 'log'>>;
 
 /** What the host gives a worker when it starts it (worker_threads' workerData). */

@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { architectureGraph } from '../../src/model/graph';
+import { collapseGraph } from '../../src/model/graph/depth';
+import { layoutGraph } from '../../src/model/graph/layout';
 import * as assert from 'node:assert/strict';
 import {
   isHostMessage,
@@ -77,6 +80,7 @@ const hostMessages = {
   error: [{ type: 'error', id: 3, message: 'EACCES: permission denied' }],
 } satisfies ByType<HostMessage>;
 const config: ConfigData = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputHeightPx: 224, inputWidthPx: 224 };
+const smallGraph = architectureGraph({ ...config, layers: [1, 1, 1, 1], inputHeightPx: 64, inputWidthPx: 64 }, 'small');
 const workerRequests = {
   summarize: [{ type: 'summarize', id: 1, model: 'resnext50_32x4d', config }],
   summarizeCheckpoint: [
@@ -140,6 +144,11 @@ const workerRequests = {
     { type: 'profile', id: 10, model: 'resnext50_32x4d', config, runs: 3 },
     { type: 'profile', id: 11, model: 'custom', config: { ...config, se: true, stem: 'deep' }, runs: 1 },
   ],
+  graph: [
+    { type: 'graph', id: 12, model: 'resnext50_32x4d', config },
+    { type: 'graph', id: 13, model: 'tiny.pth', path: '/tmp/tiny.pth', stateDictKey: 'state_dict' },
+  ],
+  graphLayout: [{ type: 'graphLayout', id: 14, graph: smallGraph, config, expanded: ['layer1', 'layer1.0'], cPaths: ['layer1.0'] }],
 } satisfies ByType<WorkerRequest>;
 const comparison: ComparisonData = {
   schema: 'resnext-inspector/compare@1',
@@ -194,6 +203,9 @@ const workerResponses = {
   comparison: [{ type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' }],
   equivalence: [{ type: 'equivalence', id: 7, result: equivalence }],
   profile: [{ type: 'profile', id: 10, profile }],
+  // A real graph and layout: the schema accepts what the core produces.
+  graph: [{ type: 'graph', id: 12, graph: smallGraph, config, grouped: ['layer1.0'], layout: layoutGraph(collapseGraph(smallGraph, 'stage')) }],
+  graphLayout: [{ type: 'graphLayout', id: 14, layout: layoutGraph(smallGraph), ms: 12.5 }],
   // Real inspections of the checkpoint fixtures: the schema accepts what the core produces.
   inspection: ['lightning.ckpt', 'whole_model.pt', 'torchscript.pt'].map((file) => ({
     type: 'inspection' as const,
