@@ -120,6 +120,12 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
         new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }),
         new vscode.CodeLens(at, { title: 'Summarize', tooltip: `Open the summary of ${d.model}`, command: Command.Summarize, arguments: [summarizeArgs(d)] }),
         new vscode.CodeLens(at, {
+          title: 'Graph',
+          tooltip: `Show the architecture graph of ${d.model}`,
+          command: Command.ShowArchitectureGraph,
+          arguments: [summarizeArgs(d)],
+        }),
+        new vscode.CodeLens(at, {
           title: 'Compare…',
           tooltip: `Compare ${d.model} with presets you pick`,
           command: Command.CompareWith,

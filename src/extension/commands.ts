@@ -13,6 +13,7 @@ export enum Command {
   MeasureForwardTime = 'resnext.measureForwardTime',
   /** A Python CodeLens's "Compare…" (needs the lens's configuration; hidden from the palette). */
   CompareWith = 'resnext.compareWith',
+  ShowArchitectureGraph = 'resnext.showArchitectureGraph',
 }
 
 /** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */

@@ -24,6 +24,7 @@ const compareArchitectures = () => import('./commands/compareArchitectures');
 const equivalence = () => import('./commands/equivalence');
 const summaryPanel = () => import('./summaryPanel');
 const compareWith = () => import('./commands/compareWith');
+const showGraph = () => import('./commands/showGraph');
 
 /** Static imports are evaluated before this line: the bundle's evaluation ends here. */
 const moduleLoadEndMs = performance.now();
@@ -79,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.MeasureForwardTime, async () => (await compareArchitectures()).measureForwardTimeCommand(services)),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
+    vscode.commands.registerCommand(Command.ShowArchitectureGraph, async (arg?: unknown) => (await showGraph()).showGraphCommand(services, arg)),
     registerPythonModels(log),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),

@@ -72,13 +72,15 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       if (!config) throw new ConfigError('a graph needs a configuration or a checkpoint');
       const arch = checkedArchitecture(config);
       const graph = buildGraph(arch, request.model).graph;
-      return { type: 'graph', id: request.id, graph, config, grouped: groupedBlocks(arch), layout: layoutGraph(collapseGraph(graph, 'stage')) };
+      const shown = collapseGraph(graph, 'stage');
+      return { type: 'graph', id: request.id, graph, config, grouped: groupedBlocks(arch), nodes: shown.nodes, layout: layoutGraph(shown) };
     }
     case 'graphLayout': {
       const start = performance.now();
       const arch = checkedArchitecture(request.config);
       const shown = collapseGraph(withCPaths(request.graph, arch, request.cPaths), 'stage', { expanded: new Set(request.expanded) });
-      return { type: 'graphLayout', id: request.id, layout: layoutGraph(shown), ms: Math.round((performance.now() - start) * 10) / 10 };
+      const layout = layoutGraph(shown);
+      return { type: 'graphLayout', id: request.id, nodes: shown.nodes, layout, ms: Math.round((performance.now() - start) * 10) / 10 };
     }
     case 'summarizeCheckpoint': {
       post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });

@@ -13,6 +13,7 @@ import {
   CONVERT_DTYPES,
   ConversionSchema,
   GraphLayoutSchema,
+  GraphNodeSchema,
   GraphSchema,
   InspectionSchema,
   type Conversion,
@@ -140,9 +141,27 @@ export const WorkerRequestSchema = v.variant('type', [
   /** One block computed in the three forms of Xie et al. Fig. 3 (seeded random weights and input). */
   ro(v.object({ type: v.literal('equivalence'), id, model: v.string(), config: NetworkConfigSchema, block: nonEmpty })),
   /** The architecture graph (graph@1, layer depth) of a configuration or a checkpoint, laid out at stage level. */
-  ro(v.object({ type: v.literal('graph'), id, model: v.string(), config: v.optional(NetworkConfigSchema), path: v.optional(nonEmpty), stateDictKey: v.optional(v.string()) })),
+  ro(
+    v.object({
+      type: v.literal('graph'),
+      id,
+      model: v.string(),
+      config: v.optional(NetworkConfigSchema),
+      path: v.optional(nonEmpty),
+      stateDictKey: v.optional(v.string()),
+    }),
+  ),
   /** A re-layout of a graph with these containers open and these blocks also drawn as C paths (Fig. 3(a)). */
-  ro(v.object({ type: v.literal('graphLayout'), id, graph: GraphSchema, config: NetworkConfigSchema, expanded: ro(v.array(v.string())), cPaths: ro(v.array(v.string())) })),
+  ro(
+    v.object({
+      type: v.literal('graphLayout'),
+      id,
+      graph: GraphSchema,
+      config: NetworkConfigSchema,
+      expanded: ro(v.array(v.string())),
+      cPaths: ro(v.array(v.string())),
+    }),
+  ),
 ]);
 export type WorkerRequest = v.InferOutput<typeof WorkerRequestSchema>;
 
@@ -161,8 +180,19 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('inspection'), id, inspection: InspectionSchema })),
   ro(v.object({ type: v.literal('converted'), id, result: ConversionSchema })),
   /** The graph at layer depth, its configuration (inferred for a checkpoint), the blocks with a grouped 3×3, and the stage-level layout. */
-  ro(v.object({ type: v.literal('graph'), id, graph: GraphSchema, config: NetworkConfigSchema, grouped: ro(v.array(v.string())), layout: GraphLayoutSchema })),
-  ro(v.object({ type: v.literal('graphLayout'), id, layout: GraphLayoutSchema, ms: v.number() })),
+  ro(
+    v.object({
+      type: v.literal('graph'),
+      id,
+      graph: GraphSchema,
+      config: NetworkConfigSchema,
+      grouped: ro(v.array(v.string())),
+      nodes: ro(v.array(GraphNodeSchema)),
+      layout: GraphLayoutSchema,
+    }),
+  ),
+  /** The nodes shown (containers collapsed or open) and their layout. */
+  ro(v.object({ type: v.literal('graphLayout'), id, nodes: ro(v.array(GraphNodeSchema)), layout: GraphLayoutSchema, ms: v.number() })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -240,6 +270,35 @@ export const EvaluationViewMessageSchema = v.variant('type', [
   ro(v.strictObject({ type: v.literal('showCam'), path: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) })),
 ]);
 export type EvaluationViewMessage = v.InferOutput<typeof EvaluationViewMessageSchema>;
+
+/** The graph view's messages (strict objects): open/close a container, draw a block as C paths, export, select a node. */
+export const GraphViewMessageSchema = v.variant('type', [
+  ro(v.strictObject({ type: v.literal('ready') })),
+  ro(v.strictObject({ type: v.literal('toggle'), id: v.pipe(v.string(), v.maxLength(300)) })),
+  ro(v.strictObject({ type: v.literal('cPaths'), id: v.pipe(v.string(), v.maxLength(300)), on: v.boolean() })),
+  ro(v.strictObject({ type: v.literal('export'), format: v.picklist(['svg', 'png']), data: v.pipe(v.string(), v.maxLength(64 * 2 ** 20)) })),
+  ro(v.strictObject({ type: v.literal('select'), id: v.pipe(v.string(), v.maxLength(300)) })),
+]);
+export type GraphViewMessage = v.InferOutput<typeof GraphViewMessageSchema>;
+
+/** Extension host → graph view: the shown graph and its layout (after each open/close), or a node to select. */
+export const GraphHostMessageSchema = v.variant('type', [
+  ro(
+    v.object({
+      type: v.literal('graph'),
+      title: v.string(),
+      nodes: ro(v.array(GraphNodeSchema)),
+      layout: GraphLayoutSchema,
+      expanded: ro(v.array(v.string())),
+      cPaths: ro(v.array(v.string())),
+      grouped: ro(v.array(v.string())),
+    }),
+  ),
+  ro(v.object({ type: v.literal('select'), id: v.string() })),
+]);
+export type GraphHostMessage = v.InferOutput<typeof GraphHostMessageSchema>;
+export const isGraphViewMessage = (x: unknown): x is GraphViewMessage => v.is(GraphViewMessageSchema, x);
+export const isGraphHostMessage = (x: unknown): x is GraphHostMessage => v.is(GraphHostMessageSchema, x);
 
 /** What the webview keeps with `vscode.setState` and gets back after a reload (the panel serializer). */
 export const WebviewStateSchema = ro(

@@ -204,8 +204,18 @@ const workerResponses = {
   equivalence: [{ type: 'equivalence', id: 7, result: equivalence }],
   profile: [{ type: 'profile', id: 10, profile }],
   // A real graph and layout: the schema accepts what the core produces.
-  graph: [{ type: 'graph', id: 12, graph: smallGraph, config, grouped: ['layer1.0'], layout: layoutGraph(collapseGraph(smallGraph, 'stage')) }],
-  graphLayout: [{ type: 'graphLayout', id: 14, layout: layoutGraph(smallGraph), ms: 12.5 }],
+  graph: [
+    {
+      type: 'graph',
+      id: 12,
+      graph: smallGraph,
+      config,
+      grouped: ['layer1.0'],
+      nodes: collapseGraph(smallGraph, 'stage').nodes,
+      layout: layoutGraph(collapseGraph(smallGraph, 'stage')),
+    },
+  ],
+  graphLayout: [{ type: 'graphLayout', id: 14, nodes: smallGraph.nodes, layout: layoutGraph(smallGraph), ms: 12.5 }],
   // Real inspections of the checkpoint fixtures: the schema accepts what the core produces.
   inspection: ['lightning.ckpt', 'whole_model.pt', 'torchscript.pt'].map((file) => ({
     type: 'inspection' as const,
