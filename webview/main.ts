@@ -25,6 +25,7 @@ import { custom, el } from './dom';
 import { layerFilter } from './filter';
 import { renderHeader } from './header';
 import { HostChannel } from './messaging';
+import { graphIdForRow, rowForGraphId } from './layerSelect';
 import { initialState, ViewState } from './state';
 import { renderBody, renderFoot, renderHead, renderTable } from './table';
 import { renderRoofline } from './roofline';
@@ -56,6 +57,14 @@ const channel = new HostChannel(
   },
   (profile) => {
     if (state.receiveProfile(profile)) render();
+  },
+  (name) => {
+    // The graph view selected a node: open its stage and block, select its row.
+    const row = rowForGraphId(state.summary, name);
+    if (!row) return;
+    for (const key of row.open) state.toggle(key, true);
+    state.activeKey = row.key;
+    renderRows(true);
   },
 );
 
@@ -143,6 +152,7 @@ const treegrid: TreegridHost = {
   },
   filtering: () => state.filter.trim() !== '',
   setActive: (key) => {
+    if (state.activeKey !== key) vscode.postMessage({ type: 'selectLayer', name: graphIdForRow(state.summary, key) });
     state.activeKey = key;
   },
 };

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { Graph, NetworkConfig } from '../shared/data';
 import { isGraphViewMessage, type GraphHostMessage, type GraphViewMessage, type WorkerResponse } from '../shared/protocol';
 import { Disposable } from './disposable';
+import { onLayerSelected, selectLayer } from './selection';
 import type { Services } from './services';
 import { ReusablePanel } from './staticPanel';
 import { contentSecurityPolicy, escapeHtml, htmlHead, makeNonce } from './webviewHtml';
@@ -57,6 +58,7 @@ class GraphView extends Disposable {
     super();
     this.panel = this._register(new ReusablePanel(services.context, GRAPH_VIEW_TYPE));
     this._register({ dispose: () => this.listener?.dispose() });
+    this._register(onLayerSelected((s) => s.from === 'summary' && this.listening && void this.listening.webview.postMessage({ type: 'select', id: s.name })));
   }
 
   show(title: string, reply: GraphReply): vscode.WebviewPanel {
@@ -138,7 +140,7 @@ class GraphView extends Disposable {
         return;
       }
       case 'select':
-        this.services.log.info(`graph ${shown.title}: selected ${msg.id}`);
+        selectLayer({ from: 'graph', name: msg.id });
         return;
     }
   }

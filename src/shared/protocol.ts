@@ -246,6 +246,8 @@ export const WebviewMessageSchema = v.variant('type', [
   ro(v.strictObject({ type: v.literal('profile'), id })),
   /** Stop the running profile (the host ends the worker's job; the profile request then settles as cancelled). */
   ro(v.strictObject({ type: v.literal('cancelProfile') })),
+  /** A layer row (or a stage / block) was selected: the graph view, when open, selects its node (graph@1 id). */
+  ro(v.strictObject({ type: v.literal('selectLayer'), name: v.pipe(v.string(), v.maxLength(300)) })),
 ]);
 export type WebviewMessage = v.InferOutput<typeof WebviewMessageSchema>;
 
@@ -260,6 +262,8 @@ export const HostMessageSchema = v.variant('type', [
   /** A request succeeded; `message` is what to tell the user (e.g. "Saved to …"), empty when the user cancelled. */
   ro(v.object({ type: v.literal('done'), id, message: v.string() })),
   ro(v.object({ type: v.literal('error'), id, message: v.string() })),
+  /** The graph view selected this node (graph@1 id): select its row. */
+  ro(v.object({ type: v.literal('selectLayer'), name: v.string() })),
 ]);
 export type HostMessage = v.InferOutput<typeof HostMessageSchema>;
 

@@ -16,6 +16,7 @@ import { graphToSvg } from '../../src/model/graph/svg';
 import { layoutGraph } from '../../src/model/graph/layout';
 import { resolveSpec } from '../../src/cli/configSpec';
 import { compare } from '../../src/model/compare';
+import { summarize } from '../../src/model/summarize';
 import { compareMarkdown } from '../../src/model/report/compare';
 import { GraphLayoutSchema, GraphSchema } from '../../src/shared/data';
 import { FIXTURES, runCli } from '../helpers';
@@ -146,4 +147,20 @@ test('the compare markdown report holds a block-level Mermaid diagram of each co
     entries.map((e) => graphToMermaid(collapseGraph(architectureGraph(e.config, e.model), 'block'))),
   );
   assert.ok(blocks[1]!.includes('layer2.1<br/>Bottleneck') && !blocks[1]!.includes('layer2.1.conv2'));
+});
+
+test('node ↔ row: graph ids and the summary table keys map both ways (repeated calls, stages, blocks)', async () => {
+  const { rowForGraphId, graphIdForRow } = await import('../../webview/layerSelect');
+  const summary = await summarize(resolveSpec('resnext50_32x4d:layers=1,1,1,1,input=64x64').config);
+  const names = summary.layers.map((l) => l.name);
+  const relu2 = rowForGraphId(summary, 'layer1.0.relu#2')!;
+  assert.equal(relu2.key, String(names.lastIndexOf('layer1.0.relu')));
+  assert.deepEqual(relu2.open, ['layer1', 'layer1.0']);
+  assert.equal(graphIdForRow(summary, relu2.key), 'layer1.0.relu#2');
+  assert.equal(graphIdForRow(summary, String(names.indexOf('layer1.0.relu'))), 'layer1.0.relu');
+  assert.deepEqual(rowForGraphId(summary, 'layer2'), { key: 'layer2', open: [] });
+  assert.deepEqual(rowForGraphId(summary, 'layer2.0'), { key: 'layer2.0', open: ['layer2'] });
+  assert.equal(rowForGraphId(summary, 'layer2.0.add'), undefined, 'a function has no row');
+  const g = architectureGraph(resolveSpec('resnext50_32x4d:layers=1,1,1,1,input=64x64').config, 'x');
+  for (const n of g.nodes.filter((x) => x.kind === 'module')) assert.equal(graphIdForRow(summary, rowForGraphId(summary, n.id)!.key), n.id);
 });

@@ -68,6 +68,7 @@ const webviewMessages = {
   ],
   profile: [{ type: 'profile', id: 5 }],
   cancelProfile: [{ type: 'cancelProfile' }],
+  selectLayer: [{ type: 'selectLayer', name: 'layer1.0.relu#2' }],
 } satisfies ByType<WebviewMessage>;
 const hostMessages = {
   summary: [{ type: 'summary', summary }],
@@ -78,6 +79,7 @@ const hostMessages = {
     { type: 'done', id: 2, message: '' },
   ],
   error: [{ type: 'error', id: 3, message: 'EACCES: permission denied' }],
+  selectLayer: [{ type: 'selectLayer', name: 'layer2' }],
 } satisfies ByType<HostMessage>;
 const config: ConfigData = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputHeightPx: 224, inputWidthPx: 224 };
 const smallGraph = architectureGraph({ ...config, layers: [1, 1, 1, 1], inputHeightPx: 64, inputWidthPx: 64 }, 'small');

@@ -38,12 +38,23 @@ export function withCPaths(g: Graph, arch: Architecture, blocks: readonly string
     for (let i = 0; i < c; i++) {
       const p = `${id}.${i}`;
       pathNodes.push(
-        { id: `${p}.conv1`, kind: 'module', type: `Conv2d 1×1 ${b.conv1.inChannels}→${d}`, parent: id, outputShape: [n!, d, h1!, w1!], ...share(`${name}.conv1`) },
+        {
+          id: `${p}.conv1`,
+          kind: 'module',
+          type: `Conv2d 1×1 ${b.conv1.inChannels}→${d}`,
+          parent: id,
+          outputShape: [n!, d, h1!, w1!],
+          ...share(`${name}.conv1`),
+        },
         { id: `${p}.conv2`, kind: 'module', type: `Conv2d 3×3 ${d}→${d}`, parent: id, outputShape: [n!, d, h2!, w2!], ...share(`${name}.conv2`) },
         { id: `${p}.conv3`, kind: 'module', type: `Conv2d 1×1 ${d}→${b.conv3.outChannels}`, parent: id, outputShape: out, ...share(`${name}.conv3`) },
       );
       if (input) edges.push({ from: input.from, to: `${p}.conv1`, shape: input.shape });
-      edges.push({ from: `${p}.conv1`, to: `${p}.conv2`, shape: [n!, d, h1!, w1!] }, { from: `${p}.conv2`, to: `${p}.conv3`, shape: [n!, d, h2!, w2!] }, { from: `${p}.conv3`, to: `${id}.sum`, shape: out });
+      edges.push(
+        { from: `${p}.conv1`, to: `${p}.conv2`, shape: [n!, d, h1!, w1!] },
+        { from: `${p}.conv2`, to: `${p}.conv3`, shape: [n!, d, h2!, w2!] },
+        { from: `${p}.conv3`, to: `${id}.sum`, shape: out },
+      );
     }
     const container: GraphNode = { id, kind: 'container', type: `Fig. 3(a): ${c} paths`, parent: name, outputShape: out, params: 0, macs: 0 };
     const sum: GraphNode = { id: `${id}.sum`, kind: 'function', type: 'sum', parent: id, outputShape: out, params: 0, macs: 0 };
