@@ -187,6 +187,8 @@ document.addEventListener('click', (event) => {
     const button = document.getElementById('dense-columns');
     button?.setAttribute('aria-pressed', String(showDense));
     if (button) button.textContent = showDense ? 'Dense columns: shown' : 'Dense columns: auto';
+  } else if (action === 'show-graph') {
+    vscode.postMessage({ type: 'showGraph' });
   } else if (action === 'profile') {
     if (profiling) {
       vscode.postMessage({ type: 'cancelProfile' });

@@ -208,6 +208,9 @@ export class SummaryPanel extends Disposable {
       case 'selectLayer':
         selectLayer({ from: 'summary', name: message.name });
         return '';
+      case 'showGraph':
+        await vscode.commands.executeCommand('resnext.showArchitectureGraph', { config: networkConfigOf(this.summary.config) });
+        return '';
     }
   }
 

@@ -248,6 +248,8 @@ export const WebviewMessageSchema = v.variant('type', [
   ro(v.strictObject({ type: v.literal('cancelProfile') })),
   /** A layer row (or a stage / block) was selected: the graph view, when open, selects its node (graph@1 id). */
   ro(v.strictObject({ type: v.literal('selectLayer'), name: v.pipe(v.string(), v.maxLength(300)) })),
+  /** The toolbar's Graph: the architecture graph of the network shown. */
+  ro(v.strictObject({ type: v.literal('showGraph') })),
 ]);
 export type WebviewMessage = v.InferOutput<typeof WebviewMessageSchema>;
 

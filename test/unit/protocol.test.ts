@@ -69,6 +69,7 @@ const webviewMessages = {
   profile: [{ type: 'profile', id: 5 }],
   cancelProfile: [{ type: 'cancelProfile' }],
   selectLayer: [{ type: 'selectLayer', name: 'layer1.0.relu#2' }],
+  showGraph: [{ type: 'showGraph' }],
 } satisfies ByType<WebviewMessage>;
 const hostMessages = {
   summary: [{ type: 'summary', summary }],
