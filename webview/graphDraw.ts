@@ -57,7 +57,7 @@ export function drawGraph(viewport: SVGGElement, m: GraphMessage, colourBy: Colo
     const n = byId.get(c.id);
     const g = el('g', { class: 'cluster', 'data-id': c.id }, clusters);
     el('rect', { x: c.x, y: c.y, width: c.width, height: c.height, rx: 6 }, g);
-    el('text', { x: c.x + 8, y: c.y + 14 }, g).textContent = c.label;
+    el('text', { x: c.labelX, y: c.labelY }, g).textContent = c.label;
     if (n) items.set(c.id, g);
   }
   for (const e of m.layout.edges) {

@@ -496,7 +496,13 @@ export const GraphLayoutSchema = ro(
     width: count,
     height: count,
     /** Open containers, outermost first (drawn before what they hold). */
-    clusters: ro(v.array(ro(v.object({ id: v.string(), label: v.string(), x: v.number(), y: v.number(), width: count, height: count })))),
+    /** Open containers, outermost first; `labelX`/`labelY`: where the label's baseline starts (staggered when nested
+     * clusters share a top edge). */
+    clusters: ro(
+      v.array(
+        ro(v.object({ id: v.string(), label: v.string(), x: v.number(), y: v.number(), width: count, height: count, labelX: v.number(), labelY: v.number() })),
+      ),
+    ),
     nodes: ro(
       v.array(
         ro(

@@ -43,7 +43,7 @@ export function layoutGraph(g: Graph): GraphLayout {
   return {
     width: Math.ceil(graph.width ?? 0),
     height: Math.ceil(graph.height ?? 0),
-    clusters: g.nodes.filter((n) => children.has(n.id)).map((n) => ({ id: n.id, label: `${n.id} · ${n.type}`, ...box(n.id) })),
+    clusters: labelled(g.nodes.filter((n) => children.has(n.id)).map((n) => ({ id: n.id, parent: n.parent, label: `${n.id} · ${n.type}`, ...box(n.id) }))),
     nodes: g.nodes.filter((n) => !children.has(n.id)).map((n) => ({ id: n.id, kind: n.kind, lines: lines.get(n.id)!, ...box(n.id) })),
     edges: g.edges.map((e) => ({
       from: e.from,
@@ -52,4 +52,18 @@ export function layoutGraph(g: Graph): GraphLayout {
       points: (dg.edge(e.from, e.to).points ?? []).map((p: { x: number; y: number }): [number, number] => [p.x, p.y]),
     })),
   };
+}
+
+/** Label positions: inside the top-left corner; a nested cluster whose top edge is within a line of its parent's
+ * puts its label after the parent's (dagre leaves no room for cluster labels of its own). */
+function labelled(clusters: { id: string; parent: string; label: string; x: number; y: number; width: number; height: number }[]): GraphLayout['clusters'] {
+  const placed = new Map<string, { labelX: number; labelY: number; label: string; y: number }>();
+  return clusters.map(({ parent, ...c }) => {
+    const up = placed.get(parent);
+    let labelX = c.x + 8;
+    const labelY = c.y + 13;
+    if (up && Math.abs(up.labelY - labelY) < LINE_PX) labelX = Math.max(labelX, up.labelX + up.label.length * CHAR_PX + 14);
+    placed.set(c.id, { labelX, labelY, label: c.label, y: c.y });
+    return { ...c, labelX, labelY };
+  });
 }
