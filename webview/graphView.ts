@@ -92,6 +92,8 @@ function updateCPaths(): void {
 
 function render(m: GraphMessage): void {
   current = m;
+  // Redrawing removes the focused node: give focus back to its new drawing when the tree had it.
+  const hadFocus = svg.contains(document.activeElement) || document.activeElement === document.body;
   items = drawGraph(viewport, m, colour.value as ColourBy);
   highlight();
   if (!fitted) {
@@ -100,7 +102,7 @@ function render(m: GraphMessage): void {
   }
   const again = items.find((i) => i.dataset.id === focusId) ?? items[0];
   if (again) again.setAttribute('tabindex', '0');
-  if (again && document.activeElement?.closest('svg') === svg) focusItem(again, false);
+  if (again && hadFocus && focusId !== undefined) focusItem(again, false);
   updateCPaths();
   svg.setAttribute('aria-busy', 'false');
 }
