@@ -708,7 +708,7 @@ async function graphFirst(ctx) {
     await press('Enter');
     await view.locator('g[data-id="layer2.0.conv2"]').waitFor({ timeout: 15_000 });
     if ((await view.locator('g[data-id="layer2.1.conv2"]').count()) !== 0) throw new Error('layer2.1 opened too');
-    const edge = await view.locator('g.edge[data-to="layer2.0.conv2"] text').innerText();
+    const edge = await view.locator('g.edge[data-to="layer2.0.conv2"] text').textContent();
     if (edge !== '1×32×16×16') throw new Error(`the edge into layer2.0.conv2 reads '${edge}'`);
     await page.mouse.move(0, 0);
     await shot(ctx, 'graph-block.png');
@@ -744,6 +744,24 @@ async function graphFirst(ctx) {
     if (!svg.startsWith('<svg') || !svg.includes('layer2.0.conv2') || svg.includes('var(--'))
       throw new Error('the exported SVG is not a standalone drawing of the graph');
     console.log(`  exported ${svg.length} bytes of SVG`);
+  });
+  await step('[graph] node ↔ row: a node selects its summary row, a row selects its node', async () => {
+    const item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+    await item.click();
+    const summary = await t.findFrame('table#summary tbody tr', 'the summary panel');
+    await t.runCommand('View: Move Editor into Next Group');
+    view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2.0.conv2"]', 'the graph view again');
+    await view.locator('g.node[data-id="layer2.0.conv2"]').click();
+    const row = summary.locator('table#summary tbody tr[tabindex="0"] td.col-name');
+    for (let i = 0; i < 50 && (await row.innerText().catch(() => '')).trim() !== 'layer2.0.conv2'; i++) await page.waitForTimeout(100);
+    if ((await row.innerText()).trim() !== 'layer2.0.conv2') throw new Error(`the summary's selected row is '${await row.innerText()}'`);
+    await summary
+      .locator('table#summary tbody tr', { has: summary.locator('td.col-name', { hasText: /^\s*layer2\.0\.bn1\s*$/ }) })
+      .first()
+      .click();
+    await view.locator('g.node.selected[data-id="layer2.0.bn1"]').waitFor({ timeout: 10_000 });
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-summary.png');
   });
 }
 

@@ -157,6 +157,12 @@ const treegrid: TreegridHost = {
   },
 };
 
+// A row clicked is the selected row too (the graph view, when open, selects its node).
+document.addEventListener('click', (event) => {
+  const row = event.target instanceof Element ? event.target.closest<HTMLTableRowElement>('#summary tbody tr[data-key]') : null;
+  if (row?.dataset.key !== undefined) treegrid.setActive(row.dataset.key);
+});
+
 const EXPORTS: Record<string, ExportFormat> = { 'export-markdown': 'markdown', 'export-csv': 'csv', 'export-json': 'json' };
 
 document.addEventListener('click', (event) => {
