@@ -750,11 +750,14 @@ async function graphFirst(ctx) {
       // As in the classify family: a context-menu click sometimes does not reach VS Code; choose it again.
       await page.keyboard.press('Escape');
       item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
-      await item.click();
+      await item.hover();
+      await page.keyboard.press('Enter');
       await t.findFrame('table#summary tbody tr', 'the summary panel');
     }
+    // The graph beside the summary: bring the graph's tab forward and move it to a group on the right (moving a
+    // webview reloads it; the graph view asks for its graph again).
+    await page.locator('.tabs-container .tab', { hasText: 'Graph: tiny.pth' }).click();
     await t.runCommand('View: Move Editor into Next Group');
-    // Moving a webview reloads it: find both pages again.
     await page.waitForTimeout(1500);
     const summary = await t.findFrame('table#summary tbody tr', 'the summary panel (moved)');
     view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2.0.conv2"]', 'the graph view again');
