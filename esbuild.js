@@ -30,7 +30,7 @@ async function build(options) {
 /** Static files the webviews load as they are. */
 function copyStatic() {
   fs.mkdirSync(dist, { recursive: true });
-  for (const file of ['classification.css', 'report.css', 'evaluation.css', 'diff.css'])
+  for (const file of ['classification.css', 'report.css', 'evaluation.css', 'diff.css', 'graph.css'])
     fs.copyFileSync(path.join(__dirname, 'webview', file), path.join(dist, file));
 }
 
@@ -58,6 +58,7 @@ async function main() {
     ['webview/main.ts', 'dist/webview.js'],
     ['webview/classificationView.ts', 'dist/classificationView.js'],
     ['webview/evaluationView.ts', 'dist/evaluationView.js'],
+    ['webview/graphView.ts', 'dist/graphView.js'],
   ]) {
     if (fs.existsSync(entry)) {
       builds.push(

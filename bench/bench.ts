@@ -548,6 +548,7 @@ async function main(): Promise<void> {
     const d = await measureDiff();
     return void (json ? process.stdout.write(JSON.stringify({ diff: d }, null, 2) + '\n') : printDiffBench(d));
   }
+  if (argv.includes('--graph-only')) return void (await import('./graph')).printGraphBench();
   if (argv.includes('--grouped-only')) {
     const grouped = await groupedMethodsBench(['resnext50_32x4d', 'resnext101_32x8d'], [1, 2]);
     if (json) process.stdout.write(JSON.stringify({ groupedConvMethods: grouped }, null, 2) + '\n');

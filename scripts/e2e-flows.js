@@ -38,6 +38,23 @@ async function expectEngine(view, engine) {
 
 const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, file) });
 
+/** Accepts VS Code's save dialog (in the browser: a quick input holding the proposed path) after checking that it
+ * proposes `target`, then waits for the file. */
+async function acceptSaveDialog(page, target) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  // The dialog fills in the proposed path (defaultUri) a moment after it opens.
+  const ext = path.extname(target);
+  let proposed = '';
+  for (let i = 0; i < 50 && !proposed.endsWith(ext); i++) {
+    proposed = await input.inputValue();
+    if (!proposed.endsWith(ext)) await page.waitForTimeout(100);
+  }
+  if (proposed !== target) throw new Error(`the save dialog proposed '${proposed}', expected '${target}'`);
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 100 && !fs.existsSync(target); i++) await page.waitForTimeout(100);
+}
+
 async function classifyFirst(ctx) {
   const { page, t, step } = ctx;
   await step('[classify] Classify Image is the first action: explorer → cat.jpg → the top-5 of PyTorch', async () => {
@@ -435,18 +452,7 @@ async function summaryFamily(ctx) {
   await step("[summary] Export Markdown… through the save dialog writes the core's Markdown", async () => {
     const target = path.join(workspace, 'resnext50_32x4d-summary.md');
     await webview.locator('vscode-button#export-markdown').click();
-    // VS Code's save dialog in the browser is a quick input holding the proposed path (defaultUri).
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    // The dialog fills in the proposed path (defaultUri) a moment after it opens.
-    let proposed = '';
-    for (let i = 0; i < 50 && !proposed.endsWith('.md'); i++) {
-      proposed = await input.inputValue();
-      if (!proposed.endsWith('.md')) await page.waitForTimeout(100);
-    }
-    if (proposed !== target) throw new Error(`the save dialog proposed '${proposed}', expected '${target}'`);
-    await page.keyboard.press('Enter');
-    for (let i = 0; i < 100 && !fs.existsSync(target); i++) await page.waitForTimeout(100);
+    await acceptSaveDialog(page, target);
     const markdown = fs.readFileSync(target, 'utf8');
     for (const text of [
       '## resnext50_32x4d',
@@ -971,6 +977,101 @@ async function universalFirst(ctx) {
   });
 }
 
+/** The architecture graph (issue 19) of a weights-only checkpoint, as the window's first action. */
+async function graphFirst(ctx) {
+  const { page, t, step, workspace } = ctx;
+  let view;
+  const focused = () => view.evaluate(() => globalThis.document.activeElement?.getAttribute('data-id') ?? '');
+  const press = async (key) => {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(60);
+  };
+  await step('[graph] Show Architecture Graph is the first action: explorer → tiny.pth → the stages, inferred', async () => {
+    const item = await t.explorerMenu('tiny.pth', 'Show Architecture Graph');
+    await item.click();
+    view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2"]', 'the graph view', 90_000);
+    if ((await view.locator('h1#title').innerText()) !== 'tiny.pth') throw new Error('the title is not the checkpoint');
+    const stages = await view.locator('svg#graph g[role="treeitem"][aria-expanded="false"]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-id')));
+    if (stages.join(',') !== 'layer1,layer2,layer3,layer4') throw new Error(`closed containers at stage level: ${stages.join(',')}`);
+    const name = await view.locator('g[data-id="layer2"]').getAttribute('aria-label');
+    if (!name?.includes('layer2') || !name.includes('params') || !name.includes('collapsed')) throw new Error(`layer2's accessible name: ${name}`);
+    await expectLog(ctx, 'Graph of tiny.pth: started (cold worker)');
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-stages.png');
+    console.log(`  stage level: ${await view.locator('svg#graph g[role="treeitem"]').count()} treeitems (cold worker, first action)`);
+  });
+  await step('[graph] the keyboard opens layer2 and its first block (WAI-ARIA tree: ↓, →)', async () => {
+    await view.locator('g[data-id="conv1"]').click();
+    for (let i = 0; i < 12 && (await focused()) !== 'layer2'; i++) await press('ArrowDown');
+    if ((await focused()) !== 'layer2') throw new Error(`↓ did not reach layer2 (at ${await focused()})`);
+    await press('ArrowRight');
+    await view.locator('g.cluster[data-id="layer2"][aria-expanded="true"]').waitFor({ timeout: 15_000 });
+    await press('ArrowRight');
+    if ((await focused()) !== 'layer2.0') throw new Error(`→ on an open stage should enter its first block, at ${await focused()}`);
+    await press('Enter');
+    await view.locator('g[data-id="layer2.0.conv2"]').waitFor({ timeout: 15_000 });
+    if ((await view.locator('g[data-id="layer2.1.conv2"]').count()) !== 0) throw new Error('layer2.1 opened too');
+    const edge = await view.locator('g.edge[data-to="layer2.0.conv2"] text').textContent();
+    if (edge !== '1×16×56×56') throw new Error(`the edge into layer2.0.conv2 reads '${edge}'`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-block.png');
+  });
+  await step('[graph] "show as C paths" draws Fig. 3(a) beside the grouped block; search highlights', async () => {
+    await view.locator('#cpaths-label:not([hidden])').waitFor({ timeout: 10_000 });
+    await view.locator('#cpaths').check();
+    await view.locator('g[data-id="layer2.0.paths.3.conv3"]').waitFor({ timeout: 15_000 });
+    const paths = await view.locator('g.node[data-id$=".conv2"][data-id^="layer2.0.paths."]').count();
+    if (paths !== 4) throw new Error(`${paths} paths drawn, C = 4`);
+    await view.locator('#search').fill('conv2');
+    const hits = await view.locator('g.match').count();
+    if (hits < 5) throw new Error(`search 'conv2' highlights ${hits} nodes`);
+    await view.locator('#fit').click();
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-cpaths.png');
+    await view.locator('#search').fill('');
+  });
+  await step('[graph] Export SVG through the save dialog', async () => {
+    const target = path.join(workspace, 'tiny.pth-graph.svg');
+    await view.locator('#export-svg').click();
+    await acceptSaveDialog(page, target);
+    const svg = fs.readFileSync(target, 'utf8');
+    if (!svg.startsWith('<svg') || !svg.includes('layer2.0.conv2') || svg.includes('var(--'))
+      throw new Error('the exported SVG is not a standalone drawing of the graph');
+    console.log(`  exported ${svg.length} bytes of SVG`);
+  });
+  await step('[graph] node ↔ row: a node selects its summary row, a row selects its node', async () => {
+    await page.mouse.move(0, 0);
+    let item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+    await item.click();
+    if (!(await t.findFrame('table#summary tbody tr', 'the summary panel', 20_000).catch(() => undefined))) {
+      // As in the classify family: a context-menu click sometimes does not reach VS Code; choose it again.
+      await page.keyboard.press('Escape');
+      item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+      await item.hover();
+      await page.keyboard.press('Enter');
+      await t.findFrame('table#summary tbody tr', 'the summary panel');
+    }
+    // The graph beside the summary: bring the graph's tab forward and move it to a group on the right (moving a
+    // webview reloads it; the graph view asks for its graph again).
+    await page.locator('.tabs-container .tab', { hasText: 'Graph: tiny.pth' }).click();
+    await t.runCommand('View: Move Editor into Next Group');
+    await page.waitForTimeout(1500);
+    const summary = await t.findFrame('table#summary tbody tr', 'the summary panel (moved)');
+    view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2.0.conv2"]', 'the graph view again');
+    await view.locator('g.node[data-id="layer2.0.conv2"]').click();
+    const row = summary.locator('table#summary tbody tr[tabindex="0"] td.col-name');
+    for (let i = 0; i < 50 && (await row.innerText().catch(() => '')).trim() !== 'layer2.0.conv2'; i++) await page.waitForTimeout(100);
+    if ((await row.innerText()).trim() !== 'layer2.0.conv2') throw new Error(`the summary's selected row is '${await row.innerText()}'`);
+    await summary
+      .locator('table#summary tbody tr', { has: summary.locator('td.col-name', { hasText: /^\s*layer2\.0\.bn1\s*$/ }) })
+      .first()
+      .click();
+    await view.locator('g.node.selected[data-id="layer2.0.bn1"]').waitFor({ timeout: 10_000 });
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-summary.png');
+  });
+}
+
 const FAMILIES = [
   { id: 'classify', run: classifyFirst },
   { id: 'folder', run: folderFirst },
@@ -986,6 +1087,7 @@ const FAMILIES = [
       await checkAfterDiff(ctx);
     },
   },
+  { id: 'graph', run: graphFirst },
   { id: 'universal', run: universalFirst, vsix: 'universal' },
 ];
 

@@ -27,6 +27,7 @@ import { renderHeader } from './header';
 import { renderCountSelect, renderWhyDiffer } from './counting';
 import { isCountRule } from '../src/shared/countRules';
 import { HostChannel } from './messaging';
+import { graphIdForRow, rowForGraphId } from './layerSelect';
 import { initialState, ViewState } from './state';
 import { renderBody, renderFoot, renderHead, renderTable } from './table';
 import { renderRoofline } from './roofline';
@@ -58,6 +59,14 @@ const channel = new HostChannel(
   },
   (profile) => {
     if (state.receiveProfile(profile)) render();
+  },
+  (name) => {
+    // The graph view selected a node: open its stage and block, select its row.
+    const row = rowForGraphId(state.summary, name);
+    if (!row) return;
+    for (const key of row.open) state.toggle(key, true);
+    state.activeKey = row.key;
+    renderRows(true);
   },
 );
 
@@ -148,9 +157,16 @@ const treegrid: TreegridHost = {
   },
   filtering: () => state.filter.trim() !== '',
   setActive: (key) => {
+    if (state.activeKey !== key) vscode.postMessage({ type: 'selectLayer', name: graphIdForRow(state.summary, key) });
     state.activeKey = key;
   },
 };
+
+// A row clicked is the selected row too (the graph view, when open, selects its node).
+document.addEventListener('click', (event) => {
+  const row = event.target instanceof Element ? event.target.closest<HTMLTableRowElement>('#summary tbody tr[data-key]') : null;
+  if (row?.dataset.key !== undefined) treegrid.setActive(row.dataset.key);
+});
 
 const EXPORTS: Record<string, ExportFormat> = { 'export-markdown': 'markdown', 'export-csv': 'csv', 'export-json': 'json' };
 
@@ -182,6 +198,8 @@ document.addEventListener('click', (event) => {
     const button = document.getElementById('dense-columns');
     button?.setAttribute('aria-pressed', String(showDense));
     if (button) button.textContent = showDense ? 'Dense columns: shown' : 'Dense columns: auto';
+  } else if (action === 'show-graph') {
+    vscode.postMessage({ type: 'showGraph' });
   } else if (action === 'profile') {
     if (profiling) {
       vscode.postMessage({ type: 'cancelProfile' });

@@ -14,6 +14,7 @@ export class HostChannel {
     private readonly post: (message: WebviewMessage) => void,
     private readonly onSummary: (summary: SummaryData) => void,
     private readonly onProfile: (profile: ProfileData) => void = () => undefined,
+    private readonly onSelectLayer: (name: string) => void = () => undefined,
   ) {}
 
   /**
@@ -42,6 +43,9 @@ export class HostChannel {
         return;
       case 'profile':
         this.onProfile(message.profile);
+        return;
+      case 'selectLayer':
+        this.onSelectLayer(message.name);
         return;
       case 'status':
         this.pending.get(message.id)?.onProgress?.(message.message);

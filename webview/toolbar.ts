@@ -40,6 +40,7 @@ export function renderToolbar(filterText: string, showDense: boolean, profiling 
     'div',
     { class: 'actions', role: 'toolbar', 'aria-label': 'Summary actions' },
     custom('vscode-button', { id: 'profile', title: PROFILE_HELP, 'aria-busy': String(profiling) }, profiling ? 'Cancel profiling' : 'Profile'),
+    custom('vscode-button', { id: 'show-graph', secondary: '', title: 'Show the architecture graph of this network' }, 'Graph'),
     ...buttons.map(([id, label, secondary]) => custom('vscode-button', { id, ...(secondary && { secondary: '' }) }, label)),
     // Narrow panels hide the dense-equivalent columns (style.css); this shows them, the table then scrolls sideways.
     custom(

@@ -34,6 +34,6 @@ export function evaluateMergeCommand(args: string[]): void {
   const text =
     format === 'json'
       ? JSON.stringify(json, null, 2) + '\n'
-      : evaluationCsv({ json, model: '', weights: '', root: '', labels: [], fileMs: [], thumbnails: [], workers: 0, elapsedMs: 0 });
+      : evaluationCsv({ json, model: '', title: '', weights: '', root: '', labels: [], fileMs: [], thumbnails: [], workers: 0, elapsedMs: 0 });
   emit(text, out);
 }

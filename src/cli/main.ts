@@ -30,6 +30,7 @@ import { countSummary, countsTable } from '../model/countReport';
 import { diffCommand, DIFF_SYNOPSIS } from './diff';
 import { checkCommand, CHECK_SYNOPSIS } from './check';
 import { exportCommand, EXPORT_SYNOPSIS } from './export';
+import { graphCommand, GRAPH_SYNOPSIS } from './graph';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -40,7 +41,7 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}${EXPORT_SYNOPSIS}
+${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}${EXPORT_SYNOPSIS}${GRAPH_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${PRESET_NAMES.join(', ')}.
 Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
@@ -128,6 +129,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   diff: diffCommand,
   check: checkCommand,
   export: exportCommand,
+  graph: graphCommand,
 };
 
 /**

@@ -182,6 +182,12 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
           arguments: [summarizeArgs({ ...d, config })],
         }),
         new vscode.CodeLens(at, {
+          title: 'Graph',
+          tooltip: `Show the architecture graph of ${d.model}`,
+          command: Command.ShowArchitectureGraph,
+          arguments: [summarizeArgs({ ...d, config })],
+        }),
+        new vscode.CodeLens(at, {
           title: 'Compare…',
           tooltip: `Compare ${d.model} with presets you pick`,
           command: Command.CompareWith,

@@ -21,6 +21,7 @@ export enum Command {
   CheckCheckpoint = 'resnext.checkCheckpoint',
   /** A Check Against Architecture page's hint action (hidden from the palette). */
   ApplyCheckHint = 'resnext.applyCheckHint',
+  ShowArchitectureGraph = 'resnext.showArchitectureGraph',
 }
 
 /** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */

@@ -26,6 +26,7 @@ const equivalence = () => import('./commands/equivalence');
 const summaryPanel = () => import('./summaryPanel');
 const compareWith = () => import('./commands/compareWith');
 const compareCheckpoints = () => import('./commands/compareCheckpoints');
+const showGraph = () => import('./commands/showGraph');
 
 /** Static imports are evaluated before this line: the bundle's evaluation ends here. */
 const moduleLoadEndMs = performance.now();
@@ -93,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.CheckCheckpoint, async (arg?: unknown) => (await compareCheckpoints()).checkCheckpointCommand(services, arg)),
     vscode.commands.registerCommand(Command.ApplyCheckHint, async (arg?: unknown) => (await compareCheckpoints()).applyCheckHintCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
+    vscode.commands.registerCommand(Command.ShowArchitectureGraph, async (arg?: unknown) => (await showGraph()).showGraphCommand(services, arg)),
     registerPythonModels(log, context.extensionUri),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),

@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { onLayerSelected, selectLayer } from './selection';
 import { formatSummary } from '../model/report';
 import { networkConfigOf } from '../model/summaryConfig';
 import { withRuleRows } from '../model/countReport';
@@ -124,6 +125,7 @@ export class SummaryPanel extends Disposable {
     this.panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)));
+    this._register(onLayerSelected((s) => s.from === 'graph' && this.post({ type: 'selectLayer', name: s.name })));
     this.panel.title = panelTitle(state.summary);
     this.panel.webview.html = this.html(state);
     for (const listener of this.panels.listeners) listener(this);
@@ -212,6 +214,12 @@ export class SummaryPanel extends Disposable {
         return this.profile(message.id);
       case 'cancelProfile':
         this.profiling?.cancel();
+        return '';
+      case 'selectLayer':
+        selectLayer({ from: 'summary', name: message.name });
+        return '';
+      case 'showGraph':
+        await vscode.commands.executeCommand('resnext.showArchitectureGraph', { config: networkConfigOf(this.summary.config) });
         return '';
     }
   }

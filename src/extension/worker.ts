@@ -29,6 +29,10 @@ import { camPictures, classifyFiles, loadClassifier, preprocessingWith, readImag
 import { evaluationCsv, predictionsCsv } from '../model/evaluate';
 import { evaluateFolder } from '../model/evaluatePool';
 import type { EvaluationData } from '../shared/protocol';
+import { buildGraph } from '../model/graph/build';
+import { collapseGraph } from '../model/graph/depth';
+import { layoutGraph } from '../model/graph/layout';
+import { groupedBlocks, withCPaths } from '../model/graph/cpaths';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker_threads Worker (dist/worker.js), not as a script');
@@ -65,6 +69,26 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       post({ type: 'progress', id: request.id, message: `Building and tracing ${request.model} (1×3×${config.inputHeightPx}×${config.inputWidthPx})…` });
       const summary = await summarize(config, { model: request.model });
       return { type: 'summary', id: request.id, summary };
+    }
+    case 'graph': {
+      let config = request.config;
+      if (request.path !== undefined) {
+        post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });
+        const weights = readWeightsFile(request.path, { stateDictKey: request.stateDictKey });
+        config = inferWeightsConfig(weights.stateDict, request.path, weights.choice);
+      }
+      if (!config) throw new ConfigError('a graph needs a configuration or a checkpoint');
+      const arch = checkedArchitecture(config);
+      const graph = buildGraph(arch, request.model).graph;
+      const shown = collapseGraph(graph, 'stage');
+      return { type: 'graph', id: request.id, graph, config, grouped: groupedBlocks(arch), nodes: shown.nodes, layout: layoutGraph(shown) };
+    }
+    case 'graphLayout': {
+      const start = performance.now();
+      const arch = checkedArchitecture(request.config);
+      const shown = collapseGraph(withCPaths(request.graph, arch, request.cPaths), 'stage', { expanded: new Set(request.expanded) });
+      const layout = layoutGraph(shown);
+      return { type: 'graphLayout', id: request.id, nodes: shown.nodes, layout, ms: Math.round((performance.now() - start) * 10) / 10 };
     }
     case 'summarizeCheckpoint': {
       post({ type: 'progress', id: request.id, message: `Reading ${request.path}…` });

@@ -127,7 +127,7 @@ const SAME_RUN: readonly [keyof EvaluateShard, string][] = [
  * weights is the shards' own field, carried over by the merge (an evaluation from before the engines has none).
  */
 function report(classes: readonly string[], samples: readonly FolderSample[], outcomes: readonly ImageOutcome[], classifyMs: number): EvaluationJson {
-  const context = { listing: { root: '', classes, samples }, model: '', weights: '', labels: [], workers: 1, elapsedMs: 0, classifyMs };
+  const context = { listing: { root: '', classes, samples }, model: '', title: '', weights: '', labels: [], workers: 1, elapsedMs: 0, classifyMs };
   const { engine: _notComputed, ...json } = buildEvaluation({ ...context, engine: { name: 'wasm', version: '' } }, outcomes).json;
   return json;
 }

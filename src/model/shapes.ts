@@ -57,8 +57,9 @@ export interface ForwardOps<T> {
 }
 
 /** The forward of torchvision's / timm's ResNet and the CIFAR port's CifarResNeXt, recording every module call. */
-export function walkForward<T>(arch: Architecture, ops: ForwardOps<T>, input: T, record?: TraceSink): T {
-  const rec = (name: string, type: LeafCall['type'], x: T): void => record?.({ name, type, outputShape: ops.shape(x) });
+export function walkForward<T>(arch: Architecture, ops: ForwardOps<T>, input: T, record?: (call: LeafCall, value: T) => void): T {
+  // The sink also gets the value the call was recorded on (graph/build.ts follows the data flow through it).
+  const rec = (name: string, type: LeafCall['type'], x: T): void => record?.({ name, type, outputShape: ops.shape(x) }, x);
   const convBn = (x: T, conv: ConvModule, bn: BatchNormModule, relu: boolean): T => {
     const y = ops.convBn(x, conv, bn, relu);
     rec(conv.name, 'Conv2d', y);
@@ -138,6 +139,7 @@ export function ceilPoolOutputSize(size: number, kernel: number, stride: number)
   return out;
 }
 
+/** The ops of `staticTrace`: each output shape from the arithmetic. */
 export const shapeOps = (): ForwardOps<readonly number[]> => ({
   shape: (x) => x,
   convBn: ([n, , h, w], conv) => [

@@ -13,6 +13,7 @@ const count = v.pipe(v.number(), v.finite(), v.minValue(0));
 const integer = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const shape = ro(v.array(integer));
 const pair = ro(v.tuple([integer, integer]));
+const pair2 = ro(v.tuple([v.number(), v.number()]));
 const pngDataUri = v.pipe(v.string(), v.startsWith('data:image/png;base64,'));
 
 export const SUMMARY_SCHEMA = 'resnext-inspector/summary@1';
@@ -624,3 +625,73 @@ export const CheckSchema = ro(
   }),
 );
 export type Check = v.InferOutput<typeof CheckSchema>;
+export const GRAPH_SCHEMA = 'resnext-inspector/graph@1';
+
+/** One node of the architecture graph (issue 19; src/model/graph/build.ts). */
+export const GraphNodeSchema = ro(
+  v.object({
+    /** The module path (`layer1.0.conv2`; the k-th repeated call `layer1.0.relu#k`), `<module path>.<op>` for a
+     * function (`layer1.0.add`, `layer1.0.se.mean`, `flatten`), the container's path, or `input` / `output`. */
+    id: v.string(),
+    /** module: a leaf module call; function: a functional op fx keeps; container: a stage, block, downsample, SE or
+     * timm's global_pool (a single node once collapsed at stage or block depth); io: input and output. */
+    kind: v.picklist(['module', 'function', 'container', 'io']),
+    /** The module's class (Conv2d, Bottleneck, Sequential …), the op (add, mul, mean, flatten, avg_pool2d), or input/output. */
+    type: v.string(),
+    /** The id of the innermost container holding the node; "" at the top. */
+    parent: v.string(),
+    outputShape: shape,
+    /** A container's: the sum over what it holds. */
+    params: integer,
+    macs: integer,
+  }),
+);
+export type GraphNode = v.InferOutput<typeof GraphNodeSchema>;
+
+/** Data flow: the tensor `from` produces enters `to`, of this shape ([N, C, H, W] or [N, F]). */
+export const GraphEdgeSchema = ro(v.object({ from: v.string(), to: v.string(), shape }));
+export type GraphEdge = v.InferOutput<typeof GraphEdgeSchema>;
+
+/** `resnext graph --format json` (nodes in execution order, each container before what it holds). */
+export const GraphSchema = ro(
+  v.object({
+    schema: v.literal(GRAPH_SCHEMA),
+    model: v.string(),
+    nodes: ro(v.array(GraphNodeSchema)),
+    edges: ro(v.array(GraphEdgeSchema)),
+  }),
+);
+export type Graph = v.InferOutput<typeof GraphSchema>;
+
+/** A graph laid out (src/model/graph/layout.ts): what the SVG writer and the graph view draw, in pixels, top-left origin. */
+export const GraphLayoutSchema = ro(
+  v.object({
+    width: count,
+    height: count,
+    /** Open containers, outermost first (drawn before what they hold). */
+    /** Open containers, outermost first; `labelX`/`labelY`: where the label's baseline starts (staggered when nested
+     * clusters share a top edge). */
+    clusters: ro(
+      v.array(
+        ro(v.object({ id: v.string(), label: v.string(), x: v.number(), y: v.number(), width: count, height: count, labelX: v.number(), labelY: v.number() })),
+      ),
+    ),
+    nodes: ro(
+      v.array(
+        ro(
+          v.object({
+            id: v.string(),
+            kind: v.picklist(['module', 'function', 'container', 'io']),
+            lines: ro(v.array(v.string())),
+            x: v.number(),
+            y: v.number(),
+            width: count,
+            height: count,
+          }),
+        ),
+      ),
+    ),
+    edges: ro(v.array(ro(v.object({ from: v.string(), to: v.string(), label: v.string(), points: ro(v.array(pair2)) })))),
+  }),
+);
+export type GraphLayout = v.InferOutput<typeof GraphLayoutSchema>;

@@ -14,6 +14,9 @@ import {
   DiffSchema,
   CONVERT_DTYPES,
   ConversionSchema,
+  GraphLayoutSchema,
+  GraphNodeSchema,
+  GraphSchema,
   InspectionSchema,
   type Conversion,
   type Inspection,
@@ -157,6 +160,28 @@ export const WorkerRequestSchema = v.variant('type', [
   ro(v.object({ type: v.literal('diffCheckpoints'), id, a: nonEmpty, b: nonEmpty, stateDictKey: v.optional(v.string()) })),
   /** `resnext check FILE ARCH`: what load_state_dict would report (headers and pickle only). */
   ro(v.object({ type: v.literal('checkCheckpoint'), id, path: nonEmpty, config: NetworkConfigSchema, stateDictKey: v.optional(v.string()) })),
+  /** The architecture graph (graph@1, layer depth) of a configuration or a checkpoint, laid out at stage level. */
+  ro(
+    v.object({
+      type: v.literal('graph'),
+      id,
+      model: v.string(),
+      config: v.optional(NetworkConfigSchema),
+      path: v.optional(nonEmpty),
+      stateDictKey: v.optional(v.string()),
+    }),
+  ),
+  /** A re-layout of a graph with these containers open and these blocks also drawn as C paths (Fig. 3(a)). */
+  ro(
+    v.object({
+      type: v.literal('graphLayout'),
+      id,
+      graph: GraphSchema,
+      config: NetworkConfigSchema,
+      expanded: ro(v.array(v.string())),
+      cPaths: ro(v.array(v.string())),
+    }),
+  ),
 ]);
 export type WorkerRequest = v.InferOutput<typeof WorkerRequestSchema>;
 
@@ -178,6 +203,20 @@ export const WorkerResponseSchema = v.variant('type', [
   ro(v.object({ type: v.literal('diff'), id, diff: DiffSchema, csv: v.string() })),
   ro(v.object({ type: v.literal('check'), id, check: CheckSchema })),
   ro(v.object({ type: v.literal('exported'), id, result: ro(v.object({ output: v.string(), model: v.string(), sizeBytes: id, randomWeights: v.boolean() })) })),
+  /** The graph at layer depth, its configuration (inferred for a checkpoint), the blocks with a grouped 3×3, and the stage-level layout. */
+  ro(
+    v.object({
+      type: v.literal('graph'),
+      id,
+      graph: GraphSchema,
+      config: NetworkConfigSchema,
+      grouped: ro(v.array(v.string())),
+      nodes: ro(v.array(GraphNodeSchema)),
+      layout: GraphLayoutSchema,
+    }),
+  ),
+  /** The nodes shown (containers collapsed or open) and their layout. */
+  ro(v.object({ type: v.literal('graphLayout'), id, nodes: ro(v.array(GraphNodeSchema)), layout: GraphLayoutSchema, ms: v.number() })),
   ro(v.object({ type: v.literal('error'), id, kind: v.picklist(ERROR_KINDS), message: v.string(), stack: v.optional(v.string()) })),
   /** A line for the extension's log (not tied to a request): e.g. the backend the worker started and its threads. */
   ro(v.object({ type: v.literal('log'), level: v.picklist(['info', 'warn']), message: v.string() })),
@@ -200,6 +239,8 @@ export const REPLY_TYPE = {
   profile: 'profile',
   diffCheckpoints: 'diff',
   checkCheckpoint: 'check',
+  graph: 'graph',
+  graphLayout: 'graphLayout',
 } as const satisfies Record<WorkerRequest['type'], Exclude<WorkerResponse['type'], 'progress' | 'error' | 'log'>>;
 
 /** What the host gives a worker when it starts it (worker_threads' workerData). */
@@ -234,6 +275,10 @@ export const WebviewMessageSchema = v.variant('type', [
   ro(v.strictObject({ type: v.literal('profile'), id })),
   /** Stop the running profile (the host ends the worker's job; the profile request then settles as cancelled). */
   ro(v.strictObject({ type: v.literal('cancelProfile') })),
+  /** A layer row (or a stage / block) was selected: the graph view, when open, selects its node (graph@1 id). */
+  ro(v.strictObject({ type: v.literal('selectLayer'), name: v.pipe(v.string(), v.maxLength(300)) })),
+  /** The toolbar's Graph: the architecture graph of the network shown. */
+  ro(v.strictObject({ type: v.literal('showGraph') })),
 ]);
 export type WebviewMessage = v.InferOutput<typeof WebviewMessageSchema>;
 
@@ -248,6 +293,8 @@ export const HostMessageSchema = v.variant('type', [
   /** A request succeeded; `message` is what to tell the user (e.g. "Saved to …"), empty when the user cancelled. */
   ro(v.object({ type: v.literal('done'), id, message: v.string() })),
   ro(v.object({ type: v.literal('error'), id, message: v.string() })),
+  /** The graph view selected this node (graph@1 id): select its row. */
+  ro(v.object({ type: v.literal('selectLayer'), name: v.string() })),
 ]);
 export type HostMessage = v.InferOutput<typeof HostMessageSchema>;
 
@@ -258,6 +305,35 @@ export const EvaluationViewMessageSchema = v.variant('type', [
   ro(v.strictObject({ type: v.literal('showCam'), path: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) })),
 ]);
 export type EvaluationViewMessage = v.InferOutput<typeof EvaluationViewMessageSchema>;
+
+/** The graph view's messages (strict objects): open/close a container, draw a block as C paths, export, select a node. */
+export const GraphViewMessageSchema = v.variant('type', [
+  ro(v.strictObject({ type: v.literal('ready') })),
+  ro(v.strictObject({ type: v.literal('toggle'), id: v.pipe(v.string(), v.maxLength(300)) })),
+  ro(v.strictObject({ type: v.literal('cPaths'), id: v.pipe(v.string(), v.maxLength(300)), on: v.boolean() })),
+  ro(v.strictObject({ type: v.literal('export'), format: v.picklist(['svg', 'png']), data: v.pipe(v.string(), v.maxLength(64 * 2 ** 20)) })),
+  ro(v.strictObject({ type: v.literal('select'), id: v.pipe(v.string(), v.maxLength(300)) })),
+]);
+export type GraphViewMessage = v.InferOutput<typeof GraphViewMessageSchema>;
+
+/** Extension host → graph view: the shown graph and its layout (after each open/close), or a node to select. */
+export const GraphHostMessageSchema = v.variant('type', [
+  ro(
+    v.object({
+      type: v.literal('graph'),
+      title: v.string(),
+      nodes: ro(v.array(GraphNodeSchema)),
+      layout: GraphLayoutSchema,
+      expanded: ro(v.array(v.string())),
+      cPaths: ro(v.array(v.string())),
+      grouped: ro(v.array(v.string())),
+    }),
+  ),
+  ro(v.object({ type: v.literal('select'), id: v.string() })),
+]);
+export type GraphHostMessage = v.InferOutput<typeof GraphHostMessageSchema>;
+export const isGraphViewMessage = (x: unknown): x is GraphViewMessage => v.is(GraphViewMessageSchema, x);
+export const isGraphHostMessage = (x: unknown): x is GraphHostMessage => v.is(GraphHostMessageSchema, x);
 
 /** What the webview keeps with `vscode.setState` and gets back after a reload (the panel serializer). */
 export const WebviewStateSchema = ro(

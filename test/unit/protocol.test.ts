@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { architectureGraph } from '../../src/model/graph';
+import { collapseGraph } from '../../src/model/graph/depth';
+import { layoutGraph } from '../../src/model/graph/layout';
 import * as assert from 'node:assert/strict';
 import {
   isHostMessage,
@@ -68,6 +71,8 @@ const webviewMessages = {
   ],
   profile: [{ type: 'profile', id: 5 }],
   cancelProfile: [{ type: 'cancelProfile' }],
+  selectLayer: [{ type: 'selectLayer', name: 'layer1.0.relu#2' }],
+  showGraph: [{ type: 'showGraph' }],
 } satisfies ByType<WebviewMessage>;
 const hostMessages = {
   summary: [{ type: 'summary', summary }],
@@ -78,8 +83,10 @@ const hostMessages = {
     { type: 'done', id: 2, message: '' },
   ],
   error: [{ type: 'error', id: 3, message: 'EACCES: permission denied' }],
+  selectLayer: [{ type: 'selectLayer', name: 'layer2' }],
 } satisfies ByType<HostMessage>;
 const config: ConfigData = { layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, baseWidth: 64, numClasses: 1000, inputHeightPx: 224, inputWidthPx: 224 };
+const smallGraph = architectureGraph({ ...config, layers: [1, 1, 1, 1], inputHeightPx: 64, inputWidthPx: 64 }, 'small');
 const workerRequests = {
   summarize: [{ type: 'summarize', id: 1, model: 'resnext50_32x4d', config }],
   summarizeCheckpoint: [
@@ -149,6 +156,11 @@ const workerRequests = {
   ],
   diffCheckpoints: [{ type: 'diffCheckpoints', id: 12, a: '/a.pth', b: '/b.pth', stateDictKey: 'state_dict' }],
   checkCheckpoint: [{ type: 'checkCheckpoint', id: 13, path: '/a.pth', config }],
+  graph: [
+    { type: 'graph', id: 12, model: 'resnext50_32x4d', config },
+    { type: 'graph', id: 13, model: 'tiny.pth', path: '/tmp/tiny.pth', stateDictKey: 'state_dict' },
+  ],
+  graphLayout: [{ type: 'graphLayout', id: 14, graph: smallGraph, config, expanded: ['layer1', 'layer1.0'], cPaths: ['layer1.0'] }],
 } satisfies ByType<WorkerRequest>;
 const comparison: ComparisonData = {
   schema: 'resnext-inspector/compare@1',
@@ -205,6 +217,19 @@ const workerResponses = {
   comparison: [{ type: 'comparison', id: 5, comparison, markdown: '## Cardinality sweep\n' }],
   equivalence: [{ type: 'equivalence', id: 7, result: equivalence }],
   profile: [{ type: 'profile', id: 10, profile }],
+  // A real graph and layout: the schema accepts what the core produces.
+  graph: [
+    {
+      type: 'graph',
+      id: 12,
+      graph: smallGraph,
+      config,
+      grouped: ['layer1.0'],
+      nodes: collapseGraph(smallGraph, 'stage').nodes,
+      layout: layoutGraph(collapseGraph(smallGraph, 'stage')),
+    },
+  ],
+  graphLayout: [{ type: 'graphLayout', id: 14, nodes: smallGraph.nodes, layout: layoutGraph(smallGraph), ms: 12.5 }],
   // Real inspections of the checkpoint fixtures: the schema accepts what the core produces.
   inspection: ['lightning.ckpt', 'whole_model.pt', 'torchscript.pt'].map((file) => ({
     type: 'inspection' as const,

@@ -24,7 +24,7 @@ export interface SummarizeArgs {
   readonly show?: boolean;
 }
 
-function parseArgs(arg: unknown): SummarizeArgs | undefined {
+export function parseArgs(arg: unknown): SummarizeArgs | undefined {
   if (typeof arg === 'string') return { preset: arg };
   if (typeof arg !== 'object' || arg === null || arg instanceof vscode.Uri) return undefined;
   const a = arg as Record<string, unknown>;
@@ -54,7 +54,7 @@ export async function summarizeCommand(services: Services, arg?: unknown): Promi
 }
 
 /** A preset with optional overrides, validated by the core (unknown presets get the closest name). */
-function resolvePreset(preset: string, overrides: Partial<NetworkConfig> = {}): Resolved | { error: string } {
+export function resolvePreset(preset: string, overrides: Partial<NetworkConfig> = {}): Resolved | { error: string } {
   if (overrides.layers !== undefined && !Array.isArray(overrides.layers)) return { error: 'config.layers must be an array of 4 whole numbers' };
   return resolveCustom(preset, overrides);
 }
@@ -74,10 +74,13 @@ export async function summarizeResolved(services: Services, resolved: Resolved, 
   }
 }
 
-async function pickConfiguration(defaultPreset: PresetName): Promise<Resolved | undefined> {
+export async function pickConfiguration(
+  defaultPreset: PresetName,
+  title = 'ResNeXt: Summarize (MACs = multiply-adds; FLOPs ≈ 2 × MACs)',
+): Promise<Resolved | undefined> {
   const quickPickItems = presetQuickPickItems(presetCatalog(), defaultPreset);
   const picked = await vscode.window.showQuickPick(quickPickItems, {
-    title: 'ResNeXt: Summarize (MACs = multiply-adds; FLOPs ≈ 2 × MACs)',
+    title,
     placeHolder: 'Pick a preset (grouped by family) or a custom configuration',
     matchOnDescription: true,
     matchOnDetail: true,

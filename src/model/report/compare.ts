@@ -22,6 +22,10 @@ import {
 import { markdownTable } from './markdown';
 import { MEASURED_TIME_HEADER, measuredTimeNote, measuredTimeRows } from '../../shared/measuredTimes';
 import type { Profile } from '../../shared/data';
+import { architectureGraph } from '../graph';
+import { collapseGraph } from '../graph/depth';
+import { graphToMermaid } from '../graph/formats';
+import { networkConfigOf } from '../summaryConfig';
 import { renderColumns } from './table';
 
 export { deltaPercent, formatDelta, formatDeltaPercent, REFERENCE_MARK } from '../../shared/format';
@@ -192,6 +196,7 @@ export function compareMarkdown(comparison: Comparison, options: CompareReportOp
     lines.push(`### ${s.title}`, '', markdownTable(s.header, s.rows, s.right), '');
     if (s.note) lines.push(`_${s.note}_`, '');
   }
+  lines.push(...architectureDiagrams(comparison));
   return lines.join('\n');
 }
 
@@ -215,6 +220,16 @@ export function withMeasuredTimes(markdown: string, models: readonly ComparedMod
   });
   const table = markdownTable(MEASURED_TIME_HEADER, rows, new Set([1, 2, 3, 4, 5, 6]));
   return `${markdown.trimEnd()}\n\n### Measured forward time\n\n${table}\n\n_${measuredTimeNote(models, times)}_\n`;
+}
+
+/** One block-level Mermaid diagram per configuration (src/model/graph; GitHub renders ```mermaid blocks). */
+function architectureDiagrams(comparison: Comparison): string[] {
+  const lines = ['### Architecture', ''];
+  for (const m of comparison.models) {
+    const graph = collapseGraph(architectureGraph(networkConfigOf(m.config), m.model), 'block');
+    lines.push(`<details><summary>${m.model} (block level)</summary>`, '', '```mermaid', graphToMermaid(graph).trimEnd(), '```', '', '</details>', '');
+  }
+  return lines;
 }
 
 export const COMPARE_CSV_COLUMNS = [
