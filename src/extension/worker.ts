@@ -14,7 +14,7 @@ import { ConfigError } from '../model/errors';
 import { formatComparison } from '../model/report/compare';
 import { summarize, TFJS_TRACE_MAX_PARAMS } from '../model/summarize';
 import { profile } from '../model/profile';
-import { isWorkerRequest, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
+import { isWorkerRequest, isWorkerStop, type WorkerData, type WorkerRequest, type WorkerResponse } from '../shared/protocol';
 import { checkEquivalence } from '../model/equivalence';
 import * as fs from 'node:fs';
 import { describeWeights, readWeightsBytes, readWeightsFile } from '../model/weights/load';
@@ -28,6 +28,7 @@ import { describeProgress } from '../model/weights/download';
 import { camPictures, classifyFiles, loadClassifier, preprocessingWith, readImageFile, type Classifier } from '../model/classify';
 import { evaluationCsv, predictionsCsv } from '../model/evaluate';
 import { evaluateFolder } from '../model/evaluatePool';
+import { stopWhenIdle } from '../model/engines/native';
 import type { EvaluationData } from '../shared/protocol';
 import { buildGraph } from '../model/graph/build';
 import { collapseGraph } from '../model/graph/depth';
@@ -205,22 +206,25 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
         onProgress: (fileName, p) => post({ type: 'progress', id: request.id, message: `Downloading ${fileName}: ${describeProgress(p)}` }),
       });
       post({ type: 'progress', id: request.id, message: `Loading ${weights.path}…` });
-      const e = await evaluateFolder(request.folder, {
-        weightsPath: weights.path,
-        ...(weights.preset !== undefined && { preset: weights.preset }),
-        ...(request.stateDictKey !== undefined && { stateDictKey: request.stateDictKey }),
-        // The network's own preprocessing, as Classify Image uses it.
-        torchvisionResizePx: weights.resizePx,
-        topK: request.topK,
-        ...(request.workers !== undefined && { workers: request.workers }),
-        onLog: engineLog,
-        thumbnailPx: 64,
-        thumbnailLimit: 2000,
-        onProgress: (p) => {
-          const eta = p.etaSeconds === undefined ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`;
-          post({ type: 'progress', id: request.id, message: `${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(1)} images/s${eta}` });
-        },
-      });
+      const e = await evaluating(
+        evaluateFolder(request.folder, {
+          signal: stopping.signal,
+          weightsPath: weights.path,
+          ...(weights.preset !== undefined && { preset: weights.preset }),
+          ...(request.stateDictKey !== undefined && { stateDictKey: request.stateDictKey }),
+          // The network's own preprocessing, as Classify Image uses it.
+          torchvisionResizePx: weights.resizePx,
+          topK: request.topK,
+          ...(request.workers !== undefined && { workers: request.workers }),
+          onLog: engineLog,
+          thumbnailPx: 64,
+          thumbnailLimit: 2000,
+          onProgress: (p) => {
+            const eta = p.etaSeconds === undefined ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`;
+            post({ type: 'progress', id: request.id, message: `${p.done}/${p.total} images, ${p.imagesPerSecond.toFixed(1)} images/s${eta}` });
+          },
+        }),
+      );
       const j = e.json;
       const result: EvaluationData = {
         folder: request.folder,
@@ -315,7 +319,25 @@ function errorReply(id: number, error: unknown): WorkerResponse {
   return { type: 'error', id, kind: 'internal', message: e.message, ...(e.stack !== undefined && { stack: e.stack }) };
 }
 
+/**
+ * Stopping (the host's cancel, an idle or restarting worker): evaluations are cancelled (their pool workers end
+ * themselves), then the thread ends once no onnxruntime call is in flight. TF.js work needs no waiting.
+ */
+const stopping = new AbortController();
+const evaluations = new Set<Promise<unknown>>();
+function evaluating<T>(job: Promise<T>): Promise<T> {
+  evaluations.add(job);
+  const done = (): boolean => evaluations.delete(job);
+  job.then(done, done);
+  return job;
+}
+
 port.on('message', (message: unknown) => {
+  if (isWorkerStop(message)) {
+    stopping.abort();
+    void Promise.allSettled([...evaluations]).then(() => stopWhenIdle(() => process.exit(0)));
+    return;
+  }
   if (!isWorkerRequest(message)) {
     const id = typeof message === 'object' && message !== null && typeof (message as { id?: unknown }).id === 'number' ? (message as { id: number }).id : 0;
     post({ type: 'error', id, kind: 'internal', message: `the worker received a malformed request: ${JSON.stringify(message)?.slice(0, 200)}` });

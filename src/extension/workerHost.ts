@@ -1,8 +1,9 @@
 /**
  * Runs core requests in one worker_threads Worker (dist/worker.js), started on first use and kept while warm:
  * TF.js's wasm backend takes ~1 s to compile and initialise, so back-to-back summaries reuse it; after a quiet
- * spell the worker is ended to give its memory back. Cancelling terminates the thread (a forward pass in wasm
- * cannot be interrupted any other way); the next request starts a fresh one.
+ * spell the worker is ended to give its memory back. Cancelling lets the thread go (it ends itself: at once in TF.js
+ * wasm, whose forward cannot be interrupted any other way, or once onnxruntime's call in flight settles); the next
+ * request starts a fresh one.
  */
 import { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
@@ -15,6 +16,7 @@ import {
   type WorkerData,
   type WorkerRequest,
   type WorkerResponse,
+  type WorkerStop,
 } from '../shared/protocol';
 
 type WorkerResult = Exclude<WorkerResponse, { type: 'progress' | 'error' | 'log' }>;
@@ -29,6 +31,26 @@ export class WorkerError extends Error {
   ) {
     super(message);
   }
+}
+
+/** How long a stopping worker may take to end itself before it is terminated after all. */
+const STOP_TIMEOUT_MS = 60_000;
+
+async function stopThread(worker: Worker, log: vscode.LogOutputChannel): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  try {
+    worker.postMessage({ type: 'stop' } satisfies WorkerStop);
+  } catch {
+    return; // already gone
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
+  timer?.unref();
+  if ((await Promise.race([exited, late])) === 'late') {
+    log.warn(`the worker did not end within ${STOP_TIMEOUT_MS / 1000} s of being asked to: terminating it`);
+    await worker.terminate();
+  }
+  clearTimeout(timer);
 }
 
 export class CancelledError extends Error {
@@ -177,13 +199,18 @@ export class WorkerHost implements vscode.Disposable {
     for (const p of pending) p.reject(error);
   }
 
-  /** Ends the worker thread now and fails whatever it was doing with `reason`. */
+  /**
+   * Fails whatever the worker was doing with `reason` now, and lets the thread go: it is asked to end itself, which it
+   * does at once unless an onnxruntime call is in flight (terminating a thread inside one would abort the extension
+   * host; engines/native.ts); only one that has not ended after STOP_TIMEOUT_MS is terminated. The next request
+   * starts a new worker meanwhile.
+   */
   private terminate(reason: Error): void {
     this.clearIdleTimer();
     const worker = this.worker;
     this.worker = undefined;
     this.rejectAll(reason);
-    if (worker) void worker.terminate();
+    if (worker) void stopThread(worker, this.log);
   }
 
   dispose(): void {

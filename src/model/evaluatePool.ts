@@ -25,10 +25,12 @@ export interface PoolWorkerData {
   /** What runs the weights in every worker (one intra-op thread each: the workers are the parallelism). */
   readonly engine: EngineChoice;
 }
-/** A batch of consecutive samples: the same batches whatever the number of workers, so the results are too. */
-export interface PoolRequest {
-  readonly items: readonly { readonly index: number; readonly sample: FolderSample }[];
-}
+/**
+ * A batch of consecutive samples (the same batches whatever the number of workers, so the results are too), or the
+ * request to end (the worker ends itself once no onnxruntime call is in flight: terminating it in one would abort the
+ * whole process; engines/native.ts).
+ */
+export type PoolRequest = { readonly items: readonly { readonly index: number; readonly sample: FolderSample }[] } | { readonly stop: true };
 export type PoolReply =
   | {
       readonly type: 'ready';
@@ -106,6 +108,24 @@ function sharedBytes(file: string): Uint8Array {
     fs.closeSync(fd);
   }
   return bytes;
+}
+
+/** How long a worker may take to end itself (its native call in flight settling) before it is terminated after all. */
+const STOP_TIMEOUT_MS = 60_000;
+
+/** Asks a worker to end itself (engines/native.ts) and waits for it to, terminating it only past STOP_TIMEOUT_MS. */
+export async function stopWorker(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return; // it has exited already
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  try {
+    worker.postMessage({ stop: true } satisfies PoolRequest);
+  } catch {
+    // already gone
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
+  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
 }
 
 /** Lists `root` as an ImageFolder and classifies every image on `workers` threads. */
@@ -193,7 +213,7 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => stopWorker(w)));
   }
   const finished = performance.now();
   return buildEvaluation(

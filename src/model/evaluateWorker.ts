@@ -1,6 +1,7 @@
 /**
  * One evaluation worker thread (bundled as dist/evaluateWorker.js; started by evaluatePool.ts). It loads the network
- * once, says 'ready', then classifies the images it is handed one at a time until it is terminated. The parallelism
+ * once, says 'ready', then classifies the images it is handed one at a time until it is asked to stop (then it ends
+ * itself once no native call of onnxruntime is in flight: see engines/native.ts). The parallelism
  * of an evaluation is the number of these workers, so each runs its engine on one thread (N workers × several
  * threads each would only oversubscribe the cores; and a fixed count keeps 1 and N workers' results bit-identical).
  */
@@ -9,6 +10,7 @@ import { loadClassifier, type Classifier } from './classify';
 import { isInputError } from './errors';
 import { evaluateBatch } from './evaluate';
 import { setThreads } from './tf';
+import { stopWhenIdle } from './engines/native';
 import type { PoolReply, PoolRequest, PoolWorkerData } from './evaluatePool';
 
 const port = parentPort;
@@ -41,6 +43,7 @@ loadClassifier(data.weightsPath, {
 );
 
 port.on('message', (request: PoolRequest) => {
+  if ('stop' in request) return stopWhenIdle(() => process.exit(0));
   // Requests arrive only after 'ready'; they are run one after the other.
   queue = queue.then(async () => {
     const outcomes = await evaluateBatch(classifier!, data.root, request.items, data.options);

@@ -355,6 +355,13 @@ export type WebviewState = v.InferOutput<typeof WebviewStateSchema>;
 // checked too because a mismatch there is a bug that should fail loudly, not render garbage.
 
 export const isWorkerRequest = (x: unknown): x is WorkerRequest => v.is(WorkerRequestSchema, x);
+/**
+ * The host's "end yourself": the worker stops its evaluations and ends once no onnxruntime call is in flight
+ * (terminating a thread inside one aborts the whole process, here VS Code's extension host; engines/native.ts).
+ */
+export const WorkerStopSchema = ro(v.object({ type: v.literal('stop') }));
+export type WorkerStop = v.InferOutput<typeof WorkerStopSchema>;
+export const isWorkerStop = (x: unknown): x is WorkerStop => v.is(WorkerStopSchema, x);
 export const isWorkerResponse = (x: unknown): x is WorkerResponse => v.is(WorkerResponseSchema, x);
 export const isWebviewMessage = (x: unknown): x is WebviewMessage => v.is(WebviewMessageSchema, x);
 export const isHostMessage = (x: unknown): x is HostMessage => v.is(HostMessageSchema, x);

@@ -16,6 +16,7 @@ import type { NetworkConfig } from '../config';
 import { staticTrace } from '../shapes';
 import { requestedThreadCount } from '../tf';
 import type { Engine, EngineOptions, EngineOutput, LayerTimes } from './engine';
+import { native } from './native';
 import { encodeOnnxModel, featuresOutputName, onnxModel, weightSourceFor } from './onnx';
 
 type OrtModule = typeof Ort;
@@ -100,7 +101,7 @@ class OrtEngine implements Engine {
     if (shape[1] !== 3) throw new Error(`input must be [N, 3, H, W], got [${shape.join(', ')}]`);
     const feeds = { input: new this.ort.Tensor('float32', input, [...shape]) };
     const fetches = options.features ? ['logits', this.features] : ['logits'];
-    const result = await this.session.run(feeds, fetches);
+    const result = await native(() => this.session.run(feeds, fetches));
     const logits = result.logits!.data as Float32Array;
     if (!options.features) return { logits };
     const f = result[this.features]!;
@@ -134,7 +135,7 @@ class OrtEngine implements Engine {
     try {
       for (let run = -1; run < runs; run++) {
         const t0 = performance.now();
-        await session.run({ input: new this.ort.Tensor('float32', input, shape) }, ['logits']);
+        await native(() => session.run({ input: new this.ort.Tensor('float32', input, shape) }, ['logits']));
         if (run >= 0) onProgress?.(`warm pass ${run + 1} of ${runs}: ${(performance.now() - t0).toFixed(0)} ms`);
       }
     } finally {
@@ -186,17 +187,17 @@ class OrtEngine implements Engine {
   async ceilings(): Promise<{ gemmGmacPerSecond: number; memoryGBPerSecond: number }> {
     const { ort, threads } = this;
     const fastest = async (bytes: Uint8Array, feeds: Record<string, Ort.Tensor>): Promise<number> => {
-      const session = await ort.InferenceSession.create(bytes, sessionOptions(threads));
+      const session = await native(() => ort.InferenceSession.create(bytes, sessionOptions(threads)));
       try {
         const times: number[] = [];
         for (let i = 0; i < 6; i++) {
           const t0 = performance.now();
-          await session.run(feeds);
+          await native(() => session.run(feeds));
           times.push(performance.now() - t0);
         }
         return Math.min(...times.slice(1));
       } finally {
-        await session.release();
+        await native(() => session.release());
       }
     };
     const random = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5);
@@ -235,7 +236,7 @@ class OrtEngine implements Engine {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await native(() => this.session.release());
     if (this.profileDir !== undefined) fs.rmSync(this.profileDir, { recursive: true, force: true });
   }
 }
@@ -299,7 +300,7 @@ async function createEngine(ort: OrtModule, prepared: PreparedModel, config: Net
   if (prepared.bytes.length < LARGE_MODEL_BYTES) {
     const bytes = prepared.bytes;
     prepared.bytes = new Uint8Array(0);
-    session = await ort.InferenceSession.create(bytes, options);
+    session = await native(() => ort.InferenceSession.create(bytes, options));
   } else {
     // A large model: onnxruntime keeps about two copies of the weights while it loads, and the JS heap still holds the
     // state dict, its folded copy and the bytes until V8 next collects (onnxruntime's native memory does not prompt
@@ -311,7 +312,7 @@ async function createEngine(ort: OrtModule, prepared: PreparedModel, config: Net
       fs.writeFileSync(file, prepared.bytes);
       prepared.bytes = new Uint8Array(0);
       collectGarbage();
-      session = await ort.InferenceSession.create(file, options);
+      session = await native(() => ort.InferenceSession.create(file, options));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
