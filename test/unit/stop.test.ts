@@ -2,7 +2,7 @@
  * Cancelling never takes the process down: a worker asked to stop while onnxruntime creates a session or runs (the
  * host's cancel, an idle or restarting worker, an evaluation's pool) ends itself once the native call settles
  * (src/model/engines/native.ts). Terminating it there instead aborts the whole process — in VS Code, the extension
- * host. The check runs in a child process (test/stopChild.cjs), so a crash fails this test instead of the runner.
+ * host. The check runs in a child process (test/stopChild.mjs), so a crash fails this test instead of the runner.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -35,7 +35,7 @@ test('stopping the shipped worker at any moment of an onnxruntime classification
   const ort = loadOnnxRuntime();
   if ('error' in ort) return t.skip(ort.error);
   assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'worker.js')), 'dist/worker.js is missing: run `npm run build` first (npm test does)');
-  const child = spawnSync(process.execPath, [path.join(ROOT, 'test', 'stopChild.cjs'), ROOT], { encoding: 'utf8', timeout: 240_000 });
+  const child = spawnSync(process.execPath, [path.join(ROOT, 'test', 'stopChild.mjs'), ROOT], { encoding: 'utf8', timeout: 240_000 });
   const out = `${child.stdout}\n${child.stderr}`;
   assert.doesNotMatch(out, /Napi::Error|terminate called/, out);
   assert.equal(child.status, 0, `the process ended with ${child.status ?? child.signal}:\n${out}`);

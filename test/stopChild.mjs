@@ -3,9 +3,9 @@
 // pool workers loading), as the host does when the user cancels. Terminating a thread inside an onnxruntime call
 // aborts the whole process ("terminate called after throwing an instance of 'Napi::Error'", exit 134), so this
 // process surviving every stop, each worker having ended, is the check. Prints one line per stop, then "survived".
-const { Worker } = require('node:worker_threads');
-const path = require('node:path');
-const os = require('node:os');
+import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import * as os from 'node:os';
 const [root] = process.argv.slice(2);
 const fixtures = path.join(root, 'test', 'fixtures');
 const jobs = [
