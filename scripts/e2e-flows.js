@@ -278,8 +278,10 @@ async function summaryFamily(ctx) {
       const lines = await webview
         .locator('.toolbar .actions')
         .evaluate((a) => new Set([...a.children].map((b) => Math.round(b.getBoundingClientRect().top))).size);
-      // The selector lives in the MACs card, not in the toolbar (whose buttons already take two lines in a 932 px panel).
+      // The selector lives in the MACs card, not in the toolbar, whose buttons keep one line at 1280×800 beside the
+      // explorer (Profile, Graph, Expand all, Collapse all, Copy as Markdown, Export…, Dense columns).
       if ((await webview.locator('.toolbar #count-rule').count()) !== 0) throw new Error('the "Count as" selector is in the toolbar');
+      if (lines !== 1) throw new Error(`the summary toolbar wraps onto ${lines} lines at 1280×800`);
       const cut = await webview.locator('.count-as').evaluate((l) => {
         const card = l.closest('.stat').getBoundingClientRect();
         const r = l.getBoundingClientRect();
@@ -290,7 +292,7 @@ async function summaryFamily(ctx) {
       await page.mouse.move(0, 0);
       await shot(ctx, 'summary-count-as.png');
       console.log(
-        `  fvcore: 4.26 G in the headline, bn1 1,605,632; ${rules.length} rules side by side; selector in the MACs card; toolbar buttons on ${lines} line(s), as before`,
+        `  fvcore: 4.26 G in the headline, bn1 1,605,632; ${rules.length} rules side by side; selector in the MACs card; toolbar buttons on ${lines} line`,
       );
       await webview.locator('vscode-collapsible#why-differ').evaluate((c) => (c.open = false));
       await webview.locator('select#count-rule').selectOption('torchvision');
@@ -449,9 +451,15 @@ async function summaryFamily(ctx) {
     await filterBy('');
   });
 
-  await step("[summary] Export Markdown… through the save dialog writes the core's Markdown", async () => {
+  await step("[summary] Export… → Markdown through the save dialog writes the core's Markdown", async () => {
     const target = path.join(workspace, 'resnext50_32x4d-summary.md');
-    await webview.locator('vscode-button#export-markdown').click();
+    await webview.locator('vscode-button#export').click();
+    // One Export… button: VS Code's quick pick asks which format (Markdown, CSV, JSON, ONNX model).
+    const formats = page.locator('.quick-input-list .monaco-list-row');
+    await formats.first().waitFor({ timeout: 15_000 });
+    const offered = (await formats.locator('.label-name').allInnerTexts()).map((l) => l.trim());
+    if (offered.join(',') !== 'Markdown,CSV,JSON,ONNX model') throw new Error(`Export… offers ${offered.join(', ')}`);
+    await formats.filter({ hasText: 'Markdown' }).first().click();
     await acceptSaveDialog(page, target);
     const markdown = fs.readFileSync(target, 'utf8');
     for (const text of [

@@ -16,7 +16,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import './style.css';
-import type { ExportFormat, ProfileData, WebviewMessage } from '../src/shared/protocol';
+import type { ProfileData, WebviewMessage } from '../src/shared/protocol';
 import { formatConvShares, formatMs } from '../src/shared/format';
 import { shortModelName } from '../src/shared/names';
 import { renderCharts } from './charts';
@@ -168,8 +168,6 @@ document.addEventListener('click', (event) => {
   if (row?.dataset.key !== undefined) treegrid.setActive(row.dataset.key);
 });
 
-const EXPORTS: Record<string, ExportFormat> = { 'export-markdown': 'markdown', 'export-csv': 'csv', 'export-json': 'json' };
-
 document.addEventListener('click', (event) => {
   const target = event.target instanceof Element ? event.target : null;
   const groupRow = target?.closest<HTMLTableRowElement>('#summary tbody tr[aria-expanded]');
@@ -217,9 +215,9 @@ document.addEventListener('click', (event) => {
     setStatus('Profiling…');
   } else if (action === 'copy-markdown') {
     void runRequest((id) => ({ type: 'copyMarkdown', id }));
-  } else if (action !== undefined && EXPORTS[action] !== undefined) {
-    const format = EXPORTS[action];
-    void runRequest((id) => ({ type: 'export', id, format }));
+  } else if (action === 'export') {
+    // The extension asks which format (VS Code's quick pick), then where to save.
+    void runRequest((id) => ({ type: 'export', id }));
   }
 });
 

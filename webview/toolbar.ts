@@ -32,9 +32,8 @@ export function renderToolbar(filterText: string, showDense: boolean, profiling 
     ['expand-all', 'Expand all', true],
     ['collapse-all', 'Collapse all', true],
     ['copy-markdown', 'Copy as Markdown', false],
-    ['export-markdown', 'Export Markdown…', true],
-    ['export-csv', 'Export CSV…', true],
-    ['export-json', 'Export JSON…', true],
+    // One button for every export (Markdown, CSV, JSON, ONNX), so the toolbar keeps one line beside the explorer.
+    ['export', 'Export…', true],
   ] as const;
   const actions = el(
     'div',

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
+import * as fsSync from 'node:fs';
 import * as vscode from 'vscode';
 import { onLayerSelected, selectLayer } from './selection';
 import { formatSummary } from '../model/report';
@@ -209,7 +210,7 @@ export class SummaryPanel extends Disposable {
         this.log.info(`copied the ${this.summary.model} summary as Markdown`);
         return 'Copied as Markdown';
       case 'export':
-        return this.export(message.format);
+        return message.format ? this.export(message.format) : this.chooseExport();
       case 'profile':
         return this.profile(message.id);
       case 'cancelProfile':
@@ -268,6 +269,22 @@ export class SummaryPanel extends Disposable {
       source.dispose();
       this.profiling = undefined;
     }
+  }
+
+  /** The toolbar's Export…: which format (the summary as Markdown, CSV or JSON; the network as ONNX), then where. */
+  private async chooseExport(): Promise<string> {
+    const items: (vscode.QuickPickItem & { format: ExportFormat | 'onnx' })[] = [
+      { label: 'Markdown', description: '.md', detail: 'The summary as `resnext summarize --format markdown` writes it', format: 'markdown' },
+      { label: 'CSV', description: '.csv', detail: 'One row per layer, as `resnext summarize --format csv`', format: 'csv' },
+      { label: 'JSON', description: '.json', detail: 'resnext-inspector/summary@1, as `resnext summarize --format json`', format: 'json' },
+      { label: 'ONNX model', description: '.onnx', detail: 'The network as ONNX (seeded random weights; a checkpoint exports its own)', format: 'onnx' },
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: `Export ${shortModelName(this.summary)}`, placeHolder: 'Export as…' });
+    if (!picked) return '';
+    if (picked.format !== 'onnx') return this.export(picked.format);
+    const weights = this.summary.weights;
+    await vscode.commands.executeCommand('resnext.exportOnnx', weights !== undefined && fsSync.existsSync(weights) ? vscode.Uri.file(weights) : undefined);
+    return '';
   }
 
   /** Asks where to save, then writes the core's rendering of the summary. Returns '' when the user cancels. */

@@ -270,7 +270,8 @@ export const WebviewMessageSchema = v.variant('type', [
   /** The script has started and listens; the host may send the summary now. */
   ro(v.strictObject({ type: v.literal('ready') })),
   ro(v.strictObject({ type: v.literal('copyMarkdown'), id })),
-  ro(v.strictObject({ type: v.literal('export'), id, format: v.picklist(EXPORT_FORMATS) })),
+  /** Without a format: the extension asks which (Markdown, CSV, JSON, or the network as ONNX). */
+  ro(v.strictObject({ type: v.literal('export'), id, format: v.optional(v.picklist(EXPORT_FORMATS)) })),
   /** Profile the configuration shown (the host runs it in the worker; progress and the profile come back). */
   ro(v.strictObject({ type: v.literal('profile'), id })),
   /** Stop the running profile (the host ends the worker's job; the profile request then settles as cancelled). */

@@ -66,6 +66,7 @@ const webviewMessages = {
   copyMarkdown: [{ type: 'copyMarkdown', id: 1 }],
   export: [
     { type: 'export', id: 2, format: 'markdown' },
+    { type: 'export', id: 3 },
     { type: 'export', id: 3, format: 'csv' },
     { type: 'export', id: 4, format: 'json' },
   ],
