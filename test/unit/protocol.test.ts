@@ -369,7 +369,7 @@ test('malformed messages from the webview are rejected', () => {
     { type: 'copyMarkdown', id: -1 },
     { type: 'copyMarkdown', id: 1.5 },
     { type: 'copyMarkdown', id: Number.NaN },
-    { type: 'export', id: 1 },
+    { type: 'export' },
     { type: 'export', id: 1, format: 'pdf' },
     { type: 'export', id: 1, format: 'markdown', path: '/etc/passwd' },
     { type: 'export', id: 1, format: ['markdown'] },
