@@ -124,9 +124,11 @@ it('a Python file shows a lens over each model with its title and a hover with t
     [
       [3, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6%'],
       [3, 'Summarize'],
+      [3, 'Graph'],
       [3, 'Compare…'],
       [8, 'ResNeXt-50 32x4d · 25.03M params · 4.23 GMACs · grouped saves 63.7%'],
       [8, 'Summarize'],
+      [8, 'Graph'],
       [8, 'Compare…'],
     ],
   );
@@ -135,7 +137,7 @@ it('a Python file shows a lens over each model with its title and a hover with t
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n');
-  assert.match(markdown, /\| layer4 \| \[1, 2048, 5, 5\] \|/);
+  assert.match(markdown, /\| layer4 \| 2048×5×5 \|/);
   assert.equal(api.workerRunning(), false, 'the lenses and the hover are counted without the worker (TF.js not loaded)');
 });
 
@@ -427,7 +429,8 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const document = await vscode.workspace.openTextDocument(path.join(workspace, 'train.py'));
   const lenses = await lensesOf(document.uri);
-  const summarizeLens = lenses[1]!;
+  const summarizeLens = lenses.find((l) => l.command?.title === 'Summarize')!;
+  assert.equal(lenses.find((l) => l.command?.title === 'Graph')?.command?.command, 'resnext.showArchitectureGraph');
   const shown: string[] = [];
   const listener = api.onDidShowSummary((p) => shown.push(p.model));
   const summary = await vscode.commands.executeCommand<SummaryData | undefined>(summarizeLens.command!.command, ...(summarizeLens.command!.arguments ?? []));
@@ -441,7 +444,7 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   assert.deepEqual(shown, [summary.model]);
   const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Summary: ${shortModelName(summary)}`), 10_000);
   await vscode.window.tabGroups.close(tab);
-  const compare = lenses[2]!;
+  const compare = lenses.find((l) => l.command?.title === 'Compare…')!;
   const comparison = await vscode.commands.executeCommand<ComparisonData | undefined>(compare.command!.command, {
     ...(compare.command!.arguments![0] as object),
     presets: ['resnet50'],
@@ -473,7 +476,7 @@ it('the lenses follow edits and the setting turns them off', async () => {
   } finally {
     await config.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Global);
   }
-  assert.equal((await lensesOf(document.uri)).length, 6);
+  assert.equal((await lensesOf(document.uri)).length, 8);
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
 });
 
@@ -487,6 +490,7 @@ it("notebook cells get lenses with the notebook's constants", async () => {
     [
       [0, 'ResNeXt-50 32x4d, 10 classes, 160×160 · 23.00M params · 2.16 GMACs · grouped saves 65.6%'],
       [0, 'Summarize'],
+      [0, 'Graph'],
       [0, 'Compare…'],
     ],
   );
