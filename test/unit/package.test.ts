@@ -126,3 +126,22 @@ ort.InferenceSession.create(process.argv[2]).then(async (session) => {
     }
   },
 );
+
+test('every file the manifest and the README point to is in the VSIX (icons, the activity-bar icon, the pictures)', () => {
+  const zip = openVsix(UNIVERSAL);
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    icon?: string;
+    contributes: { viewsContainers?: Record<string, { icon: string }[]>; views?: Record<string, { icon?: string }[]> };
+  };
+  const icons = [
+    manifest.icon,
+    ...Object.values(manifest.contributes.viewsContainers ?? {}).flatMap((cs) => cs.map((c) => c.icon)),
+    ...Object.values(manifest.contributes.views ?? {}).flatMap((vs) => vs.map((v) => v.icon)),
+  ].filter((icon): icon is string => icon !== undefined && !icon.startsWith('$('));
+  const pictures = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/\]\((docs\/images\/[^)]+\.png)\)/g)].map((m) => m[1]!);
+  assert.ok(icons.includes('media/activity.svg') && pictures.length > 10, `${icons.join(', ')}; ${pictures.length} pictures`);
+  for (const file of [...icons, ...pictures]) {
+    assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} does not exist`);
+    assert.ok(zip.entries.has(`extension/${file}`), `${file} is not in ${vsixName(UNIVERSAL)} (.vscodeignore's allow-list)`);
+  }
+});
