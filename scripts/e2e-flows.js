@@ -1067,7 +1067,14 @@ async function graphFirst(ctx) {
     }
     // The graph beside the summary: bring the graph's tab forward and move it to a group on the right (moving a
     // webview reloads it; the graph view asks for its graph again).
-    await page.locator('.tabs-container .tab', { hasText: 'Graph: tiny.pth' }).click();
+    const graphTab = page.locator('.tabs-container .tab', { hasText: 'Graph: tiny.pth' });
+    // Move the graph, not the summary: only once its tab is the active one (a click on a tab can be lost while the
+    // summary's webview is still loading).
+    for (let i = 0; i < 10 && !/\bactive\b/.test((await graphTab.getAttribute('class')) ?? ''); i++) {
+      await graphTab.click();
+      await page.waitForTimeout(300);
+    }
+    if (!/\bactive\b/.test((await graphTab.getAttribute('class')) ?? '')) throw new Error("the graph's tab did not become the active one");
     await t.runCommand('View: Move Editor into Next Group');
     await page.waitForTimeout(1500);
     const summary = await t.findFrame('table#summary tbody tr', 'the summary panel (moved)');
