@@ -1077,15 +1077,24 @@ async function graphFirst(ctx) {
     if (!/\bactive\b/.test((await graphTab.getAttribute('class')) ?? '')) throw new Error("the graph's tab did not become the active one");
     await t.runCommand('View: Move Editor into Next Group');
     await page.waitForTimeout(1500);
-    // The summary, uncovered in the first group, reloads its webview. Under load, code-server has twice left it at
-    // "Loading the summary…" (noted for the next session): then bring its tab forward again, which reloads it.
-    let summary = await t.findFrame('table#summary tbody tr', 'the summary panel (uncovered)', 30_000).catch(() => undefined);
-    if (!summary) {
-      console.log('  the uncovered summary did not render within 30 s; showing its tab again');
-      await page.locator('.tabs-container .tab', { hasText: 'Summary: tiny.pth' }).first().click();
-      summary = await t.findFrame('table#summary tbody tr', 'the summary panel (shown again)');
+    // Both webviews reload now (the graph moved, the summary uncovered in the first group). Under load, code-server has
+    // left one of them blank a few times (the summary at "Loading the summary…"; noted for the next session): bring
+    // that one's tab forward again, which reloads it, up to twice.
+    const frames = async () => ({
+      summary: await t.findFrame('table#summary tbody tr', 'the summary panel', 30_000).catch(() => undefined),
+      graph: await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2.0.conv2"]', 'the graph view', 30_000).catch(() => undefined),
+    });
+    let found = await frames();
+    for (let i = 0; i < 2 && (!found.summary || !found.graph); i++) {
+      const blank = !found.summary ? 'Summary: tiny.pth' : 'Graph: tiny.pth';
+      console.log(`  '${blank}' did not render after the move; showing its tab again`);
+      await page.locator('.tabs-container .tab', { hasText: blank }).first().click();
+      found = await frames();
     }
-    view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2.0.conv2"]', 'the graph view again');
+    if (!found.summary || !found.graph)
+      throw new Error(`after the move: summary ${found.summary ? 'shown' : 'blank'}, graph ${found.graph ? 'shown' : 'blank'}`);
+    const summary = found.summary;
+    view = found.graph;
     await view.locator('g.node[data-id="layer2.0.conv2"]').click();
     const row = summary.locator('table#summary tbody tr[tabindex="0"] td.col-name');
     for (let i = 0; i < 50 && (await row.innerText().catch(() => '')).trim() !== 'layer2.0.conv2'; i++) await page.waitForTimeout(100);
