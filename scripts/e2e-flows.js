@@ -128,7 +128,10 @@ async function checkpointFirst(ctx) {
   const { t, step } = ctx;
   await step("[checkpoint] Summarize Checkpoint is the first action: explorer → tiny.pth → PyTorch's layers and params", async () => {
     const item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+    // The workbench ignores a click that comes right after its context menu opened: wait, then choose the item.
+    await ctx.page.waitForTimeout(1000);
     await item.click();
+    if (await item.isVisible().catch(() => false)) await ctx.page.keyboard.press('Enter');
     await t.webview.locator('table#summary').waitFor({ timeout: 90_000 });
     const title = await t.webview.locator('#title').innerText();
     if (title !== 'tiny.pth') throw new Error(`title '${title}' (the checkpoint's file name expected)`);
@@ -1001,9 +1004,23 @@ async function graphFirst(ctx) {
     await page.waitForTimeout(60);
   };
   await step('[graph] Show Architecture Graph is the first action: explorer → tiny.pth → the stages, inferred', async () => {
-    const item = await t.explorerMenu('tiny.pth', 'Show Architecture Graph');
+    let item = await t.explorerMenu('tiny.pth', 'Show Architecture Graph');
+    // The workbench ignores a click that comes right after its context menu opened: wait, then choose the item.
+    await page.waitForTimeout(1000);
     await item.click();
-    view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2"]', 'the graph view', 90_000);
+    if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2"]', 'the graph view', 30_000).catch(() => undefined);
+    if (!view) {
+      // As in the classify family: the menu's choice never reached VS Code; choose it again, once.
+      if (ctx.logs().some((l) => /graph/i.test(l) && /tiny\.pth/.test(l))) throw new Error('Show Architecture Graph ran but its view did not appear');
+      console.log('  the context-menu choice did not reach VS Code; choosing Show Architecture Graph again');
+      await page.keyboard.press('Escape');
+      item = await t.explorerMenu('tiny.pth', 'Show Architecture Graph');
+      await page.waitForTimeout(1000);
+      await item.hover();
+      await page.keyboard.press('Enter');
+      view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2"]', 'the graph view', 90_000);
+    }
     if ((await view.locator('h1#title').innerText()) !== 'tiny.pth') throw new Error('the title is not the checkpoint');
     const stages = await view.locator('svg#graph g[role="treeitem"][aria-expanded="false"]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-id')));
     if (stages.join(',') !== 'layer1,layer2,layer3,layer4') throw new Error(`closed containers at stage level: ${stages.join(',')}`);
