@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type * as vscode from 'vscode';
+import { endWorker, STOP_TIMEOUT_MS } from '../model/engines/native';
 import {
   isWorkerResponse,
   REPLY_TYPE,
@@ -31,26 +32,6 @@ export class WorkerError extends Error {
   ) {
     super(message);
   }
-}
-
-/** How long a stopping worker may take to end itself before it is terminated after all. */
-const STOP_TIMEOUT_MS = 60_000;
-
-async function stopThread(worker: Worker, log: vscode.LogOutputChannel): Promise<void> {
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  try {
-    worker.postMessage({ type: 'stop' } satisfies WorkerStop);
-  } catch {
-    return; // already gone
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
-  timer?.unref();
-  if ((await Promise.race([exited, late])) === 'late') {
-    log.warn(`the worker did not end within ${STOP_TIMEOUT_MS / 1000} s of being asked to: terminating it`);
-    await worker.terminate();
-  }
-  clearTimeout(timer);
 }
 
 export class CancelledError extends Error {
@@ -210,7 +191,11 @@ export class WorkerHost implements vscode.Disposable {
     const worker = this.worker;
     this.worker = undefined;
     this.rejectAll(reason);
-    if (worker) void stopThread(worker, this.log);
+    if (worker) {
+      void endWorker(worker, { type: 'stop' } satisfies WorkerStop, () =>
+        this.log.warn(`the worker did not end within ${STOP_TIMEOUT_MS / 1000} s of being asked to: terminating it`),
+      );
+    }
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { engineChoice, type EngineChoice, type EngineInfo } from './engines';
+import { endWorker } from './engines/native';
 import { InputError, WeightsError } from './errors';
 import { buildEvaluation, listImageFolder, type Evaluation, type EvaluateImageOptions, type FolderSample, type ImageOutcome } from './evaluate';
 import type { ImageFolderListing } from './evaluate';
@@ -110,24 +111,6 @@ function sharedBytes(file: string): Uint8Array {
   return bytes;
 }
 
-/** How long a worker may take to end itself (its native call in flight settling) before it is terminated after all. */
-const STOP_TIMEOUT_MS = 60_000;
-
-/** Asks a worker to end itself (engines/native.ts) and waits for it to, terminating it only past STOP_TIMEOUT_MS. */
-export async function stopWorker(worker: Worker): Promise<void> {
-  if (worker.threadId === -1) return; // it has exited already
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  try {
-    worker.postMessage({ stop: true } satisfies PoolRequest);
-  } catch {
-    // already gone
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
-  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
-  clearTimeout(timer);
-}
-
 /** Lists `root` as an ImageFolder and classifies every image on `workers` threads. */
 export async function evaluateFolder(root: string, options: EvaluateFolderOptions): Promise<Evaluation> {
   const started = performance.now();
@@ -213,7 +196,8 @@ export async function evaluateFolder(root: string, options: EvaluateFolderOption
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => stopWorker(w)));
+    // Asked to end, not terminated: terminating a thread inside an onnxruntime call aborts the process (native.ts).
+    await Promise.all(workers.map((w) => endWorker(w, { stop: true } satisfies PoolRequest)));
   }
   const finished = performance.now();
   return buildEvaluation(

@@ -6,6 +6,7 @@
  * StoppingError), and `then` runs once none is in flight (the caller then ends the thread itself). Runs are async in
  * onnxruntime-node (its thread pool), so the thread's event loop is free to receive the stop while one is in flight.
  */
+import type { Worker } from 'node:worker_threads';
 import { InputError } from '../errors';
 
 /** The thread is stopping: no native call may start now. */
@@ -45,3 +46,28 @@ export function stopWhenIdle(then: () => void): void {
 
 /** How many native calls are in flight (tests). */
 export const nativeInFlight = (): number => inFlight;
+
+/** How long a worker may take to end itself (its native call in flight settling) before it is terminated after all. */
+export const STOP_TIMEOUT_MS = 60_000;
+
+/**
+ * The other side: asks a worker thread to end itself with `stop` (it calls stopWhenIdle, then exits) and waits for it
+ * to, terminating it only if it has not ended after STOP_TIMEOUT_MS (`onLate` says so first).
+ */
+export async function endWorker(worker: Worker, stop: unknown, onLate?: () => void): Promise<void> {
+  if (worker.threadId === -1) return; // it has exited already
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  try {
+    worker.postMessage(stop);
+  } catch {
+    return; // already gone
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS)));
+  timer?.unref();
+  if ((await Promise.race([exited, late])) === 'late') {
+    onLate?.();
+    await worker.terminate();
+  }
+  clearTimeout(timer);
+}
