@@ -7,6 +7,7 @@
 import { initBackend, tf } from './tf';
 import {
   architecture,
+  blockConvs,
   checkBuildable,
   paramModules,
   stateDictSpec,
@@ -18,6 +19,7 @@ import {
 import type { NetworkConfig } from './config';
 import { groupedConv2d, groupedMethods, prepareGroupedConv, type GroupedMethod, type GroupedMethodOption, type PreparedGroupedConv } from './groupedConv';
 import { walkForward, type ForwardOps, type TraceSink } from './shapes';
+import { ConfigError } from './errors';
 import { checkStateDict, type StateDict, type TensorData } from './weights/stateDict';
 
 export type { ContainerType, LeafCall, LeafType, TraceSink } from './shapes';
@@ -303,6 +305,12 @@ class TfNetwork implements Network {
         else x.dispose();
         return y;
       },
+      // The selective-kernel and ECA ops (issue 20) come with the engines' side of the issue; until then such blocks stop here.
+      view: () => pendingOp('view'),
+      conv1d: () => pendingOp('conv1d'),
+      stack: () => pendingOp('stack'),
+      sumPaths: () => pendingOp('sumPaths'),
+      softmaxPaths: () => pendingOp('softmaxPaths'),
     };
     const nhwc = tf.transpose(input, [0, 2, 3, 1]);
     const logits = walkForward<tf.Tensor>(this.architecture, ops, nhwc, trace) as tf.Tensor2D;
@@ -363,16 +371,7 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
         resident.set(conv.name, c);
       };
       for (const u of arch.stem) keep(u.conv, u.bn);
-      for (const b of arch.blocks) {
-        keep(b.conv1, b.bn1);
-        keep(b.conv2, b.bn2);
-        keep(b.conv3, b.bn3);
-        if (b.se) {
-          keep(b.se.fc1, undefined);
-          keep(b.se.fc2, undefined);
-        }
-        if (b.downsample) keep(b.downsample.conv, b.downsample.bn);
-      }
+      for (const b of arch.blocks) for (const [conv, bn] of blockConvs(b)) keep(conv, bn);
       convs = { take: (conv) => resident.get(conv.name)!, release: () => undefined };
     }
     const fc = arch.fc;
@@ -386,4 +385,8 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
     for (const t of tensors) t.dispose();
     throw error;
   }
+}
+
+function pendingOp(op: string): never {
+  throw new ConfigError(`this engine cannot run ${op} yet (selective-kernel and ECA blocks, issue 20)`);
 }

@@ -19,6 +19,7 @@ import { convOutputSize } from '../config';
 import { foldBatchNorm, randomTensorSource } from '../network';
 import { checkStateDict, type StateDict } from '../weights/stateDict';
 import { ceilPoolOutputSize, walkForward, type ForwardOps, type LeafCall } from '../shapes';
+import { ConfigError } from '../errors';
 
 /** PyTorch-layout float32 weights by state-dict key (network.ts's TensorSource). */
 export type WeightSource = (key: string, shape: readonly number[]) => Float32Array;
@@ -172,6 +173,12 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
       return emit('Gemm', [x, w, b], [x.shape[0]!, fc.outFeatures], [int('transB', 1)]);
     },
     scope: (x, run) => run(x),
+    // The selective-kernel and ECA ops (issue 20) come with the engines' side of the issue; until then such blocks stop here.
+    view: () => pendingOp('view'),
+    conv1d: () => pendingOp('conv1d'),
+    stack: () => pendingOp('stack'),
+    sumPaths: () => pendingOp('sumPaths'),
+    softmaxPaths: () => pendingOp('softmaxPaths'),
   };
   const size = options.inputSize ?? [arch.config.inputHeightPx, arch.config.inputWidthPx];
   const inputShape: Dim[] = [options.dynamicBatch ? 'batch' : 1, 3, options.dynamicSize ? 'height' : size[0], options.dynamicSize ? 'width' : size[1]];
@@ -301,4 +308,8 @@ export function weightSourceFor(
   }
   const random = randomTensorSource(arch, options.seed ?? 0);
   return (key) => random(key).data;
+}
+
+function pendingOp(op: string): never {
+  throw new ConfigError(`this engine cannot run ${op} yet (selective-kernel and ECA blocks, issue 20)`);
 }

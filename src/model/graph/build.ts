@@ -86,6 +86,11 @@ export function buildGraph(arch: Architecture, model: string): GraphTrace {
     flatten: (x) => make('flatten', shapes.flatten(x.shape), x),
     linear: (x, fc) => make('linear', shapes.linear(x.shape, fc), x),
     scope: (x, run) => run(x),
+    view: (x, shape) => make('view', shapes.view(x.shape, shape), x),
+    conv1d: (x, conv) => make('conv1d', shapes.conv1d(x.shape, conv), x),
+    stack: (xs) => make('stack', shapes.stack(xs.map((x) => x.shape)), ...xs),
+    sumPaths: (x) => make('sum', shapes.sumPaths(x.shape), x),
+    softmaxPaths: (x) => make('softmax', shapes.softmaxPaths(x.shape), x),
   };
   const record = (call: LeafCall, value: Value): void => {
     calls.push(call);
