@@ -267,7 +267,8 @@ export function presetConfig(name: PresetName): NetworkConfig {
     ...(p.se ? { se: true } : {}),
     ...(p.eca ? { eca: true } : {}),
     ...(p.stem === 'deep' || p.stem === 'tiered' ? { stem: p.stem } : {}),
-    ...(p.stemWidth !== undefined ? { stemWidth: p.stemWidth } : {}),
+    // stem_width only when it is not the default (base width / 2), as inference and the CLI leave it.
+    ...(p.stemWidth !== undefined && p.stemWidth !== 32 ? { stemWidth: p.stemWidth } : {}),
     ...(p.avgDown ? { avgDown: true } : {}),
     ...(p.cifar ? { cifar: true } : {}),
   };
