@@ -82,7 +82,7 @@ test('presets lists every preset with its family, aliases, params and MACs', () 
   const r = run('presets', '--format', 'json');
   assert.equal(r.code, 0, r.stderr);
   const { presets } = JSON.parse(r.stdout);
-  assert.equal(presets.length, 18);
+  assert.equal(presets.length, 31);
   assert.deepEqual(
     presets.find((p: { name: string }) => p.name === 'resnext101_64x4d'),
     {

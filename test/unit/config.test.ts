@@ -66,7 +66,7 @@ function traceOnce(config: NetworkConfig): Promise<Summary> {
 /** The presets with torchvision's architecture (the other families are checked in families.test.ts). */
 const TORCHVISION_ARCHITECTURE = PRESET_NAMES.filter((n) => {
   const c = presetConfig(n);
-  return !c.se && c.stem === undefined && !c.avgDown && !c.cifar;
+  return !c.se && !c.eca && c.block === undefined && c.stem === undefined && !c.avgDown && !c.cifar;
 });
 
 for (const name of TORCHVISION_ARCHITECTURE) {
