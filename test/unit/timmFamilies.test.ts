@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { NetworkConfig } from '../../src/model/config';
-import { architecture, type Architecture } from '../../src/model/architecture';
+import { architecture, type Architecture, type BlockSpec } from '../../src/model/architecture';
 import { buildEngine } from '../../src/model/engines';
 import { encodeOnnxModel, onnxModel } from '../../src/model/engines/onnx';
 import { buildNetworkOf } from '../../src/model/network';
@@ -91,3 +91,110 @@ async function logitsOfArchitecture(arch: Architecture, stateDict: StateDict, si
     await session.release();
   }
 }
+
+/** The architecture with each block replaced by `f(block)` (a deliberate mistake for the negative tests). */
+const withBlocks = (arch: Architecture, f: (b: BlockSpec) => BlockSpec): Architecture => ({ ...arch, blocks: arch.blocks.map(f) });
+
+/** Max abs difference from timm's logits at 64x64 and 57x57 of `arch` with `stateDict` on `engine`. */
+async function diffFromTimm(name: string, arch: Architecture, stateDict: StateDict, engine: TestEngine): Promise<number> {
+  let max = 0;
+  for (const size of SIZES) max = Math.max(max, maxAbsDiff(await logitsOfArchitecture(arch, stateDict, size, engine), expected(name, size)));
+  return max;
+}
+
+/**
+ * Each test: the block as timm builds it matches timm (≤ 1e-4), the same weights in a block built wrong on purpose do
+ * not (> 1e-3), on each engine. So a mistake of that kind in the architecture or an engine would fail the positive tests.
+ */
+const NEGATIVE: [string, string, (arch: Architecture, weights: StateDict) => { arch: Architecture; weights: StateDict }][] = [
+  [
+    "ECA: the Conv1d's kernel from the channel count (5 at 128 channels), not a fixed 3 (timm's k_size default)",
+    'ecaresnext_t_small',
+    (arch, weights) => {
+      const fixed = new Map(weights);
+      const wrong = withBlocks(arch, (b) => {
+        if (!b.eca || b.eca.conv.kernel === 3) return b;
+        // The centre three taps of the 5-tap kernel.
+        const key = `${b.eca.conv.name}.weight`;
+        fixed.set(key, { ...weights.get(key)!, shape: [1, 1, 3], data: weights.get(key)!.data.slice(1, 4) });
+        return { ...b, eca: { ...b.eca, conv: { ...b.eca.conv, kernel: 3, padding: 1 } } };
+      });
+      assert.ok(fixed.size === weights.size && [...fixed].some(([k, t]) => t !== weights.get(k)), 'a layer with a 5-tap ECA kernel exists');
+      return { arch: wrong, weights: fixed };
+    },
+  ],
+  [
+    "SK: the attention's first softmax slot weighs the 3x3 path, the second the dilated one (here swapped)",
+    'skresnext_small',
+    (arch, weights) => ({
+      arch: withBlocks(arch, (b) => (b.kind === 'selective-kernel' ? { ...b, conv2: { ...b.conv2, paths: [...b.conv2.paths].reverse() } } : b)),
+      weights,
+    }),
+  ],
+  [
+    'SK: the attention branch selects between the paths (here ignored: fc_select zero, so every path weighs 1/2)',
+    'skresnext_small',
+    (arch, weights) => {
+      const ignored = new Map(weights);
+      for (const [key, t] of weights) if (key.endsWith('.attn.fc_select.weight')) ignored.set(key, { ...t, data: new Float32Array(t.data.length) });
+      return { arch, weights: ignored };
+    },
+  ],
+  [
+    "SK: the second path's 3x3 is dilated 2 (padding 2), here not dilated (padding 1)",
+    'skresnext_small',
+    (arch, weights) => ({
+      arch: withBlocks(arch, (b) =>
+        b.kind === 'selective-kernel'
+          ? {
+              ...b,
+              conv2: { ...b.conv2, paths: b.conv2.paths.map((p) => ({ ...p, conv: { ...p.conv, dilation: 1, padding: 1 } })) },
+            }
+          : b,
+      ),
+      weights,
+    }),
+  ],
+  [
+    'BasicBlock: the stride on the first 3x3 (timm, torchvision), here on the second conv',
+    'basic_d_small',
+    (arch, weights) => ({
+      arch: withBlocks(arch, (b) =>
+        b.kind === 'basic' && b.conv1.stride === 2 ? { ...b, conv1: { ...b.conv1, stride: 1 }, conv2: { ...b.conv2, stride: 2 } } : b,
+      ),
+      weights,
+    }),
+  ],
+];
+
+for (const [label, name, breakIt] of NEGATIVE)
+  for (const engine of ENGINES)
+    test(`negative control on ${engine}: ${label}`, { skip: engineSkip(engine) }, async () => {
+      const arch = architecture(configOf(name));
+      const weights = weightsOf(name);
+      const right = await diffFromTimm(name, arch, weights, engine);
+      assert.ok(right <= 1e-4, `built right: max abs diff ${right}`);
+      const wrong = breakIt(arch, weights);
+      const diff = await diffFromTimm(name, wrong.arch, wrong.weights, engine);
+      assert.ok(diff > 1e-3, `built wrong, the logits should differ from timm's, but the max abs diff is ${diff}`);
+    });
+
+test("tiered stem: timm's widths 3·(w // 4), w, 2w (3, 4, 8 here); a deep stem of the same width (4, 4, 8) does not take timm's weights", async () => {
+  const name = 'seresnext_t_small';
+  const arch = architecture(configOf(name));
+  assert.deepEqual(
+    arch.stem.map((u) => u.conv.outChannels),
+    [3, 4, 8],
+  );
+  const weights = weightsOf(name);
+  assert.ok((await diffFromTimm(name, arch, weights, 'wasm')) <= 1e-4);
+  const deep = architecture({ ...configOf(name), stem: 'deep' });
+  assert.deepEqual(
+    deep.stem.map((u) => u.conv.outChannels),
+    [4, 4, 8],
+  );
+  await assert.rejects(
+    () => buildNetworkOf(deep, { stateDict: weights, source: 'timm_seresnext_t_small.safetensors' }),
+    /shape mismatches \(\d+\): conv1\.0\.weight: file has \[3, 3, 3, 3\], the network expects \[4, 3, 3, 3\]/,
+  );
+});
