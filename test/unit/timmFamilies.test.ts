@@ -13,7 +13,11 @@ import type * as Ort from 'onnxruntime-node';
 import type { NetworkConfig } from '../../src/model/config';
 import { architecture, type Architecture, type BlockSpec } from '../../src/model/architecture';
 import { buildEngine } from '../../src/model/engines';
-import { encodeOnnxModel, onnxModel } from '../../src/model/engines/onnx';
+import { decodeOnnxModel, encodeOnnxModel, onnxModel } from '../../src/model/engines/onnx';
+import { exportOnnx } from '../../src/model/engines/export';
+import { classifyFiles, loadClassifier } from '../../src/model/classify';
+import { profile } from '../../src/model/profile';
+import { summarize } from '../../src/model/summarize';
 import { buildNetworkOf } from '../../src/model/network';
 import { tf } from '../../src/model/tf';
 import { readWeights } from '../../src/model/weights/load';
@@ -29,6 +33,7 @@ interface SmallReference {
   rows: Row[];
   logits_linspace_64: number[];
   logits_linspace_57: number[];
+  features_linspace_64: { shape: number[]; nchw: number[] };
 }
 interface TimmReferences {
   presets: Record<string, { params: number; macs: number; rows: Row[] }>;
@@ -198,3 +203,119 @@ test("tiered stem: timm's widths 3·(w // 4), w, 2w (3, 4, 8 here); a deep stem 
     /shape mismatches \(\d+\): conv1\.0\.weight: file has \[3, 3, 3, 3\], the network expects \[4, 3, 3, 3\]/,
   );
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// What runs the weights beyond the logits: class activation maps (the features), profile, export.
+
+for (const engine of ENGINES)
+  test(
+    `every small timm network's last-stage features (what CAM weighs) equal timm's forward_features within 1e-4 on ${engine}`,
+    { skip: engineSkip(engine) },
+    async () => {
+      for (const name of SMALL) {
+        const built = await buildEngine(configOf(name), { stateDict: weightsOf(name), source: name, engine });
+        try {
+          const { features } = await built.run(input(64), [1, 3, 64, 64], { features: true });
+          const ref = REF.small[name]!.features_linspace_64;
+          const [, c, h, w] = ref.shape as [number, number, number, number];
+          assert.deepEqual([features!.heightPx, features!.widthPx, features!.data.length], [h, w, c * h * w], name);
+          // NHWC (the engine) against NCHW (timm).
+          const nhwc = Float32Array.from({ length: c * h * w }, (_, i) => ref.nchw[(i % c) * h * w + Math.floor(i / c)]!);
+          const diff = maxAbsDiff(features!.data, nhwc);
+          assert.ok(diff <= 1e-4, `${name}: max abs diff ${diff}`);
+        } finally {
+          await built.dispose();
+        }
+      }
+    },
+  );
+
+for (const engine of ENGINES)
+  test(
+    `classify with a class activation map on an SK and an ECA network on ${engine}: the map's mean plus fc's bias is the logit`,
+    { skip: engineSkip(engine) },
+    async () => {
+      for (const name of ['skresnext_small', 'ecaresnext_t_small']) {
+        const { layers, ...fields } = REF.small[name]!.config;
+        const classifier = await loadClassifier(path.join(DIR, `timm_${name}.safetensors`), {
+          preset: 'resnext50_32x4d',
+          overrides: { ...fields, layers, inputHeightPx: 64, inputWidthPx: 64 },
+          architectureFlagsGiven: true,
+          engine,
+        });
+        try {
+          assert.equal(classifier.engine.info.name, engine);
+          const c = await classifyFiles(classifier, [path.join(DIR, 'photo.png')], { resizePx: 73, cropPx: 64, topK: 3, cam: 'top1' });
+          const r = c.results[0]!;
+          const cam = r.cam!;
+          assert.deepEqual([cam.grid.length, cam.grid[0]!.length], [2, 2]);
+          const fcBias = weightsOf(name).get('fc.bias')!.data[cam.class]!;
+          const mean = cam.grid.flat().reduce((a, b) => a + b, 0) / 4;
+          assert.ok(Math.abs(mean + fcBias - r.logits[cam.class]!) <= 1e-4, `${name}: ${mean} + ${fcBias} vs ${r.logits[cam.class]}`);
+        } finally {
+          classifier.dispose();
+        }
+      }
+    },
+  );
+
+for (const engine of ENGINES)
+  test(`profile on ${engine} times every row of an SK and an ECA network (the summary's rows, with their MACs)`, { skip: engineSkip(engine) }, async () => {
+    for (const name of ['skresnext_small', 'ecaresnext_t_small']) {
+      const config = configOf(name);
+      const summary = await summarize(config, { model: name });
+      const p = await profile(config, { model: name, runs: 1, engine, stateDict: weightsOf(name), weightsSource: name });
+      assert.equal(p.engine?.name, engine);
+      assert.deepEqual(
+        p.layers.map((l) => [l.name, l.type, l.macs]),
+        summary.layers.map((l) => [l.name, l.type, l.macs]),
+      );
+      const convs = p.layers.filter((l) => l.type === 'Conv2d' || l.type === 'Conv1d' || l.type === 'Linear');
+      assert.ok(convs.some((l) => l.type === (name === 'skresnext_small' ? 'Conv2d' : 'Conv1d')));
+      for (const l of convs) assert.ok(l.ms > 0, `${name} ${l.name} has no time`);
+      assert.ok(p.layersMs > 0 && p.totalMs > 0);
+    }
+  });
+
+test(
+  "export: an SK network's ONNX file (opsets 13, 17 and 21, dynamic batch) gives timm's logits on onnxruntime",
+  { skip: engineSkip('onnxruntime') },
+  async () => {
+    const name = 'skresnext_small';
+    for (const opset of [13, 17, 21]) {
+      const bytes = exportOnnx(configOf(name), { stateDict: weightsOf(name), source: name, opset, dynamicBatch: true });
+      const g = decodeOnnxModel(bytes);
+      assert.equal(g.opset, opset);
+      assert.deepEqual([...new Set(g.nodes.map((n) => n.opType))].sort(), [
+        'Add',
+        'Concat',
+        'Conv',
+        'Flatten',
+        'Gemm',
+        'GlobalAveragePool',
+        'MaxPool',
+        'Mul',
+        'ReduceSum',
+        'Relu',
+        'Reshape',
+        'Softmax',
+        'Unsqueeze',
+      ]);
+      const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      try {
+        // Two images in one batch: the same input twice gives timm's logits twice.
+        const x = input(64);
+        const two = new Float32Array(2 * x.length);
+        two.set(x);
+        two.set(x, x.length);
+        const out = (await session.run({ input: new ort!.Tensor('float32', two, [2, 3, 64, 64]) })).logits!;
+        assert.deepEqual(out.dims, [2, 5]);
+        const logits = out.data as Float32Array;
+        const diff = Math.max(maxAbsDiff(logits.slice(0, 5), expected(name, 64)), maxAbsDiff(logits.slice(5), expected(name, 64)));
+        assert.ok(diff <= 1e-4, `opset ${opset}: max abs diff ${diff}`);
+      } finally {
+        await session.release();
+      }
+    }
+  },
+);
