@@ -44,7 +44,8 @@ export function layerRows(arch: Architecture, calls: readonly LeafCall[]): Layer
     } else if (m) {
       const params = moduleParams(m);
       // Linear: in · out per sample; ECA's Conv1d(1, 1, k): k per output element ([N, 1, C]); BN: none.
-      const macs = m.type === 'Linear' ? m.inFeatures * m.outFeatures * (call.outputShape[0] ?? 1) : m.type === 'Conv1d' ? m.kernel * numel(call.outputShape) : 0;
+      const macs =
+        m.type === 'Linear' ? m.inFeatures * m.outFeatures * (call.outputShape[0] ?? 1) : m.type === 'Conv1d' ? m.kernel * numel(call.outputShape) : 0;
       rows.push({ ...base, params, macs, denseParams: params, denseMacs: macs });
     } else if (call.type === 'MaxPool2d') {
       rows.push({ ...base, params: 0, macs: 0, kernel: [3, 3], stride: [2, 2], denseParams: 0, denseMacs: 0 });

@@ -95,7 +95,8 @@ export function selectiveKernelAttnChannels(channels: number): number {
 
 /**
  * Whose module names a configuration uses: the CIFAR port's (prlz77/ResNeXt.pytorch) for `cifar`; timm's for the
- * timm-only features (SE, deep stem, avg-down); torchvision's otherwise. timm's plain ResNeXt has torchvision's
+ * timm-only features (SE, ECA, deep and tiered stems, avg-down, selective kernels) and for BasicBlock networks;
+ * torchvision's otherwise. timm's plain ResNeXt has torchvision's
  * state-dict keys, so this only changes the names of parameter-free rows (`relu` vs `act1`, Identity placeholders).
  */
 export type Naming = 'torchvision' | 'timm' | 'cifar';
@@ -103,7 +104,9 @@ export type Naming = 'torchvision' | 'timm' | 'cifar';
 export function namingOf(config: NetworkConfig): Naming {
   const v = variantOf(config);
   if (v.cifar) return 'cifar';
-  return v.attn !== 'none' || v.stem !== 'standard' || v.avgDown || v.block === 'selective-kernel' ? 'timm' : 'torchvision';
+  // BasicBlock networks take timm's names too: resnet18/34 have the same state-dict keys in both libraries, and the
+  // rows are checked against timm's (issue 20).
+  return v.attn !== 'none' || v.stem !== 'standard' || v.avgDown || v.block !== 'bottleneck' ? 'timm' : 'torchvision';
 }
 
 /** timm helpers.make_divisible(v, divisor, min_value=None, round_limit): max(divisor, int(v + divisor/2) // divisor * divisor),

@@ -29,7 +29,8 @@ function findLast<T>(xs: readonly T[], test: (x: T) => boolean): T | undefined {
   return undefined;
 }
 
-export type OpKind = 'conv' | 'conv1d' | 'batchnorm' | 'relu' | 'maxpool' | 'avgpool' | 'adaptiveAvgPool' | 'linear' | 'mean' | 'mul' | 'add' | 'sigmoid' | 'flatten';
+export type OpKind =
+  'conv' | 'conv1d' | 'batchnorm' | 'relu' | 'maxpool' | 'avgpool' | 'adaptiveAvgPool' | 'linear' | 'mean' | 'mul' | 'add' | 'sigmoid' | 'flatten';
 
 /** One operation of the forward. `module`: called as an nn.Module (forward hooks see it); otherwise functional. */
 export interface OpCall {

@@ -132,9 +132,13 @@ export const SummaryConfigSchema = ro(
     inputShape: ro(v.tuple([integer, integer, integer, integer])),
     /** Variant switches, present only when on (so torchvision configurations keep the schema they had). */
     se: v.optional(v.literal(true)),
-    stem: v.optional(v.literal('deep')),
+    stem: v.optional(v.picklist(['deep', 'tiered'])),
     avgDown: v.optional(v.literal(true)),
     cifar: v.optional(v.literal(true)),
+    /** Issue 20: BasicBlock / selective-kernel blocks, ECA, the deep stems' stem_width. */
+    block: v.optional(v.picklist(['basic', 'selective-kernel'])),
+    eca: v.optional(v.literal(true)),
+    stemWidth: v.optional(integer),
   }),
 );
 export type SummaryConfig = v.InferOutput<typeof SummaryConfigSchema>;

@@ -12,6 +12,20 @@ import { describeNetwork, modelTitle, networkName, shortModelName, titledModel }
 
 // The names the papers, torchvision, timm and the WSL release use (timm's -D: deep stem + avg-down shortcut).
 const EXPECTED: Record<PresetName, string> = {
+  resnet18: 'ResNet-18',
+  resnet34: 'ResNet-34',
+  resnet18d: 'ResNet-18-D',
+  resnet34d: 'ResNet-34-D',
+  resnet26t: 'ResNet-26-T',
+  resnet50d: 'ResNet-50-D',
+  gluon_resnet50_v1s: 'ResNet-50-S',
+  seresnet50: 'SE-ResNet-50',
+  seresnext26d_32x4d: 'SE-ResNeXt-26-D 32x4d',
+  seresnext26t_32x4d: 'SE-ResNeXt-26-T 32x4d',
+  ecaresnext26t_32x4d: 'ECA-ResNeXt-26-T 32x4d',
+  // timm builds ecaresnext50t_32x4d with layers (2, 2, 2, 2): 26 weighted layers, named from the architecture.
+  ecaresnext50t_32x4d: 'ECA-ResNeXt-26-T 32x4d',
+  skresnext50_32x4d: 'SK-ResNeXt-50 32x4d',
   resnet50: 'ResNet-50',
   resnet101: 'ResNet-101',
   resnet152: 'ResNet-152',

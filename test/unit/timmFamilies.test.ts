@@ -1,321 +1,286 @@
 /**
- * Issue 20's building blocks on both engines against timm itself (test/fixtures/families/make_timm_families.py,
- * PyTorch 2.13 + timm 1.0.29): six small networks made with timm's own ResNet class and its BasicBlock, tiered stem,
- * SE, ECA and SelectiveKernel modules, saved with timm's random initialisation and BN statistics drawn away from the
- * identity. Each one's logits at two fixed inputs must match timm's within 1e-4 on every engine; and for each block,
- * the same network built wrong on purpose must not (so the comparison can fail).
+ * Issue 20's families against timm itself (PyTorch 2.13 + timm 1.0.29; test/fixtures/families/make_timm_families.py
+ * and make_timm_keys.py): for every new preset, the parameter count, the conv + linear MACs and every module call
+ * torchsummary's hooks see (name, class, output shape; leaf rows with their own params), exactly; timm's state-dict
+ * keys and shapes; the configuration inferred back from them and from the small networks' timm checkpoints. Each
+ * building block also gets a paired negative: the same comparison run on a network built wrong on purpose fails.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as Ort from 'onnxruntime-node';
-import type { NetworkConfig } from '../../src/model/config';
-import { architecture, type Architecture, type BlockSpec } from '../../src/model/architecture';
-import { buildEngine } from '../../src/model/engines';
-import { decodeOnnxModel, encodeOnnxModel, onnxModel } from '../../src/model/engines/onnx';
-import { exportOnnx } from '../../src/model/engines/export';
-import { classifyFiles, loadClassifier } from '../../src/model/classify';
-import { profile } from '../../src/model/profile';
-import { summarize } from '../../src/model/summarize';
-import { buildNetworkOf } from '../../src/model/network';
-import { tf } from '../../src/model/tf';
+import {
+  architecture,
+  countParams,
+  resolveConfig,
+  stateDictSpec,
+  type Architecture,
+  type BlockSpec,
+  type ConvModule,
+  type SelectiveKernelBlockSpec,
+} from '../../src/model/architecture';
+import { accountingTotals, layerRows } from '../../src/model/accounting';
+import { FAMILIES, presetCatalog, presetFamily } from '../../src/model/catalog';
+import { ecaKernelSize, makeDivisible, presetConfig, requirePreset, sameConfig, type NetworkConfig } from '../../src/model/config';
+import { staticTrace } from '../../src/model/shapes';
+import { inferConfig } from '../../src/model/weights/infer';
 import { readWeights } from '../../src/model/weights/load';
-import type { StateDict } from '../../src/model/weights/stateDict';
-import { ENGINES, FIXTURES, engineSkip, linspace, maxAbsDiff, type TestEngine } from '../helpers';
+import { checkStateDict } from '../../src/model/weights/stateDict';
+import { ConfigError, WeightsError } from '../../src/model/errors';
+import { FIXTURES } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
 type Row = [string, string, number[], number];
-interface SmallReference {
-  config: Partial<NetworkConfig> & { layers: number[] };
+interface Reference {
   params: number;
   macs: number;
+  input: [number, number];
   rows: Row[];
-  logits_linspace_64: number[];
-  logits_linspace_57: number[];
-  features_linspace_64: { shape: number[]; nchw: number[] };
 }
-interface TimmReferences {
-  presets: Record<string, { params: number; macs: number; rows: Row[] }>;
+interface SmallReference extends Reference {
+  config: Partial<NetworkConfig> & { layers: number[] };
+}
+const REF = JSON.parse(fs.readFileSync(path.join(DIR, 'timm_references.json'), 'utf8')) as {
+  timm: string;
+  presets: Record<string, Reference>;
   small: Record<string, SmallReference>;
-}
-const REF = JSON.parse(fs.readFileSync(path.join(DIR, 'timm_references.json'), 'utf8')) as TimmReferences;
-const SMALL = Object.keys(REF.small);
-const SIZES = [64, 57] as const;
+  containerTypes: string[];
+};
+const KEYS = JSON.parse(fs.readFileSync(path.join(DIR, 'timm_state_dict_keys.json'), 'utf8')) as {
+  presets: Record<string, { count: number; sha256: string; sample: string[] }>;
+};
 
-const configOf = (name: string, size = 64): NetworkConfig =>
-  ({ widthPerGroup: 64, numClasses: 1000, ...REF.small[name]!.config, inputHeightPx: size, inputWidthPx: size }) as NetworkConfig;
-const weightsOf = (name: string): StateDict => readWeights(fs.readFileSync(path.join(DIR, `timm_${name}.safetensors`)), `timm_${name}.safetensors`).stateDict;
-const expected = (name: string, size: (typeof SIZES)[number]): number[] => REF.small[name]![`logits_linspace_${size}`];
-const input = (size: number): Float32Array => linspace(-2, 2, 3 * size * size);
-
-for (const name of SMALL)
-  for (const engine of ENGINES)
-    test(`timm ${name}: timm's logits within 1e-4 at 64x64 and 57x57 on ${engine}`, { skip: engineSkip(engine) }, async () => {
-      const built = await buildEngine(configOf(name), { stateDict: weightsOf(name), source: name, engine });
-      try {
-        assert.equal(built.info.name, engine);
-        for (const size of SIZES) {
-          const { logits } = await built.run(input(size), [1, 3, size, size]);
-          const diff = maxAbsDiff(logits, expected(name, size));
-          assert.ok(diff <= 1e-4, `${size}x${size}: max abs diff ${diff}`);
-        }
-      } finally {
-        await built.dispose();
-      }
-    });
-
-let ort: typeof Ort | undefined;
-try {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ort = require('onnxruntime-node') as typeof Ort;
-} catch {
-  // engineSkip('onnxruntime') says why
-}
-
-/** Logits of an architecture as given (possibly built wrong on purpose) with these weights, on one engine. */
-async function logitsOfArchitecture(arch: Architecture, stateDict: StateDict, size: number, engine: TestEngine): Promise<Float32Array> {
-  const x = input(size);
-  if (engine === 'wasm') {
-    const network = await buildNetworkOf(arch, { stateDict, source: 'test' });
-    try {
-      const y = network.forward(tf.tensor4d(x, [1, 3, size, size]));
-      const out = (await y.data()) as Float32Array;
-      y.dispose();
-      return out;
-    } finally {
-      network.dispose();
-    }
-  }
-  const bytes = encodeOnnxModel(onnxModel(arch, (key) => stateDict.get(key)!.data, { inputSize: [size, size] }));
-  const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  try {
-    const result = await session.run({ input: new ort!.Tensor('float32', x, [1, 3, size, size]) });
-    return result.logits!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
-/** The architecture with each block replaced by `f(block)` (a deliberate mistake for the negative tests). */
-const withBlocks = (arch: Architecture, f: (b: BlockSpec) => BlockSpec): Architecture => ({ ...arch, blocks: arch.blocks.map(f) });
-
-/** Max abs difference from timm's logits at 64x64 and 57x57 of `arch` with `stateDict` on `engine`. */
-async function diffFromTimm(name: string, arch: Architecture, stateDict: StateDict, engine: TestEngine): Promise<number> {
-  let max = 0;
-  for (const size of SIZES) max = Math.max(max, maxAbsDiff(await logitsOfArchitecture(arch, stateDict, size, engine), expected(name, size)));
-  return max;
-}
-
-/**
- * Each test: the block as timm builds it matches timm (≤ 1e-4), the same weights in a block built wrong on purpose do
- * not (> 1e-3), on each engine. So a mistake of that kind in the architecture or an engine would fail the positive tests.
- */
-const NEGATIVE: [string, string, (arch: Architecture, weights: StateDict) => { arch: Architecture; weights: StateDict }][] = [
-  [
-    "ECA: the Conv1d's kernel from the channel count (5 at 128 channels), not a fixed 3 (timm's k_size default)",
-    'ecaresnext_t_small',
-    (arch, weights) => {
-      const fixed = new Map(weights);
-      const wrong = withBlocks(arch, (b) => {
-        if (!b.eca || b.eca.conv.kernel === 3) return b;
-        // The centre three taps of the 5-tap kernel.
-        const key = `${b.eca.conv.name}.weight`;
-        fixed.set(key, { ...weights.get(key)!, shape: [1, 1, 3], data: weights.get(key)!.data.slice(1, 4) });
-        return { ...b, eca: { ...b.eca, conv: { ...b.eca.conv, kernel: 3, padding: 1 } } };
-      });
-      assert.ok(fixed.size === weights.size && [...fixed].some(([k, t]) => t !== weights.get(k)), 'a layer with a 5-tap ECA kernel exists');
-      return { arch: wrong, weights: fixed };
-    },
-  ],
-  [
-    "SK: the attention's first softmax slot weighs the 3x3 path, the second the dilated one (here swapped)",
-    'skresnext_small',
-    (arch, weights) => ({
-      arch: withBlocks(arch, (b) => (b.kind === 'selective-kernel' ? { ...b, conv2: { ...b.conv2, paths: [...b.conv2.paths].reverse() } } : b)),
-      weights,
-    }),
-  ],
-  [
-    'SK: the attention branch selects between the paths (here ignored: fc_select zero, so every path weighs 1/2)',
-    'skresnext_small',
-    (arch, weights) => {
-      const ignored = new Map(weights);
-      for (const [key, t] of weights) if (key.endsWith('.attn.fc_select.weight')) ignored.set(key, { ...t, data: new Float32Array(t.data.length) });
-      return { arch, weights: ignored };
-    },
-  ],
-  [
-    "SK: the second path's 3x3 is dilated 2 (padding 2), here not dilated (padding 1)",
-    'skresnext_small',
-    (arch, weights) => ({
-      arch: withBlocks(arch, (b) =>
-        b.kind === 'selective-kernel'
-          ? {
-              ...b,
-              conv2: { ...b.conv2, paths: b.conv2.paths.map((p) => ({ ...p, conv: { ...p.conv, dilation: 1, padding: 1 } })) },
-            }
-          : b,
-      ),
-      weights,
-    }),
-  ],
-  [
-    'BasicBlock: the stride on the first 3x3 (timm, torchvision), here on the second conv',
-    'basic_d_small',
-    (arch, weights) => ({
-      arch: withBlocks(arch, (b) =>
-        b.kind === 'basic' && b.conv1.stride === 2 ? { ...b, conv1: { ...b.conv1, stride: 1 }, conv2: { ...b.conv2, stride: 2 } } : b,
-      ),
-      weights,
-    }),
-  ],
+const NEW_PRESETS = [
+  'resnet18',
+  'resnet34',
+  'resnet18d',
+  'resnet34d',
+  'resnet26t',
+  'resnet50d',
+  'seresnet50',
+  'gluon_resnet50_v1s',
+  'seresnext26d_32x4d',
+  'seresnext26t_32x4d',
+  'ecaresnext26t_32x4d',
+  'ecaresnext50t_32x4d',
+  'skresnext50_32x4d',
 ];
 
-for (const [label, name, breakIt] of NEGATIVE)
-  for (const engine of ENGINES)
-    test(`negative control on ${engine}: ${label}`, { skip: engineSkip(engine) }, async () => {
-      const arch = architecture(configOf(name));
-      const weights = weightsOf(name);
-      const right = await diffFromTimm(name, arch, weights, engine);
-      assert.ok(right <= 1e-4, `built right: max abs diff ${right}`);
-      const wrong = breakIt(arch, weights);
-      const diff = await diffFromTimm(name, wrong.arch, wrong.weights, engine);
-      assert.ok(diff > 1e-3, `built wrong, the logits should differ from timm's, but the max abs diff is ${diff}`);
-    });
+/** timm's BatchNormAct2d has children (drop, act) but owns the BN's parameters: a row of the layer table here. */
+const CONTAINERS = new Set(REF.containerTypes.filter((t) => t !== 'BatchNormAct2d'));
 
-test("tiered stem: timm's widths 3·(w // 4), w, 2w (3, 4, 8 here); a deep stem of the same width (4, 4, 8) does not take timm's weights", async () => {
-  const name = 'seresnext_t_small';
-  const arch = architecture(configOf(name));
-  assert.deepEqual(
-    arch.stem.map((u) => u.conv.outChannels),
-    [3, 4, 8],
-  );
-  const weights = weightsOf(name);
-  assert.ok((await diffFromTimm(name, arch, weights, 'wasm')) <= 1e-4);
-  const deep = architecture({ ...configOf(name), stem: 'deep' });
-  assert.deepEqual(
-    deep.stem.map((u) => u.conv.outChannels),
-    [4, 4, 8],
-  );
-  await assert.rejects(
-    () => buildNetworkOf(deep, { stateDict: weights, source: 'timm_seresnext_t_small.safetensors' }),
-    /shape mismatches \(\d+\): conv1\.0\.weight: file has \[3, 3, 3, 3\], the network expects \[4, 3, 3, 3\]/,
+/** Everything the comparison with timm checks, as a list of differences (empty: equal). */
+function differences(arch: Architecture, ref: Reference): string[] {
+  const calls = staticTrace(arch);
+  const [h, w] = ref.input;
+  const totals = accountingTotals(arch, calls, [1, 3, h, w]);
+  const out: string[] = [];
+  if (totals.params !== ref.params) out.push(`params ${totals.params} vs timm ${ref.params}`);
+  if (countParams(arch) !== ref.params) out.push(`countParams ${countParams(arch)} vs timm ${ref.params}`);
+  if (totals.macs !== ref.macs) out.push(`conv+linear MACs ${totals.macs} vs timm ${ref.macs}`);
+  const mine = calls.map((c) => JSON.stringify([c.name, c.type, c.outputShape]));
+  const theirs = ref.rows.map(([n, t, s]) => JSON.stringify([n, t, s]));
+  const i = mine.findIndex((m, k) => m !== theirs[k]);
+  if (i >= 0 || mine.length !== theirs.length) {
+    const k = i >= 0 ? i : Math.min(mine.length, theirs.length);
+    out.push(`module calls differ at #${k}: ${mine[k] ?? '(none)'} vs timm ${theirs[k] ?? '(none)'} (${mine.length} vs ${theirs.length} calls)`);
+  }
+  const rows = layerRows(arch, calls).map((r) => JSON.stringify([r.name, r.type, r.outputShape, r.params]));
+  const leaves = ref.rows.filter(([, t]) => !CONTAINERS.has(t)).map((r) => JSON.stringify(r));
+  if (JSON.stringify(rows) !== JSON.stringify(leaves)) out.push('leaf rows (name, type, shape, params) differ');
+  return out;
+}
+
+const smallConfig = (name: string): NetworkConfig => {
+  const ref = REF.small[name]!;
+  return resolveConfig('resnet50', { ...ref.config, inputHeightPx: ref.input[0], inputWidthPx: ref.input[1] }).config;
+};
+
+for (const name of NEW_PRESETS) {
+  test(`${name}: params, conv+linear MACs and every module call equal timm ${REF.timm}'s, exactly`, () => {
+    const ref = REF.presets[name];
+    assert.ok(ref, `no timm reference for ${name}`);
+    const config = presetConfig(requirePreset(name));
+    assert.deepEqual([config.inputHeightPx, config.inputWidthPx], ref.input);
+    assert.deepEqual(differences(architecture(config), ref), []);
+  });
+}
+
+test("every new preset's state-dict keys and shapes are timm's (digest of the sorted lines), and its configuration is inferred back from them", () => {
+  for (const name of NEW_PRESETS) {
+    const config = presetConfig(requirePreset(name));
+    const spec = stateDictSpec(architecture(config));
+    const lines = spec.map((e) => `${e.key} ${e.shape.join('x')}`).sort();
+    const ref = KEYS.presets[name]!;
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('layer1.0.') || l.startsWith('layer2.0.')),
+      ref.sample,
+      `${name}: layer1.0 / layer2.0 keys`,
+    );
+    assert.equal(lines.length, ref.count, `${name}: number of state-dict entries`);
+    assert.equal(createHash('sha256').update(lines.join('\n')).digest('hex'), ref.sha256, `${name}: keys and shapes`);
+    const inferred = inferConfig(new Map(spec.map((e) => [e.key, { shape: e.shape }])), name);
+    assert.ok(sameConfig(inferred, config), `${name}: inferred ${JSON.stringify(inferred)}`);
+    assert.deepEqual(inferred, config, `${name}: the inferred configuration is the preset's, field for field`);
+  }
+});
+
+for (const name of Object.keys(REF.small)) {
+  test(`small timm network ${name}: module calls, params and MACs equal timm's; its timm checkpoint fits and its architecture is inferred from it`, () => {
+    const ref = REF.small[name]!;
+    const config = smallConfig(name);
+    const arch = architecture(config);
+    assert.deepEqual(differences(arch, ref), []);
+    const bytes = new Uint8Array(fs.readFileSync(path.join(DIR, `timm_${name}.safetensors`)));
+    const { stateDict: tensors } = readWeights(bytes, name);
+    checkStateDict(tensors, arch, name);
+    const inferred = inferConfig(tensors, name, { height: ref.input[0], width: ref.input[1] });
+    assert.ok(sameConfig(inferred, config), `inferred ${JSON.stringify(inferred)} vs ${JSON.stringify(config)}`);
+  });
+}
+
+/** The same network with one block kind rebuilt by `f`. */
+const mapBlocks = (arch: Architecture, f: (b: BlockSpec) => BlockSpec): Architecture => ({ ...arch, blocks: arch.blocks.map(f) });
+
+test('paired negative, ECA: a kernel size not taken from the channel count (always 3) fails the comparison with timm', () => {
+  // timm EcaModule: t = int(|log2(C) + 1| / 2), odd, >= 3: 256 → 5, 512 → 5, 1024 → 5, 2048 → 7; 128 → 5, 64 → 3.
+  assert.deepEqual([64, 128, 256, 512, 1024, 2048].map(ecaKernelSize), [3, 5, 5, 5, 5, 7]);
+  const ref = REF.presets.ecaresnext26t_32x4d!;
+  const right = architecture(presetConfig('ecaresnext26t_32x4d'));
+  assert.deepEqual(differences(right, ref), []);
+  const wrong = mapBlocks(right, (b) => (b.eca ? { ...b, eca: { ...b.eca, conv: { ...b.eca.conv, kernel: 3, padding: 1 } } } : b));
+  assert.match(differences(wrong, ref).join('\n'), /params 15406\d+ vs timm 15406220/);
+  // The small network: its last stage has 128 channels, kernel 5; a kernel of 3 there no longer fits timm's checkpoint.
+  const small = architecture(smallConfig('ecaresnext_t_small'));
+  const tensors = readWeights(new Uint8Array(fs.readFileSync(path.join(DIR, 'timm_ecaresnext_t_small.safetensors'))), 'eca').stateDict;
+  checkStateDict(tensors, small, 'eca');
+  const smallWrong = mapBlocks(small, (b) => (b.eca ? { ...b, eca: { ...b.eca, conv: { ...b.eca.conv, kernel: 3, padding: 1 } } } : b));
+  assert.throws(
+    () => checkStateDict(tensors, smallWrong, 'eca'),
+    (e) => e instanceof WeightsError && /layer4\.0\.se\.conv\.weight/.test(e.message),
   );
 });
 
-// ---------------------------------------------------------------------------------------------------------------
-// What runs the weights beyond the logits: class activation maps (the features), profile, export.
+test("paired negative, selective kernel: the attention's width with rd_divisor 8 instead of 32, or a single path, fails the comparison", () => {
+  const ref = REF.presets.skresnext50_32x4d!;
+  const right = architecture(presetConfig('skresnext50_32x4d'));
+  assert.deepEqual(differences(right, ref), []);
+  const reattend = (b: BlockSpec): BlockSpec => {
+    if (b.kind !== 'selective-kernel') return b;
+    const width = b.conv2.paths[0]!.conv.outChannels;
+    const rd = makeDivisible(width / 16, 8);
+    const { attn } = b.conv2;
+    const fcReduce: ConvModule = { ...attn.fcReduce, outChannels: rd };
+    const fcSelect: ConvModule = { ...attn.fcSelect, inChannels: rd };
+    const sk: SelectiveKernelBlockSpec = { ...b, conv2: { ...b.conv2, attn: { ...attn, fcReduce, bn: { ...attn.bn, channels: rd }, fcSelect } } };
+    return sk;
+  };
+  assert.match(differences(mapBlocks(right, reattend), ref).join('\n'), /params \d+ vs timm 27479784/);
+  const onePath = mapBlocks(right, (b) => (b.kind === 'selective-kernel' ? { ...b, conv2: { ...b.conv2, paths: b.conv2.paths.slice(0, 1) } } : b));
+  assert.match(differences(onePath, ref).join('\n'), /module calls differ at #\d+: \["layer1\.0\.conv2\.attn\.fc_reduce"/);
+  // The second path is a dilated 3x3 (padding 2, dilation 2): undilated, its feature map at 57x57 input would not change
+  // size, but the weights' layout would not either; what it changes is the output, which the engines' logits tests check.
+  const dilations = right.blocks.flatMap((b) => (b.kind === 'selective-kernel' ? b.conv2.paths.map((p) => [p.conv.dilation ?? 1, p.conv.padding]) : []));
+  assert.deepEqual(dilations.slice(0, 2), [
+    [1, 1],
+    [2, 2],
+  ]);
+});
 
-for (const engine of ENGINES)
-  test(
-    `every small timm network's last-stage features (what CAM weighs) equal timm's forward_features within 1e-4 on ${engine}`,
-    { skip: engineSkip(engine) },
-    async () => {
-      for (const name of SMALL) {
-        const built = await buildEngine(configOf(name), { stateDict: weightsOf(name), source: name, engine });
-        try {
-          const { features } = await built.run(input(64), [1, 3, 64, 64], { features: true });
-          const ref = REF.small[name]!.features_linspace_64;
-          const [, c, h, w] = ref.shape as [number, number, number, number];
-          assert.deepEqual([features!.heightPx, features!.widthPx, features!.data.length], [h, w, c * h * w], name);
-          // NHWC (the engine) against NCHW (timm).
-          const nhwc = Float32Array.from({ length: c * h * w }, (_, i) => ref.nchw[(i % c) * h * w + Math.floor(i / c)]!);
-          const diff = maxAbsDiff(features!.data, nhwc);
-          assert.ok(diff <= 1e-4, `${name}: max abs diff ${diff}`);
-        } finally {
-          await built.dispose();
-        }
-      }
-    },
+test("paired negative, tiered stem: the deep stem's widths (w, w) instead of timm's (3·(w//4), w) fail the comparison", () => {
+  const ref = REF.presets.seresnext26t_32x4d!;
+  assert.deepEqual(differences(architecture(presetConfig('seresnext26t_32x4d')), ref), []);
+  const deep = architecture({ ...presetConfig('seresnext26t_32x4d'), stem: 'deep' });
+  assert.match(
+    differences(deep, ref).join('\n'),
+    /module calls differ at #0: \["conv1\.0","Conv2d",\[1,32,112,112\]\] vs timm \["conv1\.0","Conv2d",\[1,24,112,112\]\]/,
   );
+  // And gluon_resnet50_v1s's S stem (stem_width 64) is not the C stem (32).
+  const narrow = architecture({ ...presetConfig('gluon_resnet50_v1s'), stemWidth: undefined });
+  assert.match(differences(narrow, REF.presets.gluon_resnet50_v1s!).join('\n'), /params 2\d+ vs timm 25680808/);
+});
 
-for (const engine of ENGINES)
-  test(
-    `classify with a class activation map on an SK and an ECA network on ${engine}: the map's mean plus fc's bias is the logit`,
-    { skip: engineSkip(engine) },
-    async () => {
-      for (const name of ['skresnext_small', 'ecaresnext_t_small']) {
-        const { layers, ...fields } = REF.small[name]!.config;
-        const classifier = await loadClassifier(path.join(DIR, `timm_${name}.safetensors`), {
-          preset: 'resnext50_32x4d',
-          overrides: { ...fields, layers, inputHeightPx: 64, inputWidthPx: 64 },
-          architectureFlagsGiven: true,
-          engine,
-        });
-        try {
-          assert.equal(classifier.engine.info.name, engine);
-          const c = await classifyFiles(classifier, [path.join(DIR, 'photo.png')], { resizePx: 73, cropPx: 64, topK: 3, cam: 'top1' });
-          const r = c.results[0]!;
-          const cam = r.cam!;
-          assert.deepEqual([cam.grid.length, cam.grid[0]!.length], [2, 2]);
-          const fcBias = weightsOf(name).get('fc.bias')!.data[cam.class]!;
-          const mean = cam.grid.flat().reduce((a, b) => a + b, 0) / 4;
-          assert.ok(Math.abs(mean + fcBias - r.logits[cam.class]!) <= 1e-4, `${name}: ${mean} + ${fcBias} vs ${r.logits[cam.class]}`);
-        } finally {
-          classifier.dispose();
-        }
-      }
-    },
+test("paired negative, basic block: the stride on the second 3x3 instead of the first, or a bottleneck's expansion, fails the comparison", () => {
+  const ref = REF.presets.resnet34!;
+  const right = architecture(presetConfig('resnet34'));
+  assert.deepEqual(differences(right, ref), []);
+  const late = mapBlocks(right, (b) =>
+    b.kind === 'basic' && b.conv1.stride === 2 ? { ...b, conv1: { ...b.conv1, stride: 1 }, conv2: { ...b.conv2, stride: 2 } } : b,
   );
+  assert.match(
+    differences(late, ref).join('\n'),
+    /module calls differ at #\d+: \["layer2\.0\.conv1","Conv2d",\[1,128,56,56\]\] vs timm \["layer2\.0\.conv1","Conv2d",\[1,128,28,28\]\]/,
+  );
+  const bottleneck = architecture({ ...presetConfig('resnet34'), block: undefined });
+  assert.notDeepEqual(differences(bottleneck, ref), []);
+});
 
-for (const engine of ENGINES)
-  test(`profile on ${engine} times every row of an SK and an ECA network (the summary's rows, with their MACs)`, { skip: engineSkip(engine) }, async () => {
-    for (const name of ['skresnext_small', 'ecaresnext_t_small']) {
-      const config = configOf(name);
-      const summary = await summarize(config, { model: name });
-      const p = await profile(config, { model: name, runs: 1, engine, stateDict: weightsOf(name), weightsSource: name });
-      assert.equal(p.engine?.name, engine);
-      assert.deepEqual(
-        p.layers.map((l) => [l.name, l.type, l.macs]),
-        summary.layers.map((l) => [l.name, l.type, l.macs]),
-      );
-      const convs = p.layers.filter((l) => l.type === 'Conv2d' || l.type === 'Conv1d' || l.type === 'Linear');
-      assert.ok(convs.some((l) => l.type === (name === 'skresnext_small' ? 'Conv2d' : 'Conv1d')));
-      for (const l of convs) assert.ok(l.ms > 0, `${name} ${l.name} has no time`);
-      assert.ok(p.layersMs > 0 && p.totalMs > 0);
-    }
-  });
+test('paired negative, inference: a deep stem neither deep nor tiered, and a classifier that is not 8 · expansion · base wide, are refused by name', () => {
+  const spec = stateDictSpec(architecture(presetConfig('seresnext26t_32x4d')));
+  const shapes = new Map(spec.map((e) => [e.key, { shape: e.shape }]));
+  assert.equal(inferConfig(shapes, 'x.pth').stem, 'tiered');
+  const odd = new Map(shapes);
+  odd.set('conv1.0.weight', { shape: [20, 3, 3, 3] });
+  assert.throws(
+    () => inferConfig(odd, 'x.pth'),
+    (e) => e instanceof WeightsError && /deep stem is 20, 32 channels wide/.test(e.message),
+  );
+  const fc = new Map(shapes);
+  fc.set('fc.weight', { shape: [1000, 2047] });
+  assert.throws(
+    () => inferConfig(fc, 'x.pth'),
+    (e) => e instanceof WeightsError && /2047 input features/.test(e.message),
+  );
+});
 
-test(
-  "export: an SK network's ONNX file (opsets 13, 17 and 21, dynamic batch) gives timm's logits on onnxruntime",
-  { skip: engineSkip('onnxruntime') },
-  async () => {
-    const name = 'skresnext_small';
-    for (const opset of [13, 17, 21]) {
-      const bytes = exportOnnx(configOf(name), { stateDict: weightsOf(name), source: name, opset, dynamicBatch: true });
-      const g = decodeOnnxModel(bytes);
-      assert.equal(g.opset, opset);
-      assert.deepEqual([...new Set(g.nodes.map((n) => n.opType))].sort(), [
-        'Add',
-        'Concat',
-        'Conv',
-        'Flatten',
-        'Gemm',
-        'GlobalAveragePool',
-        'MaxPool',
-        'Mul',
-        'ReduceSum',
-        'Relu',
-        'Reshape',
-        'Softmax',
-        'Unsqueeze',
-      ]);
-      const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      try {
-        // Two images in one batch: the same input twice gives timm's logits twice.
-        const x = input(64);
-        const two = new Float32Array(2 * x.length);
-        two.set(x);
-        two.set(x, x.length);
-        const out = (await session.run({ input: new ort!.Tensor('float32', two, [2, 3, 64, 64]) })).logits!;
-        assert.deepEqual(out.dims, [2, 5]);
-        const logits = out.data as Float32Array;
-        const diff = Math.max(maxAbsDiff(logits.slice(0, 5), expected(name, 64)), maxAbsDiff(logits.slice(5), expected(name, 64)));
-        assert.ok(diff <= 1e-4, `opset ${opset}: max abs diff ${diff}`);
-      } finally {
-        await session.release();
-      }
-    }
-  },
-);
+test('combinations timm does not define are refused with what timm defines', () => {
+  const refuse = (overrides: Partial<NetworkConfig>, pattern: RegExp): void =>
+    assert.throws(
+      () => resolveConfig(undefined, overrides),
+      (e) => e instanceof ConfigError && pattern.test(e.message),
+      JSON.stringify(overrides),
+    );
+  refuse({ block: 'basic' }, /only supports groups=1 and base_width=64/);
+  refuse({ block: 'basic', groups: 1, widthPerGroup: 32 }, /only supports groups=1 and base_width=64/);
+  refuse({ se: true, eca: true }, /choose one/);
+  refuse({ stemWidth: 48 }, /applies to the deep and tiered stems/);
+  refuse({ stem: 'tiered', stemWidth: 3 }, /at least 4/);
+  refuse({ cifar: true, block: 'selective-kernel' }, /does not apply to the CIFAR layout|does not apply to \{cifar\}|CIFAR/);
+  refuse({ cifar: true, stem: 'tiered' }, /CIFAR stem is one 3x3 conv/);
+  refuse({ cifar: true, eca: true }, /ImageNet ResNets only/);
+  // And the ones it does define are accepted: an SK-ResNeXt on the D stem, ECA on basic blocks, a 48-wide tiered stem.
+  assert.equal(resolveConfig(undefined, { block: 'selective-kernel', stem: 'deep', avgDown: true }).config.block, 'selective-kernel');
+  assert.equal(resolveConfig('resnet18', { eca: true }).model, 'resnet18(eca)');
+  assert.equal(resolveConfig('resnet26t', { stemWidth: 48 }).model, 'resnet26t(stem_width=48)');
+});
+
+test('the new presets are listed in their families, in the order of FAMILIES', () => {
+  const families = presetCatalog().map((p) => p.family);
+  assert.deepEqual(
+    families.filter((f, i) => f !== families[i - 1]),
+    FAMILIES.filter((f) => families.includes(f)),
+    'presets grouped by family, families in FAMILIES order',
+  );
+  assert.deepEqual(
+    NEW_PRESETS.map((n) => presetFamily(requirePreset(n))),
+    [
+      'ResNet',
+      'ResNet',
+      'ResNet-D',
+      'ResNet-D',
+      'ResNet-D',
+      'ResNet-D',
+      'SE-ResNet',
+      'ResNet-D',
+      'SE-ResNeXt',
+      'SE-ResNeXt',
+      'ECA-ResNeXt',
+      'ECA-ResNeXt',
+      'SK-ResNeXt',
+    ],
+  );
+  // timm's newer name for gluon_resnet50_v1s and its pretrained tags resolve to the presets.
+  assert.equal(requirePreset('resnet50s.gluon_in1k'), 'gluon_resnet50_v1s');
+  assert.equal(requirePreset('skresnext50_32x4d.ra_in1k'), 'skresnext50_32x4d');
+});
