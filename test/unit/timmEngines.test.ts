@@ -7,7 +7,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { NetworkConfig } from '../../src/model/config';
@@ -22,7 +24,10 @@ import { buildNetworkOf } from '../../src/model/network';
 import { tf } from '../../src/model/tf';
 import { readWeights } from '../../src/model/weights/load';
 import type { StateDict } from '../../src/model/weights/stateDict';
-import { ENGINES, FIXTURES, engineSkip, linspace, maxAbsDiff, type TestEngine } from '../helpers';
+import { decodeImage } from '../../src/model/image/decode';
+import { preprocess } from '../../src/model/image/preprocess';
+import type { EvaluationJson } from '../../src/model/evaluate';
+import { ENGINES, FIXTURES, ROOT, engineSkip, linspace, maxAbsDiff, runCli, type TestEngine } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
 type Row = [string, string, number[], number];
@@ -34,6 +39,7 @@ interface SmallReference {
   logits_linspace_64: number[];
   logits_linspace_57: number[];
   features_linspace_64: { shape: number[]; nchw: number[] };
+  logits_photo_224: number[];
 }
 interface TimmReferences {
   presets: Record<string, { params: number; macs: number; rows: Row[] }>;
@@ -319,3 +325,99 @@ test(
     }
   },
 );
+
+// ---------------------------------------------------------------------------------------------------------------
+// The commands a user runs, on timm's files as they are (the architecture inferred from the keys and shapes).
+
+const PHOTO = path.join(DIR, 'photo.png');
+const photoLogits = (name: string): number[] => REF.small[name]!.logits_photo_224;
+
+for (const engine of ENGINES)
+  test(
+    `resnext classify on ${engine}: each small timm file, inferred, gives timm's logits for photo.png (bicubic eval) within 1e-4`,
+    { skip: engineSkip(engine) },
+    () => {
+      for (const name of SMALL) {
+        const r = runCli(
+          'classify',
+          PHOTO,
+          '--weights',
+          path.join(DIR, `timm_${name}.safetensors`),
+          '--interpolation',
+          'bicubic',
+          '--engine',
+          engine,
+          '--format',
+          'json',
+        );
+        assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+        const j = JSON.parse(r.stdout) as { engine: { name: string }; preprocessing: { resizePx: number; cropPx: number }; results: { logits: number[] }[] };
+        assert.equal(j.engine.name, engine);
+        assert.deepEqual([j.preprocessing.resizePx, j.preprocessing.cropPx], [256, 224]);
+        const diff = maxAbsDiff(j.results[0]!.logits, photoLogits(name));
+        assert.ok(diff <= 1e-4, `${name}: max abs diff ${diff}`);
+      }
+    },
+  );
+
+for (const engine of ENGINES)
+  test(`resnext evaluate on ${engine}: an SK and an ECA timm file over an ImageFolder give timm's probabilities`, { skip: engineSkip(engine) }, () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-timm-eval-'));
+    try {
+      for (const cls of ['a', 'b']) {
+        fs.mkdirSync(path.join(folder, cls));
+        fs.copyFileSync(PHOTO, path.join(folder, cls, 'photo.png'));
+      }
+      for (const name of ['skresnext_small', 'ecaresnext_t_small']) {
+        const weights = path.join(DIR, `timm_${name}.safetensors`);
+        const r = runCli('evaluate', folder, '--weights', weights, '--interpolation', 'bicubic', '--workers', '1', '--engine', engine, '--format', 'json');
+        assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+        const j = JSON.parse(r.stdout) as EvaluationJson;
+        assert.equal(j.engine?.name, engine);
+        assert.equal(j.count, 2);
+        // softmax of timm's logits, the five classes in descending order
+        const logits = photoLogits(name);
+        const m = Math.max(...logits);
+        const e = logits.map((v) => Math.exp(v - m));
+        const sum = e.reduce((a, b) => a + b, 0);
+        const order = logits.map((_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
+        for (const f of j.files) {
+          assert.deepEqual(f.top5, order, `${name} ${f.path}`);
+          for (let k = 0; k < 5; k++) assert.ok(Math.abs(f.probs[k]! - e[order[k]!]! / sum) <= 1e-4, `${name} ${f.path}: probability ${k}`);
+        }
+      }
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+const EXPORTED = JSON.parse(fs.readFileSync(path.join(DIR, 'timm_export.json'), 'utf8')) as {
+  files: Record<string, { command: string[]; sha256: string; bytes: number }>;
+};
+
+test("resnext export of the SK and ECA timm files: the bytes onnx's full checker passed (check_timm_export.py), and timm's logits on onnxruntime", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resnext-timm-export-'));
+  try {
+    for (const [name, ref] of Object.entries(EXPORTED.files)) {
+      const out = path.join(dir, `${name}.onnx`);
+      const r = runCli(...ref.command.map((a) => (a.startsWith('test/') ? path.join(ROOT, a) : a)), '--out', out);
+      assert.equal(r.code, 0, r.stderr);
+      const bytes = fs.readFileSync(out);
+      assert.equal(bytes.length, ref.bytes, name);
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), ref.sha256, `${name}: the export changed; run check_timm_export.py to check it again`);
+      if (engineSkip('onnxruntime')) continue;
+      const image = decodeImage(fs.readFileSync(PHOTO), 'photo.png');
+      const x = preprocess(image, { resizePx: 256, cropPx: 224, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+      const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      try {
+        const logits = (await session.run({ input: new ort!.Tensor('float32', x, [1, 3, 224, 224]) })).logits!.data as Float32Array;
+        const diff = maxAbsDiff(logits, photoLogits(name));
+        assert.ok(diff <= 1e-4, `${name}: max abs diff ${diff}`);
+      } finally {
+        await session.release();
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
