@@ -497,7 +497,8 @@ export function checkBuildable(arch: Architecture): void {
   }
 }
 
-export type ConfigOverrides = Partial<Omit<NetworkConfig, 'layers'>> & { layers?: readonly number[] };
+/** Overrides of a preset's fields; `block: 'bottleneck'` asks for the bottleneck explicitly (absent from a NetworkConfig). */
+export type ConfigOverrides = Partial<Omit<NetworkConfig, 'layers' | 'block'>> & { layers?: readonly number[]; block?: NetworkConfig['block'] | 'bottleneck' };
 
 /** The preset a CIFAR configuration starts from when `cifar` is asked for without a CIFAR preset. */
 const CIFAR_BASE = 'resnext29_8x64d';
@@ -511,7 +512,20 @@ export function resolveConfig(preset: string | undefined, overrides: ConfigOverr
   const name = preset === undefined ? (overrides.cifar === true ? CIFAR_BASE : DEFAULT_PRESET) : requirePreset(preset);
   const base = presetConfig(name);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as ConfigOverrides;
-  let config = { ...base, ...defined } as NetworkConfig;
+  const { block, ...rest } = { ...base, ...defined };
+  let config = { ...rest, ...(block === undefined || block === 'bottleneck' ? {} : { block }) } as NetworkConfig;
+  // The basic block has no groups (torchvision/timm refuse any other): asked for on a ResNeXt preset without groups or
+  // widths of its own, it takes ResNet's 1 x 64. A preset's stem width goes with its deep stem.
+  if (block === 'basic' && base.block !== 'basic' && defined.groups === undefined && defined.widthPerGroup === undefined) {
+    config = { ...config, groups: 1, widthPerGroup: 64 };
+  }
+  // One attention slot: SE asked for on an ECA preset replaces ECA, and the other way round.
+  if (defined.se === true && defined.eca === undefined) config = { ...config, eca: false };
+  if (defined.eca === true && defined.se === undefined) config = { ...config, se: false };
+  if (defined.stem === 'standard' && defined.stemWidth === undefined && config.stemWidth !== undefined) {
+    const { stemWidth: _dropped, ...withoutStemWidth } = config;
+    config = withoutStemWidth;
+  }
   if (overrides.cifar === true && base.cifar !== true) {
     const layout = presetConfig(CIFAR_BASE);
     config = {

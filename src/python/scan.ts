@@ -540,6 +540,9 @@ const PYTHON_FIELD_NAMES: FieldNames = {
   stem: 'stem',
   avgDown: 'avg-down',
   cifar: 'the CIFAR layout',
+  block: 'block',
+  eca: 'ECA',
+  stemWidth: 'stem_width',
 };
 
 /** Validated configurations by what the code asked for: a file is rescanned on every edit and repeats few of them. */

@@ -241,18 +241,26 @@ test('combinations timm does not define are refused with what timm defines', () 
       (e) => e instanceof ConfigError && pattern.test(e.message),
       JSON.stringify(overrides),
     );
-  refuse({ block: 'basic' }, /only supports groups=1 and base_width=64/);
+  refuse({ block: 'basic', groups: 32 }, /only supports groups=1 and base_width=64/);
   refuse({ block: 'basic', groups: 1, widthPerGroup: 32 }, /only supports groups=1 and base_width=64/);
   refuse({ se: true, eca: true }, /choose one/);
   refuse({ stemWidth: 48 }, /applies to the deep and tiered stems/);
   refuse({ stem: 'tiered', stemWidth: 3 }, /at least 4/);
-  refuse({ cifar: true, block: 'selective-kernel' }, /does not apply to the CIFAR layout|does not apply to \{cifar\}|CIFAR/);
+  refuse(
+    { cifar: true, block: 'selective-kernel' },
+    /^block selective-kernel does not apply to the CIFAR layout: the CIFAR port has only its ResNeXtBottleneck/,
+  );
   refuse({ cifar: true, stem: 'tiered' }, /CIFAR stem is one 3x3 conv/);
   refuse({ cifar: true, eca: true }, /ImageNet ResNets only/);
   // And the ones it does define are accepted: an SK-ResNeXt on the D stem, ECA on basic blocks, a 48-wide tiered stem.
   assert.equal(resolveConfig(undefined, { block: 'selective-kernel', stem: 'deep', avgDown: true }).config.block, 'selective-kernel');
   assert.equal(resolveConfig('resnet18', { eca: true }).model, 'resnet18(eca)');
   assert.equal(resolveConfig('resnet26t', { stemWidth: 48 }).model, 'resnet26t(stem_width=48)');
+  // --block basic on the default ResNeXt takes ResNet's 1 x 64; --block bottleneck turns a ResNet-34 into a ResNet-50.
+  assert.deepEqual(resolveConfig(undefined, { block: 'basic', layers: [2, 2, 2, 2] }).config, presetConfig('resnet18'));
+  assert.ok(sameConfig(resolveConfig('resnet34', { block: 'bottleneck' }).config, presetConfig('resnet50')));
+  assert.ok(sameConfig(resolveConfig('ecaresnext26t_32x4d', { se: true }).config, presetConfig('seresnext26t_32x4d')));
+  assert.ok(sameConfig(resolveConfig('gluon_resnet50_v1s', { stem: 'standard' }).config, presetConfig('resnet50')));
 });
 
 test('the new presets are listed in their families, in the order of FAMILIES', () => {
