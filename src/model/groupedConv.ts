@@ -59,6 +59,30 @@ export interface GroupedConvSpec {
   readonly dilation?: number;
 }
 
+/**
+ * A dilated conv with a stride as the same conv without dilation: TF.js dilates only at stride 1 ("either strides or
+ * dilations must be 1"), so a strided dilated conv (timm SelectiveKernel's second path in a stage's first block) runs
+ * with its kernel spread out, zeros between the taps: kernel (k − 1)·d + 1, the same padding, the same outputs.
+ */
+export function undilated<T extends GroupedConvSpec>(spec: T): T {
+  const d = spec.dilation ?? 1;
+  return d === 1 || spec.stride === 1 ? spec : { ...spec, kernel: (spec.kernel - 1) * d + 1, dilation: 1 };
+}
+
+/** A PyTorch conv weight [Cout, Cin/G, k, k] of `spec` spread out to `undilated(spec)`'s kernel (zeros between taps). */
+export function spreadKernel(weight: Float32Array, spec: GroupedConvSpec): Float32Array {
+  const wide = undilated(spec);
+  if (wide === spec) return weight;
+  const { kernel: k } = spec;
+  const { kernel: span } = wide;
+  const d = spec.dilation ?? 1;
+  const planes = weight.length / (k * k);
+  const out = new Float32Array(planes * span * span);
+  for (let p = 0; p < planes; p++)
+    for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) out[(p * span + y * d) * span + x * d] = weight[(p * k + y) * k + x]!;
+  return out;
+}
+
 interface DepthwiseWeights {
   readonly method: 'depthwise';
   /** [kh, kw, Cin, M]. */
@@ -322,7 +346,7 @@ export function groupedMethods(arch: Architecture, option: GroupedMethodOption):
   for (const c of convs) {
     const shape = outShapes.get(c.name);
     if (!shape) throw new Error(`no traced output for ${c.name}`); // every conv is called once by the forward walk
-    methods.set(c.name, chooseGroupedMethod(c, shape[2]!, shape[3]!));
+    methods.set(c.name, chooseGroupedMethod(undilated(c), shape[2]!, shape[3]!));
   }
   return methods;
 }
