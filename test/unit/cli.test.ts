@@ -188,7 +188,7 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   [
     'unknown preset',
     ['summarize', 'resnext50'],
-    /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet50, .*wide_resnet101_2/,
+    /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet18, resnet34, resnet50, .*wide_resnet101_2/,
   ],
   [
     'width that comes out 0',
