@@ -28,6 +28,7 @@ import { inferConfig } from '../../src/model/weights/infer';
 import { readWeights } from '../../src/model/weights/load';
 import { checkStateDict } from '../../src/model/weights/stateDict';
 import { ConfigError, WeightsError } from '../../src/model/errors';
+import { findBlock } from '../../src/model/equivalence';
 import { FIXTURES, runCli } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
@@ -261,6 +262,18 @@ test('combinations timm does not define are refused with what timm defines', () 
   assert.ok(sameConfig(resolveConfig('resnet34', { block: 'bottleneck' }).config, presetConfig('resnet50')));
   assert.ok(sameConfig(resolveConfig('ecaresnext26t_32x4d', { se: true }).config, presetConfig('seresnext26t_32x4d')));
   assert.ok(sameConfig(resolveConfig('gluon_resnet50_v1s', { stem: 'standard' }).config, presetConfig('resnet50')));
+});
+
+test("the three forms of Xie et al.'s equivalence are a bottleneck's: a basic or selective-kernel block is refused by name", () => {
+  assert.equal(findBlock(architecture(presetConfig('seresnext26t_32x4d')), 'layer1.0', 'x').kind, 'bottleneck');
+  assert.throws(
+    () => findBlock(architecture(presetConfig('resnet18')), 'layer1.0', 'resnet18'),
+    (e) => e instanceof ConfigError && /layer1\.0 of resnet18 is a BasicBlock/.test(e.message),
+  );
+  assert.throws(
+    () => findBlock(architecture(presetConfig('skresnext50_32x4d')), 'layer2.0', 'skresnext50_32x4d'),
+    (e) => e instanceof ConfigError && /is a SelectiveKernelBottleneck: the three forms compute a bottleneck's grouped 3x3 conv/.test(e.message),
+  );
 });
 
 test('the new presets are listed in their families, in the order of FAMILIES', () => {
