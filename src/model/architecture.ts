@@ -502,14 +502,17 @@ export type ConfigOverrides = Partial<Omit<NetworkConfig, 'layers' | 'block'>> &
 
 /** The preset a CIFAR configuration starts from when `cifar` is asked for without a CIFAR preset. */
 const CIFAR_BASE = 'resnext29_8x64d';
+/** The preset the basic block starts from without a preset (issue 20). */
+const BASIC_BASE = 'resnet18';
 
 /**
- * A preset (resnext50_32x4d when none is named, DESIGN §4; resnext29_8x64d when only `cifar` is asked for) with
+ * A preset (resnext50_32x4d when none is named, DESIGN §4; resnext29_8x64d when only `cifar` is asked for, resnet18 for `block: basic`) with
  * overrides applied, validated. Switching an ImageNet preset to the CIFAR layout takes the CIFAR layout's depths
  * (3,3,3), classes (10) and input (32x32) unless they are given too.
  */
 export function resolveConfig(preset: string | undefined, overrides: ConfigOverrides = {}): { model: string; config: NetworkConfig } {
-  const name = preset === undefined ? (overrides.cifar === true ? CIFAR_BASE : DEFAULT_PRESET) : requirePreset(preset);
+  const name =
+    preset === undefined ? (overrides.cifar === true ? CIFAR_BASE : overrides.block === 'basic' ? BASIC_BASE : DEFAULT_PRESET) : requirePreset(preset);
   const base = presetConfig(name);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as ConfigOverrides;
   const { block, ...rest } = { ...base, ...defined };

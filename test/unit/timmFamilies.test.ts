@@ -28,7 +28,7 @@ import { inferConfig } from '../../src/model/weights/infer';
 import { readWeights } from '../../src/model/weights/load';
 import { checkStateDict } from '../../src/model/weights/stateDict';
 import { ConfigError, WeightsError } from '../../src/model/errors';
-import { FIXTURES } from '../helpers';
+import { FIXTURES, runCli } from '../helpers';
 
 const DIR = path.join(FIXTURES, 'families');
 type Row = [string, string, number[], number];
@@ -291,4 +291,57 @@ test('the new presets are listed in their families, in the order of FAMILIES', (
   // timm's newer name for gluon_resnet50_v1s and its pretrained tags resolve to the presets.
   assert.equal(requirePreset('resnet50s.gluon_in1k'), 'gluon_resnet50_v1s');
   assert.equal(requirePreset('skresnext50_32x4d.ra_in1k'), 'skresnext50_32x4d');
+});
+
+test('the CLI: presets by family, the ResNet-18/34/50 vs ResNeXt-50 comparison, the new flags and their errors', () => {
+  const presets = runCli('presets', '--format', 'json');
+  assert.equal(presets.code, 0, presets.stderr);
+  const { families } = JSON.parse(presets.stdout) as { families: { name: string; presets: string[] }[] };
+  assert.deepEqual(
+    families.map((f) => f.name),
+    [...FAMILIES],
+  );
+  assert.deepEqual(families.find((f) => f.name === 'ResNet')!.presets, ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152']);
+  assert.deepEqual(families.find((f) => f.name === 'ECA-ResNeXt')!.presets, ['ecaresnext26t_32x4d', 'ecaresnext50t_32x4d']);
+  const table = runCli('presets');
+  assert.match(table.stdout, /\nResNet-D +resnet18d +2,2,2,2 /);
+
+  const compared = runCli('compare', '--resnets-vs-resnext', '--format', 'json');
+  assert.equal(compared.code, 0, compared.stderr);
+  const models = (JSON.parse(compared.stdout) as { models: { model: string; totals: { params: number; macs: number } }[] }).models;
+  // timm's (= torchvision's) counts for ResNet-18/34; torchvision's published ResNet-50 and ResNeXt-50 32x4d.
+  assert.deepEqual(
+    models.map((m) => [m.model, m.totals.params, m.totals.macs]),
+    [
+      ['resnet18', REF.presets.resnet18!.params, REF.presets.resnet18!.macs],
+      ['resnet34', REF.presets.resnet34!.params, REF.presets.resnet34!.macs],
+      ['resnet50', 25_557_032, 4_089_184_256],
+      ['resnext50_32x4d', 25_028_904, 4_230_479_872],
+    ],
+  );
+  assert.match(runCli('compare', '--resnets-vs-resnext').stdout, /^ResNet-18\/34\/50 vs ResNeXt-50 32x4d\n/);
+
+  const summary = (...args: string[]): { model: string; totals: { params: number } } => {
+    const r = runCli('summarize', ...args, '--format', 'json');
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as { model: string; totals: { params: number } };
+  };
+  assert.equal(summary('--block', 'basic').model, 'resnet18');
+  assert.equal(summary('--block', 'selective-kernel').totals.params, REF.presets.skresnext50_32x4d!.params);
+  assert.equal(summary('resnet26t', '--attn', 'eca', '--groups', '32', '--width-per-group', '4').totals.params, REF.presets.ecaresnext26t_32x4d!.params);
+  assert.equal(summary('resnet50', '--stem', 'deep', '--stem-width', '64').totals.params, REF.presets.gluon_resnet50_v1s!.params);
+  const refused = (args: string[], pattern: RegExp): void => {
+    const r = runCli('summarize', ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  };
+  refused(['--attn', 'eca', '--se'], /--se on contradicts --attn eca/);
+  refused(['--block', 'wide'], /--block 'wide' is not supported; accepted: basic .*, bottleneck .*, selective-kernel/);
+  refused(['--attn', 'cbam'], /--attn 'cbam' is not supported; accepted: none, se .*, eca/);
+  refused(['--stem-width', '48'], /--stem-width applies to the deep and tiered stems/);
+  refused(
+    ['resnext50_32x4d', '--block', 'basic', '--groups', '32'],
+    /BasicBlock "only supports groups=1 and base_width=64", got --groups 32 and --width-per-group 4/,
+  );
+  refused(['--cifar', '--attn', 'eca'], /--attn eca does not apply to --cifar/);
 });
