@@ -154,20 +154,15 @@ const tfLayout = (shape: readonly number[]): number[] => {
   if (s.length === 5) return [s[0]!, s[1]!, s[3]!, s[4]!, s[2]!];
   return [...s];
 };
-/** Moves the channel axis of a TF.js value to where PyTorch has it (NHWC → NCHW, per path for rank 5), and back. */
-const toTorchOrder = (t: tf.Tensor): tf.Tensor => (t.rank === 4 ? tf.transpose(t, [0, 3, 1, 2]) : t.rank === 5 ? tf.transpose(t, [0, 1, 4, 2, 3]) : t);
-const fromTorchOrder = (t: tf.Tensor): tf.Tensor => (t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t.rank === 5 ? tf.transpose(t, [0, 1, 3, 4, 2]) : t);
 /** Whether a PyTorch shape's spatial axes are all 1 (or absent): then NCHW and NHWC order its elements alike. */
 const pointwise = (shape: readonly number[]): boolean => shape.length < 4 || shape.slice(-2).every((d) => d === 1);
 
-/**
- * torch's `view` on a value: the same elements in PyTorch's row-major order, reshaped. Where the spatial axes are 1
- * (ECA's and SK's pooled vectors: every use in the walk) NHWC orders the elements as NCHW does and a reshape is all;
- * otherwise the channels move to PyTorch's place first and back after.
- */
+/** torch's `view` on the pooled vectors it is used on (ECA's [N, C, 1, 1] ↔ [N, 1, C], SK's [N, P·C, 1, 1] → [N, P, C,
+ * 1, 1]): with the spatial axes 1, NHWC orders the elements as NCHW does, so a reshape to the TF.js layout is all. */
 function viewAs(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  if (pointwise(nchw(x)) && pointwise(shape)) return tf.reshape(x, tfLayout(shape));
-  return fromTorchOrder(tf.reshape(toTorchOrder(x), [...shape]));
+  if (!pointwise(nchw(x)) || !pointwise(shape))
+    throw new Error(`view of [${nchw(x).join(', ')}] as [${shape.join(', ')}]: only pooled (1x1) values are viewed`); // a bug if reached
+  return tf.reshape(x, tfLayout(shape));
 }
 
 /** timm EcaModule's Conv1d(1, 1, k, padding p, bias=False) across the channels of [N, 1, C]: a 1×k conv2d over a
@@ -367,7 +362,6 @@ class TfNetwork implements Network {
         else x.dispose();
         return y;
       },
-      // The selective-kernel and ECA ops (issue 20) come with the engines' side of the issue; until then such blocks stop here.
       view: (x, shape) => viewAs(x, shape),
       conv1d: (x, conv) => channelConv1d(x, this.conv1ds.get(conv.name)!, conv.padding),
       // [N, H, W, C] each → [N, P, H, W, C]; the paths axis is where PyTorch has it, the channels stay last.

@@ -1,7 +1,8 @@
 /**
  * Our architecture as an ONNX model (the `onnxruntime` engine's graph and `resnext export`'s file), encoded with
  * onnx-proto's generated messages (protobufjs). The forward is the one walk every engine runs (shapes.ts
- * `walkForward`), so every family the architecture supports (plain, SE, deep stem, avg-down, CIFAR, WSL) is here too.
+ * `walkForward`), so every family the architecture supports (plain, SE, deep stem, avg-down, CIFAR, WSL; issue 20's
+ * BasicBlock, tiered stem, ECA and selective kernels) is here too.
  *
  * - BatchNorm (eval mode) is folded into the conv before it by network.ts's `foldBatchNorm`: the same float32 weights
  *   the wasm engine runs. Grouped 3x3 convs are one `Conv` with `group`.
