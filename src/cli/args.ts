@@ -22,6 +22,9 @@ export const CONFIG_OPTIONS = {
   stem: { type: 'string' },
   'avg-down': { type: 'boolean' },
   cifar: { type: 'boolean' },
+  block: { type: 'string' },
+  attn: { type: 'string' },
+  'stem-width': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** --format and --out: how a command that writes a report is told what to write and where (output.ts formatAndOut). */
@@ -42,6 +45,9 @@ export const FLAG_FIELD_NAMES: FieldNames = {
   stem: '--stem',
   avgDown: '--avg-down',
   cifar: '--cifar',
+  block: '--block',
+  eca: '--attn eca',
+  stemWidth: '--stem-width',
 };
 
 /** The architecture switches (flags without a value on the command line; `key=true|false` in a configuration spec). */
@@ -127,9 +133,32 @@ export function configOverrides(values: Record<string, string | boolean | undefi
   }
   const stem = str('stem');
   if (stem !== undefined) {
-    if (stem !== 'deep' && stem !== 'standard')
-      throw new UsageError(`--stem '${stem}' is not supported; accepted: standard (7x7 conv), deep (three 3x3 convs, timm)`);
+    if (stem !== 'deep' && stem !== 'standard' && stem !== 'tiered')
+      throw new UsageError(
+        `--stem '${stem}' is not supported; accepted: standard (7x7 conv), deep (three 3x3 convs, timm), tiered (timm's deep_tiered: 3·(w/4), w, 2w channels)`,
+      );
     overrides.stem = stem;
+  }
+  overrides.stemWidth = whole('stem-width', LIMITS.stemWidth);
+  const block = str('block');
+  if (block !== undefined) {
+    if (block !== 'basic' && block !== 'bottleneck' && block !== 'selective-kernel') {
+      throw new UsageError(
+        `--block '${block}' is not supported; accepted: basic (two 3x3 convs, ResNet-18/34), bottleneck (1x1, grouped 3x3, 1x1), selective-kernel (timm's SK bottleneck)`,
+      );
+    }
+    overrides.block = block;
+  }
+  const attn = str('attn');
+  if (attn !== undefined) {
+    if (attn !== 'none' && attn !== 'se' && attn !== 'eca') {
+      throw new UsageError(`--attn '${attn}' is not supported; accepted: none, se (squeeze-and-excitation), eca (efficient channel attention)`);
+    }
+    if (overrides.se !== undefined && overrides.se !== (attn === 'se')) {
+      throw new UsageError(`--se ${overrides.se ? 'on' : 'off'} contradicts --attn ${attn}; give one of the two (--attn none|se|eca)`);
+    }
+    overrides.se = attn === 'se';
+    overrides.eca = attn === 'eca';
   }
   const input = str('input');
   if (input !== undefined) {

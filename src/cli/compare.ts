@@ -15,8 +15,8 @@ import { COUNT_OPTIONS, COUNT_SYNOPSIS, countOptions } from './count';
 import { countComparedModel, countsTable } from '../model/countReport';
 
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
-export const COMPARE_SYNOPSIS = `  resnext compare <preset|preset:key=value,…>… [--sweep] [--resnet-vs-resnext] [--equivalence BLOCK]
-                  [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
+export const COMPARE_SYNOPSIS = `  resnext compare <preset|preset:key=value,…>… [--sweep] [--resnet-vs-resnext] [--resnets-vs-resnext]
+                  [--equivalence BLOCK] [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
                   [--format table|markdown|csv|json] [--out FILE] [--count RULE|all] [--flops]
 `;
 
@@ -29,6 +29,7 @@ overrides alone (groups=8,width_per_group=14: starts from resnext50_32x4d). laye
 resnet50:layers=3,4,23,3. The --layers/--groups/… flags apply to every configuration, the spec's keys on top.
   --sweep               ResNeXt-50 with (groups, width/group) = (1,64), (2,40), (4,24), (8,14), (32,4)
   --resnet-vs-resnext   resnet50 and resnext50_32x4d
+  --resnets-vs-resnext  resnet18, resnet34, resnet50 and resnext50_32x4d
   --equivalence BLOCK   also check the split-transform-merge equivalence of BLOCK (e.g. layer1.0) in each one
 ${COUNT_SYNOPSIS}`;
 
@@ -36,6 +37,7 @@ const OPTIONS = {
   ...CONFIG_OPTIONS,
   sweep: { type: 'boolean' },
   'resnet-vs-resnext': { type: 'boolean' },
+  'resnets-vs-resnext': { type: 'boolean' },
   equivalence: { type: 'string' },
   ...OUTPUT_OPTIONS,
   ...COUNT_OPTIONS,
@@ -55,6 +57,7 @@ export async function compareCommand(args: string[]): Promise<void> {
   const builtIn: ComparisonPresetId[] = [];
   if (values.sweep) builtIn.push('cardinality-sweep');
   if (values['resnet-vs-resnext']) builtIn.push('resnet50-vs-resnext50');
+  if (values['resnets-vs-resnext']) builtIn.push('resnets-vs-resnext50');
   const common = configOverrides(values);
   const hasCommon = Object.values(common).some((v) => v !== undefined);
   if (builtIn.length > 0 && hasCommon) {

@@ -27,6 +27,9 @@ const SPEC_FIELD_NAMES: FieldNames = {
   stem: 'stem',
   avgDown: 'avg_down',
   cifar: 'cifar',
+  block: 'block',
+  eca: 'attn=eca',
+  stemWidth: 'stem_width',
 };
 export const SPEC_EXAMPLE = 'resnext50_32x4d:groups=8,width_per_group=14';
 

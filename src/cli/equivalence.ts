@@ -51,10 +51,12 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     if (seed > SEED_RANGE.max) throw new UsageError(`--seed must be a whole number from ${SEED_RANGE.min} to ${SEED_RANGE.max}, got '${values.seed}'`);
   }
   const block = values.block as string | undefined; // the core's default: the first block
+  // Here --block names the block to compute (its kind is always a bottleneck), not the configuration's block kind.
+  const flags = { ...values, block: undefined };
   const weightsPath = values.weights as string | undefined;
   let result;
   if (weightsPath === undefined) {
-    const { model, config } = resolveSpec(positionals[0] ?? 'resnext50_32x4d', configOverrides(values));
+    const { model, config } = resolveSpec(positionals[0] ?? 'resnext50_32x4d', configOverrides(flags));
     result = await checkEquivalence(config, { model, block, seed });
   } else {
     // The checkpoint's own weights; its architecture unless a preset or flags name one (then checked against it).
@@ -62,8 +64,8 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
     const { stateDict } = weights;
     const resolved =
       positionals[0] !== undefined
-        ? resolveSpec(positionals[0], configOverrides(values))
-        : configForWeights(stateDict, weightsPath, undefined, configOverrides(values), hasConfigFlags(values), weights.choice);
+        ? resolveSpec(positionals[0], configOverrides(flags))
+        : configForWeights(stateDict, weightsPath, undefined, configOverrides(flags), hasConfigFlags(flags), weights.choice);
     result = await checkEquivalence(resolved.config, { model: resolved.model, block, seed, stateDict, weightsSource: describeWeights(weightsPath, weights) });
   }
   emit(formatEquivalence(result, format), out);

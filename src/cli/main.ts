@@ -9,7 +9,7 @@ import { resolveConfig } from '../model/architecture';
 import { PRESET_NAMES } from '../model/config';
 import { describeWeights, readWeightsFile } from '../model/weights/load';
 import { configForWeights } from '../model/weights/resolve';
-import { presetCatalog } from '../model/catalog';
+import { FAMILIES, FAMILY_DESCRIPTIONS, presetCatalog, presetFamily } from '../model/catalog';
 import { summarize, type Summary } from '../model/summarize';
 import { summaryConfig } from '../model/summaryConfig';
 import { formatSummary, SUMMARY_FORMATS } from '../model/report';
@@ -37,16 +37,20 @@ const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-e
 Usage:
   resnext presets [--format table|json]
   resnext summarize <preset> [--layers 3,4,6,3] [--groups N] [--width-per-group N] [--base-width N]
-                    [--num-classes N] [--input HxW] [--se] [--stem standard|deep] [--avg-down] [--cifar]
+                    [--num-classes N] [--input HxW] [--block basic|bottleneck|selective-kernel] [--attn none|se|eca]
+                    [--stem standard|deep|tiered] [--stem-width N] [--se] [--avg-down] [--cifar]
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
 ${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}${EXPORT_SYNOPSIS}${GRAPH_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
-${PRESET_NAMES.join(', ')}.
-Custom flags without a preset start from resnext50_32x4d (with --cifar alone, from resnext29_8x64d). --se adds timm's
-Squeeze-and-Excitation, --stem deep timm's three-conv stem, --avg-down timm's average-pool shortcut, --cifar the CIFAR
-ResNeXt-29 layout (3x3 stem, three stages, 32x32 input, 10 classes).
+${FAMILIES.map((f) => `  ${f}: ${PRESET_NAMES.filter((n) => presetFamily(n) === f).join(', ')}`).join('\n')}
+Custom flags without a preset start from resnext50_32x4d (with --cifar, from resnext29_8x64d; with --block basic, from
+resnet18). --block basic
+makes two-3x3 blocks (ResNet-18/34; groups 1), --block selective-kernel timm's SK bottleneck; --attn se (or --se)
+adds timm's Squeeze-and-Excitation, --attn eca its Efficient Channel Attention; --stem deep timm's three-conv stem,
+--stem tiered its deep_tiered one, --stem-width N their width (timm stem_width; default base width / 2); --avg-down
+timm's average-pool shortcut; --cifar the CIFAR ResNeXt-29 layout (3x3 stem, three stages, 32x32 input, 10 classes).
 --threads N (every command that runs the network): the engine's threads, 1–8; default: the available cores.
 --engine auto|onnxruntime|wasm (classify, evaluate, profile): what runs the weights; auto: onnxruntime where it loads.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
@@ -67,11 +71,17 @@ async function presetsCommand(args: string[]): Promise<void> {
       params: p.totals.params,
       macs: p.totals.macs,
     }));
-    return void process.stdout.write(JSON.stringify({ schema: 'resnext-inspector/presets@1', presets }, null, 2) + '\n');
+    const families = FAMILIES.map((name) => ({
+      name,
+      description: FAMILY_DESCRIPTIONS[name],
+      presets: catalog.filter((p) => p.family === name).map((p) => p.name),
+    }));
+    return void process.stdout.write(JSON.stringify({ schema: 'resnext-inspector/presets@1', presets, families }, null, 2) + '\n');
   }
   type Entry = (typeof catalog)[number];
   const columns: TableColumn<Entry>[] = [
-    leftColumn('Family', (p) => p.family),
+    // By family: the family's name on its first preset only.
+    leftColumn('Family', (p) => (catalog[catalog.indexOf(p) - 1]?.family === p.family ? '' : p.family)),
     leftColumn('Preset', (p) => p.name),
     ...shapeColumns((p: Entry) => p.config),
     ...sizeColumns((p: Entry) => p.totals),

@@ -24,8 +24,9 @@ export const CUSTOM_LABEL = 'Custom configuration…';
 
 function variantText(p: PresetEntry): string {
   const parts = [
-    p.config.se ? 'SE' : '',
-    p.config.stem === 'deep' ? 'deep stem' : '',
+    p.config.block === 'basic' ? 'basic blocks' : p.config.block === 'selective-kernel' ? 'selective kernel' : '',
+    p.config.se ? 'SE' : p.config.eca ? 'ECA' : '',
+    p.config.stem === 'deep' ? 'deep stem' : p.config.stem === 'tiered' ? 'tiered stem' : '',
     p.config.avgDown ? 'avg-down' : '',
     p.config.cifar ? `CIFAR ${p.config.inputHeightPx}x${p.config.inputWidthPx}` : '',
   ];

@@ -2,8 +2,8 @@
  * Counting over a trace: pure functions of the architecture and the traced output shapes.
  * - Params per layer = numel(weight) + numel(bias); BatchNorm's running statistics are buffers, not params
  *   (torchvision's `num_params` counts `model.parameters()` only).
- * - MACs: Conv2d = Cout · (Cin / groups) · kh · kw · Hout · Wout (SE's 1x1 convs included, at 1x1); Linear =
- *   in · out; nothing else counts (torchvision's "GFLOPS" figures are these multiply-adds).
+ * - MACs: Conv2d = Cout · (Cin / groups) · kh · kw · Hout · Wout (SE's and SK's attention 1x1 convs included, at
+ *   1x1); ECA's Conv1d(1, 1, k) = k · C; Linear = in · out; nothing else counts (torchvision's "GFLOPS" figures are these multiply-adds).
  * - Dense equivalent of a grouped conv: same Cin, Cout, kernel with groups = 1, i.e. params × G and MACs × G.
  * - torchsummary's memory lines (its "MB" is MiB): input = numel(input)·4; forward/backward = 2 · Σ numel(output of
  *   every printed row)·4, rows being every module call but Sequential and the root (so each Bottleneck, each of
@@ -43,7 +43,9 @@ export function layerRows(arch: Architecture, calls: readonly LeafCall[]): Layer
       });
     } else if (m) {
       const params = moduleParams(m);
-      const macs = m.type === 'Linear' ? m.inFeatures * m.outFeatures * (call.outputShape[0] ?? 1) : 0;
+      // Linear: in · out per sample; ECA's Conv1d(1, 1, k): k per output element ([N, 1, C]); BN: none.
+      const macs =
+        m.type === 'Linear' ? m.inFeatures * m.outFeatures * (call.outputShape[0] ?? 1) : m.type === 'Conv1d' ? m.kernel * numel(call.outputShape) : 0;
       rows.push({ ...base, params, macs, denseParams: params, denseMacs: macs });
     } else if (call.type === 'MaxPool2d') {
       rows.push({ ...base, params: 0, macs: 0, kernel: [3, 3], stride: [2, 2], denseParams: 0, denseMacs: 0 });

@@ -19,9 +19,36 @@ import { accountingTotals, type Totals } from './accounting';
 import { architecture } from './architecture';
 import { staticTrace } from './shapes';
 
-export type Family = 'ResNet' | 'ResNeXt' | 'Wide ResNet' | 'SE-ResNeXt' | 'ResNeXt-D' | 'ResNeXt WSL' | 'CIFAR ResNeXt';
+export type Family =
+  'ResNet' | 'ResNet-D' | 'SE-ResNet' | 'ResNeXt' | 'Wide ResNet' | 'SE-ResNeXt' | 'ECA-ResNeXt' | 'SK-ResNeXt' | 'ResNeXt-D' | 'ResNeXt WSL' | 'CIFAR ResNeXt';
 /** Families in the order the quick pick and `resnext presets` show them. */
-export const FAMILIES: readonly Family[] = ['ResNet', 'ResNeXt', 'Wide ResNet', 'SE-ResNeXt', 'ResNeXt-D', 'ResNeXt WSL', 'CIFAR ResNeXt'];
+export const FAMILIES: readonly Family[] = [
+  'ResNet',
+  'ResNeXt',
+  'ResNet-D',
+  'SE-ResNet',
+  'Wide ResNet',
+  'SE-ResNeXt',
+  'ECA-ResNeXt',
+  'SK-ResNeXt',
+  'ResNeXt-D',
+  'ResNeXt WSL',
+  'CIFAR ResNeXt',
+];
+/** What each family is, in a line (`resnext presets`, the quick pick's separators). */
+export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
+  ResNet: 'He et al. 2016: BasicBlock (18, 34) and Bottleneck (50+) networks, torchvision',
+  'ResNet-D': "timm's Bag-of-Tricks stems: D (deep stem + avg-down), T (tiered deep stem), S (64-wide deep stem)",
+  'SE-ResNet': 'ResNet with squeeze-and-excitation in every block (timm)',
+  ResNeXt: 'Xie et al. 2017: grouped 3x3 convolutions (cardinality x width), torchvision',
+  'Wide ResNet': 'Bottleneck ResNets with twice the inner width, torchvision',
+  'SE-ResNeXt': 'ResNeXt with squeeze-and-excitation (timm), also on D and T stems',
+  'ECA-ResNeXt': 'ResNeXt with efficient channel attention (a Conv1d across channels) on the tiered stem (timm)',
+  'SK-ResNeXt': 'ResNeXt whose grouped 3x3 is a selective kernel: two dilations mixed by attention (timm)',
+  'ResNeXt-D': 'ResNeXt on the D stem (timm)',
+  'ResNeXt WSL': "Facebook's weakly supervised Instagram ResNeXt-101s (torch.hub)",
+  'CIFAR ResNeXt': 'ResNeXt-29 for 32x32 CIFAR images (prlz77/ResNeXt.pytorch)',
+};
 
 export type Interpolation = 'bilinear' | 'bicubic';
 
@@ -72,8 +99,12 @@ export interface PresetSpec {
   readonly layers: readonly number[];
   readonly groups: number;
   readonly widthPerGroup: number;
+  readonly block?: 'basic' | 'selective-kernel';
   readonly se?: boolean;
-  readonly stem?: 'standard' | 'deep';
+  readonly eca?: boolean;
+  readonly stem?: 'standard' | 'deep' | 'tiered';
+  /** timm stem_width of the deep / tiered stem (absent: 32, i.e. baseWidth / 2). */
+  readonly stemWidth?: number;
   readonly avgDown?: boolean;
   readonly cifar?: boolean;
   readonly numClasses?: number;
@@ -97,6 +128,28 @@ function wsl(widthPerGroup: 16 | 32 | 48): PresetSpec {
   };
 }
 
+/** A timm network (timm/models/resnet.py, sknet.py at timm 1.0.29) with its default pretrained configuration. */
+function timmNet(
+  family: Family,
+  layers: readonly number[],
+  groups: number,
+  widthPerGroup: number,
+  extra: Partial<PresetSpec>,
+  names: readonly string[],
+  tag: string,
+  cropPct = 0.875,
+): PresetSpec {
+  return {
+    family,
+    layers,
+    groups,
+    widthPerGroup,
+    ...extra,
+    aliases: { timm: [...names, tag] },
+    preprocessing: timmEval('bicubic', cropPct, tag, '_cfg'),
+  };
+}
+
 /** The CIFAR ResNeXt-29 with `groups` paths of width 64 (prlz77/ResNeXt.pytorch, widen_factor 4, 10 classes). */
 function cifarResNeXt29(groups: 8 | 16): PresetSpec {
   return {
@@ -115,6 +168,8 @@ function cifarResNeXt29(groups: 8 | 16): PresetSpec {
 // One preset a line where it fits: a table, not code.
 // prettier-ignore
 const PRESETS = {
+  resnet18: { family: 'ResNet', layers: [2, 2, 2, 2], groups: 1, widthPerGroup: 64, block: 'basic', aliases: { torchvision: 'resnet18', timm: ['resnet18'] } },
+  resnet34: { family: 'ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 64, block: 'basic', aliases: { torchvision: 'resnet34', timm: ['resnet34'] } },
   resnet50: { family: 'ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet50', timm: ['resnet50'] } },
   resnet101: { family: 'ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet101', timm: ['resnet101'] } },
   resnet152: { family: 'ResNet', layers: [3, 8, 36, 3], groups: 1, widthPerGroup: 64, aliases: { torchvision: 'resnet152', timm: ['resnet152'] } },
@@ -122,6 +177,12 @@ const PRESETS = {
   resnext101_32x4d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 4, aliases: { timm: ['resnext101_32x4d'] } },
   resnext101_32x8d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 8, aliases: { torchvision: 'resnext101_32x8d', timm: ['resnext101_32x8d'] } },
   resnext101_64x4d: { family: 'ResNeXt', layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, aliases: { torchvision: 'resnext101_64x4d', timm: ['resnext101_64x4d'] } },
+  resnet18d: timmNet('ResNet-D', [2, 2, 2, 2], 1, 64, { block: 'basic', stem: 'deep', stemWidth: 32, avgDown: true }, ['resnet18d'], 'resnet18d.ra2_in1k'),
+  resnet34d: timmNet('ResNet-D', [3, 4, 6, 3], 1, 64, { block: 'basic', stem: 'deep', stemWidth: 32, avgDown: true }, ['resnet34d'], 'resnet34d.ra2_in1k'),
+  resnet26t: timmNet('ResNet-D', [2, 2, 2, 2], 1, 64, { stem: 'tiered', stemWidth: 32, avgDown: true }, ['resnet26t'], 'resnet26t.ra2_in1k', 0.94),
+  resnet50d: timmNet('ResNet-D', [3, 4, 6, 3], 1, 64, { stem: 'deep', stemWidth: 32, avgDown: true }, ['resnet50d'], 'resnet50d.ra2_in1k'),
+  gluon_resnet50_v1s: timmNet('ResNet-D', [3, 4, 6, 3], 1, 64, { stem: 'deep', stemWidth: 64 }, ['resnet50s'], 'resnet50s.gluon_in1k'),
+  seresnet50: timmNet('SE-ResNet', [3, 4, 6, 3], 1, 64, { se: true }, ['seresnet50'], 'seresnet50.a1_in1k', 0.95),
   wide_resnet50_2: { family: 'Wide ResNet', layers: [3, 4, 6, 3], groups: 1, widthPerGroup: 128, aliases: { torchvision: 'wide_resnet50_2', timm: ['wide_resnet50_2'] } },
   wide_resnet101_2: { family: 'Wide ResNet', layers: [3, 4, 23, 3], groups: 1, widthPerGroup: 128, aliases: { torchvision: 'wide_resnet101_2', timm: ['wide_resnet101_2'] } },
   seresnext50_32x4d: {
@@ -151,6 +212,13 @@ const PRESETS = {
     aliases: { timm: ['seresnext101_32x8d', 'seresnext101_32x8d.ah_in1k'] },
     preprocessing: timmEval('bicubic', 0.95, 'seresnext101_32x8d.ah_in1k', '_rcfg'),
   },
+  seresnext26d_32x4d: timmNet('SE-ResNeXt', [2, 2, 2, 2], 32, 4, { se: true, stem: 'deep', stemWidth: 32, avgDown: true }, ['seresnext26d_32x4d'], 'seresnext26d_32x4d.bt_in1k'),
+  seresnext26t_32x4d: timmNet('SE-ResNeXt', [2, 2, 2, 2], 32, 4, { se: true, stem: 'tiered', stemWidth: 32, avgDown: true }, ['seresnext26t_32x4d'], 'seresnext26t_32x4d.bt_in1k'),
+  // timm has no pretrained weights for the two ECA-ResNeXts (tag 'untrained'); ecaresnext50t_32x4d is layers (2, 2, 2, 2)
+  // in timm, the same network as ecaresnext26t_32x4d (timm/models/resnet.py), and is kept so here.
+  ecaresnext26t_32x4d: timmNet('ECA-ResNeXt', [2, 2, 2, 2], 32, 4, { eca: true, stem: 'tiered', stemWidth: 32, avgDown: true }, ['ecaresnext26t_32x4d'], 'ecaresnext26t_32x4d.untrained'),
+  ecaresnext50t_32x4d: timmNet('ECA-ResNeXt', [2, 2, 2, 2], 32, 4, { eca: true, stem: 'tiered', stemWidth: 32, avgDown: true }, ['ecaresnext50t_32x4d'], 'ecaresnext50t_32x4d.untrained'),
+  skresnext50_32x4d: timmNet('SK-ResNeXt', [3, 4, 6, 3], 32, 4, { block: 'selective-kernel' }, ['skresnext50_32x4d'], 'skresnext50_32x4d.ra_in1k'),
   resnext50d_32x4d: {
     family: 'ResNeXt-D',
     layers: [3, 4, 6, 3],
@@ -195,8 +263,12 @@ export function presetConfig(name: PresetName): NetworkConfig {
     numClasses: p.numClasses ?? 1000,
     inputHeightPx: p.inputPx ?? 224,
     inputWidthPx: p.inputPx ?? 224,
+    ...(p.block ? { block: p.block } : {}),
     ...(p.se ? { se: true } : {}),
-    ...(p.stem === 'deep' ? { stem: 'deep' as const } : {}),
+    ...(p.eca ? { eca: true } : {}),
+    ...(p.stem === 'deep' || p.stem === 'tiered' ? { stem: p.stem } : {}),
+    // stem_width only when it is not the default (base width / 2), as inference and the CLI leave it.
+    ...(p.stemWidth !== undefined && p.stemWidth !== 32 ? { stemWidth: p.stemWidth } : {}),
     ...(p.avgDown ? { avgDown: true } : {}),
     ...(p.cifar ? { cifar: true } : {}),
   };

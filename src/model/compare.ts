@@ -73,6 +73,12 @@ export const COMPARISON_PRESETS = {
         config: resolveConfig(undefined, { groups, widthPerGroup }).config,
       })),
   },
+  'resnets-vs-resnext50': {
+    title: 'ResNet-18/34/50 vs ResNeXt-50 32x4d',
+    description:
+      'Two-layer BasicBlocks (ResNet-18, -34) beside bottlenecks (ResNet-50) and grouped bottlenecks (ResNeXt-50): ResNeXt changes only the bottleneck, so ResNet-18/34 have no ResNeXt form',
+    entries: () => ['resnet18', 'resnet34', 'resnet50', 'resnext50_32x4d'].map((preset) => ({ model: preset, config: resolveConfig(preset).config })),
+  },
   'resnet50-vs-resnext50': {
     title: 'ResNet-50 vs ResNeXt-50 32x4d',
     description: 'The same depth and stage widths; the 3x3 convolutions split into 32 groups of width 4',

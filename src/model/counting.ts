@@ -14,7 +14,7 @@
  * - torchinfo: summary(...).total_mult_adds ("Total mult-adds"), v1.8.0.
  * - mmcv: mmcv.cnn.get_model_complexity_info (1.x, v1.7.2), the "FLOPs" of OpenMMLab's metafiles.
  */
-import type { Architecture, ConvModule, LinearModule } from './architecture';
+import type { Architecture, Conv1dModule, ConvModule, LinearModule } from './architecture';
 import { convWeightCount, countParams } from './architecture';
 import { stageOf } from './accounting';
 import { shapeOps, walkForward, type ForwardOps, type LeafCall } from './shapes';
@@ -29,7 +29,8 @@ function findLast<T>(xs: readonly T[], test: (x: T) => boolean): T | undefined {
   return undefined;
 }
 
-export type OpKind = 'conv' | 'batchnorm' | 'relu' | 'maxpool' | 'avgpool' | 'adaptiveAvgPool' | 'linear' | 'mean' | 'mul' | 'add' | 'sigmoid' | 'flatten';
+export type OpKind =
+  'conv' | 'conv1d' | 'batchnorm' | 'relu' | 'maxpool' | 'avgpool' | 'adaptiveAvgPool' | 'linear' | 'mean' | 'mul' | 'add' | 'sigmoid' | 'flatten';
 
 /** One operation of the forward. `module`: called as an nn.Module (forward hooks see it); otherwise functional. */
 export interface OpCall {
@@ -40,6 +41,8 @@ export interface OpCall {
   readonly input: Shape;
   readonly output: Shape;
   readonly conv?: ConvModule;
+  /** ECA's Conv1d (kind 'conv1d'). */
+  readonly conv1d?: Conv1dModule;
   readonly linear?: LinearModule;
 }
 
@@ -77,6 +80,11 @@ export function opTrace(arch: Architecture, batch = 1): OpCall[] {
       // SE's x.mean((2, 3)) is functional; the head's pooling is a module unless the head has no pooling row (CIFAR's
       // F.avg_pool2d(x, 8)): the record below names and marks it.
       push(cifar ? 'avgpool' : 'mean', scope, false, x, y);
+      return y;
+    },
+    conv1d(x, conv) {
+      const y = base.conv1d(x, conv);
+      push('conv1d', conv.name, true, x, y, { conv1d: conv });
       return y;
     },
     sigmoid: base.sigmoid,
@@ -148,6 +156,8 @@ function nextScope(arch: Architecture, block: string): string {
 
 const convMacs = (e: OpCall): number => convWeightCount(e.conv!) * e.output[0]! * (e.output[2] ?? 1) * (e.output[3] ?? 1);
 const convBias = (e: OpCall): number => (e.conv?.bias ? numel(e.output) : 0);
+/** ECA's Conv1d(1, 1, k) without bias: k per output element; every library that hooks Conv1d counts it as a conv. */
+const conv1dMacs = (e: OpCall): number => e.conv1d!.kernel * numel(e.output);
 const linearMacs = (e: OpCall): number => e.linear!.inFeatures * numel(e.output);
 const linearBias = (e: OpCall): number => numel(e.output);
 
@@ -160,6 +170,7 @@ type RuleTable = Partial<Record<OpKind, OpRule>>;
 
 const TORCHVISION: RuleTable = {
   conv: { count: convMacs, what: 'Cout · Cin/groups · k² per output position' },
+  conv1d: { count: conv1dMacs, what: 'k per output (ECA)' },
   linear: { count: linearMacs, what: 'in · out' },
 };
 
@@ -173,6 +184,7 @@ export const RULES: Readonly<Record<CountRule, RuleTable>> = {
   },
   ptflops: {
     conv: { count: (e) => convMacs(e) + convBias(e), what: 'conv MACs + 1 per output of a conv with bias' },
+    conv1d: TORCHVISION.conv1d!,
     linear: { count: (e) => linearMacs(e) + linearBias(e), what: 'in · out + out (bias)' },
     batchnorm: { count: (e) => 2 * numel(e.input), what: '2 × BatchNorm inputs' },
     // The module hook counts numel, and the module's forward calls the patched F.relu / F.max_pool2d / … again.
@@ -183,6 +195,7 @@ export const RULES: Readonly<Record<CountRule, RuleTable>> = {
   },
   'ptflops-aten': {
     conv: { count: (e) => convMacs(e) + convBias(e), what: 'aten.convolution + 1 per output with bias' },
+    conv1d: TORCHVISION.conv1d!,
     linear: { count: (e) => linearMacs(e) + linearBias(e), what: 'aten.addmm: in · out + out (bias)' },
   },
   thop: {
@@ -196,11 +209,13 @@ export const RULES: Readonly<Record<CountRule, RuleTable>> = {
   },
   torchinfo: {
     conv: { count: (e) => convMacs(e) + convBias(e), what: 'conv params (weight + bias) · N·H·W' },
+    conv1d: TORCHVISION.conv1d!,
     linear: { count: (e) => linearMacs(e) + linearBias(e), what: 'Linear params (weight + bias) · N' },
     batchnorm: { count: (e) => e.input[0]! * 2 * e.input[1]!, what: 'BatchNorm params (2C) · N' },
   },
   mmcv: {
     conv: { count: (e) => convMacs(e) + convBias(e), what: 'conv MACs + 1 per output of a conv with bias' },
+    conv1d: TORCHVISION.conv1d!,
     linear: { count: linearMacs, what: 'numel(input) · out (no bias)' },
     batchnorm: { count: (e) => 2 * numel(e.input), what: '2 × BatchNorm inputs' },
     relu: { count: (e) => (e.module ? numel(e.output) : 0), what: '1 × ReLU module outputs' },
@@ -213,6 +228,7 @@ export const RULES: Readonly<Record<CountRule, RuleTable>> = {
 /** fvcore's ActivationCountAnalysis: the outputs of aten::_convolution and aten::linear / addmm. */
 const FVCORE_ACTIVATIONS: RuleTable = {
   conv: { count: (e) => numel(e.output), what: 'conv outputs' },
+  conv1d: { count: (e) => numel(e.output), what: 'Conv1d outputs' },
   linear: { count: (e) => numel(e.output), what: 'Linear outputs' },
 };
 
@@ -226,6 +242,7 @@ export const fvcoreActivations = (ops: readonly OpCall[]): number => ops.reduce(
 
 const OP_LABEL: Record<OpKind, string> = {
   conv: 'Conv2d',
+  conv1d: 'Conv1d (ECA)',
   batchnorm: 'BatchNorm2d',
   relu: 'ReLU',
   maxpool: 'MaxPool2d',

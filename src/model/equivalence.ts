@@ -34,7 +34,7 @@
  * engine-global: do not run other TF.js work concurrently with `checkEquivalence`.
  */
 import { initBackend, tf } from './tf';
-import { checkedArchitecture, paramModules, type Architecture, type BatchNormModule, type BlockSpec, type ConvModule } from './architecture';
+import { checkedArchitecture, paramModules, type Architecture, type BatchNormModule, type BottleneckSpec, type ConvModule } from './architecture';
 import { configName, type NetworkConfig } from './config';
 import { ConfigError, InputError } from './errors';
 import { foldBatchNorm, mulberry32, randomTensorSource, toHwio, type BatchNormParams } from './network';
@@ -84,7 +84,7 @@ interface FoldedConv {
 }
 
 interface FoldedBlock {
-  readonly spec: BlockSpec;
+  readonly spec: BottleneckSpec;
   readonly cardinality: number;
   readonly pathWidth: number;
   readonly conv1: FoldedConv;
@@ -99,9 +99,14 @@ interface FoldedBlock {
 type WeightSource = (key: string) => Float32Array;
 
 /** The block of that name, or a ConfigError that lists the valid names. */
-export function findBlock(arch: Architecture, name: string, model: string): BlockSpec {
+export function findBlock(arch: Architecture, name: string, model: string): BottleneckSpec {
   const block = arch.blocks.find((b) => b.name === name);
-  if (block) return block;
+  if (block?.kind === 'bottleneck') return block;
+  if (block) {
+    throw new ConfigError(
+      `${name} of ${model} is a ${block.type}: the three forms compute a bottleneck's grouped 3x3 conv; choose a network with bottleneck blocks (e.g. resnext50_32x4d)`,
+    );
+  }
   throw new ConfigError(`${model} has no block '${name}'; valid blocks: ${arch.blocks.map((b) => b.name).join(', ')}`);
 }
 
@@ -143,7 +148,7 @@ function fold(conv: ConvModule, bn: BatchNormModule, get: WeightSource): FoldedC
   return { spec: conv, weight, bias };
 }
 
-function foldBlock(spec: BlockSpec, get: WeightSource): FoldedBlock {
+function foldBlock(spec: BottleneckSpec, get: WeightSource): FoldedBlock {
   const cardinality = spec.conv2.groups;
   return {
     spec,
@@ -295,7 +300,7 @@ function countOps(info: ProfileInfo): FormOps {
 }
 
 /** NCHW shape of the block's input inside the network: conv1 is 1x1 stride 1, so its output has the input's H x W. */
-function blockInputShape(arch: Architecture, block: BlockSpec): number[] {
+function blockInputShape(arch: Architecture, block: BottleneckSpec): number[] {
   const call = staticTrace(arch).find((c) => c.name === block.conv1.name);
   if (!call) throw new Error(`no trace entry for ${block.conv1.name}`);
   const [n, , h, w] = call.outputShape as [number, number, number, number];

@@ -8,7 +8,21 @@ export class InputError extends Error {
 }
 
 /** The configuration fields an error can name; each front end names them its own way (a flag, a key, an input box). */
-export const CONFIG_FIELDS = ['layers', 'groups', 'widthPerGroup', 'baseWidth', 'numClasses', 'input', 'se', 'stem', 'avgDown', 'cifar'] as const;
+export const CONFIG_FIELDS = [
+  'layers',
+  'groups',
+  'widthPerGroup',
+  'baseWidth',
+  'numClasses',
+  'input',
+  'se',
+  'stem',
+  'avgDown',
+  'cifar',
+  'block',
+  'eca',
+  'stemWidth',
+] as const;
 export type ConfigField = (typeof CONFIG_FIELDS)[number];
 export type FieldNames = Readonly<Record<ConfigField, string>>;
 
@@ -24,6 +38,9 @@ export const PLAIN_FIELD_NAMES: FieldNames = {
   stem: 'stem',
   avgDown: 'avg-down',
   cifar: 'the CIFAR layout',
+  block: 'block',
+  eca: 'ECA',
+  stemWidth: 'stem width',
 };
 
 const wordFields = (template: string, names: FieldNames): string =>

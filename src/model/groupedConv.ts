@@ -54,6 +54,33 @@ export interface GroupedConvSpec {
   readonly kernel: number;
   readonly stride: number;
   readonly padding: number;
+  /** Dilation of the kernel (timm SelectiveKernel's second path); 1 when absent. TF.js dilates only at stride 1:
+   * a dilated strided conv arrives here with its kernel already spread out (network.ts `undilated`). */
+  readonly dilation?: number;
+}
+
+/**
+ * A dilated conv with a stride as the same conv without dilation: TF.js dilates only at stride 1 ("either strides or
+ * dilations must be 1"), so a strided dilated conv (timm SelectiveKernel's second path in a stage's first block) runs
+ * with its kernel spread out, zeros between the taps: kernel (k − 1)·d + 1, the same padding, the same outputs.
+ */
+export function undilated<T extends GroupedConvSpec>(spec: T): T {
+  const d = spec.dilation ?? 1;
+  return d === 1 || spec.stride === 1 ? spec : { ...spec, kernel: (spec.kernel - 1) * d + 1, dilation: 1 };
+}
+
+/** A PyTorch conv weight [Cout, Cin/G, k, k] of `spec` spread out to `undilated(spec)`'s kernel (zeros between taps). */
+export function spreadKernel(weight: Float32Array, spec: GroupedConvSpec): Float32Array {
+  const wide = undilated(spec);
+  if (wide === spec) return weight;
+  const { kernel: k } = spec;
+  const { kernel: span } = wide;
+  const d = spec.dilation ?? 1;
+  const planes = weight.length / (k * k);
+  const out = new Float32Array(planes * span * span);
+  for (let p = 0; p < planes; p++)
+    for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) out[(p * span + y * d) * span + x * d] = weight[(p * k + y) * k + x]!;
+  return out;
 }
 
 interface DepthwiseWeights {
@@ -171,6 +198,7 @@ export function prepareGroupedConv(
 /** Grouped conv (NHWC) with the prepared weights, symmetric zero padding as PyTorch pads, optional fused ReLU. */
 export function groupedConv2d(x: tf.Tensor4D, w: PreparedGroupedConv, relu: boolean): tf.Tensor4D {
   const { groups, inChannels, outChannels, stride, padding } = w.spec;
+  const dilations = w.spec.dilation ?? 1;
   const inPerGroup = inChannels / groups;
   const outPerGroup = outChannels / groups;
   if (x.shape[3] !== inChannels) throw new Error(`grouped conv expects ${inChannels} input channels, got ${x.shape[3]}`);
@@ -179,9 +207,9 @@ export function groupedConv2d(x: tf.Tensor4D, w: PreparedGroupedConv, relu: bool
     if (w.method === 'depthwise') {
       if (inPerGroup === 1) {
         // Depthwise proper: nothing to sum, the fused op applies bias and ReLU.
-        return tf.fused.depthwiseConv2d({ x, filter: w.filter, bias: w.bias, strides: stride, pad: padding, activation });
+        return tf.fused.depthwiseConv2d({ x, filter: w.filter, bias: w.bias, strides: stride, pad: padding, dilations, activation });
       }
-      const y = tf.fused.depthwiseConv2d({ x, filter: w.filter, bias: w.bias, strides: stride, pad: padding });
+      const y = tf.fused.depthwiseConv2d({ x, filter: w.filter, bias: w.bias, strides: stride, pad: padding, dilations });
       const [n, h, wd] = y.shape;
       const summed = tf.sum(tf.reshape(y, [n * h * wd * groups, inPerGroup, outPerGroup]), 1);
       const out = tf.reshape(summed, [n, h, wd, outChannels]) as tf.Tensor4D;
@@ -189,7 +217,7 @@ export function groupedConv2d(x: tf.Tensor4D, w: PreparedGroupedConv, relu: bool
     }
     const [n, h, wd] = x.shape;
     const blocks = w.filters.length;
-    if (blocks === 1) return tf.fused.conv2d({ x, filter: w.filters[0]!, bias: w.biases[0], strides: stride, pad: padding, activation });
+    if (blocks === 1) return tf.fused.conv2d({ x, filter: w.filters[0]!, bias: w.biases[0], strides: stride, pad: padding, dilations, activation });
     const parts = splitChannels(tf.reshape(x, [n * h * wd, inChannels]), blocks);
     const outs = parts.map((part, b) =>
       tf.fused.conv2d({
@@ -198,6 +226,7 @@ export function groupedConv2d(x: tf.Tensor4D, w: PreparedGroupedConv, relu: bool
         bias: w.biases[b],
         strides: stride,
         pad: padding,
+        dilations,
         activation,
       }),
     );
@@ -258,13 +287,17 @@ export function chooseGroupedMethod(spec: GroupedConvSpec, outHeight: number, ou
   const candidates = candidateMethods(spec);
   if (candidates.length === 1) return candidates[0]!;
   const { inChannels, outChannels, groups, kernel, stride, padding } = spec;
-  const key = `${threadCount()} thread(s): ${inChannels}→${outChannels} in ${groups} groups, ${kernel}x${kernel}/${stride} pad ${padding}, out ${outHeight}x${outWidth}`;
+  const dilation = spec.dilation ?? 1;
+  const key =
+    `${threadCount()} thread(s): ${inChannels}→${outChannels} in ${groups} groups, ${kernel}x${kernel}/${stride}` +
+    `${dilation > 1 ? ` dilation ${dilation}` : ''} pad ${padding}, out ${outHeight}x${outWidth}`;
   const cached = calibrations.get(key);
   if (cached) return cached.method;
   // The smallest input with this output size (the map's exact size matters little; its output's does).
   const started = performance.now();
-  const inHeight = Math.max(1, (outHeight - 1) * stride + kernel - 2 * padding);
-  const inWidth = Math.max(1, (outWidth - 1) * stride + kernel - 2 * padding);
+  const span = (kernel - 1) * dilation + 1;
+  const inHeight = Math.max(1, (outHeight - 1) * stride + span - 2 * padding);
+  const inWidth = Math.max(1, (outWidth - 1) * stride + span - 2 * padding);
   const x = tf.randomUniform([1, inHeight, inWidth, inChannels], -1, 1) as tf.Tensor4D;
   const prepared = candidates.map((m) => prepareGroupedConv(undefined, undefined, spec, m));
   let result: Omit<GroupedCalibration, 'elapsedMs'>;
@@ -313,7 +346,7 @@ export function groupedMethods(arch: Architecture, option: GroupedMethodOption):
   for (const c of convs) {
     const shape = outShapes.get(c.name);
     if (!shape) throw new Error(`no traced output for ${c.name}`); // every conv is called once by the forward walk
-    methods.set(c.name, chooseGroupedMethod(c, shape[2]!, shape[3]!));
+    methods.set(c.name, chooseGroupedMethod(undilated(c), shape[2]!, shape[3]!));
   }
   return methods;
 }

@@ -7,6 +7,7 @@
 import { initBackend, tf } from './tf';
 import {
   architecture,
+  blockConvs,
   checkBuildable,
   paramModules,
   stateDictSpec,
@@ -16,7 +17,16 @@ import {
   type LinearModule,
 } from './architecture';
 import type { NetworkConfig } from './config';
-import { groupedConv2d, groupedMethods, prepareGroupedConv, type GroupedMethod, type GroupedMethodOption, type PreparedGroupedConv } from './groupedConv';
+import {
+  groupedConv2d,
+  groupedMethods,
+  prepareGroupedConv,
+  spreadKernel,
+  undilated,
+  type GroupedMethod,
+  type GroupedMethodOption,
+  type PreparedGroupedConv,
+} from './groupedConv';
 import { walkForward, type ForwardOps, type TraceSink } from './shapes';
 import { checkStateDict, type StateDict, type TensorData } from './weights/stateDict';
 
@@ -72,6 +82,7 @@ type TensorSource = (key: string, shape: readonly number[]) => Float32Array;
 
 /** The fused conv with all-zero weights, made directly in TF.js layouts (a shape trace needs no weight values). */
 function zeroConv(spec: ConvModule, method: GroupedMethod): FusedConv {
+  spec = undilated(spec);
   const k = spec.kernel;
   if (spec.groups === 1) {
     return { spec, filter: tf.zeros([k, k, spec.inChannels, spec.outChannels]), bias: tf.zeros([spec.outChannels]) };
@@ -100,6 +111,8 @@ function fuseConv(spec: ConvModule, bnSpec: BatchNormModule | undefined, get: Te
   } else {
     bias = spec.bias ? get(`${spec.name}.bias`, [spec.outChannels]) : new Float32Array(spec.outChannels);
   }
+  weight = spreadKernel(weight, spec);
+  spec = undilated(spec);
   if (spec.groups === 1) {
     return {
       spec,
@@ -119,11 +132,51 @@ function applyConv(x: tf.Tensor4D, conv: FusedConv, relu: boolean): tf.Tensor4D 
     bias: conv.bias,
     strides: spec.stride,
     pad: spec.padding,
+    dilations: spec.dilation ?? 1,
     activation: relu ? 'relu' : 'linear',
   });
 }
 
-const nchw = (t: tf.Tensor): number[] => (t.rank === 4 ? [t.shape[0]!, t.shape[3]!, t.shape[1]!, t.shape[2]!] : [...t.shape]);
+/**
+ * The PyTorch shape of a value. Activations are NHWC ([N, H, W, C] for PyTorch's [N, C, H, W]); SK's stacked paths
+ * are NHWC per path ([N, P, H, W, C] for [N, P, C, H, W]); flat values ([N, F], ECA's [N, 1, C]) are as PyTorch has them.
+ */
+const nchw = (t: tf.Tensor): number[] => {
+  const s = t.shape;
+  if (t.rank === 4) return [s[0]!, s[3]!, s[1]!, s[2]!];
+  if (t.rank === 5) return [s[0]!, s[1]!, s[4]!, s[2]!, s[3]!];
+  return [...s];
+};
+/** The TF.js layout of a PyTorch shape (the inverse of `nchw`). */
+const tfLayout = (shape: readonly number[]): number[] => {
+  const s = shape;
+  if (s.length === 4) return [s[0]!, s[2]!, s[3]!, s[1]!];
+  if (s.length === 5) return [s[0]!, s[1]!, s[3]!, s[4]!, s[2]!];
+  return [...s];
+};
+/** Whether a PyTorch shape's spatial axes are all 1 (or absent): then NCHW and NHWC order its elements alike. */
+const pointwise = (shape: readonly number[]): boolean => shape.length < 4 || shape.slice(-2).every((d) => d === 1);
+
+/** torch's `view` on the pooled vectors it is used on (ECA's [N, C, 1, 1] ↔ [N, 1, C], SK's [N, P·C, 1, 1] → [N, P, C,
+ * 1, 1]): with the spatial axes 1, NHWC orders the elements as NCHW does, so a reshape to the TF.js layout is all. */
+function viewAs(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (!pointwise(nchw(x)) || !pointwise(shape))
+    throw new Error(`view of [${nchw(x).join(', ')}] as [${shape.join(', ')}]: only pooled (1x1) values are viewed`); // a bug if reached
+  return tf.reshape(x, tfLayout(shape));
+}
+
+/** timm EcaModule's Conv1d(1, 1, k, padding p, bias=False) across the channels of [N, 1, C]: a 1×k conv2d over a
+ * 1×C image of one channel, zero-padded by p at both ends of the channel axis only. */
+function channelConv1d(x: tf.Tensor, filter: tf.Tensor4D, padding: number): tf.Tensor {
+  const [n, , c] = x.shape as [number, number, number];
+  const y = tf.conv2d(tf.reshape(x, [n, 1, c, 1]) as tf.Tensor4D, filter, 1, [
+    [0, 0],
+    [0, 0],
+    [padding, padding],
+    [0, 0],
+  ]);
+  return tf.reshape(y, [n, 1, c]);
+}
 
 /** Seeded uniform PRNG (mulberry32): repeatable random weights without the cost of a normal sampler. */
 export function mulberry32(seed: number): () => number {
@@ -169,6 +222,10 @@ export function randomTensorSource(arch: Architecture, seed = 0): (key: string) 
     if (m?.type === 'Conv2d' && m.bias && field === 'bias') {
       // torch.nn.Conv2d's default bias init: uniform ±1/√fan_in.
       return uniform(key, [m.outChannels], 1 / Math.sqrt((m.inChannels / m.groups) * m.kernel * m.kernel));
+    }
+    if (m?.type === 'Conv1d' && field === 'weight') {
+      // torch.nn.Conv1d's default init (timm's init_weights touches Conv2d only): uniform ±1/√fan_in, fan_in = k.
+      return uniform(key, [1, 1, m.kernel], 1 / Math.sqrt(m.kernel));
     }
     if (m?.type === 'BatchNorm2d') {
       const value = { weight: 1, bias: 0, running_mean: 0, running_var: 1 }[field];
@@ -241,6 +298,8 @@ class TfNetwork implements Network {
     readonly config: NetworkConfig,
     readonly architecture: Architecture,
     private readonly convs: ConvProvider,
+    /** ECA's Conv1d filters as 1×k conv2d filters [1, k, 1, 1], by module name (k values each: always resident). */
+    private readonly conv1ds: ReadonlyMap<string, tf.Tensor4D>,
     private readonly fcWeightTensor: tf.Tensor2D,
     private readonly fcBias: tf.Tensor1D,
     private readonly tensors: readonly tf.Tensor[],
@@ -303,6 +362,13 @@ class TfNetwork implements Network {
         else x.dispose();
         return y;
       },
+      view: (x, shape) => viewAs(x, shape),
+      conv1d: (x, conv) => channelConv1d(x, this.conv1ds.get(conv.name)!, conv.padding),
+      // [N, H, W, C] each → [N, P, H, W, C]; the paths axis is where PyTorch has it, the channels stay last.
+      stack: (xs) => tf.stack([...xs], 1),
+      sumPaths: (x) => tf.sum(x, 1),
+      // TF.js's softmax runs over the last axis only: the paths go there and back ([N, P, 1, 1, C] ↔ [N, 1, 1, C, P]).
+      softmaxPaths: (x) => tf.transpose(tf.softmax(tf.transpose(x, [0, 2, 3, 4, 1])), [0, 4, 1, 2, 3]),
     };
     const nhwc = tf.transpose(input, [0, 2, 3, 1]);
     const logits = walkForward<tf.Tensor>(this.architecture, ops, nhwc, trace) as tf.Tensor2D;
@@ -330,9 +396,14 @@ const convTensors = (c: FusedConv): tf.Tensor[] => [c.filter, c.bias, ...(c.grou
  * TF.js backend first: the network's tensors are made on it, so no caller can build before the backend is ready
  * (a worker that classified before anything else did once failed exactly there).
  */
-export async function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}): Promise<Network> {
+export function buildNetwork(config: NetworkConfig, options: NetworkOptions = {}): Promise<Network> {
+  return buildNetworkOf(architecture(config), options);
+}
+
+/** `buildNetwork` for an architecture as given (a test builds one deliberately wrong to see the reference reject it). */
+export async function buildNetworkOf(arch: Architecture, options: NetworkOptions = {}): Promise<Network> {
   await initBackend();
-  const arch = architecture(config);
+  const config = arch.config;
   checkBuildable(arch);
   if (options.stateDict) checkStateDict(options.stateDict, arch, options.source ?? 'the state dict');
   const { stateDict } = options;
@@ -363,17 +434,15 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
         resident.set(conv.name, c);
       };
       for (const u of arch.stem) keep(u.conv, u.bn);
-      for (const b of arch.blocks) {
-        keep(b.conv1, b.bn1);
-        keep(b.conv2, b.bn2);
-        keep(b.conv3, b.bn3);
-        if (b.se) {
-          keep(b.se.fc1, undefined);
-          keep(b.se.fc2, undefined);
-        }
-        if (b.downsample) keep(b.downsample.conv, b.downsample.bn);
-      }
+      for (const b of arch.blocks) for (const [conv, bn] of blockConvs(b)) keep(conv, bn);
       convs = { take: (conv) => resident.get(conv.name)!, release: () => undefined };
+    }
+    const conv1ds = new Map<string, tf.Tensor4D>();
+    for (const m of paramModules(arch)) {
+      if (m.type !== 'Conv1d') continue;
+      const filter = get ? tf.tensor4d(get(`${m.name}.weight`, [1, 1, m.kernel]), [1, m.kernel, 1, 1]) : tf.zeros<tf.Rank.R4>([1, m.kernel, 1, 1]);
+      tensors.push(filter);
+      conv1ds.set(m.name, filter);
     }
     const fc = arch.fc;
     const fcShape: [number, number] = [fc.outFeatures, fc.inFeatures];
@@ -381,7 +450,7 @@ export async function buildNetwork(config: NetworkConfig, options: NetworkOption
     tensors.push(fcWeight);
     const fcBias = get ? tf.tensor1d(get(`${fc.name}.bias`, [fc.outFeatures])) : tf.zeros<tf.Rank.R1>([fc.outFeatures]);
     tensors.push(fcBias);
-    return new TfNetwork(config, arch, convs, fcWeight, fcBias, tensors);
+    return new TfNetwork(config, arch, convs, conv1ds, fcWeight, fcBias, tensors);
   } catch (error) {
     for (const t of tensors) t.dispose();
     throw error;

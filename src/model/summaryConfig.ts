@@ -15,9 +15,12 @@ export function summaryConfig(config: NetworkConfig): SummaryConfig {
     inputShape: [1, 3, config.inputHeightPx, config.inputWidthPx],
     // Variant switches only when on, so torchvision configurations keep the schema they had.
     ...(config.se ? { se: true as const } : {}),
-    ...(config.stem === 'deep' ? { stem: 'deep' as const } : {}),
+    ...(config.stem === 'deep' || config.stem === 'tiered' ? { stem: config.stem } : {}),
     ...(config.avgDown ? { avgDown: true as const } : {}),
     ...(config.cifar ? { cifar: true as const } : {}),
+    ...(config.block ? { block: config.block } : {}),
+    ...(config.eca ? { eca: true as const } : {}),
+    ...(config.stemWidth !== undefined ? { stemWidth: config.stemWidth } : {}),
   };
 }
 
@@ -32,8 +35,11 @@ export function networkConfigOf(c: SummaryConfig): NetworkConfig {
     inputHeightPx: c.inputShape[2],
     inputWidthPx: c.inputShape[3],
     ...(c.se && { se: true }),
-    ...(c.stem === 'deep' && { stem: 'deep' as const }),
+    ...(c.stem !== undefined && { stem: c.stem }),
     ...(c.avgDown && { avgDown: true }),
     ...(c.cifar && { cifar: true }),
+    ...(c.block !== undefined && { block: c.block }),
+    ...(c.eca && { eca: true }),
+    ...(c.stemWidth !== undefined && { stemWidth: c.stemWidth }),
   };
 }

@@ -2,7 +2,8 @@
  * Finds the calls in Python source that build a ResNet-family network, with the configuration they build:
  * - torchvision constructors (`models.resnext50_32x4d(num_classes=10)`) through every import form;
  * - `torch.hub.load("pytorch/vision[:tag]", "<preset>", …)` (and facebookresearch/WSL-Images' names);
- * - `timm.create_model("<name>[.<tag>]", num_classes=…)`;
+ * - `timm.create_model("<name>[.<tag>]", num_classes=…)` (every preset's timm names: resnet18d, seresnext26t_32x4d,
+ *   ecaresnext26t_32x4d, skresnext50_32x4d, gluon_resnet50_v1s / resnet50s, …);
  * - classes with torchvision's ResNet signature, recognised by shape (a list or tuple of 4 positive ints, and
  *   groups / width_per_group / num_classes by keyword or position), including classes defined in the file.
  * The input size comes from a torchsummary/torchinfo `summary` call on the same variable, else 224.
@@ -13,6 +14,7 @@ import { TreeFragment, type SyntaxNode, type Tree } from '@lezer/common';
 import { parser } from '@lezer/python';
 import { resolveConfig, type ConfigOverrides } from '../model/architecture';
 import { configName, isPresetName, type NetworkConfig, type PresetName } from '../model/config';
+import { presetForAlias } from '../model/catalog';
 import { ConfigError, isInputError, type FieldNames } from '../model/errors';
 import { analyse, callArgs, Evaluator, lookup, Ref, type CallArgs, type ClassInfo, type Param, type Scope, type Value } from './values';
 import {
@@ -99,6 +101,9 @@ const DEFAULT_INPUT_PX = 224;
  */
 export function presetForModelName(name: string): PresetName | undefined {
   if (isPresetName(name)) return name;
+  // timm's other names for a preset (resnet50s for gluon_resnet50_v1s), from the catalog's aliases.
+  const alias = presetForAlias(name);
+  if (alias) return alias;
   if (isPresetName(`${name}_wsl`)) return `${name}_wsl` as PresetName;
   if (name.endsWith('_wsl') && isPresetName(name.slice(0, -4))) return name.slice(0, -4) as PresetName;
   return undefined;
@@ -306,11 +311,10 @@ class Scanner {
       }
       return undefined;
     };
+    // torchvision's BasicBlock makes ResNet-18/34 (two 3x3 convs per block, no groups).
     const block = bound.get('block');
-    if (block) {
-      const v = this.ev.value(block.node, block.scope);
-      if (v instanceof Ref && v.qualified.endsWith('BasicBlock')) return undefined;
-    }
+    const blockValue = block ? this.ev.value(block.node, block.scope) : undefined;
+    const basic = blockValue instanceof Ref && blockValue.qualified.endsWith('BasicBlock');
     // The stage depths: the `layers` argument, or whichever bound argument is 4 positive ints.
     let layers: readonly number[] | undefined;
     for (const [name, b] of bound) {
@@ -319,7 +323,7 @@ class Scanner {
     }
     if (!layers) return undefined;
     const notes: string[] = [];
-    const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { layers };
+    const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { layers, ...(basic ? { block: 'basic' as const } : {}) };
     const fields = [
       ['groups', GROUPS_NAMES, 1],
       ['widthPerGroup', WIDTH_NAMES, 64],
@@ -540,6 +544,9 @@ const PYTHON_FIELD_NAMES: FieldNames = {
   stem: 'stem',
   avgDown: 'avg-down',
   cifar: 'the CIFAR layout',
+  block: 'block',
+  eca: 'ECA',
+  stemWidth: 'stem_width',
 };
 
 /** Validated configurations by what the code asked for: a file is rescanned on every edit and repeats few of them. */

@@ -45,8 +45,18 @@ const NetworkConfigObject = v.object({
   /** Squeeze-and-Excitation after bn3, before the residual add (timm `attn_layer='se'`, SEModule): global mean,
    * 1x1 conv C→rd with bias, ReLU, 1x1 conv rd→C with bias, sigmoid gate; rd = make_divisible(C/16, 8, round_limit=0). */
   se: v.optional(v.boolean()),
-  /** `deep`: timm's stem_type='deep' (3x3 convs 3→base/2 stride 2, base/2→base/2, base/2→base, BN+ReLU between). */
-  stem: v.optional(v.picklist(['standard', 'deep'])),
+  /** `deep`: timm's stem_type='deep' (3x3 convs 3→w stride 2, w→w, w→2w, BN+ReLU between; w = stemWidth);
+   * `tiered`: timm's 'deep_tiered' (3→3·(w//4), →w, →2w). */
+  stem: v.optional(v.picklist(['standard', 'deep', 'tiered'])),
+  /** timm stem_width of the deep and tiered stems (their output has 2·stemWidth channels); absent: baseWidth / 2. */
+  stemWidth: v.optional(integer),
+  /** Residual block: absent = Bottleneck (1x1, grouped 3x3, 1x1; expansion 4); `basic` = BasicBlock (3x3, 3x3;
+   * expansion 1; ResNet-18/34); `selective-kernel` = timm SelectiveKernelBottleneck (the 3x3 is SelectiveKernel:
+   * a 3x3 and a dilated 3x3 path, mixed by a softmax attention; skresnext50_32x4d). */
+  block: v.optional(v.picklist(['basic', 'selective-kernel'])),
+  /** Efficient Channel Attention where SE would be (timm `attn_layer='eca'`, EcaModule): global mean, Conv1d(1, 1, k)
+   * across channels without bias, sigmoid gate; k from the channel count (odd, >= 3). Not with `se`. */
+  eca: v.optional(v.boolean()),
   /** timm avg_down: the shortcut is AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) (Identity at
    * stride 1), then a 1x1 conv (stride 1) + BN. */
   avgDown: v.optional(v.boolean()),
@@ -122,9 +132,13 @@ export const SummaryConfigSchema = ro(
     inputShape: ro(v.tuple([integer, integer, integer, integer])),
     /** Variant switches, present only when on (so torchvision configurations keep the schema they had). */
     se: v.optional(v.literal(true)),
-    stem: v.optional(v.literal('deep')),
+    stem: v.optional(v.picklist(['deep', 'tiered'])),
     avgDown: v.optional(v.literal(true)),
     cifar: v.optional(v.literal(true)),
+    /** Issue 20: BasicBlock / selective-kernel blocks, ECA, the deep stems' stem_width. */
+    block: v.optional(v.picklist(['basic', 'selective-kernel'])),
+    eca: v.optional(v.literal(true)),
+    stemWidth: v.optional(integer),
   }),
 );
 export type SummaryConfig = v.InferOutput<typeof SummaryConfigSchema>;

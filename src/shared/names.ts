@@ -17,6 +17,10 @@ interface NamedConfig {
   readonly se?: boolean;
   readonly stem?: string;
   readonly avgDown?: boolean;
+  readonly block?: string;
+  readonly eca?: boolean;
+  readonly stemWidth?: number;
+  readonly baseWidth?: number;
 }
 
 /** What a description adds to the name: widths, classes, input size (a SummaryConfigData, or an inspection's config with one). */
@@ -26,29 +30,42 @@ interface DescribedConfig extends NamedConfig {
   readonly inputShape: readonly number[];
 }
 
-/** "ResNet", "ResNeXt" (grouped 3x3s), "Wide ResNet" (wider than ResNet's, not grouped), with "SE-" for squeeze-and-excitation. */
+/** "ResNet", "ResNeXt" (grouped 3x3s), "Wide ResNet" (wider than ResNet's, not grouped), with "SE-" for
+ * squeeze-and-excitation, "ECA-" for efficient channel attention, "SK-" for selective kernels (SK-SE-… when both). */
 function familyWord(config: NamedConfig): string {
   const base = config.groups > 1 || config.widthPerGroup % 64 !== 0 ? 'ResNeXt' : config.widthPerGroup > 64 ? 'Wide ResNet' : 'ResNet';
-  return `${config.se === true ? 'SE-' : ''}${base}`;
+  const attn = config.se === true ? 'SE-' : config.eca === true ? 'ECA-' : '';
+  return `${config.block === 'selective-kernel' ? 'SK-' : ''}${attn}${base}`;
 }
 
-/** timm's letters for the stem and shortcut variants (Bag of Tricks, He et al. 2019): C = deep stem, D = deep stem + avg-down. */
+const deepStem = (config: NamedConfig): boolean => config.stem === 'deep' || config.stem === 'tiered';
+
+/** A deep stem at least as wide as timm's S (stem_width 64: it ends wider than the base width). */
+const wideStem = (config: NamedConfig): boolean => config.stemWidth !== undefined && 2 * config.stemWidth > (config.baseWidth ?? 64);
+
+/** timm's letters for the stem and shortcut variants (Bag of Tricks, He et al. 2019; timm/models/resnet.py): C = deep
+ * stem, D = deep stem + avg-down, S = 64-wide deep stem, E = S + avg-down, T = tiered deep stem (+ avg-down). */
 function variantLetter(config: NamedConfig): string {
-  if (config.stem === 'deep') return config.avgDown === true ? '-D' : '-C';
+  if (config.stem === 'tiered') return '-T';
+  if (config.stem === 'deep') return wideStem(config) ? (config.avgDown === true ? '-E' : '-S') : config.avgDown === true ? '-D' : '-C';
   return '';
 }
+
+/** Weighted layers as the papers count them: 3 convs per bottleneck block (2 per BasicBlock), the stem conv, the classifier. */
+const depthOf = (config: NamedConfig): number => (config.block === 'basic' ? 2 : 3) * config.layers.reduce((a, b) => a + b, 0) + 2;
 
 /**
  * The network's name as its authors write it, from the architecture alone: "ResNet-50", "ResNeXt-50 32x4d",
  * "Wide ResNet-50-2", "SE-ResNeXt-50 32x4d", "ResNeXt-50-D 32x4d", "ResNeXt-101 32x16d WSL", "ResNeXt-29 8x64d".
- * Depth counts the weighted layers as the papers do: 3 convs per bottleneck block, the stem conv and the classifier.
+ * Depth counts the weighted layers as the papers do: 3 convs per bottleneck block (2 per BasicBlock: ResNet-18/34),
+ * the stem conv and the classifier (so timm's ecaresnext50t_32x4d, layers 2-2-2-2, is an ECA-ResNeXt-26-T).
  * The only name for the architectures of the WSL models (ResNeXt-101 32x16d/32x32d/32x48d) is theirs.
  */
 export function networkName(config: NamedConfig): string {
-  const depth = 3 * config.layers.reduce((a, b) => a + b, 0) + 2;
+  const depth = depthOf(config);
   const family = familyWord(config);
   const name = `${family}-${depth}${variantLetter(config)}`;
-  const avgDownOnly = config.stem !== 'deep' && config.avgDown === true ? ' (avg-down)' : '';
+  const avgDownOnly = !deepStem(config) && config.avgDown === true ? ' (avg-down)' : '';
   if (family.endsWith('Wide ResNet')) return `${name}-${config.widthPerGroup / 64}${avgDownOnly}`;
   if (family.endsWith('ResNet')) return `${name}${avgDownOnly}`;
   const wsl =
@@ -56,7 +73,9 @@ export function networkName(config: NamedConfig): string {
     [16, 32, 48].includes(config.widthPerGroup) &&
     config.layers.join(',') === '3,4,23,3' &&
     config.se !== true &&
-    config.stem !== 'deep';
+    config.eca !== true &&
+    config.block === undefined &&
+    !deepStem(config);
   return `${name} ${config.groups}x${config.widthPerGroup}d${wsl && avgDownOnly === '' ? ' WSL' : ''}${avgDownOnly}`;
 }
 
@@ -68,7 +87,9 @@ export function networkName(config: NamedConfig): string {
 export function describeNetwork(config: DescribedConfig): string {
   const parts = [`${familyWord(config)}${variantLetter(config)} ${config.layers.join('-')}`];
   if (config.groups > 1 || config.widthPerGroup !== 64) parts.push(`${config.groups}×${config.widthPerGroup}d`);
-  if (config.stem !== 'deep' && config.avgDown === true) parts.push('avg-down');
+  if (config.block === 'basic') parts.push('basic blocks');
+  if (!deepStem(config) && config.avgDown === true) parts.push('avg-down');
+  if (config.stemWidth !== undefined && config.stemWidth !== 32) parts.push(`stem width ${config.stemWidth}`);
   if (config.baseWidth !== 64) parts.push(`base width ${config.baseWidth}`);
   if (config.numClasses !== 1000) parts.push(`${config.numClasses} classes`);
   const [, , h, w] = config.inputShape;

@@ -82,7 +82,7 @@ test('presets lists every preset with its family, aliases, params and MACs', () 
   const r = run('presets', '--format', 'json');
   assert.equal(r.code, 0, r.stderr);
   const { presets } = JSON.parse(r.stdout);
-  assert.equal(presets.length, 18);
+  assert.equal(presets.length, 31);
   assert.deepEqual(
     presets.find((p: { name: string }) => p.name === 'resnext101_64x4d'),
     {
@@ -188,7 +188,7 @@ const BAD_INPUT: [string, string[], RegExp][] = [
   [
     'unknown preset',
     ['summarize', 'resnext50'],
-    /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet50, .*wide_resnet101_2/,
+    /unknown preset 'resnext50' \(did you mean 'resnext50_32x4d'\?\); accepted presets: resnet18, resnet34, resnet50, .*wide_resnet101_2/,
   ],
   [
     'width that comes out 0',

@@ -279,7 +279,7 @@ test('configuration specs: preset:key=value,…, overrides alone, layers with co
   assert.equal(resolveSpec('resnet50').model, 'resnet50');
 
   const cases: [string, RegExp][] = [
-    ['resnxt50', /unknown preset 'resnxt50' \(did you mean 'resnet50'\?\); accepted presets: resnet50, .*wide_resnet101_2/],
+    ['resnxt50', /unknown preset 'resnxt50' \(did you mean 'resnet50'\?\); accepted presets: resnet18, resnet34, resnet50, .*wide_resnet101_2/],
     [
       'resnet50:grops=8',
       /configuration 'resnet50:grops=8': unknown key 'grops'; accepted keys: layers, groups, width_per_group, base_width, num_classes, input/,

@@ -66,7 +66,7 @@ function traceOnce(config: NetworkConfig): Promise<Summary> {
 /** The presets with torchvision's architecture (the other families are checked in families.test.ts). */
 const TORCHVISION_ARCHITECTURE = PRESET_NAMES.filter((n) => {
   const c = presetConfig(n);
-  return !c.se && c.stem === undefined && !c.avgDown && !c.cifar;
+  return !c.se && !c.eca && c.block === undefined && c.stem === undefined && !c.avgDown && !c.cifar;
 });
 
 for (const name of TORCHVISION_ARCHITECTURE) {
@@ -193,7 +193,7 @@ test('unknown presets suggest the closest name', () => {
   assert.equal(closestPreset('resnext50'), 'resnext50_32x4d');
   assert.equal(closestPreset('ResNeXt101_32x8'), 'resnext101_32x8d');
   assert.equal(closestPreset('wide_resnet50'), 'wide_resnet50_2');
-  assert.throws(() => resolveConfig('resnet-50'), /unknown preset 'resnet-50' \(did you mean 'resnet50'\?\); accepted presets: resnet50, /);
+  assert.throws(() => resolveConfig('resnet-50'), /unknown preset 'resnet-50' \(did you mean 'resnet50'\?\); accepted presets: resnet18, resnet34, resnet50, /);
 });
 
 test('custom configurations start from resnext50_32x4d and are named by what differs', () => {

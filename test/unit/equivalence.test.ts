@@ -156,7 +156,7 @@ test('bad input: a block that does not exist lists the valid blocks; invalid con
     (e: unknown) => e instanceof WeightsError && /tiny_fp32\.safetensors do not fit/.test(e.message),
   );
   await assert.rejects(equivalenceCommand(['resnet50', '--block', 'layer9.9']), /resnet50 has no block 'layer9\.9'; valid blocks: layer1\.0/);
-  await assert.rejects(equivalenceCommand(['nosuchnet']), /unknown preset 'nosuchnet' .*accepted presets: resnet50/);
+  await assert.rejects(equivalenceCommand(['nosuchnet']), /unknown preset 'nosuchnet' .*accepted presets: resnet18, resnet34, resnet50/);
   await assert.rejects(equivalenceCommand(['resnet50', 'resnet101']), /equivalence takes one configuration, got 2/);
   await assert.rejects(equivalenceCommand(['--seed', '4294967296']), /--seed must be a whole number from 0 to 4294967295, got '?4294967296'?/);
   await assert.rejects(equivalenceCommand(['--seed', '1.5']), /--seed must be a whole number/);

@@ -286,7 +286,10 @@ test('custom flags compose: --cifar alone is resnext29_8x64d, --se/--stem deep/-
 
 test('the catalog: every preset has a family, aliases resolve, timm names map to presets', () => {
   const catalog = presetCatalog();
-  assert.deepEqual([...new Set(catalog.map((p) => p.family))], ['ResNet', 'ResNeXt', 'Wide ResNet', 'SE-ResNeXt', 'ResNeXt-D', 'ResNeXt WSL', 'CIFAR ResNeXt']);
+  assert.deepEqual(
+    [...new Set(catalog.map((p) => p.family))],
+    ['ResNet', 'ResNeXt', 'ResNet-D', 'SE-ResNet', 'Wide ResNet', 'SE-ResNeXt', 'ECA-ResNeXt', 'SK-ResNeXt', 'ResNeXt-D', 'ResNeXt WSL', 'CIFAR ResNeXt'],
+  );
   assert.equal(presetForAlias('seresnext50_32x4d.racm_in1k'), 'seresnext50_32x4d');
   assert.equal(presetForAlias('resnext101_32x16d.fb_wsl_ig1b_ft_in1k'), 'resnext101_32x16d_wsl');
   assert.equal(presetForAlias('ig_resnext101_32x48d'), 'resnext101_32x48d_wsl');
@@ -337,9 +340,9 @@ test('the CLI: classify with the families fixtures gives torch’s logits; summa
   const se = cli('summarize', 'resnext50_32x4d', '--se', '--stem', 'deep', '--avg-down', '--format', 'json');
   assert.equal(se.code, 0, se.stderr);
   assert.equal(JSON.parse(se.stdout).model, 'resnext50_32x4d(se stem=deep avg_down)');
-  const bad = cli('summarize', '--stem', 'tiered');
+  const bad = cli('summarize', '--stem', 'spiral');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--stem 'tiered' is not supported; accepted: standard \(7x7 conv\), deep/);
+  assert.match(bad.stderr, /--stem 'spiral' is not supported; accepted: standard \(7x7 conv\), deep \(three 3x3 convs, timm\), tiered/);
   const tooBig = cli('classify', path.join(DIR, 'photo.png'), '--weights', path.join(DIR, 'timm_se_small.pth'), 'resnext101_32x48d_wsl');
   assert.equal(tooBig.code, 2);
 });

@@ -15,7 +15,7 @@ import { architecture } from '../../src/model/architecture';
 import { buildNetwork, mulberry32 } from '../../src/model/network';
 import { maxAbsDiff, tinyConfig } from '../helpers';
 
-/** PyTorch's Conv2d(groups=G) written out: NCHW input, weight [Cout, Cin/G, k, k], symmetric zero padding. */
+/** PyTorch's Conv2d(groups=G, dilation=d) written out: NCHW input, weight [Cout, Cin/G, k, k], symmetric zero padding. */
 function naiveGroupedConv(
   x: Float32Array,
   [n, cin, h, w]: [number, number, number, number],
@@ -26,9 +26,11 @@ function naiveGroupedConv(
   groups: number,
   stride: number,
   pad: number,
+  dilation = 1,
 ) {
-  const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
-  const wo = Math.floor((w + 2 * pad - k) / stride) + 1;
+  const span = (k - 1) * dilation + 1;
+  const ho = Math.floor((h + 2 * pad - span) / stride) + 1;
+  const wo = Math.floor((w + 2 * pad - span) / stride) + 1;
   const inPerGroup = cin / groups;
   const outPerGroup = cout / groups;
   const out = new Float64Array(n * cout * ho * wo);
@@ -42,8 +44,8 @@ function naiveGroupedConv(
             const c = g * inPerGroup + i;
             for (let ky = 0; ky < k; ky++)
               for (let kx = 0; kx < k; kx++) {
-                const iy = y * stride - pad + ky;
-                const ix = xx * stride - pad + kx;
+                const iy = y * stride - pad + ky * dilation;
+                const ix = xx * stride - pad + kx * dilation;
                 if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
                 acc += x[((b * cin + c) * h + iy) * w + ix]! * weight[((o * inPerGroup + i) * k + ky) * k + kx]!;
               }
@@ -54,8 +56,8 @@ function naiveGroupedConv(
   return { out, shape: [n, cout, ho, wo] };
 }
 
-const CASES: [number, number, number, number, number, number, number, number][] = [
-  // [cin, cout, groups, k, stride, pad, h, w]
+const CASES: [number, number, number, number, number, number, number, number, number?][] = [
+  // [cin, cout, groups, k, stride, pad, h, w, dilation]
   [8, 8, 4, 3, 1, 1, 9, 9],
   [8, 16, 4, 3, 2, 1, 10, 7], // Cin/G = 2, Cout/G = 4
   [12, 6, 3, 3, 2, 1, 11, 11], // Cout/G < Cin/G, odd G (pairs falls back to one group per conv)
@@ -68,6 +70,10 @@ const CASES: [number, number, number, number, number, number, number, number][] 
   [12, 24, 6, 5, 2, 2, 9, 8], // 5x5, pad 2
   [40, 40, 4, 3, 2, 1, 5, 5], // M = 10 (pairs: blocks of 20)
   [4, 4, 1, 3, 1, 1, 5, 5], // G = 1 through the same paths
+  [8, 8, 4, 3, 1, 2, 9, 7, 2], // timm SelectiveKernel's dilated path: 3x3, dilation 2, padding 2
+  [6, 6, 6, 3, 1, 2, 6, 6, 2], // the same, depthwise proper
+  [16, 32, 2, 3, 1, 2, 5, 8, 2], // Cin/G = 8 (the per-group convs dilate too)
+  [4, 4, 1, 3, 1, 2, 5, 5, 2], // G = 1 dilated
 ];
 
 for (const method of GROUPED_METHODS) {
@@ -75,13 +81,13 @@ for (const method of GROUPED_METHODS) {
     await initBackend();
     const rand = mulberry32(42);
     const before = tf.memory().numTensors;
-    for (const [cin, cout, groups, k, stride, pad, h, w] of CASES) {
+    for (const [cin, cout, groups, k, stride, pad, h, w, dilation = 1] of CASES) {
       const x = Float32Array.from({ length: 2 * cin * h * w }, () => rand() * 2 - 1);
       const weight = Float32Array.from({ length: cout * (cin / groups) * k * k }, () => rand() * 2 - 1);
       const bias = Float32Array.from({ length: cout }, () => rand() - 0.5);
-      const spec = { inChannels: cin, outChannels: cout, groups, kernel: k, stride, padding: pad };
+      const spec = { inChannels: cin, outChannels: cout, groups, kernel: k, stride, padding: pad, dilation };
       for (const withBias of [true, false]) {
-        const expected = naiveGroupedConv(x, [2, cin, h, w], weight, withBias ? bias : new Float32Array(cout), cout, k, groups, stride, pad);
+        const expected = naiveGroupedConv(x, [2, cin, h, w], weight, withBias ? bias : new Float32Array(cout), cout, k, groups, stride, pad, dilation);
         const prepared = prepareGroupedConv(weight, withBias ? bias : undefined, spec, method);
         assert.equal(prepared.method, method);
         for (const relu of [false, true]) {
@@ -94,7 +100,7 @@ for (const method of GROUPED_METHODS) {
           result.dispose();
           let max = 0;
           for (let i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i]! - (relu ? Math.max(0, expected.out[i]!) : expected.out[i]!)));
-          assert.ok(max <= 1e-5, `${method}, case ${[cin, cout, groups, k, stride, pad, h, w]} bias=${withBias} relu=${relu}: max abs diff ${max}`);
+          assert.ok(max <= 1e-5, `${method}, case ${[cin, cout, groups, k, stride, pad, h, w, dilation]} bias=${withBias} relu=${relu}: max abs diff ${max}`);
         }
         for (const t of prepared.tensors) t.dispose();
       }

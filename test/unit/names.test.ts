@@ -12,6 +12,20 @@ import { describeNetwork, modelTitle, networkName, shortModelName, titledModel }
 
 // The names the papers, torchvision, timm and the WSL release use (timm's -D: deep stem + avg-down shortcut).
 const EXPECTED: Record<PresetName, string> = {
+  resnet18: 'ResNet-18',
+  resnet34: 'ResNet-34',
+  resnet18d: 'ResNet-18-D',
+  resnet34d: 'ResNet-34-D',
+  resnet26t: 'ResNet-26-T',
+  resnet50d: 'ResNet-50-D',
+  gluon_resnet50_v1s: 'ResNet-50-S',
+  seresnet50: 'SE-ResNet-50',
+  seresnext26d_32x4d: 'SE-ResNeXt-26-D 32x4d',
+  seresnext26t_32x4d: 'SE-ResNeXt-26-T 32x4d',
+  ecaresnext26t_32x4d: 'ECA-ResNeXt-26-T 32x4d',
+  // timm builds ecaresnext50t_32x4d with layers (2, 2, 2, 2): 26 weighted layers, named from the architecture.
+  ecaresnext50t_32x4d: 'ECA-ResNeXt-26-T 32x4d',
+  skresnext50_32x4d: 'SK-ResNeXt-50 32x4d',
   resnet50: 'ResNet-50',
   resnet101: 'ResNet-101',
   resnet152: 'ResNet-152',
@@ -54,6 +68,16 @@ test('variants off the presets keep their family words: SE-ResNet, -C (deep stem
   // A 32x16d ResNeXt-101 with SE is not the WSL model.
   assert.equal(networkName({ ...presetConfig('resnext101_32x16d_wsl'), se: true }), 'SE-ResNeXt-101 32x16d');
   assert.equal(networkName({ ...r50, layers: [2, 2, 2, 2] }), 'ResNet-26');
+  // Issue 20: timm's S (64-wide deep stem) and E (S + avg-down), T (tiered), ECA- and SK- words, 2 layers per BasicBlock.
+  assert.equal(networkName({ ...r50, stem: 'deep', stemWidth: 64, avgDown: true }), 'ResNet-50-E');
+  assert.equal(networkName({ ...r50, stem: 'deep', stemWidth: 32 }), 'ResNet-50-C');
+  assert.equal(networkName({ ...presetConfig('resnext50_32x4d'), stem: 'tiered', avgDown: true, eca: true }), 'ECA-ResNeXt-50-T 32x4d');
+  assert.equal(networkName({ ...presetConfig('seresnext50_32x4d'), block: 'selective-kernel' }), 'SK-SE-ResNeXt-50 32x4d');
+  assert.equal(networkName({ ...presetConfig('resnet34'), se: true }), 'SE-ResNet-34');
+  assert.equal(
+    describeNetwork(summaryConfig({ ...presetConfig('resnet18'), stem: 'deep', stemWidth: 16, numClasses: 10 })),
+    'ResNet-C 2-2-2-2, basic blocks, stem width 16, 10 classes',
+  );
 });
 
 test('custom configurations are described, never given a preset name', () => {

@@ -109,6 +109,16 @@ const CASES: [string, NetworkConfig][] = [
     small({ se: true, stem: 'deep', avgDown: true, inputHeightPx: 72, inputWidthPx: 72 }),
   ],
   ['CIFAR layout 1-1-1, 32x32', small({ layers: [1, 1, 1], cifar: true, inputHeightPx: 32, inputWidthPx: 32 })],
+  // issue 20's blocks in combinations the timm fixtures do not hold (timmEngines.test.ts holds those)
+  [
+    'BasicBlock, standard stem, ECA, 2-1-1-1, 61x61',
+    small({ block: 'basic', groups: 1, widthPerGroup: 64, layers: [2, 1, 1, 1], eca: true, inputHeightPx: 61, inputWidthPx: 61 }),
+  ],
+  [
+    'selective kernel, standard stem, avg-down, SE, 1-2-1-1, 72x72',
+    small({ block: 'selective-kernel', avgDown: true, se: true, layers: [1, 2, 1, 1], inputHeightPx: 72, inputWidthPx: 72 }),
+  ],
+  ['tiered stem (width 12), ECA, 1-1-1-1, 64x64', small({ stem: 'tiered', stemWidth: 12, eca: true })],
 ];
 
 for (const [name, config] of CASES) {

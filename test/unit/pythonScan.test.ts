@@ -67,7 +67,16 @@ const CASES: readonly [string, string, readonly Expected[]][] = [
   ]],
   ['summary of the call itself', HEADER + 'from torchinfo import summary\nsummary(models.resnet50(), (1, 3, 128, 128))\n', [{ line: 7, source: 'models.resnet50', model: 'resnet50(input=128x128)' }]],
   ['negatives: comments, strings, docstrings, f-strings', HEADER + '"""models.resnet50() in a docstring"""\n# m = models.resnext50_32x4d()\ns = "tvm.resnet101()"\nt = f"{models.resnet152()}"\nu = \'\'\'\nResNeXt([3, 4, 6, 3])\n\'\'\'\n', []],
-  ['negatives: other callees and shapes', HEADER + 'x = torch.Size([1, 3, 224, 224])\ny = models.resnet18()\nz = models.resnet500()\nw = timm.create_model("vit_base_patch16_224")\nh = torch.hub.load("someone/else", "resnet50")\nq = MyThing([3, 4, 6, 3])\nb = ResNet(BasicBlock, [2, 2, 2, 2])\n', []],
+  ['negatives: other callees and shapes', HEADER + 'x = torch.Size([1, 3, 224, 224])\ny = models.resnet200()\nz = models.resnet500()\nw = timm.create_model("vit_base_patch16_224")\nh = torch.hub.load("someone/else", "resnet50")\nq = MyThing([3, 4, 6, 3])\nb = ResNet(BasicBlock, [2, 2, 2])\n', []],
+  ['ResNet-18/34 (issue 20): torchvision constructors, ResNet(BasicBlock, …), timm names', HEADER + 'a = models.resnet18()\nb = tvm.resnet34(num_classes=10)\nfrom torchvision.models.resnet import ResNet, BasicBlock\nc = ResNet(BasicBlock, [3, 4, 6, 3])\nd = timm.create_model("seresnext26t_32x4d.bt_in1k")\ne = timm.create_model("skresnext50_32x4d", num_classes=5)\nf = timm.create_model("resnet50s")\ng = torch.hub.load("pytorch/vision", "resnet18")\n', [
+    { line: 6, source: 'models.resnet18', model: 'resnet18' },
+    { line: 7, source: 'tvm.resnet34', model: 'resnet34(num_classes=10)' },
+    { line: 9, source: 'ResNet', model: 'resnet34' },
+    { line: 10, source: 'timm.create_model', model: 'seresnext26t_32x4d' },
+    { line: 11, source: 'timm.create_model', model: 'skresnext50_32x4d(num_classes=5)' },
+    { line: 12, source: 'timm.create_model', model: 'gluon_resnet50_v1s' },
+    { line: 13, source: 'torch.hub.load', model: 'resnet18' },
+  ]],
   ['a name imported from elsewhere is not torchvision', 'from mylib import resnet50\nm = resnet50()\n', []],
   ['a syntax error elsewhere does not stop detection', 'import torchvision.models as tvm\ndef broken(:\n    x = [1, 2\n\nclass Half(\nm = tvm.resnet152(num_classes=37)\n', [{ line: 6, source: 'tvm.resnet152', model: 'resnet152(num_classes=37)' }]],
 ];
@@ -109,7 +118,9 @@ test('scan: a configuration the core refuses is a problem with its line, not a d
 
 test('scan: model names from timm and torch.hub go through the preset list', () => {
   assert.equal(presetForModelName('resnext50_32x4d'), 'resnext50_32x4d');
-  assert.equal(presetForModelName('resnet18'), undefined);
+  assert.equal(presetForModelName('resnet18'), 'resnet18');
+  assert.equal(presetForModelName('resnet50s'), 'gluon_resnet50_v1s');
+  assert.equal(presetForModelName('resnet200d'), undefined);
   assert.equal(presetForModelName('resnext101_32x8d_wsl'), 'resnext101_32x8d');
   const wsl = scanPython('import torch\nm = torch.hub.load("facebookresearch/WSL-Images", "resnext101_32x8d_wsl")\n');
   assert.equal(wsl.detections[0]?.model, 'resnext101_32x8d');

@@ -59,7 +59,7 @@ async function pick(): Promise<JobOf<'equivalence'> | undefined> {
   if (!preset) return undefined;
   const entry = catalog.find((p) => p.name === preset.label);
   if (!entry) return undefined;
-  const blocks = architecture(entry.config).blocks;
+  const blocks = architecture(entry.config).blocks.filter((b) => b.kind === 'bottleneck');
   const ordered = blocks; // the first block (layer1.0, or the CIFAR layout's stage_1.stage_1_bottleneck_0) is the default
   const block = await vscode.window.showQuickPick(
     ordered.map((b) => ({

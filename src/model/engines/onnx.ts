@@ -1,7 +1,8 @@
 /**
  * Our architecture as an ONNX model (the `onnxruntime` engine's graph and `resnext export`'s file), encoded with
  * onnx-proto's generated messages (protobufjs). The forward is the one walk every engine runs (shapes.ts
- * `walkForward`), so every family the architecture supports (plain, SE, deep stem, avg-down, CIFAR, WSL) is here too.
+ * `walkForward`), so every family the architecture supports (plain, SE, deep stem, avg-down, CIFAR, WSL; issue 20's
+ * BasicBlock, tiered stem, ECA and selective kernels) is here too.
  *
  * - BatchNorm (eval mode) is folded into the conv before it by network.ts's `foldBatchNorm`: the same float32 weights
  *   the wasm engine runs. Grouped 3x3 convs are one `Conv` with `group`.
@@ -14,7 +15,7 @@
  */
 import * as os from 'node:os';
 import { onnx } from 'onnx-proto';
-import { checkBuildable, type Architecture, type BatchNormModule, type ConvModule, type LinearModule } from '../architecture';
+import { checkBuildable, type Architecture, type BatchNormModule, type Conv1dModule, type ConvModule, type LinearModule } from '../architecture';
 import { convOutputSize } from '../config';
 import { foldBatchNorm, randomTensorSource } from '../network';
 import { checkStateDict, type StateDict } from '../weights/stateDict';
@@ -75,6 +76,11 @@ function tensorProto(name: string, dims: readonly number[], data: Float32Array):
   };
 }
 
+function int64Proto(name: string, values: readonly number[]): onnx.ITensorProto {
+  const data = BigInt64Array.from(values, (v) => BigInt(v));
+  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
+}
+
 function valueInfo(name: string, shape: readonly Dim[]): onnx.IValueInfoProto {
   return {
     name,
@@ -107,11 +113,22 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
     return name;
   };
   const outSize = (d: Dim, f: (n: number) => number): Dim => spatial(d, f, `${d}_${++sizeParam}`);
+  // int64 constants (Reshape's shape, Unsqueeze's and ReduceSum's axes), one initializer per distinct value.
+  const int64Names = new Map<string, string>();
+  const int64s = (kind: string, values: readonly number[]): string => {
+    const name = `${kind}_${values.map((v) => (v < 0 ? `m${-v}` : v)).join('_')}`;
+    if (!int64Names.has(name)) {
+      int64Names.set(name, name);
+      initializers.push(int64Proto(name, values));
+    }
+    return name;
+  };
   let lastMeanInput: Value | undefined;
   const ops: ForwardOps<Value> = {
     shape: (x) => x.shape.map((d) => (typeof d === 'number' ? d : -1)),
     convBn: (x, conv: ConvModule, bn: BatchNormModule | undefined, relu) => {
       const { kernel: k, stride: s, padding: p } = conv;
+      const d = conv.dilation ?? 1;
       const dims = [conv.outChannels, conv.inChannels / conv.groups, k, k];
       const raw = get(`${conv.name}.weight`, dims);
       let w = raw;
@@ -128,9 +145,10 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
         b = conv.bias ? get(`${conv.name}.bias`, [conv.outChannels]) : new Float32Array(conv.outChannels);
       }
       const [n, , h, wd] = x.shape;
-      const shape = [n!, conv.outChannels, outSize(h!, (v) => convOutputSize(v, k, s, p)), outSize(wd!, (v) => convOutputSize(v, k, s, p))];
+      const size = (v: number): number => convOutputSize(v, k, s, p, d);
+      const shape = [n!, conv.outChannels, outSize(h!, size), outSize(wd!, size)];
       const y = emit('Conv', [x, weight(`${conv.name}.weight`, dims, w), weight(`${conv.name}.bias`, [conv.outChannels], b)], shape, [
-        ints('dilations', [1, 1]),
+        ints('dilations', [d, d]),
         int('group', conv.groups),
         ints('kernel_shape', [k, k]),
         ints('pads', [p, p, p, p]),
@@ -172,6 +190,31 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
       return emit('Gemm', [x, w, b], [x.shape[0]!, fc.outFeatures], [int('transB', 1)]);
     },
     scope: (x, run) => run(x),
+    // torch's view: Reshape (row-major, as view is); the batch axis is copied from the input (0), so a symbolic batch
+    // stays symbolic.
+    view: (x, shape) => emit('Reshape', [x, int64s('shape', [0, ...shape.slice(1)])], [x.shape[0]!, ...shape.slice(1)]),
+    // ECA's Conv1d(1, 1, k, padding p, bias=False): a 1-D Conv on [N, 1, C].
+    conv1d: (x, conv: Conv1dModule) => {
+      const w = weight(`${conv.name}.weight`, [1, 1, conv.kernel], get(`${conv.name}.weight`, [1, 1, conv.kernel]));
+      return emit('Conv', [x, w], x.shape, [
+        ints('dilations', [1]),
+        int('group', 1),
+        ints('kernel_shape', [conv.kernel]),
+        ints('pads', [conv.padding, conv.padding]),
+        ints('strides', [1]),
+      ]);
+    },
+    // torch.stack(xs, 1): each [N, C, H, W] unsqueezed to [N, 1, C, H, W], then concatenated on axis 1.
+    stack: (xs) => {
+      const [n, ...rest] = xs[0]!.shape;
+      const parts = xs.map((x) => emit('Unsqueeze', [x, int64s('axes', [1])], [n!, 1, ...rest]));
+      return emit('Concat', parts, [n!, xs.length, ...rest], [int('axis', 1)]);
+    },
+    sumPaths: (x) => {
+      const [n, , ...rest] = x.shape;
+      return emit('ReduceSum', [x, int64s('axes', [1])], [n!, ...rest], [int('keepdims', 0)]);
+    },
+    softmaxPaths: (x) => emit('Softmax', [x], x.shape, [int('axis', 1)]),
   };
   const size = options.inputSize ?? [arch.config.inputHeightPx, arch.config.inputWidthPx];
   const inputShape: Dim[] = [options.dynamicBatch ? 'batch' : 1, 3, options.dynamicSize ? 'height' : size[0], options.dynamicSize ? 'width' : size[1]];

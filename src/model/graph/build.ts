@@ -33,6 +33,8 @@ interface Pending {
   outputOf?: string;
   /** The call's index among the leaf calls (its summary row). */
   row?: number;
+  /** An op fx contracts (torch.stack, sum, softmax): never a node; whoever consumes it receives from its inputs. */
+  contracted?: boolean;
 }
 
 interface Value {
@@ -42,6 +44,8 @@ interface Value {
 
 /** Ops that are never a module call: their node is a function the moment it is made. */
 const ALWAYS_FUNCTION: ReadonlySet<string> = new Set(['add', 'mul']);
+/** Ops fx contracts (make_graphs.py keeps only add, mul, mean, flatten / view, avg_pool2d among the functions). */
+const CONTRACTED: ReadonlySet<string> = new Set(['stack', 'sum', 'softmax']);
 
 export interface GraphTrace {
   readonly graph: Graph;
@@ -61,6 +65,7 @@ export function buildGraph(arch: Architecture, model: string): GraphTrace {
     const p: Pending = { op, outputShape: shape, inputs: inputs.map((v) => ({ from: v.src, shape: v.shape })) };
     for (const v of inputs) v.src.consumer ??= p;
     if (ALWAYS_FUNCTION.has(op)) p.kind = 'function';
+    if (CONTRACTED.has(op)) p.contracted = true;
     pendings.push(p);
     return { shape, src: p };
   };
@@ -81,11 +86,19 @@ export function buildGraph(arch: Architecture, model: string): GraphTrace {
     avgPool2: (x, stride) => make('avgPool2', shapes.avgPool2(x.shape, stride), x),
     mean: (x) => make('mean', shapes.mean(x.shape), x),
     sigmoid: (x) => make('sigmoid', shapes.sigmoid(x.shape), x),
-    scale: (x, gate) => make('mul', shapes.scale(x.shape, gate.shape), x, gate),
+    // ECA multiplies by y.expand_as(x) (contracted by fx): its gate (a view to [N, C, 1, 1]) reaches the mul at x's shape.
+    scale: (x, gate) =>
+      make('mul', shapes.scale(x.shape, gate.shape), x, gate.src.op === 'flatten' && gate.shape.length === 4 ? { ...gate, shape: x.shape } : gate),
     addRelu: (a, b) => make('add', shapes.addRelu(a.shape, b.shape), a, b),
     flatten: (x) => make('flatten', shapes.flatten(x.shape), x),
     linear: (x, fc) => make('linear', shapes.linear(x.shape, fc), x),
     scope: (x, run) => run(x),
+    // fx's `view` is graph@1's `flatten`; ECA's x.mean((2, 3)) has no keepdim in timm: the view reads [N, C].
+    view: (x, shape) => make('flatten', shapes.view(x.shape, shape), x.src.op === 'mean' && shape.length === 3 ? { ...x, shape: x.shape.slice(0, 2) } : x),
+    conv1d: (x, conv) => make('conv1d', shapes.conv1d(x.shape, conv), x),
+    stack: (xs) => make('stack', shapes.stack(xs.map((x) => x.shape)), ...xs),
+    sumPaths: (x) => make('sum', shapes.sumPaths(x.shape), x),
+    softmaxPaths: (x) => make('softmax', shapes.softmaxPaths(x.shape), x),
   };
   const record = (call: LeafCall, value: Value): void => {
     calls.push(call);
@@ -95,6 +108,19 @@ export function buildGraph(arch: Architecture, model: string): GraphTrace {
       return;
     }
     let p = value.src;
+    if (call.type === 'BatchNormAct2d') {
+      // timm's BatchNormAct2d is one leaf for fx (its BN, `drop` and `act` in one call): the drop and act nodes recorded
+      // just before (conv → drop → act on one value) become this one node, carrying the BN's row.
+      const act = value.src;
+      const drop = act.inputs[0]?.from;
+      if (act.id === `${call.name}.act` && drop?.id === `${call.name}.drop`) {
+        pendings.splice(pendings.indexOf(act), 1);
+        drop.consumer = undefined;
+        Object.assign(drop, { id: call.name, type: call.type, outputShape: call.outputShape, row: leafCalls++ });
+        value.src = drop;
+        return;
+      }
+    }
     if (p.kind !== undefined) {
       // The value already has its node (conv → BN → ReLU on one value, an Identity on a block's input, the ReLU
       // after an addition): this module is a new node after it, and the value is now its output.
@@ -150,7 +176,7 @@ function assemble(
     return containerOf(c.id!);
   };
   // Unnamed values that were consumed are the functions fx keeps (SE's mean, torchvision's flatten, the CIFAR head).
-  const kept = pendings.filter((p) => p.kind !== undefined || p.consumer !== undefined);
+  const kept = pendings.filter((p) => !p.contracted && (p.kind !== undefined || p.consumer !== undefined));
   for (const p of kept) {
     if (p.kind === undefined) p.kind = 'function';
     if (p.kind === 'function') {
@@ -169,7 +195,19 @@ function assemble(
     return { id: p.id!, kind: p.kind!, type: p.type!, parent: parentOf.get(p)!, outputShape: p.outputShape, params: row?.params ?? 0, macs: row?.macs ?? 0 };
   });
   const edges: GraphEdge[] = [];
-  for (const p of kept) for (const i of p.inputs) edges.push({ from: i.from.id!, to: p.id!, shape: i.shape });
+  /** The kept nodes a value comes from, through contracted ops (fx: a contracted node's inputs pass to its users). */
+  const sources = (p: Pending): Pending[] => (p.contracted ? p.inputs.flatMap((i) => sources(i.from)) : [p]);
+  const seenEdges = new Set<string>();
+  for (const p of kept) {
+    for (const i of p.inputs) {
+      for (const from of sources(i.from)) {
+        const key = `${from.id!} ${p.id!} ${i.shape.join('x')}`;
+        if (seenEdges.has(key)) continue;
+        seenEdges.add(key);
+        edges.push({ from: from.id!, to: p.id!, shape: i.shape });
+      }
+    }
+  }
   return { schema: GRAPH_SCHEMA, model, nodes: withContainers(leafNodes, containers, containerOf), edges };
 }
 

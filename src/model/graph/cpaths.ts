@@ -7,9 +7,10 @@
 import type { Architecture } from '../architecture';
 import type { Graph, GraphEdge, GraphNode } from '../../shared/data';
 
-/** Blocks whose 3×3 is a grouped convolution (C > 1): the ones the switch applies to. */
+/** Bottleneck blocks whose 3×3 is a grouped convolution (C > 1): the ones the switch applies to (a selective-kernel
+ * block's grouped paths are mixed by an attention, not summed: no Figure 3(a) form). */
 export function groupedBlocks(arch: Architecture): string[] {
-  return arch.blocks.filter((b) => b.conv2.groups > 1).map((b) => b.name);
+  return arch.blocks.filter((b) => b.kind === 'bottleneck' && b.conv2.groups > 1).map((b) => b.name);
 }
 
 export function withCPaths(g: Graph, arch: Architecture, blocks: readonly string[]): Graph {
@@ -17,7 +18,8 @@ export function withCPaths(g: Graph, arch: Architecture, blocks: readonly string
   const edges: GraphEdge[] = [...g.edges];
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   for (const name of blocks) {
-    const b = arch.blocks.find((x) => x.name === name);
+    const found = arch.blocks.find((x) => x.name === name);
+    const b = found?.kind === 'bottleneck' ? found : undefined;
     const conv1 = byId.get(`${name}.conv1`);
     const conv2 = byId.get(`${name}.conv2`);
     const bn3 = byId.get(b?.bn3.name ?? '');

@@ -47,9 +47,13 @@ function deltaCell(isReference: boolean, value: number, reference: number): stri
   return isReference ? REFERENCE_MARK : `${formatDelta(value, reference)} (${formatDeltaPercent(value, reference)})`;
 }
 
-/** Channels of the grouped 3x3 in layer1..layer4: int(planes · widthPerGroup / 64) · groups, planes = baseWidth · 2^i. */
+/** Channels of the (grouped) 3x3 in layer1..layer4: int(planes · widthPerGroup / 64) · groups, planes = baseWidth · 2^i;
+ * a BasicBlock's 3x3s have planes channels. */
 function bottleneckWidths(m: ComparedModel): number[] {
-  return [0, 1, 2, 3].map((i) => bottleneckWidth(m.config.baseWidth * 2 ** i, m.config.widthPerGroup, m.config.groups));
+  return [0, 1, 2, 3].map((i) => {
+    const planes = m.config.baseWidth * 2 ** i;
+    return m.config.block === 'basic' ? planes : bottleneckWidth(planes, m.config.widthPerGroup, m.config.groups);
+  });
 }
 
 const savingCell = (actual: number, dense: number): string => (dense > actual ? `${formatSaving(actual, dense)}` : '');
@@ -69,7 +73,7 @@ function sections(comparison: Comparison, options: CompareReportOptions): Sectio
   const out: Section[] = [
     {
       title: 'Configurations',
-      header: ['#', 'Model', 'Layers', 'Groups', 'Width/group', 'Bottleneck width (layer1..4)', 'Base width', 'Classes', 'Input'],
+      header: ['#', 'Model', 'Layers', 'Groups', 'Width/group', '3x3 width (layer1..4)', 'Base width', 'Classes', 'Input'],
       right: new Set([0, 3, 4, 6, 7]),
       rows: models.map((m, i) => [
         String(i + 1),
