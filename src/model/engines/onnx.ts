@@ -12,7 +12,9 @@
  * - Outputs: `logits` [N, classes]; with `features`, also the last stage's output (NCHW, the global average pool's
  *   input: what a class activation map weighs) as `features`.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { checkBuildable, type Architecture, type BatchNormModule, type ConvModule, type LinearModule } from '../architecture';
 import { convOutputSize } from '../config';
@@ -45,6 +47,40 @@ export interface OnnxModelOptions {
   readonly features?: boolean;
   /** The producer's version string. */
   readonly producerVersion?: string;
+  /** Initializers go to this file instead of the model (ONNX external data), each as soon as it is made. */
+  readonly externalData?: ExternalDataSink;
+}
+
+/**
+ * Where a model's initializers are written as ONNX external data: one tensor at a time, each folded just before and
+ * dropped just after, so the folded weights of the whole network are never in memory at once (and the model's
+ * protobuf holds only their locations). onnxruntime then reads them from the file, without a second in-memory copy
+ * of the model (engines/onnxruntime.ts; measured in bench/engines.ts).
+ */
+export interface ExternalDataSink {
+  /** The data file's name as the model refers to it (relative to the model file). */
+  readonly location: string;
+  /** Appends the bytes; returns where they start. */
+  write(bytes: Uint8Array): number;
+}
+
+/** Offsets of external data are multiples of this (the allocation granularity onnxruntime maps files with). */
+export const EXTERNAL_DATA_ALIGNMENT = 65536;
+
+/** An ExternalDataSink writing to `file` (created or truncated) beside the model; close it before the model is read. */
+export function externalDataFile(file: string, location = path.basename(file)): ExternalDataSink & { close(): void } {
+  const fd = fs.openSync(file, 'w');
+  let end = 0;
+  return {
+    location,
+    write: (bytes) => {
+      const offset = Math.ceil(end / EXTERNAL_DATA_ALIGNMENT) * EXTERNAL_DATA_ALIGNMENT;
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done, offset + done);
+      end = offset + bytes.length;
+      return offset;
+    },
+    close: () => fs.closeSync(fd),
+  };
 }
 
 interface Value {
@@ -66,13 +102,26 @@ interface PendingNode {
 const ints = (name: string, values: readonly number[]): onnx.IAttributeProto => ({ name, ints: [...values], type: onnx.AttributeProto.AttributeType.INTS });
 const int = (name: string, i: number): onnx.IAttributeProto => ({ name, i, type: onnx.AttributeProto.AttributeType.INT });
 
-function tensorProto(name: string, dims: readonly number[], data: Float32Array): onnx.ITensorProto {
+function tensorProto(name: string, dims: readonly number[], data: Float32Array, external?: ExternalDataSink): onnx.ITensorProto {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (!external) return { name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes };
+  checkLittleEndian();
+  const offset = external.write(bytes);
   return {
     name,
     dims: [...dims],
     dataType: onnx.TensorProto.DataType.FLOAT,
-    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: external.location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(bytes.length) },
+    ],
   };
+}
+
+function checkLittleEndian(): void {
+  if (os.endianness() !== 'LE') throw new Error('ONNX raw_data is little-endian: these float32 arrays are copied as they are in memory');
 }
 
 function valueInfo(name: string, shape: readonly Dim[]): onnx.IValueInfoProto {
@@ -103,7 +152,7 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
     return { node: nodes.length - 1, shape };
   };
   const weight = (name: string, dims: readonly number[], data: Float32Array): string => {
-    initializers.push(tensorProto(name, dims, data));
+    initializers.push(tensorProto(name, dims, data, options.externalData));
     return name;
   };
   const outSize = (d: Dim, f: (n: number) => number): Dim => spatial(d, f, `${d}_${++sizeParam}`);
@@ -242,7 +291,7 @@ export function featuresOutputName(model: onnx.IModelProto): string | undefined 
 
 /** The model's bytes (protobuf). Deterministic: the same architecture and weights give the same bytes. */
 export function encodeOnnxModel(model: onnx.IModelProto): Uint8Array {
-  if (os.endianness() !== 'LE') throw new Error('ONNX raw_data is little-endian: these float32 arrays are copied as they are in memory');
+  checkLittleEndian();
   return onnx.ModelProto.encode(model).finish();
 }
 
