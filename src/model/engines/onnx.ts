@@ -49,6 +49,11 @@ export interface OnnxModelOptions {
   readonly producerVersion?: string;
   /** Initializers go to this file instead of the model (ONNX external data), each as soon as it is made. */
   readonly externalData?: ExternalDataSink;
+  /**
+   * The graph of this one block only (`layer2.0`): input `block_input` [N, C, H, W] (H and W symbolic), output
+   * `block_output`, and only the block's initializers (the equivalence's block on an engine).
+   */
+  readonly block?: string;
 }
 
 /**
@@ -225,7 +230,9 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
   const size = options.inputSize ?? [arch.config.inputHeightPx, arch.config.inputWidthPx];
   const inputShape: Dim[] = [options.dynamicBatch ? 'batch' : 1, 3, options.dynamicSize ? 'height' : size[0], options.dynamicSize ? 'width' : size[1]];
   const input: Value = { node: -1, shape: inputShape };
+  let blockOutput: Value | undefined;
   const record = (call: LeafCall, value: Value): void => {
+    if (call.name === options.block) blockOutput = value;
     const n = nodes[value.node];
     if (n && n.owner === undefined) n.owner = call.name;
   };
@@ -279,8 +286,40 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
     irVersion: IR_VERSION,
     producerName: PRODUCER,
     ...(options.producerVersion !== undefined && { producerVersion: options.producerVersion }),
-    graph,
+    graph: options.block === undefined ? graph : blockGraph(graph, arch, options.block, blockOutput && nameOf(blockOutput), blockOutput?.shape, inputShape[0]!),
     opsetImport: [{ domain: '', version: opset }],
+  };
+}
+
+/**
+ * One block's part of the network's graph: its nodes (named `<block>.<module>/<Op>` and `<block>/<Op>`), the one value
+ * they take from outside as the input `block_input`, their last value as the output `block_output`.
+ */
+function blockGraph(
+  graph: onnx.IGraphProto,
+  arch: Architecture,
+  block: string,
+  output: string | undefined,
+  outputShape: readonly Dim[] | undefined,
+  batch: Dim,
+): onnx.IGraphProto {
+  const spec = arch.blocks.find((b) => b.name === block);
+  if (!spec || output === undefined || outputShape === undefined) throw new RangeError(`the network has no block '${block}'`);
+  const member = (n: onnx.INodeProto): boolean => n.name!.startsWith(`${block}.`) || n.name!.startsWith(`${block}/`);
+  const nodes = (graph.node ?? []).filter(member);
+  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
+  const weights = new Set((graph.initializer ?? []).map((t) => t.name!));
+  const outside = new Set(nodes.flatMap((n) => n.input ?? []).filter((name) => !produced.has(name) && !weights.has(name)));
+  if (outside.size !== 1 || !produced.has(output)) throw new Error(`block ${block} takes ${[...outside].join(', ')} from outside (one value expected)`); // a bug if reached
+  const input = [...outside][0]!;
+  const rename = (name: string): string => (name === input ? 'block_input' : name === output ? 'block_output' : name);
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  return {
+    name: `resnext ${block}`,
+    node: nodes.map((n) => ({ ...n, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename) })),
+    initializer: (graph.initializer ?? []).filter((t) => used.has(t.name!)),
+    input: [valueInfo('block_input', [batch, spec.conv1.inChannels, 'block_height', 'block_width'])],
+    output: [valueInfo('block_output', outputShape)],
   };
 }
 

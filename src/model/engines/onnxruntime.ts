@@ -17,7 +17,7 @@ import { staticTrace } from '../shapes';
 import { requestedThreadCount } from '../tf';
 import type { Engine, EngineOptions, EngineOutput, LayerTimes } from './engine';
 import { native } from './native';
-import { encodeOnnxModel, externalDataFile, featuresOutputName, onnxModel, weightSourceFor } from './onnx';
+import { encodeOnnxModel, externalDataFile, featuresOutputName, onnxModel, weightSourceFor, type WeightSource } from './onnx';
 
 type OrtModule = typeof Ort;
 let loaded: { readonly ort: OrtModule } | { readonly error: string } | undefined;
@@ -270,6 +270,33 @@ function tinyModel(
 /** Models from this size of weights on are built as a model file with external data (createEngine). */
 export const LARGE_MODEL_BYTES = 128 * 2 ** 20;
 
+/**
+ * One block of the network on onnxruntime (the equivalence's block on this engine): the block's part of the graph
+ * onnx.ts builds (the same folded weights, the grouped conv as one `Conv` with `group`), on an input NCHW of `shape`.
+ * Returns the block's output, NCHW.
+ */
+export async function runOnnxRuntimeBlock(
+  config: NetworkConfig,
+  block: string,
+  get: WeightSource,
+  input: Float32Array,
+  shape: readonly number[],
+  threads = requestedThreadCount(),
+): Promise<{ readonly info: Engine['info']; readonly output: Float32Array; readonly shape: readonly number[] }> {
+  const ort = requireOrt();
+  const bytes = encodeOnnxModel(onnxModel(architecture(config), get, { block, dynamicBatch: true, dynamicSize: true }));
+  const session = await native(() => ort.InferenceSession.create(bytes, sessionOptions(threads)));
+  try {
+    const result = await native(() => session.run({ block_input: new ort.Tensor('float32', input, [...shape]) }, ['block_output']));
+    const out = result.block_output!;
+    return { info: ortInfo(ort), output: out.data as Float32Array, shape: out.dims as number[] };
+  } finally {
+    await native(() => session.release());
+  }
+}
+
+const ortInfo = (ort: OrtModule): Engine['info'] => ({ name: 'onnxruntime', version: `onnxruntime-node ${ort.env.versions.node ?? 'unknown'}` });
+
 /** Removes a temporary folder; false where the OS refuses (a file in it still mapped, on Windows). */
 function removeDir(dir: string): boolean {
   try {
@@ -354,17 +381,7 @@ async function createEngine(ort: OrtModule, prepared: PreparedModel, config: Net
       if (!removeDir(model.dir)) leftover = model.dir;
     }
   }
-  return new OrtEngine(
-    ort,
-    session,
-    prepared.features,
-    config,
-    { name: 'onnxruntime', version: `onnxruntime-node ${ort.env.versions.node ?? 'unknown'}` },
-    threads,
-    prepared.fcWeight,
-    profileDir,
-    leftover,
-  );
+  return new OrtEngine(ort, session, prepared.features, config, ortInfo(ort), threads, prepared.fcWeight, profileDir, leftover);
 }
 
 /**
