@@ -222,7 +222,25 @@ export const ComparedModelSchema = ro(
 );
 export type ComparedModel = v.InferOutput<typeof ComparedModelSchema>;
 
-export const ComparisonSchema = ro(v.object({ schema: v.literal(COMPARE_SCHEMA), models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))) }));
+export const ComparisonSchema = ro(
+  v.object({
+    schema: v.literal(COMPARE_SCHEMA),
+    models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))),
+    /** `resnext compare --measure` (`--both-engines`): each model's median warm forward, per engine that timed it. */
+    measured: v.optional(
+      ro(
+        v.array(
+          ro(
+            v.object({
+              engine: EngineInfoSchema,
+              models: ro(v.array(ro(v.object({ model: v.string(), totalMs: v.pipe(v.number(), v.minValue(0)), threads: v.number(), runs: v.number() })))),
+            }),
+          ),
+        ),
+      ),
+    ),
+  }),
+);
 export type Comparison = v.InferOutput<typeof ComparisonSchema>;
 
 /** A built-in comparison of the core, as listed in the quick pick. */
