@@ -417,9 +417,9 @@ export async function equivalenceWithOutputs(config: NetworkConfig, options: Equ
     const ran = await runBlock(config, blockName, weights, inputValues, inputShape, { engine: options.engine, ...(options.onLog && { onLog: options.onLog }) });
     engine = { name: ran.info.name, version: ran.info.version };
     if (ran.output) {
-      const [n, ch, h, w] = ran.shape as [number, number, number, number];
-      if (n * h * w * ch !== c.length) throw new Error(`the engine's ${blockName} gave [${ran.shape!.join(', ')}], not [${outputShape.join(', ')}]`); // a bug if reached
-      engineOutput = nchwToNhwc(ran.output, n, ch, h, w);
+      if (ran.shape?.join() !== outputShape.join())
+        throw new Error(`the engine's ${blockName} gave [${ran.shape?.join(', ')}], not [${outputShape.join(', ')}]`); // a bug if reached
+      engineOutput = ran.output;
       const vsC = diffs(engineOutput, c);
       engine = { ...engine, maxAbsDiffVsC: vsC.max, meanAbsDiffVsC: vsC.mean };
     }
@@ -445,12 +445,4 @@ export async function equivalenceWithOutputs(config: NetworkConfig, options: Equ
     ...(engine && { engine }),
   };
   return { result, outputs: { forms: { a: outputs.a!, b: outputs.b!, c }, ...(engineOutput && { engine: engineOutput }) } };
-}
-
-/** NCHW → NHWC (the TF.js forms' layout). */
-function nchwToNhwc(data: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(data.length);
-  const hw = h * w;
-  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < hw; i++) out[(b * hw + i) * c + ch] = data[(b * c + ch) * hw + i]!;
-  return out;
 }

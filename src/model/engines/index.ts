@@ -49,7 +49,7 @@ function chosenEngine(options: Pick<EngineOptions, 'engine' | 'onLog'>): EngineN
 
 /**
  * One block of the network as the chosen engine runs it (the equivalence's check of its form (c)): on onnxruntime,
- * the block's part of the ONNX graph, whose output it returns (NCHW); on wasm, the block is form (c) itself (the
+ * the block's part of the ONNX graph, whose output it returns (NHWC, with its NCHW shape); on wasm, the block is form (c) itself (the
  * network's own TF.js grouped convolution, groupedConv.ts), so only the engine is named and nothing else runs.
  */
 export async function runBlock(

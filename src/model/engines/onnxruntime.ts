@@ -273,7 +273,7 @@ export const LARGE_MODEL_BYTES = 128 * 2 ** 20;
 /**
  * One block of the network on onnxruntime (the equivalence's block on this engine): the block's part of the graph
  * onnx.ts builds (the same folded weights, the grouped conv as one `Conv` with `group`), on an input NCHW of `shape`.
- * Returns the block's output, NCHW.
+ * Returns the block's output NHWC (the TF.js forms' layout), and its NCHW shape.
  */
 export async function runOnnxRuntimeBlock(
   config: NetworkConfig,
@@ -289,7 +289,8 @@ export async function runOnnxRuntimeBlock(
   try {
     const result = await native(() => session.run({ block_input: new ort.Tensor('float32', input, [...shape]) }, ['block_output']));
     const out = result.block_output!;
-    return { info: ortInfo(ort), output: out.data as Float32Array, shape: out.dims as number[] };
+    const [n, k, h, w] = out.dims as number[];
+    return { info: ortInfo(ort), output: toNhwc(out.data as Float32Array, n!, k!, h!, w!), shape: out.dims as number[] };
   } finally {
     await native(() => session.release());
   }
