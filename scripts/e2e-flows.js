@@ -717,7 +717,7 @@ async function compareFamily(ctx) {
         .locator('table#engine-times tbody tr')
         .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
         .catch(() => []);
-      if (rows.length === 5 && rows.every((r) => r[6] !== '—')) break;
+      if (rows.length === 5 && rows.every((r) => r[5] !== '—')) break;
       await page.waitForTimeout(1000);
     }
     // Cells: MACs, onnxruntime ms, GMAC/s, wasm ms, GMAC/s, ratio.
