@@ -5,7 +5,7 @@
  * - PyTorch (Debian's /usr/bin/python3, torchvision's model, random weights, torch.set_num_threads the same): warm
  *   forward; skipped with a note where it is missing.
  * - evaluate images/s on a generated ImageFolder (JPEGs written by Pillow in a temporary folder), ours on
- *   onnxruntime (batch 1 and 8) against PyTorch's batch-1 and batch-16 loops over the same files (decode and
+ *   onnxruntime (batch 1, 4, 8 and 16: evaluate's --batch default is chosen from these) against PyTorch's batch-1 and batch-16 loops over the same files (decode and
  *   preprocess included on both sides).
  * - Warm classify of chelsea.jpg with resnext50_32x4d loaded; peak RSS of `resnext classify` with resnext101_32x8d.
  */
@@ -142,7 +142,7 @@ export async function enginesBench(probe: string): Promise<EnginesBench> {
       run(PYTHON, ['-c', MAKE_FOLDER, folder, String(perClass)]);
       images = 2 * perClass;
       const cli = path.join(ROOT, 'dist', 'cli.js');
-      ours = [1, 8].map((batch) => {
+      ours = [1, 4, 8, 16].map((batch) => {
         const out = JSON.parse(
           run(process.execPath, [cli, 'evaluate', folder, '--weights', weights50, '--engine', 'onnxruntime', '--batch', String(batch), '--format', 'json']),
         ) as {

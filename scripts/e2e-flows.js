@@ -706,9 +706,37 @@ async function compareFamily(ctx) {
     await shot(ctx, 'compare-time.png');
     await view.locator('#title').evaluate((h) => h.scrollIntoView({ block: 'start' }));
   });
+  await step('[compare] Measure on both engines: each configuration on onnxruntime and on wasm, side by side with wasm ÷ onnxruntime', async () => {
+    let view = await t.findFrame('table#totals', 'the compare view');
+    const started = Date.now();
+    await view.locator('a#measure-engines').click();
+    let rows = [];
+    for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
+      view = await t.findFrame('table#totals', 'the compare view');
+      rows = await view
+        .locator('table#engine-times tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+        .catch(() => []);
+      if (rows.length === 5 && rows.every((r) => r[5] !== '—')) break;
+      await page.waitForTimeout(1000);
+    }
+    // Cells: MACs, onnxruntime ms, GMAC/s, wasm ms, GMAC/s, ratio.
+    const ms = (c) => parseFloat(c.replace(/,/g, ''));
+    for (const r of rows) {
+      if (!/ ms$/.test(r[1]) || !/ ms$/.test(r[3]) || !(ms(r[1]) > 0) || !(ms(r[3]) > 0)) throw new Error(`engine times: ${JSON.stringify(r)}`);
+      if (r[5] !== `${(ms(r[3]) / ms(r[1])).toFixed(2)}×`) throw new Error(`the ratio is not wasm ÷ onnxruntime: ${JSON.stringify(r)}`);
+    }
+    if (rows.length !== 5) throw new Error(`both engines: ${rows.length} rows`);
+    const note = await view.locator('#engines-heading ~ p.note').first().innerText();
+    if (!/onnxruntime-node [\d.]+.*tfjs-backend-wasm [\d.]+/.test(note)) throw new Error(`the note does not name both engines: ${note}`);
+    console.log(`  ${rows.map((r) => r[5]).join(' | ')} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    await view.locator('#engines-heading').evaluate((h) => h.scrollIntoView({ block: 'start' }));
+    await shot(ctx, 'compare-engines.png');
+    await view.locator('#title').evaluate((h) => h.scrollIntoView({ block: 'start' }));
+  });
   await step('[compare] at 1280×800 with the explorer open every table fits (Est. size (MiB) included); shapes on one line; charts fold', async () => {
     const view = await t.findFrame('table#totals', 'the compare view');
-    const measured = await view.locator('body').evaluate(measureTables, ['#configurations', '#totals', '#times', '#stages']);
+    const measured = await view.locator('body').evaluate(measureTables, ['#configurations', '#totals', '#times', '#engine-times', '#stages']);
     for (const m of measured) console.log(`  ${m.selector}: ${m.tableWidth} px in a ${m.boxClientWidth} px box, view ${m.viewWidth} px`);
     assertFits(measured);
     const header = await view.locator('#totals thead th').last().innerText();

@@ -3,11 +3,15 @@
  *                  [--format table|markdown|csv|json] [--out FILE]`
  * Figures come from `summarize` (src/model/compare.ts); the spec syntax is in configSpec.ts.
  */
-import { compare, COMPARISON_PRESETS, type CompareEntry, type ComparisonPresetId } from '../model/compare';
+import { compare, COMPARISON_PRESETS, measureComparison, type CompareEntry, type Comparison, type ComparisonPresetId } from '../model/compare';
+import { engineChoice } from '../model/engines';
+import type { Profile } from '../model/profile';
+import { SIDE_BY_SIDE_ENGINES } from '../shared/measuredTimes';
+import { VIEW_PROFILE_RUNS } from '../shared/profile';
 import { checkedArchitecture } from '../model/architecture';
 import { checkEquivalence, findBlock, type Equivalence } from '../model/equivalence';
 import { PRESET_NAMES } from '../model/config';
-import { COMPARE_FORMATS, formatComparison, type CompareReportOptions } from '../model/report/compare';
+import { COMPARE_FORMATS, formatComparison, withMeasuredTimes, type CompareReportOptions } from '../model/report/compare';
 import { CONFIG_OPTIONS, configOverrides, parse, parseChoice, UsageError, OUTPUT_OPTIONS } from './args';
 import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { checkWritable, emit } from './output';
@@ -17,7 +21,7 @@ import { countComparedModel, countsTable } from '../model/countReport';
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
 export const COMPARE_SYNOPSIS = `  resnext compare <preset|preset:key=value,…>… [--sweep] [--resnet-vs-resnext] [--resnets-vs-resnext]
                   [--equivalence BLOCK] [--layers …] [--groups N] [--width-per-group N] [--base-width N] [--num-classes N] [--input HxW]
-                  [--format table|markdown|csv|json] [--out FILE] [--count RULE|all] [--flops]
+                  [--format table|markdown|csv|json] [--out FILE] [--count RULE|all] [--flops] [--measure [--both-engines]]
 `;
 
 export const COMPARE_USAGE = `Usage:
@@ -31,6 +35,9 @@ resnet50:layers=3,4,23,3. The --layers/--groups/… flags apply to every configu
   --resnet-vs-resnext   resnet50 and resnext50_32x4d
   --resnets-vs-resnext  resnet18, resnet34, resnet50 and resnext50_32x4d
   --equivalence BLOCK   also check the split-transform-merge equivalence of BLOCK (e.g. layer1.0) in each one
+  --measure             also time each configuration's forward pass on this machine (the engine of --engine; median
+                        of ${VIEW_PROFILE_RUNS} warm passes, as the compare view's Measure time)
+  --both-engines        time on onnxruntime and on wasm, side by side (implies --measure)
 ${COUNT_SYNOPSIS}`;
 
 const OPTIONS = {
@@ -39,6 +46,8 @@ const OPTIONS = {
   'resnet-vs-resnext': { type: 'boolean' },
   'resnets-vs-resnext': { type: 'boolean' },
   equivalence: { type: 'string' },
+  measure: { type: 'boolean' },
+  'both-engines': { type: 'boolean' },
   ...OUTPUT_OPTIONS,
   ...COUNT_OPTIONS,
 } as const;
@@ -52,6 +61,8 @@ export async function compareCommand(args: string[]): Promise<void> {
   if (block !== undefined && format === 'csv') {
     throw new UsageError('--equivalence does not fit the CSV rows; use --format table, markdown or json (or resnext equivalence … --format json)');
   }
+  const engines = values['both-engines'] ? SIDE_BY_SIDE_ENGINES : values.measure ? [engineChoice()] : [];
+  if (engines.length > 0 && format === 'csv') throw new UsageError('--measure does not fit the CSV rows; use --format table, markdown or json');
   if (out !== undefined) checkWritable(out);
 
   const builtIn: ComparisonPresetId[] = [];
@@ -91,5 +102,25 @@ export async function compareCommand(args: string[]): Promise<void> {
       ? comparison.models.map((m) => (m.counts ? `\n${m.model}: ${countsTable(m.counts, counting.flops)}` : '')).join('')
       : '';
   const note = counting.count && counting.count !== 'all' && format === 'table' ? `(MACs counted as ${counting.count} counts them: docs/COUNTING.md.)\n` : '';
-  emit(formatComparison(comparison, format, options) + note + all, out);
+  const text = formatComparison(comparison, format, options) + note + all;
+  if (engines.length === 0) return emit(text, out);
+  const measured = await measureComparison(entries, engines, {
+    runs: VIEW_PROFILE_RUNS,
+    onProgress: (message) => process.stderr.write(`compare: ${message}\n`),
+    onLog: (_level, message) => process.stderr.write(`compare: ${message}\n`),
+  });
+  if (format === 'json') {
+    const json: Comparison = {
+      ...comparison,
+      measured: measured.map((m) => ({
+        engine: m.times[0]!.engine!,
+        models: m.times.map((t) => ({ model: t.model, totalMs: t.totalMs, threads: t.threads, runs: t.runs })),
+      })),
+    };
+    return emit(formatComparison(json, format, options), out);
+  }
+  // The same sections as the compare view's and its review report (src/shared/measuredTimes.ts).
+  const timesOf = (name: string): readonly Profile[] => measured.find((m) => m.times[0]?.engine?.name === name)?.times ?? [];
+  const engineTimes = measured.length > 1 ? { onnxruntime: timesOf('onnxruntime'), wasm: timesOf('wasm') } : undefined;
+  emit(withMeasuredTimes(text, comparison.models, measured[0]!.times, engineTimes), out);
 }

@@ -12,6 +12,7 @@ import { resolveSpec, SPEC_EXAMPLE } from './configSpec';
 import { formatAndOut, emit } from './output';
 import { configForWeights } from '../model/weights/resolve';
 import { describeWeights, readWeightsFile } from '../model/weights/load';
+import { engineChoice } from '../model/engines';
 
 /** The synopsis lines, for the command's --help and the usage text of src/cli/main.ts. */
 export const EQUIVALENCE_SYNOPSIS = `  resnext equivalence [<preset|preset:key=value,…>] [--block ${DEFAULT_BLOCK}] [--seed N]
@@ -25,7 +26,8 @@ Computes one Bottleneck block (default ${DEFAULT_BLOCK}) three ways on the same 
 (Xie et al. 2017, Fig. 3): (a) C parallel paths 1x1→3x3→1x1 summed, (b) C paths 1x1→3x3 concatenated then one 1x1,
 (c) the grouped convolution the network runs; reports the max and mean abs differences of (a) and (b) against (c),
 and the convolution ops and multiply-adds each form executed. Weights are random, seeded by --seed (default 0),
-which also seeds the input, or a checkpoint's (--weights FILE: its architecture unless a configuration is named). Presets: ${PRESET_NAMES.join(', ')}; without one, resnext50_32x4d. A configuration may
+which also seeds the input, or a checkpoint's (--weights FILE: its architecture unless a configuration is named;
+the block then also runs on the engine of --engine auto|onnxruntime|wasm, and the output says which engine ran what). Presets: ${PRESET_NAMES.join(', ')}; without one, resnext50_32x4d. A configuration may
 also be written as ${SPEC_EXAMPLE}.
 `;
 
@@ -66,7 +68,16 @@ export async function equivalenceCommand(args: string[]): Promise<void> {
       positionals[0] !== undefined
         ? resolveSpec(positionals[0], configOverrides(flags))
         : configForWeights(stateDict, weightsPath, undefined, configOverrides(flags), hasConfigFlags(flags), weights.choice);
-    result = await checkEquivalence(resolved.config, { model: resolved.model, block, seed, stateDict, weightsSource: describeWeights(weightsPath, weights) });
+    // With weights, the block also runs on the chosen engine (--engine; the forms stay on TF.js).
+    result = await checkEquivalence(resolved.config, {
+      model: resolved.model,
+      block,
+      seed,
+      stateDict,
+      weightsSource: describeWeights(weightsPath, weights),
+      engine: engineChoice(),
+      onLog: (_level, message) => process.stderr.write(`equivalence: ${message}\n`),
+    });
   }
   emit(formatEquivalence(result, format), out);
   if (!result.equivalent) {

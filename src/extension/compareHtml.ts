@@ -12,7 +12,15 @@
 import type { ComparedModelData, ComparisonData, ProfileData, StageRowData } from '../shared/protocol';
 import { formatDelta, formatDeltaPercent, formatInt, formatSaving, formatShape, formatSi, REFERENCE_MARK } from '../shared/format';
 import { VIEW_PROFILE_RUNS } from '../shared/profile';
-import { MEASURED_TIME_HEADER, measuredTimeNote, measuredTimeRows } from '../shared/measuredTimes';
+import {
+  MEASURED_TIME_HEADER,
+  measuredTimeNote,
+  measuredTimeRows,
+  SIDE_BY_SIDE_HEADER,
+  sideBySideNote,
+  sideBySideRows,
+  type EngineTimes,
+} from '../shared/measuredTimes';
 import { classificationCsp } from './classificationHtml';
 import { escapeHtml, htmlHead } from './webviewHtml';
 
@@ -30,6 +38,31 @@ export interface CompareHtmlOptions {
   readonly comparison: ComparisonData;
   /** The measured profile of each model (same order), where measured. */
   readonly times?: readonly (ProfileData | undefined)[];
+  /** Both engines' profiles, where "Measure on both engines" has run. */
+  readonly engineTimes?: EngineTimes;
+}
+
+/** The "Measure on both engines" link: the same command with the argument `both` (a command URI's JSON arguments). */
+export const MEASURE_BOTH_ENGINES_HREF = `command:${MEASURE_TIME_COMMAND}?${encodeURIComponent(JSON.stringify(['both']))}`;
+
+/** onnxruntime and wasm side by side, once both have been measured; else the link that measures them. */
+function sideBySideSection(models: readonly ComparedModelData[], engineTimes: EngineTimes | undefined): string {
+  const link = (label: string): string =>
+    `<a class="button" id="measure-engines" href="${MEASURE_BOTH_ENGINES_HREF}" title="Profile each configuration on onnxruntime, then on TensorFlow.js wasm, one after another">${label}</a>`;
+  if (!engineTimes)
+    return `<p class="note" id="engines-note">${link('Measure on both engines')} times each configuration on onnxruntime and on wasm, side by side.</p>`;
+  const rows = sideBySideRows(models, engineTimes)
+    .map(([model, ...cells]) => `<tr><th scope="row">${escapeHtml(model!)}</th>${cells.map((c) => `<td class="num">${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  const head = SIDE_BY_SIDE_HEADER.map((h, i) => `<th${i === 0 ? '' : ' class="num"'}>${escapeHtml(h)}</th>`).join('');
+  return `<h3 id="engines-heading">Both engines</h3>
+<div class="table-wrap"><table id="engine-times">
+<thead><tr>${head}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table></div>
+<p class="note">${escapeHtml(sideBySideNote(engineTimes))} ${link('Measure both again')}</p>`;
 }
 
 /** Same policy as the classification view: no script, styles from the webview origin, images only as data:. */
@@ -215,6 +248,7 @@ ${totalsTable(models)}
 <section aria-labelledby="times-heading">
 <h2 id="times-heading">Measured forward time</h2>
 ${timesSection(models, options.times)}
+${sideBySideSection(models, options.engineTimes)}
 </section>
 <section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Per stage</h2>

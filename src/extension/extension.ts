@@ -86,7 +86,9 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.ExportReviewReport, async (arg?: unknown) =>
       (await compareArchitectures()).exportReviewReportCommand(services, arg),
     ),
-    vscode.commands.registerCommand(Command.MeasureForwardTime, async () => (await compareArchitectures()).measureForwardTimeCommand(services)),
+    vscode.commands.registerCommand(Command.MeasureForwardTime, async (arg?: unknown) =>
+      (await compareArchitectures()).measureForwardTimeCommand(services, arg),
+    ),
     vscode.commands.registerCommand(Command.Equivalence, async (arg?: unknown) => (await equivalence()).equivalenceCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareCheckpoints, async (arg?: unknown, selection?: unknown) =>
       (await compareCheckpoints()).compareCheckpointsCommand(services, arg, selection),

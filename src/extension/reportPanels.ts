@@ -4,6 +4,7 @@
  * "ResNeXt: Export Review Report…". Both live in the extension's Services (created on first use, disposed with the
  * extension's context), not in module state.
  */
+import type { EngineTimes } from '../shared/measuredTimes';
 import * as vscode from 'vscode';
 import type { ComparisonData, EquivalenceData, ProfileData } from '../shared/protocol';
 import { compareHtml, EXPORT_REVIEW_REPORT_COMMAND, MEASURE_TIME_COMMAND } from './compareHtml';
@@ -22,6 +23,8 @@ export interface LastComparison {
   readonly title: string;
   /** The measured profile of each model (same order), where "Measure time" has run. */
   readonly times?: readonly (ProfileData | undefined)[];
+  /** Both engines' profiles, where "Measure on both engines" has run (the side-by-side table). */
+  readonly engineTimes?: EngineTimes;
 }
 
 /** The report's heading (`# Title` or `## Title`) and the paragraph under it, for the view's title. */
@@ -73,10 +76,15 @@ export function showComparison(services: ViewServices, comparison: ComparisonDat
  * Puts measured times on the last comparison (when it is still `comparison`) and shows them in the compare view if it
  * is open. Returns whether they were kept.
  */
-export function showComparisonTimes(services: ViewServices, comparison: ComparisonData, times: readonly (ProfileData | undefined)[]): boolean {
+export function showComparisonTimes(
+  services: ViewServices,
+  comparison: ComparisonData,
+  times: readonly (ProfileData | undefined)[],
+  engineTimes?: EngineTimes,
+): boolean {
   const views = reportViews(services);
   if (views.last?.comparison !== comparison) return false;
-  views.last = { ...views.last, times };
+  views.last = { ...views.last, times, ...(engineTimes && { engineTimes }) };
   if (views.compare.isOpen) renderComparison(services, views.last);
   return true;
 }
@@ -94,6 +102,7 @@ function renderComparison(services: ViewServices, last: LastComparison): vscode.
     ...(heading.description !== undefined && { description: heading.description }),
     comparison,
     ...(last.times && { times: last.times }),
+    ...(last.engineTimes && { engineTimes: last.engineTimes }),
   });
   return panel;
 }

@@ -299,6 +299,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       const result = await profile(config, {
         model: request.model,
         runs: request.runs,
+        ...(request.engine && { engine: request.engine }),
         onLog: engineLog,
         onProgress: (message) => post({ type: 'progress', id: request.id, message: `${request.model}: ${message}…` }),
       });

@@ -10,6 +10,8 @@ import { resolveConfig, checkedArchitecture } from './architecture';
 import type { NetworkConfig } from './config';
 import { ConfigError } from './errors';
 import { summarize } from './summarize';
+import { profile, type Profile } from './profile';
+import type { EngineChoice } from './engines';
 
 export { COMPARE_SCHEMA, type ComparedModel, type Comparison } from '../shared/data';
 import { COMPARE_SCHEMA, type ComparedModel, type Comparison } from '../shared/data';
@@ -40,6 +42,27 @@ export async function compare(entries: readonly CompareEntry[]): Promise<Compari
     models.push({ model: summary.model, config: summary.config, totals: summary.totals, stages: summary.stages });
   }
   return { schema: COMPARE_SCHEMA, models };
+}
+
+/**
+ * The compare view's "Measure time" (and `resnext compare --measure`): each configuration profiled (profile.ts, seeded
+ * random weights: the time does not depend on the values) on each engine asked for, one after another.
+ */
+export async function measureComparison(
+  entries: readonly CompareEntry[],
+  engines: readonly EngineChoice[],
+  options: { readonly runs: number; readonly onProgress?: (message: string) => void; readonly onLog?: (level: 'info' | 'warn', message: string) => void },
+): Promise<{ readonly engine: EngineChoice; readonly times: readonly Profile[] }[]> {
+  const measured: { engine: EngineChoice; times: Profile[] }[] = [];
+  for (const engine of engines) {
+    const times: Profile[] = [];
+    for (const entry of entries) {
+      options.onProgress?.(`timing ${entry.model} on ${engine}`);
+      times.push(await profile(entry.config, { model: entry.model, runs: options.runs, engine, ...(options.onLog && { onLog: options.onLog }) }));
+    }
+    measured.push({ engine, times });
+  }
+  return measured;
 }
 
 export interface ComparisonPreset {

@@ -42,6 +42,7 @@ import { groupedConv2d, prepareGroupedConv } from './groupedConv';
 import { staticTrace } from './shapes';
 import { checkStateDict, type StateDict } from './weights/stateDict';
 import { FORMS, type Form } from './forms';
+import { runBlock, type EngineChoice } from './engines';
 
 export { EQUIVALENCE_SCHEMA, type Equivalence, type FormOps } from '../shared/data';
 export { FORMS, type Form };
@@ -74,6 +75,13 @@ export interface EquivalenceOptions {
   /** Seeds the input, and the weights when random. Default 0. */
   readonly seed?: number;
   readonly corrupt?: Corruption;
+  /**
+   * Also run the block on this engine (engines/index.ts runBlock) and compare it with (c); the result names it.
+   * The three forms stay on TF.js wasm (their kernels are counted with tf.profile).
+   */
+  readonly engine?: EngineChoice;
+  /** Told once per process why `auto` fell back to wasm. */
+  readonly onLog?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** Conv weight in PyTorch layout [Cout, Cin/G, k, k] with its BN folded in, and the folded bias [Cout]. */
@@ -324,6 +332,17 @@ function diffs(a: Float32Array, c: Float32Array): { max: number; mean: number } 
  * ones), WeightsError for a state dict that does not fit. Leaves tf.memory().numTensors unchanged.
  */
 export async function checkEquivalence(config: NetworkConfig, options: EquivalenceOptions = {}): Promise<Equivalence> {
+  return (await equivalenceWithOutputs(config, options)).result;
+}
+
+/** The block's outputs, NHWC [1, H, W, C]: each form's, and the engine's where it ran the block. */
+export interface BlockOutputs {
+  readonly forms: Readonly<Record<Form, Float32Array>>;
+  readonly engine?: Float32Array;
+}
+
+/** `checkEquivalence` with the outputs it compared (tests check them against PyTorch's). */
+export async function equivalenceWithOutputs(config: NetworkConfig, options: EquivalenceOptions = {}): Promise<{ result: Equivalence; outputs: BlockOutputs }> {
   const arch = checkedArchitecture(config);
   const model = options.model ?? configName(config);
   const blockName = options.block ?? arch.blocks[0]!.name;
@@ -393,7 +412,25 @@ export async function checkEquivalence(config: NetworkConfig, options: Equivalen
   const bVsC = diffs(outputs.b!, c);
   let maxAbsOutput = 0;
   for (const v of c) maxAbsOutput = Math.max(maxAbsOutput, Math.abs(v));
-  return {
+  let engine: Equivalence['engine'];
+  let engineOutput: Float32Array | undefined;
+  if (options.engine !== undefined) {
+    // The engine builds the network's graph and keeps the block's part: the other blocks' weights are never run, so
+    // zeros stand in for them.
+    const weights = (key: string, dims: readonly number[]): Float32Array =>
+      key.startsWith(`${blockName}.`) ? get(key) : new Float32Array(dims.reduce((a, b) => a * b, 1));
+    const ran = await runBlock(config, blockName, weights, inputValues, inputShape, { engine: options.engine, ...(options.onLog && { onLog: options.onLog }) });
+    engine = { name: ran.info.name, version: ran.info.version };
+    if (ran.output) {
+      if (ran.shape?.join() !== outputShape.join())
+        throw new Error(`the engine's ${blockName} gave [${ran.shape?.join(', ')}], not [${outputShape.join(', ')}]`); // a bug if reached
+      engineOutput = ran.output;
+      const vsC = diffs(engineOutput, c);
+      engine = { ...engine, maxAbsDiffVsC: vsC.max, meanAbsDiffVsC: vsC.mean };
+    }
+  }
+  const engineAgrees = engine?.maxAbsDiffVsC === undefined || engine.maxAbsDiffVsC <= EQUIVALENCE_TOLERANCE;
+  const result: Equivalence = {
     schema: EQUIVALENCE_SCHEMA,
     model,
     block: blockName,
@@ -409,6 +446,8 @@ export async function checkEquivalence(config: NetworkConfig, options: Equivalen
     meanAbsDiff: { aVsC: aVsC.mean, bVsC: bVsC.mean },
     ops: { a: ops.a!, b: ops.b!, c: ops.c! },
     tolerance: EQUIVALENCE_TOLERANCE,
-    equivalent: aVsC.max <= EQUIVALENCE_TOLERANCE && bVsC.max <= EQUIVALENCE_TOLERANCE,
+    equivalent: aVsC.max <= EQUIVALENCE_TOLERANCE && bVsC.max <= EQUIVALENCE_TOLERANCE && engineAgrees,
+    ...(engine && { engine }),
   };
+  return { result, outputs: { forms: { a: outputs.a!, b: outputs.b!, c }, ...(engineOutput && { engine: engineOutput }) } };
 }

@@ -236,7 +236,25 @@ export const ComparedModelSchema = ro(
 );
 export type ComparedModel = v.InferOutput<typeof ComparedModelSchema>;
 
-export const ComparisonSchema = ro(v.object({ schema: v.literal(COMPARE_SCHEMA), models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))) }));
+export const ComparisonSchema = ro(
+  v.object({
+    schema: v.literal(COMPARE_SCHEMA),
+    models: ro(v.pipe(v.array(ComparedModelSchema), v.minLength(1))),
+    /** `resnext compare --measure` (`--both-engines`): each model's median warm forward, per engine that timed it. */
+    measured: v.optional(
+      ro(
+        v.array(
+          ro(
+            v.object({
+              engine: EngineInfoSchema,
+              models: ro(v.array(ro(v.object({ model: v.string(), totalMs: v.pipe(v.number(), v.minValue(0)), threads: v.number(), runs: v.number() })))),
+            }),
+          ),
+        ),
+      ),
+    ),
+  }),
+);
 export type Comparison = v.InferOutput<typeof ComparisonSchema>;
 
 /** A built-in comparison of the core, as listed in the quick pick. */
@@ -282,8 +300,17 @@ export const EquivalenceSchema = ro(
     meanAbsDiff: diffPair,
     ops: ro(v.object({ a: FormOpsSchema, b: FormOpsSchema, c: FormOpsSchema })),
     tolerance: count,
-    /** Both max abs differences ≤ tolerance. */
+    /** Both max abs differences ≤ tolerance (and the engine's, where it ran the block). */
     equivalent: v.boolean(),
+    /**
+     * Which engine ran what, when one was chosen (`resnext equivalence --weights`, its --engine): forms (a), (b), (c)
+     * always run on TF.js wasm, where tf.profile counts their kernels. On onnxruntime the block also runs there (its
+     * part of the ONNX graph) and is compared with (c): `maxAbsDiffVsC`, `meanAbsDiffVsC`. On wasm, (c) is the
+     * engine's own computation, and there is nothing more to run.
+     */
+    engine: v.optional(
+      ro(v.object({ name: v.picklist(['onnxruntime', 'wasm']), version: v.string(), maxAbsDiffVsC: v.optional(count), meanAbsDiffVsC: v.optional(count) })),
+    ),
   }),
 );
 export type Equivalence = v.InferOutput<typeof EquivalenceSchema>;

@@ -54,3 +54,38 @@ export function measuredTimeNote(models: readonly ComparedModelData[], times: re
   const runs = times.find((t) => t !== undefined)?.runs ?? 0;
   return `Median of ${runs} warm forward passes each (after one cold pass), measured one after another on this machine; Δ% against ${models[0]?.model ?? ''}.`;
 }
+
+/** The engines the side-by-side table compares, in its column order. */
+export const SIDE_BY_SIDE_ENGINES = ['onnxruntime', 'wasm'] as const;
+export type SideBySideEngine = (typeof SIDE_BY_SIDE_ENGINES)[number];
+
+/** Each engine's measured profiles (same order as the models), where "Measure on both engines" has run. */
+export type EngineTimes = Readonly<Record<SideBySideEngine, readonly (ProfileData | undefined)[]>>;
+
+export const SIDE_BY_SIDE_HEADER = ['Model', 'MACs', 'onnxruntime (ms)', 'GMAC/s', 'wasm (ms)', 'GMAC/s', 'wasm ÷ onnxruntime'] as const;
+
+/**
+ * Both engines side by side, one row per model: each engine's median forward and rate, and how many times longer
+ * wasm took than onnxruntime ("—" where either is not measured).
+ */
+export function sideBySideRows(models: readonly ComparedModelData[], times: EngineTimes): string[][] {
+  return models.map((m, i) => {
+    const cells = SIDE_BY_SIDE_ENGINES.flatMap((engine) => {
+      const p = times[engine][i];
+      return p ? [formatMs(p.totalMs), formatRate(m.totals.macs / (p.totalMs / 1000) / 1e9)] : ['—', '—'];
+    });
+    const [ort, wasm] = SIDE_BY_SIDE_ENGINES.map((engine) => times[engine][i]);
+    const ratio = ort && wasm ? `${(wasm.totalMs / ort.totalMs).toFixed(2)}×` : '—';
+    return [m.model, formatSi(m.totals.macs), ...cells, ratio];
+  });
+}
+
+/** Under the side-by-side table: what ran where. */
+export function sideBySideNote(times: EngineTimes): string {
+  const describe = (engine: SideBySideEngine): string => {
+    const p = times[engine].find((t) => t !== undefined);
+    return p ? `${p.engine?.version ?? engine}, ${p.threads} thread${p.threads === 1 ? '' : 's'}` : `${engine}: not measured`;
+  };
+  const runs = SIDE_BY_SIDE_ENGINES.map((e) => times[e].find((t) => t !== undefined)?.runs).find((r) => r !== undefined) ?? 0;
+  return `Median of ${runs} warm forward passes on each engine (${describe('onnxruntime')}; ${describe('wasm')}), measured one after another on this machine.`;
+}

@@ -153,7 +153,17 @@ export const WorkerRequestSchema = v.variant('type', [
   ),
   /** `resnext profile`: `runs` warm forward passes of the configuration (seeded random weights: the time does not
    * depend on the values), each layer timed, and the roofline's two ceilings measured in the same run. */
-  ro(v.object({ type: v.literal('profile'), id, model: v.string(), config: NetworkConfigSchema, runs: v.pipe(id, v.minValue(1), v.maxValue(100)) })),
+  ro(
+    v.object({
+      type: v.literal('profile'),
+      id,
+      model: v.string(),
+      config: NetworkConfigSchema,
+      runs: v.pipe(id, v.minValue(1), v.maxValue(100)),
+      /** The engine to time it on (the compare view's "Measure on both engines"); else the resnext.engine setting's. */
+      engine: v.optional(v.picklist(['auto', 'onnxruntime', 'wasm'])),
+    }),
+  ),
   /** One block computed in the three forms of Xie et al. Fig. 3 (seeded random weights and input). */
   ro(v.object({ type: v.literal('equivalence'), id, model: v.string(), config: NetworkConfigSchema, block: nonEmpty })),
   /** `resnext diff A B`: two checkpoints compared tensor by tensor, one tensor of each read at a time. */

@@ -113,16 +113,21 @@ test('summarize --weights infers the architecture from a checkpoint (zip, legacy
   }
 });
 
-test("equivalence --weights runs the three forms on a checkpoint's own weights", () => {
-  const r = run('equivalence', '--weights', path.join(FIXTURES, 'tiny_legacy.pth'), '--block', 'layer2.0', '--format', 'json');
-  assert.equal(r.code, 0, r.stderr);
-  const e = JSON.parse(r.stdout);
-  assert.equal(e.schema, 'resnext-inspector/equivalence@1');
-  assert.equal(e.block, 'layer2.0');
-  assert.deepEqual(e.outputShape, [1, 64, 28, 28]);
-  assert.ok(e.maxAbsDiff.aVsC <= 1e-4 && e.maxAbsDiff.bVsC <= 1e-4);
-  assert.equal(e.ops.a.macs, e.ops.c.macs);
-});
+for (const engine of ['wasm', 'onnxruntime']) {
+  test(`equivalence --weights --engine ${engine} runs the three forms on a checkpoint's own weights, the block on ${engine}, and names it`, () => {
+    const r = run('equivalence', '--weights', path.join(FIXTURES, 'tiny_legacy.pth'), '--block', 'layer2.0', '--format', 'json', '--engine', engine);
+    assert.equal(r.code, 0, r.stderr);
+    const e = JSON.parse(r.stdout);
+    assert.equal(e.schema, 'resnext-inspector/equivalence@1');
+    assert.equal(e.block, 'layer2.0');
+    assert.deepEqual(e.outputShape, [1, 64, 28, 28]);
+    assert.ok(e.maxAbsDiff.aVsC <= 1e-4 && e.maxAbsDiff.bVsC <= 1e-4);
+    assert.equal(e.ops.a.macs, e.ops.c.macs);
+    assert.equal(e.engine.name, engine);
+    if (engine === 'onnxruntime') assert.ok(e.engine.maxAbsDiffVsC <= 1e-4, `onnxruntime vs (c): ${e.engine.maxAbsDiffVsC}`);
+    else assert.equal(e.engine.maxAbsDiffVsC, undefined);
+  });
+}
 
 test('inspect --format json: a Lightning checkpoint, its globals, candidates, prefix and architecture', () => {
   const r = run('inspect', path.join(FIXTURES, 'checkpoints', 'lightning.ckpt'), '--format', 'json');

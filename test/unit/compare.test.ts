@@ -3,7 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compare, COMPARE_SCHEMA, COMPARISON_PRESETS, type Comparison } from '../../src/model/compare';
+import { compare, COMPARE_SCHEMA, COMPARISON_PRESETS, measureComparison, type Comparison } from '../../src/model/compare';
+import { compareHtml } from '../../src/extension/compareHtml';
+import { withMeasuredTimes } from '../../src/model/report/compare';
+import { SIDE_BY_SIDE_ENGINES, sideBySideRows, type EngineTimes } from '../../src/shared/measuredTimes';
+import { VIEW_PROFILE_RUNS } from '../../src/shared/profile';
 import { presetConfig } from '../../src/model/config';
 import { summarize } from '../../src/model/summarize';
 import { ConfigError, InputError } from '../../src/model/errors';
@@ -321,4 +325,49 @@ test('compareCommand --resnet-vs-resnext --format markdown --out writes the revi
   assert.match(md, /^## ResNet-50 vs ResNeXt-50 32x4d/);
   assert.match(md, /\| resnext50_32x4d \| 25,028,904 \| -528,128 \(-2\.07%\) \| 4,230,479,872 \| \+141,295,616 \(\+3\.46%\) \|/);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('measured on both engines (compare --both-engines): each configuration timed on onnxruntime and on wasm, side by side in the view, the report and the JSON', async () => {
+  const entries = ['resnext50_32x4d', 'resnet50'].map((p) => resolveSpec(`${p}:layers=1,1,1,1,input=64x64`, {}));
+  const comparison = await compare(entries);
+  const measured = await measureComparison(entries, SIDE_BY_SIDE_ENGINES, { runs: 2 });
+  assert.deepEqual(
+    measured.map((m) => m.times.map((t) => [t.engine?.name, t.model])),
+    SIDE_BY_SIDE_ENGINES.map((e) => entries.map((x) => [e, x.model])),
+    'each engine timed every configuration, in order',
+  );
+  const times = { onnxruntime: measured[0]!.times, wasm: measured[1]!.times };
+  const rows = sideBySideRows(comparison.models, times);
+  rows.forEach((r, i) => {
+    const [ort, wasm] = [times.onnxruntime[i]!, times.wasm[i]!];
+    assert.ok(ort.totalMs > 0 && wasm.totalMs > 0);
+    assert.equal(r[0], entries[i]!.model);
+    assert.equal(r[6], `${(wasm.totalMs / ort.totalMs).toFixed(2)}×`, 'the ratio is of the two engines’ own medians');
+  });
+  // The view: before, the link that measures both (the same command with argument 'both'); after, the table.
+  const page = (engineTimes?: EngineTimes): string =>
+    compareHtml({ cspSource: 'c', styleUri: 's', title: 'T', comparison, times: times.onnxruntime, ...(engineTimes && { engineTimes }) });
+  assert.match(page(), /href="command:resnext\.measureForwardTime\?%5B%22both%22%5D"[^>]*>Measure on both engines</);
+  assert.doesNotMatch(page(), /<table id="engine-times">/);
+  const html = page(times);
+  assert.match(html, /<table id="engine-times">/);
+  for (const r of rows) assert.ok(html.includes(`<td class="num">${r[6]}</td>`), `the view shows ${r[0]}'s ratio`);
+  assert.match(html, /onnxruntime-node [\d.]+, \d threads?; tfjs-backend-wasm [\d.]+, \d threads?/);
+  const report = withMeasuredTimes('# T\n', comparison.models, times.onnxruntime, times);
+  assert.match(report, /### Both engines\n\n\| Model \| MACs \| onnxruntime \(ms\) \| GMAC\/s \| wasm \(ms\) \| GMAC\/s \| wasm ÷ onnxruntime \|/);
+  // Only measured where asked: the side-by-side cells of a model not measured read "—".
+  assert.deepEqual(sideBySideRows(comparison.models, { onnxruntime: [times.onnxruntime[0]], wasm: [] })[0]!.slice(4), ['—', '—', '—']);
+});
+
+test('compare --measure --both-engines --format json names both engines; --measure with CSV is refused', async () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'compare-measure-')), 'c.json');
+  await withoutStderr(() => compareCommand(['resnext50_32x4d:layers=1,1,1,1,input=64x64', '--both-engines', '--format', 'json', '--out', out]));
+  const json = JSON.parse(fs.readFileSync(out, 'utf8')) as Comparison;
+  assert.ok(v.is(ComparisonSchema, json));
+  assert.deepEqual(
+    json.measured!.map((m) => m.engine.name),
+    ['onnxruntime', 'wasm'],
+  );
+  assert.ok(json.measured!.every((m) => m.models.length === 1 && m.models[0]!.totalMs > 0 && m.models[0]!.runs === VIEW_PROFILE_RUNS));
+  await assert.rejects(() => compareCommand(['resnet50', '--measure', '--format', 'csv']), /--measure does not fit the CSV rows/);
 });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '../../src/model/tf';
-import { checkEquivalence, EQUIVALENCE_SCHEMA, type Equivalence } from '../../src/model/equivalence';
+import { checkEquivalence, equivalenceWithOutputs, EQUIVALENCE_SCHEMA, FORMS, type Equivalence } from '../../src/model/equivalence';
 import { architecture } from '../../src/model/architecture';
 import { presetConfig } from '../../src/model/config';
 import { summarize } from '../../src/model/summarize';
@@ -232,3 +232,99 @@ test('SE, avg-down and CIFAR blocks: forms a/b/c agree to ≤ 1e-4 with the acco
     assertEquivalent(e, `timm_se_small ${block}`);
   }
 });
+
+interface BlockReference {
+  inputShape: number[];
+  outputShape: [number, number, number, number];
+  maxAbs: number;
+  sum: number;
+  indices: number[];
+  values: number[];
+}
+
+/** PyTorch's outputs of every tiny block on the seed-0 input (test/fixtures/equivalence/make_blocks.py). */
+const blockReferences = (): Record<string, BlockReference> =>
+  (JSON.parse(fixture('equivalence/blocks.json').toString('utf8')) as { blocks: Record<string, BlockReference> }).blocks;
+
+/** Our NHWC output against PyTorch's NCHW samples: the max abs difference over the sampled values, max |y| and Σy. */
+function againstPyTorch(nhwc: Float32Array, ref: BlockReference): { sampled: number; maxAbs: number; sum: number } {
+  const [, c, h, w] = ref.outputShape;
+  assert.equal(nhwc.length, c * h * w);
+  let sampled = 0;
+  ref.indices.forEach((i, k) => {
+    const ch = Math.floor(i / (h * w));
+    const at = i % (h * w);
+    sampled = Math.max(sampled, Math.abs(nhwc[at * c + ch]! - ref.values[k]!));
+  });
+  let maxAbs = 0;
+  let sum = 0;
+  for (const v of nhwc) {
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+    sum += v;
+  }
+  return { sampled, maxAbs: Math.abs(maxAbs - ref.maxAbs), sum: Math.abs(sum - ref.sum) };
+}
+
+let ortSkip: string | false = false;
+try {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('onnxruntime-node');
+} catch (error) {
+  ortSkip = `onnxruntime-node cannot load on ${process.platform}/${process.arch}: ${(error as Error).message.split('\n')[0]}`;
+}
+
+for (const engine of ['wasm', 'onnxruntime'] as const) {
+  test(
+    `with weights on the ${engine} engine: every tiny block, each form and the block as ${engine} runs it = PyTorch's block output (≤ 1e-4), and the result names the engine`,
+    { skip: engine === 'onnxruntime' && ortSkip },
+    async () => {
+      await initBackend();
+      const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
+      const config = tinyConfig();
+      const references = blockReferences();
+      assert.deepEqual(Object.keys(references), ['layer1.0', 'layer1.1', 'layer2.0', 'layer3.0', 'layer4.0']);
+      for (const [block, ref] of Object.entries(references)) {
+        const { result, outputs } = await equivalenceWithOutputs(config, { block, stateDict, weightsSource: 'tiny_fp32.safetensors', engine });
+        assert.deepEqual(result.inputShape, ref.inputShape, block);
+        assert.deepEqual(result.outputShape, ref.outputShape, block);
+        assert.equal(result.engine?.name, engine);
+        assert.equal(result.equivalent, true, block);
+        const ran: [string, Float32Array][] = FORMS.map((f) => [`(${f})`, outputs.forms[f]]);
+        if (engine === 'onnxruntime') {
+          assert.ok(outputs.engine, `${block}: onnxruntime ran the block`);
+          assert.ok(result.engine!.maxAbsDiffVsC! <= TOLERANCE, `${block}: onnxruntime vs (c) ${result.engine!.maxAbsDiffVsC}`);
+          ran.push(['onnxruntime', outputs.engine]);
+        } else {
+          // On wasm, (c) is the engine's own computation: nothing else runs, and no difference is claimed.
+          assert.equal(outputs.engine, undefined);
+          assert.equal(result.engine!.maxAbsDiffVsC, undefined);
+        }
+        for (const [what, out] of ran) {
+          const d = againstPyTorch(out, ref);
+          assert.ok(d.sampled <= 1e-4 && d.maxAbs <= 1e-4, `${block} ${what} vs PyTorch: sampled ${d.sampled}, max |y| ${d.maxAbs}`);
+          assert.ok(d.sum <= 1e-5 * out.length, `${block} ${what} vs PyTorch: Σy differs by ${d.sum}`);
+        }
+      }
+    },
+  );
+}
+
+test(
+  'with weights on onnxruntime: SE, deep stem and avg-down blocks (timm_se_small.pth) and a CIFAR block run there agree with (c), and the table says which engine ran what',
+  { skip: ortSkip },
+  async () => {
+    await initBackend();
+    const { readWeights } = await import('../../src/model/weights/load');
+    const { inferConfig } = await import('../../src/model/weights/infer');
+    const file = path.join(__dirname, '..', 'fixtures', 'families', 'timm_se_small.pth');
+    const { stateDict } = readWeights(fs.readFileSync(file), file);
+    for (const block of ['layer1.0', 'layer2.1', 'layer3.0']) {
+      const e = await checkEquivalence(inferConfig(stateDict, file), { block, stateDict, weightsSource: file, engine: 'onnxruntime' });
+      assert.ok(e.engine!.maxAbsDiffVsC! <= TOLERANCE && e.equivalent, `timm_se_small ${block}: ${e.engine!.maxAbsDiffVsC}`);
+      assert.match(equivalenceTable(e), /the block also on onnxruntime \(onnxruntime-node [\d.]+\), .*Conv \(group=\d+\): max \|Δ\| vs \(c\)/);
+    }
+    const cifar = await checkEquivalence(presetConfig('resnext29_8x64d'), { block: 'stage_2.stage_2_bottleneck_0', seed: 5, engine: 'onnxruntime' });
+    assert.ok(cifar.engine!.maxAbsDiffVsC! <= TOLERANCE, `CIFAR: ${cifar.engine!.maxAbsDiffVsC}`);
+    assert.ok(v.is(EquivalenceSchema, cifar));
+  },
+);

@@ -4,6 +4,9 @@
  * and say why.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import type * as Ort from 'onnxruntime-node';
 import { architecture, paramModules } from '../../src/model/architecture';
@@ -12,7 +15,8 @@ import { buildNetwork, mulberry32, randomStateDict } from '../../src/model/netwo
 import { tf } from '../../src/model/tf';
 import { readSafetensors } from '../../src/model/weights/safetensors';
 import type { StateDict, TensorData } from '../../src/model/weights/stateDict';
-import { decodeOnnxModel, encodeOnnxModel, onnxModel } from '../../src/model/engines/onnx';
+import { decodeOnnxModel, encodeOnnxModel, EXTERNAL_DATA_ALIGNMENT, externalDataFile, onnxModel } from '../../src/model/engines/onnx';
+import { buildOnnxRuntimeEngine, LARGE_MODEL_BYTES } from '../../src/model/engines/onnxruntime';
 import { fixture, linspace, maxAbsDiff, tinyConfig, tinyReference } from '../helpers';
 
 let ort: typeof Ort | undefined;
@@ -143,4 +147,66 @@ test('ORT on our ONNX graph of the tiny fixture = PyTorch’s reference logits w
   const reference = tinyReference().outputs.linspace.fp32;
   assert.ok(maxAbsDiff(theirs, reference) <= 1e-4, `ORT vs PyTorch: ${maxAbsDiff(theirs, reference)}`);
   assert.ok(maxAbsDiff(theirs, ours) <= 1e-4, `ORT vs ours: ${maxAbsDiff(theirs, ours)}`);
+});
+
+test(
+  'a large model’s path (weights as external data, written one folded conv at a time) gives PyTorch’s logits on the tiny fixture, as the in-memory path does, and leaves no temporary file',
+  { skip: ortSkip },
+  async () => {
+    const config = tinyConfig();
+    const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
+    const input = linspace(-2, 2, 3 * 224 * 224);
+    const reference = tinyReference().outputs.linspace.fp32;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'eng-external-'));
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // os.tmpdir() reads it: the engine's temporary folders go here, to be counted
+    const logits: Float32Array[] = [];
+    try {
+      // 0: every model is "large" (external data); the default: the tiny net's bytes in memory.
+      for (const large of [0, LARGE_MODEL_BYTES]) {
+        const engine = await buildOnnxRuntimeEngine(config, { stateDict, source: 'tiny_fp32.safetensors' }, 1, large);
+        try {
+          logits.push((await engine.run(input, [1, 3, 224, 224])).logits);
+        } finally {
+          await engine.dispose();
+        }
+      }
+      assert.deepEqual(fs.readdirSync(tmp), [], 'the model file and its data are removed');
+    } finally {
+      process.env.TMPDIR = savedTmp;
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    const [external, inMemory] = logits as [Float32Array, Float32Array];
+    assert.ok(maxAbsDiff(external, reference) <= 1e-4, `external data vs PyTorch: ${maxAbsDiff(external, reference)}`);
+    assert.ok(maxAbsDiff(inMemory, reference) <= 1e-4, `in memory vs PyTorch: ${maxAbsDiff(inMemory, reference)}`);
+    assert.deepEqual(external, inMemory, 'the same graph and weights: the same logits');
+  },
+);
+
+test('external data: each initializer’s bytes at an aligned offset of the data file, the model holding only their locations', () => {
+  const config = tinyConfig();
+  const stateDict = readSafetensors(fixture('tiny_fp32.safetensors'), 'tiny_fp32.safetensors');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eng-external-'));
+  try {
+    const sink = externalDataFile(path.join(dir, 'm.onnx.data'));
+    const model = onnxModel(architecture(config), (key) => stateDict.get(key)!.data, { externalData: sink });
+    sink.close();
+    const data = fs.readFileSync(path.join(dir, 'm.onnx.data'));
+    const inline = onnxModel(architecture(config), (key) => stateDict.get(key)!.data);
+    const tensors = model.graph!.initializer!;
+    assert.equal(tensors.length, inline.graph!.initializer!.length);
+    tensors.forEach((t, i) => {
+      const where = new Map(t.externalData!.map((e) => [e.key, e.value]));
+      assert.equal(where.get('location'), 'm.onnx.data');
+      const offset = Number(where.get('offset'));
+      const length = Number(where.get('length'));
+      assert.equal(offset % EXTERNAL_DATA_ALIGNMENT, 0, `${t.name} at ${offset}`);
+      assert.equal(t.rawData, undefined);
+      assert.deepEqual(new Uint8Array(data.subarray(offset, offset + length)), inline.graph!.initializer![i]!.rawData, t.name!);
+    });
+    assert.ok(encodeOnnxModel(model).length < 1e5, 'the model itself is small');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@
  * "ResNeXt: Measure Forward Time" (the compare view's "Measure time"): profiles each configuration of the last
  * comparison in the worker, one after another, and shows the times next to the MACs; returns them (ms) or undefined.
  */
+import { SIDE_BY_SIDE_ENGINES, type SideBySideEngine } from '../../shared/measuredTimes';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -166,7 +167,7 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
           });
     if (!uri) return undefined;
     // The measured forward times go into the report too when they were measured.
-    const markdown = withMeasuredTimes(last.markdown, last.comparison.models, last.times);
+    const markdown = withMeasuredTimes(last.markdown, last.comparison.models, last.times, last.engineTimes);
     if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, markdown, 'utf8');
     else await vscode.workspace.fs.writeFile(uri, Buffer.from(markdown, 'utf8'));
     services.log.info(`exported the review report of ${last.comparison.models.map((m) => m.model).join(', ')} to ${uri.toString(true)}`);
@@ -183,7 +184,9 @@ export async function exportReviewReportCommand(services: Services, arg?: unknow
  * one after another behind one cancellable notification (cancel ends the worker's job; the times measured so far stay).
  * The compare view fills in each time as it arrives.
  */
-export async function measureForwardTimeCommand(services: Services): Promise<readonly number[] | undefined> {
+export async function measureForwardTimeCommand(services: Services, arg?: unknown): Promise<readonly number[] | undefined> {
+  // The view's "Measure on both engines" passes 'both': each configuration on onnxruntime, then on wasm.
+  const engines: readonly (SideBySideEngine | undefined)[] = arg === 'both' ? SIDE_BY_SIDE_ENGINES : [undefined];
   const last = lastComparison(services);
   if (!last) {
     void vscode.window.showInformationMessage(
@@ -194,21 +197,28 @@ export async function measureForwardTimeCommand(services: Services): Promise<rea
   const { comparison } = last;
   const models = comparison.models;
   const times: (ProfileData | undefined)[] = models.map(() => undefined);
+  const byEngine = { onnxruntime: [...times], wasm: [...times] };
   const started = performance.now();
   services.log.info(`Measuring forward time of ${models.map((m) => m.model).join(', ')}: started (${services.worker.isRunning ? 'warm' : 'cold'} worker)`);
   try {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Measuring forward time', cancellable: true },
       async (progress, token) => {
-        for (const [i, m] of models.entries()) {
-          if (token.isCancellationRequested) throw new CancelledError();
-          const step = `${i + 1}/${models.length} ${m.model}`;
-          progress.report({ message: step });
-          const job = { type: 'profile', model: m.model, config: networkConfigOf(m.config), runs: VIEW_PROFILE_RUNS } as const;
-          const reply = await services.worker.run(job, { token, onProgress: (message) => progress.report({ message: `${step}: ${message}` }) });
-          times[i] = reply.profile;
-          services.log.info(`${m.model}: forward ${reply.profile.totalMs.toFixed(1)} ms (median of ${reply.profile.runs}, ${reply.profile.threads} thread(s))`);
-          showComparisonTimes(services, comparison, [...times]);
+        for (const engine of engines) {
+          for (const [i, m] of models.entries()) {
+            if (token.isCancellationRequested) throw new CancelledError();
+            const step = `${i + 1}/${models.length} ${m.model}${engine ? ` on ${engine}` : ''}`;
+            progress.report({ message: step });
+            const job = { type: 'profile', model: m.model, config: networkConfigOf(m.config), runs: VIEW_PROFILE_RUNS, ...(engine && { engine }) } as const;
+            const reply = await services.worker.run(job, { token, onProgress: (message) => progress.report({ message: `${step}: ${message}` }) });
+            const p = reply.profile;
+            if (engine) byEngine[engine][i] = p;
+            if (!engine || engine === SIDE_BY_SIDE_ENGINES[0]) times[i] = p;
+            services.log.info(
+              `${m.model}: forward ${p.totalMs.toFixed(1)} ms on ${p.engine?.name ?? 'the engine'} (median of ${p.runs}, ${p.threads} thread(s))`,
+            );
+            showComparisonTimes(services, comparison, [...times], engine ? { onnxruntime: [...byEngine.onnxruntime], wasm: [...byEngine.wasm] } : undefined);
+          }
         }
       },
     );

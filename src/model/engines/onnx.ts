@@ -13,9 +13,11 @@
  * - Outputs: `logits` [N, classes]; with `features`, also the last stage's output (NCHW, the global average pool's
  *   input: what a class activation map weighs) as `features`.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { checkBuildable, type Architecture, type BatchNormModule, type Conv1dModule, type ConvModule, type LinearModule } from '../architecture';
+import { blockConvs, checkBuildable, type Architecture, type BatchNormModule, type Conv1dModule, type ConvModule, type LinearModule } from '../architecture';
 import { convOutputSize } from '../config';
 import { foldBatchNorm, randomTensorSource } from '../network';
 import { checkStateDict, type StateDict } from '../weights/stateDict';
@@ -46,6 +48,45 @@ export interface OnnxModelOptions {
   readonly features?: boolean;
   /** The producer's version string. */
   readonly producerVersion?: string;
+  /** Initializers go to this file instead of the model (ONNX external data), each as soon as it is made. */
+  readonly externalData?: ExternalDataSink;
+  /**
+   * The graph of this one block only (`layer2.0`): input `block_input` [N, C, H, W] (H and W symbolic), output
+   * `block_output`, and only the block's initializers (the equivalence's block on an engine).
+   */
+  readonly block?: string;
+}
+
+/**
+ * Where a model's initializers are written as ONNX external data: one tensor at a time, each folded just before and
+ * dropped just after, so the folded weights of the whole network are never in memory at once (and the model's
+ * protobuf holds only their locations). onnxruntime then reads them from the file, without a second in-memory copy
+ * of the model (engines/onnxruntime.ts; measured in bench/engines.ts).
+ */
+export interface ExternalDataSink {
+  /** The data file's name as the model refers to it (relative to the model file). */
+  readonly location: string;
+  /** Appends the bytes; returns where they start. */
+  write(bytes: Uint8Array): number;
+}
+
+/** Offsets of external data are multiples of this (the allocation granularity onnxruntime maps files with). */
+export const EXTERNAL_DATA_ALIGNMENT = 65536;
+
+/** An ExternalDataSink writing to `file` (created or truncated) beside the model; close it before the model is read. */
+export function externalDataFile(file: string, location = path.basename(file)): ExternalDataSink & { close(): void } {
+  const fd = fs.openSync(file, 'w');
+  let end = 0;
+  return {
+    location,
+    write: (bytes) => {
+      const offset = Math.ceil(end / EXTERNAL_DATA_ALIGNMENT) * EXTERNAL_DATA_ALIGNMENT;
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done, offset + done);
+      end = offset + bytes.length;
+      return offset;
+    },
+    close: () => fs.closeSync(fd),
+  };
 }
 
 interface Value {
@@ -67,18 +108,31 @@ interface PendingNode {
 const ints = (name: string, values: readonly number[]): onnx.IAttributeProto => ({ name, ints: [...values], type: onnx.AttributeProto.AttributeType.INTS });
 const int = (name: string, i: number): onnx.IAttributeProto => ({ name, i, type: onnx.AttributeProto.AttributeType.INT });
 
-function tensorProto(name: string, dims: readonly number[], data: Float32Array): onnx.ITensorProto {
+function tensorProto(name: string, dims: readonly number[], data: Float32Array, external?: ExternalDataSink): onnx.ITensorProto {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (!external) return { name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes };
+  checkLittleEndian();
+  const offset = external.write(bytes);
   return {
     name,
     dims: [...dims],
     dataType: onnx.TensorProto.DataType.FLOAT,
-    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: external.location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(bytes.length) },
+    ],
   };
 }
 
 function int64Proto(name: string, values: readonly number[]): onnx.ITensorProto {
   const data = BigInt64Array.from(values, (v) => BigInt(v));
   return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+function checkLittleEndian(): void {
+  if (os.endianness() !== 'LE') throw new Error('ONNX raw_data is little-endian: these float32 arrays are copied as they are in memory');
 }
 
 function valueInfo(name: string, shape: readonly Dim[]): onnx.IValueInfoProto {
@@ -109,7 +163,7 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
     return { node: nodes.length - 1, shape };
   };
   const weight = (name: string, dims: readonly number[], data: Float32Array): string => {
-    initializers.push(tensorProto(name, dims, data));
+    initializers.push(tensorProto(name, dims, data, options.externalData));
     return name;
   };
   const outSize = (d: Dim, f: (n: number) => number): Dim => spatial(d, f, `${d}_${++sizeParam}`);
@@ -219,7 +273,9 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
   const size = options.inputSize ?? [arch.config.inputHeightPx, arch.config.inputWidthPx];
   const inputShape: Dim[] = [options.dynamicBatch ? 'batch' : 1, 3, options.dynamicSize ? 'height' : size[0], options.dynamicSize ? 'width' : size[1]];
   const input: Value = { node: -1, shape: inputShape };
+  let blockOutput: Value | undefined;
   const record = (call: LeafCall, value: Value): void => {
+    if (call.name === options.block) blockOutput = value;
     const n = nodes[value.node];
     if (n && n.owner === undefined) n.owner = call.name;
   };
@@ -273,8 +329,40 @@ export function onnxModel(arch: Architecture, get: WeightSource, options: OnnxMo
     irVersion: IR_VERSION,
     producerName: PRODUCER,
     ...(options.producerVersion !== undefined && { producerVersion: options.producerVersion }),
-    graph,
+    graph: options.block === undefined ? graph : blockGraph(graph, arch, options.block, blockOutput && nameOf(blockOutput), blockOutput?.shape, inputShape[0]!),
     opsetImport: [{ domain: '', version: opset }],
+  };
+}
+
+/**
+ * One block's part of the network's graph: its nodes (named `<block>.<module>/<Op>` and `<block>/<Op>`), the one value
+ * they take from outside as the input `block_input`, their last value as the output `block_output`.
+ */
+function blockGraph(
+  graph: onnx.IGraphProto,
+  arch: Architecture,
+  block: string,
+  output: string | undefined,
+  outputShape: readonly Dim[] | undefined,
+  batch: Dim,
+): onnx.IGraphProto {
+  const spec = arch.blocks.find((b) => b.name === block);
+  if (!spec || output === undefined || outputShape === undefined) throw new RangeError(`the network has no block '${block}'`);
+  const member = (n: onnx.INodeProto): boolean => n.name!.startsWith(`${block}.`) || n.name!.startsWith(`${block}/`);
+  const nodes = (graph.node ?? []).filter(member);
+  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
+  const weights = new Set((graph.initializer ?? []).map((t) => t.name!));
+  const outside = new Set(nodes.flatMap((n) => n.input ?? []).filter((name) => !produced.has(name) && !weights.has(name)));
+  if (outside.size !== 1 || !produced.has(output)) throw new Error(`block ${block} takes ${[...outside].join(', ')} from outside (one value expected)`); // a bug if reached
+  const input = [...outside][0]!;
+  const rename = (name: string): string => (name === input ? 'block_input' : name === output ? 'block_output' : name);
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  return {
+    name: `resnext ${block}`,
+    node: nodes.map((n) => ({ ...n, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename) })),
+    initializer: (graph.initializer ?? []).filter((t) => used.has(t.name!)),
+    input: [valueInfo('block_input', [batch, blockConvs(spec)[0]![0].inChannels, 'block_height', 'block_width'])],
+    output: [valueInfo('block_output', outputShape)],
   };
 }
 
@@ -285,7 +373,7 @@ export function featuresOutputName(model: onnx.IModelProto): string | undefined 
 
 /** The model's bytes (protobuf). Deterministic: the same architecture and weights give the same bytes. */
 export function encodeOnnxModel(model: onnx.IModelProto): Uint8Array {
-  if (os.endianness() !== 'LE') throw new Error('ONNX raw_data is little-endian: these float32 arrays are copied as they are in memory');
+  checkLittleEndian();
   return onnx.ModelProto.encode(model).finish();
 }
 

@@ -142,5 +142,10 @@ export async function buildWasmEngine(config: NetworkConfig, options: EngineOpti
     ...(options.groupedMethod && { groupedMethod: options.groupedMethod }),
   });
   const info = await backendInfo();
-  return new WasmEngine(network, { name: 'wasm', version: `tfjs-backend-wasm ${info.tfjsVersion}` }, info.threads ?? requestedThreadCount());
+  return new WasmEngine(network, await wasmEngineInfo(), info.threads ?? requestedThreadCount());
+}
+
+/** The wasm engine's name and version (its backend initialised). */
+export async function wasmEngineInfo(): Promise<Engine['info']> {
+  return { name: 'wasm', version: `tfjs-backend-wasm ${(await backendInfo()).tfjsVersion}` };
 }

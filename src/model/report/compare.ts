@@ -20,7 +20,15 @@ import {
   REFERENCE_MARK,
 } from '../../shared/format';
 import { markdownTable } from './markdown';
-import { MEASURED_TIME_HEADER, measuredTimeNote, measuredTimeRows } from '../../shared/measuredTimes';
+import {
+  MEASURED_TIME_HEADER,
+  measuredTimeNote,
+  measuredTimeRows,
+  SIDE_BY_SIDE_HEADER,
+  sideBySideNote,
+  sideBySideRows,
+  type EngineTimes,
+} from '../../shared/measuredTimes';
 import type { Profile } from '../../shared/data';
 import { architectureGraph } from '../graph';
 import { collapseGraph } from '../graph/depth';
@@ -208,8 +216,16 @@ export function compareMarkdown(comparison: Comparison, options: CompareReportOp
  * The review report with the compare view's measured forward times appended as their own section, when any were
  * measured (the same cells as the view: src/shared/measuredTimes.ts); else the report unchanged.
  */
-export function withMeasuredTimes(markdown: string, models: readonly ComparedModel[], times: readonly (Profile | undefined)[] | undefined): string {
+export function withMeasuredTimes(
+  markdown: string,
+  models: readonly ComparedModel[],
+  times: readonly (Profile | undefined)[] | undefined,
+  engineTimes?: EngineTimes,
+): string {
   if (!times?.some((t) => t !== undefined)) return markdown;
+  const both = engineTimes
+    ? `\n### Both engines\n\n${markdownTable(SIDE_BY_SIDE_HEADER, sideBySideRows(models, engineTimes), new Set([1, 2, 3, 4, 5, 6]))}\n\n_${sideBySideNote(engineTimes)}_\n`
+    : '';
   const rows = measuredTimeRows(models, times).map((r) => {
     const m = r.measured;
     return [
@@ -223,7 +239,7 @@ export function withMeasuredTimes(markdown: string, models: readonly ComparedMod
     ];
   });
   const table = markdownTable(MEASURED_TIME_HEADER, rows, new Set([1, 2, 3, 4, 5, 6]));
-  return `${markdown.trimEnd()}\n\n### Measured forward time\n\n${table}\n\n_${measuredTimeNote(models, times)}_\n`;
+  return `${markdown.trimEnd()}\n\n### Measured forward time\n\n${table}\n\n_${measuredTimeNote(models, times)}_\n${both}`;
 }
 
 /** One block-level Mermaid diagram per configuration (src/model/graph; GitHub renders ```mermaid blocks). */

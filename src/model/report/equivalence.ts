@@ -55,12 +55,23 @@ function describe(e: Equivalence): string[] {
     `Input ${formatShape(e.inputShape)} → output ${formatShape(e.outputShape)}; cardinality C = ${e.cardinality}, path width d = ${e.pathWidth}; ` +
       `shortcut: ${e.shortcut === 'downsample' ? 'downsample (1x1 conv + BN)' : 'identity'}.`,
     `Weights: ${e.weights}; input uniform in [-1, 1), seed ${e.seed}. Computed: the whole block, ReLU(F(x) + shortcut(x)), BatchNorm folded (eval mode).`,
+    ...(e.engine ? [engineLine(e.engine, e.cardinality)] : []),
   ];
 }
 
+/** Which engine ran what (the JSON's `engine`). */
+function engineLine(engine: NonNullable<Equivalence['engine']>, c: number): string {
+  const forms = 'Engines: forms (a), (b), (c) on TensorFlow.js wasm (their kernels counted there)';
+  if (engine.maxAbsDiffVsC === undefined) return `${forms}; the chosen engine is wasm (${engine.version}), and (c) is its own grouped convolution.`;
+  return (
+    `${forms}; the block also on ${engine.name} (${engine.version}), its part of the network's ONNX graph with the grouped 3x3 as one Conv (group=${c}): ` +
+    `max |Δ| vs (c) ${formatAbsDiff(engine.maxAbsDiffVsC)}, mean ${formatAbsDiff(engine.meanAbsDiffVsC ?? 0)}.`
+  );
+}
+
 /** The equivalence's one-line verdict (the CLI's table, the review report and the extension's view print the same). */
-export function verdict(e: Pick<Equivalence, 'maxAbsDiff' | 'ops' | 'equivalent' | 'tolerance' | 'maxAbsOutput'>): string {
-  const worst = Math.max(e.maxAbsDiff.aVsC, e.maxAbsDiff.bVsC);
+export function verdict(e: Pick<Equivalence, 'maxAbsDiff' | 'ops' | 'equivalent' | 'tolerance' | 'maxAbsOutput' | 'engine'>): string {
+  const worst = Math.max(e.maxAbsDiff.aVsC, e.maxAbsDiff.bVsC, e.engine?.maxAbsDiffVsC ?? 0);
   const sameMacs = e.ops.a.macs === e.ops.c.macs && e.ops.b.macs === e.ops.c.macs;
   return (
     (e.equivalent
