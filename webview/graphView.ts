@@ -31,6 +31,8 @@ let items: SVGGElement[] = [];
 let focusId: string | undefined;
 let view = { x: 0, y: 0, k: 1 };
 let fitted = false;
+/** Whether the view was zoomed or panned since it was last fitted (a resize then keeps it as it is). */
+let moved = false;
 
 function applyView(): void {
   viewport.setAttribute('transform', `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
@@ -42,11 +44,16 @@ function fit(): void {
   const h = canvas.clientHeight;
   const k = Math.min(2, Math.max(0.05, Math.min(w / (current.layout.width + 20), h / (current.layout.height + 20))));
   view = { k, x: (w - current.layout.width * k) / 2, y: Math.max(4, (h - current.layout.height * k) / 2) };
+  moved = false;
   applyView();
 }
 
+// A fitted view stays fitted when the panel changes size (its tab moved beside another editor, the window resized).
+new ResizeObserver(() => !moved && fit()).observe(canvas);
+
 function zoomAt(factor: number, cx: number, cy: number): void {
   const k = Math.min(4, Math.max(0.05, view.k * factor));
+  moved = true;
   view = { k, x: cx - ((cx - view.x) * k) / view.k, y: cy - ((cy - view.y) * k) / view.k };
   applyView();
 }
@@ -60,6 +67,7 @@ function reveal(g: SVGGElement): void {
   const y = view.y + (box.y + box.height / 2) * view.k;
   if (x < 40 || x > w - 40 || y < 40 || y > h - 40) {
     view = { ...view, x: view.x + w / 2 - x, y: view.y + h / 2 - y };
+    moved = true;
     applyView();
   }
 }
@@ -169,6 +177,7 @@ svg.addEventListener('pointermove', (e) => {
   const dy = e.clientY - drag.y;
   if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
   drag = { x: e.clientX, y: e.clientY, moved: true };
+  moved = true;
   view = { ...view, x: view.x + dx, y: view.y + dy };
   requestAnimationFrame(applyView);
 });

@@ -56,7 +56,11 @@ class GraphView extends Disposable {
 
   constructor(private readonly services: Services) {
     super();
-    this.panel = this._register(new ReusablePanel(services.context, GRAPH_VIEW_TYPE));
+    // Retained while hidden or moved: the page keeps its zoom, pan and focus, and it does not load again when its tab
+    // is moved beside the summary. (Two webviews loading at the same moment is what VS Code 1.100's web workbench
+    // sometimes leaves blank: each frame registers the shared service worker under its own id, and a frame whose
+    // expected controllerchange never comes waits forever. Moving the graph beside the summary used to reload both.)
+    this.panel = this._register(new ReusablePanel(services.context, GRAPH_VIEW_TYPE, { retainContextWhenHidden: true }));
     this._register({ dispose: () => this.listener?.dispose() });
     this._register(onLayerSelected((s) => s.from === 'summary' && this.listening && void this.listening.webview.postMessage({ type: 'select', id: s.name })));
   }
