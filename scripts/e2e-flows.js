@@ -998,6 +998,7 @@ async function universalFirst(ctx) {
 async function graphFirst(ctx) {
   const { page, t, step, workspace } = ctx;
   let view;
+  let graphBeside;
   const focused = () => view.evaluate(() => globalThis.document.activeElement?.getAttribute('data-id') ?? '');
   const press = async (key) => {
     await page.keyboard.press(key);
@@ -1070,6 +1071,32 @@ async function graphFirst(ctx) {
       throw new Error('the exported SVG is not a standalone drawing of the graph');
     console.log(`  exported ${svg.length} bytes of SVG`);
   });
+  await step('[graph] light and high-contrast themes: screenshots', async () => {
+    // Coloured by MACs, zoomed in on the open block (readable at 1280×800), without the export's notification.
+    await view.locator('#colour').selectOption('macs');
+    await view.locator('#zoom-in').click();
+    await view.locator('#zoom-in').click();
+    await t.runCommand('Notifications: Clear All Notifications');
+    for (const [theme, workbenchClass, webviewClass, file] of [
+      ['Light Modern', 'vs', 'vscode-light', 'graph-light.png'],
+      ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', 'graph-high-contrast.png'],
+      ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
+    ]) {
+      await t.runCommand('Preferences: Color Theme');
+      await page.keyboard.type(theme);
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
+      await view.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
+      if (file) {
+        await page.mouse.move(0, 0);
+        await page.waitForTimeout(800);
+        await shot(ctx, file);
+      }
+    }
+    await view.locator('#colour').selectOption('none');
+    await view.locator('#fit').click();
+  });
   await step('[graph] node ↔ row: a node selects its summary row, a row selects its node', async () => {
     await page.mouse.move(0, 0);
     let item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
@@ -1115,6 +1142,26 @@ async function graphFirst(ctx) {
     await view.locator('g.node.selected[data-id="layer2.0.bn1"]').waitFor({ timeout: 10_000 });
     await page.mouse.move(0, 0);
     await shot(ctx, 'graph-summary.png');
+    graphBeside = { summary };
+  });
+  await step("[graph] colour by measured time after the summary's Profile", async () => {
+    if (!graphBeside) throw new Error('needs the graph beside the summary (the step before)');
+    const { summary } = graphBeside;
+    const time = view.locator('#colour option[value="time"]');
+    if (!(await time.isDisabled())) throw new Error('colour by time is offered before any profile');
+    await summary.locator('vscode-button#profile').click();
+    await summary.locator('#status', { hasText: 'Profiled in' }).waitFor({ timeout: 180_000 });
+    for (let i = 0; i < 50 && (await time.isDisabled()); i++) await page.waitForTimeout(100);
+    if (await time.isDisabled()) throw new Error('the profile did not reach the graph view');
+    await view.locator('#colour').selectOption('time');
+    const coloured = await view.locator('g.node rect.coloured').count();
+    if (coloured < 10) throw new Error(`${coloured} nodes coloured by time`);
+    await view.locator('g.node[data-id="layer2.0.conv2"]').click();
+    const status = await view.locator('#status').innerText();
+    if (!/measured \d/.test(status)) throw new Error(`the status line reads '${status}'`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-time.png');
+    console.log(`  ${coloured} nodes coloured by measured time; ${status}`);
   });
 }
 

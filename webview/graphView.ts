@@ -5,6 +5,7 @@
  * tree pattern (↑/↓ move, → opens or enters, ← closes or goes to the parent, Enter/Space toggles, Home/End).
  */
 import { isGraphHostMessage, type GraphViewMessage } from '../src/shared/protocol';
+import { formatMs } from '../src/shared/format';
 import { countsText, drawGraph, exportPng, exportSvg, type ColourBy, type GraphMessage } from './graphDraw';
 
 interface VsCodeApi {
@@ -81,7 +82,8 @@ function focusItem(g: SVGGElement | undefined, select = true): void {
   reveal(g);
   focusId = g.dataset.id;
   const node = current?.nodes.find((n) => n.id === focusId);
-  if (node) status.textContent = countsText(node);
+  const ms = focusId !== undefined ? current?.times?.[focusId] : undefined;
+  if (node) status.textContent = countsText(node) + (ms !== undefined ? `, measured ${formatMs(ms)}` : '');
   updateCPaths();
   if (select && focusId) vscode.postMessage({ type: 'select', id: focusId });
 }
@@ -100,6 +102,11 @@ function updateCPaths(): void {
 
 function render(m: GraphMessage): void {
   current = m;
+  // Colour by time once the summary panel has profiled this network.
+  const time = colour.querySelector<HTMLOptionElement>('option[value="time"]')!;
+  time.disabled = m.times === undefined;
+  time.textContent = m.times === undefined ? 'time (Profile in the summary first)' : 'measured time';
+  if (time.disabled && colour.value === 'time') colour.value = 'none';
   // Redrawing removes the focused node: give focus back to its new drawing when the tree had it.
   const hadFocus = svg.contains(document.activeElement) || document.activeElement === document.body;
   items = drawGraph(viewport, m, colour.value as ColourBy);
