@@ -38,6 +38,30 @@ async function expectEngine(view, engine) {
 
 const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, file) });
 
+/** Light Modern and Dark High Contrast: a screenshot of each (`<prefix>-light.png`, `<prefix>-high-contrast.png`)
+ * once the workbench and `webview` wear it; then back to Dark Modern. */
+async function themeShots(ctx, webview, prefix) {
+  const { page, t } = ctx;
+  for (const [theme, workbenchClass, webviewClass, file] of [
+    ['Light Modern', 'vs', 'vscode-light', `${prefix}-light.png`],
+    ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', `${prefix}-high-contrast.png`],
+    ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
+  ]) {
+    await t.runCommand('Preferences: Color Theme');
+    await page.keyboard.type(theme);
+    // The theme picker's rows read "Light Modern  Default Light Modern"; the typed name puts the theme on top.
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
+    await webview.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
+    if (file) {
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(800);
+      await shot(ctx, file);
+    }
+  }
+}
+
 /** Accepts VS Code's save dialog (in the browser: a quick input holding the proposed path) after checking that it
  * proposes `target`, then waits for the file. */
 async function acceptSaveDialog(page, target) {
@@ -485,24 +509,7 @@ async function summaryFamily(ctx) {
   });
 
   await step('[summary] light and high-contrast themes: screenshots', async () => {
-    for (const [theme, workbenchClass, webviewClass, file] of [
-      ['Light Modern', 'vs', 'vscode-light', 'summary-light.png'],
-      ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', 'summary-high-contrast.png'],
-      ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
-    ]) {
-      await t.runCommand('Preferences: Color Theme');
-      await page.keyboard.type(theme);
-      // The theme picker's rows read "Light Modern  Default Light Modern"; the typed name puts the theme on top.
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
-      await webview.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
-      if (file) {
-        await page.mouse.move(0, 0);
-        await page.waitForTimeout(800);
-        await shot(ctx, file);
-      }
-    }
+    await themeShots(ctx, webview, 'summary');
   });
 
   await step('[summary] Profile: cancel stops it; then every Conv2d row gets a time, one roofline dot per conv, both ceilings', async () => {
@@ -1077,23 +1084,7 @@ async function graphFirst(ctx) {
     await view.locator('#zoom-in').click();
     await view.locator('#zoom-in').click();
     await t.runCommand('Notifications: Clear All Notifications');
-    for (const [theme, workbenchClass, webviewClass, file] of [
-      ['Light Modern', 'vs', 'vscode-light', 'graph-light.png'],
-      ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', 'graph-high-contrast.png'],
-      ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
-    ]) {
-      await t.runCommand('Preferences: Color Theme');
-      await page.keyboard.type(theme);
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
-      await view.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
-      if (file) {
-        await page.mouse.move(0, 0);
-        await page.waitForTimeout(800);
-        await shot(ctx, file);
-      }
-    }
+    await themeShots(ctx, view, 'graph');
     await view.locator('#colour').selectOption('none');
     await view.locator('#fit').click();
   });

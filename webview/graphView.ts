@@ -105,7 +105,6 @@ function render(m: GraphMessage): void {
   // Colour by time once the summary panel has profiled this network.
   const time = colour.querySelector<HTMLOptionElement>('option[value="time"]')!;
   time.disabled = m.times === undefined;
-  time.textContent = m.times === undefined ? 'time (after Profile)' : 'measured time';
   if (time.disabled && colour.value === 'time') colour.value = 'none';
   // Redrawing removes the focused node: give focus back to its new drawing when the tree had it.
   const hadFocus = svg.contains(document.activeElement) || document.activeElement === document.body;

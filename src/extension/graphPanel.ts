@@ -39,7 +39,7 @@ export function graphHtml(o: { cspSource: string; nonce: string; scriptUri: stri
 <header class="bar" role="toolbar" aria-label="Graph">
   <h1 id="title">${escapeHtml(o.title)}</h1>
   <input id="search" type="search" placeholder="Search nodes" aria-label="Search nodes">
-  <label>Colour <select id="colour" aria-label="Colour nodes by"><option value="none">none</option><option value="params">params</option><option value="macs">MACs</option><option value="time" disabled>time (after Profile)</option></select></label>
+  <label>Colour <select id="colour" aria-label="Colour nodes by"><option value="none">none</option><option value="params">params</option><option value="macs">MACs</option><option value="time" disabled title="after Profile in the summary panel">time</option></select></label>
   <label id="cpaths-label" hidden><input id="cpaths" type="checkbox"> Show <span id="cpaths-block"></span> as C paths</label>
   <button id="fit" type="button">Fit</button><button id="zoom-in" type="button" aria-label="Zoom in">+</button><button id="zoom-out" type="button" aria-label="Zoom out">−</button>
   <button id="export-svg" type="button">Export SVG</button><button id="export-png" type="button">Export PNG</button>
