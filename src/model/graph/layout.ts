@@ -206,14 +206,16 @@ export function layoutGraph(g: Graph): GraphLayout {
 /** The polyline with `at` as its middle point (the drawers put an edge's label at points[⌊n/2⌋]). */
 function withMiddle(points: Point[], at: Point | undefined): Point[] {
   if (!at || points.length < 2) return points;
-  // Split at the point nearest to `at`; pad the shorter side by repeating its end so `at` is the middle.
-  let best = 0;
-  for (let i = 1; i < points.length; i++)
+  if (points.length === 2) return [points[0]!, at, points[1]!];
+  // Split at the inner point nearest to `at` (which it replaces; the ends stay), then even out the two sides.
+  let best = 1;
+  for (let i = 2; i < points.length - 1; i++)
     if (Math.hypot(points[i]![0] - at[0], points[i]![1] - at[1]) < Math.hypot(points[best]![0] - at[0], points[best]![1] - at[1])) best = i;
   const before = points.slice(0, best);
   const after = points.slice(best + 1);
-  while (before.length < after.length) before.unshift(before[0] ?? points[0]!);
-  while (after.length < before.length) after.push(after[after.length - 1] ?? points[points.length - 1]!);
+  // Padded with copies of `at` itself, so the ends (and the arrowhead's direction) stay as they are.
+  while (before.length < after.length) before.push(at);
+  while (after.length < before.length) after.unshift(at);
   return [...before, at, ...after];
 }
 
