@@ -1183,6 +1183,8 @@ async function graphFirst(ctx) {
     await view.locator('g.node[data-id="layer2.0.conv2"]').click();
     const status = await view.locator('#status').innerText();
     if (!/measured \d/.test(status)) throw new Error(`the status line reads '${status}'`);
+    await view.locator('#zoom-in').click();
+    await view.locator('#zoom-in').click();
     await page.mouse.move(0, 0);
     await shot(ctx, 'graph-time.png');
     console.log(`  ${coloured} nodes coloured by measured time; ${status}`);
