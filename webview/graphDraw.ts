@@ -102,7 +102,19 @@ export function drawGraph(viewport: SVGGElement, m: GraphMessage, colourBy: Colo
 /** Params / MACs with units, for the status line. */
 export const countsText = (n: GraphNode): string => `${n.id}: ${formatSi(n.params)} params, ${formatSi(n.macs)} MACs, output ${n.outputShape.join('×')}`;
 
-const INLINE = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'font-family', 'font-size', 'font-weight', 'opacity'];
+const INLINE = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-linejoin',
+  'paint-order',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'opacity',
+];
 
 /** A standalone SVG of what is drawn: computed colours inlined, the whole layout, a background. */
 export function exportSvg(svg: SVGSVGElement, layout: GraphLayout): string {
