@@ -38,6 +38,30 @@ async function expectEngine(view, engine) {
 
 const shot = (ctx, file) => ctx.page.screenshot({ path: path.join(ctx.SHOTS, file) });
 
+/** Light Modern and Dark High Contrast: a screenshot of each (`<prefix>-light.png`, `<prefix>-high-contrast.png`)
+ * once the workbench and `webview` wear it; then back to Dark Modern. */
+async function themeShots(ctx, webview, prefix) {
+  const { page, t } = ctx;
+  for (const [theme, workbenchClass, webviewClass, file] of [
+    ['Light Modern', 'vs', 'vscode-light', `${prefix}-light.png`],
+    ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', `${prefix}-high-contrast.png`],
+    ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
+  ]) {
+    await t.runCommand('Preferences: Color Theme');
+    await page.keyboard.type(theme);
+    // The theme picker's rows read "Light Modern  Default Light Modern"; the typed name puts the theme on top.
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
+    await webview.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
+    if (file) {
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(800);
+      await shot(ctx, file);
+    }
+  }
+}
+
 /** Accepts VS Code's save dialog (in the browser: a quick input holding the proposed path) after checking that it
  * proposes `target`, then waits for the file. */
 async function acceptSaveDialog(page, target) {
@@ -485,24 +509,7 @@ async function summaryFamily(ctx) {
   });
 
   await step('[summary] light and high-contrast themes: screenshots', async () => {
-    for (const [theme, workbenchClass, webviewClass, file] of [
-      ['Light Modern', 'vs', 'vscode-light', 'summary-light.png'],
-      ['Dark High Contrast', 'hc-black', 'vscode-high-contrast', 'summary-high-contrast.png'],
-      ['Dark Modern', 'vs-dark', 'vscode-dark', undefined],
-    ]) {
-      await t.runCommand('Preferences: Color Theme');
-      await page.keyboard.type(theme);
-      // The theme picker's rows read "Light Modern  Default Light Modern"; the typed name puts the theme on top.
-      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 20_000 });
-      await webview.locator(`body.${webviewClass}`).waitFor({ timeout: 20_000 });
-      if (file) {
-        await page.mouse.move(0, 0);
-        await page.waitForTimeout(800);
-        await shot(ctx, file);
-      }
-    }
+    await themeShots(ctx, webview, 'summary');
   });
 
   await step('[summary] Profile: cancel stops it; then every Conv2d row gets a time, one roofline dot per conv, both ceilings', async () => {
@@ -1026,6 +1033,7 @@ async function universalFirst(ctx) {
 async function graphFirst(ctx) {
   const { page, t, step, workspace } = ctx;
   let view;
+  let graphBeside;
   const focused = () => view.evaluate(() => globalThis.document.activeElement?.getAttribute('data-id') ?? '');
   const press = async (key) => {
     await page.keyboard.press(key);
@@ -1098,11 +1106,117 @@ async function graphFirst(ctx) {
       throw new Error('the exported SVG is not a standalone drawing of the graph');
     console.log(`  exported ${svg.length} bytes of SVG`);
   });
-  // node ↔ row selection needs the graph and the summary side by side, i.e. a webview moved to another group. In full
-  // runs under load, code-server left the moved (or uncovered) webview blank in three of four runs, and showing its tab
-  // again did not help; in a run of this family alone it passed every time. So the step is out of the suite until the
-  // moved-webview reload is understood (issue 19 stays open for it); the mapping itself is unit-tested
-  // (graphFormats.test.ts: node ↔ row keys).
+  await step('[graph] light and high-contrast themes: screenshots', async () => {
+    // Coloured by MACs, zoomed in on the open block (readable at 1280×800), without the export's notification.
+    await view.locator('#colour').selectOption('macs');
+    await view.locator('#zoom-in').click();
+    await view.locator('#zoom-in').click();
+    await t.runCommand('Notifications: Clear All Notifications');
+    await themeShots(ctx, view, 'graph');
+    await view.locator('#colour').selectOption('none');
+    await view.locator('#fit').click();
+  });
+  await step('[graph] pan by dragging moves the drawing; frame intervals while panning logged', async () => {
+    const before = await view.locator('#viewport').getAttribute('transform');
+    const box = await view.locator('svg#graph').boundingBox();
+    if (!box) throw new Error('the graph has no box on the page');
+    await view.evaluate(() => {
+      const g = globalThis;
+      g.panFrames = [];
+      let last = performance.now();
+      const tick = (now) => {
+        g.panFrames.push(now - last);
+        last = now;
+        if (!g.panDone) g.requestAnimationFrame(tick);
+      };
+      g.requestAnimationFrame(tick);
+    });
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 40; i++) await page.mouse.move(x + i * 4, y + i * 3);
+    await page.mouse.up();
+    const frames = await view.evaluate(() => {
+      globalThis.panDone = true;
+      return globalThis.panFrames.slice(1);
+    });
+    const after = await view.locator('#viewport').getAttribute('transform');
+    if (after === before) throw new Error(`dragging did not pan the view (${after})`);
+    const sorted = [...frames].sort((a, b) => a - b);
+    console.log(
+      `  panning: ${frames.length} frames, median ${sorted[sorted.length >> 1]?.toFixed(1)} ms, longest ${sorted[sorted.length - 1]?.toFixed(1)} ms, ` +
+        `${frames.filter((f) => f > 50).length} over 50 ms (logged, not asserted: the machine is shared)`,
+    );
+    await view.locator('#fit').click();
+  });
+  await step('[graph] node ↔ row: a node selects its summary row, a row selects its node', async () => {
+    await page.mouse.move(0, 0);
+    let item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+    await page.waitForTimeout(1000);
+    await item.click();
+    if (!(await t.findFrame('table#summary tbody tr', 'the summary panel', 20_000).catch(() => undefined))) {
+      // As in the classify family: a context-menu click sometimes does not reach VS Code; choose it again.
+      await page.keyboard.press('Escape');
+      item = await t.explorerMenu('tiny.pth', 'Summarize Checkpoint');
+      await page.waitForTimeout(1000);
+      await item.hover();
+      await page.keyboard.press('Enter');
+      await t.findFrame('table#summary tbody tr', 'the summary panel');
+    }
+    // The graph beside the summary: bring the graph's tab forward and move it to a group on the right. Both webviews
+    // load again (the graph moved, the summary uncovered in the first group).
+    const graphTab = page.locator('.tabs-container .tab', { hasText: 'Graph: tiny.pth' });
+    for (let i = 0; i < 10 && !/\bactive\b/.test((await graphTab.getAttribute('class')) ?? ''); i++) {
+      await graphTab.click();
+      await page.waitForTimeout(300);
+    }
+    if (!/\bactive\b/.test((await graphTab.getAttribute('class')) ?? '')) throw new Error("the graph's tab did not become the active one");
+    await t.runCommand('View: Move Editor into Next Group');
+    const moved = Date.now();
+    let summary;
+    try {
+      summary = await t.findFrame('table#summary tbody tr', 'the summary panel (uncovered)', 60_000);
+      console.log(`  the summary drew again ${Date.now() - moved} ms after the move`);
+      view = await t.findFrame('svg#graph g[role="treeitem"][data-id="layer2.0.conv2"]', 'the graph view (moved)', 60_000);
+      console.log(`  the graph drew again ${Date.now() - moved} ms after the move`);
+    } catch (error) {
+      for (const line of ctx.logs().join('\n').split('\n').slice(-12)) console.log(`  log: ${line}`);
+      throw error;
+    }
+    await view.locator('g.node[data-id="layer2.0.conv2"]').click();
+    const row = summary.locator('table#summary tbody tr[tabindex="0"] td.col-name');
+    for (let i = 0; i < 50 && (await row.innerText().catch(() => '')).trim() !== 'layer2.0.conv2'; i++) await page.waitForTimeout(100);
+    if ((await row.innerText()).trim() !== 'layer2.0.conv2') throw new Error(`the summary's selected row is '${await row.innerText()}'`);
+    await summary
+      .locator('table#summary tbody tr', { has: summary.locator('td.col-name', { hasText: /^\s*layer2\.0\.bn1\s*$/ }) })
+      .first()
+      .click();
+    await view.locator('g.node.selected[data-id="layer2.0.bn1"]').waitFor({ timeout: 10_000 });
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-summary.png');
+    graphBeside = { summary };
+  });
+  await step("[graph] colour by measured time after the summary's Profile", async () => {
+    if (!graphBeside) throw new Error('needs the graph beside the summary (the step before)');
+    const { summary } = graphBeside;
+    const time = view.locator('#colour option[value="time"]');
+    if (!(await time.isDisabled())) throw new Error('colour by time is offered before any profile');
+    await summary.locator('vscode-button#profile').click();
+    await summary.locator('#status', { hasText: 'Profiled in' }).waitFor({ timeout: 180_000 });
+    for (let i = 0; i < 50 && (await time.isDisabled()); i++) await page.waitForTimeout(100);
+    if (await time.isDisabled()) throw new Error('the profile did not reach the graph view');
+    await view.locator('#colour').selectOption('time');
+    const coloured = await view.locator('g.node rect.coloured').count();
+    if (coloured < 10) throw new Error(`${coloured} nodes coloured by time`);
+    await view.locator('g.node[data-id="layer2.0.conv2"]').click();
+    const status = await view.locator('#status').innerText();
+    if (!/measured \d/.test(status)) throw new Error(`the status line reads '${status}'`);
+    await view.locator('#zoom-in').click();
+    await view.locator('#zoom-in').click();
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'graph-time.png');
+    console.log(`  ${coloured} nodes coloured by measured time; ${status}`);
+  });
 }
 
 const FAMILIES = [

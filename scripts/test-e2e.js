@@ -227,7 +227,14 @@ async function main() {
         page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message.slice(0, 200)}`));
         page.on('console', (m) => {
           if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+          // E2E_DIAG=1: what the webviews' frames say (resource loads that failed, service-worker messages).
+          else if (process.env.E2E_DIAG && /webview|vscode-cdn|vscode-resource/.test(m.location().url ?? ''))
+            console.log(`  [webview console ${m.type()}] ${m.text().slice(0, 300)}`);
         });
+        if (process.env.E2E_DIAG) {
+          page.on('requestfailed', (r) => console.log(`  [request failed] ${r.url().slice(0, 160)}: ${r.failure()?.errorText}`));
+          page.on('response', (r) => r.status() >= 400 && console.log(`  [response ${r.status()}] ${r.url().slice(0, 160)}`));
+        }
         const t = ui.driver(page);
         const windowStarted = Date.now();
         await step(`[${family.id}] a fresh window opens the workspace with the extension installed from ${path.basename(group.vsix)}`, async () => {

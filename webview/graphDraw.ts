@@ -9,7 +9,7 @@ import type { GraphLayout, GraphNode } from '../src/shared/data';
 import { formatInt, formatSi } from '../src/shared/format';
 
 export type GraphMessage = Extract<GraphHostMessage, { type: 'graph' }>;
-export type ColourBy = 'none' | 'params' | 'macs';
+export type ColourBy = 'none' | 'params' | 'macs' | 'time';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LINE_PX = 14;
@@ -49,9 +49,10 @@ export function drawGraph(viewport: SVGGElement, m: GraphMessage, colourBy: Colo
   const clusters = layer('clusters');
   const edges = layer('edges');
   const nodes = layer('nodes');
+  const value = (n: GraphNode): number => (colourBy === 'macs' ? n.macs : colourBy === 'time' ? (m.times?.[n.id] ?? 0) : n.params);
   const max = Math.max(
-    1,
-    ...m.nodes.filter((n) => n.kind !== 'container' || !m.layout.clusters.some((c) => c.id === n.id)).map((n) => (colourBy === 'macs' ? n.macs : n.params)),
+    colourBy === 'time' ? 1e-9 : 1,
+    ...m.nodes.filter((n) => n.kind !== 'container' || !m.layout.clusters.some((c) => c.id === n.id)).map(value),
   );
   for (const c of m.layout.clusters) {
     const n = byId.get(c.id);
@@ -72,7 +73,7 @@ export function drawGraph(viewport: SVGGElement, m: GraphMessage, colourBy: Colo
     const g = el('g', { class: `node kind-${l.kind}`, 'data-id': l.id }, nodes);
     const rect = el('rect', { x: l.x, y: l.y, width: l.width, height: l.height, rx: l.kind === 'function' || l.kind === 'io' ? l.height / 2 : 3 }, g);
     if (n && colourBy !== 'none') {
-      const share = Math.sqrt((colourBy === 'macs' ? n.macs : n.params) / max);
+      const share = Math.sqrt(value(n) / max);
       rect.style.setProperty('--share', `${Math.round(share * 85)}%`);
       rect.classList.add('coloured');
     }
@@ -101,7 +102,19 @@ export function drawGraph(viewport: SVGGElement, m: GraphMessage, colourBy: Colo
 /** Params / MACs with units, for the status line. */
 export const countsText = (n: GraphNode): string => `${n.id}: ${formatSi(n.params)} params, ${formatSi(n.macs)} MACs, output ${n.outputShape.join('×')}`;
 
-const INLINE = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'font-family', 'font-size', 'font-weight', 'opacity'];
+const INLINE = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-linejoin',
+  'paint-order',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'opacity',
+];
 
 /** A standalone SVG of what is drawn: computed colours inlined, the whole layout, a background. */
 export function exportSvg(svg: SVGSVGElement, layout: GraphLayout): string {

@@ -5,6 +5,7 @@
  * tree pattern (↑/↓ move, → opens or enters, ← closes or goes to the parent, Enter/Space toggles, Home/End).
  */
 import { isGraphHostMessage, type GraphViewMessage } from '../src/shared/protocol';
+import { formatMs } from '../src/shared/format';
 import { countsText, drawGraph, exportPng, exportSvg, type ColourBy, type GraphMessage } from './graphDraw';
 
 interface VsCodeApi {
@@ -31,6 +32,8 @@ let items: SVGGElement[] = [];
 let focusId: string | undefined;
 let view = { x: 0, y: 0, k: 1 };
 let fitted = false;
+/** Whether the view was zoomed or panned since it was last fitted (a resize then keeps it as it is). */
+let moved = false;
 
 function applyView(): void {
   viewport.setAttribute('transform', `translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(4)})`);
@@ -42,11 +45,16 @@ function fit(): void {
   const h = canvas.clientHeight;
   const k = Math.min(2, Math.max(0.05, Math.min(w / (current.layout.width + 20), h / (current.layout.height + 20))));
   view = { k, x: (w - current.layout.width * k) / 2, y: Math.max(4, (h - current.layout.height * k) / 2) };
+  moved = false;
   applyView();
 }
 
+// A fitted view stays fitted when the panel changes size (its tab moved beside another editor, the window resized).
+new ResizeObserver(() => !moved && fit()).observe(canvas);
+
 function zoomAt(factor: number, cx: number, cy: number): void {
   const k = Math.min(4, Math.max(0.05, view.k * factor));
+  moved = true;
   view = { k, x: cx - ((cx - view.x) * k) / view.k, y: cy - ((cy - view.y) * k) / view.k };
   applyView();
 }
@@ -60,6 +68,7 @@ function reveal(g: SVGGElement): void {
   const y = view.y + (box.y + box.height / 2) * view.k;
   if (x < 40 || x > w - 40 || y < 40 || y > h - 40) {
     view = { ...view, x: view.x + w / 2 - x, y: view.y + h / 2 - y };
+    moved = true;
     applyView();
   }
 }
@@ -73,7 +82,8 @@ function focusItem(g: SVGGElement | undefined, select = true): void {
   reveal(g);
   focusId = g.dataset.id;
   const node = current?.nodes.find((n) => n.id === focusId);
-  if (node) status.textContent = countsText(node);
+  const ms = focusId !== undefined ? current?.times?.[focusId] : undefined;
+  if (node) status.textContent = countsText(node) + (ms !== undefined ? `, measured ${formatMs(ms)}` : '');
   updateCPaths();
   if (select && focusId) vscode.postMessage({ type: 'select', id: focusId });
 }
@@ -92,6 +102,10 @@ function updateCPaths(): void {
 
 function render(m: GraphMessage): void {
   current = m;
+  // Colour by time once the summary panel has profiled this network.
+  const time = colour.querySelector<HTMLOptionElement>('option[value="time"]')!;
+  time.disabled = m.times === undefined;
+  if (time.disabled && colour.value === 'time') colour.value = 'none';
   // Redrawing removes the focused node: give focus back to its new drawing when the tree had it.
   const hadFocus = svg.contains(document.activeElement) || document.activeElement === document.body;
   items = drawGraph(viewport, m, colour.value as ColourBy);
@@ -169,6 +183,7 @@ svg.addEventListener('pointermove', (e) => {
   const dy = e.clientY - drag.y;
   if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
   drag = { x: e.clientX, y: e.clientY, moved: true };
+  moved = true;
   view = { ...view, x: view.x + dx, y: view.y + dy };
   requestAnimationFrame(applyView);
 });

@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import type { Graph, NetworkConfig } from '../shared/data';
 import { isGraphViewMessage, type GraphHostMessage, type GraphViewMessage, type WorkerResponse } from '../shared/protocol';
 import { Disposable } from './disposable';
-import { onLayerSelected, selectLayer } from './selection';
+import { nodeTimes, sameConfig } from '../model/graph/times';
+import { lastProfiled, onLayerSelected, onProfiled, selectLayer, type Profiled } from './selection';
 import type { Services } from './services';
 import { ReusablePanel } from './staticPanel';
 import { contentSecurityPolicy, escapeHtml, htmlHead, makeNonce } from './webviewHtml';
@@ -28,6 +29,8 @@ interface Shown {
   expanded: Set<string>;
   cPaths: Set<string>;
   message: GraphMessage;
+  /** The profile of this network, once measured (colour by time). */
+  profile?: Profiled;
 }
 
 export function graphHtml(o: { cspSource: string; nonce: string; scriptUri: string; styleUri: string; title: string }): string {
@@ -36,7 +39,7 @@ export function graphHtml(o: { cspSource: string; nonce: string; scriptUri: stri
 <header class="bar" role="toolbar" aria-label="Graph">
   <h1 id="title">${escapeHtml(o.title)}</h1>
   <input id="search" type="search" placeholder="Search nodes" aria-label="Search nodes">
-  <label>Colour <select id="colour" aria-label="Colour nodes by"><option value="none">none</option><option value="params">params</option><option value="macs">MACs</option></select></label>
+  <label>Colour <select id="colour" aria-label="Colour nodes by"><option value="none">none</option><option value="params">params</option><option value="macs">MACs</option><option value="time" disabled title="after Profile in the summary panel">time</option></select></label>
   <label id="cpaths-label" hidden><input id="cpaths" type="checkbox"> Show <span id="cpaths-block"></span> as C paths</label>
   <button id="fit" type="button">Fit</button><button id="zoom-in" type="button" aria-label="Zoom in">+</button><button id="zoom-out" type="button" aria-label="Zoom out">−</button>
   <button id="export-svg" type="button">Export SVG</button><button id="export-png" type="button">Export PNG</button>
@@ -56,9 +59,35 @@ class GraphView extends Disposable {
 
   constructor(private readonly services: Services) {
     super();
-    this.panel = this._register(new ReusablePanel(services.context, GRAPH_VIEW_TYPE));
+    // Retained while hidden or moved: the page keeps its zoom, pan and focus, and it does not load again when its tab
+    // is moved beside the summary. (Two webviews loading at the same moment is what VS Code 1.100's web workbench
+    // sometimes leaves blank: each frame registers the shared service worker under its own id, and a frame whose
+    // expected controllerchange never comes waits forever. Moving the graph beside the summary used to reload both.)
+    this.panel = this._register(new ReusablePanel(services.context, GRAPH_VIEW_TYPE, { retainContextWhenHidden: true }));
     this._register({ dispose: () => this.listener?.dispose() });
     this._register(onLayerSelected((s) => s.from === 'summary' && this.listening && void this.listening.webview.postMessage({ type: 'select', id: s.name })));
+    this._register(
+      onProfiled((p) => {
+        const shown = this.shown;
+        if (!shown || !this.listening || !this.withTimes(shown, p)) return;
+        void this.listening.webview.postMessage(shown.message);
+      }),
+    );
+  }
+
+  /** Puts the profile's times (when it is of the shown network) into the message; whether it did. */
+  private withTimes(shown: Shown, p: Profiled | undefined = lastProfiled()): boolean {
+    if (!p || !sameConfig(p.config, shown.config)) return false;
+    shown.profile = p;
+    shown.message = {
+      ...shown.message,
+      times: nodeTimes(
+        shown.graph,
+        shown.message.nodes.map((n) => n.id),
+        p.layers,
+      ),
+    };
+    return true;
   }
 
   show(title: string, reply: GraphReply): vscode.WebviewPanel {
@@ -66,6 +95,7 @@ class GraphView extends Disposable {
     const panel = this.panel.show(`Graph: ${title}`);
     const message: GraphMessage = { type: 'graph', title, nodes: reply.nodes, layout: reply.layout, expanded: [], cPaths: [], grouped: reply.grouped };
     this.shown = { title, graph: reply.graph, config: reply.config, grouped: reply.grouped, expanded: new Set(), cPaths: new Set(), message };
+    this.withTimes(this.shown);
     if (this.listening !== panel) {
       this.listener?.dispose();
       this.listening = panel;
@@ -117,6 +147,7 @@ class GraphView extends Disposable {
         });
         this.services.log.info(`graph ${shown.title}: ${reply.nodes.length} nodes laid out in ${reply.ms} ms`);
         shown.message = { ...shown.message, nodes: reply.nodes, layout: reply.layout, expanded: [...shown.expanded], cPaths: [...shown.cPaths] };
+        this.withTimes(shown, shown.profile);
         await panel.webview.postMessage(shown.message);
         return;
       }

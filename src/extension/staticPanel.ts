@@ -5,6 +5,8 @@ import { Disposable } from './disposable';
 export interface ReusablePanelOptions {
   /** Commands the page's `command:` links may run. */
   readonly commands?: readonly string[];
+  /** Keep the page alive while its tab is hidden or moved (it then never loads again; see graphPanel.ts). */
+  readonly retainContextWhenHidden?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export class ReusablePanel extends Disposable {
       // workbench renders a webview with scripts disabled as an empty frame, so the flag stays on and the CSP refuses.
       enableScripts: true,
       ...(this.options.commands && { enableCommandUris: this.options.commands }),
+      ...(this.options.retainContextWhenHidden && { retainContextWhenHidden: true }),
       localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist')],
     });
     created.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');

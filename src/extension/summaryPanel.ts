@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs/promises';
 import * as fsSync from 'node:fs';
 import * as vscode from 'vscode';
-import { onLayerSelected, selectLayer } from './selection';
+import { onLayerSelected, profileMeasured, selectLayer } from './selection';
 import { formatSummary } from '../model/report';
 import { networkConfigOf } from '../model/summaryConfig';
 import { withRuleRows } from '../model/countReport';
@@ -255,6 +255,7 @@ export class SummaryPanel extends Disposable {
       );
       if (this.isDisposed || !sameNetwork(this.summary, summary)) return '';
       this.profileData = p;
+      profileMeasured({ config: networkConfigOf(summary.config), layers: p.layers });
       this.post({ type: 'profile', profile: p });
       for (const listener of this.panels.listeners) listener(this);
       return `Profiled in ${((performance.now() - started) / 1000).toFixed(1)} s (median of ${p.runs} warm passes)`;

@@ -338,6 +338,8 @@ export const GraphHostMessageSchema = v.variant('type', [
       expanded: ro(v.array(v.string())),
       cPaths: ro(v.array(v.string())),
       grouped: ro(v.array(v.string())),
+      /** Measured ms per shown node, once the summary panel profiled the same network (colour by time). */
+      times: v.optional(ro(v.record(v.string(), v.number()))),
     }),
   ),
   ro(v.object({ type: v.literal('select'), id: v.string() })),

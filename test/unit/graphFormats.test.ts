@@ -164,3 +164,31 @@ test('node ↔ row: graph ids and the summary table keys map both ways (repeated
   const g = architectureGraph(resolveSpec('resnext50_32x4d:layers=1,1,1,1,input=64x64').config, 'x');
   for (const n of g.nodes.filter((x) => x.kind === 'module')) assert.equal(graphIdForRow(summary, rowForGraphId(summary, n.id)!.key), n.id);
 });
+
+test('layout (hierarchical, repeated blocks laid out once): edges run from their source to their target, siblings never overlap', () => {
+  for (const spec of ['seresnext50_32x4d:layers=1,3,1,1', 'resnext50d_32x4d:layers=2,1,1,1']) {
+    const g = collapseGraph(full(spec), 'layer');
+    const layout = layoutGraph(g);
+    const boxes = new Map([...layout.nodes, ...layout.clusters].map((b) => [b.id, b]));
+    const near = (p: readonly [number, number], id: string): boolean => {
+      const b = boxes.get(id)!;
+      return p[0] >= b.x - 1 && p[0] <= b.x + b.width + 1 && p[1] >= b.y - 1 && p[1] <= b.y + b.height + 1;
+    };
+    for (const e of layout.edges) {
+      assert.ok(near(e.points[0]!, e.from), `${spec}: ${e.from}→${e.to} starts at ${e.from}`);
+      assert.ok(near(e.points[e.points.length - 1]!, e.to), `${spec}: ${e.from}→${e.to} ends at ${e.to}`);
+    }
+    const parent = new Map(g.nodes.map((n) => [n.id, n.parent]));
+    const all = [...boxes.values()];
+    for (const a of all)
+      for (const b of all) {
+        if (a.id >= b.id || parent.get(a.id) !== parent.get(b.id)) continue;
+        const apart = a.x + a.width <= b.x + 0.5 || b.x + b.width <= a.x + 0.5 || a.y + a.height <= b.y + 0.5 || b.y + b.height <= a.y + 0.5;
+        assert.ok(apart, `${spec}: ${a.id} and ${b.id} overlap`);
+      }
+    // The repeated blocks of a stage: the same drawing, moved.
+    const rel = (block: string) =>
+      layout.nodes.filter((n) => parent.get(n.id) === block).map((n) => [n.id.slice(block.length), n.x - boxes.get(block)!.x, n.y - boxes.get(block)!.y]);
+    if (spec.startsWith('seresnext')) assert.deepEqual(rel('layer2.1'), rel('layer2.2'));
+  }
+});

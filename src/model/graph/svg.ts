@@ -20,7 +20,7 @@ export function layoutToSvg(layout: GraphLayout, title: string): string {
   for (const c of layout.clusters) {
     out.push(
       `<g class="cluster"><rect x="${r(c.x)}" y="${r(c.y)}" width="${r(c.width)}" height="${r(c.height)}" rx="6" fill="#000000" fill-opacity="0.03" stroke="#9a9a9a" stroke-dasharray="4 3"/>`,
-      `<text x="${r(c.labelX)}" y="${r(c.labelY)}" fill="#444">${escapeXml(c.label)}</text></g>`,
+      `<text x="${r(c.labelX)}" y="${r(c.labelY)}" fill="#444" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">${escapeXml(c.label)}</text></g>`,
     );
   }
   for (const e of layout.edges) {
