@@ -367,8 +367,17 @@ class Scanner {
       // The class's line is part of it: the reading's `defined` and `why` name lines.
       const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${hashText(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
       const entries = readingCache.get(key) ?? [];
-      r = entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
-      if (r === undefined) {
+      // A traced reading (summarize, graph) is read afresh and not memoised: scans never carry a trace.
+      const trace = this.options.trace === true;
+      r = trace ? undefined : entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
+      if (trace) {
+        try {
+          r = readClass(interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args, true);
+        } catch (error) {
+          if (!(error instanceof Stuck)) throw error;
+          r = { stuck: error.message };
+        }
+      } else if (r === undefined) {
         try {
           r = readClass(interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
         } catch (error) {
@@ -580,6 +589,8 @@ export interface ScanOptions {
   readonly workspace?: Workspace;
   /** How a path is shown in `defined.file` (e.g. relative to the workspace). */
   readonly displayPath?: (file: string) => string;
+  /** Record forward()'s calls of each class read (ClassReading.trace), for a summary or a graph; not memoised. */
+  readonly trace?: boolean;
 }
 
 /** FNV-1a over the text: a cheap fingerprint for the readings' memo (the key also holds the length). */
