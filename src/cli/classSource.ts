@@ -21,7 +21,8 @@ export const PYTHON_SYNOPSIS = (command: string): string =>
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Whether the command line asks for a class of the user's. */
-export const wantsClass = (values: Record<string, string | boolean | undefined>): boolean => values.python !== undefined || values.at !== undefined || values.class !== undefined;
+export const wantsClass = (values: Record<string, string | boolean | undefined>): boolean =>
+  values.python !== undefined || values.at !== undefined || values.class !== undefined;
 
 function target(values: Record<string, string | boolean | undefined>, command: string): { file: string; target: ClassTarget } {
   const python = values.python as string | undefined;

@@ -48,7 +48,8 @@ export function findClassConstruction(file: string, text: string, target: ClassT
   const { detections, problems } = notebook ? scanCells(notebookCells(text, file), undefined, traced) : scanPython(text, traced);
   const classes = (detections as readonly (Detection & { cell?: number })[]).filter((d): d is ClassDetection => d.interpreted !== undefined);
   const at = (d: { line: number; endLine?: number; cell?: number }): boolean =>
-    target.line === undefined || ((d.cell === undefined || target.cell === undefined || d.cell === target.cell) && d.line <= target.line && target.line <= (d.endLine ?? d.line));
+    target.line === undefined ||
+    ((d.cell === undefined || target.cell === undefined || d.cell === target.cell) && d.line <= target.line && target.line <= (d.endLine ?? d.line));
   const found = classes.find((d) => at(d) && (target.className === undefined || d.interpreted.className === target.className));
   if (found) return found;
   const problem = (problems as readonly { line: number; cell?: number; message: string }[]).find((p) => at(p));

@@ -131,22 +131,22 @@ export type SummaryConfig = v.InferOutput<typeof SummaryConfigSchema>;
 
 /** `resnext summarize --format json` (schema resnext-inspector/summary@1). */
 const SummaryObject = v.object({
-    schema: v.literal(SUMMARY_SCHEMA),
-    model: v.string(),
-    /** The network's name as shown (src/shared/names.ts modelTitle; absent in summaries saved before it existed). */
-    title: v.optional(v.string()),
-    config: SummaryConfigSchema,
-    layers: ro(v.array(LayerRowSchema)),
-    stages: ro(v.array(StageRowSchema)),
-    totals: TotalsSchema,
-    /** Where the weights came from: absent for the shape trace (zero weights). */
-    weights: v.optional(v.string()),
-    /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
-    tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
-    /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
-    timingsMs: ro(v.object({ build: count, forward: count })),
-    /** `--count all`: every rule's totals (src/model/counting.ts). */
-    counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
+  schema: v.literal(SUMMARY_SCHEMA),
+  model: v.string(),
+  /** The network's name as shown (src/shared/names.ts modelTitle; absent in summaries saved before it existed). */
+  title: v.optional(v.string()),
+  config: SummaryConfigSchema,
+  layers: ro(v.array(LayerRowSchema)),
+  stages: ro(v.array(StageRowSchema)),
+  totals: TotalsSchema,
+  /** Where the weights came from: absent for the shape trace (zero weights). */
+  weights: v.optional(v.string()),
+  /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
+  tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
+  /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
+  timingsMs: ro(v.object({ build: count, forward: count })),
+  /** `--count all`: every rule's totals (src/model/counting.ts). */
+  counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
 });
 export const SummarySchema = ro(SummaryObject);
 export type Summary = v.InferOutput<typeof SummarySchema>;

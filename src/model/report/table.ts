@@ -111,7 +111,7 @@ export function summaryTable(summary: Summary | ClassSummary): string {
       unknown
         ? 'Total MACs: not known (forward() was not followed; see above)'
         : `Total MACs (multiply-adds${t.countRule && t.countRule !== 'torchvision' ? `, counted as ${t.countRule}` : ''}): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
-        (t.flops === undefined ? '' : `\nTotal FLOPs (2 × MACs): ${formatInt(t.flops)} (${formatSi(t.flops)})`),
+          (t.flops === undefined ? '' : `\nTotal FLOPs (2 × MACs): ${formatInt(t.flops)} (${formatSi(t.flops)})`),
       `Dense-equivalent params: ${formatInt(t.denseParams)}; MACs: ${formatInt(t.denseMacs)}` +
         (t.denseParams > t.params
           ? ` (grouped convolution saves ${formatInt(t.denseParams - t.params)} params, ${formatSaving(t.params, t.denseParams)}, and ${formatInt(t.denseMacs - t.macs)} MACs, ${formatSaving(t.macs, t.denseMacs)})`
@@ -129,8 +129,8 @@ export function summaryTable(summary: Summary | ClassSummary): string {
       !c
         ? '(MB = MiB, as in torchsummary. Read from your code by the static interpreter: nothing was run.)'
         : summary.tracedBy === 'arithmetic'
-        ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
-        : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
+          ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
+          : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
     ].join('\n') + '\n'
   );
 }

@@ -1,0 +1,115 @@
+/**
+ * Summarize and Graph of a class of the user's (issue 23 item 3): over the hand-written corpus, the summary's rows
+ * equal PyTorch 1.13's per-leaf-call rows (rows.json, made by make_reference.py with forward hooks on every leaf
+ * module): module name, class, output shape and params, row by row; where PyTorch itself raises (or forward() is
+ * not followed) the rows are the leaves with exact params and no shapes or MACs, and the JSON says why. The graph
+ * is forward()'s data flow: every edge joins two nodes, the leaf nodes are the summary's rows.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as v from 'valibot';
+import { classGraph, classSummary, findClassConstruction } from '../../src/python/classSummary';
+import { workspaceFor } from '../../src/cli/scan';
+import { formatSummary } from '../../src/model/report';
+import { ClassSummarySchema, GraphSchema } from '../../src/shared/data';
+import { FIXTURES } from '../helpers';
+
+const DIR = path.join(FIXTURES, 'python', 'classes');
+
+type Row = [string, string, number[], number];
+type Leaf = [string, string, number];
+interface RowsReference {
+  readonly torch: string;
+  readonly models: readonly { file: string; cell?: number; line: number; input: number; rows?: Row[]; leaves?: Leaf[] }[];
+}
+interface CountsReference {
+  readonly models: readonly { file: string; cell?: number; line: number; params: number; macs: number | null }[];
+}
+
+const rows = JSON.parse(fs.readFileSync(path.join(DIR, 'rows.json'), 'utf8')) as RowsReference;
+const counts = JSON.parse(fs.readFileSync(path.join(DIR, 'reference.json'), 'utf8')) as CountsReference;
+
+const read = (file: string, target: { line?: number; cell?: number; className?: string }) => {
+  const abs = path.join(DIR, file);
+  return findClassConstruction(abs, fs.readFileSync(abs, 'utf8'), target, workspaceFor(abs));
+};
+
+for (const ref of rows.models) {
+  const where = `${ref.file}${ref.cell !== undefined ? ` [cell ${ref.cell}]` : ''}:${ref.line}`;
+  test(`${where}: the summary's rows are PyTorch ${rows.torch}'s`, () => {
+    const d = read(ref.file, { line: ref.line, ...(ref.cell !== undefined ? { cell: ref.cell } : {}) });
+    const s = classSummary(path.join(DIR, ref.file), d);
+    assert.ok(v.is(ClassSummarySchema, s), 'summary@1 of a class');
+    const total = counts.models.find((m) => m.file === ref.file && m.line === ref.line && m.cell === ref.cell)!;
+    assert.equal(s.totals.params, total.params, 'params');
+    assert.equal(s.readFrom.className, d.interpreted.className);
+    assert.deepEqual(s.readFrom.inputShape, [1, 3, ref.input, ref.input]);
+    if (s.readFrom.macsKnown) {
+      assert.ok(ref.rows, 'PyTorch followed it too');
+      assert.deepEqual(
+        s.layers.map((r) => [r.name, r.type, r.outputShape, r.params]),
+        ref.rows,
+      );
+      assert.equal(s.totals.macs, total.macs, 'MACs');
+      assert.equal(
+        s.layers.reduce((n, r) => n + r.macs, 0),
+        total.macs,
+      );
+    } else {
+      // Not followed: why, and the leaves (registration order, each once) with their exact params, nothing else.
+      assert.match(s.readFrom.why ?? '', /^forward\(\) line \d+: /);
+      const leaves = ref.leaves ?? [...new Map(ref.rows!.map((r) => [r[0], [r[0], r[1], r[3]] as Leaf])).values()];
+      assert.deepEqual(s.layers.map((r) => [r.name, r.type, r.params]).sort(), leaves.sort());
+      assert.ok(s.layers.every((r) => r.outputShape.length === 0 && r.macs === 0));
+      assert.equal(s.totals.macs, 0);
+      assert.match(formatSummary(s, 'table'), /output shapes and MACs not known: forward\(\) line \d+/);
+      assert.throws(() => classGraph(d), /no graph of \w+: forward\(\) could not be followed \(forward\(\) line \d+/);
+    }
+  });
+}
+
+test("the graph of a class: forward()'s data flow, the leaf nodes are the rows, containers hold their sums", () => {
+  const d = read('se_resnet.py', { className: 'SEResNet' });
+  const g = classGraph(d);
+  assert.ok(v.is(GraphSchema, g));
+  const ids = new Set(g.nodes.map((n) => n.id));
+  assert.equal(ids.size, g.nodes.length, 'ids are unique');
+  for (const e of g.edges) assert.ok(ids.has(e.from) && ids.has(e.to), `${e.from} → ${e.to}`);
+  for (const n of g.nodes) assert.ok(n.parent === '' || ids.has(n.parent), `${n.id}'s parent ${n.parent}`);
+  const s = classSummary(path.join(DIR, 'se_resnet.py'), d);
+  assert.deepEqual(
+    g.nodes.filter((n) => n.kind === 'module').map((n) => n.id.replace(/#\d+$/, '')),
+    s.layers.map((r) => r.name),
+  );
+  // The residual addition and SE's gate are functions inside their block; the block sums what it holds.
+  const block = g.nodes.find((n) => n.id === 'layer1.0')!;
+  assert.equal(block.kind, 'container');
+  assert.equal(block.type, 'SEBottleneck');
+  assert.ok(g.nodes.some((n) => n.parent === 'layer1.0' && n.kind === 'function' && n.type === 'add'));
+  const inside = s.layers.filter((r) => r.name.startsWith('layer1.0.'));
+  assert.equal(
+    block.params,
+    inside.reduce((n, r) => n + r.params, 0),
+  );
+  assert.deepEqual(g.nodes[0], { id: 'input', kind: 'io', type: 'input', parent: '', outputShape: [1, 3, 224, 224], params: 0, macs: 0 });
+  assert.equal(g.nodes.at(-1)!.id, 'output');
+  assert.equal(
+    g.nodes.filter((n) => n.kind !== 'container').reduce((n, x) => n + x.macs, 0),
+    counts.models.find((m) => m.file === 'se_resnet.py')!.macs,
+  );
+});
+
+test('a file without the class asked for: what it builds instead', () => {
+  assert.throws(() => read('backbone.py', { className: 'Nope' }), /no construction of class Nope was found\. Classes built in it: ResNetBackbone \(line 54\)/);
+  assert.throws(() => read('backbone.py', { line: 3 }), /no construction of line 3 was found/);
+});
+
+test('grouped convolutions: dense equivalents are the weight × groups (the bias stays)', () => {
+  const s = classSummary(path.join(DIR, 'grouped_block.py'), read('grouped_block.py', { className: 'ResNeXt' }));
+  const grouped = s.layers.find((r) => (r.groups ?? 1) > 1)!;
+  assert.equal(grouped.denseParams, grouped.params * grouped.groups!);
+  assert.equal(grouped.denseMacs, grouped.macs * grouped.groups!);
+  assert.ok(s.totals.denseParams > s.totals.params);
+});
