@@ -18,12 +18,13 @@ export const GRAPH_VIEW_TYPE = 'resnext.graph';
 
 type GraphMessage = Extract<GraphHostMessage, { type: 'graph' }>;
 /** The worker's reply to a `graph` request. */
-export type GraphReply = Omit<Extract<WorkerResponse, { type: 'graph' }>, 'type' | 'id'>;
+export type GraphReply = Omit<Extract<WorkerResponse, { type: 'graph' }>, 'type' | 'id' | 'config'> & { readonly config?: NetworkConfig };
 
 interface Shown {
   readonly title: string;
   readonly graph: Graph;
-  readonly config: NetworkConfig;
+  /** Absent for a class of the user's (issue 23). */
+  readonly config?: NetworkConfig;
   readonly grouped: readonly string[];
   expanded: Set<string>;
   cPaths: Set<string>;
@@ -65,7 +66,15 @@ class GraphView extends Disposable {
     const dist = vscode.Uri.joinPath(this.services.context.extensionUri, 'dist');
     const panel = this.panel.show(`Graph: ${title}`);
     const message: GraphMessage = { type: 'graph', title, nodes: reply.nodes, layout: reply.layout, expanded: [], cPaths: [], grouped: reply.grouped };
-    this.shown = { title, graph: reply.graph, config: reply.config, grouped: reply.grouped, expanded: new Set(), cPaths: new Set(), message };
+    this.shown = {
+      title,
+      graph: reply.graph,
+      ...(reply.config ? { config: reply.config } : {}),
+      grouped: reply.grouped,
+      expanded: new Set(),
+      cPaths: new Set(),
+      message,
+    };
     if (this.listening !== panel) {
       this.listener?.dispose();
       this.listening = panel;
@@ -111,7 +120,7 @@ class GraphView extends Disposable {
         const reply = await this.services.worker.run({
           type: 'graphLayout',
           graph: shown.graph,
-          config: shown.config,
+          ...(shown.config ? { config: shown.config } : {}),
           expanded: [...shown.expanded],
           cPaths: [...shown.cPaths],
         });

@@ -21,7 +21,7 @@ import {
 import type { ModuleNode } from './interp/modules';
 import type { ClassReading } from './interp/read';
 import type { TracedNode } from './interp/trace';
-import { notebookCells, scanCells } from './notebook';
+import { notebookCells, scanCells, type CodeCell } from './notebook';
 import { scanPython, type Detection, type ScanOptions } from './scan';
 
 /** Which construction: the one on a line (and notebook cell), or the first that builds a class of this name. */
@@ -42,10 +42,10 @@ const describeTarget = (t: ClassTarget): string =>
  * Scans a .py text or a notebook's JSON with forward()'s calls recorded and picks the construction asked for. An
  * InputError says what was found instead (the classes built in the file and their lines) or why the class could not be read.
  */
-export function findClassConstruction(file: string, text: string, target: ClassTarget, options: ScanOptions = {}): ClassDetection {
+export function findClassConstruction(file: string, text: string | readonly CodeCell[], target: ClassTarget, options: ScanOptions = {}): ClassDetection {
   const traced = { ...options, trace: true };
-  const notebook = file.toLowerCase().endsWith('.ipynb');
-  const { detections, problems } = notebook ? scanCells(notebookCells(text, file), undefined, traced) : scanPython(text, traced);
+  const cells = typeof text !== 'string' ? text : file.toLowerCase().endsWith('.ipynb') ? notebookCells(text, file) : undefined;
+  const { detections, problems } = cells ? scanCells(cells, undefined, traced) : scanPython(text as string, traced);
   const classes = (detections as readonly (Detection & { cell?: number })[]).filter((d): d is ClassDetection => d.interpreted !== undefined);
   const at = (d: { line: number; endLine?: number; cell?: number }): boolean =>
     target.line === undefined ||

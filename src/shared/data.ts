@@ -714,5 +714,5 @@ export const ReadFromSchema = ro(
 export type ReadFrom = v.InferOutput<typeof ReadFromSchema>;
 
 /** summary@1 of a class of the user's (`resnext summarize --python FILE`): no configuration, `readFrom` instead. */
-export const ClassSummarySchema = ro(v.object({ ...v.omit(SummaryObject, ['config', 'counts']).entries, readFrom: ReadFromSchema }));
+export const ClassSummarySchema = ro(v.object({ ...v.omit(SummaryObject, ['config']).entries, config: v.optional(v.undefined()), readFrom: ReadFromSchema }));
 export type ClassSummary = v.InferOutput<typeof ClassSummarySchema>;

@@ -89,8 +89,15 @@ export function modelTitle(model: string, config: DescribedConfig): string {
 export const titledModel = (title: string, model: string): string => (title === model ? model : `${title} — ${model}`);
 
 /** The heading of a summary: the checkpoint's file name when it came from one, else modelTitle. */
-export function shortModelName(summary: { readonly model: string; readonly config: DescribedConfig; readonly weights?: string }): string {
+export function shortModelName(summary: {
+  readonly model: string;
+  readonly config?: DescribedConfig;
+  readonly title?: string;
+  readonly weights?: string;
+}): string {
   if (summary.weights !== undefined && summary.weights !== '') return baseName(summary.weights);
+  // A class of the user's (no configuration): its class name.
+  if (!summary.config) return summary.title ?? summary.model;
   return modelTitle(summary.model, summary.config);
 }
 

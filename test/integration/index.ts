@@ -272,8 +272,8 @@ it("resnext.summarizeCheckpoint infers the tiny checkpoint's architecture (94,99
   );
   assert.ok(summary, 'the checkpoint was summarized');
   assert.equal(summary.totals.params, 94_994);
-  assert.deepEqual(summary.config.layers, [2, 1, 1, 1]);
-  assert.equal(summary.config.groups, 4);
+  assert.deepEqual(summary.config?.layers, [2, 1, 1, 1]);
+  assert.equal(summary.config?.groups, 4);
 });
 
 it('resnext.inspectCheckpoint reads a whole pickled model without running it: its class recorded, its tensors found', async () => {
@@ -437,8 +437,8 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   listener.dispose();
   assert.ok(summary);
   assert.equal(summary.model, 'resnext50_32x4d(num_classes=10 input=160x160)');
-  assert.deepEqual(summary.config.inputShape, [1, 3, 160, 160]);
-  assert.equal(summary.config.numClasses, 10);
+  assert.deepEqual(summary.config?.inputShape, [1, 3, 160, 160]);
+  assert.equal(summary.config?.numClasses, 10);
   assert.equal(summary.totals.params, 23_000_394);
   assert.equal(summary.totals.macs, 2_157_383_680);
   assert.deepEqual(shown, [summary.model]);
