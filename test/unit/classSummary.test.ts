@@ -113,3 +113,47 @@ test('grouped convolutions: dense equivalents are the weight × groups (the bias
   assert.equal(grouped.denseMacs, grouped.macs * grouped.groups!);
   assert.ok(s.totals.denseParams > s.totals.params);
 });
+
+test("the lenses' path: the scan worker's service reads a class by line (a .py text, a notebook's cells) as the CLI does", async () => {
+  const { ScanService } = await import('../../src/python/scanService');
+  const { notebookCells } = await import('../../src/python/notebook');
+  const service = new ScanService();
+  const file = path.join(DIR, 'se_resnet.py');
+  const text = fs.readFileSync(file, 'utf8');
+  const line = rows.models.find((m) => m.file === 'se_resnet.py')!.line;
+  const reply = service.handle({ id: 1, key: 'k', slot: 0, generation: 0, file, text, want: { kind: 'summary', line, className: 'SEResNet' } });
+  assert.equal(reply.kind, 'summary');
+  if (reply.kind !== 'summary') return;
+  const cli = classSummary(file, read('se_resnet.py', { line }));
+  assert.deepEqual(reply.summary.layers, cli.layers);
+  assert.equal(reply.summary.model, 'SEResNet (read from your code)');
+  const graph = service.handle({ id: 2, key: 'k', slot: 0, generation: 0, file, text, want: { kind: 'graph', line, className: 'SEResNet' } });
+  assert.equal(graph.kind, 'graph');
+  if (graph.kind === 'graph') {
+    assert.ok(graph.layout.nodes.length > 0 && graph.nodes.length < graph.graph.nodes.length, 'laid out at stage level');
+  }
+  const nb = path.join(DIR, 'notebook.ipynb');
+  const cells = notebookCells(fs.readFileSync(nb, 'utf8'), nb);
+  const ref = rows.models.find((m) => m.file === 'notebook.ipynb' && m.cell === 6)!;
+  const fromCells = service.handle({
+    id: 3,
+    key: 'n',
+    slot: 0,
+    generation: 0,
+    file: nb,
+    cells,
+    want: { kind: 'summary', line: ref.line, cell: 6, className: 'ResNet9' },
+  });
+  assert.equal(fromCells.kind, 'summary');
+  if (fromCells.kind === 'summary') {
+    assert.deepEqual(
+      fromCells.summary.layers.map((r) => [r.name, r.type, r.outputShape, r.params]),
+      ref.rows,
+    );
+    assert.equal(fromCells.summary.readFrom.at.cell, 6);
+  }
+  const missing = service.handle({ id: 4, key: 'k', slot: 0, generation: 0, file, text, want: { kind: 'summary', line: 1, className: 'SEResNet' } });
+  assert.equal(missing.kind, 'error');
+  if (missing.kind === 'error')
+    assert.match(missing.message, /no construction of class SEResNet at line 1 was found\. Classes built in it: SEResNet \(line \d+\)/);
+});
