@@ -461,6 +461,44 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   await vscode.window.tabGroups.close(compareTab);
 });
 
+it("a class of your code: its lens Summarize opens the summary read from the code (PyTorch's params, rows), Graph the graph view", async () => {
+  assert.ok(api);
+  const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const file = path.join(workspace, 'cifar_resnet.py');
+  fs.copyFileSync(path.join(FIXTURES, 'python', 'classes', 'cifar_resnet.py'), file);
+  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'python', 'classes', 'rows.json'), 'utf8')) as {
+    models: { file: string; line: number; rows?: unknown[][] }[];
+  };
+  // `net = ResNet(BasicBlock, [2, 2, 2, 2])` summarised at 32×32: forward() followed.
+  const ref = reference.models.find((m) => m.file === 'cifar_resnet.py' && m.rows)!;
+  const document = await vscode.workspace.openTextDocument(file);
+  const lenses = (await lensesOf(document.uri)).filter((l) => l.range.start.line === ref.line - 1);
+  assert.deepEqual(
+    lenses.map((l) => [l.command?.title.replace(/ · .*/, ''), l.command?.command]),
+    [
+      ['ResNet, 32×32 (read from your code)', ''],
+      ['Summarize', Command.ReadClass],
+      ['Graph', Command.ReadClass],
+    ],
+  );
+  const summarize = lenses[1]!.command!;
+  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(summarize.command, ...(summarize.arguments ?? []));
+  assert.ok(summary && 'readFrom' in summary, 'a summary read from the code');
+  assert.equal(summary.model, 'ResNet (read from your code)');
+  assert.equal(summary.totals.params, 11_173_962);
+  assert.deepEqual(
+    summary.layers.map((r) => [r.name, r.type, r.outputShape, r.params]),
+    ref.rows,
+  );
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Summary: ResNet'), 10_000);
+  await vscode.window.tabGroups.close(tab);
+  const graph = lenses[2]!.command!;
+  await vscode.commands.executeCommand(graph.command, ...(graph.arguments ?? []));
+  const graphTab = await waitFor(() => webviewTab('resnext.graph'), 10_000);
+  assert.equal(graphTab.label, 'Graph: ResNet (read from your code)');
+  await vscode.window.tabGroups.close(graphTab);
+});
+
 it('the lenses follow edits and the setting turns them off', async () => {
   const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   const document = await vscode.workspace.openTextDocument(path.join(workspace, 'train.py'));
