@@ -75,6 +75,8 @@ const TORCHVISION_MODULES = ['torchvision.models', 'torchvision.models.resnet'];
 const TORCHVISION_RESNET = new Set(TORCHVISION_MODULES.map((m) => `${m}.ResNet`));
 const HUB_LOAD = new Set(['torch.hub.load']);
 const TIMM_CREATE = new Set(['timm.create_model', 'timm.models.create_model', 'timm.models._factory.create_model']);
+/** The last parts of HUB_LOAD, TIMM_CREATE and SUMMARY_FUNCTIONS: the lower-case names a call's qualified name can end in. */
+const CALLED_NAMES: ReadonlySet<string> = new Set(['load', 'create_model', 'summary']);
 const SUMMARY_FUNCTIONS = new Set(['torchsummary.summary', 'torchsummary.torchsummary.summary', 'torchinfo.summary', 'torchinfo.torchinfo.summary']);
 /** torchvision.models.resnet.ResNet.__init__ (torchvision 0.14+). */
 const TORCHVISION_SIGNATURE: readonly Param[] = [
@@ -106,8 +108,26 @@ export function presetForModelName(name: string): PresetName | undefined {
 
 function lineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
+}
+
+/** Length of the common prefix of two texts: compared a block at a time natively, then character by character. */
+function commonPrefix(a: string, b: string, max: number): number {
+  const BLOCK = 512;
+  let n = 0;
+  while (n + BLOCK <= max && a.substring(n, n + BLOCK) === b.substring(n, n + BLOCK)) n += BLOCK;
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  return n;
+}
+
+/** Length of the common suffix of two texts, at most `max` characters. */
+function commonSuffix(a: string, b: string, max: number): number {
+  const BLOCK = 512;
+  let n = 0;
+  while (n + BLOCK <= max && a.substring(a.length - n - BLOCK, a.length - n) === b.substring(b.length - n - BLOCK, b.length - n)) n += BLOCK;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
 }
 
 function lineOf(starts: readonly number[], offset: number): number {
@@ -191,7 +211,7 @@ class Scanner {
     // Each call's callee and its qualified name, once: most calls are rejected on the name alone.
     const calls = this.ev.analysis.calls.map((c) => {
       const callee = c.node.firstChild;
-      return { node: c.node, scope: c.scope, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
+      return { node: c.node, scope: c.scope, callee, q: callee && this.mayMatter(callee) ? this.qualified(callee, c.scope) : undefined };
     });
     const summaries = this.summaryCalls(calls);
     const stop = this.options.shouldStop;
@@ -205,6 +225,19 @@ class Scanner {
       this.emit(call.node, found, input, call.scope);
     }
     return { detections: this.detections, problems: this.problems };
+  }
+
+  /**
+   * Whether a callee's qualified name can matter: `a.b.name(…)`'s qualified name ends in `.name`, and only a class
+   * (capitalised), a constructor, `load`, `create_model` and `summary` are ever looked at — `json.loads(…)`,
+   * `out.append(…)` are rejected without resolving them. A bare name may be an alias: always resolved.
+   */
+  private mayMatter(callee: SyntaxNode): boolean {
+    if (callee.name !== 'MemberExpression') return true;
+    const property = callee.lastChild;
+    if (property?.name !== 'PropertyName') return true;
+    const name = this.ev.text(property);
+    return /^[A-Z]/.test(name) || isPresetName(name) || CALLED_NAMES.has(name);
   }
 
   private qualified(node: SyntaxNode, scope: Scope): string | undefined {
@@ -633,10 +666,8 @@ export class IncrementalScanner {
       tree = prev.tree;
     } else {
       const max = Math.min(prev.text.length, text.length);
-      let prefix = 0;
-      while (prefix < max && prev.text.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
-      let suffix = 0;
-      while (suffix < max - prefix && prev.text.charCodeAt(prev.text.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+      const prefix = commonPrefix(prev.text, text, max);
+      const suffix = commonSuffix(prev.text, text, max - prefix);
       const change = { fromA: prefix, toA: prev.text.length - suffix, fromB: prefix, toB: text.length - suffix };
       tree = parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]), options.shouldStop);
     }
