@@ -157,3 +157,30 @@ test("the lenses' path: the scan worker's service reads a class by line (a .py t
   if (missing.kind === 'error')
     assert.match(missing.message, /no construction of class SEResNet at line 1 was found\. Classes built in it: SEResNet \(line \d+\)/);
 });
+
+test('the summary panel takes a class summary: host message and saved state validate, the tree groups its rows, the name is the class', async () => {
+  const { isHostMessage, isWebviewState } = await import('../../src/shared/protocol');
+  const { buildTree } = await import('../../webview/tree');
+  const { shortModelName, readFromLine } = await import('../../src/shared/names');
+  const s = classSummary(path.join(DIR, 'cifar_resnet.py'), read('cifar_resnet.py', { line: 107 }));
+  assert.ok(isHostMessage({ type: 'summary', summary: s }));
+  assert.ok(isWebviewState({ summary: s, collapsed: [], filter: '', sort: null }));
+  assert.equal(shortModelName(s), 'ResNet');
+  assert.match(
+    readFromLine(s.readFrom),
+    /^read from your code: class ResNet \(.*cifar_resnet\.py:\d+\), built at cifar_resnet\.py:107 as ResNet\(…\); nothing was run · input 1×3×32×32$/,
+  );
+  const tree = buildTree(s);
+  assert.deepEqual(
+    tree.map((g) => [g.label, g.params]),
+    s.stages.map((st) => [st.name, st.params]),
+  );
+  assert.equal(
+    tree.reduce((n, g) => n + g.params, 0),
+    s.totals.params,
+  );
+  // A configuration's summary without `config` is neither: the schema tells the two kinds apart.
+  const { readFrom, ...withoutReadFrom } = s;
+  void readFrom;
+  assert.ok(!isHostMessage({ type: 'summary', summary: withoutReadFrom }));
+});
