@@ -398,7 +398,7 @@ class Scanner {
       cls = interp.classOf(cls.file, cls.node);
       const args = callArguments(interp, this.file, call, scope);
       // The class's line is part of it: the reading's `defined` and `why` name lines.
-      const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${hashText(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
+      const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${classKey(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
       const entries = readingCache.get(key) ?? [];
       // A traced reading (summarize, graph) is read afresh and not memoised: scans never carry a trace.
       const trace = this.options.trace === true;
@@ -624,6 +624,11 @@ export interface ScanOptions {
   readonly displayPath?: (file: string) => string;
   /** Record forward()'s calls of each class read (ClassReading.trace), for a summary or a graph; not memoised. */
   readonly trace?: boolean;
+}
+
+/** A class's text in the readings' memo key: itself when short (hashed natively by the Map), else its FNV-1a hash and length. */
+function classKey(text: string): string {
+  return text.length <= 16_384 ? text : `${hashText(text)}:${text.length}`;
 }
 
 /** FNV-1a over the text: a cheap fingerprint for the readings' memo (the key also holds the length). */
