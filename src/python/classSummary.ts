@@ -52,15 +52,19 @@ export function findClassConstruction(file: string, text: string | readonly Code
     ((d.cell === undefined || target.cell === undefined || d.cell === target.cell) && d.line <= target.line && target.line <= (d.endLine ?? d.line));
   const found = classes.find((d) => at(d) && (target.className === undefined || d.interpreted.className === target.className));
   if (found) return found;
-  const problem = (problems as readonly { line: number; cell?: number; message: string }[]).find((p) => at(p));
-  if (problem && target.line !== undefined) throw new InputError(`${file}:${problem.line}: ${problem.message}`);
+  // The construction is there but its __init__ cannot be read: say why (the scanner's warning).
+  const named = (m: string): boolean => target.className === undefined || m.includes(`${target.className}(`);
+  const problem = (problems as readonly { line: number; cell?: number; message: string }[]).find(
+    (p) => at(p) && named(p.message) && (target.line !== undefined || target.className !== undefined),
+  );
+  if (problem) throw new InputError(`${file}:${problem.line}: ${problem.message}`);
   const listed = classes.map((d) => `${d.interpreted.className} (line ${d.line}${d.cell !== undefined ? `, cell ${d.cell}` : ''})`);
   const others = detections.filter((d) => !d.interpreted).map((d) => `${d.model} (line ${d.line})`);
   throw new InputError(
     `${file}: no construction of ${describeTarget(target) || 'a class of your code'} was found. ` +
       (listed.length > 0
         ? `Classes built in it: ${listed.join(', ')}; give --class NAME or --at FILE:LINE of one of them.`
-        : `It builds no ResNet-family class of its own that the interpreter can read${others.length > 0 ? ` (library models: ${others.join(', ')}; summarize those with --preset)` : ''}; write the construction (e.g. \`model = MyResNet()\`) in the file.`),
+        : `It builds no ResNet-family class of its own that the interpreter can read${others.length > 0 ? ` (library models: ${others.join(', ')}; summarize those by preset, e.g. \`resnext summarize resnet50\`)` : ''}; write the construction (e.g. \`model = MyResNet()\`) in the file.`),
   );
 }
 

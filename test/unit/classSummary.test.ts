@@ -104,6 +104,22 @@ test("the graph of a class: forward()'s data flow, the leaf nodes are the rows, 
 test('a file without the class asked for: what it builds instead', () => {
   assert.throws(() => read('backbone.py', { className: 'Nope' }), /no construction of class Nope was found\. Classes built in it: ResNetBackbone \(line 54\)/);
   assert.throws(() => read('backbone.py', { line: 3 }), /no construction of line 3 was found/);
+  const unreadable = [
+    'import torch.nn as nn',
+    'import mylib',
+    '',
+    'class MyResNet(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.body = mylib.Body()',
+    '',
+    'model = MyResNet()',
+    '',
+  ].join('\n');
+  assert.throws(
+    () => findClassConstruction('bad.py', unreadable, { className: 'MyResNet' }),
+    /^InputError: bad\.py:9: MyResNet\(…\) cannot be read without running it: MyResNet\.__init__ line 7: self\.body is set to unknown/,
+  );
 });
 
 test('grouped convolutions: dense equivalents are the weight × groups (the bias stays)', () => {
