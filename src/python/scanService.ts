@@ -6,6 +6,7 @@
  * lens titles and hovers, made here so that the host loads neither the scanner nor the counts.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { scanCells, type CodeCell } from './notebook';
 import { detectionTitle, hoverMarkdown, staticCounts, type StaticCounts } from './present';
 import { countTooltip } from '../model/countReport';
@@ -62,6 +63,14 @@ function readWorkspaceFile(file: string): string | undefined {
   }
 }
 
+/** A path as the workspace shows it: relative to its root when inside it. */
+const inside =
+  (root: string) =>
+  (file: string): string => {
+    const relative = path.relative(root, file);
+    return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  };
+
 export class ScanService {
   private readonly scanners = new Map<string, IncrementalScanner>();
 
@@ -78,7 +87,7 @@ export class ScanService {
     const options: ScanOptions = {
       ...(shouldStop ? { shouldStop } : {}),
       ...(req.file !== undefined ? { file: req.file } : {}),
-      ...(req.root !== undefined ? { workspace: { root: req.root, read: readWorkspaceFile } } : {}),
+      ...(req.root !== undefined ? { workspace: { root: req.root, read: readWorkspaceFile }, displayPath: inside(req.root) } : {}),
     };
     let scanner = this.scanners.get(req.key);
     if (!scanner) this.scanners.set(req.key, (scanner = new IncrementalScanner()));

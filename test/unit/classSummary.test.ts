@@ -200,3 +200,11 @@ test('the summary panel takes a class summary: host message and saved state vali
   void readFrom;
   assert.ok(!isHostMessage({ type: 'summary', summary: withoutReadFrom }));
 });
+
+test('in the editor, where a class is defined is shown relative to the workspace folder', async () => {
+  const { ScanService } = await import('../../src/python/scanService');
+  const file = path.join(DIR, 'train_imported.py');
+  const reply = new ScanService().handle({ id: 1, key: 'k', slot: 0, generation: 0, file, root: DIR, text: fs.readFileSync(file, 'utf8') });
+  assert.equal(reply.kind, 'done');
+  if (reply.kind === 'done') assert.deepEqual(reply.models[0]!.detection.interpreted?.defined, { file: path.join('models', 'preact.py'), line: 28 });
+});
