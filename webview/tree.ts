@@ -116,7 +116,7 @@ export function buildTree(summary: SummaryData, profile?: ProfileData): GroupNod
     if (blockName !== undefined) {
       let block = blocks.get(blockName);
       if (!block) {
-        block = group('block', blockName, 'Bottleneck', order);
+        block = group('block', blockName, readFromCode ? 'Block' : 'Bottleneck', order);
         blocks.set(blockName, block);
         stage.children.push(block);
       }
