@@ -3,12 +3,10 @@
  * the user's, built where the file builds it and read by the static interpreter (issue 23; nothing is run). The core
  * is src/python/classSummary.ts, which the lenses' Summarize and Graph call too.
  */
-import * as fs from 'node:fs';
-import { InputError } from '../model/errors';
 import { classGraph, classSummary, findClassConstruction, type ClassDetection, type ClassTarget } from '../python/classSummary';
 import type { ClassSummary, Graph } from '../shared/data';
 import { hasConfigFlags, parseWholeNumber, UsageError } from './args';
-import { workspaceFor } from './scan';
+import { readText, workspaceFor } from './scan';
 
 export const PYTHON_OPTIONS = { python: { type: 'string' }, class: { type: 'string' }, at: { type: 'string' } } as const;
 
@@ -16,9 +14,6 @@ export const PYTHON_SYNOPSIS = (command: string): string =>
   `  resnext ${command} --python FILE [--class NAME] | --at FILE:LINE (a .ipynb: FILE:CELL:LINE) […]
                     (a class of your own, read from the file where it builds it; nothing is run)
 `;
-
-/** Larger files are refused rather than read (as `resnext scan` does). */
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Whether the command line asks for a class of the user's. */
 export const wantsClass = (values: Record<string, string | boolean | undefined>): boolean =>
@@ -45,22 +40,9 @@ function target(values: Record<string, string | boolean | undefined>, command: s
   return { file: python, target: withClass };
 }
 
-function readSource(file: string): string {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`}; give a .py file or an .ipynb notebook`);
-  }
-  if (!stat.isFile()) throw new InputError(`${file} is not a file; give a .py file or an .ipynb notebook`);
-  if (stat.size > MAX_FILE_BYTES) throw new InputError(`${file} is ${stat.size} bytes, more than the ${MAX_FILE_BYTES} read; is it really Python source?`);
-  return fs.readFileSync(file, 'utf8');
-}
-
 function construction(values: Record<string, string | boolean | undefined>, command: string): { file: string; found: ClassDetection; ms: number } {
   const { file, target: t } = target(values, command);
-  const text = readSource(file);
+  const text = readText(file);
   const start = performance.now();
   const found = findClassConstruction(file, text, t, workspaceFor(file));
   return { file, found, ms: performance.now() - start };
