@@ -785,20 +785,25 @@ async function equivalenceFamily(ctx) {
   });
 }
 
+/** Quick Open a file of the workspace (keys typed into a focused webview would stay there: blur it first). */
+async function quickOpen(page, name) {
+  await page.evaluate(() => {
+    const active = globalThis.document.activeElement;
+    if (active && active.tagName === 'IFRAME') active.blur();
+  });
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
 /** A Python file's models (test/fixtures/python/train.py in the workspace): the lens, the hover, Summarize. */
 async function pythonFamily(ctx) {
-  const { page, step } = ctx;
+  const { page, step, t } = ctx;
   await step('[python] a Python file: the CodeLens over each model, the hover with the stages, Summarize opens that configuration', async () => {
-    // Quick Open the workspace's train.py (test/fixtures/python/train.py); keys typed into a focused webview stay there.
-    await page.evaluate(() => {
-      const active = globalThis.document.activeElement;
-      if (active && active.tagName === 'IFRAME') active.blur();
-    });
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
-    await page.keyboard.type('train.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    // The workspace's train.py (test/fixtures/python/train.py).
+    await quickOpen(page, 'train.py');
     const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'ResNeXt-50 32x4d, 10 classes, 160×160' }).first();
     await lens.waitFor({ timeout: 60_000 });
     const text = await lens.innerText();
@@ -857,6 +862,26 @@ async function pythonFamily(ctx) {
     await view.locator('table#summary').waitFor({ timeout: 30_000 });
     const table = await view.locator('table#summary').innerText();
     for (const total of ['23,000,394', '2,157,383,680']) if (!table.includes(total)) throw new Error(`the summary lacks ${total}`);
+  });
+  await step("[python] a class of your own: its lens Summarize opens the summary read from the code (rows, PyTorch's params)", async () => {
+    await quickOpen(page, 'cifar_resnet.py');
+    // `net = ResNet(BasicBlock, [2, 2, 2, 2])` on line 107, summarised at 32×32 below it: bring it into view.
+    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('107');
+    await page.keyboard.press('Enter');
+    const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: /ResNet, 32×32 \(read from your code\) · 11\.17M params/ }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: path.join(ctx.SHOTS, 'python-class-codelens.png') });
+    await lens.locator('a', { hasText: 'Summarize' }).click();
+    const view = await t.findFrame('#title[title="ResNet (read from your code)"]', 'the summary of a class read from the code');
+    await view.locator('table#summary').waitFor({ timeout: 30_000 });
+    const config = await view.locator('#config').innerText();
+    if (!/read from your code: class ResNet \(cifar_resnet\.py:\d+\), built at cifar_resnet\.py:107/.test(config))
+      throw new Error(`the heading reads: ${config}`);
+    const table = await view.locator('table#summary').innerText();
+    for (const cell of ['11,173,962', 'layer1.0.shortcut', '555,422,720']) if (!table.includes(cell)) throw new Error(`the summary lacks ${cell}`);
+    await page.screenshot({ path: path.join(ctx.SHOTS, 'python-class-summary.png') });
   });
 }
 

@@ -72,6 +72,7 @@ function makeWorkspace(dir) {
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'chelsea.jpg'), path.join(dir, 'cat.jpg'));
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'tiny.pth'), path.join(dir, 'tiny.pth'));
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'train.py'), path.join(dir, 'train.py'));
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'python', 'classes', 'cifar_resnet.py'), path.join(dir, 'cifar_resnet.py'));
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image\n');
   // Compare Checkpoints: a network and its fine-tune with all but layer4 and fc frozen (test/fixtures/diff).
   for (const file of ['base.pth', 'finetune_eval.pth']) fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'diff', file), path.join(dir, file));

@@ -1,7 +1,7 @@
 /** The summary's heading: a short name, the full configuration under it, and the totals as cards. */
 import type { SummaryData } from '../src/shared/protocol';
 import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from '../src/shared/format';
-import { shortModelName } from '../src/shared/names';
+import { readFromLine, shortModelName } from '../src/shared/names';
 import { el } from './dom';
 
 /** Values joined by " · " that may wrap only between the values, never inside "75.67 M". */
@@ -21,9 +21,14 @@ export function renderHeader(summary: SummaryData, countAs?: HTMLElement): HTMLE
       el('div', { class: 'stat-detail' }, detail),
       ...(extra ? [extra] : []),
     );
-  const configuration =
-    `layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ` +
-    `${c.numClasses} classes · input ${formatShape(c.inputShape)}`;
+  // A class of the user's (issue 23): where it was read from, and what is not known, instead of a configuration.
+  const configuration = c
+    ? `layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ` +
+      `${c.numClasses} classes · input ${formatShape(c.inputShape)}`
+    : 'readFrom' in summary
+      ? readFromLine(summary.readFrom)
+      : '';
+  const macsUnknown = 'readFrom' in summary && !summary.readFrom.macsKnown;
   const title = shortModelName(summary);
   return el(
     'header',
@@ -40,7 +45,9 @@ export function renderHeader(summary: SummaryData, countAs?: HTMLElement): HTMLE
       'div',
       { class: 'stats' },
       stat('Params', values(formatInt(t.params)), `${formatMiB(t.paramsSizeMiB)} MiB of float32`),
-      stat('MACs (multiply-adds)', values(formatSi(t.macs)), `${formatInt(t.macs)} · FLOPs ≈ 2 × MACs`, countAs),
+      macsUnknown
+        ? stat('MACs (multiply-adds)', ['not known'], 'forward() was not followed (see above)')
+        : stat('MACs (multiply-adds)', values(formatSi(t.macs)), `${formatInt(t.macs)} · FLOPs ≈ 2 × MACs`, countAs),
       stat('Dense equivalent', values(formatSi(t.denseParams), formatSi(t.denseMacs)), 'params · MACs with groups = 1'),
       stat(
         'Grouped conv saves',

@@ -139,9 +139,11 @@ function render(): void {
     el(
       'p',
       { class: 'footnote' },
-      summary.tracedBy === 'arithmetic'
-        ? `Shapes traced by arithmetic, without weights (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
-        : `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`,
+      'readFrom' in summary
+        ? `Read from your code by the static interpreter: nothing was run (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
+        : summary.tracedBy === 'arithmetic'
+          ? `Shapes traced by arithmetic, without weights (${summary.timingsMs.forward.toFixed(0)} ms). MB = MiB, as in torchsummary.`
+          : `Traced on TensorFlow.js: ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward. MB = MiB, as in torchsummary.`,
     ),
   );
   app.setAttribute('aria-busy', 'false');

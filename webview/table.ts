@@ -23,7 +23,8 @@ function savingTitle(node: { params: number; macs: number; denseParams: number; 
   return `dense equivalent: ${formatInt(node.denseParams)} params, ${formatInt(node.denseMacs)} MACs; MACs saved: ${formatSaving(node.macs, node.denseMacs)}`;
 }
 
-function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTableRowElement {
+/** `unknown`: a class of the user's whose forward() was not followed: no shapes, no MACs (—, never 0). */
+function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean, unknown = false): HTMLTableRowElement {
   const { node, level, setSize, posInSet, expanded } = row;
   const name = node.kind === 'layer' ? node.row.name : node.label;
   const type = node.kind === 'layer' ? node.row.type : node.type;
@@ -56,12 +57,13 @@ function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTabl
   const cells: Record<ColumnKey, () => HTMLTableCellElement> = {
     name: () => nameCell,
     type: () => cell('type', type),
-    outputShape: () => cell('outputShape', formatShape(shape)),
+    outputShape: () => cell('outputShape', unknown ? '—' : formatShape(shape)),
     params: () => cell('params', formatInt(node.params)),
-    macs: () => cell('macs', formatInt(node.macs), node.macs > 0 ? formatSi(node.macs) : undefined),
+    macs: () => (unknown ? cell('macs', '—') : cell('macs', formatInt(node.macs), node.macs > 0 ? formatSi(node.macs) : undefined)),
     groups: () => cell('groups', groups === undefined ? '' : String(groups)),
     denseParams: () => cell('denseParams', formatInt(node.denseParams)),
-    denseMacs: () => cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
+    denseMacs: () =>
+      unknown ? cell('denseMacs', '—') : cell('denseMacs', formatInt(node.denseMacs), node.denseMacs > 0 ? formatSi(node.denseMacs) : undefined),
     saving: () => cell('saving', formatSaving(node.params, node.denseParams), savingTitle(node)),
     ms: () =>
       node.kind === 'layer'
@@ -83,7 +85,8 @@ function rowFor(row: VisibleRow, tabbable: boolean, profiled: boolean): HTMLTabl
 export function renderBody(tbody: HTMLTableSectionElement, rows: readonly VisibleRow[], state: ViewState): void {
   if (!rows.some((r) => r.node.key === state.activeKey)) state.activeKey = rows[0]?.node.key;
   const profiled = state.profile !== undefined;
-  tbody.replaceChildren(...rows.map((r) => rowFor(r, r.node.key === state.activeKey, profiled)));
+  const unknown = 'readFrom' in state.summary && !state.summary.readFrom.macsKnown;
+  tbody.replaceChildren(...rows.map((r) => rowFor(r, r.node.key === state.activeKey, profiled, unknown)));
   if (rows.length === 0) {
     tbody.append(el('tr', {}, el('td', { colspan: String(shownColumns(profiled).length), class: 'empty' }, `No layer matches “${state.filter.trim()}”.`)));
   }

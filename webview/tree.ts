@@ -89,8 +89,10 @@ export function buildTree(summary: SummaryData, profile?: ProfileData): GroupNod
     denseMacs: 0,
     ms: 0,
   });
+  // A class of the user's: grouped by its top-level modules (the summary's stage rows), not torchvision's stages.
+  const readFromCode = 'readFrom' in summary;
   summary.layers.forEach((row, order) => {
-    const stageName = stageOf(row.name);
+    const stageName = readFromCode ? row.name.split('.')[0]! : stageOf(row.name);
     let stage = stages.get(stageName);
     if (!stage) {
       stage = group('stage', stageName, stageName === 'stem' ? 'Stem' : stageName === 'head' ? 'Head' : 'Stage', order);
@@ -114,7 +116,7 @@ export function buildTree(summary: SummaryData, profile?: ProfileData): GroupNod
     if (blockName !== undefined) {
       let block = blocks.get(blockName);
       if (!block) {
-        block = group('block', blockName, 'Bottleneck', order);
+        block = group('block', blockName, readFromCode ? 'Block' : 'Bottleneck', order);
         blocks.set(blockName, block);
         stage.children.push(block);
       }

@@ -11,10 +11,11 @@ import { collapseGraph, GRAPH_DEPTHS, type GraphDepth } from '../model/graph/dep
 import { GRAPH_FORMATS, formatGraph } from '../model/graph/formats';
 import { CONFIG_OPTIONS, configOverrides, hasConfigFlags, parse, parseChoice, UsageError } from './args';
 import { checkWritable, emit } from './output';
+import { classGraphFromArgs, PYTHON_OPTIONS, PYTHON_SYNOPSIS, wantsClass } from './classSource';
 
 export const GRAPH_SYNOPSIS = `  resnext graph <preset | custom flags | --weights FILE [--state-dict KEY]> [--input HxW]
                 [--format json|mermaid|dot|svg] [--depth stage|block|layer] [--out FILE]
-`;
+${PYTHON_SYNOPSIS('graph')}`;
 
 const USAGE = `Usage:
 ${GRAPH_SYNOPSIS}
@@ -33,6 +34,7 @@ export async function graphCommand(args: string[]): Promise<void> {
     out: { type: 'string' },
     weights: { type: 'string' },
     'state-dict': { type: 'string' },
+    ...PYTHON_OPTIONS,
   });
   if (values.help) return void process.stdout.write(USAGE);
   if (positionals.length > 1) throw new UsageError(`graph takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -40,6 +42,7 @@ export async function graphCommand(args: string[]): Promise<void> {
   const depth: GraphDepth = parseChoice('depth', values.depth as string | undefined, GRAPH_DEPTHS, format === 'json' ? 'layer' : 'block');
   const out = values.out as string | undefined;
   if (out !== undefined) checkWritable(out);
+  if (wantsClass(values)) return emit(formatGraph(collapseGraph(classGraphFromArgs(values), depth), format), out);
   const weightsPath = values.weights as string | undefined;
   if (weightsPath === undefined && values['state-dict'] !== undefined)
     throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');

@@ -31,6 +31,7 @@ import { diffCommand, DIFF_SYNOPSIS } from './diff';
 import { checkCommand, CHECK_SYNOPSIS } from './check';
 import { exportCommand, EXPORT_SYNOPSIS } from './export';
 import { graphCommand, GRAPH_SYNOPSIS } from './graph';
+import { classSummaryFromArgs, PYTHON_OPTIONS, PYTHON_SYNOPSIS, wantsClass } from './classSource';
 
 const USAGE = `resnext — inspect ResNet/ResNeXt-family networks (torchvision-exact counts)
 
@@ -42,7 +43,7 @@ Usage:
                     [--format table|markdown|csv|json] [--out FILE]
   resnext summarize --weights FILE [--state-dict KEY] [--input HxW] [--format …] [--out FILE]
                     (architecture inferred from the checkpoint: .pth/.pt/.pth.tar/.ckpt/.bin, TorchScript, .safetensors)
-${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}${EXPORT_SYNOPSIS}${GRAPH_SYNOPSIS}
+${PYTHON_SYNOPSIS('summarize')}${COUNT_SYNOPSIS}${CLASSIFY_USAGE}${EVALUATE_USAGE}${COMPARE_SYNOPSIS}${EQUIVALENCE_SYNOPSIS}${PROFILE_SYNOPSIS}${SCAN_SYNOPSIS}${INSPECT_SYNOPSIS}${CONVERT_SYNOPSIS}${DIFF_SYNOPSIS}${CHECK_SYNOPSIS}${EXPORT_SYNOPSIS}${GRAPH_SYNOPSIS}
 Presets (by family; 'resnext presets' lists them with counts and their timm/torchvision names):
 ${FAMILIES.map((f) => `  ${f}: ${PRESET_NAMES.filter((n) => presetFamily(n) === f).join(', ')}`).join('\n')}
 Custom flags without a preset start from resnext50_32x4d (with --cifar, from resnext29_8x64d; with --block basic, from
@@ -96,6 +97,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
     weights: { type: 'string' },
     'state-dict': { type: 'string' },
     ...COUNT_OPTIONS,
+    ...PYTHON_OPTIONS,
   });
   if (values.help) return void process.stdout.write(USAGE);
   const counting = countOptions(values);
@@ -106,6 +108,7 @@ async function summarizeCommand(args: string[]): Promise<void> {
   };
   if (positionals.length > 1) throw new UsageError(`summarize takes one preset, got ${positionals.length}: ${positionals.join(' ')}`);
   const { format, out } = formatAndOut(values, SUMMARY_FORMATS);
+  if (wantsClass(values)) return emit(formatSummary(classSummaryFromArgs(values), format), out);
   const weightsPath = values.weights as string | undefined;
   if (weightsPath === undefined && values['state-dict'] !== undefined)
     throw new UsageError('--state-dict chooses a state dict in --weights FILE; give --weights too');

@@ -30,7 +30,8 @@ interface FileScan {
   readonly problems: (ScanProblem & { readonly cell?: number })[];
 }
 
-function readText(file: string): string {
+/** A .py or .ipynb file's text; an InputError for a missing file, a folder or a file too large to be source. */
+export function readText(file: string): string {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);

@@ -12,6 +12,8 @@ import type { Detection } from '../python/scan';
 import type { StaticCounts } from '../python/present';
 import { Command } from './commands';
 import { ScanClient, type ScanJob } from './scanClient';
+import type { ScanReply } from '../python/scanService';
+import type { ReadClassArgs } from '../shared/protocol';
 
 /** How long typing must pause before the lenses are recomputed. */
 export const LENS_DEBOUNCE_MS = 300;
@@ -117,29 +119,44 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
     return models ?? this.last.get(key) ?? [];
   }
 
-  private async scan(document: vscode.TextDocument, notebook: vscode.NotebookDocument | undefined): Promise<ScannedModel[] | undefined> {
+  /** What the worker scans for a document: its text, or its notebook's code cells and which one is this document. */
+  private job(document: vscode.TextDocument, notebook: vscode.NotebookDocument | undefined): ScanJob | undefined {
     const owner = notebook?.uri ?? document.uri;
     const folder = vscode.workspace.getWorkspaceFolder(owner);
     const where = {
       ...(owner.scheme === 'file' ? { file: owner.fsPath } : {}),
       ...(folder && folder.uri.scheme === 'file' ? { root: folder.uri.fsPath } : {}),
     };
-    let job: ScanJob;
     if (notebook) {
       const cells = notebook
         .getCells()
         .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'python')
         .map((c) => ({ cell: c.index + 1, source: c.document.getText(), document: c.document }));
       const own = cells.find((c) => c.document === document);
-      if (!own) return [];
-      job = { key: document.uri.toString(), cells: cells.map(({ cell, source }) => ({ cell, source })), ownCell: own.cell, ...where };
-    } else {
-      job = { key: document.uri.toString(), text: document.getText(), ...where };
+      if (!own) return undefined;
+      return { key: document.uri.toString(), cells: cells.map(({ cell, source }) => ({ cell, source })), ownCell: own.cell, ...where };
     }
+    return { key: document.uri.toString(), text: document.getText(), ...where };
+  }
+
+  /**
+   * The summary or graph of the class built at a line of a document (a lens's Summarize / Graph), read in the scan
+   * worker with forward()'s calls recorded. A notebook's cell is given by the notebook and its 1-based cell.
+   */
+  async read(document: vscode.TextDocument, want: NonNullable<ScanJob['want']>): Promise<ScanReply> {
+    const job = this.job(document, this.notebookOf(document));
+    if (!job) return { id: 0, kind: 'error', message: `${vscode.workspace.asRelativePath(document.uri)} is not a Python code cell` };
+    // Its own slot: a lens scan of the document and this reading do not stop each other.
+    return this.client.scan({ ...job, key: `${job.key}\u0000read`, want });
+  }
+
+  private async scan(document: vscode.TextDocument, notebook: vscode.NotebookDocument | undefined): Promise<ScannedModel[] | undefined> {
+    const job = this.job(document, notebook);
+    if (!job) return [];
     const reply = await this.client.scan(job);
     if (reply.kind === 'cancelled') return undefined;
-    if (reply.kind === 'error') {
-      this.log.warn(`scanning ${vscode.workspace.asRelativePath(document.uri)} failed: ${reply.message}`);
+    if (reply.kind !== 'done') {
+      this.log.warn(`scanning ${vscode.workspace.asRelativePath(document.uri)} failed: ${reply.kind === 'error' ? reply.message : reply.kind}`);
       return undefined;
     }
     const models = reply.models.map((m) => ({
@@ -168,7 +185,34 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
         // A class of the user's, read by the interpreter: its counts, no preset configuration to summarize or compare.
         const r = d.interpreted!;
         const tooltip = `${r.className}, read from your code (${r.defined.file}:${r.defined.line}), input ${r.input.h}×${r.input.w}${notes}`;
-        lenses.push(new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }));
+        const notebook = this.notebookOf(document);
+        const cell = (d as Detection & { cell?: number }).cell;
+        const args = (action: ReadClassArgs['action']): ReadClassArgs => ({
+          action,
+          uri: (notebook?.uri ?? document.uri).toString(),
+          ...(cell !== undefined ? { cell } : {}),
+          line: d.line,
+          className: r.className,
+        });
+        lenses.push(
+          new vscode.CodeLens(at, { title: m.title, tooltip, command: '' }),
+          new vscode.CodeLens(at, {
+            title: 'Summarize',
+            tooltip: `Open the summary of ${r.className}, read from your code`,
+            command: Command.ReadClass,
+            arguments: [args('summary')],
+          }),
+          ...(r.macs !== null
+            ? [
+                new vscode.CodeLens(at, {
+                  title: 'Graph',
+                  tooltip: `Show the graph of ${r.className}'s forward()`,
+                  command: Command.ReadClass,
+                  arguments: [args('graph')],
+                }),
+              ]
+            : []),
+        );
         continue;
       }
       const config = d.config;
@@ -214,13 +258,14 @@ export class PythonModels implements vscode.CodeLensProvider, vscode.HoverProvid
 }
 
 /** Registers the CodeLens and hover providers for Python files and notebook cells (scanned in dist/scanWorker.js). */
-export function registerPythonModels(log: vscode.LogOutputChannel, extensionUri: vscode.Uri): vscode.Disposable {
+export function registerPythonModels(log: vscode.LogOutputChannel, extensionUri: vscode.Uri): vscode.Disposable & { readonly models: PythonModels } {
   const client = new ScanClient(vscode.Uri.joinPath(extensionUri, 'dist', 'scanWorker.js').fsPath);
   const provider = new PythonModels(log, client);
-  return vscode.Disposable.from(
+  const disposable = vscode.Disposable.from(
     { dispose: () => client.dispose() },
     provider,
     vscode.languages.registerCodeLensProvider(PYTHON, provider),
     vscode.languages.registerHoverProvider(PYTHON, provider),
   );
+  return { models: provider, dispose: () => disposable.dispose() };
 }

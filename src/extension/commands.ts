@@ -22,6 +22,8 @@ export enum Command {
   /** A Check Against Architecture page's hint action (hidden from the palette). */
   ApplyCheckHint = 'resnext.applyCheckHint',
   ShowArchitectureGraph = 'resnext.showArchitectureGraph',
+  /** A Python CodeLens's Summarize / Graph of a class of the user's (needs the lens's arguments; hidden from the palette). */
+  ReadClass = 'resnext.readClass',
 }
 
 /** The summary webview's view type: the serializer and `onWebviewPanel:` activation event use it. */

@@ -27,6 +27,7 @@ const summaryPanel = () => import('./summaryPanel');
 const compareWith = () => import('./commands/compareWith');
 const compareCheckpoints = () => import('./commands/compareCheckpoints');
 const showGraph = () => import('./commands/showGraph');
+const readClass = () => import('./commands/readClass');
 
 /** Static imports are evaluated before this line: the bundle's evaluation ends here. */
 const moduleLoadEndMs = performance.now();
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
   const views = new Views();
   const errors = new ErrorReporter(log, { id: context.extension.id, version: String(context.extension.packageJSON.version) });
   const services: Services = { context, log, worker, errors, views };
+  const python = registerPythonModels(log, context.extensionUri);
   context.subscriptions.push(
     log,
     worker,
@@ -97,7 +99,8 @@ export function activate(context: vscode.ExtensionContext): ResnextApi {
     vscode.commands.registerCommand(Command.ApplyCheckHint, async (arg?: unknown) => (await compareCheckpoints()).applyCheckHintCommand(services, arg)),
     vscode.commands.registerCommand(Command.CompareWith, async (arg?: unknown) => (await compareWith()).compareWithCommand(arg)),
     vscode.commands.registerCommand(Command.ShowArchitectureGraph, async (arg?: unknown) => (await showGraph()).showGraphCommand(services, arg)),
-    registerPythonModels(log, context.extensionUri),
+    python,
+    vscode.commands.registerCommand(Command.ReadClass, async (arg?: unknown) => (await readClass()).readClassCommand(services, python.models, arg)),
     vscode.window.registerWebviewPanelSerializer(SUMMARY_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => (await summaryPanel()).SummaryPanel.revive(services, panel, state),
     }),

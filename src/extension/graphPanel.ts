@@ -19,12 +19,13 @@ export const GRAPH_VIEW_TYPE = 'resnext.graph';
 
 type GraphMessage = Extract<GraphHostMessage, { type: 'graph' }>;
 /** The worker's reply to a `graph` request. */
-export type GraphReply = Omit<Extract<WorkerResponse, { type: 'graph' }>, 'type' | 'id'>;
+export type GraphReply = Omit<Extract<WorkerResponse, { type: 'graph' }>, 'type' | 'id' | 'config'> & { readonly config?: NetworkConfig };
 
 interface Shown {
   readonly title: string;
   readonly graph: Graph;
-  readonly config: NetworkConfig;
+  /** Absent for a class of the user's (issue 23). */
+  readonly config?: NetworkConfig;
   readonly grouped: readonly string[];
   expanded: Set<string>;
   cPaths: Set<string>;
@@ -77,7 +78,7 @@ class GraphView extends Disposable {
 
   /** Puts the profile's times (when it is of the shown network) into the message; whether it did. */
   private withTimes(shown: Shown, p: Profiled | undefined = lastProfiled()): boolean {
-    if (!p || !sameConfig(p.config, shown.config)) return false;
+    if (!p || shown.config === undefined || !sameConfig(p.config, shown.config)) return false;
     shown.profile = p;
     shown.message = {
       ...shown.message,
@@ -94,7 +95,15 @@ class GraphView extends Disposable {
     const dist = vscode.Uri.joinPath(this.services.context.extensionUri, 'dist');
     const panel = this.panel.show(`Graph: ${title}`);
     const message: GraphMessage = { type: 'graph', title, nodes: reply.nodes, layout: reply.layout, expanded: [], cPaths: [], grouped: reply.grouped };
-    this.shown = { title, graph: reply.graph, config: reply.config, grouped: reply.grouped, expanded: new Set(), cPaths: new Set(), message };
+    this.shown = {
+      title,
+      graph: reply.graph,
+      ...(reply.config ? { config: reply.config } : {}),
+      grouped: reply.grouped,
+      expanded: new Set(),
+      cPaths: new Set(),
+      message,
+    };
     this.withTimes(this.shown);
     if (this.listening !== panel) {
       this.listener?.dispose();
@@ -141,7 +150,7 @@ class GraphView extends Disposable {
         const reply = await this.services.worker.run({
           type: 'graphLayout',
           graph: shown.graph,
-          config: shown.config,
+          ...(shown.config ? { config: shown.config } : {}),
           expanded: [...shown.expanded],
           cPaths: [...shown.cPaths],
         });

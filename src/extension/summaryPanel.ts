@@ -26,6 +26,7 @@ import {
   type WebviewState,
 } from '../shared/protocol';
 import { SUMMARY_VIEW_TYPE } from './commands';
+import { readClassArgs } from './readClassArgs';
 import { Disposable } from './disposable';
 import { showError } from './errors';
 import type { Services } from './services';
@@ -61,7 +62,8 @@ const summaryPanels = (services: PanelServices): SummaryPanels => services.views
 export class SummaryPanel extends Disposable {
   static createOrShow(services: PanelServices, uncounted: SummaryData): SummaryPanel {
     // Every counting rule's totals and rows, for the "Count as" selector and "Why do the numbers differ?".
-    const summary = uncounted.counts ? uncounted : withRuleRows(uncounted);
+    // (A class of the user's has no configuration to count by other rules: its rows are torchvision's rule.)
+    const summary = uncounted.config === undefined || uncounted.counts ? uncounted : withRuleRows(uncounted);
     const existing = summaryPanels(services).current;
     if (existing && !existing.isDisposed) {
       existing.update(summary);
@@ -142,7 +144,7 @@ export class SummaryPanel extends Disposable {
   }
 
   update(uncounted: SummaryData): void {
-    const summary = uncounted.counts ? uncounted : withRuleRows(uncounted);
+    const summary = uncounted.config === undefined || uncounted.counts ? uncounted : withRuleRows(uncounted);
     if (!sameNetwork(summary, this.summary)) {
       this.profiling?.cancel();
       this.profileData = undefined;
@@ -220,7 +222,8 @@ export class SummaryPanel extends Disposable {
         selectLayer({ from: 'summary', name: message.name });
         return '';
       case 'showGraph':
-        await vscode.commands.executeCommand('resnext.showArchitectureGraph', { config: networkConfigOf(this.summary.config) });
+        if (this.summary.config === undefined) await vscode.commands.executeCommand('resnext.readClass', readClassArgs(this.summary.readFrom, 'graph'));
+        else await vscode.commands.executeCommand('resnext.showArchitectureGraph', { config: networkConfigOf(this.summary.config) });
         return '';
     }
   }
@@ -233,6 +236,8 @@ export class SummaryPanel extends Disposable {
   async profile(requestId?: number): Promise<string> {
     if (this.profiling) throw new Error('A profile is already running: cancel it or wait for it');
     const summary = this.summary;
+    if (summary.config === undefined) throw new Error(`${summary.model} is read from your code, not built: Profile needs a preset or a configuration`);
+    const config = summary.config;
     const what = `Profiling ${summary.model}`;
     const source = new vscode.CancellationTokenSource();
     this.profiling = source;
@@ -246,7 +251,7 @@ export class SummaryPanel extends Disposable {
           if (requestId !== undefined) this.post({ type: 'status', id: requestId, message });
         };
         if (!this.services.worker.isRunning) onProgress('Starting TensorFlow.js (WebAssembly)…');
-        const job = { type: 'profile', model: summary.model, config: networkConfigOf(summary.config), runs: VIEW_PROFILE_RUNS } as const;
+        const job = { type: 'profile', model: summary.model, config: networkConfigOf(config), runs: VIEW_PROFILE_RUNS } as const;
         return this.services.worker.run(job, { token: source.token, onProgress }).finally(() => link.dispose());
       });
       const p = reply.profile;

@@ -86,8 +86,9 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     }
     case 'graphLayout': {
       const start = performance.now();
-      const arch = checkedArchitecture(request.config);
-      const shown = collapseGraph(withCPaths(request.graph, arch, request.cPaths), 'stage', { expanded: new Set(request.expanded) });
+      // A class of the user's has no configuration (and no C paths to draw).
+      const graph = request.config ? withCPaths(request.graph, checkedArchitecture(request.config), request.cPaths) : request.graph;
+      const shown = collapseGraph(graph, 'stage', { expanded: new Set(request.expanded) });
       const layout = layoutGraph(shown);
       return { type: 'graphLayout', id: request.id, nodes: shown.nodes, layout, ms: Math.round((performance.now() - start) * 10) / 10 };
     }

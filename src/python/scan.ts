@@ -77,6 +77,8 @@ const TORCHVISION_MODULES = ['torchvision.models', 'torchvision.models.resnet'];
 const TORCHVISION_RESNET = new Set(TORCHVISION_MODULES.map((m) => `${m}.ResNet`));
 const HUB_LOAD = new Set(['torch.hub.load']);
 const TIMM_CREATE = new Set(['timm.create_model', 'timm.models.create_model', 'timm.models._factory.create_model']);
+/** The last parts of HUB_LOAD, TIMM_CREATE and SUMMARY_FUNCTIONS: the lower-case names a call's qualified name can end in. */
+const CALLED_NAMES: ReadonlySet<string> = new Set(['load', 'create_model', 'summary']);
 const SUMMARY_FUNCTIONS = new Set(['torchsummary.summary', 'torchsummary.torchsummary.summary', 'torchinfo.summary', 'torchinfo.torchinfo.summary']);
 /** torchvision.models.resnet.ResNet.__init__ (torchvision 0.14+). */
 const TORCHVISION_SIGNATURE: readonly Param[] = [
@@ -111,8 +113,26 @@ export function presetForModelName(name: string): PresetName | undefined {
 
 function lineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
+}
+
+/** Length of the common prefix of two texts: compared a block at a time natively, then character by character. */
+function commonPrefix(a: string, b: string, max: number): number {
+  const BLOCK = 512;
+  let n = 0;
+  while (n + BLOCK <= max && a.substring(n, n + BLOCK) === b.substring(n, n + BLOCK)) n += BLOCK;
+  while (n < max && a.charCodeAt(n) === b.charCodeAt(n)) n++;
+  return n;
+}
+
+/** Length of the common suffix of two texts, at most `max` characters. */
+function commonSuffix(a: string, b: string, max: number): number {
+  const BLOCK = 512;
+  let n = 0;
+  while (n + BLOCK <= max && a.substring(a.length - n - BLOCK, a.length - n) === b.substring(b.length - n - BLOCK, b.length - n)) n += BLOCK;
+  while (n < max && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
 }
 
 function lineOf(starts: readonly number[], offset: number): number {
@@ -196,7 +216,7 @@ class Scanner {
     // Each call's callee and its qualified name, once: most calls are rejected on the name alone.
     const calls = this.ev.analysis.calls.map((c) => {
       const callee = c.node.firstChild;
-      return { node: c.node, scope: c.scope, callee, q: callee ? this.qualified(callee, c.scope) : undefined };
+      return { node: c.node, scope: c.scope, callee, q: callee && this.mayMatter(callee) ? this.qualified(callee, c.scope) : undefined };
     });
     const summaries = this.summaryCalls(calls);
     const stop = this.options.shouldStop;
@@ -210,6 +230,19 @@ class Scanner {
       this.emit(call.node, found, input, call.scope);
     }
     return { detections: this.detections, problems: this.problems };
+  }
+
+  /**
+   * Whether a callee's qualified name can matter: `a.b.name(…)`'s qualified name ends in `.name`, and only a class
+   * (capitalised), a constructor, `load`, `create_model` and `summary` are ever looked at — `json.loads(…)`,
+   * `out.append(…)` are rejected without resolving them. A bare name may be an alias: always resolved.
+   */
+  private mayMatter(callee: SyntaxNode): boolean {
+    if (callee.name !== 'MemberExpression') return true;
+    const property = callee.lastChild;
+    if (property?.name !== 'PropertyName') return true;
+    const name = this.ev.text(property);
+    return /^[A-Z]/.test(name) || isPresetName(name) || CALLED_NAMES.has(name);
   }
 
   private qualified(node: SyntaxNode, scope: Scope): string | undefined {
@@ -369,10 +402,19 @@ class Scanner {
       cls = interp.classOf(cls.file, cls.node);
       const args = callArguments(interp, this.file, call, scope);
       // The class's line is part of it: the reading's `defined` and `why` name lines.
-      const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${hashText(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
+      const key = `${cls.file.path}:${lineAt(cls.file, cls.node.from)}\0${classKey(cls.file.source.slice(cls.node.from, cls.node.to))}\0${argumentsKey(args) ?? this.ev.text(call)}\0${input.h}x${input.w}`;
       const entries = readingCache.get(key) ?? [];
-      r = entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
-      if (r === undefined) {
+      // A traced reading (summarize, graph) is read afresh and not memoised: scans never carry a trace.
+      const trace = this.options.trace === true;
+      r = trace ? undefined : entries.find((e) => this.stillHolds(e.deps, scope, call.from))?.reading;
+      if (trace) {
+        try {
+          r = readClass(interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args, true);
+        } catch (error) {
+          if (!(error instanceof Stuck)) throw error;
+          r = { stuck: error.message };
+        }
+      } else if (r === undefined) {
         try {
           r = readClass(interp, this.file, cls, call, scope, input, (p) => this.options.displayPath?.(p) ?? p, args);
         } catch (error) {
@@ -587,6 +629,13 @@ export interface ScanOptions {
   readonly workspace?: Workspace;
   /** How a path is shown in `defined.file` (e.g. relative to the workspace). */
   readonly displayPath?: (file: string) => string;
+  /** Record forward()'s calls of each class read (ClassReading.trace), for a summary or a graph; not memoised. */
+  readonly trace?: boolean;
+}
+
+/** A class's text in the readings' memo key: itself when short (hashed natively by the Map), else its FNV-1a hash and length. */
+function classKey(text: string): string {
+  return text.length <= 16_384 ? text : `${hashText(text)}:${text.length}`;
 }
 
 /** FNV-1a over the text: a cheap fingerprint for the readings' memo (the key also holds the length). */
@@ -629,10 +678,8 @@ export class IncrementalScanner {
       tree = prev.tree;
     } else {
       const max = Math.min(prev.text.length, text.length);
-      let prefix = 0;
-      while (prefix < max && prev.text.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
-      let suffix = 0;
-      while (suffix < max - prefix && prev.text.charCodeAt(prev.text.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+      const prefix = commonPrefix(prev.text, text, max);
+      const suffix = commonSuffix(prev.text, text, max - prefix);
       const change = { fromA: prefix, toA: prev.text.length - suffix, fromB: prefix, toB: text.length - suffix };
       tree = parse(text, TreeFragment.applyChanges(TreeFragment.addTree(prev.tree), [change]), options.shouldStop);
     }

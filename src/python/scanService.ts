@@ -6,11 +6,16 @@
  * lens titles and hovers, made here so that the host loads neither the scanner nor the counts.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { scanCells, type CodeCell } from './notebook';
 import { detectionTitle, hoverMarkdown, staticCounts, type StaticCounts } from './present';
 import { countTooltip } from '../model/countReport';
 import { Cancelled } from './interp/interp';
 import { IncrementalScanner, ScanCancelled, type Detection, type ScanOptions } from './scan';
+import { classGraph, classSummary, findClassConstruction } from './classSummary';
+import { collapseGraph } from '../model/graph/depth';
+import { layoutGraph } from '../model/graph/layout';
+import type { ClassSummary, Graph, GraphLayout, GraphNode } from '../shared/data';
 
 export interface ScanRequest {
   readonly id: number;
@@ -26,6 +31,8 @@ export interface ScanRequest {
   readonly text?: string;
   readonly cells?: readonly CodeCell[];
   readonly ownCell?: number;
+  /** Instead of the lenses: the summary or the graph of the class built at this line (and cell) — a lens's Summarize / Graph. */
+  readonly want?: { readonly kind: 'summary' | 'graph'; readonly line: number; readonly cell?: number; readonly className: string };
 }
 
 export interface ScannedDetection {
@@ -39,6 +46,8 @@ export interface ScannedDetection {
 
 export type ScanReply =
   | { readonly id: number; readonly kind: 'done'; readonly models: readonly ScannedDetection[]; readonly ms: number }
+  | { readonly id: number; readonly kind: 'summary'; readonly summary: ClassSummary }
+  | { readonly id: number; readonly kind: 'graph'; readonly graph: Graph; readonly nodes: readonly GraphNode[]; readonly layout: GraphLayout }
   | { readonly id: number; readonly kind: 'cancelled' }
   | { readonly id: number; readonly kind: 'error'; readonly message: string };
 
@@ -53,6 +62,14 @@ function readWorkspaceFile(file: string): string | undefined {
     return undefined;
   }
 }
+
+/** A path as the workspace shows it: relative to its root when inside it. */
+const inside =
+  (root: string) =>
+  (file: string): string => {
+    const relative = path.relative(root, file);
+    return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  };
 
 export class ScanService {
   private readonly scanners = new Map<string, IncrementalScanner>();
@@ -70,11 +87,12 @@ export class ScanService {
     const options: ScanOptions = {
       ...(shouldStop ? { shouldStop } : {}),
       ...(req.file !== undefined ? { file: req.file } : {}),
-      ...(req.root !== undefined ? { workspace: { root: req.root, read: readWorkspaceFile } } : {}),
+      ...(req.root !== undefined ? { workspace: { root: req.root, read: readWorkspaceFile }, displayPath: inside(req.root) } : {}),
     };
     let scanner = this.scanners.get(req.key);
     if (!scanner) this.scanners.set(req.key, (scanner = new IncrementalScanner()));
     try {
+      if (req.want) return this.read(req, req.want, options, started);
       let detections: readonly Detection[];
       if (req.cells) detections = scanCells(req.cells, scanner, options).detections.filter((d) => d.cell === req.ownCell);
       else detections = scanner.scan(req.text ?? '', options).detections;
@@ -91,5 +109,16 @@ export class ScanService {
       }
       return { id: req.id, kind: 'error', message: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** A class construction read with forward()'s calls recorded: its summary@1, or its graph@1 laid out at stage level. */
+  private read(req: ScanRequest, want: NonNullable<ScanRequest['want']>, options: ScanOptions, started: number): ScanReply {
+    const file = req.file ?? (req.cells ? 'notebook.ipynb' : 'untitled.py');
+    const target = { line: want.line, className: want.className, ...(want.cell !== undefined ? { cell: want.cell } : {}) };
+    const found = findClassConstruction(file, req.cells ?? req.text ?? '', target, options);
+    if (want.kind === 'summary') return { id: req.id, kind: 'summary', summary: classSummary(file, found, { build: 0, forward: performance.now() - started }) };
+    const graph = classGraph(found);
+    const shown = collapseGraph(graph, 'stage');
+    return { id: req.id, kind: 'graph', graph, nodes: shown.nodes, layout: layoutGraph(shown) };
   }
 }

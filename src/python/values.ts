@@ -154,6 +154,16 @@ export function bindImport(source: string, node: SyntaxNode, scope: Scope): void
 
 /** Targets of an assignment (`a = b = value`, `a, b = 1, 2`), each with its value node when it has one of its own. */
 function bindAssignment(source: string, node: SyntaxNode, scope: Scope): void {
+  // Most assignments are `name = value`: bound without listing the statement's parts.
+  const first = node.firstChild;
+  if (first?.name === 'VariableName') {
+    const op = first.nextSibling;
+    const value = op?.name === 'AssignOp' ? op.nextSibling : null;
+    if (value && value.name !== ',' && !value.nextSibling) {
+      scope.bind(text(source, first), { kind: 'value', pos: node.from, node: value, scope });
+      return;
+    }
+  }
   const parts = children(node);
   const ops = parts.map((p, i) => (p.name === 'AssignOp' ? i : -1)).filter((i) => i >= 0);
   if (ops.length === 0) return;
@@ -190,10 +200,11 @@ function bindUnknownTargets(source: string, node: SyntaxNode, scope: Scope): voi
     if (parts[0]?.name === 'VariableName') scope.bind(text(source, parts[0]), { kind: 'unknown', pos: node.from });
     return;
   }
-  const keyword = node.name === 'ForStatement' ? 'in' : 'as';
+  // A for statement's targets are between `for` and its first `in`.
+  const inAt = node.name === 'ForStatement' ? parts.findIndex((q) => q.name === 'in') : -1;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
-    const isTarget = node.name === 'ForStatement' ? i > 0 && parts.slice(i).some((q) => q.name === keyword) : parts[i - 1]?.name === 'as';
+    const isTarget = node.name === 'ForStatement' ? i > 0 && i < inAt : parts[i - 1]?.name === 'as';
     if (!isTarget) continue;
     const names = p.name === 'VariableName' ? [p] : children(p).filter((q) => q.name === 'VariableName');
     for (const n of names) scope.bind(text(source, n), { kind: 'unknown', pos: node.from });

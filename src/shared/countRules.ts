@@ -1,5 +1,5 @@
 /** What each counting rule reproduces, in a few words (the CLI's `--count all` table, the summary panel, the CodeLens). */
-import { COUNT_RULES, type CountEntry, type CountRule, type Summary } from './data';
+import { COUNT_RULES, type ClassSummary, type CountEntry, type CountRule, type Summary } from './data';
 import { formatSi } from './format';
 
 export const COUNT_RULE_SOURCES: Readonly<Record<CountRule, string>> = {
@@ -20,7 +20,9 @@ export function beyondLines(entry: CountEntry, scale = 1): string[] {
 export const isCountRule = (x: string): x is CountRule => (COUNT_RULES as readonly string[]).includes(x);
 
 /** The summary as `rule` counts it: totals, stage and layer MACs from its counts entry (unchanged without one). */
-export function countedSummary(summary: Summary, rule: CountRule | undefined): Summary {
+export function countedSummary(summary: Summary, rule: CountRule | undefined): Summary;
+export function countedSummary(summary: Summary | ClassSummary, rule: CountRule | undefined): Summary | ClassSummary;
+export function countedSummary(summary: Summary | ClassSummary, rule: CountRule | undefined): Summary | ClassSummary {
   const entry = summary.counts?.find((c) => c.rule === rule);
   if (!entry || rule === undefined || rule === 'torchvision' || !entry.layers || !entry.stages) return summary;
   const layers = summary.layers.map((l, i) => ({ ...l, macs: entry.layers![i] ?? l.macs }));

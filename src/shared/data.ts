@@ -144,26 +144,25 @@ export const SummaryConfigSchema = ro(
 export type SummaryConfig = v.InferOutput<typeof SummaryConfigSchema>;
 
 /** `resnext summarize --format json` (schema resnext-inspector/summary@1). */
-export const SummarySchema = ro(
-  v.object({
-    schema: v.literal(SUMMARY_SCHEMA),
-    model: v.string(),
-    /** The network's name as shown (src/shared/names.ts modelTitle; absent in summaries saved before it existed). */
-    title: v.optional(v.string()),
-    config: SummaryConfigSchema,
-    layers: ro(v.array(LayerRowSchema)),
-    stages: ro(v.array(StageRowSchema)),
-    totals: TotalsSchema,
-    /** Where the weights came from: absent for the shape trace (zero weights). */
-    weights: v.optional(v.string()),
-    /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
-    tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
-    /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
-    timingsMs: ro(v.object({ build: count, forward: count })),
-    /** `--count all`: every rule's totals (src/model/counting.ts). */
-    counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
-  }),
-);
+const SummaryObject = v.object({
+  schema: v.literal(SUMMARY_SCHEMA),
+  model: v.string(),
+  /** The network's name as shown (src/shared/names.ts modelTitle; absent in summaries saved before it existed). */
+  title: v.optional(v.string()),
+  config: SummaryConfigSchema,
+  layers: ro(v.array(LayerRowSchema)),
+  stages: ro(v.array(StageRowSchema)),
+  totals: TotalsSchema,
+  /** Where the weights came from: absent for the shape trace (zero weights). */
+  weights: v.optional(v.string()),
+  /** How the shapes were found: a forward pass on TF.js, or the convolution arithmetic (large networks, no weights). */
+  tracedBy: v.optional(v.picklist(['tfjs', 'arithmetic'])),
+  /** build: checking the weights and setting up; forward: the trace, each layer's weights uploaded at its call. */
+  timingsMs: ro(v.object({ build: count, forward: count })),
+  /** `--count all`: every rule's totals (src/model/counting.ts). */
+  counts: v.optional(v.lazy(() => ro(v.array(CountEntrySchema)))),
+});
+export const SummarySchema = ro(SummaryObject);
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
 export const PROFILE_SCHEMA = 'resnext-inspector/profile@1';
@@ -736,3 +735,25 @@ export const GraphLayoutSchema = ro(
   }),
 );
 export type GraphLayout = v.InferOutput<typeof GraphLayoutSchema>;
+
+/**
+ * Where a summary or graph of a class of the user's was read from (issue 23): the class, where it is defined, the
+ * construction it was built from, the input forward() was followed with; `why` when forward() could not be followed
+ * (then the rows have no output shapes and no MACs: `macsKnown` false, params still exact).
+ */
+export const ReadFromSchema = ro(
+  v.object({
+    className: v.string(),
+    defined: ro(v.object({ file: v.string(), line: integer })),
+    /** The construction: its file, 1-based line (and notebook cell), and the callee as written. */
+    at: ro(v.object({ file: v.string(), cell: v.optional(integer), line: integer, call: v.string() })),
+    inputShape: ro(v.tuple([integer, integer, integer, integer])),
+    macsKnown: v.boolean(),
+    why: v.optional(v.string()),
+  }),
+);
+export type ReadFrom = v.InferOutput<typeof ReadFromSchema>;
+
+/** summary@1 of a class of the user's (`resnext summarize --python FILE`): no configuration, `readFrom` instead. */
+export const ClassSummarySchema = ro(v.object({ ...v.omit(SummaryObject, ['config']).entries, config: v.optional(v.undefined()), readFrom: ReadFromSchema }));
+export type ClassSummary = v.InferOutput<typeof ClassSummarySchema>;

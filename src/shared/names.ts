@@ -110,7 +110,31 @@ export function modelTitle(model: string, config: DescribedConfig): string {
 export const titledModel = (title: string, model: string): string => (title === model ? model : `${title} — ${model}`);
 
 /** The heading of a summary: the checkpoint's file name when it came from one, else modelTitle. */
-export function shortModelName(summary: { readonly model: string; readonly config: DescribedConfig; readonly weights?: string }): string {
+export function shortModelName(summary: {
+  readonly model: string;
+  readonly config?: DescribedConfig;
+  readonly title?: string;
+  readonly weights?: string;
+}): string {
   if (summary.weights !== undefined && summary.weights !== '') return baseName(summary.weights);
+  // A class of the user's (no configuration): its class name.
+  if (!summary.config) return summary.title ?? summary.model;
   return modelTitle(summary.model, summary.config);
+}
+
+/** What a summary of a class of the user's says under its title (issue 23): where it was read, and what is not known. */
+export function readFromLine(r: {
+  readonly className: string;
+  readonly defined: { readonly file: string; readonly line: number };
+  readonly at: { readonly file: string; readonly cell?: number; readonly line: number; readonly call: string };
+  readonly inputShape: readonly number[];
+  readonly macsKnown: boolean;
+  readonly why?: string;
+}): string {
+  const at = `${baseName(r.at.file)}${r.at.cell !== undefined ? ` cell ${r.at.cell}` : ''}:${r.at.line}`;
+  return (
+    `read from your code: class ${r.className} (${r.defined.file}:${r.defined.line}), built at ${at} as ${r.at.call}(…); nothing was run · ` +
+    `input ${r.inputShape.join('×')}` +
+    (r.macsKnown ? '' : ` · output shapes and MACs not known: ${r.why ?? 'forward() was not followed'}`)
+  );
 }

@@ -28,6 +28,7 @@ import {
   NetworkConfigSchema,
   ProfileSchema,
   SummarySchema,
+  ClassSummarySchema,
   CountRuleSchema,
   type ClassificationView,
   type ComparedModel,
@@ -42,12 +43,15 @@ import {
   type ProfileLayer,
   type StageRow,
   type Summary,
+  type ClassSummary,
   type SummaryConfig,
   type Totals,
 } from './data';
 
 // The protocol's names for the core's data (the same types: one source).
-export type SummaryData = Summary;
+/** A summary panel shows a configuration's summary or a class of the user's (issue 23: `readFrom`, no `config`). */
+export type SummaryData = Summary | ClassSummary;
+const SummaryDataSchema = v.union([SummarySchema, ClassSummarySchema]);
 export type LayerRowData = LayerRow;
 export type StageRowData = StageRow;
 export type TotalsData = Totals;
@@ -187,7 +191,8 @@ export const WorkerRequestSchema = v.variant('type', [
       type: v.literal('graphLayout'),
       id,
       graph: GraphSchema,
-      config: NetworkConfigSchema,
+      /** Absent for a class of the user's (issue 23): no C paths to draw. */
+      config: v.optional(NetworkConfigSchema),
       expanded: ro(v.array(v.string())),
       cPaths: ro(v.array(v.string())),
     }),
@@ -296,7 +301,7 @@ export type WebviewMessage = v.InferOutput<typeof WebviewMessageSchema>;
 // Extension host → webview
 
 export const HostMessageSchema = v.variant('type', [
-  ro(v.object({ type: v.literal('summary'), summary: SummarySchema })),
+  ro(v.object({ type: v.literal('summary'), summary: SummaryDataSchema })),
   /** The profile of the summary shown (its model's); the table gains its time columns, the roofline appears. */
   ro(v.object({ type: v.literal('profile'), profile: ProfileSchema })),
   /** A line for the page's status while the request `id` runs (the worker's progress lines). */
@@ -351,7 +356,7 @@ export const isGraphHostMessage = (x: unknown): x is GraphHostMessage => v.is(Gr
 /** What the webview keeps with `vscode.setState` and gets back after a reload (the panel serializer). */
 export const WebviewStateSchema = ro(
   v.object({
-    summary: SummarySchema,
+    summary: SummaryDataSchema,
     /** The summary's profile, once measured. */
     profile: v.optional(ProfileSchema),
     collapsed: ro(v.array(v.string())),
@@ -379,10 +384,25 @@ export const isWorkerResponse = (x: unknown): x is WorkerResponse => v.is(Worker
 export const isWebviewMessage = (x: unknown): x is WebviewMessage => v.is(WebviewMessageSchema, x);
 export const isHostMessage = (x: unknown): x is HostMessage => v.is(HostMessageSchema, x);
 export const isWebviewState = (x: unknown): x is WebviewState => v.is(WebviewStateSchema, x);
-export const isSummaryData = (x: unknown): x is SummaryData => v.is(SummarySchema, x);
+export const isSummaryData = (x: unknown): x is SummaryData => v.is(SummaryDataSchema, x);
 export const isProfileData = (x: unknown): x is ProfileData => v.is(ProfileSchema, x);
 export const isConfigData = (x: unknown): x is ConfigData => v.is(NetworkConfigSchema, x);
 export const isComparisonData = (x: unknown): x is ComparisonData => v.is(ComparisonSchema, x);
 export const isEquivalenceData = (x: unknown): x is EquivalenceData => v.is(EquivalenceSchema, x);
 export const isEvaluationData = (x: unknown): x is EvaluationData => v.is(EvaluationViewSchema, x);
 export const isEvaluationViewMessage = (x: unknown): x is EvaluationViewMessage => v.is(EvaluationViewMessageSchema, x);
+
+/**
+ * The arguments of `resnext.readClass` (a Python CodeLens's Summarize / Graph of a class of the user's, the summary
+ * panel's Graph of one): the document (a .py file, or a notebook and its 1-based cell), the construction's line and class.
+ */
+export const ReadClassArgsSchema = ro(
+  v.object({
+    action: v.picklist(['summary', 'graph']),
+    uri: v.pipe(v.string(), v.minLength(1)),
+    cell: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+    line: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+    className: v.string(),
+  }),
+);
+export type ReadClassArgs = v.InferOutput<typeof ReadClassArgsSchema>;

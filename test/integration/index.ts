@@ -272,8 +272,8 @@ it("resnext.summarizeCheckpoint infers the tiny checkpoint's architecture (94,99
   );
   assert.ok(summary, 'the checkpoint was summarized');
   assert.equal(summary.totals.params, 94_994);
-  assert.deepEqual(summary.config.layers, [2, 1, 1, 1]);
-  assert.equal(summary.config.groups, 4);
+  assert.deepEqual(summary.config?.layers, [2, 1, 1, 1]);
+  assert.equal(summary.config?.groups, 4);
 });
 
 it('resnext.inspectCheckpoint reads a whole pickled model without running it: its class recorded, its tensors found', async () => {
@@ -437,8 +437,8 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   listener.dispose();
   assert.ok(summary);
   assert.equal(summary.model, 'resnext50_32x4d(num_classes=10 input=160x160)');
-  assert.deepEqual(summary.config.inputShape, [1, 3, 160, 160]);
-  assert.equal(summary.config.numClasses, 10);
+  assert.deepEqual(summary.config?.inputShape, [1, 3, 160, 160]);
+  assert.equal(summary.config?.numClasses, 10);
   assert.equal(summary.totals.params, 23_000_394);
   assert.equal(summary.totals.macs, 2_157_383_680);
   assert.deepEqual(shown, [summary.model]);
@@ -459,6 +459,44 @@ it('the Summarize lens opens the panel with that configuration (classes, input s
   );
   const compareTab = await waitFor(() => webviewTab('resnext.compare'), 10_000);
   await vscode.window.tabGroups.close(compareTab);
+});
+
+it("a class of your code: its lens Summarize opens the summary read from the code (PyTorch's params, rows), Graph the graph view", async () => {
+  assert.ok(api);
+  const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const file = path.join(workspace, 'cifar_resnet.py');
+  fs.copyFileSync(path.join(FIXTURES, 'python', 'classes', 'cifar_resnet.py'), file);
+  const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'python', 'classes', 'rows.json'), 'utf8')) as {
+    models: { file: string; line: number; rows?: unknown[][] }[];
+  };
+  // `net = ResNet(BasicBlock, [2, 2, 2, 2])` summarised at 32×32: forward() followed.
+  const ref = reference.models.find((m) => m.file === 'cifar_resnet.py' && m.rows)!;
+  const document = await vscode.workspace.openTextDocument(file);
+  const lenses = (await lensesOf(document.uri)).filter((l) => l.range.start.line === ref.line - 1);
+  assert.deepEqual(
+    lenses.map((l) => [l.command?.title.replace(/ · .*/, ''), l.command?.command]),
+    [
+      ['ResNet, 32×32 (read from your code)', ''],
+      ['Summarize', Command.ReadClass],
+      ['Graph', Command.ReadClass],
+    ],
+  );
+  const summarize = lenses[1]!.command!;
+  const summary = await vscode.commands.executeCommand<SummaryData | undefined>(summarize.command, ...(summarize.arguments ?? []));
+  assert.ok(summary && 'readFrom' in summary, 'a summary read from the code');
+  assert.equal(summary.model, 'ResNet (read from your code)');
+  assert.equal(summary.totals.params, 11_173_962);
+  assert.deepEqual(
+    summary.layers.map((r) => [r.name, r.type, r.outputShape, r.params]),
+    ref.rows,
+  );
+  const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Summary: ResNet'), 10_000);
+  await vscode.window.tabGroups.close(tab);
+  const graph = lenses[2]!.command!;
+  await vscode.commands.executeCommand(graph.command, ...(graph.arguments ?? []));
+  const graphTab = await waitFor(() => webviewTab('resnext.graph'), 10_000);
+  assert.equal(graphTab.label, 'Graph: ResNet (read from your code)');
+  await vscode.window.tabGroups.close(graphTab);
 });
 
 it('the lenses follow edits and the setting turns them off', async () => {

@@ -277,7 +277,7 @@ test('summary panel: withRuleRows sends every rule per row; countedSummary (the 
     [...COUNT_RULES],
   );
   for (const rule of COUNT_RULES) {
-    const shown = countedSummary(sent, rule);
+    const shown: Summary = countedSummary(sent, rule);
     const cli = countSummary(summary, { count: rule });
     assert.equal(shown.totals.macs, cli.totals.macs, rule);
     assert.deepEqual(

@@ -1,5 +1,6 @@
 /** CSV (RFC 4180): one row per layer call, plain integers, so spreadsheets and pandas read it as numbers. */
 import type { Summary } from '../summarize';
+import type { ClassSummary } from '../../shared/data';
 
 /** Quotes a field when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with ' so a
  * spreadsheet does not evaluate it as a formula (layer names come from checkpoints, i.e. from outside). */
@@ -24,7 +25,7 @@ export const CSV_COLUMNS = [
   'macs_saved',
 ] as const;
 
-export function summaryCsv(summary: Summary): string {
+export function summaryCsv(summary: Summary | ClassSummary): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of summary.layers) {
     lines.push(

@@ -1,6 +1,8 @@
 /** Markdown for a pull request: the configuration, totals (torchsummary's lines included), stages, then every layer. */
 import type { StageRow } from '../accounting';
 import type { Summary } from '../summarize';
+import type { ClassSummary } from '../../shared/data';
+import { readFromLine } from '../../shared/names';
 import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
 
 /** Escapes the characters that would break a GitHub table cell. */
@@ -48,13 +50,15 @@ export function compactStagesMarkdownTable(stages: readonly StageRow[]): string 
   );
 }
 
-export function summaryMarkdown(summary: Summary): string {
-  const c = summary.config;
+export function summaryMarkdown(summary: Summary | ClassSummary): string {
+  const c = 'config' in summary ? summary.config : undefined;
   const t = summary.totals;
   return [
     `## ${cell(summary.model)}`,
     '',
-    `Layers ${c.layers.join(', ')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ${c.numClasses} classes · input ${formatShape(c.inputShape)}`,
+    c
+      ? `Layers ${c.layers.join(', ')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ${c.numClasses} classes · input ${formatShape(c.inputShape)}`
+      : cell(readFromLine((summary as ClassSummary).readFrom)),
     '',
     markdownTable(
       ['Total', 'Value'],

@@ -3,8 +3,9 @@
  * the columns it lacks: layer name, MACs, groups, the dense equivalent and what grouped convolution saves.
  */
 import type { Summary } from '../summarize';
+import type { ClassSummary } from '../../shared/data';
 import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from './format';
-import { modelTitle, titledModel } from '../../shared/names';
+import { modelTitle, readFromLine, titledModel } from '../../shared/names';
 
 interface Column {
   readonly title: string;
@@ -60,17 +61,19 @@ export function ruledTable<T>(columns: readonly TableColumn<T>[], rows: readonly
   return [t.header, '-'.repeat(t.width), ...t.lines].join('\n') + '\n';
 }
 
-export function summaryTable(summary: Summary): string {
+export function summaryTable(summary: Summary | ClassSummary): string {
+  // A class whose forward() was not followed: no shapes, no MACs (shown as —, never as 0).
+  const unknown = 'readFrom' in summary && !summary.readFrom.macsKnown;
   const table = renderTable<Summary['layers'][number]>(
     [
       leftColumn('Layer', (r) => r.name),
       leftColumn('Type', (r) => r.type),
-      leftColumn('Output Shape', (r) => formatShape(r.outputShape)),
+      leftColumn('Output Shape', (r) => (unknown ? '—' : formatShape(r.outputShape))),
       rightColumn('Param #', (r) => formatInt(r.params)),
-      rightColumn('MACs', (r) => (r.macs === 0 ? '0' : formatInt(r.macs))),
+      rightColumn('MACs', (r) => (unknown ? '—' : r.macs === 0 ? '0' : formatInt(r.macs))),
       rightColumn('Groups', (r) => (r.groups === undefined ? '' : String(r.groups))),
       rightColumn('Dense Param #', (r) => formatInt(r.denseParams)),
-      rightColumn('Dense MACs', (r) => (r.denseMacs === 0 ? '0' : formatInt(r.denseMacs))),
+      rightColumn('Dense MACs', (r) => (unknown ? '—' : r.denseMacs === 0 ? '0' : formatInt(r.denseMacs))),
       rightColumn('Saving', (r) => formatSaving(r.params, r.denseParams)),
     ],
     summary.layers,
@@ -91,10 +94,12 @@ export function summaryTable(summary: Summary): string {
     ],
     summary.stages,
   );
-  const c = summary.config;
+  const c = 'config' in summary ? summary.config : undefined;
   return (
     [
-      `${titledModel(modelTitle(summary.model, c), summary.model)}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`,
+      c
+        ? `${titledModel(modelTitle(summary.model, c), summary.model)}: layers ${c.layers.join(',')}, groups ${c.groups}, width per group ${c.widthPerGroup}, base width ${c.baseWidth}, ${c.numClasses} classes, input ${formatShape(c.inputShape)}`
+        : `${summary.title ?? summary.model} — ${readFromLine((summary as ClassSummary).readFrom)}`,
       rule('-'),
       table.header,
       rule('='),
@@ -103,8 +108,10 @@ export function summaryTable(summary: Summary): string {
       `Total params: ${formatInt(t.params)}`,
       `Trainable params: ${formatInt(t.trainableParams)}`,
       `Non-trainable params: ${formatInt(t.params - t.trainableParams)}`,
-      `Total MACs (multiply-adds${t.countRule && t.countRule !== 'torchvision' ? `, counted as ${t.countRule}` : ''}): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
-        (t.flops === undefined ? '' : `\nTotal FLOPs (2 × MACs): ${formatInt(t.flops)} (${formatSi(t.flops)})`),
+      unknown
+        ? 'Total MACs: not known (forward() was not followed; see above)'
+        : `Total MACs (multiply-adds${t.countRule && t.countRule !== 'torchvision' ? `, counted as ${t.countRule}` : ''}): ${formatInt(t.macs)} (${formatSi(t.macs)}; FLOPs ≈ 2 × MACs)` +
+          (t.flops === undefined ? '' : `\nTotal FLOPs (2 × MACs): ${formatInt(t.flops)} (${formatSi(t.flops)})`),
       `Dense-equivalent params: ${formatInt(t.denseParams)}; MACs: ${formatInt(t.denseMacs)}` +
         (t.denseParams > t.params
           ? ` (grouped convolution saves ${formatInt(t.denseParams - t.params)} params, ${formatSaving(t.params, t.denseParams)}, and ${formatInt(t.denseMacs - t.macs)} MACs, ${formatSaving(t.macs, t.denseMacs)})`
@@ -119,9 +126,11 @@ export function summaryTable(summary: Summary): string {
       '-'.repeat(stageTable.width),
       ...stageTable.lines,
       '-'.repeat(stageTable.width),
-      summary.tracedBy === 'arithmetic'
-        ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
-        : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
+      !c
+        ? '(MB = MiB, as in torchsummary. Read from your code by the static interpreter: nothing was run.)'
+        : summary.tracedBy === 'arithmetic'
+          ? `(MB = MiB, as in torchsummary. Shapes traced by arithmetic, without weights, in ${summary.timingsMs.forward.toFixed(0)} ms.)`
+          : `(MB = MiB, as in torchsummary. Traced on TensorFlow.js in ${summary.timingsMs.build.toFixed(0)} ms build + ${summary.timingsMs.forward.toFixed(0)} ms forward.)`,
     ].join('\n') + '\n'
   );
 }

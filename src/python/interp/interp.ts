@@ -13,6 +13,7 @@ import { parser } from '@lezer/python';
 import * as path from 'node:path';
 import { analyse, bindImport, lookup, numberOp, parseParams, Scope, type Analysis, type Binding } from '../values';
 import { adaptivePool, broadcast, describe, flatten, LAYER_TYPES, layerAttribute, layerForward, makeLayer, ModuleObj, pool, Stuck, Tensor } from './modules';
+import type { ForwardRecorder } from './trace';
 import { TORCHVISION_FILE, TORCHVISION_MODULES, TORCHVISION_NAMES, TORCHVISION_RESNET_SOURCE } from './torchvision';
 
 export { Stuck } from './modules';
@@ -269,6 +270,9 @@ export class Cancelled extends Error {
   override readonly name = 'Cancelled';
 }
 
+/** The operators' names as torch.fx names their nodes. */
+const BINARY_OPS: Readonly<Record<string, string>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'truediv' };
+
 export class Interpreter {
   private steps = 0;
   private depth = 0;
@@ -278,6 +282,8 @@ export class Interpreter {
   private torchvision: FileCtx | undefined;
   mode: 'init' | 'forward' = 'init';
   macs = 0;
+  /** Set while a summary or graph is read: what forward() calls (trace.ts); never in a scan. */
+  recorder: ForwardRecorder | undefined;
   /** What the readings so far depended on (all of them: cached values are shared between readings). */
   readonly deps = new Map<string, Dependency>();
 
@@ -426,18 +432,35 @@ export class Interpreter {
     if (this.mode !== 'forward') throw new Stuck(`a ${m.type} is called in __init__, which runs its forward()`);
     const cls = m.pyClass instanceof PyClass ? m.pyClass : undefined;
     const forward = cls ? this.findAttr(cls.mro(), 'forward', m) : undefined;
-    if (forward !== undefined) return this.call(forward, a);
     const x = a.positional[0];
-    if (m.type === 'Sequential' || (cls && cls.mro().some((b) => b instanceof QName && SEQUENTIAL_BASES.has(b.q)))) {
-      let y = x;
-      for (const c of m.children.values()) y = this.callModule(c, { positional: [y], keywords: new Map() });
+    const sequential = m.type === 'Sequential' || (cls && cls.mro().some((b) => b instanceof QName && SEQUENTIAL_BASES.has(b.q)));
+    const r = this.recorder;
+    if (r && (forward !== undefined || sequential) && m.children.size === 0 && m !== r.root) {
+      // A module without children is a leaf to PyTorch's hooks (an empty Sequential shortcut, a small class of the
+      // user's): one row, whatever its forward() does inside.
+      this.recorder = undefined;
+      const before = this.macs;
+      try {
+        const y = forward !== undefined ? this.call(forward, a) : x;
+        if (!(y instanceof Tensor)) return y;
+        return r.leaf(m, x, y, this.macs - before);
+      } finally {
+        this.recorder = r;
+      }
+    }
+    if (forward !== undefined || sequential) {
+      const entered = this.recorder?.enter(m) ?? false;
+      let y: unknown = x;
+      if (forward !== undefined) y = this.call(forward, a);
+      else for (const c of m.children.values()) y = this.callModule(c, { positional: [y], keywords: new Map() });
+      if (entered) this.recorder!.exit(y);
       return y;
     }
     if (m.layer) {
       if (a.positional.length !== 1) throw new Stuck(`nn.${m.type} is called with ${a.positional.length} arguments`);
       const { y, macs } = layerForward(m, x);
       this.macs += macs;
-      return y;
+      return this.recorder ? this.recorder.leaf(m, x, y, macs) : y;
     }
     throw new Stuck(`a ${m.type} is called, which has no forward()`);
   }
@@ -489,7 +512,10 @@ export class Interpreter {
         return new PyDict(new Map(x === undefined ? [] : this.iterate(x).map((p) => this.iterate(p) as [unknown, unknown])));
     }
     const fn = /^(?:torch\.nn\.functional|torch)\.(\w+)$/.exec(q)?.[1];
-    if (fn !== undefined && this.mode === 'forward') return this.tensorFunction(fn, q, x, a, kw);
+    if (fn !== undefined && this.mode === 'forward') {
+      const y = this.tensorFunction(fn, q, x, a, kw);
+      return this.recorder ? this.recorder.op(fn, [...a.positional, ...a.keywords.values()], y) : y;
+    }
     if (this.mode === 'forward') throw new Stuck(`${q}(…) is not followed`);
     return new Unknown(`${q}(…) is not read`, true);
   }
@@ -818,7 +844,11 @@ export class Interpreter {
       throw new Stuck(`${obj.name}.${name} is not defined`);
     }
     if (obj instanceof PyModule) return this.moduleName(obj.file, name);
-    if (obj instanceof Tensor) return this.tensorAttr(obj, name);
+    if (obj instanceof Tensor) {
+      const v = this.tensorAttr(obj, name);
+      const r = this.recorder;
+      return r && v instanceof Native ? new Native(v.name, (a) => r.op(name, [obj, ...a.positional], v.call(a))) : v;
+    }
     if (Array.isArray(obj)) {
       const list = obj as unknown[];
       if (name === 'append') return new Native('list.append', (a) => (list.push(a.positional[0]), null));
@@ -1478,6 +1508,15 @@ export class Interpreter {
   }
 
   binary(o: string, a: unknown, b: unknown): unknown {
+    if ((a instanceof Tensor || b instanceof Tensor) && this.recorder) {
+      const r = this.recorder;
+      this.recorder = undefined;
+      try {
+        return r.op(BINARY_OPS[o] ?? o, [a, b], this.binary(o, a, b));
+      } finally {
+        this.recorder = r;
+      }
+    }
     if (a instanceof Tensor || b instanceof Tensor) {
       if (['+', '-', '*', '/'].includes(o)) {
         if (a instanceof Tensor && b instanceof Tensor) return broadcast(a, b, o);

@@ -9,6 +9,7 @@ import type { Scope } from '../values';
 import { Frame, Interpreter, lineAt, PyClass, QName, Stuck, type Args, type FileCtx, type Workspace } from './interp';
 import { describe, ModuleObj, moduleTree, Tensor, type ModuleNode } from './modules';
 import { TORCHVISION_FILE } from './torchvision';
+import { ForwardRecorder, type TracedNode } from './trace';
 
 export interface ClassReading {
   readonly className: string;
@@ -21,6 +22,8 @@ export interface ClassReading {
   readonly output?: readonly number[];
   readonly input: { readonly h: number; readonly w: number };
   readonly tree: ModuleNode;
+  /** forward()'s calls, when asked for (summarize, graph): as far as forward() was followed. */
+  readonly trace?: readonly TracedNode[];
 }
 
 /** The class a callee names, when it is one the interpreter can read (defined in the file or the workspace). */
@@ -118,6 +121,8 @@ export function readClass(
   input: { h: number; w: number },
   displayPath: (p: string) => string,
   args?: Args,
+  /** Record forward()'s calls (the summary's rows, the graph's nodes). */
+  trace = false,
 ): ClassReading {
   const files = (p: string): FileCtx | undefined => interp.fileByPath(p);
   let model: unknown;
@@ -133,17 +138,23 @@ export function readClass(
   const nameNode = cls.node.getChild('VariableName');
   const defined = { file: displayPath(cls.file.path), line: lineAt(cls.file, nameNode?.from ?? cls.node.from) };
   const base = { className: cls.name, defined, params, input, tree: moduleTree(model) };
+  const x = new Tensor([1, 3, input.h, input.w]);
+  const recorder = trace ? new ForwardRecorder(model, x) : undefined;
+  const traced = recorder ? { trace: recorder.nodes } : {};
   try {
     interp.mode = 'forward';
     interp.macs = 0;
-    const y = interp.call(model, { positional: [new Tensor([1, 3, input.h, input.w])], keywords: new Map() });
-    if (!(y instanceof Tensor)) return { ...base, macs: null, why: `forward() returns ${describe(y)}, not a tensor` };
-    return { ...base, macs: interp.macs, output: y.shape };
+    interp.recorder = recorder;
+    const y = interp.call(model, { positional: [x], keywords: new Map() });
+    if (!(y instanceof Tensor)) return { ...base, ...traced, macs: null, why: `forward() returns ${describe(y)}, not a tensor` };
+    recorder?.finish(y);
+    return { ...base, ...traced, macs: interp.macs, output: y.shape };
   } catch (error) {
     if (!(error instanceof Stuck)) throw error;
-    return { ...base, macs: null, why: `forward() ${where(error, file, files)}` };
+    return { ...base, ...traced, macs: null, why: `forward() ${where(error, file, files)}` };
   } finally {
     interp.mode = 'init';
+    interp.recorder = undefined;
   }
 }
 
