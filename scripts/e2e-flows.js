@@ -627,7 +627,8 @@ async function summaryFamily(ctx) {
       await page.waitForTimeout(200);
       await input.press('Enter');
     };
-    await enter(undefined, 'Variant'); // the first step: no SE / deep stem / avg-down / CIFAR (the preset's)
+    // The three picks keep the preset's choices: Bottleneck, Standard stem, no option.
+    for (const pick of ['Block', 'Stem', 'Options']) await enter(undefined, pick);
     await page.locator('.quick-input-title', { hasText: 'Blocks per stage' }).waitFor({ timeout: 10_000 });
     await input.press('Control+A');
     await input.pressSequentially('3,4,6');
@@ -1244,11 +1245,104 @@ async function graphFirst(ctx) {
   });
 }
 
+/** The custom configuration by keyboard only, as a fresh window's first action: the pickers (block, stem, options)
+ * and the input boxes build timm's ecaresnext26t_32x4d, and the summary's totals are timm's. */
+async function customFirst(ctx) {
+  const { page, t, step } = ctx;
+  const { webview } = t;
+  const input = page.locator('.quick-input-widget input');
+  const title = (text) => page.locator('.quick-input-title', { hasText: text });
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await step('[custom] Custom configuration… by keyboard: Bottleneck, Tiered stem, ECA + avg-down, 2,2,2,2 → ecaresnext26t_32x4d', async () => {
+    await t.runCommand('ResNeXt: Summarize');
+    await rows.filter({ hasText: 'resnext50_32x4d' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.type('Custom configuration');
+    await rows.filter({ hasText: 'Custom configuration' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    // Block: one pick, the preset's Bottleneck active; each item says what it is.
+    await title('(1/').filter({ hasText: 'Block' }).waitFor({ timeout: 15_000 });
+    const blocks = await rows.allInnerTexts();
+    for (const b of ['Bottleneck', 'Basic', 'Selective kernel'])
+      if (!blocks.some((r) => r.includes(b))) throw new Error(`the block pick lacks ${b}: ${blocks.join(' | ')}`);
+    await shot(ctx, 'custom-block.png');
+    await page.keyboard.press('Enter');
+    // Stem: type to filter, Enter takes it.
+    await title('Stem').waitFor({ timeout: 10_000 });
+    await page.keyboard.type('Tiered');
+    await rows.filter({ hasText: '¾ × stem width' }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    // Options: a multi-select; SE is picked first, then ECA clears it, avg-down joins.
+    await title('Options').waitFor({ timeout: 10_000 });
+    const options = await rows.allInnerTexts();
+    if (options.some((r) => r.includes('CIFAR'))) throw new Error('the CIFAR layout is offered with a tiered stem');
+    const toggle = async (label) => {
+      await input.press('Control+A');
+      await input.pressSequentially(label);
+      await rows.filter({ hasText: label }).first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(200);
+      await input.press('ArrowDown'); // focus the list (the filtered item)
+      await page.keyboard.press('Space');
+      await page.waitForTimeout(300);
+    };
+    const checked = async () =>
+      page
+        .locator('.quick-input-list .monaco-list-row')
+        .evaluateAll((els) =>
+          els
+            .filter((e) => e.querySelector('input[type=checkbox]')?.checked || e.getAttribute('aria-checked') === 'true')
+            .map((e) => e.innerText.split('\n')[0].trim()),
+        );
+    await toggle('Squeeze-and-Excitation');
+    await toggle('Efficient channel attention');
+    await toggle('Average-pool shortcut');
+    await input.focus();
+    await input.press('Control+A');
+    await input.press('Backspace');
+    await page.waitForTimeout(300);
+    const picked = await checked();
+    await page.mouse.move(640, 600);
+    await shot(ctx, 'custom-options.png');
+    if (picked.length !== 2 || !picked[0].startsWith('Efficient channel attention') || !picked[1].startsWith('Average-pool shortcut'))
+      throw new Error(`options checked: ${picked.join(', ')} (ECA should have cleared SE)`);
+    await input.press('Enter');
+    const typed = async (name, text) => {
+      await title(name).waitFor({ timeout: 10_000 });
+      if (text !== undefined) {
+        await input.press('Control+A');
+        await input.pressSequentially(text);
+      }
+      await page.waitForTimeout(200);
+      await input.press('Enter');
+    };
+    await typed('Stem width');
+    await typed('Blocks per stage', '2,2,2,2');
+    for (const name of ['Groups', 'Width per group', 'Base width', 'Classes', 'Input size']) await typed(name);
+    await webview.locator('table#summary').waitFor({ timeout: 90_000 });
+    const heading = await webview.locator('#title').innerText();
+    const table = await webview.locator('table#summary').innerText();
+    // timm 0.9+ ecaresnext26t_32x4d (test/fixtures/families): params and conv+linear MACs.
+    for (const text of ['layer1.0.se.conv', ECA26T.params, ECA26T.macs])
+      if (!table.includes(text)) throw new Error(`the table lacks '${text}' (title '${heading}')`);
+    // The picks landed exactly on a preset: the panel names it (names.ts), not "Custom …".
+    if (heading !== 'ECA-ResNeXt-26-T 32x4d' || (await webview.locator('#config .model-name').innerText()) !== 'ecaresnext26t_32x4d')
+      throw new Error(`title '${heading}' (the preset's name expected)`);
+    const line = await webview.locator('#config').innerText();
+    if (!line.includes('tiered stem · ECA · avg-down shortcut · layers 2,2,2,2')) throw new Error(`the configuration line: ${line}`);
+    console.log(`  ${heading}: ${ECA26T.params} params, ${ECA26T.macs} MACs`);
+    await page.mouse.move(0, 0);
+    await shot(ctx, 'custom-summary.png');
+  });
+}
+
+/** timm's totals for ecaresnext26t_32x4d (test/fixtures/families/timm_references.json), formatted as the table does. */
+const ECA26T = { params: '15,406,220', macs: '2,678,783,488' };
+
 const FAMILIES = [
   { id: 'classify', run: classifyFirst },
   { id: 'folder', run: folderFirst },
   { id: 'checkpoint', run: checkpointFirst },
   { id: 'summary', run: summaryFamily },
+  { id: 'custom', run: customFirst },
   { id: 'compare', run: compareFamily },
   { id: 'equivalence', run: equivalenceFamily },
   { id: 'python', run: pythonFamily },

@@ -22,9 +22,20 @@ export function renderHeader(summary: SummaryData, countAs?: HTMLElement): HTMLE
       ...(extra ? [extra] : []),
     );
   // A class of the user's (issue 23): where it was read from, and what is not known, instead of a configuration.
+  // A configuration: the family switches that are on (block, stem, attention, shortcut, layout), then the numbers.
+  const switches = c
+    ? [
+        c.block === 'basic' ? 'basic block' : c.block === 'selective-kernel' ? 'selective-kernel block' : '',
+        c.stem !== undefined ? `${c.stem} stem${c.stemWidth !== undefined ? ` (width ${c.stemWidth})` : ''}` : '',
+        c.se === true ? 'SE' : '',
+        c.eca === true ? 'ECA' : '',
+        c.avgDown === true ? 'avg-down shortcut' : '',
+        c.cifar === true ? 'CIFAR layout' : '',
+      ].filter((w) => w !== '')
+    : [];
   const configuration = c
-    ? `layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · base width ${c.baseWidth} · ` +
-      `${c.numClasses} classes · input ${formatShape(c.inputShape)}`
+    ? `${switches.map((w) => `${w} · `).join('')}layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · ` +
+      `base width ${c.baseWidth} · ${c.numClasses} classes · input ${formatShape(c.inputShape)}`
     : 'readFrom' in summary
       ? readFromLine(summary.readFrom)
       : '';

@@ -4,7 +4,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FAMILIES, presetCatalog } from '../../src/model/catalog';
 import { presetConfig, PRESET_NAMES } from '../../src/model/config';
-import { applyField, CUSTOM_FIELDS, resolveCustom, validateField, type FieldKey } from '../../src/extension/customConfig';
+import {
+  applyChoice,
+  applyField,
+  CHOICE_STEPS,
+  CUSTOM_FIELDS,
+  reconcileOptions,
+  resolveCustom,
+  validateField,
+  type ChoiceKey,
+  type FieldKey,
+} from '../../src/extension/customConfig';
+import { sameArchitecture, type NetworkConfig } from '../../src/model/config';
+import { staticTotals } from '../../src/model/catalog';
 import { compactCount, CUSTOM_LABEL, groupedPresetPickItems, presetPickItems } from '../../src/extension/presetItems';
 import { ROOT } from '../helpers';
 import { CHECKPOINT_FILE_EXTENSIONS } from '../../src/model/weights/extensions';
@@ -46,21 +58,24 @@ test('the grouped quick pick: the default first, then every family under its sep
 });
 
 test('each custom field shows the preset value and accepts it unchanged', () => {
-  for (const field of CUSTOM_FIELDS) {
+  for (const field of CUSTOM_FIELDS.filter((f) => f.applies?.(start) ?? true)) {
     const text = field.format(start);
     assert.equal(validateField(base, start, field.key, text), undefined, `${field.key}: '${text}'`);
   }
-  assert.equal(CUSTOM_FIELDS.map((f) => f.format(start)).join(' '), 'none 3,4,6,3 32 4 64 1000 224');
+  assert.equal(
+    CUSTOM_FIELDS.filter((f) => f.applies?.(start) ?? true)
+      .map((f) => f.format(start))
+      .join(' '),
+    '3,4,6,3 32 4 64 1000 224',
+  );
+  assert.deepEqual(
+    CHOICE_STEPS.map((s) => s.picked(start)),
+    [['bottleneck'], ['standard'], []],
+  );
 });
 
 /** What the user types, and a fragment of the message shown under the box (undefined: accepted). */
 const CASES: [FieldKey, string, RegExp | undefined][] = [
-  ['variant', 'none', undefined],
-  ['variant', 'se, deep-stem, avg-down', undefined],
-  ['variant', 'cifar', undefined],
-  ['variant', 'cifar se', undefined],
-  ['variant', 'cifar, deep-stem', /--stem deep does not apply to --cifar|Stem deep does not apply/i],
-  ['variant', 'squeeze', /'squeeze' is not a variant; enter none, or any of se, deep-stem, avg-down, cifar/],
   ['layers', '3,4,6,3', undefined],
   ['layers', '3 4 23 3', undefined],
   ['layers', '3,4,6', /4 whole numbers.*got 3 values/],
@@ -109,21 +124,141 @@ test('custom configuration: validation sees the values entered in earlier steps'
   assert.match(validateField(base, wide.config, 'groups', '1024') ?? '', /more than the [\d,]+ accepted|must divide|comes out/);
 });
 
-test('custom configuration: the variant field switches timm features and the CIFAR layout, and later fields follow it', () => {
-  const cifar = applyField(start, 'variant', 'cifar');
-  assert.ok('config' in cifar);
-  assert.equal(CUSTOM_FIELDS.map((f) => f.format(cifar.config)).join(' '), 'cifar 3,3,3 32 4 64 10 32');
-  assert.equal(validateField(base, cifar.config, 'layers', '3,4,6,3'), 'Enter 3 whole numbers separated by commas, one per stage (e.g. 3,3,3); got 4 values');
-  const wide = applyField(cifar.config, 'widthPerGroup', '64');
-  assert.ok('config' in wide);
-  const groups = applyField(wide.config, 'groups', '8');
-  assert.ok('config' in groups);
-  const resolved = resolveCustom(base, groups.config);
-  assert.ok(!('error' in resolved) && resolved.model === 'resnext50_32x4d(cifar layers=3,3,3 groups=8 width_per_group=64 num_classes=10 input=32x32)');
-  const timm = applyField(start, 'variant', 'se, avg-down');
-  assert.ok('config' in timm);
-  const named = resolveCustom(base, timm.config);
+/** Applies picks and typed fields in order, failing the test on the first refusal. */
+function walk(steps: ([ChoiceKey, string[]] | [FieldKey, string])[], from: NetworkConfig = start): NetworkConfig {
+  let config = from;
+  for (const [key, value] of steps) {
+    const applied = Array.isArray(value) ? applyChoice(config, key as ChoiceKey, value) : applyField(config, key as FieldKey, value);
+    assert.ok('config' in applied, `${key} ${String(value)}: ${'error' in applied ? applied.error : ''}`);
+    config = applied.config;
+  }
+  return config;
+}
+
+test('custom configuration: the options switch timm features and the CIFAR layout, and later fields follow it', () => {
+  const cifar = walk([['options', ['cifar']]]);
+  assert.equal(
+    CUSTOM_FIELDS.filter((f) => f.applies?.(cifar) ?? true)
+      .map((f) => f.format(cifar))
+      .join(' '),
+    '3,3,3 32 4 64 10 32',
+  );
+  assert.equal(validateField(base, cifar, 'layers', '3,4,6,3'), 'Enter 3 whole numbers separated by commas, one per stage (e.g. 3,3,3); got 4 values');
+  const groups = walk(
+    [
+      ['widthPerGroup', '64'],
+      ['groups', '8'],
+    ],
+    cifar,
+  );
+  const resolved = resolveCustom(base, groups);
+  // That is ResNeXt-29 8x64d exactly, so it is named as the preset; 4 groups are not a preset.
+  assert.ok(!('error' in resolved) && resolved.model === 'resnext29_8x64d', JSON.stringify(resolved));
+  const four = resolveCustom(base, walk([['groups', '4']], groups));
+  assert.ok(!('error' in four) && four.model === 'resnext50_32x4d(cifar layers=3,3,3 groups=4 width_per_group=64 num_classes=10 input=32x32)');
+  const named = resolveCustom(base, walk([['options', ['se', 'avg-down']]]));
   assert.ok(!('error' in named) && named.model === 'resnext50_32x4d(se avg_down)');
+  // Back to the ImageNet layout: the later fields start from resnext50_32x4d's again.
+  assert.deepEqual(walk([['options', []]], cifar).layers, [3, 4, 6, 3]);
+});
+
+test('custom configuration: the pick lists offer only what the core accepts, and the option just picked wins a conflict', () => {
+  const options = CHOICE_STEPS.find((s) => s.key === 'options')!;
+  assert.deepEqual(
+    options.items(start).map((i) => i.id),
+    ['se', 'eca', 'avg-down', 'cifar'],
+  );
+  // A tiered stem has no CIFAR layout (one 3x3 conv at stride 1): the option is not offered.
+  const tiered = walk([['stem', ['tiered']]]);
+  assert.deepEqual(
+    options.items(tiered).map((i) => i.id),
+    ['se', 'eca', 'avg-down'],
+  );
+  // SE then ECA: ECA stays, SE is cleared; avg-down then CIFAR: CIFAR stays.
+  assert.deepEqual(reconcileOptions(start, ['se'], ['se', 'eca']), ['eca']);
+  assert.deepEqual(reconcileOptions(start, ['eca', 'avg-down'], ['se', 'eca', 'avg-down']), ['se', 'avg-down']);
+  assert.deepEqual(reconcileOptions(start, ['avg-down'], ['avg-down', 'cifar']), ['cifar']);
+  assert.deepEqual(reconcileOptions(start, [], ['se', 'avg-down']), ['se', 'avg-down']);
+  // The core refuses what the lists would not offer, with its own message.
+  const both = applyChoice(start, 'options', ['se', 'eca']);
+  assert.ok('error' in both && /se.*eca|eca.*se/i.test(both.error), JSON.stringify(both));
+  assert.ok('error' in applyChoice(start, 'block', ['dense']));
+});
+
+test('custom configuration: the block starts from its preset, and a basic block refuses groups and widths the core refuses', () => {
+  const basic = walk([['block', ['basic']]]);
+  assert.ok(sameArchitecture(basic, presetConfig('resnet18' as never)));
+  assert.equal(
+    CUSTOM_FIELDS.filter((f) => f.applies?.(basic) ?? true)
+      .map((f) => f.format(basic))
+      .join(' '),
+    '2,2,2,2 1 64 64 1000 224',
+  );
+  assert.match(validateField(base, basic, 'groups', '32') ?? '(accepted)', /basic|BasicBlock/i);
+  assert.match(validateField(base, basic, 'widthPerGroup', '4') ?? '(accepted)', /basic|BasicBlock/i);
+  assert.equal(validateField(base, basic, 'layers', '3,4,6,3'), undefined); // ResNet-34
+  const back = walk([['block', ['bottleneck']]], basic);
+  assert.ok(sameArchitecture(back, start));
+});
+
+test('custom configuration: picks and fields reach every new timm preset exactly (same architecture and totals)', () => {
+  const cases: [string, ([ChoiceKey, string[]] | [FieldKey, string])[]][] = [
+    [
+      'resnet34',
+      [
+        ['block', ['basic']],
+        ['layers', '3,4,6,3'],
+      ],
+    ],
+    [
+      'resnet18d',
+      [
+        ['block', ['basic']],
+        ['stem', ['deep']],
+        ['options', ['avg-down']],
+        ['stemWidth', '32'],
+      ],
+    ],
+    [
+      'ecaresnext26t_32x4d',
+      [
+        ['stem', ['tiered']],
+        ['options', ['eca', 'avg-down']],
+        ['stemWidth', '32'],
+        ['layers', '2,2,2,2'],
+      ],
+    ],
+    [
+      'seresnext26t_32x4d',
+      [
+        ['stem', ['tiered']],
+        ['options', ['se', 'avg-down']],
+        ['stemWidth', '32'],
+        ['layers', '2,2,2,2'],
+      ],
+    ],
+    [
+      'gluon_resnet50_v1s',
+      [
+        ['stem', ['deep']],
+        ['stemWidth', '64'],
+        ['groups', '1'],
+        ['widthPerGroup', '64'],
+      ],
+    ],
+    ['skresnext50_32x4d', [['block', ['selective-kernel']]]],
+  ];
+  for (const [preset, steps] of cases) {
+    const config = walk(steps);
+    const expected = presetConfig(preset as never);
+    assert.ok(sameArchitecture(config, expected), `${preset}: ${JSON.stringify(config)}`);
+    assert.deepEqual(staticTotals(config), staticTotals(expected), preset);
+    const resolved = resolveCustom(base, config);
+    assert.ok(!('error' in resolved) && resolved.model === preset, `${preset}: ${JSON.stringify(resolved)}`);
+  }
+  const tiered = walk([['stem', ['tiered']]]);
+  assert.equal(CUSTOM_FIELDS.filter((f) => f.applies?.(tiered) ?? true)[0]!.key, 'stemWidth');
+  assert.match(validateField(base, tiered, 'stemWidth', '0') ?? '(accepted)', /stem width|stemWidth/i);
 });
 
 test('custom configuration: the resolved model name describes the changes', () => {

@@ -8,7 +8,18 @@ import * as vscode from 'vscode';
 import { presetCatalog } from '../../model/catalog';
 import { presetConfig, type NetworkConfig, type PresetName } from '../../model/config';
 import type { SummaryData } from '../../shared/protocol';
-import { CUSTOM_FIELDS, applyField, resolveCustom, validateField, type Resolved } from '../customConfig';
+import {
+  CHOICE_STEPS,
+  CUSTOM_FIELDS,
+  applyChoice,
+  applyField,
+  reconcileOptions,
+  resolveCustom,
+  validateField,
+  type ChoiceItem,
+  type ChoiceStep,
+  type Resolved,
+} from '../customConfig';
 import { showError, UserInputError } from '../errors';
 import { presetQuickPickItems } from '../presetQuickPick';
 import { runWithProgress, type Services } from '../services';
@@ -93,13 +104,27 @@ export async function pickConfiguration(
   return customFlow(defaultPreset);
 }
 
-/** One input box per field, each validated as you type against everything entered so far. */
+/** The block, the stem and the options from VS Code's pick lists, then one input box per field, each validated as you
+ * type against everything entered so far. */
 async function customFlow(base: PresetName): Promise<Resolved | undefined> {
   let config = presetConfig(base);
-  for (const [index, field] of CUSTOM_FIELDS.entries()) {
+  const total = (c: NetworkConfig): number => CHOICE_STEPS.length + CUSTOM_FIELDS.filter((f) => f.applies?.(c) ?? true).length;
+  let index = 0;
+  for (const step of CHOICE_STEPS) {
+    const ids = await pickChoice(step, config, `Custom configuration (${++index}/${total(config)}): ${step.title}`);
+    if (ids === undefined) return undefined;
+    const applied = applyChoice(config, step.key, ids);
+    if ('error' in applied) {
+      void vscode.window.showErrorMessage(applied.error);
+      return undefined;
+    }
+    config = applied.config;
+  }
+  for (const field of CUSTOM_FIELDS) {
+    if (field.applies && !field.applies(config)) continue;
     const draft = config;
     const text = await vscode.window.showInputBox({
-      title: `Custom configuration (${index + 1}/${CUSTOM_FIELDS.length}): ${field.title}`,
+      title: `Custom configuration (${++index}/${total(draft)}): ${field.title}`,
       prompt: field.prompt,
       value: field.format(draft),
       ignoreFocusOut: true,
@@ -116,4 +141,47 @@ async function customFlow(base: PresetName): Promise<Resolved | undefined> {
     return undefined;
   }
   return resolved;
+}
+
+type ChoicePickItem = vscode.QuickPickItem & { readonly id: string };
+
+/** One pick step in VS Code's QuickPick: the current choice active (single) or checked (many); undefined if dismissed. */
+function pickChoice(step: ChoiceStep, config: NetworkConfig, title: string): Promise<string[] | undefined> {
+  const toItem = (i: ChoiceItem): ChoicePickItem => ({
+    id: i.id,
+    label: i.label,
+    description: i.description,
+    ...(i.detail !== undefined && { detail: i.detail }),
+  });
+  const items = step.items(config).map(toItem);
+  const current = step.picked(config);
+  const pick = vscode.window.createQuickPick<ChoicePickItem>();
+  pick.title = title;
+  pick.placeholder = step.placeholder;
+  pick.canSelectMany = step.many;
+  pick.ignoreFocusOut = true;
+  pick.matchOnDescription = true;
+  pick.items = items;
+  if (step.many) pick.selectedItems = items.filter((i) => current.includes(i.id));
+  else pick.activeItems = items.filter((i) => current.includes(i.id));
+  return new Promise((resolve) => {
+    let done = false;
+    let before = pick.selectedItems.map((i) => i.id);
+    const finish = (ids: string[] | undefined): void => {
+      if (done) return;
+      done = true;
+      resolve(ids);
+      pick.dispose();
+    };
+    pick.onDidChangeSelection((selected) => {
+      if (!step.many) return;
+      const after = selected.map((i) => i.id);
+      const kept = reconcileOptions(config, before, after);
+      before = kept;
+      if (kept.length !== after.length) pick.selectedItems = items.filter((i) => kept.includes(i.id));
+    });
+    pick.onDidAccept(() => finish(step.many ? pick.selectedItems.map((i) => i.id) : pick.activeItems.slice(0, 1).map((i) => i.id)));
+    pick.onDidHide(() => finish(undefined));
+    pick.show();
+  });
 }
