@@ -15,7 +15,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
-const PYTHON = '/usr/bin/python3';
+/** The PyTorch to compare with: Debian's by default; BENCH_TORCH_PYTHON=/path/to/python picks another (Debian's torch
+ * 1.13 is built with BLAS_INFO=generic and, without OpenBLAS installed, runs on the reference netlib BLAS: several
+ * times slower than a PyTorch wheel, so the bench prints which one it measured). */
+const PYTHON = process.env.BENCH_TORCH_PYTHON ?? '/usr/bin/python3';
 const MODELS = ['resnext50_32x4d', 'resnext101_32x8d'] as const;
 
 export interface ProbeResult {
@@ -43,6 +46,19 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   const r = spawnSync(command, args, { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return r.stdout;
+}
+
+/** "torch 1.13.0a0, BLAS_INFO=generic, /usr/bin/python3": which PyTorch the baseline is. */
+function torchBuild(): string {
+  const r = spawnSync(
+    PYTHON,
+    ['-c', "import re, torch; m = re.search(r'BLAS_INFO=(\\w+)', torch.__config__.show()); print(torch.__version__, m.group(1) if m else '?')"],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const [version, blas] = r.stdout.trim().split(' ');
+  return `torch ${version ?? '?'}, BLAS_INFO=${blas ?? '?'}, ${PYTHON}`;
 }
 
 function torchAvailable(): string | undefined {
@@ -200,6 +216,7 @@ export function printEngines(b: EnginesBench): void {
     lines.push(`  ${f.model} ${f.engine.name} ${f.threads} thread(s): ${f.warmMs.toFixed(1)} ms${direct}${vsTorch}`);
   }
   if (!torch) lines.push(`  PyTorch skipped: ${(b.torch as { skipped: string }).skipped}`);
+  else lines.push(`  PyTorch measured: ${torchBuild()} (BENCH_TORCH_PYTHON picks another; a generic BLAS makes it slow)`);
   lines.push('  targets (onnxruntime, 2 threads): ≤ 1.2× PyTorch for resnext50_32x4d, ≤ 1.0× for resnext101_32x8d');
   const e = b.evaluate;
   if (e.images > 0 && Array.isArray(e.torch)) {
