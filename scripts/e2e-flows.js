@@ -882,6 +882,9 @@ async function pythonFamily(ctx) {
       throw new Error(`the heading reads: ${config}`);
     const table = await view.locator('table#summary').innerText();
     for (const cell of ['11,173,962', 'layer1.0.shortcut', '555,422,720']) if (!table.includes(cell)) throw new Error(`the summary lacks ${cell}`);
+    // A profile runs a configuration's weights: a class read from the code offers no Profile button, the Graph one stays.
+    if ((await view.locator('vscode-button#profile').count()) !== 0) throw new Error('a class read from the code offers Profile');
+    if ((await view.locator('vscode-button#show-graph').count()) !== 1) throw new Error('the class summary lacks its Graph button');
     await page.screenshot({ path: path.join(ctx.SHOTS, 'python-class-summary.png') });
   });
 }

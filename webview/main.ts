@@ -130,7 +130,7 @@ function render(): void {
   const why = renderWhyDiffer(state.summary, state.countRule);
   app.replaceChildren(
     renderHeader(summary, renderCountSelect(state.summary, state.countRule)),
-    renderToolbar(state.filter, showDense, profiling),
+    renderToolbar(state.filter, showDense, profiling, !('readFrom' in summary)),
     ...(state.profile ? profileParts(state.profile) : []),
     charts,
     el('div', { class: 'table-wrap', id: 'table-wrap' }, t),

@@ -19,7 +19,8 @@ export function setProfiling(running: boolean): void {
   button.setAttribute('aria-busy', String(running));
 }
 
-export function renderToolbar(filterText: string, showDense: boolean, profiling = false): HTMLElement {
+/** `canProfile`: false for a class read from the user's code (a profile runs a configuration's weights). */
+export function renderToolbar(filterText: string, showDense: boolean, profiling = false, canProfile = true): HTMLElement {
   const search = custom('vscode-textfield', {
     id: 'filter',
     placeholder: 'Filter: conv2 · name:conv2 · type:Conv2d',
@@ -38,7 +39,9 @@ export function renderToolbar(filterText: string, showDense: boolean, profiling 
   const actions = el(
     'div',
     { class: 'actions', role: 'toolbar', 'aria-label': 'Summary actions' },
-    custom('vscode-button', { id: 'profile', title: PROFILE_HELP, 'aria-busy': String(profiling) }, profiling ? 'Cancel profiling' : 'Profile'),
+    ...(canProfile
+      ? [custom('vscode-button', { id: 'profile', title: PROFILE_HELP, 'aria-busy': String(profiling) }, profiling ? 'Cancel profiling' : 'Profile')]
+      : []),
     custom('vscode-button', { id: 'show-graph', secondary: '', title: 'Show the architecture graph of this network' }, 'Graph'),
     ...buttons.map(([id, label, secondary]) => custom('vscode-button', { id, ...(secondary && { secondary: '' }) }, label)),
     // Narrow panels hide the dense-equivalent columns (style.css); this shows them, the table then scrolls sideways.
