@@ -1334,7 +1334,7 @@ async function customFirst(ctx) {
     if (heading !== 'ECA-ResNeXt-26-T 32x4d' || (await webview.locator('#config .model-name').innerText()) !== 'ecaresnext26t_32x4d')
       throw new Error(`title '${heading}' (the preset's name expected)`);
     const line = await webview.locator('#config').innerText();
-    if (!line.includes('tiered stem · ECA · avg-down shortcut · layers 2,2,2,2')) throw new Error(`the configuration line: ${line}`);
+    if (!line.includes('ECA · tiered stem · avg-down · layers 2,2,2,2')) throw new Error(`the configuration line: ${line}`);
     console.log(`  ${heading}: ${ECA26T.params} params, ${ECA26T.macs} MACs`);
     await page.mouse.move(0, 0);
     await shot(ctx, 'custom-summary.png');

@@ -1,7 +1,7 @@
 /** The summary's heading: a short name, the full configuration under it, and the totals as cards. */
 import type { SummaryData } from '../src/shared/protocol';
 import { formatInt, formatMiB, formatSaving, formatShape, formatSi } from '../src/shared/format';
-import { readFromLine, shortModelName } from '../src/shared/names';
+import { readFromLine, shortModelName, variantWords } from '../src/shared/names';
 import { el } from './dom';
 
 /** Values joined by " · " that may wrap only between the values, never inside "75.67 M". */
@@ -23,16 +23,7 @@ export function renderHeader(summary: SummaryData, countAs?: HTMLElement): HTMLE
     );
   // A class of the user's (issue 23): where it was read from, and what is not known, instead of a configuration.
   // A configuration: the family switches that are on (block, stem, attention, shortcut, layout), then the numbers.
-  const switches = c
-    ? [
-        c.block === 'basic' ? 'basic block' : c.block === 'selective-kernel' ? 'selective-kernel block' : '',
-        c.stem !== undefined ? `${c.stem} stem${c.stemWidth !== undefined ? ` (width ${c.stemWidth})` : ''}` : '',
-        c.se === true ? 'SE' : '',
-        c.eca === true ? 'ECA' : '',
-        c.avgDown === true ? 'avg-down shortcut' : '',
-        c.cifar === true ? 'CIFAR layout' : '',
-      ].filter((w) => w !== '')
-    : [];
+  const switches = c ? variantWords(c) : [];
   const configuration = c
     ? `${switches.map((w) => `${w} · `).join('')}layers ${c.layers.join(',')} · groups ${c.groups} · width per group ${c.widthPerGroup} · ` +
       `base width ${c.baseWidth} · ${c.numClasses} classes · input ${formatShape(c.inputShape)}`

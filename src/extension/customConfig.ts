@@ -6,7 +6,7 @@
  */
 import { resolveConfig } from '../model/architecture';
 import { isInputError } from '../model/errors';
-import { LIMITS, PRESET_NAMES, presetConfig, sameConfig, variantOf, type NetworkConfig, type PresetName } from '../model/config';
+import { exactPreset, LIMITS, presetConfig, variantOf, type NetworkConfig, type PresetName } from '../model/config';
 
 export type FieldKey = 'stemWidth' | 'layers' | 'groups' | 'widthPerGroup' | 'baseWidth' | 'numClasses' | 'inputSize';
 
@@ -272,7 +272,7 @@ export function resolveCustom(base: PresetName | string, config: Partial<Network
   try {
     const resolved = resolveConfig(base, { ...config, ...(config.layers && { layers: [...config.layers] }) });
     // Picks and fields that land exactly on a preset (resnet18 from a basic block) are that preset.
-    const preset = PRESET_NAMES.find((n) => sameConfig(resolved.config, presetConfig(n)));
+    const preset = exactPreset(resolved.config);
     return preset === undefined ? resolved : { model: preset, config: presetConfig(preset) };
   } catch (error) {
     if (isInputError(error)) return { error: capitalize(error.message) };

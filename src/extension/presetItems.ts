@@ -1,6 +1,7 @@
 /** The preset quick pick's items (vscode-free so it is unit-tested): counts from the static catalog, no TF.js. */
 import type { PresetEntry } from '../model/catalog';
 import { formatPercent, saving } from '../shared/format';
+import { variantWords } from '../shared/names';
 
 export interface PresetPickItem {
   readonly label: string;
@@ -23,21 +24,10 @@ export function compactCount(n: number): string {
 export const CUSTOM_LABEL = 'Custom configuration…';
 
 function variantText(p: PresetEntry): string {
-  const parts = [
-    p.config.block === 'basic' ? 'basic blocks' : p.config.block === 'selective-kernel' ? 'selective kernel' : '',
-    p.config.se ? 'SE' : p.config.eca ? 'ECA' : '',
-    p.config.stem === 'deep' ? 'deep stem' : p.config.stem === 'tiered' ? 'tiered stem' : '',
-    p.config.avgDown ? 'avg-down' : '',
-    p.config.cifar ? `CIFAR ${p.config.inputHeightPx}x${p.config.inputWidthPx}` : '',
-  ];
+  const parts = variantWords(p.config, [p.config.inputHeightPx, p.config.inputWidthPx]);
   // The first name elsewhere that is not the preset's own (timm's pretrained tag, torch.hub's entry).
   const alias = [...(p.aliases.timm ?? []), p.aliases.hub].find((a) => a !== undefined && a !== p.name);
-  return (
-    parts
-      .filter((x) => x !== '')
-      .map((x) => ` · ${x}`)
-      .join('') + (alias !== undefined ? ` · ${alias}` : '')
-  );
+  return parts.map((x) => ` · ${x}`).join('') + (alias !== undefined ? ` · ${alias}` : '');
 }
 
 /** A row of the grouped quick pick: a preset (or the custom entry), or a separator naming the group below it. */

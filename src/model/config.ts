@@ -334,9 +334,14 @@ export function describeConfig(config: NetworkConfig, preset?: string): string {
   return parts.length === 0 ? (preset ?? DEFAULT_PRESET) : `${preset ?? DEFAULT_PRESET}(${parts.join(' ')})`;
 }
 
+/** The preset this configuration is exactly (architecture, classes and input), if any. */
+export function exactPreset(config: NetworkConfig): PresetName | undefined {
+  return PRESET_NAMES.find((n) => sameConfig(config, presetConfig(n)));
+}
+
 /** The preset name if the configuration is exactly a preset, else a description relative to the nearest one. */
 export function configName(config: NetworkConfig): string {
-  const exact = PRESET_NAMES.find((n) => sameConfig(config, presetConfig(n)));
+  const exact = exactPreset(config);
   if (exact) return exact;
   const v = variantOf(config);
   const sameShape = (n: PresetName, strict: boolean): boolean => {

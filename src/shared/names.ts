@@ -80,6 +80,20 @@ export function networkName(config: NamedConfig): string {
 }
 
 /**
+ * The family switches that are on, in words: "basic blocks", "SE", "tiered stem (width 12)", "avg-down", "CIFAR 32x32".
+ * The quick pick's preset details and the summary's configuration line both show them.
+ */
+export function variantWords(config: NamedConfig & { readonly cifar?: boolean }, inputPx?: readonly [number, number]): string[] {
+  return [
+    config.block === 'basic' ? 'basic blocks' : config.block === 'selective-kernel' ? 'selective kernel' : '',
+    config.se === true ? 'SE' : config.eca === true ? 'ECA' : '',
+    deepStem(config) ? `${String(config.stem)} stem${config.stemWidth !== undefined ? ` (width ${config.stemWidth})` : ''}` : '',
+    config.avgDown === true ? 'avg-down' : '',
+    config.cifar === true ? (inputPx ? `CIFAR ${inputPx[0]}x${inputPx[1]}` : 'CIFAR') : '',
+  ].filter((w) => w !== '');
+}
+
+/**
  * "ResNeXt 1-1-1-1, 4×8d, 10 classes": the family (as networkName words it: SE-, Wide, …, with timm's -C/-D), the
  * blocks per stage, cardinality × width per group as in the paper's "32x4d", and whatever differs from torchvision's
  * defaults (base width 64, 1000 classes, 224×224 input).

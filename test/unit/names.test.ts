@@ -8,7 +8,7 @@ import { PRESET_NAMES, presetConfig, type PresetName } from '../../src/model/con
 import { summaryConfig } from '../../src/model/summaryConfig';
 import { lensTitle, staticCounts } from '../../src/python/present';
 import { formatPercent, formatSaving, formatShare } from '../../src/shared/format';
-import { describeNetwork, modelTitle, networkName, shortModelName, titledModel } from '../../src/shared/names';
+import { describeNetwork, modelTitle, networkName, shortModelName, titledModel, variantWords } from '../../src/shared/names';
 
 // The names the papers, torchvision, timm and the WSL release use (timm's -D: deep stem + avg-down shortcut).
 const EXPECTED: Record<PresetName, string> = {
@@ -98,4 +98,14 @@ test('one percentage style everywhere: "63.7%"', () => {
   assert.equal(formatSaving(25_028_904, 68_883_240), '63.7%');
   assert.equal(formatShare(0.371), '37%');
   assert.equal(formatShare(0.001), '<1%');
+});
+
+test("the switches that are on, in words: the quick pick's details and the summary's configuration line", () => {
+  const words = (name: string): string => variantWords(presetConfig(name as PresetName)).join(' · ');
+  assert.equal(words('resnext50_32x4d'), '');
+  assert.equal(words('resnet18d'), 'basic blocks · deep stem · avg-down');
+  assert.equal(words('ecaresnext26t_32x4d'), 'ECA · tiered stem · avg-down');
+  assert.equal(words('gluon_resnet50_v1s'), 'deep stem (width 64)');
+  assert.equal(words('skresnext50_32x4d'), 'selective kernel');
+  assert.equal(variantWords(presetConfig('resnext29_8x64d'), [32, 32]).join(' · '), 'CIFAR 32x32');
 });
